@@ -1,0 +1,79 @@
+"""Admin API (Bearer admin token): sources and their write keys, and the rejected-event list."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from bellwether_shared.http import ApiError, JSONResponse
+from fastapi import APIRouter, Depends, Header, Query
+
+from ingest import repository, schemas
+from ingest.api import RuntimeDep
+from ingest.auth import check_admin, hash_key, new_write_key
+from ingest.service import Runtime
+
+
+def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+    check_admin(authorization, rt.settings.admin_token.get_secret_value())
+    return rt
+
+
+AdminDep = Annotated[Runtime, Depends(require_admin)]
+router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
+
+
+def _out(src: repository.Source) -> dict[str, object]:
+    return schemas.SourceOut.model_validate(src, from_attributes=True).model_dump(mode="json")
+
+
+@router.post("/sources", status_code=201, response_model=schemas.SourceCreated,
+             summary="Create a source; its write key is shown once")
+async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONResponse:
+    key = new_write_key()
+    async with rt.pool.acquire() as conn:
+        src = await repository.insert_source(
+            conn, id="src_" + secrets.token_hex(8), name=body.name, write_key_hash=hash_key(key),
+            key_prefix=key[:10], rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
+            burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0))
+    return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
+
+
+@router.get("/sources", response_model=list[schemas.SourceOut], summary="List sources (never their keys)")
+async def list_sources(rt: AdminDep, include_revoked: bool = True) -> list[dict[str, object]]:
+    async with rt.pool.acquire() as conn:
+        return [_out(s) for s in await repository.list_sources(conn, include_revoked=include_revoked)]
+
+
+@router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})
+async def get_source(source_id: str, rt: AdminDep) -> dict[str, object]:
+    async with rt.pool.acquire() as conn:
+        src = await repository.get_source(conn, source_id=source_id)
+    if src is None:
+        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    return _out(src)
+
+
+@router.post("/sources/{source_id}/revoke", response_model=schemas.SourceOut,
+             responses={404: {"model": schemas.Error}}, summary="Revoke a source's write key (401 from then on)")
+async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
+    async with rt.pool.acquire() as conn:
+        src = await repository.revoke_source(conn, source_id=source_id)
+    if src is None:
+        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    rt.auth.forget(source_id)
+    return _out(src)
+
+
+@router.get("/rejected", response_model=schemas.RejectedPage, summary="Events that failed validation, newest first")
+async def list_rejected(
+    rt: AdminDep,
+    source_id: str | None = None,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> JSONResponse:
+    async with rt.pool.acquire() as conn:
+        rows = await repository.list_rejections(conn, source_id=source_id, before_id=before_id, limit=limit)
+    items = [{k: v for k, v in r.items() if k != "idx"} | {"index": r["idx"]} for r in rows]
+    page = schemas.RejectedPage(items=items, next_before_id=items[-1]["id"] if len(items) == limit else None)  # type: ignore[arg-type]
+    return JSONResponse(page.model_dump(mode="json"))

@@ -1,0 +1,106 @@
+"""create_app(settings): the ingest ASGI app. Nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiokafka.errors import KafkaError
+from bellwether_shared.db import create_pool, ping
+from bellwether_shared.http import install_error_handlers, install_probes, JSONResponse
+from bellwether_shared.kafka import create_producer
+from bellwether_shared.logging import configure_logging, get_logger
+from bellwether_shared.outbox import OutboxRelay
+from bellwether_shared.telemetry import instrument_app, setup_telemetry
+from fastapi import FastAPI
+
+from ingest import admin_api, api
+from ingest.auth import SourceAuth
+from ingest.ratelimit import RateLimiter
+from ingest.service import IdentityCache, Runtime
+from ingest.settings import IngestSettings
+
+log = get_logger(__name__)
+
+DESCRIPTION = """
+Ingest receives product usage and customer signals and publishes them to Kafka.
+
+* **Tracking API**, wire-compatible with the de-facto standard (track, identify, group, page, screen,
+  alias, batch, import): point an existing client library's host at this service.
+  Authenticate with the source's write key as HTTP Basic username (empty password), as a Bearer token,
+  or as `writeKey` in the body. Bodies may be gzip-compressed.
+* **CS signals**: typed account, NPS, ticket, contact, onboarding, goal, feature-request and deal signals.
+* **Admin** (Bearer admin token): sources and write keys, rejected events.
+
+A 200 means every accepted event was acknowledged by Kafka (acks=all). A 503 means nothing of the
+request was accepted: retry after `Retry-After`; messageIds make the retry safe.
+"""
+
+
+async def _connect_producer(rt: Runtime) -> None:
+    """Start the producer, retrying while Kafka is unreachable; the app answers 503 meanwhile."""
+    delay = 0.5
+    while True:
+        try:
+            await rt.producer.start()
+            break
+        except (KafkaError, OSError) as exc:
+            log.warning("Kafka not reachable yet; retrying", error=str(exc), delay_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10)
+    rt.kafka_ready = True
+    rt.relay = OutboxRelay(rt.pool, rt.producer, batch_size=rt.settings.outbox_batch_size,
+                           poll_interval_s=rt.settings.outbox_poll_interval_s)
+    rt.relay.start()
+    log.info("connected to Kafka", bootstrap=rt.settings.kafka_bootstrap_servers)
+
+
+def create_app(settings: IngestSettings) -> FastAPI:
+    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
+    setup_telemetry(service=settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.database_url, schema=settings.db_schema, min_size=settings.db_pool_min,
+                                 max_size=settings.db_pool_max, application_name="ingest")
+        producer = create_producer(settings.kafka_bootstrap_servers,
+                                   client_id=settings.kafka_client_id or "ingest",
+                                   request_timeout_ms=settings.kafka_request_timeout_ms,
+                                   linger_ms=settings.kafka_linger_ms)
+        rt = Runtime(settings=settings, pool=pool, producer=producer,
+                     identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
+                     auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s), limiter=RateLimiter())
+        app.state.runtime = rt
+        connecting = asyncio.create_task(_connect_producer(rt), name="kafka-connect")
+        log.info("ingest started", port=settings.http_port)
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            if rt.relay:
+                await rt.relay.stop()
+            if rt.kafka_ready:
+                await producer.stop()  # flushes what is in flight
+            await pool.close()
+            log.info("ingest stopped")
+
+    app = FastAPI(title="Bellwether ingest", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
+                  default_response_class=JSONResponse)
+    install_error_handlers(app)
+
+    async def pool_ok() -> bool:
+        rt = getattr(app.state, "runtime", None)
+        return rt is not None and await ping(rt.pool)
+
+    def kafka_ok() -> bool:
+        rt = getattr(app.state, "runtime", None)
+        return bool(rt and rt.kafka_ready and (rt.relay is None or rt.relay.healthy))
+
+    install_probes(app, {"database": pool_ok, "kafka": kafka_ok})
+    app.include_router(api.router)
+    app.include_router(admin_api.router)
+    instrument_app(app)
+    return app

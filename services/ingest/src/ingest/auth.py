@@ -1,0 +1,93 @@
+"""Write keys (sources) and the admin token.
+
+Write keys arrive as HTTP Basic username (empty password; rudder-sdk-python, and segment's
+library as well), as a Bearer token, or as ``writeKey`` in the JSON body (segment-analytics-python).
+Only their SHA-256 is stored; a key is 256 random bits, so a fast hash is the right one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+
+import asyncpg
+from bellwether_shared.http import ApiError
+
+from ingest import repository
+from ingest.repository import Source
+
+KEY_PREFIX = "bwk_"
+
+
+def new_write_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> str | None:
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        scheme = scheme.lower()
+        if scheme == "basic":
+            try:
+                user = base64.b64decode(value.strip(), validate=True).decode().partition(":")[0]
+            except (binascii.Error, UnicodeDecodeError):
+                raise ApiError(401, "unauthorized", "malformed Basic credentials") from None
+            if user:
+                return user
+        elif scheme == "bearer" and value.strip():
+            return value.strip()
+    if body is not None:
+        key = body.get("writeKey")
+        if isinstance(key, str) and key:
+            return key
+    return None
+
+
+def check_admin(authorization: str | None, token: str) -> None:
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
+        raise ApiError(401, "unauthorized", "admin API needs 'Authorization: Bearer <admin token>'",
+                       headers={"WWW-Authenticate": "Bearer"})
+
+
+class SourceAuth:
+    """Looks sources up by key hash, with a short cache; revocation on this instance is immediate."""
+
+    def __init__(self, pool: asyncpg.Pool, *, ttl_s: float) -> None:
+        self.pool = pool
+        self.ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, Source | None]] = {}
+
+    async def authenticate(self, key: str | None) -> Source:
+        if not key:
+            raise ApiError(401, "unauthorized", "no write key: send it as Basic username, Bearer token or writeKey",
+                           headers={"WWW-Authenticate": 'Basic realm="ingest"'})
+        digest = hash_key(key)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is None or hit[0] < now:
+            async with self.pool.acquire() as conn:
+                source = await repository.source_by_key_hash(conn, write_key_hash=digest)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self.ttl_s, source)
+        else:
+            source = hit[1]
+        if source is None or source.revoked_at is not None:
+            raise ApiError(401, "unauthorized", "unknown or revoked write key",
+                           headers={"WWW-Authenticate": 'Basic realm="ingest"'})
+        return source
+
+    def forget(self, source_id: str) -> None:
+        for digest, (_, src) in list(self._cache.items()):
+            if src is not None and src.id == source_id:
+                del self._cache[digest]

@@ -1,0 +1,202 @@
+"""Validation and normalisation of standard tracking calls (pure: no I/O, no framework).
+
+Wire format: the de-facto standard HTTP tracking API (track / identify / group / page / screen /
+alias / batch), so existing client libraries work unchanged. Each message either normalises to a
+:class:`Message` or is rejected with the field and the reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
+MAX_EVENT_BYTES = 32 * 1024
+MAX_MESSAGE_ID = 100
+MAX_ID = 255
+MAX_EVENT_NAME = 255
+
+
+@dataclass(slots=True)
+class Rejection:
+    index: int
+    message_id: str | None
+    field: str
+    reason: str
+    payload: Any = None
+
+
+@dataclass(slots=True)
+class Message:
+    type: str
+    message_id: str
+    user_id: str | None
+    anonymous_id: str | None
+    timestamp: datetime
+    received_at: datetime
+    original_timestamp: datetime | None = None
+    sent_at: datetime | None = None
+    event: str | None = None
+    group_id: str | None = None
+    previous_id: str | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+    traits: dict[str, Any] = field(default_factory=dict)
+    context: dict[str, Any] = field(default_factory=dict)
+    integrations: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str | None:
+        return self.user_id or self.anonymous_id
+
+
+class _Invalid(Exception):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def parse_time(value: Any, name: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Invalid(name, "must be an ISO-8601 date-time string")
+    try:
+        ts = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _Invalid(name, f"'{value[:40]}' is not an ISO-8601 date-time") from None
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+
+
+def _identifier(raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = raw.get(name)
+    if value is None or value == "":
+        if required:
+            raise _Invalid(name, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Invalid(name, "must be a string")
+    text = str(value)
+    if len(text) > MAX_ID:
+        raise _Invalid(name, f"is longer than {MAX_ID} characters")
+    return text
+
+
+def _object(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Invalid(name, "must be a JSON object")
+    return value
+
+
+def _message_id(raw: dict[str, Any]) -> str:
+    value = raw.get("messageId")
+    if value is None or value == "":
+        return str(uuid.uuid4())
+    if not isinstance(value, str):
+        raise _Invalid("messageId", "must be a string")
+    if len(value) > MAX_MESSAGE_ID:
+        raise _Invalid("messageId", f"is longer than {MAX_MESSAGE_ID} characters")
+    return value
+
+
+def corrected_timestamp(*, received_at: datetime, original: datetime | None, sent_at: datetime | None) -> datetime:
+    """Clock-skew correction: timestamp = receivedAt − (sentAt − originalTimestamp).
+
+    The client's clock may be off; the interval between the event and the send is measured on that
+    same clock, so subtracting it from the server's receive time cancels the skew.
+    """
+    if original is None:
+        return received_at
+    if sent_at is None:
+        return original
+    return received_at - (sent_at - original)
+
+
+def normalise(raw: Any, *, index: int, received_at: datetime, default_type: str | None = None,
+              batch_context: dict[str, Any] | None = None, batch_integrations: dict[str, Any] | None = None,
+              batch_sent_at: datetime | None = None, size_hint: int | None = None) -> Message | Rejection:
+    """Validate one message; never raises."""
+    if not isinstance(raw, dict):
+        return Rejection(index, None, "", "each event must be a JSON object", raw if isinstance(raw, str | int | float | bool | list) else None)
+    mid = raw.get("messageId") if isinstance(raw.get("messageId"), str) else None
+    try:
+        size = size_hint if size_hint is not None else len(orjson.dumps(raw))
+        if size > MAX_EVENT_BYTES:
+            raise _Invalid("", f"event is {size} bytes; the limit is {MAX_EVENT_BYTES}")
+        msg_type = raw.get("type", default_type)
+        if default_type and msg_type != default_type and raw.get("type") is not None:
+            raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")
+        if msg_type not in TYPES:
+            raise _Invalid("type", "is required and must be one of " + ", ".join(sorted(TYPES)))
+        message_id = _message_id(raw)
+        mid = message_id
+        user_id = _identifier(raw, "userId")
+        anonymous_id = _identifier(raw, "anonymousId")
+        if user_id is None and anonymous_id is None:
+            raise _Invalid("userId", "userId or anonymousId is required")
+        sent_at = parse_time(raw.get("sentAt"), "sentAt") or batch_sent_at
+        original = parse_time(raw.get("originalTimestamp"), "originalTimestamp") or parse_time(
+            raw.get("timestamp"), "timestamp")
+        context = _object(raw, "context")
+        if batch_context:
+            context = {**batch_context, **context}
+        integrations = _object(raw, "integrations")
+        if batch_integrations:
+            integrations = {**batch_integrations, **integrations}
+        msg = Message(
+            type=msg_type, message_id=message_id, user_id=user_id, anonymous_id=anonymous_id,
+            timestamp=corrected_timestamp(received_at=received_at, original=original, sent_at=sent_at),
+            received_at=received_at, original_timestamp=original, sent_at=sent_at,
+            properties=_object(raw, "properties"), traits=_object(raw, "traits"),
+            context=context, integrations=integrations,
+        )
+        if msg_type == "track":
+            event = raw.get("event")
+            if not isinstance(event, str) or not event.strip():
+                raise _Invalid("event", "is required for track calls")
+            if len(event) > MAX_EVENT_NAME:
+                raise _Invalid("event", f"is longer than {MAX_EVENT_NAME} characters")
+            msg.event = event
+        elif msg_type in ("page", "screen"):
+            name = raw.get("name")
+            if name is not None and not isinstance(name, str):
+                raise _Invalid("name", "must be a string")
+            msg.event = name or ("Page Viewed" if msg_type == "page" else "Screen Viewed")
+        elif msg_type == "group":
+            msg.group_id = _identifier(raw, "groupId", required=True)
+        elif msg_type == "alias":
+            msg.previous_id = _identifier(raw, "previousId", required=True)
+            if user_id is None:
+                raise _Invalid("userId", "is required for alias calls")
+        if msg_type == "identify" and not msg.traits and isinstance(context.get("traits"), dict):
+            msg.traits = context["traits"]
+        return msg
+    except _Invalid as exc:
+        return Rejection(index, mid, exc.field, exc.reason, raw)
+
+
+_TIME_FIELDS = ("timestamp", "received_at", "original_timestamp", "sent_at")
+
+
+def message_to_dict(msg: Message) -> dict[str, Any]:
+    """A JSON-safe form, for keeping unattributed messages until their account is known."""
+    doc = {name: getattr(msg, name) for name in Message.__slots__}  # type: ignore[attr-defined]
+    for name in _TIME_FIELDS:
+        if doc[name] is not None:
+            doc[name] = doc[name].isoformat()
+    return doc
+
+
+def message_from_dict(doc: dict[str, Any]) -> Message:
+    values = dict(doc)
+    for name in _TIME_FIELDS:
+        if values.get(name) is not None:
+            values[name] = datetime.fromisoformat(values[name])
+    return Message(**values)

@@ -1,0 +1,216 @@
+"""HTTP request and response models of the ingest API (also what the OpenAPI document shows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+from bellwether_shared.events import ingest as ev
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+# ----------------------------------------------------------------------------- tracking calls (docs)
+
+
+class _Call(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    userId: str | None = Field(None, description="userId or anonymousId is required")
+    anonymousId: str | None = None
+    messageId: str | None = Field(None, max_length=100, description="generated when missing; retries resend it")
+    timestamp: datetime | None = None
+    originalTimestamp: datetime | None = None
+    sentAt: datetime | None = None
+    context: dict[str, Any] | None = Field(None, description="context.groupId names the account")
+    integrations: dict[str, Any] | None = None
+    writeKey: str | None = Field(None, description="alternative to Basic/Bearer auth")
+
+
+class TrackCall(_Call):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "userId": "u_42", "event": "Report Exported", "properties": {"format": "pdf"},
+        "context": {"groupId": "acme"}, "messageId": "m-7f3a", "timestamp": "2026-11-20T09:30:00Z"}]})
+    type: Literal["track"] | None = None
+    event: str
+    properties: dict[str, Any] | None = None
+
+
+class IdentifyCall(_Call):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "userId": "u_42", "traits": {"email": "ada@acme.test", "title": "VP Operations"}}]})
+    type: Literal["identify"] | None = None
+    traits: dict[str, Any] | None = None
+
+
+class GroupCall(_Call):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "userId": "u_42", "groupId": "acme", "traits": {"name": "Acme Corp", "plan": "enterprise"}}]})
+    type: Literal["group"] | None = None
+    groupId: str
+    traits: dict[str, Any] | None = None
+
+
+class PageCall(_Call):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "userId": "u_42", "name": "Dashboard", "properties": {"path": "/dash"}, "context": {"groupId": "acme"}}]})
+    type: Literal["page"] | None = None
+    name: str | None = None
+    properties: dict[str, Any] | None = None
+
+
+class ScreenCall(PageCall):
+    type: Literal["screen"] | None = None  # type: ignore[assignment]
+
+
+class AliasCall(_Call):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"userId": "u_42", "previousId": "anon-9"}]})
+    type: Literal["alias"] | None = None
+    previousId: str
+
+
+class BatchCall(BaseModel):
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "batch": [
+            {"type": "group", "userId": "u_42", "groupId": "acme", "messageId": "m-1"},
+            {"type": "track", "userId": "u_42", "event": "Report Exported", "messageId": "m-2",
+             "timestamp": "2026-11-20T09:30:00Z"},
+        ],
+        "context": {"library": {"name": "analytics-python", "version": "2.4.0"}},
+        "sentAt": "2026-11-20T09:30:01Z"}]})
+    batch: list[dict[str, Any]] = Field(description="up to 2,500 events of any type; each needs `type`")
+    context: dict[str, Any] | None = Field(None, description="merged into each event's context")
+    integrations: dict[str, Any] | None = None
+    sentAt: datetime | None = None
+    writeKey: str | None = None
+
+
+class RejectedItem(BaseModel):
+    index: int
+    messageId: str | None
+    field: str
+    reason: str
+
+
+class Accepted(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "success": True, "accepted": 99, "unattributed": 0,
+        "rejected": [{"index": 3, "messageId": "m-4", "field": "event", "reason": "is required for track calls"}]}]})
+    success: bool = True
+    accepted: int
+    unattributed: int = Field(0, description="accepted, kept until the user's account is known")
+    rejected: list[RejectedItem] = []
+
+
+class Error(BaseModel):
+    code: str
+    message: str
+
+
+# ----------------------------------------------------------------------------- sources (admin)
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "product-analytics", "rate_limit_eps": 5000}]})
+    name: str = Field(min_length=1, max_length=100)
+    rate_limit_eps: int | None = Field(None, ge=1, le=1_000_000, description="events/s; default from settings")
+    burst: int | None = Field(None, ge=1, le=10_000_000)
+
+
+class SourceOut(BaseModel):
+    id: str
+    name: str
+    key_prefix: str
+    rate_limit_eps: int
+    burst: int
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class SourceCreated(SourceOut):
+    write_key: str = Field(description="shown once; only its hash is stored")
+
+
+class RejectedEvent(BaseModel):
+    id: int
+    source_id: str
+    request_id: str
+    endpoint: str
+    index: int
+    message_id: str | None
+    field: str
+    reason: str
+    payload: Any
+    received_at: datetime
+
+
+class RejectedPage(BaseModel):
+    items: list[RejectedEvent]
+    next_before_id: int | None = Field(description="pass as before_id for the next page")
+
+
+# ----------------------------------------------------------------------------- CS signals
+
+SIGNAL_TAGS: dict[type[ev.Signal], str] = {
+    ev.AccountUpserted: "account.upserted",
+    ev.NpsSubmitted: "nps.submitted",
+    ev.TicketChanged: "ticket.changed",
+    ev.ContactChanged: "contact.changed",
+    ev.OnboardingConfirmed: "onboarding.confirmed",
+    ev.GoalUpdated: "goal.updated",
+    ev.FeatureRequestStatusChanged: "feature_request.status_changed",
+    ev.DealClosedWon: "deal.closed_won",
+}
+SERVER_FIELDS = {"source_id", "received_at", "message_id", "occurred_at"}
+_strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _strict_annotation(annotation: Any) -> Any:
+    """Nested event models become strict (extra fields forbidden) input models too."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return _input_model(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        args = tuple(_strict_annotation(a) for a in get_args(annotation))
+        return Union[args]  # noqa: UP007
+    return annotation
+
+
+def _input_model(cls: type[BaseModel], tag: str | None = None) -> type[BaseModel]:
+    fields: dict[str, Any] = {
+        name: (_strict_annotation(f.annotation), f)
+        for name, f in cls.model_fields.items() if name not in SERVER_FIELDS
+    }
+    if tag is not None:
+        fields = {
+            "type": (Literal[tag], Field(description="signal type")),
+            **fields,
+            "message_id": (str | None, Field(None, min_length=1, max_length=100,
+                                             description="idempotency key; generated when missing")),
+            "occurred_at": (AwareDatetime | None, Field(None, description="defaults to the receive time")),
+        }
+    return create_model(f"{cls.__name__}In", __config__=_strict, **fields)
+
+
+SIGNAL_INPUTS: dict[str, tuple[type[ev.Signal], type[BaseModel]]] = {
+    tag: (cls, _input_model(cls, tag)) for cls, tag in SIGNAL_TAGS.items()
+}
+SignalIn = Annotated[
+    Union[tuple(model for _, model in SIGNAL_INPUTS.values())],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="type"),
+]
+SIGNAL_ADAPTER: TypeAdapter[Any] = TypeAdapter(SignalIn)
+
+SIGNAL_EXAMPLE = {
+    "batch": [
+        {"type": "account.upserted", "account_id": "acme", "name": "Acme Corp", "arr": 120000, "seats": 50,
+         "tier": "mid", "industry": "logistics", "exposure": "moderate", "renewal_date": "2027-03-31",
+         "owners": {"csm": "csm_jane", "ae": "ae_bob"}},
+        {"type": "nps.submitted", "account_id": "acme", "contact_id": "c_1", "score": 9},
+        {"type": "contact.changed", "account_id": "acme", "contact_id": "c_2", "role": "VP Operations",
+         "influence": "high", "is_champion": True, "departed": True},
+    ]
+}
+
+
+class SignalBatch(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SIGNAL_EXAMPLE]})
+    batch: list[SignalIn] = Field(description="one or more signals, each discriminated by `type`")

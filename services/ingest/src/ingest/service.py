@@ -1,0 +1,208 @@
+"""Ingest's handlers: plain async functions between the HTTP routes and Kafka / PostgreSQL.
+
+accept_messages() is the heart: normalise → resolve accounts → (state changes, parking,
+rejections in one transaction) → publish with acks=all → commit → answer. Kafka not
+acknowledging in time rolls the transaction back and becomes a 503: nothing is half-accepted.
+Re-attributed events (parked until their account became known) leave through the outbox.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from bellwether_shared import outbox
+from bellwether_shared.envelope import Envelope, utcnow
+from bellwether_shared.http import ApiError
+from bellwether_shared.kafka import PublishTimeout, publish
+from bellwether_shared.outbox import OutboxRelay
+from opentelemetry import metrics
+
+from ingest import repository
+from ingest.auth import SourceAuth
+from ingest.events import envelopes_for, usage_event_id
+from ingest.identity import Membership, Resolver, explicit_account, membership
+from ingest.normalise import Message, Rejection, normalise
+from ingest.ratelimit import RateLimiter
+from ingest.settings import IngestSettings
+
+_meter = metrics.get_meter(__name__)
+_accepted = _meter.create_counter("bellwether_ingest_events_accepted", description="events accepted")
+_rejected = _meter.create_counter("bellwether_ingest_events_rejected", description="events rejected")
+_parked = _meter.create_counter("bellwether_ingest_events_unattributed", description="events parked without account")
+
+
+class IdentityCache:
+    """Positive user→account mappings only (a miss always asks the database), bounded, with a TTL."""
+
+    def __init__(self, *, ttl_s: float, size: int) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def get(self, ident: str) -> str | None:
+        hit = self._data.get(ident)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, ident: str, account: str) -> None:
+        if self.size <= 0:
+            return
+        self._data[ident] = (time.monotonic() + self.ttl_s, account)
+        self._data.move_to_end(ident)
+        while len(self._data) > self.size:
+            self._data.popitem(last=False)
+
+    def drop(self, ident: str) -> None:
+        self._data.pop(ident, None)
+
+
+@dataclass
+class Runtime:
+    settings: IngestSettings
+    pool: asyncpg.Pool
+    producer: AIOKafkaProducer
+    identities: IdentityCache
+    auth: SourceAuth
+    limiter: RateLimiter
+    relay: OutboxRelay | None = None
+    kafka_ready: bool = False
+
+
+@dataclass
+class Outcome:
+    accepted: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    unattributed: int = 0
+
+
+def unavailable(rt: Runtime, why: str) -> ApiError:
+    return ApiError(503, "unavailable", f"{why}; retry later",
+                    headers={"Retry-After": str(rt.settings.unavailable_retry_after_s)})
+
+
+async def _known_accounts(rt: Runtime, messages: Sequence[Message]) -> dict[str, str]:
+    wanted: set[str] = set()
+    for m in messages:
+        if explicit_account(m) is None:
+            wanted.update(i for i in (m.user_id, m.anonymous_id, m.previous_id) if i)
+    if not wanted:
+        return {}
+    known: dict[str, str] = {}
+    missing = []
+    for ident in wanted:
+        account = rt.identities.get(ident)
+        if account is None:
+            missing.append(ident)
+        else:
+            known[ident] = account
+    if missing:
+        async with rt.pool.acquire() as conn:
+            found = await repository.accounts_of(conn, identities=missing)
+        for ident, account in found.items():
+            rt.identities.put(ident, account)
+        known |= found
+    return known
+
+
+async def accept_messages(rt: Runtime, *, source_id: str, endpoint: str, request_id: str, items: Sequence[Any],
+                          default_type: str | None = None, batch_context: dict[str, Any] | None = None,
+                          batch_integrations: dict[str, Any] | None = None,
+                          batch_sent_at: datetime | None = None) -> Outcome:
+    received_at = utcnow()
+    outcome = Outcome()
+    messages: list[Message] = []
+    for index, raw in enumerate(items):
+        result = normalise(raw, index=index, received_at=received_at, default_type=default_type,
+                           batch_context=batch_context, batch_integrations=batch_integrations,
+                           batch_sent_at=batch_sent_at)
+        if isinstance(result, Rejection):
+            outcome.rejections.append(result)
+        else:
+            messages.append(result)
+
+    resolver = Resolver(await _known_accounts(rt, messages))
+    direct: list[Envelope] = []
+    parked: list[tuple[str, str, str, Message]] = []
+    changes: list[Membership] = []
+    for msg in messages:
+        account = resolver.resolve(msg)
+        change = membership(msg)
+        if change is not None:
+            changes.append(change)
+        elif msg.type == "alias" and account is not None and msg.user_id:
+            changes.append(Membership(msg.user_id, account, True, "group"))
+        if account is None and msg.type in ("track", "page", "screen"):
+            parked.append((usage_event_id(source_id, msg.message_id), msg.identity or "", source_id, msg))
+        else:
+            direct.extend(envelopes_for(msg, source_id=source_id, account_id=account))
+
+    needs_db = bool(changes or parked or outcome.rejections)
+    try:
+        if not needs_db:
+            await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
+        else:
+            async with rt.pool.acquire() as conn, conn.transaction():
+                late, outcome.unattributed = await _apply_identity(conn, changes, parked)
+                direct.extend(late)
+                await repository.insert_rejections(conn, source_id=source_id, request_id=request_id,
+                                                   endpoint=endpoint, received_at=received_at,
+                                                   rejections=outcome.rejections)
+                await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
+    except (PublishTimeout, KafkaError) as exc:
+        raise unavailable(rt, f"event stream unavailable ({type(exc).__name__})") from exc
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+        raise unavailable(rt, "database unavailable") from exc
+
+    for change in changes:
+        if change.joined:
+            rt.identities.put(change.user_id, change.account_id)
+        else:
+            rt.identities.drop(change.user_id)
+    outcome.accepted = len(messages)
+    _accepted.add(outcome.accepted, {"endpoint": endpoint})
+    if outcome.rejections:
+        _rejected.add(len(outcome.rejections), {"endpoint": endpoint})
+    return outcome
+
+
+async def _apply_identity(conn: asyncpg.Connection, changes: Sequence[Membership],
+                          parked: list[tuple[str, str, str, Message]]) -> tuple[list[Envelope], int]:
+    """Membership changes and parking, serialised per identity. Returns parked events that turned
+    out to be attributable after all (a mapping committed concurrently); re-attributed backlog
+    goes to the outbox."""
+    await repository.lock_identities(conn, identities=[c.user_id for c in changes] + [p[1] for p in parked])
+    joined: dict[str, str] = {}
+    for c in changes:
+        if c.joined:
+            await repository.join_account(conn, user_id=c.user_id, account_id=c.account_id, at=utcnow())
+            joined[c.user_id] = c.account_id
+        else:
+            await repository.leave_account(conn, user_id=c.user_id, account_id=c.account_id)
+            joined.pop(c.user_id, None)
+    if joined:
+        backlog = await repository.take_unattributed(conn, identities=list(joined))
+        envelopes = [env for src, msg in backlog
+                     for env in envelopes_for(msg, source_id=src, account_id=joined[msg.identity or ""])]
+        await outbox.add(conn, envelopes)
+    now_known = await repository.accounts_of(conn, identities={p[1] for p in parked}) if parked else {}
+    late: list[Envelope] = []
+    still: list[tuple[str, str, str, Message]] = []
+    for item in parked:
+        account = now_known.get(item[1])
+        if account is None:
+            still.append(item)
+        else:
+            late.extend(envelopes_for(item[3], source_id=item[2], account_id=account))
+    await repository.park_unattributed(conn, items=still)
+    if still:
+        _parked.add(len(still))
+    return late, len(still)

@@ -1,0 +1,40 @@
+"""Ingest settings (environment variables, upper case). Bad values stop the process at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from bellwether_shared.settings import ServiceSettings
+from pydantic import Field, SecretStr, model_validator
+
+
+class IngestSettings(ServiceSettings):
+    service_name: str = "ingest"
+    http_port: int = Field(default=8081, ge=1, le=65535)
+    db_schema: str = "ingest"
+
+    admin_token: SecretStr = Field(min_length=16, description="Bearer token of the admin API")
+
+    max_request_bytes: int = Field(default=500 * 1024, ge=1024)
+    max_event_bytes: int = Field(default=32 * 1024, ge=256)
+    max_batch_events: int = Field(default=2500, ge=1)
+
+    default_rate_limit_eps: int = Field(default=5000, ge=1, description="events/s per source")
+    default_burst: int = Field(default=10000, ge=1, description="token bucket size per source")
+
+    publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    unavailable_retry_after_s: int = Field(default=5, ge=1)
+    auth_cache_ttl_s: float = Field(default=5.0, ge=0)
+    identity_cache_ttl_s: float = Field(default=10.0, ge=0)
+    identity_cache_size: int = Field(default=100_000, ge=0)
+
+    kafka_linger_ms: int = Field(default=5, ge=0, le=1000)
+    kafka_compression: Literal["none", "gzip"] = "none"
+
+    @model_validator(mode="after")
+    def _limits(self) -> IngestSettings:
+        if self.max_event_bytes > self.max_request_bytes:
+            raise ValueError("max_event_bytes must not exceed max_request_bytes")
+        if self.default_burst < self.default_rate_limit_eps // 10:
+            raise ValueError("default_burst is too small for default_rate_limit_eps")
+        return self

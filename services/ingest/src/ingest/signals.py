@@ -1,0 +1,73 @@
+"""CS signals (account upserts, NPS, tickets, contacts, onboarding, goals, feature requests, deals).
+
+Validated strictly (unknown fields refused, each error names its field), published to signals.v1.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka.errors import KafkaError
+from bellwether_shared.events import derive_event_id
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.kafka import PublishTimeout, publish
+from pydantic import ValidationError
+
+from ingest import repository
+from ingest.events import SOURCE_PREFIX
+from ingest.normalise import Rejection
+from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
+from ingest.service import Outcome, Runtime, unavailable
+
+
+def _rejection(index: int, raw: Any, exc: ValidationError) -> Rejection:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    if loc and isinstance(raw, dict) and loc[0] == raw.get("type"):
+        loc = loc[1:]  # drop the union member's tag
+    field = ".".join(loc) or "type"
+    reason = err["msg"]
+    if err["type"] == "union_tag_invalid":
+        reason = "must be one of " + ", ".join(sorted(SIGNAL_INPUTS))
+    elif err["type"] == "union_tag_not_found":
+        reason = "is required (the signal type)"
+    mid = raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
+    return Rejection(index, mid, field, reason, raw)
+
+
+async def accept_signals(rt: Runtime, *, source_id: str, request_id: str, items: Sequence[Any]) -> Outcome:
+    received_at = utcnow()
+    outcome = Outcome()
+    envelopes = []
+    for index, raw in enumerate(items):
+        try:
+            parsed = SIGNAL_ADAPTER.validate_python(raw)
+        except ValidationError as exc:
+            outcome.rejections.append(_rejection(index, raw, exc))
+            continue
+        data = parsed.model_dump(exclude={"type"})
+        cls = SIGNAL_INPUTS[parsed.type][0]  # type: ignore[attr-defined]
+        message_id = data.pop("message_id") or str(uuid.uuid4())
+        occurred_at = data.pop("occurred_at") or received_at
+        event = cls(**data, message_id=message_id, source_id=source_id, received_at=received_at,
+                    occurred_at=occurred_at)
+        envelopes.append(event.envelope(event_id=derive_event_id(source_id, message_id),
+                                        source=SOURCE_PREFIX + source_id, time=event.occurred_at))
+    try:
+        if outcome.rejections:
+            async with rt.pool.acquire() as conn, conn.transaction():
+                await repository.insert_rejections(conn, source_id=source_id, request_id=request_id,
+                                                   endpoint="signals", received_at=received_at,
+                                                   rejections=outcome.rejections)
+                await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)
+        else:
+            await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)
+    except (PublishTimeout, KafkaError) as exc:
+        raise unavailable(rt, f"event stream unavailable ({type(exc).__name__})") from exc
+    except (OSError, asyncpg.PostgresConnectionError) as exc:
+        raise unavailable(rt, "database unavailable") from exc
+    outcome.accepted = len(envelopes)
+    return outcome

@@ -1,0 +1,1 @@
+"""Bellwether's common package: event contract, Kafka and PostgreSQL helpers, telemetry, settings."""

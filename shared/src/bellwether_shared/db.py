@@ -1,0 +1,43 @@
+"""PostgreSQL helpers: an asyncpg pool bound to the service's own schema, with JSON codecs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+import orjson
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typ, schema="pg_catalog",
+            encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, format="text",
+        )
+
+
+async def create_pool(database_url: str, *, schema: str, min_size: int = 2, max_size: int = 10,
+                      application_name: str | None = None) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        database_url,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        server_settings={"search_path": schema, "application_name": application_name or schema},
+        command_timeout=30,
+    )
+    assert pool is not None
+    return pool
+
+
+async def ping(pool: asyncpg.Pool) -> bool:
+    try:
+        async with pool.acquire(timeout=1.0) as conn:
+            return bool(await conn.fetchval("SELECT 1"))
+    except Exception:  # noqa: BLE001 - readiness reports, never raises
+        return False
+
+
+Record = asyncpg.Record
+Connection = asyncpg.Connection
+Json = Any

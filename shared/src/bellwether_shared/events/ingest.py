@@ -1,0 +1,205 @@
+"""Events produced by the ingest service (one module per producing service).
+
+Version 1 of the contract; a breaking change gets a new ``...v2`` type, never an edit of v1.
+JSON-schema snapshots of each type live in ``shared/schemas/`` and are checked by the contract test.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from bellwether_shared import topics
+from bellwether_shared.events.base import Event
+
+Exposure = Literal["high", "moderate", "low"]
+
+
+class IngestEvent(Event):
+    producer: ClassVar[str] = "ingest"
+
+    message_id: str = Field(description="The client's messageId (unique per source); retries resend it")
+    source_id: str = Field(description="The ingest source (integration) that sent it")
+    account_id: str | None = Field(description="Resolved account (groupId); record key")
+    received_at: datetime = Field(description="When ingest received it (server clock)")
+
+
+# ----------------------------------------------------------------------------- usage.events.v1
+
+
+class UsageRecorded(IngestEvent):
+    """A normalised track / page / screen call."""
+
+    event_type: ClassVar[str] = "bellwether.usage.recorded.v1"
+    topic: ClassVar[str] = topics.USAGE
+
+    kind: Literal["track", "page", "screen"]
+    event: str = Field(description="Event name (track) or page/screen name")
+    user_id: str | None
+    anonymous_id: str | None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime = Field(description="Event time corrected for client clock skew")
+    original_timestamp: datetime | None = None
+    sent_at: datetime | None = None
+
+
+# ----------------------------------------------------------------------------- identity.v1
+
+
+class _Identity(IngestEvent):
+    topic: ClassVar[str] = topics.IDENTITY
+    user_id: str | None
+    anonymous_id: str | None = None
+    timestamp: datetime
+
+    def partition_key(self) -> str | None:
+        return self.account_id or self.user_id or self.anonymous_id
+
+
+class UserIdentified(_Identity):
+    event_type: ClassVar[str] = "bellwether.identity.user_identified.v1"
+    traits: dict[str, Any] = Field(default_factory=dict)
+
+
+class UserJoinedAccount(_Identity):
+    """A user became a member of an account (group call, Account Added User, Signed Up)."""
+
+    event_type: ClassVar[str] = "bellwether.identity.user_joined_account.v1"
+    via: Literal["group", "account_added_user", "signed_up"]
+    traits: dict[str, Any] = Field(default_factory=dict, description="Account traits from a group call")
+
+
+class UserLeftAccount(_Identity):
+    event_type: ClassVar[str] = "bellwether.identity.user_left_account.v1"
+
+
+class UserAliased(_Identity):
+    event_type: ClassVar[str] = "bellwether.identity.user_aliased.v1"
+    previous_id: str
+
+
+class AccountLifecycleChanged(_Identity):
+    """Account Created / Account Deleted / Trial Started / Trial Ended (B2B SaaS spec events)."""
+
+    event_type: ClassVar[str] = "bellwether.identity.account_lifecycle_changed.v1"
+    change: Literal["account_created", "account_deleted", "trial_started", "trial_ended"]
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------- signals.v1
+
+
+class Signal(IngestEvent):
+    topic: ClassVar[str] = topics.SIGNALS
+    account_id: str  # type: ignore[assignment]  # signals always name their account
+    occurred_at: datetime
+
+
+class Owners(Event):
+    csm: str | None = None
+    ae: str | None = None
+    renewal_owner: str | None = None
+
+
+class AccountUpserted(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.account_upserted.v1"
+    name: str | None = None
+    arr: float | None = Field(default=None, ge=0)
+    seats: int | None = Field(default=None, ge=0)
+    tier: str | None = None
+    segment: str | None = None
+    industry: str | None = None
+    exposure: Exposure | None = None
+    lifecycle_stage: Literal["onboarding", "adopting", "mature", "at_risk", "churned"] | None = None
+    renewal_date: date | None = None
+    onboarding_started_at: date | None = None
+    owners: Owners | None = None
+
+
+class NpsSubmitted(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.nps_submitted.v1"
+    contact_id: str
+    score: int = Field(ge=0, le=10)
+    comment: str | None = None
+
+
+class TicketChanged(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.ticket_changed.v1"
+    ticket_id: str
+    status: Literal["opened", "updated", "closed"]
+    severity: Literal["low", "medium", "high", "urgent"]
+    bug_linked: bool = False
+    subject_line: str | None = None
+
+
+class ContactChanged(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.contact_changed.v1"
+    contact_id: str
+    role: str | None = None
+    influence: Literal["high", "medium", "low"] | None = None
+    engagement: Literal["high", "medium", "low"] | None = None
+    delight: Literal["high", "medium", "low"] | None = None
+    is_champion: bool = False
+    departed: bool = Field(default=False, description="The contact left the company")
+
+
+class OnboardingConfirmed(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.onboarding_confirmed.v1"
+    aspect: Literal["technical", "process"]
+    confirmed_by: str = Field(description="The customer contact who confirmed it")
+
+
+class GoalUpdated(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.goal_updated.v1"
+    goal_id: str
+    name: str
+    problem_severity: int | None = Field(default=None, ge=1, le=5)
+    target: str | None = None
+    status: Literal["in_progress", "met", "exceeded", "partially_met", "missed"]
+
+
+class FeatureRequestStatusChanged(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.feature_request_status_changed.v1"
+    request_id: str
+    title: str
+    status: Literal["open", "planned", "in_progress", "shipped", "declined"]
+
+
+class Qualification(Event):
+    """The hand-off answers of a closed-won deal (domain.md, Deal quality at hand-off)."""
+
+    problem_severity: int = Field(ge=1, le=5)
+    expected_duration_months: int = Field(ge=0)
+    buying_department_fit: bool
+    champion_fit: bool
+    technology_ready: bool
+    services_sold_hours: float = Field(ge=0)
+    services_needed_hours: float = Field(ge=0)
+    order_form_exceptions: bool = False
+    order_form_exceptions_documented: bool = True
+
+
+class DealClosedWon(Signal):
+    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v1"
+    deal_id: str
+    arr: float = Field(ge=0)
+    list_price: float = Field(ge=0)
+    term_months: int = Field(ge=1)
+    products: list[str] = Field(default_factory=list)
+    lead_source: str | None = None
+    lead_score: float | None = Field(default=None, ge=0, le=100)
+    ae: str | None = None
+    qualification: Qualification
+
+
+SIGNAL_TYPES: tuple[type[Signal], ...] = (
+    AccountUpserted, NpsSubmitted, TicketChanged, ContactChanged, OnboardingConfirmed,
+    GoalUpdated, FeatureRequestStatusChanged, DealClosedWon,
+)
+EVENTS: tuple[type[Event], ...] = (
+    UsageRecorded, UserIdentified, UserJoinedAccount, UserLeftAccount, UserAliased,
+    AccountLifecycleChanged, *SIGNAL_TYPES,
+)

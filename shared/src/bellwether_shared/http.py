@@ -1,0 +1,87 @@
+"""HTTP pieces every service shares: probes, Prometheus endpoint, JSON error bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+ReadinessCheck = Callable[[], Awaitable[bool] | bool]
+
+
+class JSONResponse(Response):
+    """JSON serialised with orjson (datetimes, UUIDs and dataclasses included)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+
+
+class ApiError(Exception):
+    """An error with a stable machine-readable code, rendered as ``{code, message, ...}``."""
+
+    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None,
+                 **extra: object) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+        self.extra = extra
+
+
+def _field(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"code": exc.code, "message": exc.message, **exc.extra},
+                              status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+        first = errors[0] if errors else {"field": "body", "reason": "invalid"}
+        return JSONResponse(
+            {"code": "validation_error", "message": f"{first['field']}: {first['reason']}", "errors": errors},
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"code": f"http_{exc.status_code}", "message": str(exc.detail)},
+                              status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+
+def install_probes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
+    """``/livez``: the process answers (never checks dependencies). ``/readyz``: every check passes."""
+
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results: dict[str, bool] = {}
+        for name, check in checks.items():
+            outcome = check()
+            results[name] = bool(await outcome if isinstance(outcome, Awaitable) else outcome)
+        ok = all(results.values())
+        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
+                              status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+        return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

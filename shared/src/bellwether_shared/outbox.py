@@ -1,0 +1,163 @@
+"""Transactional outbox: state change and outgoing event in one transaction; a relay publishes.
+
+``add`` is called inside the caller's transaction. ``OutboxRelay`` claims unpublished rows with
+``FOR UPDATE SKIP LOCKED`` (several relays may run), keeps per-aggregate order (a row is only
+published when no earlier row of its aggregate is still waiting elsewhere), publishes with acks=all,
+then deletes the rows in the same transaction. A crash between publish and delete republishes:
+delivery is at-least-once and consumers de-duplicate by event id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+
+from bellwether_shared.envelope import Envelope
+from bellwether_shared.kafka import publish
+from bellwether_shared.logging import get_logger
+
+log = get_logger(__name__)
+_tracer = trace.get_tracer(__name__)
+
+_INSERT = """
+INSERT INTO outbox (event_id, event_type, source, topic, aggregate_id, subject, event_time, payload, trace)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::timestamptz[], $8::bytea[], $9::jsonb[])
+"""
+
+
+def _current_trace() -> dict[str, str]:
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+async def add(conn: asyncpg.Connection, envelopes: Iterable[Envelope]) -> int:
+    """Queue events in the caller's transaction. Returns how many were queued."""
+    rows = list(envelopes)
+    if not rows:
+        return 0
+    trace_ctx = _current_trace()
+    await conn.execute(
+        _INSERT,
+        [e.id for e in rows], [e.type for e in rows], [e.source for e in rows], [e.topic for e in rows],
+        [e.key if e.key is not None else (e.subject or e.id) for e in rows],
+        [e.subject for e in rows], [e.time for e in rows], [e.data for e in rows],
+        [e.trace or trace_ctx for e in rows],
+    )
+    return len(rows)
+
+
+_CLAIM = """
+SELECT id, event_id, event_type, source, topic, aggregate_id, subject, event_time, payload, trace
+FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+"""
+# aggregates of the batch that still have an earlier row claimed by another relay
+_BLOCKED = """
+SELECT DISTINCT o.aggregate_id FROM outbox o
+JOIN unnest($1::text[], $2::bigint[]) AS b(aggregate_id, first_id) ON o.aggregate_id = b.aggregate_id
+WHERE o.id < b.first_id
+"""
+
+
+def _envelope(row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        id=row["event_id"], type=row["event_type"], source=row["source"], topic=row["topic"],
+        data=bytes(row["payload"]), subject=row["subject"], time=row["event_time"],
+        key=row["aggregate_id"], trace=dict(row["trace"] or {}),
+    )
+
+
+async def relay_once(pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500,
+                     timeout_s: float = 30.0) -> int:
+    """Publish one batch of waiting rows. Returns how many were published."""
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(_CLAIM, batch_size)
+        if not rows:
+            return 0
+        first: dict[str, int] = {}
+        for r in rows:
+            first.setdefault(r["aggregate_id"], r["id"])
+        blocked = {
+            r["aggregate_id"]
+            for r in await conn.fetch(_BLOCKED, list(first), list(first.values()))
+        }
+        ready = [r for r in rows if r["aggregate_id"] not in blocked]
+        if not ready:
+            return 0
+        await _publish_traced(producer, [_envelope(r) for r in ready], timeout_s=timeout_s)
+        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in ready])
+        return len(ready)
+
+
+async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope], *, timeout_s: float) -> None:
+    """Publish, each record under a span parented by the trace of the transaction that wrote it."""
+    by_trace: dict[str, list[Envelope]] = {}
+    for env in envelopes:
+        by_trace.setdefault(env.trace.get("traceparent", ""), []).append(env)
+    if len(by_trace) == 1:
+        (only,) = by_trace.values()
+        token = otel_context.attach(propagate.extract(only[0].trace))
+        try:
+            with _tracer.start_as_current_span("outbox publish"):
+                await publish(producer, envelopes, timeout_s=timeout_s)
+        finally:
+            otel_context.detach(token)
+        return
+    # several traces: keep id order across the whole batch, attach each record's own context
+    futures: list[Any] = []
+    for env in envelopes:
+        token = otel_context.attach(propagate.extract(env.trace))
+        try:
+            futures.append(await producer.send(env.topic, value=env.data, key=env.record_key,
+                                               headers=env.headers()))
+        finally:
+            otel_context.detach(token)
+    await asyncio.wait_for(asyncio.gather(*futures), timeout=timeout_s)
+
+
+class OutboxRelay:
+    """Background task publishing the outbox until stopped."""
+
+    def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500,
+                 poll_interval_s: float = 0.05) -> None:
+        self.pool = pool
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.published = 0
+        self.healthy = True
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def _run(self) -> None:
+        backoff = self.poll_interval_s
+        while not self._stopping.is_set():
+            try:
+                n = await relay_once(self.pool, self.producer, batch_size=self.batch_size)
+                self.published += n
+                self.healthy = True
+                backoff = self.poll_interval_s
+                if n >= self.batch_size:
+                    continue
+            except Exception as exc:  # noqa: BLE001 - keep relaying; the rows stay queued
+                self.healthy = False
+                log.warning("outbox relay failed; will retry", error=str(exc))
+                backoff = min(backoff * 2, 5.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task:
+            await self._task

@@ -1,0 +1,73 @@
+"""Typed settings shared by every service. Bad configuration stops the process at start-up.
+
+Each service subclasses :class:`ServiceSettings`; values come from the environment (and an
+optional ``.env`` file), names in upper case, e.g. ``KAFKA_BOOTSTRAP_SERVERS``.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, TypeVar
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound="ServiceSettings")
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    service_name: str
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(ge=1, le=65535)
+    environment: Literal["dev", "test", "prod"] = "dev"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_client_id: str | None = None
+    kafka_request_timeout_ms: int = Field(default=10_000, ge=1_000)
+
+    database_url: str = Field(description="postgresql:// URL of the service's own role")
+    db_schema: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=10, ge=1)
+
+    outbox_poll_interval_s: float = Field(default=0.05, gt=0, le=10)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+
+    otel_exporter_otlp_endpoint: str | None = None
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL")
+        if not parts.hostname:
+            raise ValueError("must name a host")
+        return value
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str) -> str:
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"'{server}' is not host:port")
+        return value
+
+
+def load_settings(cls: type[S], **overrides: object) -> S:
+    """Build settings or exit with a message naming each bad field (fail fast, never half-configured)."""
+    try:
+        return cls(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = [f"invalid configuration for {cls.__name__}:"]
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(settings)"
+            lines.append(f"  {field.upper()}: {err['msg']}")
+        print("\n".join(lines), file=sys.stderr)
+        raise SystemExit(2) from None

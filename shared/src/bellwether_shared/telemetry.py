@@ -1,0 +1,50 @@
+"""OpenTelemetry traces and metrics: FastAPI, asyncpg and aiokafka instrumentation, Prometheus.
+
+Traces go to an OTLP/HTTP collector when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set; metrics are
+served in Prometheus text format on ``/metrics``. W3C trace context crosses Kafka in record
+headers (the aiokafka instrumentation injects and extracts it; the outbox stores it with the row).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import metrics, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_state: dict[str, Any] = {}
+
+
+def setup_telemetry(*, service: str, otlp_endpoint: str | None = None) -> None:
+    """Install providers once per process (idempotent: tests may build several apps)."""
+    if _state.get("service"):
+        return
+    from opentelemetry.exporter.prometheus import PrometheusMetricReader
+    from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.sdk.metrics import MeterProvider
+
+    resource = Resource.create({"service.name": f"bellwether-{service}", "service.namespace": "bellwether"})
+    tracer_provider = TracerProvider(resource=resource)
+    if otlp_endpoint:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces")))
+    trace.set_tracer_provider(tracer_provider)
+    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()]))
+    AsyncPGInstrumentor().instrument()
+    AIOKafkaInstrumentor().instrument()
+    _state["service"] = service
+
+
+def instrument_app(app: Any) -> None:
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="livez,readyz,metrics")
+
+
+def current_trace_id() -> str | None:
+    ctx = trace.get_current_span().get_span_context()
+    return format(ctx.trace_id, "032x") if ctx.is_valid else None
