@@ -1,0 +1,70 @@
+# Bellwether: the targets a newcomer can guess. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY_SYSTEM ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
+
+.PHONY: help deps infra-up infra-down migrate up down run demo status test test-unit lint fmt bench lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@command -v $(PY_SYSTEM) >/dev/null || { echo "error: $(PY_SYSTEM) not found (Bellwether needs Python 3.11)"; exit 1; }
+	@test -x $(PY) || $(PY_SYSTEM) -m venv $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check uv
+	@$(VENV)/bin/uv pip install -q --python $(PY) -r requirements.lock
+	@printf '%s\n' $(addprefix $(CURDIR)/,$(SRC_DIRS)) $(CURDIR) > $$($(PY) -c 'import sysconfig;print(sysconfig.get_path("purelib"))')/bellwether.pth
+	@rm -f $(VENV)/.installed-* && touch $@
+
+deps: $(STAMP) ## install what is missing: Python packages, Kafka jars (Maven Central), PostgreSQL (Debian)
+	@$(PY_SYSTEM) infra/localinfra.py fetch
+
+infra-up: deps ## start Kafka (KRaft) and PostgreSQL on loopback (idempotent)
+	@$(PY_SYSTEM) infra/localinfra.py up >/dev/null
+
+infra-down: ## stop Kafka and PostgreSQL
+	@$(PY_SYSTEM) infra/localinfra.py down
+
+migrate: infra-up ## create topics and apply every service's migrations (one-shot)
+	@$(PY) -m tools.devstack migrate
+
+up: migrate ## start infrastructure and every service in the background; returns once all are ready
+	@$(PY) -m tools.devstack up
+
+down: ## stop every service and the infrastructure
+	@-$(PY) -m tools.devstack down 2>/dev/null || true
+	@$(PY_SYSTEM) infra/localinfra.py down
+
+run: up ## everything up, then a short stream of realistic demo traffic; prints where to look
+	@$(PY) -m tools.devstack demo
+
+status: ## what is running
+	@$(PY) -m tools.devstack status
+
+test: deps ## the whole test suite against real Kafka and PostgreSQL (started as needed)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: deps ## only the tests that need no infrastructure
+	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: deps ## ruff and mypy
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check . || { echo "run: make fmt"; exit 1; }
+	@$(VENV)/bin/mypy shared/src services tests conftest.py tools bench
+
+fmt: deps ## format and auto-fix
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+bench: deps ## benchmarks; figures to bench/results.json
+	@$(PY) -m bench.run $(BENCH_ARGS)
+
+lock: ## re-resolve requirements.lock from pyproject.toml
+	@$(PY) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean: down ## stop everything and delete local state (.local: data, jars, logs)
+	rm -rf .local

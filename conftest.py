@@ -1,0 +1,123 @@
+"""Test fixtures shared by every suite: real Kafka and PostgreSQL (see tests/support/infra.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+from bellwether_shared.migrate import migrate, service_url
+from bellwether_shared.topics import ensure_topics
+
+from tests.support.infra import Endpoints, provide
+from tests.support.services import ServiceProcess
+
+ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="session")
+def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
+    with provide(tmp_path_factory.mktemp("infra")) as ep:
+        asyncio.run(ensure_topics(ep.kafka_bootstrap))
+        yield ep
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(endpoints: Endpoints) -> str:
+    return endpoints.kafka_bootstrap
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def admin_db_url(endpoints: Endpoints) -> Iterator[str]:
+    """A database of its own for this test session (admin role)."""
+    name = "bw_test_" + secrets.token_hex(4)
+
+    async def create() -> None:
+        conn = await asyncpg.connect(endpoints.admin_database_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    yield _with_database(endpoints.admin_database_url, name)
+
+
+@dataclass(frozen=True)
+class ServiceDb:
+    schema: str
+    url: str  # the service's own role
+    admin_url: str
+
+
+def migrated(admin_url: str, service: str) -> ServiceDb:
+    role = f"{service}_{secrets.token_hex(3)}"
+    password = secrets.token_urlsafe(12)
+    asyncio.run(migrate(admin_url, service=service, schema=service, role=role, role_password=password))
+    return ServiceDb(service, service_url(admin_url, role=role, password=password), admin_url)
+
+
+@pytest.fixture(scope="session")
+def ingest_db(admin_db_url: str) -> ServiceDb:
+    return migrated(admin_db_url, "ingest")
+
+
+def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "ADMIN_TOKEN": ADMIN_TOKEN,
+        "ENVIRONMENT": "test", "LOG_LEVEL": "INFO", **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def ingest(ingest_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess("ingest", ingest_env(ingest_db, kafka_bootstrap),
+                         tmp_path_factory.mktemp("logs") / "ingest.log").start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    write_key: str
+
+
+def create_source(base_url: str, **body: object) -> Source:
+    r = httpx.post(f"{base_url}/v1/sources", json={"name": "test-" + secrets.token_hex(3), **body},
+                   headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    assert r.status_code == 201, r.text
+    return Source(r.json()["id"], r.json()["write_key"])
+
+
+@pytest.fixture
+def source(ingest: ServiceProcess) -> Source:
+    return create_source(ingest.url)
+
+
+@pytest.fixture
+def run_id() -> str:
+    """A unique tag so a test only looks at its own records on shared topics."""
+    return secrets.token_hex(6)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "integration" in Path(str(item.fspath)).parts or "e2e" in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,78 @@
+"""Reading what really arrived on Kafka, with a deadline (no sleeps)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from bellwether_shared.envelope import Envelope, from_record
+
+
+@dataclass
+class Received:
+    envelope: Envelope
+    partition: int
+    offset: int
+    headers: dict[str, str]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return orjson.loads(self.envelope.data)
+
+
+class TopicTail:
+    """Remembers the end of each partition at start; ``collect`` reads what came after it."""
+
+    def __init__(self, bootstrap: str, *topics: str) -> None:
+        self.bootstrap = bootstrap
+        self.topics = topics
+        self.consumer: AIOKafkaConsumer | None = None
+        self.received: list[Received] = []
+
+    async def __aenter__(self) -> TopicTail:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                         group_id=None)
+        await self.consumer.start()
+        parts = [TopicPartition(t, p) for t in self.topics
+                 for p in sorted(self.consumer.partitions_for_topic(t) or await self._partitions(t))]
+        self.consumer.assign(parts)
+        await self.consumer.seek_to_end(*parts)
+        for tp in parts:  # resolve positions now, before the test produces anything
+            await self.consumer.position(tp)
+        return self
+
+    async def _partitions(self, topic: str) -> set[int]:
+        assert self.consumer is not None
+        await self.consumer._client.force_metadata_update()  # noqa: SLF001
+        return self.consumer.partitions_for_topic(topic) or {0}
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.consumer:
+            await self.consumer.stop()
+
+    async def collect(self, until: Callable[[list[Received]], bool], *, timeout: float = 20.0,
+                      settle: float = 0.0) -> list[Received]:
+        """Read until ``until(received)`` holds, or fail at the deadline. ``settle``: keep reading a
+        little longer afterwards, to catch duplicates that should not be there."""
+        assert self.consumer is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        satisfied_at: float | None = None
+        while True:
+            batch = await self.consumer.getmany(timeout_ms=200)
+            for records in batch.values():
+                for r in records:
+                    hdrs = {k: v.decode() for k, v in r.headers}
+                    env = from_record(topic=r.topic, key=r.key, value=r.value, headers=r.headers)
+                    self.received.append(Received(env, r.partition, r.offset, hdrs))
+            now = loop.time()
+            if satisfied_at is None and until(self.received):
+                satisfied_at = now
+            if satisfied_at is not None and now - satisfied_at >= settle:
+                return self.received
+            if now > deadline:
+                raise AssertionError(f"condition not met within {timeout}s; got {len(self.received)} records")

@@ -1,0 +1,174 @@
+"""Development stack: ``python -m tools.devstack migrate|up|down|status|demo`` (the Makefile calls it).
+
+Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import typer
+from bellwether_shared.migrate import migrate, service_url
+from bellwether_shared.topics import ensure_topics
+from rich.console import Console
+from rich.table import Table
+
+from tests.support.infra import localinfra
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = ROOT / ".local" / "run"
+console = Console()
+cli = typer.Typer(add_completion=False, help=__doc__)
+
+DEV_ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "dev-admin-token-change-me")
+DATABASE = "bellwether"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    port: int
+    migrations: bool = True
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def password(self) -> str:
+        return os.environ.get(f"{self.name.upper()}_DB_PASSWORD", f"{self.name}-dev-password")
+
+
+# health 8082, renewals 8083 and notifications 8084 join this list as their issues land
+SERVICES = [Service("ingest", int(os.environ.get("INGEST_PORT", "8081")))]
+
+
+def _admin_url() -> str:
+    parts = urlsplit(localinfra.dev_postgres().url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + DATABASE, "", ""))
+
+
+def _service_env(svc: Service) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": localinfra.dev_kafka().bootstrap,
+        "DATABASE_URL": service_url(_admin_url(), role=svc.name, password=svc.password),
+        "HTTP_PORT": str(svc.port),
+        "ADMIN_TOKEN": DEV_ADMIN_TOKEN,
+        "ENVIRONMENT": "dev",
+    }
+
+
+async def _migrate_all() -> None:
+    conn = await asyncpg.connect(localinfra.dev_postgres().url)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
+            await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    finally:
+        await conn.close()
+    created = await ensure_topics(localinfra.dev_kafka().bootstrap)
+    console.print(f"topics: {len(created)} created")
+    for svc in SERVICES:
+        applied = await migrate(_admin_url(), service=svc.name, role=svc.name, role_password=svc.password)
+        console.print(f"{svc.name}: {len(applied)} migration(s) applied")
+
+
+@cli.command("migrate")
+def migrate_cmd() -> None:
+    """Create the database and topics, apply every service's migrations."""
+    asyncio.run(_migrate_all())
+
+
+def _pid(svc: Service) -> int | None:
+    try:
+        pid = int((RUN / f"{svc.name}.pid").read_text())
+        os.kill(pid, 0)
+        return pid
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+
+
+def _ready(svc: Service) -> bool:
+    try:
+        return httpx.get(svc.url + "/readyz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@cli.command()
+def up(timeout: float = 60.0) -> None:
+    """Start every service in the background; return once all are ready."""
+    RUN.mkdir(parents=True, exist_ok=True)
+    for svc in SERVICES:
+        if _pid(svc):
+            continue
+        log = (RUN / f"{svc.name}.log").open("ab")
+        proc = subprocess.Popen([sys.executable, "-m", svc.name], env={**os.environ, **_service_env(svc)},
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        (RUN / f"{svc.name}.pid").write_text(str(proc.pid))
+    deadline = time.monotonic() + timeout
+    for svc in SERVICES:
+        while not _ready(svc):
+            if time.monotonic() > deadline or _pid(svc) is None:
+                console.print(f"[red]{svc.name} did not become ready; see {RUN / (svc.name + '.log')}")
+                raise typer.Exit(1)
+            time.sleep(0.2)
+    status()
+    console.print(f"\nDevelopment admin token: [bold]{DEV_ADMIN_TOKEN}[/]  (Authorization: Bearer ...)")
+    console.print("Stop everything with [bold]make down[/].")
+
+
+@cli.command()
+def down() -> None:
+    """Stop the services (SIGTERM: in-flight work finishes)."""
+    for svc in SERVICES:
+        pid = _pid(svc)
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 30
+            while _pid(svc) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        (RUN / f"{svc.name}.pid").unlink(missing_ok=True)
+    console.print("services stopped")
+
+
+@cli.command()
+def status() -> None:
+    """Show what is running and where."""
+    table = Table(title="Bellwether (development)")
+    for col in ("component", "where", "state", "look at"):
+        table.add_column(col)
+    kafka, pg = localinfra.dev_kafka(), localinfra.dev_postgres()
+    table.add_row("Kafka", kafka.bootstrap, "up" if localinfra.port_open(kafka.port) else "down", str(kafka.log_file))
+    table.add_row("PostgreSQL", f"127.0.0.1:{pg.port}/{DATABASE}", "up" if localinfra.port_open(pg.port) else "down",
+                  str(pg.log_file))
+    for svc in SERVICES:
+        state = "ready" if _ready(svc) else ("starting" if _pid(svc) else "down")
+        table.add_row(svc.name, svc.url, state, f"{svc.url}/docs  {RUN / (svc.name + '.log')}")
+    console.print(table)
+
+
+@cli.command()
+def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
+    """Send a short stream of realistic traffic through the real client library, then show it on Kafka."""
+    from tools.demo import run_demo
+
+    ingest = SERVICES[0]
+    asyncio.run(run_demo(ingest.url, DEV_ADMIN_TOKEN, localinfra.dev_kafka().bootstrap, RUN,
+                         accounts=accounts, users_per_account=users_per_account, days=days))
+    console.print(json.dumps({"docs": f"{ingest.url}/docs", "rejected": f"{ingest.url}/v1/rejected",
+                              "metrics": f"{ingest.url}/metrics"}, indent=2))
+
+
+if __name__ == "__main__":
+    cli()
