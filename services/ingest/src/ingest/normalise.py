@@ -127,13 +127,16 @@ def normalise(raw: Any, *, index: int, received_at: datetime, default_type: str 
         return Rejection(index, None, "", "each event must be a JSON object", raw if isinstance(raw, str | int | float | bool | list) else None)
     mid = raw.get("messageId") if isinstance(raw.get("messageId"), str) else None
     try:
-        size = size_hint if size_hint is not None else len(orjson.dumps(raw))
+        try:
+            size = size_hint if size_hint is not None else len(orjson.dumps(raw))
+        except orjson.JSONEncodeError:
+            raise _Invalid("", "event is not serialisable JSON") from None
         if size > MAX_EVENT_BYTES:
             raise _Invalid("", f"event is {size} bytes; the limit is {MAX_EVENT_BYTES}")
         msg_type = raw.get("type", default_type)
         if default_type and msg_type != default_type and raw.get("type") is not None:
             raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")
-        if msg_type not in TYPES:
+        if not isinstance(msg_type, str) or msg_type not in TYPES:
             raise _Invalid("type", "is required and must be one of " + ", ".join(sorted(TYPES)))
         message_id = _message_id(raw)
         mid = message_id
