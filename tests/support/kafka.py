@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from bellwether_shared.envelope import Envelope, from_record
+from bellwether_shared.envelope import Envelope, EnvelopeError, from_record
 
 
 @dataclass
@@ -67,7 +67,11 @@ class TopicTail:
             for records in batch.values():
                 for r in records:
                     hdrs = {k: v.decode() for k, v in r.headers}
-                    env = from_record(topic=r.topic, key=r.key, value=r.value, headers=r.headers)
+                    try:
+                        env = from_record(topic=r.topic, key=r.key, value=r.value, headers=r.headers)
+                    except EnvelopeError:  # e.g. a dead-lettered record that never had an envelope
+                        env = Envelope(id="", type="", source="", topic=r.topic, data=r.value or b"null",
+                                       key=r.key.decode() if r.key else None)
                     self.received.append(Received(env, r.partition, r.offset, hdrs))
             now = loop.time()
             if satisfied_at is None and until(self.received):

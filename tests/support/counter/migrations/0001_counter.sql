@@ -1,0 +1,5 @@
+CREATE TABLE seen (
+    event_id  text PRIMARY KEY,
+    account   text,
+    n         integer NOT NULL
+);
