@@ -71,7 +71,7 @@ class ConsumerLoop:
     def __init__(self, *, name: str, topics: Sequence[str], bootstrap_servers: str, pool: asyncpg.Pool,
                  handler: Handler, producer: AIOKafkaProducer, max_records: int = 500,
                  max_attempts: int = 3, retry_backoff_s: float = 0.2, poll_timeout_ms: int = 200,
-                 group_id: str | None = None) -> None:
+                 group_id: str | None = None, auto_offset_reset: str = "earliest") -> None:
         self.name = name
         self.topics = list(topics)
         self.pool = pool
@@ -87,7 +87,7 @@ class ConsumerLoop:
             group_id=group_id or name,
             client_id=name,
             enable_auto_commit=False,
-            auto_offset_reset="earliest",
+            auto_offset_reset=auto_offset_reset,
             max_poll_records=max_records,
             isolation_level="read_committed",
         )
