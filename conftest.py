@@ -12,9 +12,9 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import pytest
+
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
-
 from tests.support.infra import Endpoints, provide
 from tests.support.services import ServiceProcess
 
@@ -39,7 +39,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def admin_db_url(endpoints: Endpoints) -> Iterator[str]:
+def admin_db_url(endpoints: Endpoints) -> str:
     """A database of its own for this test session (admin role)."""
     name = "bw_test_" + secrets.token_hex(4)
 
@@ -51,7 +51,7 @@ def admin_db_url(endpoints: Endpoints) -> Iterator[str]:
             await conn.close()
 
     asyncio.run(create())
-    yield _with_database(endpoints.admin_database_url, name)
+    return _with_database(endpoints.admin_database_url, name)
 
 
 @dataclass(frozen=True)
@@ -75,15 +75,22 @@ def ingest_db(admin_db_url: str) -> ServiceDb:
 
 def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "ADMIN_TOKEN": ADMIN_TOKEN,
-        "ENVIRONMENT": "test", "LOG_LEVEL": "INFO", **extra,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": db.url,
+        "ADMIN_TOKEN": ADMIN_TOKEN,
+        "ENVIRONMENT": "test",
+        "LOG_LEVEL": "INFO",
+        **extra,
     }
 
 
 @pytest.fixture(scope="session")
-def ingest(ingest_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
-    svc = ServiceProcess("ingest", ingest_env(ingest_db, kafka_bootstrap),
-                         tmp_path_factory.mktemp("logs") / "ingest.log").start()
+def ingest(
+    ingest_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        "ingest", ingest_env(ingest_db, kafka_bootstrap), tmp_path_factory.mktemp("logs") / "ingest.log"
+    ).start()
     yield svc
     svc.stop()
 
@@ -100,8 +107,12 @@ class Source:
 
 
 def create_source(base_url: str, **body: object) -> Source:
-    r = httpx.post(f"{base_url}/v1/sources", json={"name": "test-" + secrets.token_hex(3), **body},
-                   headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10)
+    r = httpx.post(
+        f"{base_url}/v1/sources",
+        json={"name": "test-" + secrets.token_hex(3), **body},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
     assert r.status_code == 201, r.text
     return Source(r.json()["id"], r.json()["write_key"])
 

@@ -40,7 +40,7 @@ DEV_KAFKA_PORT = int(os.environ.get("BW_KAFKA_PORT", "9092"))
 DEV_KAFKA_CONTROLLER_PORT = int(os.environ.get("BW_KAFKA_CONTROLLER_PORT", "9093"))
 DEV_PG_PORT = int(os.environ.get("BW_PG_PORT", "5432"))
 PG_SUPERUSER = "bellwether"
-PG_PASSWORD = "bellwether"  # loopback-only development cluster  # noqa: S105
+PG_PASSWORD = "bellwether"  # loopback-only development cluster
 
 
 class InfraError(RuntimeError):
@@ -63,8 +63,9 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def wait_until(predicate, *, timeout: float, what: str, proc: subprocess.Popen | None = None,
-               log_file: Path | None = None) -> None:
+def wait_until(
+    predicate, *, timeout: float, what: str, proc: subprocess.Popen | None = None, log_file: Path | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -109,8 +110,16 @@ def fetch_kafka() -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     log(f"resolving Kafka jars from Maven Central into {KAFKA_LIBS} (once)")
     subprocess.run(
-        [mvn, "-B", "-q", "-f", str(POM), "dependency:copy-dependencies",
-         "-DincludeScope=runtime", f"-DoutputDirectory={tmp}"],
+        [
+            mvn,
+            "-B",
+            "-q",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={tmp}",
+        ],
         check=True,
     )
     if not any(tmp.glob("kafka_2.13-*.jar")):
@@ -144,37 +153,50 @@ class KafkaNode:
     def _properties(self) -> Path:
         props = self.data_dir / "server.properties"
         logs = self.data_dir / "log"
-        props.write_text("\n".join([
-            "process.roles=broker,controller",
-            "node.id=1",
-            f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
-            f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
-            "controller.listener.names=CONTROLLER",
-            "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            f"log.dirs={logs}",
-            "num.partitions=3",
-            "offsets.topic.replication.factor=1",
-            "offsets.topic.num.partitions=3",
-            "transaction.state.log.replication.factor=1",
-            "transaction.state.log.min.isr=1",
-            "transaction.state.log.num.partitions=1",
-            "share.coordinator.state.topic.replication.factor=1",
-            "share.coordinator.state.topic.min.isr=1",
-            "group.initial.rebalance.delay.ms=0",
-            "auto.create.topics.enable=false",
-            "num.network.threads=2",
-            "num.io.threads=2",
-            "log.retention.hours=24",
-            "",
-        ]))
+        props.write_text(
+            "\n".join(
+                [
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
+                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
+                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    f"log.dirs={logs}",
+                    "num.partitions=3",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=3",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "transaction.state.log.num.partitions=1",
+                    "share.coordinator.state.topic.replication.factor=1",
+                    "share.coordinator.state.topic.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=false",
+                    "num.network.threads=2",
+                    "num.io.threads=2",
+                    "log.retention.hours=24",
+                    "",
+                ]
+            )
+        )
         return props
 
     def _java(self, main: str, *args: str, heap: str) -> list[str]:
-        return [java_bin(), f"-Xmx{heap}", "-Xms128m", "-XX:+UseG1GC",
-                f"-Dlog4j2.configurationFile={LOG4J2}", f"-Dkafka.logs.dir={self.data_dir}",
-                "-cp", f"{fetch_kafka()}/*", main, *args]
+        return [
+            java_bin(),
+            f"-Xmx{heap}",
+            "-Xms128m",
+            "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={LOG4J2}",
+            f"-Dkafka.logs.dir={self.data_dir}",
+            "-cp",
+            f"{fetch_kafka()}/*",
+            main,
+            *args,
+        ]
 
     def start(self, timeout: float = 90.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -182,19 +204,24 @@ class KafkaNode:
         if not (self.data_dir / "log" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id,
-                           "-c", str(props), heap="256m"),
-                check=True, stdout=subprocess.DEVNULL,
+                self._java(
+                    "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props), heap="256m"
+                ),
+                check=True,
+                stdout=subprocess.DEVNULL,
             )
         with self.log_file.open("ab") as out:
             self.proc = subprocess.Popen(
                 self._java("kafka.Kafka", str(props), heap=self.heap),
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.pid_file.write_text(str(self.proc.pid))
         # The PLAINTEXT listener opens only once the broker is unfenced; never probe the controller port.
-        wait_until(lambda: port_open(self.port), timeout=timeout, what="Kafka broker",
-                   proc=self.proc, log_file=self.log_file)
+        wait_until(
+            lambda: port_open(self.port), timeout=timeout, what="Kafka broker", proc=self.proc, log_file=self.log_file
+        )
 
     def stop(self, timeout: float = 30.0) -> None:
         pid = self.proc.pid if self.proc else _read_pid(self.pid_file)
@@ -219,8 +246,10 @@ def pg_bindir() -> Path:
         bindir = Path(subprocess.run([cfg, "--bindir"], capture_output=True, text=True).stdout.strip())
         if (bindir / "initdb").exists():
             return bindir
-    raise InfraError("PostgreSQL server binaries not found. Run `make deps` (as root it installs "
-                     "Debian's postgresql package) or: apt-get install postgresql")
+    raise InfraError(
+        "PostgreSQL server binaries not found. Run `make deps` (as root it installs "
+        "Debian's postgresql package) or: apt-get install postgresql"
+    )
 
 
 def fetch_postgres() -> Path:
@@ -232,12 +261,25 @@ def fetch_postgres() -> Path:
     log("installing PostgreSQL from Debian's packages")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     # Debian starts a system cluster on 5432; ours runs its own, so leave the system one stopped.
-    subprocess.run(["sh", "-c", "command -v pg_ctlcluster >/dev/null && "
-                    "for v in /etc/postgresql/*/main; do pg_ctlcluster $(basename $(dirname $v)) main stop; "
-                    "done || true"], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "sh",
+            "-c",
+            "command -v pg_ctlcluster >/dev/null && "
+            "for v in /etc/postgresql/*/main; do pg_ctlcluster $(basename $(dirname $v)) main stop; "
+            "done || true",
+        ],
+        check=False,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return pg_bindir()
 
 
@@ -295,10 +337,24 @@ class PostgresNode:
             pwfile.write_text(PG_PASSWORD + "\n")
             self._chown(pwfile, uid, gid)
             subprocess.run(
-                [str(bindir / "initdb"), "-D", str(self.data_dir), "-U", PG_SUPERUSER,
-                 f"--pwfile={pwfile}", "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
-                 "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-                check=True, stdout=subprocess.DEVNULL, preexec_fn=demote, cwd=base,
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    PG_SUPERUSER,
+                    f"--pwfile={pwfile}",
+                    "--auth-local=scram-sha-256",
+                    "--auth-host=scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                preexec_fn=demote,
+                cwd=base,
             )
             pwfile.unlink()
         sock = base / "sock"
@@ -309,19 +365,44 @@ class PostgresNode:
         with self.log_file.open("ab") as out:
             self._chown(self.log_file, uid, gid)
             self.proc = subprocess.Popen(
-                [str(bindir / "postgres"), "-D", str(self.data_dir), "-p", str(self.port),
-                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sock}",
-                 "-c", "max_connections=200", "-c", "shared_buffers=128MB",
-                 "-c", "fsync=on", "-c", "synchronous_commit=on"],
-                stdout=out, stderr=subprocess.STDOUT, preexec_fn=demote, start_new_session=True, cwd=base,
+                [
+                    str(bindir / "postgres"),
+                    "-D",
+                    str(self.data_dir),
+                    "-p",
+                    str(self.port),
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-c",
+                    f"unix_socket_directories={sock}",
+                    "-c",
+                    "max_connections=200",
+                    "-c",
+                    "shared_buffers=128MB",
+                    "-c",
+                    "fsync=on",
+                    "-c",
+                    "synchronous_commit=on",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                preexec_fn=demote,
+                start_new_session=True,
+                cwd=base,
             )
         (base / "postgres.pid").write_text(str(self.proc.pid))
-        wait_until(lambda: port_open(self.port), timeout=timeout, what="PostgreSQL",
-                   proc=self.proc, log_file=self.log_file)
+        wait_until(
+            lambda: port_open(self.port), timeout=timeout, what="PostgreSQL", proc=self.proc, log_file=self.log_file
+        )
         # the port opens slightly before the server accepts connections
         isready = bindir / "pg_isready"
-        wait_until(lambda: subprocess.run([str(isready), "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0,
-                   timeout=timeout, what="PostgreSQL", proc=self.proc, log_file=self.log_file)
+        wait_until(
+            lambda: subprocess.run([str(isready), "-q", "-h", "127.0.0.1", "-p", str(self.port)]).returncode == 0,
+            timeout=timeout,
+            what="PostgreSQL",
+            proc=self.proc,
+            log_file=self.log_file,
+        )
 
     def stop(self, timeout: float = 30.0) -> None:
         pid_file = self.data_dir.parent / "postgres.pid"
@@ -414,8 +495,12 @@ def main(argv: list[str] | None = None) -> int:
             down()
         elif args.command in ("status", "env"):
             kafka, pg = dev_kafka(), dev_postgres()
-            state = {"kafka": port_open(kafka.port), "postgres": port_open(pg.port),
-                     "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap, "DATABASE_URL": pg.url}
+            state = {
+                "kafka": port_open(kafka.port),
+                "postgres": port_open(pg.port),
+                "KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap,
+                "DATABASE_URL": pg.url,
+            }
             print(json.dumps(state))
             return 0 if args.command == "env" or (state["kafka"] and state["postgres"]) else 1
     except (InfraError, subprocess.CalledProcessError) as exc:

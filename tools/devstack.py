@@ -19,11 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import httpx
 import typer
-from bellwether_shared.migrate import migrate, service_url
-from bellwether_shared.topics import ensure_topics
 from rich.console import Console
 from rich.table import Table
 
+from bellwether_shared.migrate import migrate, service_url
+from bellwether_shared.topics import ensure_topics
 from tests.support.infra import localinfra
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,7 @@ SERVICES = [Service("ingest", int(os.environ.get("INGEST_PORT", "8081")))]
 
 
 def _admin_url() -> str:
-    parts = urlsplit(localinfra.dev_postgres().url)
+    parts = urlsplit(str(localinfra.dev_postgres().url))
     return urlunsplit((parts.scheme, parts.netloc, "/" + DATABASE, "", ""))
 
 
@@ -113,8 +113,14 @@ def up(timeout: float = 60.0) -> None:
         if _pid(svc):
             continue
         log = (RUN / f"{svc.name}.log").open("ab")
-        proc = subprocess.Popen([sys.executable, "-m", svc.name], env={**os.environ, **_service_env(svc)},
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", svc.name],
+            env={**os.environ, **_service_env(svc)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
+        )
         (RUN / f"{svc.name}.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + timeout
     for svc in SERVICES:
@@ -150,8 +156,12 @@ def status() -> None:
         table.add_column(col)
     kafka, pg = localinfra.dev_kafka(), localinfra.dev_postgres()
     table.add_row("Kafka", kafka.bootstrap, "up" if localinfra.port_open(kafka.port) else "down", str(kafka.log_file))
-    table.add_row("PostgreSQL", f"127.0.0.1:{pg.port}/{DATABASE}", "up" if localinfra.port_open(pg.port) else "down",
-                  str(pg.log_file))
+    table.add_row(
+        "PostgreSQL",
+        f"127.0.0.1:{pg.port}/{DATABASE}",
+        "up" if localinfra.port_open(pg.port) else "down",
+        str(pg.log_file),
+    )
     for svc in SERVICES:
         state = "ready" if _ready(svc) else ("starting" if _pid(svc) else "down")
         table.add_row(svc.name, svc.url, state, f"{svc.url}/docs  {RUN / (svc.name + '.log')}")
@@ -164,10 +174,23 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
     from tools.demo import run_demo
 
     ingest = SERVICES[0]
-    asyncio.run(run_demo(ingest.url, DEV_ADMIN_TOKEN, localinfra.dev_kafka().bootstrap, RUN,
-                         accounts=accounts, users_per_account=users_per_account, days=days))
-    console.print(json.dumps({"docs": f"{ingest.url}/docs", "rejected": f"{ingest.url}/v1/rejected",
-                              "metrics": f"{ingest.url}/metrics"}, indent=2))
+    asyncio.run(
+        run_demo(
+            ingest.url,
+            DEV_ADMIN_TOKEN,
+            localinfra.dev_kafka().bootstrap,
+            RUN,
+            accounts=accounts,
+            users_per_account=users_per_account,
+            days=days,
+        )
+    )
+    console.print(
+        json.dumps(
+            {"docs": f"{ingest.url}/docs", "rejected": f"{ingest.url}/v1/rejected", "metrics": f"{ingest.url}/metrics"},
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

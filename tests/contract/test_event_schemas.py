@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
+
 from bellwether_shared.contracts import SCHEMA_DIR, current_schemas, problems
 from bellwether_shared.events import CATALOGUE
 
@@ -34,7 +36,7 @@ def test_event_types_are_versioned_past_tense_names() -> None:
 BASE = CURRENT["bellwether.signals.ticket_changed.v1"]
 
 
-def _mutated(change) -> dict:  # type: ignore[no-untyped-def]
+def _mutated(change) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     schema = copy.deepcopy(BASE)
     change(schema)
     return schema
@@ -45,14 +47,19 @@ def test_checker_accepts_a_new_optional_property() -> None:
     assert problems(BASE, new) == []
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda s: s["properties"].pop("ticket_id"), "ticket_id: removed"),
-    (lambda s: s["properties"].update(ticket_id={"type": "integer"}), "ticket_id: type changed"),
-    (lambda s: s["required"].append("subject_line"), "subject_line: newly required"),
-    (lambda s: s["required"].remove("ticket_id"), "ticket_id: no longer required"),
-    (lambda s: s["properties"].update(status={"enum": ["opened", "closed"], "type": "string"}),
-     "status: enum values removed"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda s: s["properties"].pop("ticket_id"), "ticket_id: removed"),
+        (lambda s: s["properties"].update(ticket_id={"type": "integer"}), "ticket_id: type changed"),
+        (lambda s: s["required"].append("subject_line"), "subject_line: newly required"),
+        (lambda s: s["required"].remove("ticket_id"), "ticket_id: no longer required"),
+        (
+            lambda s: s["properties"].update(status={"enum": ["opened", "closed"], "type": "string"}),
+            "status: enum values removed",
+        ),
+    ],
+)
 def test_checker_refuses_incompatible_changes(change, expected: str) -> None:  # type: ignore[no-untyped-def]
     found = problems(BASE, _mutated(change))
     assert any(p.startswith(expected) for p in found), found

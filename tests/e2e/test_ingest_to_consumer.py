@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+
 from bellwether_shared import topics
 from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.db import create_pool
 from bellwether_shared.kafka import create_producer
 from bellwether_shared.migrate import migrate
-
 from tests.support.counter import make_handler
 
 
@@ -37,26 +37,52 @@ async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-u
         await asyncio.sleep(0.05)
 
 
-async def test_client_retries_are_never_double_counted_downstream(ingest, source, pool, kafka_bootstrap,
-                                                                  run_id) -> None:
+async def test_client_retries_are_never_double_counted_downstream(
+    ingest, source, pool, kafka_bootstrap, run_id
+) -> None:
     """De-duplication lives in the consumers: event id = f(source, messageId), claimed in the inbox
     in the same transaction as the state change. Ingest stays stateless on the hot path."""
     producer = create_producer(kafka_bootstrap, client_id="e2e")
     await producer.start()
-    loop = ConsumerLoop(name=f"e2e-{run_id}", topics=[topics.USAGE], bootstrap_servers=kafka_bootstrap, pool=pool,
-                        handler=make_handler(None), producer=producer, auto_offset_reset="latest")
+    loop = ConsumerLoop(
+        name=f"e2e-{run_id}",
+        topics=[topics.USAGE],
+        bootstrap_servers=kafka_bootstrap,
+        pool=pool,
+        handler=make_handler(None),
+        producer=producer,
+        auto_offset_reset="latest",
+    )
     await loop.start()
     try:
         await _until(lambda: _assigned(loop))
         account = f"acct-{run_id}"
-        batch = {"batch": [{"type": "track", "userId": f"u{i}", "event": "Report Exported",
-                            "messageId": f"{run_id}-{i}", "context": {"groupId": account}} for i in range(40)]}
+        batch = {
+            "batch": [
+                {
+                    "type": "track",
+                    "userId": f"u{i}",
+                    "event": "Report Exported",
+                    "messageId": f"{run_id}-{i}",
+                    "context": {"groupId": account},
+                }
+                for i in range(40)
+            ]
+        }
         async with httpx.AsyncClient() as http:
             for _ in range(3):  # the client retried twice (e.g. it never saw our 200)
                 r = await http.post(f"{ingest.url}/v1/batch", json=batch, auth=(source.write_key, ""))
                 assert r.status_code == 200
-            r = await http.post(f"{ingest.url}/v1/track", auth=(source.write_key, ""), json={
-                "userId": "u", "event": "Sentinel", "messageId": f"{run_id}-sentinel", "context": {"groupId": account}})
+            r = await http.post(
+                f"{ingest.url}/v1/track",
+                auth=(source.write_key, ""),
+                json={
+                    "userId": "u",
+                    "event": "Sentinel",
+                    "messageId": f"{run_id}-sentinel",
+                    "context": {"groupId": account},
+                },
+            )
             assert r.status_code == 200
 
         async def sentinel_seen() -> bool:

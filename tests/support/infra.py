@@ -45,7 +45,7 @@ def docker_answers() -> bool:
 
         client = docker.from_env(timeout=3)
         return bool(client.ping())
-    except Exception:  # noqa: BLE001 - any failure means "no engine"
+    except Exception:
         return False
 
 
@@ -59,8 +59,10 @@ def provide(workdir: Path) -> Iterator[Endpoints]:
         from testcontainers.community.kafka import KafkaContainer
         from testcontainers.postgres import PostgresContainer
 
-        with KafkaContainer("confluentinc/cp-kafka:8.0.0").with_kraft() as kafka, \
-                PostgresContainer("postgres:16-alpine", driver=None) as pg:
+        with (
+            KafkaContainer("confluentinc/cp-kafka:8.0.0").with_kraft() as kafka,
+            PostgresContainer("postgres:16-alpine", driver=None) as pg,
+        ):
             yield Endpoints(kafka.get_bootstrap_server(), pg.get_connection_url(driver=None), "testcontainers")
         return
     kafka = localinfra.KafkaNode(workdir / "kafka", localinfra.free_port(), localinfra.free_port(), heap="512m")

@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from bellwether_shared.envelope import Envelope, EnvelopeError, from_record
 
 
@@ -21,7 +22,8 @@ class Received:
 
     @property
     def payload(self) -> dict[str, Any]:
-        return orjson.loads(self.envelope.data)
+        doc: dict[str, Any] = orjson.loads(self.envelope.data)
+        return doc
 
 
 class TopicTail:
@@ -34,11 +36,13 @@ class TopicTail:
         self.received: list[Received] = []
 
     async def __aenter__(self) -> TopicTail:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
-                                         group_id=None)
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False, group_id=None)
         await self.consumer.start()
-        parts = [TopicPartition(t, p) for t in self.topics
-                 for p in sorted(self.consumer.partitions_for_topic(t) or await self._partitions(t))]
+        parts = [
+            TopicPartition(t, p)
+            for t in self.topics
+            for p in sorted(self.consumer.partitions_for_topic(t) or await self._partitions(t))
+        ]
         self.consumer.assign(parts)
         await self.consumer.seek_to_end(*parts)
         for tp in parts:  # resolve positions now, before the test produces anything
@@ -47,15 +51,16 @@ class TopicTail:
 
     async def _partitions(self, topic: str) -> set[int]:
         assert self.consumer is not None
-        await self.consumer._client.force_metadata_update()  # noqa: SLF001
+        await self.consumer._client.force_metadata_update()
         return self.consumer.partitions_for_topic(topic) or {0}
 
     async def __aexit__(self, *exc: object) -> None:
         if self.consumer:
             await self.consumer.stop()
 
-    async def collect(self, until: Callable[[list[Received]], bool], *, timeout: float = 20.0,
-                      settle: float = 0.0) -> list[Received]:
+    async def collect(
+        self, until: Callable[[list[Received]], bool], *, timeout: float = 20.0, settle: float = 0.0
+    ) -> list[Received]:
         """Read until ``until(received)`` holds, or fail at the deadline. ``settle``: keep reading a
         little longer afterwards, to catch duplicates that should not be there."""
         assert self.consumer is not None
@@ -70,8 +75,14 @@ class TopicTail:
                     try:
                         env = from_record(topic=r.topic, key=r.key, value=r.value, headers=r.headers)
                     except EnvelopeError:  # e.g. a dead-lettered record that never had an envelope
-                        env = Envelope(id="", type="", source="", topic=r.topic, data=r.value or b"null",
-                                       key=r.key.decode() if r.key else None)
+                        env = Envelope(
+                            id="",
+                            type="",
+                            source="",
+                            topic=r.topic,
+                            data=r.value or b"null",
+                            key=r.key.decode() if r.key else None,
+                        )
                     self.received.append(Received(env, r.partition, r.offset, hdrs))
             now = loop.time()
             if satisfied_at is None and until(self.received):

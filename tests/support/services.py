@@ -30,8 +30,9 @@ class ServiceProcess:
     def start(self, *, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
         env = {**os.environ, **self.env, "HTTP_PORT": str(self.port), "HTTP_HOST": "127.0.0.1"}
         with self.log_path.open("ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=env, stdout=out,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", self.module], env=env, stdout=out, stderr=subprocess.STDOUT
+            )
         self.wait(lambda: self._status("/livez") == 200, timeout, "live")
         if wait_ready:
             self.wait(lambda: self._status("/readyz") == 200, timeout, "ready")

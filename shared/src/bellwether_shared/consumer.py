@@ -38,9 +38,14 @@ _records = _meter.create_counter("bellwether_consumer_records", description="rec
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
-    asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
 )
 
 
@@ -64,14 +69,28 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             pass
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        log.info("partitions assigned", consumer=self.loop.name, partitions=[f"{tp.topic}:{tp.partition}" for tp in assigned])
+        log.info(
+            "partitions assigned", consumer=self.loop.name, partitions=[f"{tp.topic}:{tp.partition}" for tp in assigned]
+        )
 
 
 class ConsumerLoop:
-    def __init__(self, *, name: str, topics: Sequence[str], bootstrap_servers: str, pool: asyncpg.Pool,
-                 handler: Handler, producer: AIOKafkaProducer, max_records: int = 500,
-                 max_attempts: int = 3, retry_backoff_s: float = 0.2, poll_timeout_ms: int = 200,
-                 group_id: str | None = None, auto_offset_reset: str = "earliest") -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Sequence[str],
+        bootstrap_servers: str,
+        pool: asyncpg.Pool,
+        handler: Handler,
+        producer: AIOKafkaProducer,
+        max_records: int = 500,
+        max_attempts: int = 3,
+        retry_backoff_s: float = 0.2,
+        poll_timeout_ms: int = 200,
+        group_id: str | None = None,
+        auto_offset_reset: str = "earliest",
+    ) -> None:
         self.name = name
         self.topics = list(topics)
         self.pool = pool
@@ -135,8 +154,11 @@ class ConsumerLoop:
                 await self._dead_letter(rec, exc, attempts=1)
                 continue
             good.append(Consumed(env, rec.partition, rec.offset))
-        links = [trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
-                 for c in good[:32] if c.envelope.trace]
+        links = [
+            trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
+            for c in good[:32]
+            if c.envelope.trace
+        ]
         start = asyncio.get_running_loop().time()
         with _tracer.start_as_current_span(f"{tp.topic} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
             span.set_attribute("messaging.batch.message_count", len(good))
@@ -156,8 +178,7 @@ class ConsumerLoop:
         if not batch:
             return
         async with self.pool.acquire() as conn, conn.transaction():
-            new_ids = await inbox.claim_many(conn, consumer=self.name,
-                                             event_ids=[c.envelope.id for c in batch])
+            new_ids = await inbox.claim_many(conn, consumer=self.name, event_ids=[c.envelope.id for c in batch])
             fresh: list[Consumed] = []
             for c in batch:
                 if c.envelope.id in new_ids:
@@ -210,20 +231,29 @@ class ConsumerLoop:
         else:
             topic, partition, offset = rec.topic, rec.partition, rec.offset
             key, value, headers = rec.key, rec.value, list(rec.headers or ())
-        headers = [*headers,
-                   ("dlq_error_type", type(exc).__name__.encode()),
-                   ("dlq_error", str(exc)[:1000].encode()),
-                   ("dlq_attempts", str(attempts).encode()),
-                   ("dlq_consumer", self.name.encode()),
-                   ("dlq_original_topic", topic.encode()),
-                   ("dlq_original_partition", str(partition).encode()),
-                   ("dlq_original_offset", str(offset).encode())]
+        headers = [
+            *headers,
+            ("dlq_error_type", type(exc).__name__.encode()),
+            ("dlq_error", str(exc)[:1000].encode()),
+            ("dlq_attempts", str(attempts).encode()),
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_original_topic", topic.encode()),
+            ("dlq_original_partition", str(partition).encode()),
+            ("dlq_original_offset", str(offset).encode()),
+        ]
         fut = await self.producer.send(dlq(topic), value=value or b"", key=key, headers=headers)
         await fut
         self.dead_lettered += 1
         _records.add(1, {"consumer": self.name, "outcome": "dead_lettered"})
-        log.error("record sent to dead-letter topic", consumer=self.name, topic=topic,
-                  partition=partition, offset=offset, error=str(exc)[:200], attempts=attempts)
+        log.error(
+            "record sent to dead-letter topic",
+            consumer=self.name,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            error=str(exc)[:200],
+            attempts=attempts,
+        )
 
     async def _commit(self, tp: TopicPartition, offset: int) -> None:
         try:

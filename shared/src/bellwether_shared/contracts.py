@@ -36,7 +36,7 @@ def _shape(schema: dict[str, Any], root: dict[str, Any]) -> Any:
     """A comparable description of a property's type (ignoring titles, descriptions, defaults)."""
     s = _resolve(schema, root)
     if "anyOf" in s:
-        return ("anyOf", sorted((json.dumps(_shape(x, root), sort_keys=True) for x in s["anyOf"])))
+        return ("anyOf", sorted(json.dumps(_shape(x, root), sort_keys=True) for x in s["anyOf"]))
     if s.get("type") == "object" and "properties" in s:
         return ("object", {k: _shape(v, root) for k, v in s["properties"].items()}, sorted(s.get("required", [])))
     if s.get("type") == "array":
@@ -73,8 +73,7 @@ def problems(old: dict[str, Any], new: dict[str, Any], path: str = "") -> list[s
             continue
         o, n = _resolve(old_schema, old), _resolve(new_schema, new)
         if o.get("type") == "object" and n.get("type") == "object" and "properties" in o and "properties" in n:
-            out.extend(problems(o | {"$defs": old.get("$defs", {})}, n | {"$defs": new.get("$defs", {})},
-                                f"{where}."))
+            out.extend(problems(o | {"$defs": old.get("$defs", {})}, n | {"$defs": new.get("$defs", {})}, f"{where}."))
         elif _shape(old_schema, old) != _shape(new_schema, new):
             out.append(f"{where}: type changed")
     for name in sorted(new_req - old_req):

@@ -11,13 +11,17 @@ import orjson
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(
-            typ, schema="pg_catalog",
-            encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads, format="text",
+            typ,
+            schema="pg_catalog",
+            encoder=lambda v: orjson.dumps(v).decode(),
+            decoder=orjson.loads,
+            format="text",
         )
 
 
-async def create_pool(database_url: str, *, schema: str, min_size: int = 2, max_size: int = 10,
-                      application_name: str | None = None) -> asyncpg.Pool:
+async def create_pool(
+    database_url: str, *, schema: str, min_size: int = 2, max_size: int = 10, application_name: str | None = None
+) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         database_url,
         min_size=min_size,

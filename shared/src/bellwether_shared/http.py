@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -27,8 +26,9 @@ class JSONResponse(Response):
 class ApiError(Exception):
     """An error with a stable machine-readable code, rendered as ``{code, message, ...}``."""
 
-    def __init__(self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None,
-                 **extra: object) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None, **extra: object
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -45,8 +45,9 @@ def _field(loc: tuple[object, ...]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "message": exc.message, **exc.extra},
-                              status_code=exc.status, headers=exc.headers)
+        return JSONResponse(
+            {"code": exc.code, "message": exc.message, **exc.extra}, status_code=exc.status, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -59,8 +60,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"code": f"http_{exc.status_code}", "message": str(exc.detail)},
-                              status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"code": f"http_{exc.status_code}", "message": str(exc.detail)},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
 
 def install_probes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
@@ -77,8 +81,9 @@ def install_probes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
             outcome = check()
             results[name] = bool(await outcome if isinstance(outcome, Awaitable) else outcome)
         ok = all(results.values())
-        return JSONResponse({"status": "ok" if ok else "unavailable", "checks": results},
-                              status_code=200 if ok else 503)
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503
+        )
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:

@@ -12,7 +12,8 @@ async def claim(conn: asyncpg.Connection, *, consumer: str, event_id: str) -> bo
     """True when this event was not processed before by ``consumer`` (and is now recorded)."""
     row = await conn.fetchval(
         "INSERT INTO inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
-        consumer, event_id,
+        consumer,
+        event_id,
     )
     return row is not None
 
@@ -28,7 +29,8 @@ async def claim_many(conn: asyncpg.Connection, *, consumer: str, event_ids: Sequ
         ON CONFLICT DO NOTHING
         RETURNING event_id
         """,
-        consumer, list(dict.fromkeys(event_ids)),
+        consumer,
+        list(dict.fromkeys(event_ids)),
     )
     return {r["event_id"] for r in rows}
 
@@ -36,6 +38,7 @@ async def claim_many(conn: asyncpg.Connection, *, consumer: str, event_ids: Sequ
 async def prune(conn: asyncpg.Connection, *, older_than: timedelta) -> int:
     """Forget ids older than the topics' retention: those can no longer be redelivered."""
     status = await conn.execute(
-        "DELETE FROM inbox WHERE processed_at < now() - $1::interval", older_than,
+        "DELETE FROM inbox WHERE processed_at < now() - $1::interval",
+        older_than,
     )
     return int(status.split()[-1])

@@ -15,8 +15,14 @@ class PublishTimeout(TimeoutError):
     """The broker did not acknowledge in time (Kafka down or overloaded)."""
 
 
-def create_producer(bootstrap_servers: str, *, client_id: str, request_timeout_ms: int = 10_000,
-                    linger_ms: int = 5, max_batch_size: int = 256 * 1024) -> AIOKafkaProducer:
+def create_producer(
+    bootstrap_servers: str,
+    *,
+    client_id: str,
+    request_timeout_ms: int = 10_000,
+    linger_ms: int = 5,
+    max_batch_size: int = 256 * 1024,
+) -> AIOKafkaProducer:
     """Idempotent producer: acks=all, retries without duplicates or reordering within a partition."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -30,13 +36,15 @@ def create_producer(bootstrap_servers: str, *, client_id: str, request_timeout_m
     )
 
 
-async def publish(producer: AIOKafkaProducer, envelopes: Iterable[Envelope], *,
-                  timeout_s: float) -> list[RecordMetadata]:
+async def publish(
+    producer: AIOKafkaProducer, envelopes: Iterable[Envelope], *, timeout_s: float
+) -> list[RecordMetadata]:
     """Send every envelope and wait until the broker acknowledged all of them (acks=all).
 
     Raises :class:`PublishTimeout` when the acknowledgements do not arrive within ``timeout_s``;
     the caller must then treat none of them as delivered (some may be: consumers de-duplicate).
     """
+
     async def _send_all() -> list[RecordMetadata]:
         futures = [
             await producer.send(env.topic, value=env.data, key=env.record_key, headers=env.headers())

@@ -53,8 +53,14 @@ def migrations_for(service: str) -> list[Migration]:
     return _load("bellwether_shared", "shared") + _load(service, service)
 
 
-async def migrate(database_url: str, *, service: str, schema: str | None = None,
-                  role: str | None = None, role_password: str | None = None) -> list[str]:
+async def migrate(
+    database_url: str,
+    *,
+    service: str,
+    schema: str | None = None,
+    role: str | None = None,
+    role_password: str | None = None,
+) -> list[str]:
     """Apply what is missing; returns the names applied now. Safe to run concurrently."""
     schema = schema or service
     q_schema = _ident(schema)
@@ -68,8 +74,9 @@ async def migrate(database_url: str, *, service: str, schema: str | None = None,
                 await conn.execute(f"CREATE ROLE {q_role} LOGIN")
             if role_password:
                 # server-side quoting: the password is never spliced into SQL by us
-                stmt = await conn.fetchval("SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)",
-                                           role, role_password)
+                stmt = await conn.fetchval(
+                    "SELECT format('ALTER ROLE %I PASSWORD %L', $1::text, $2::text)", role, role_password
+                )
                 await conn.execute(stmt)
             if not await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"):
                 await conn.execute(f"GRANT {q_role} TO CURRENT_USER")
@@ -83,8 +90,10 @@ async def migrate(database_url: str, *, service: str, schema: str | None = None,
                 f"CREATE TABLE IF NOT EXISTS {q_schema}.schema_migrations ("
                 "name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
             )
-        applied = {r["name"]: r["checksum"] for r in await conn.fetch(
-            f"SELECT name, checksum FROM {q_schema}.schema_migrations")}
+        applied = {
+            r["name"]: r["checksum"]
+            for r in await conn.fetch(f"SELECT name, checksum FROM {q_schema}.schema_migrations")
+        }
         done: list[str] = []
         for m in migrations_for(service):
             if m.name in applied:
@@ -96,8 +105,8 @@ async def migrate(database_url: str, *, service: str, schema: str | None = None,
                 await conn.execute(f"SET LOCAL search_path = {q_schema}")
                 await conn.execute(m.sql)
                 await conn.execute(
-                    f"INSERT INTO {q_schema}.schema_migrations (name, checksum) VALUES ($1, $2)",
-                    m.name, m.checksum)
+                    f"INSERT INTO {q_schema}.schema_migrations (name, checksum) VALUES ($1, $2)", m.name, m.checksum
+                )
             done.append(m.name)
         return done
     finally:
@@ -121,8 +130,10 @@ cli = typer.Typer(add_completion=False, help=__doc__)
 def main(
     service: str = typer.Argument(..., help="service package, e.g. ingest"),
     database_url: str = typer.Option(
-        None, envvar=["MIGRATIONS_DATABASE_URL", "DATABASE_URL"],
-        help="URL of a role allowed to create schemas and roles"),
+        None,
+        envvar=["MIGRATIONS_DATABASE_URL", "DATABASE_URL"],
+        help="URL of a role allowed to create schemas and roles",
+    ),
     schema: str = typer.Option(None, envvar="DB_SCHEMA", help="default: the service name"),
     role: str = typer.Option(None, envvar="SERVICE_DB_ROLE", help="the service's own login role"),
     role_password: str = typer.Option(None, envvar="SERVICE_DB_PASSWORD", help="its password"),
@@ -130,8 +141,9 @@ def main(
     if not database_url:
         raise typer.BadParameter("set MIGRATIONS_DATABASE_URL or DATABASE_URL", param_hint="--database-url")
     try:
-        applied = asyncio.run(migrate(database_url, service=service, schema=schema, role=role,
-                                      role_password=role_password))
+        applied = asyncio.run(
+            migrate(database_url, service=service, schema=schema, role=role, role_password=role_password)
+        )
     except (MigrationError, OSError, asyncpg.PostgresError) as exc:
         typer.echo(f"migration failed: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -142,4 +154,4 @@ if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     cli()
 
-__all__ = ["Migration", "MigrationError", "migrate", "migrations_for", "service_url", "Path"]
+__all__ = ["Migration", "MigrationError", "Path", "migrate", "migrations_for", "service_url"]

@@ -47,9 +47,14 @@ async def add(conn: asyncpg.Connection, envelopes: Iterable[Envelope]) -> int:
     trace_ctx = _current_trace()
     await conn.execute(
         _INSERT,
-        [e.id for e in rows], [e.type for e in rows], [e.source for e in rows], [e.topic for e in rows],
+        [e.id for e in rows],
+        [e.type for e in rows],
+        [e.source for e in rows],
+        [e.topic for e in rows],
         [e.key if e.key is not None else (e.subject or e.id) for e in rows],
-        [e.subject for e in rows], [e.time for e in rows], [e.data for e in rows],
+        [e.subject for e in rows],
+        [e.time for e in rows],
+        [e.data for e in rows],
         [e.trace or trace_ctx for e in rows],
     )
     return len(rows)
@@ -69,14 +74,21 @@ WHERE o.id < b.first_id
 
 def _envelope(row: asyncpg.Record) -> Envelope:
     return Envelope(
-        id=row["event_id"], type=row["event_type"], source=row["source"], topic=row["topic"],
-        data=bytes(row["payload"]), subject=row["subject"], time=row["event_time"],
-        key=row["aggregate_id"], trace=dict(row["trace"] or {}),
+        id=row["event_id"],
+        type=row["event_type"],
+        source=row["source"],
+        topic=row["topic"],
+        data=bytes(row["payload"]),
+        subject=row["subject"],
+        time=row["event_time"],
+        key=row["aggregate_id"],
+        trace=dict(row["trace"] or {}),
     )
 
 
-async def relay_once(pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500,
-                     timeout_s: float = 30.0) -> int:
+async def relay_once(
+    pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500, timeout_s: float = 30.0
+) -> int:
     """Publish one batch of waiting rows. Returns how many were published."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(_CLAIM, batch_size)
@@ -85,10 +97,7 @@ async def relay_once(pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_si
         first: dict[str, int] = {}
         for r in rows:
             first.setdefault(r["aggregate_id"], r["id"])
-        blocked = {
-            r["aggregate_id"]
-            for r in await conn.fetch(_BLOCKED, list(first), list(first.values()))
-        }
+        blocked = {r["aggregate_id"] for r in await conn.fetch(_BLOCKED, list(first), list(first.values()))}
         ready = [r for r in rows if r["aggregate_id"] not in blocked]
         if not ready:
             return 0
@@ -116,8 +125,7 @@ async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope],
     for env in envelopes:
         token = otel_context.attach(propagate.extract(env.trace))
         try:
-            futures.append(await producer.send(env.topic, value=env.data, key=env.record_key,
-                                               headers=env.headers()))
+            futures.append(await producer.send(env.topic, value=env.data, key=env.record_key, headers=env.headers()))
         finally:
             otel_context.detach(token)
     await asyncio.wait_for(asyncio.gather(*futures), timeout=timeout_s)
@@ -126,8 +134,9 @@ async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope],
 class OutboxRelay:
     """Background task publishing the outbox until stopped."""
 
-    def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500,
-                 poll_interval_s: float = 0.05) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500, poll_interval_s: float = 0.05
+    ) -> None:
         self.pool = pool
         self.producer = producer
         self.batch_size = batch_size

@@ -34,7 +34,7 @@ def setup_telemetry(*, service: str, otlp_endpoint: str | None = None) -> None:
         tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=f"{otlp_endpoint}/v1/traces")))
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()]))
-    AsyncPGInstrumentor().instrument()
+    AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
     AIOKafkaInstrumentor().instrument()
     _state["service"] = service
 

@@ -45,8 +45,13 @@ TOPICS: tuple[TopicSpec, ...] = BASE_TOPICS + tuple(
 )
 
 
-async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...] = TOPICS, *,
-                        replication_factor: int | None = None, timeout_s: float = 60.0) -> list[str]:
+async def ensure_topics(
+    bootstrap_servers: str,
+    specs: tuple[TopicSpec, ...] = TOPICS,
+    *,
+    replication_factor: int | None = None,
+    timeout_s: float = 60.0,
+) -> list[str]:
     """Create missing topics; existing ones are left as they are. Returns the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15_000)
     deadline = asyncio.get_running_loop().time() + timeout_s
@@ -63,11 +68,14 @@ async def ensure_topics(bootstrap_servers: str, specs: tuple[TopicSpec, ...] = T
         todo = [s for s in specs if s.name not in existing]
         if todo:
             try:
-                await admin.create_topics([
-                    NewTopic(s.name, s.partitions, replication_factor or s.replication_factor,
-                             topic_configs=s.configs())
-                    for s in todo
-                ])
+                await admin.create_topics(
+                    [
+                        NewTopic(
+                            s.name, s.partitions, replication_factor or s.replication_factor, topic_configs=s.configs()
+                        )
+                        for s in todo
+                    ]
+                )
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another bootstrap: fine
         return [s.name for s in todo]

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import orjson
 import pytest
+from opentelemetry import trace
+
 from bellwether_shared import outbox
 from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.db import create_pool
@@ -21,8 +23,6 @@ from bellwether_shared.kafka import create_producer, publish
 from bellwether_shared.migrate import MigrationError, migrate, migrations_for
 from bellwether_shared.telemetry import setup_telemetry
 from bellwether_shared.topics import TopicSpec, dlq, ensure_topics
-from opentelemetry import trace
-
 from tests.support.counter import make_handler
 from tests.support.kafka import TopicTail
 
@@ -46,8 +46,14 @@ async def new_topic(bootstrap: str, name: str, partitions: int = 3) -> str:
 
 
 def env(topic: str, eid: str, account: str, **data: object) -> Envelope:
-    return Envelope(id=eid, type="bellwether.test.thing_happened.v1", source="bellwether/test", topic=topic,
-                    data=orjson.dumps(data), subject=account)
+    return Envelope(
+        id=eid,
+        type="bellwether.test.thing_happened.v1",
+        source="bellwether/test",
+        topic=topic,
+        data=orjson.dumps(data),
+        subject=account,
+    )
 
 
 async def produce(bootstrap: str, envelopes: list[Envelope], raw: list[tuple[str, bytes]] | None = None) -> None:
@@ -83,8 +89,9 @@ async def test_outbox_relays_keep_per_aggregate_order_and_trace_context(pool, ka
         writer_trace = format(span.get_span_context().trace_id, "032x")
         for t in range(30):  # 30 transactions of 10 rows, interleaving the accounts
             async with pool.acquire() as conn, conn.transaction():
-                await outbox.add(conn, [env(topic, f"{run_id}-{t}-{i}", accounts[i % 5], seq=t * 10 + i)
-                                        for i in range(10)])
+                await outbox.add(
+                    conn, [env(topic, f"{run_id}-{t}-{i}", accounts[i % 5], seq=t * 10 + i) for i in range(10)]
+                )
     producers = [create_producer(kafka_bootstrap, client_id=f"relay-{i}") for i in range(2)]
     async with TopicTail(kafka_bootstrap, topic) as tail:
         for p in producers:
@@ -122,15 +129,22 @@ async def test_inbox_makes_redelivery_a_no_op_and_outbox_round_trips(pool, kafka
     await produce(kafka_bootstrap, first + first[:50])  # duplicates inside the stream
     producer = create_producer(kafka_bootstrap, client_id="loop")
     await producer.start()
-    loop = ConsumerLoop(name=f"counter-{run_id}", topics=[topic], bootstrap_servers=kafka_bootstrap, pool=pool,
-                        handler=make_handler(out), producer=producer, max_records=64)
+    loop = ConsumerLoop(
+        name=f"counter-{run_id}",
+        topics=[topic],
+        bootstrap_servers=kafka_bootstrap,
+        pool=pool,
+        handler=make_handler(out),
+        producer=producer,
+        max_records=64,
+    )
     relay = outbox.OutboxRelay(pool, producer, poll_interval_s=0.01)
     try:
         async with TopicTail(kafka_bootstrap, out) as tail:
             await loop.start()
             relay.start()
             await wait_for(lambda: _count(pool, run_id, 200), what="200 events processed")
-            await produce(kafka_bootstrap, first + [env(topic, f"{run_id}-sentinel", "acct-x")])  # redelivery
+            await produce(kafka_bootstrap, [*first, env(topic, f"{run_id}-sentinel", "acct-x")])  # redelivery
             await wait_for(lambda: _count(pool, run_id, 201), what="sentinel processed")
             outgoing = await tail.collect(lambda rs: len({r.envelope.id for r in rs}) >= 201, settle=0.5)
     finally:
@@ -148,16 +162,28 @@ async def _count(pool: asyncpg.Pool, prefix: str, n: int) -> bool:
 
 
 async def test_poison_records_go_to_the_dead_letter_topic_and_the_partition_moves_on(
-        pool, kafka_bootstrap, run_id) -> None:
+    pool, kafka_bootstrap, run_id
+) -> None:
     topic = await new_topic(kafka_bootstrap, f"test.poison.{run_id}", partitions=1)
     producer = create_producer(kafka_bootstrap, client_id="loop")
     await producer.start()
-    loop = ConsumerLoop(name=f"poison-{run_id}", topics=[topic], bootstrap_servers=kafka_bootstrap, pool=pool,
-                        handler=make_handler(None), producer=producer, max_attempts=2, retry_backoff_s=0.01)
+    loop = ConsumerLoop(
+        name=f"poison-{run_id}",
+        topics=[topic],
+        bootstrap_servers=kafka_bootstrap,
+        pool=pool,
+        handler=make_handler(None),
+        producer=producer,
+        max_attempts=2,
+        retry_backoff_s=0.01,
+    )
     try:
         async with TopicTail(kafka_bootstrap, dlq(topic)) as dead:
-            await produce(kafka_bootstrap, [env(topic, f"{run_id}-good1", "a"), env(topic, f"{run_id}-bad", "a", poison=True)],
-                          raw=[(topic, b"no envelope headers")])
+            await produce(
+                kafka_bootstrap,
+                [env(topic, f"{run_id}-good1", "a"), env(topic, f"{run_id}-bad", "a", poison=True)],
+                raw=[(topic, b"no envelope headers")],
+            )
             await produce(kafka_bootstrap, [env(topic, f"{run_id}-good2", "a")])
             await loop.start()
             got = await dead.collect(lambda rs: len(rs) >= 2, settle=0.5)
@@ -175,17 +201,26 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_partition_move
 
 
 async def test_consumer_killed_mid_batch_resumes_without_loss_or_double_count(
-        pool, counter_db, kafka_bootstrap, run_id, tmp_path) -> None:
+    pool, counter_db, kafka_bootstrap, run_id, tmp_path
+) -> None:
     topic = await new_topic(kafka_bootstrap, f"test.kill.{run_id}")
     await produce(kafka_bootstrap, [env(topic, f"{run_id}-{i}", f"acct-{i % 11}") for i in range(1500)])
-    environment = {**os.environ, "DATABASE_URL": counter_db, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-                   "TOPIC": topic, "CONSUMER_NAME": f"kill-{run_id}", "DELAY_S": "0.02", "MAX_RECORDS": "50"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": counter_db,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "TOPIC": topic,
+        "CONSUMER_NAME": f"kill-{run_id}",
+        "DELAY_S": "0.02",
+        "MAX_RECORDS": "50",
+    }
     log = tmp_path / "consumer.log"
 
     def start() -> subprocess.Popen[bytes]:
         with log.open("ab") as out:
-            return subprocess.Popen([sys.executable, "-m", "tests.support.counter"], env=environment,
-                                    stdout=out, stderr=subprocess.STDOUT)
+            return subprocess.Popen(
+                [sys.executable, "-m", "tests.support.counter"], env=environment, stdout=out, stderr=subprocess.STDOUT
+            )
 
     proc = start()
     try:

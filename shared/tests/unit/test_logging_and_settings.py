@@ -3,13 +3,21 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from bellwether_shared.logging import REDACTED, configure_logging, get_logger, scrub
 from bellwether_shared.settings import ServiceSettings, load_settings
 
 
 def test_scrub_hides_secret_keys_and_url_passwords() -> None:
-    doc = scrub({"authorization": "Basic abc", "writeKey": "bwk_x", "nested": {"admin_token": "t"},
-                 "url": "postgresql://svc:hunter2@db:5432/x", "event": "ok"})
+    doc = scrub(
+        {
+            "authorization": "Basic abc",
+            "writeKey": "bwk_x",
+            "nested": {"admin_token": "t"},
+            "url": "postgresql://svc:hunter2@db:5432/x",
+            "event": "ok",
+        }
+    )
     assert doc["authorization"] == REDACTED and doc["writeKey"] == REDACTED
     assert doc["nested"]["admin_token"] == REDACTED
     assert "hunter2" not in doc["url"] and doc["url"].startswith("postgresql://svc:")
@@ -31,8 +39,9 @@ class _Settings(ServiceSettings):
     db_schema: str = "t"
 
 
-def test_bad_configuration_fails_fast_naming_each_field(capsys: pytest.CaptureFixture[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_configuration_fails_fast_naming_each_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "mysql://x@y/z")
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "nohostport")
     with pytest.raises(SystemExit) as exc:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import asyncpg
 import orjson
+
 from bellwether_shared import outbox
 from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import Envelope
@@ -27,11 +28,23 @@ def make_handler(out_topic: str | None, *, delay_s: float = 0.0):  # type: ignor
         await conn.executemany(
             """INSERT INTO seen (event_id, account, n) VALUES ($1, $2, 1)
                ON CONFLICT (event_id) DO UPDATE SET n = seen.n + 1""",
-            [(c.envelope.id, c.envelope.subject) for c in batch])
+            [(c.envelope.id, c.envelope.subject) for c in batch],
+        )
         if out_topic:
-            await outbox.add(conn, [Envelope(id="out-" + c.envelope.id, type="bellwether.test.counted.v1",
-                                             source="bellwether/test", topic=out_topic, data=c.envelope.data,
-                                             subject=c.envelope.subject) for c in batch])
+            await outbox.add(
+                conn,
+                [
+                    Envelope(
+                        id="out-" + c.envelope.id,
+                        type="bellwether.test.counted.v1",
+                        source="bellwether/test",
+                        topic=out_topic,
+                        data=c.envelope.data,
+                        subject=c.envelope.subject,
+                    )
+                    for c in batch
+                ],
+            )
         if delay_s:
             await conn.execute("SELECT pg_sleep($1)", delay_s)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from bellwether_shared.http import ApiError, JSONResponse
 from fastapi import APIRouter, Depends, Header, Query
 
+from bellwether_shared.http import ApiError, JSONResponse
 from ingest import repository, schemas
 from ingest.api import RuntimeDep
 from ingest.auth import check_admin, hash_key, new_write_key
@@ -27,15 +27,24 @@ def _out(src: repository.Source) -> dict[str, object]:
     return schemas.SourceOut.model_validate(src, from_attributes=True).model_dump(mode="json")
 
 
-@router.post("/sources", status_code=201, response_model=schemas.SourceCreated,
-             summary="Create a source; its write key is shown once")
+@router.post(
+    "/sources",
+    status_code=201,
+    response_model=schemas.SourceCreated,
+    summary="Create a source; its write key is shown once",
+)
 async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONResponse:
     key = new_write_key()
     async with rt.pool.acquire() as conn:
         src = await repository.insert_source(
-            conn, id="src_" + secrets.token_hex(8), name=body.name, write_key_hash=hash_key(key),
-            key_prefix=key[:10], rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
-            burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0))
+            conn,
+            id="src_" + secrets.token_hex(8),
+            name=body.name,
+            write_key_hash=hash_key(key),
+            key_prefix=key[:10],
+            rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
+            burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0),
+        )
     return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
 
 
@@ -54,8 +63,12 @@ async def get_source(source_id: str, rt: AdminDep) -> dict[str, object]:
     return _out(src)
 
 
-@router.post("/sources/{source_id}/revoke", response_model=schemas.SourceOut,
-             responses={404: {"model": schemas.Error}}, summary="Revoke a source's write key (401 from then on)")
+@router.post(
+    "/sources/{source_id}/revoke",
+    response_model=schemas.SourceOut,
+    responses={404: {"model": schemas.Error}},
+    summary="Revoke a source's write key (401 from then on)",
+)
 async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
         src = await repository.revoke_source(conn, source_id=source_id)

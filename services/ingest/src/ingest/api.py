@@ -9,10 +9,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from bellwether_shared.http import ApiError, JSONResponse
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 
+from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, signals
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
@@ -55,42 +55,70 @@ async def _authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any],
 def _rate_limit(rt: Runtime, source: Source, n: int) -> None:
     wait = rt.limiter.check(source.id, n, rate=source.rate_limit_eps, burst=source.burst)
     if wait:
-        raise ApiError(429, "rate_limited", f"source '{source.id}' is over {source.rate_limit_eps} events/s",
-                       headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"source '{source.id}' is over {source.rate_limit_eps} events/s",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _answer(outcome: Outcome) -> JSONResponse:
-    return JSONResponse({
-        "success": True,
-        "accepted": outcome.accepted,
-        "unattributed": outcome.unattributed,
-        "rejected": [{"index": r.index, "messageId": r.message_id, "field": r.field, "reason": r.reason}
-                     for r in outcome.rejections],
-    })
+    return JSONResponse(
+        {
+            "success": True,
+            "accepted": outcome.accepted,
+            "unattributed": outcome.unattributed,
+            "rejected": [
+                {"index": r.index, "messageId": r.message_id, "field": r.field, "reason": r.reason}
+                for r in outcome.rejections
+            ],
+        }
+    )
 
 
 def _single_rejected(r: Rejection) -> ApiError:
-    return ApiError(400, "invalid_event", f"{r.field or 'event'}: {r.reason}", field=r.field, reason=r.reason,
-                    messageId=r.message_id)
+    return ApiError(
+        400,
+        "invalid_event",
+        f"{r.field or 'event'}: {r.reason}",
+        field=r.field,
+        reason=r.reason,
+        messageId=r.message_id,
+    )
 
 
 def _single(call: str, model: type[BaseModel]) -> None:
     async def handler(request: Request, rt: RuntimeDep) -> JSONResponse:
         body, source = await _authenticated(request, rt)
         _rate_limit(rt, source, 1)
-        outcome = await accept_messages(rt, source_id=source.id, endpoint=call, request_id=str(uuid.uuid4()),
-                                        items=[body], default_type=call)
+        outcome = await accept_messages(
+            rt, source_id=source.id, endpoint=call, request_id=str(uuid.uuid4()), items=[body], default_type=call
+        )
         if outcome.rejections:
             raise _single_rejected(outcome.rejections[0])
         return _answer(outcome)
 
-    router.add_api_route(f"/{call}", handler, methods=["POST"], name=call, summary=f"{call.capitalize()} call",
-                         response_model=schemas.Accepted, responses=ERRORS, openapi_extra=_doc(model))
+    router.add_api_route(
+        f"/{call}",
+        handler,
+        methods=["POST"],
+        name=call,
+        summary=f"{call.capitalize()} call",
+        response_model=schemas.Accepted,
+        responses=ERRORS,
+        openapi_extra=_doc(model),
+    )
 
 
-for _call, _model in (("track", schemas.TrackCall), ("identify", schemas.IdentifyCall),
-                      ("group", schemas.GroupCall), ("page", schemas.PageCall),
-                      ("screen", schemas.ScreenCall), ("alias", schemas.AliasCall)):
+for _call, _model in (
+    ("track", schemas.TrackCall),
+    ("identify", schemas.IdentifyCall),
+    ("group", schemas.GroupCall),
+    ("page", schemas.PageCall),
+    ("screen", schemas.ScreenCall),
+    ("alias", schemas.AliasCall),
+):
     _single(_call, _model)
 
 
@@ -114,31 +142,53 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
     if not isinstance(items, list):
         raise ApiError(400, "invalid_body", "batch: is required and must be an array of events")
     if len(items) > rt.settings.max_batch_events:
-        raise ApiError(413, "batch_too_large",
-                       f"batch: {len(items)} events; the limit is {rt.settings.max_batch_events}")
+        raise ApiError(
+            413, "batch_too_large", f"batch: {len(items)} events; the limit is {rt.settings.max_batch_events}"
+        )
     _rate_limit(rt, source, len(items))
     outcome = await accept_messages(
-        rt, source_id=source.id, endpoint=request.url.path.rsplit("/", 1)[-1], request_id=str(uuid.uuid4()),
-        items=items, batch_context=_object_or_none(body, "context"),
-        batch_integrations=_object_or_none(body, "integrations"), batch_sent_at=_batch_time(body))
+        rt,
+        source_id=source.id,
+        endpoint=request.url.path.rsplit("/", 1)[-1],
+        request_id=str(uuid.uuid4()),
+        items=items,
+        batch_context=_object_or_none(body, "context"),
+        batch_integrations=_object_or_none(body, "integrations"),
+        batch_sent_at=_batch_time(body),
+    )
     return _answer(outcome)
 
 
 for _path in ("batch", "import"):
-    router.add_api_route(f"/{_path}", batch, methods=["POST"], name=_path,
-                         summary="Batch of calls" if _path == "batch" else "Import (alias of batch)",
-                         response_model=schemas.Accepted, responses=ERRORS, openapi_extra=_doc(schemas.BatchCall))
+    router.add_api_route(
+        f"/{_path}",
+        batch,
+        methods=["POST"],
+        name=_path,
+        summary="Batch of calls" if _path == "batch" else "Import (alias of batch)",
+        response_model=schemas.Accepted,
+        responses=ERRORS,
+        openapi_extra=_doc(schemas.BatchCall),
+    )
 
 
-@router.post("/signals", tags=["signals"], response_model=schemas.Accepted, responses=ERRORS,
-             openapi_extra=_doc(schemas.SignalBatch), summary="CS signals (account, NPS, tickets, contacts...)")
+@router.post(
+    "/signals",
+    tags=["signals"],
+    response_model=schemas.Accepted,
+    responses=ERRORS,
+    openapi_extra=_doc(schemas.SignalBatch),
+    summary="CS signals (account, NPS, tickets, contacts...)",
+)
 async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
     """One signal, or ``{"batch": [...]}``; each is discriminated by ``type`` and validated strictly.
     Valid signals are accepted even when others in the batch are rejected."""
     body, source = await _authenticated(request, rt)
     items = body["batch"] if isinstance(body.get("batch"), list) else [body]
     if len(items) > rt.settings.max_batch_events:
-        raise ApiError(413, "batch_too_large", f"batch: {len(items)} signals; the limit is {rt.settings.max_batch_events}")
+        raise ApiError(
+            413, "batch_too_large", f"batch: {len(items)} signals; the limit is {rt.settings.max_batch_events}"
+        )
     _rate_limit(rt, source, len(items))
     outcome = await signals.accept_signals(rt, source_id=source.id, request_id=str(uuid.uuid4()), items=items)
     if "batch" not in body and outcome.rejections:

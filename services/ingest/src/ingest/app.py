@@ -7,14 +7,14 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from aiokafka.errors import KafkaError
+from fastapi import FastAPI
+
 from bellwether_shared.db import create_pool, ping
-from bellwether_shared.http import install_error_handlers, install_probes, JSONResponse
+from bellwether_shared.http import JSONResponse, install_error_handlers, install_probes
 from bellwether_shared.kafka import create_producer
 from bellwether_shared.logging import configure_logging, get_logger
 from bellwether_shared.outbox import OutboxRelay
 from bellwether_shared.telemetry import instrument_app, setup_telemetry
-from fastapi import FastAPI
-
 from ingest import admin_api, api
 from ingest.auth import SourceAuth
 from ingest.ratelimit import RateLimiter
@@ -50,8 +50,12 @@ async def _connect_producer(rt: Runtime) -> None:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 10)
     rt.kafka_ready = True
-    rt.relay = OutboxRelay(rt.pool, rt.producer, batch_size=rt.settings.outbox_batch_size,
-                           poll_interval_s=rt.settings.outbox_poll_interval_s)
+    rt.relay = OutboxRelay(
+        rt.pool,
+        rt.producer,
+        batch_size=rt.settings.outbox_batch_size,
+        poll_interval_s=rt.settings.outbox_poll_interval_s,
+    )
     rt.relay.start()
     log.info("connected to Kafka", bootstrap=rt.settings.kafka_bootstrap_servers)
 
@@ -62,15 +66,27 @@ def create_app(settings: IngestSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(settings.database_url, schema=settings.db_schema, min_size=settings.db_pool_min,
-                                 max_size=settings.db_pool_max, application_name="ingest")
-        producer = create_producer(settings.kafka_bootstrap_servers,
-                                   client_id=settings.kafka_client_id or "ingest",
-                                   request_timeout_ms=settings.kafka_request_timeout_ms,
-                                   linger_ms=settings.kafka_linger_ms)
-        rt = Runtime(settings=settings, pool=pool, producer=producer,
-                     identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
-                     auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s), limiter=RateLimiter())
+        pool = await create_pool(
+            settings.database_url,
+            schema=settings.db_schema,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            application_name="ingest",
+        )
+        producer = create_producer(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.kafka_client_id or "ingest",
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+            linger_ms=settings.kafka_linger_ms,
+        )
+        rt = Runtime(
+            settings=settings,
+            pool=pool,
+            producer=producer,
+            identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
+            auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s),
+            limiter=RateLimiter(),
+        )
         app.state.runtime = rt
         connecting = asyncio.create_task(_connect_producer(rt), name="kafka-connect")
         log.info("ingest started", port=settings.http_port)
@@ -87,8 +103,13 @@ def create_app(settings: IngestSettings) -> FastAPI:
             await pool.close()
             log.info("ingest stopped")
 
-    app = FastAPI(title="Bellwether ingest", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
-                  default_response_class=JSONResponse)
+    app = FastAPI(
+        title="Bellwether ingest",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
     install_error_handlers(app)
 
     async def pool_ok() -> bool:

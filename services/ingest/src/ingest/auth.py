@@ -16,8 +16,8 @@ import time
 from typing import Any
 
 import asyncpg
-from bellwether_shared.http import ApiError
 
+from bellwether_shared.http import ApiError
 from ingest import repository
 from ingest.repository import Source
 
@@ -55,8 +55,12 @@ def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> st
 def check_admin(authorization: str | None, token: str) -> None:
     scheme, _, value = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise ApiError(401, "unauthorized", "admin API needs 'Authorization: Bearer <admin token>'",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "admin API needs 'Authorization: Bearer <admin token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 class SourceAuth:
@@ -69,8 +73,12 @@ class SourceAuth:
 
     async def authenticate(self, key: str | None) -> Source:
         if not key:
-            raise ApiError(401, "unauthorized", "no write key: send it as Basic username, Bearer token or writeKey",
-                           headers={"WWW-Authenticate": 'Basic realm="ingest"'})
+            raise ApiError(
+                401,
+                "unauthorized",
+                "no write key: send it as Basic username, Bearer token or writeKey",
+                headers={"WWW-Authenticate": 'Basic realm="ingest"'},
+            )
         digest = hash_key(key)
         now = time.monotonic()
         hit = self._cache.get(digest)
@@ -83,8 +91,12 @@ class SourceAuth:
         else:
             source = hit[1]
         if source is None or source.revoked_at is not None:
-            raise ApiError(401, "unauthorized", "unknown or revoked write key",
-                           headers={"WWW-Authenticate": 'Basic realm="ingest"'})
+            raise ApiError(
+                401,
+                "unauthorized",
+                "unknown or revoked write key",
+                headers={"WWW-Authenticate": 'Basic realm="ingest"'},
+            )
         return source
 
     def forget(self, source_id: str) -> None:

@@ -6,8 +6,9 @@ import zlib
 from typing import Any
 
 import orjson
-from bellwether_shared.http import ApiError
 from fastapi import Request
+
+from bellwether_shared.http import ApiError
 
 
 def too_large(limit: int) -> ApiError:

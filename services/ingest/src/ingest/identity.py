@@ -41,8 +41,7 @@ def explicit_account(msg: Message) -> str | None:
     """The account the call names itself, if any."""
     if msg.type == "group":
         return msg.group_id
-    return _text(msg.context.get("groupId")) or (
-        _text(msg.properties.get("groupId")) if msg.type == "track" else None)
+    return _text(msg.context.get("groupId")) or (_text(msg.properties.get("groupId")) if msg.type == "track" else None)
 
 
 def membership(msg: Message) -> Membership | None:

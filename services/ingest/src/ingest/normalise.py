@@ -119,12 +119,26 @@ def corrected_timestamp(*, received_at: datetime, original: datetime | None, sen
     return received_at - (sent_at - original)
 
 
-def normalise(raw: Any, *, index: int, received_at: datetime, default_type: str | None = None,
-              batch_context: dict[str, Any] | None = None, batch_integrations: dict[str, Any] | None = None,
-              batch_sent_at: datetime | None = None, size_hint: int | None = None) -> Message | Rejection:
+def normalise(
+    raw: Any,
+    *,
+    index: int,
+    received_at: datetime,
+    default_type: str | None = None,
+    batch_context: dict[str, Any] | None = None,
+    batch_integrations: dict[str, Any] | None = None,
+    batch_sent_at: datetime | None = None,
+    size_hint: int | None = None,
+) -> Message | Rejection:
     """Validate one message; never raises."""
     if not isinstance(raw, dict):
-        return Rejection(index, None, "", "each event must be a JSON object", raw if isinstance(raw, str | int | float | bool | list) else None)
+        return Rejection(
+            index,
+            None,
+            "",
+            "each event must be a JSON object",
+            raw if isinstance(raw, str | int | float | bool | list) else None,
+        )
     mid = raw.get("messageId") if isinstance(raw.get("messageId"), str) else None
     try:
         try:
@@ -146,7 +160,8 @@ def normalise(raw: Any, *, index: int, received_at: datetime, default_type: str 
             raise _Invalid("userId", "userId or anonymousId is required")
         sent_at = parse_time(raw.get("sentAt"), "sentAt") or batch_sent_at
         original = parse_time(raw.get("originalTimestamp"), "originalTimestamp") or parse_time(
-            raw.get("timestamp"), "timestamp")
+            raw.get("timestamp"), "timestamp"
+        )
         context = _object(raw, "context")
         if batch_context:
             context = {**batch_context, **context}
@@ -154,11 +169,18 @@ def normalise(raw: Any, *, index: int, received_at: datetime, default_type: str 
         if batch_integrations:
             integrations = {**batch_integrations, **integrations}
         msg = Message(
-            type=msg_type, message_id=message_id, user_id=user_id, anonymous_id=anonymous_id,
+            type=msg_type,
+            message_id=message_id,
+            user_id=user_id,
+            anonymous_id=anonymous_id,
             timestamp=corrected_timestamp(received_at=received_at, original=original, sent_at=sent_at),
-            received_at=received_at, original_timestamp=original, sent_at=sent_at,
-            properties=_object(raw, "properties"), traits=_object(raw, "traits"),
-            context=context, integrations=integrations,
+            received_at=received_at,
+            original_timestamp=original,
+            sent_at=sent_at,
+            properties=_object(raw, "properties"),
+            traits=_object(raw, "traits"),
+            context=context,
+            integrations=integrations,
         )
         if msg_type == "track":
             event = raw.get("event")

@@ -24,19 +24,39 @@ class Source:
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Source:
-        return cls(row["id"], row["name"], row["key_prefix"], row["rate_limit_eps"], row["burst"],
-                   row["created_at"], row["revoked_at"])
+        return cls(
+            row["id"],
+            row["name"],
+            row["key_prefix"],
+            row["rate_limit_eps"],
+            row["burst"],
+            row["created_at"],
+            row["revoked_at"],
+        )
 
 
 _SOURCE_COLS = "id, name, key_prefix, rate_limit_eps, burst, created_at, revoked_at"
 
 
-async def insert_source(conn: asyncpg.Connection, *, id: str, name: str, write_key_hash: str,
-                        key_prefix: str, rate_limit_eps: int, burst: int) -> Source:
+async def insert_source(
+    conn: asyncpg.Connection,
+    *,
+    id: str,
+    name: str,
+    write_key_hash: str,
+    key_prefix: str,
+    rate_limit_eps: int,
+    burst: int,
+) -> Source:
     row = await conn.fetchrow(
         f"""INSERT INTO sources (id, name, write_key_hash, key_prefix, rate_limit_eps, burst)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_SOURCE_COLS}""",
-        id, name, write_key_hash, key_prefix, rate_limit_eps, burst,
+        id,
+        name,
+        write_key_hash,
+        key_prefix,
+        rate_limit_eps,
+        burst,
     )
     return Source.from_row(row)
 
@@ -68,27 +88,49 @@ async def revoke_source(conn: asyncpg.Connection, *, source_id: str) -> Source |
     return Source.from_row(row) if row else None
 
 
-async def insert_rejections(conn: asyncpg.Connection, *, source_id: str, request_id: str, endpoint: str,
-                            received_at: datetime, rejections: Sequence[Rejection]) -> None:
+async def insert_rejections(
+    conn: asyncpg.Connection,
+    *,
+    source_id: str,
+    request_id: str,
+    endpoint: str,
+    received_at: datetime,
+    rejections: Sequence[Rejection],
+) -> None:
     if not rejections:
         return
     await conn.executemany(
         """INSERT INTO rejected_events (source_id, request_id, endpoint, idx, message_id, field, reason,
                                         payload, received_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (request_id, idx) DO NOTHING""",
-        [(source_id, request_id, endpoint, r.index, r.message_id, r.field, r.reason,
-          {"value": r.payload}, received_at) for r in rejections],
+        [
+            (
+                source_id,
+                request_id,
+                endpoint,
+                r.index,
+                r.message_id,
+                r.field,
+                r.reason,
+                {"value": r.payload},
+                received_at,
+            )
+            for r in rejections
+        ],
     )
 
 
-async def list_rejections(conn: asyncpg.Connection, *, source_id: str | None, before_id: int | None,
-                          limit: int) -> list[dict[str, Any]]:
+async def list_rejections(
+    conn: asyncpg.Connection, *, source_id: str | None, before_id: int | None, limit: int
+) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT id, source_id, request_id, endpoint, idx, message_id, field, reason, payload, received_at
            FROM rejected_events
            WHERE ($1::text IS NULL OR source_id = $1) AND ($2::bigint IS NULL OR id < $2)
            ORDER BY id DESC LIMIT $3""",
-        source_id, before_id, limit,
+        source_id,
+        before_id,
+        limit,
     )
     return [dict(r) | {"payload": (r["payload"] or {}).get("value")} for r in rows]
 
@@ -113,7 +155,9 @@ async def join_account(conn: asyncpg.Connection, *, user_id: str, account_id: st
     await conn.execute(
         """INSERT INTO user_accounts (user_id, account_id, joined_at) VALUES ($1, $2, $3)
            ON CONFLICT (user_id, account_id) DO UPDATE SET joined_at = greatest(user_accounts.joined_at, $3)""",
-        user_id, account_id, at,
+        user_id,
+        account_id,
+        at,
     )
 
 
@@ -144,5 +188,8 @@ async def take_unattributed(conn: asyncpg.Connection, *, identities: Iterable[st
 
 
 async def count_unattributed(conn: asyncpg.Connection, *, identity: str | None = None) -> int:
-    return int(await conn.fetchval(
-        "SELECT count(*) FROM unattributed_events WHERE $1::text IS NULL OR identity = $1", identity))
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM unattributed_events WHERE $1::text IS NULL OR identity = $1", identity
+        )
+    )

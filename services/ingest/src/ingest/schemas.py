@@ -6,8 +6,9 @@ from datetime import datetime
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from bellwether_shared.events import ingest as ev
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from bellwether_shared.events import ingest as ev
 
 # ----------------------------------------------------------------------------- tracking calls (docs)
 
@@ -26,32 +27,54 @@ class _Call(BaseModel):
 
 
 class TrackCall(_Call):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "userId": "u_42", "event": "Report Exported", "properties": {"format": "pdf"},
-        "context": {"groupId": "acme"}, "messageId": "m-7f3a", "timestamp": "2026-11-20T09:30:00Z"}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "userId": "u_42",
+                    "event": "Report Exported",
+                    "properties": {"format": "pdf"},
+                    "context": {"groupId": "acme"},
+                    "messageId": "m-7f3a",
+                    "timestamp": "2026-11-20T09:30:00Z",
+                }
+            ]
+        }
+    )
     type: Literal["track"] | None = None
     event: str
     properties: dict[str, Any] | None = None
 
 
 class IdentifyCall(_Call):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "userId": "u_42", "traits": {"email": "ada@acme.test", "title": "VP Operations"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"userId": "u_42", "traits": {"email": "ada@acme.test", "title": "VP Operations"}}]
+        }
+    )
     type: Literal["identify"] | None = None
     traits: dict[str, Any] | None = None
 
 
 class GroupCall(_Call):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "userId": "u_42", "groupId": "acme", "traits": {"name": "Acme Corp", "plan": "enterprise"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"userId": "u_42", "groupId": "acme", "traits": {"name": "Acme Corp", "plan": "enterprise"}}]
+        }
+    )
     type: Literal["group"] | None = None
     groupId: str
     traits: dict[str, Any] | None = None
 
 
 class PageCall(_Call):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "userId": "u_42", "name": "Dashboard", "properties": {"path": "/dash"}, "context": {"groupId": "acme"}}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"userId": "u_42", "name": "Dashboard", "properties": {"path": "/dash"}, "context": {"groupId": "acme"}}
+            ]
+        }
+    )
     type: Literal["page"] | None = None
     name: str | None = None
     properties: dict[str, Any] | None = None
@@ -68,14 +91,27 @@ class AliasCall(_Call):
 
 
 class BatchCall(BaseModel):
-    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
-        "batch": [
-            {"type": "group", "userId": "u_42", "groupId": "acme", "messageId": "m-1"},
-            {"type": "track", "userId": "u_42", "event": "Report Exported", "messageId": "m-2",
-             "timestamp": "2026-11-20T09:30:00Z"},
-        ],
-        "context": {"library": {"name": "analytics-python", "version": "2.4.0"}},
-        "sentAt": "2026-11-20T09:30:01Z"}]})
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "batch": [
+                        {"type": "group", "userId": "u_42", "groupId": "acme", "messageId": "m-1"},
+                        {
+                            "type": "track",
+                            "userId": "u_42",
+                            "event": "Report Exported",
+                            "messageId": "m-2",
+                            "timestamp": "2026-11-20T09:30:00Z",
+                        },
+                    ],
+                    "context": {"library": {"name": "analytics-python", "version": "2.4.0"}},
+                    "sentAt": "2026-11-20T09:30:01Z",
+                }
+            ]
+        },
+    )
     batch: list[dict[str, Any]] = Field(description="up to 2,500 events of any type; each needs `type`")
     context: dict[str, Any] | None = Field(None, description="merged into each event's context")
     integrations: dict[str, Any] | None = None
@@ -91,9 +127,20 @@ class RejectedItem(BaseModel):
 
 
 class Accepted(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "success": True, "accepted": 99, "unattributed": 0,
-        "rejected": [{"index": 3, "messageId": "m-4", "field": "event", "reason": "is required for track calls"}]}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "success": True,
+                    "accepted": 99,
+                    "unattributed": 0,
+                    "rejected": [
+                        {"index": 3, "messageId": "m-4", "field": "event", "reason": "is required for track calls"}
+                    ],
+                }
+            ]
+        }
+    )
     success: bool = True
     accepted: int
     unattributed: int = Field(0, description="accepted, kept until the user's account is known")
@@ -109,8 +156,9 @@ class Error(BaseModel):
 
 
 class SourceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"name": "product-analytics", "rate_limit_eps": 5000}]})
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "product-analytics", "rate_limit_eps": 5000}]}
+    )
     name: str = Field(min_length=1, max_length=100)
     rate_limit_eps: int | None = Field(None, ge=1, le=1_000_000, description="events/s; default from settings")
     burst: int | None = Field(None, ge=1, le=10_000_000)
@@ -176,15 +224,16 @@ def _strict_annotation(annotation: Any) -> Any:
 
 def _input_model(cls: type[BaseModel], tag: str | None = None) -> type[BaseModel]:
     fields: dict[str, Any] = {
-        name: (_strict_annotation(f.annotation), f)
-        for name, f in cls.model_fields.items() if name not in SERVER_FIELDS
+        name: (_strict_annotation(f.annotation), f) for name, f in cls.model_fields.items() if name not in SERVER_FIELDS
     }
     if tag is not None:
         fields = {
             "type": (Literal[tag], Field(description="signal type")),
             **fields,
-            "message_id": (str | None, Field(None, min_length=1, max_length=100,
-                                             description="idempotency key; generated when missing")),
+            "message_id": (
+                str | None,
+                Field(None, min_length=1, max_length=100, description="idempotency key; generated when missing"),
+            ),
             "occurred_at": (AwareDatetime | None, Field(None, description="defaults to the receive time")),
         }
     return create_model(f"{cls.__name__}In", __config__=_strict, **fields)
@@ -193,24 +242,41 @@ def _input_model(cls: type[BaseModel], tag: str | None = None) -> type[BaseModel
 SIGNAL_INPUTS: dict[str, tuple[type[ev.Signal], type[BaseModel]]] = {
     tag: (cls, _input_model(cls, tag)) for cls, tag in SIGNAL_TAGS.items()
 }
-SignalIn = Annotated[
-    Union[tuple(model for _, model in SIGNAL_INPUTS.values())],  # type: ignore[valid-type]  # noqa: UP007
+# built from the models above, so mypy sees it as a value; pydantic sees the discriminated union
+SignalIn: Any = Annotated[
+    Union[tuple(model for _, model in SIGNAL_INPUTS.values())],  # noqa: UP007
     Field(discriminator="type"),
 ]
 SIGNAL_ADAPTER: TypeAdapter[Any] = TypeAdapter(SignalIn)
 
-SIGNAL_EXAMPLE = {
+SIGNAL_EXAMPLE: dict[str, Any] = {
     "batch": [
-        {"type": "account.upserted", "account_id": "acme", "name": "Acme Corp", "arr": 120000, "seats": 50,
-         "tier": "mid", "industry": "logistics", "exposure": "moderate", "renewal_date": "2027-03-31",
-         "owners": {"csm": "csm_jane", "ae": "ae_bob"}},
+        {
+            "type": "account.upserted",
+            "account_id": "acme",
+            "name": "Acme Corp",
+            "arr": 120000,
+            "seats": 50,
+            "tier": "mid",
+            "industry": "logistics",
+            "exposure": "moderate",
+            "renewal_date": "2027-03-31",
+            "owners": {"csm": "csm_jane", "ae": "ae_bob"},
+        },
         {"type": "nps.submitted", "account_id": "acme", "contact_id": "c_1", "score": 9},
-        {"type": "contact.changed", "account_id": "acme", "contact_id": "c_2", "role": "VP Operations",
-         "influence": "high", "is_champion": True, "departed": True},
+        {
+            "type": "contact.changed",
+            "account_id": "acme",
+            "contact_id": "c_2",
+            "role": "VP Operations",
+            "influence": "high",
+            "is_champion": True,
+            "departed": True,
+        },
     ]
 }
 
 
 class SignalBatch(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [SIGNAL_EXAMPLE]})
-    batch: list[SignalIn] = Field(description="one or more signals, each discriminated by `type`")
+    batch: list[SignalIn] = Field(description="one or more signals, each discriminated by `type`")  # type: ignore[valid-type]

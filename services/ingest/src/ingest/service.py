@@ -18,13 +18,13 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from opentelemetry import metrics
+
 from bellwether_shared import outbox
 from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
 from bellwether_shared.outbox import OutboxRelay
-from opentelemetry import metrics
-
 from ingest import repository
 from ingest.auth import SourceAuth
 from ingest.events import envelopes_for, usage_event_id
@@ -85,8 +85,9 @@ class Outcome:
 
 
 def unavailable(rt: Runtime, why: str) -> ApiError:
-    return ApiError(503, "unavailable", f"{why}; retry later",
-                    headers={"Retry-After": str(rt.settings.unavailable_retry_after_s)})
+    return ApiError(
+        503, "unavailable", f"{why}; retry later", headers={"Retry-After": str(rt.settings.unavailable_retry_after_s)}
+    )
 
 
 async def _known_accounts(rt: Runtime, messages: Sequence[Message]) -> dict[str, str]:
@@ -113,17 +114,31 @@ async def _known_accounts(rt: Runtime, messages: Sequence[Message]) -> dict[str,
     return known
 
 
-async def accept_messages(rt: Runtime, *, source_id: str, endpoint: str, request_id: str, items: Sequence[Any],
-                          default_type: str | None = None, batch_context: dict[str, Any] | None = None,
-                          batch_integrations: dict[str, Any] | None = None,
-                          batch_sent_at: datetime | None = None) -> Outcome:
+async def accept_messages(
+    rt: Runtime,
+    *,
+    source_id: str,
+    endpoint: str,
+    request_id: str,
+    items: Sequence[Any],
+    default_type: str | None = None,
+    batch_context: dict[str, Any] | None = None,
+    batch_integrations: dict[str, Any] | None = None,
+    batch_sent_at: datetime | None = None,
+) -> Outcome:
     received_at = utcnow()
     outcome = Outcome()
     messages: list[Message] = []
     for index, raw in enumerate(items):
-        result = normalise(raw, index=index, received_at=received_at, default_type=default_type,
-                           batch_context=batch_context, batch_integrations=batch_integrations,
-                           batch_sent_at=batch_sent_at)
+        result = normalise(
+            raw,
+            index=index,
+            received_at=received_at,
+            default_type=default_type,
+            batch_context=batch_context,
+            batch_integrations=batch_integrations,
+            batch_sent_at=batch_sent_at,
+        )
         if isinstance(result, Rejection):
             outcome.rejections.append(result)
         else:
@@ -153,9 +168,14 @@ async def accept_messages(rt: Runtime, *, source_id: str, endpoint: str, request
             async with rt.pool.acquire() as conn, conn.transaction():
                 late, outcome.unattributed = await _apply_identity(conn, changes, parked)
                 direct.extend(late)
-                await repository.insert_rejections(conn, source_id=source_id, request_id=request_id,
-                                                   endpoint=endpoint, received_at=received_at,
-                                                   rejections=outcome.rejections)
+                await repository.insert_rejections(
+                    conn,
+                    source_id=source_id,
+                    request_id=request_id,
+                    endpoint=endpoint,
+                    received_at=received_at,
+                    rejections=outcome.rejections,
+                )
                 await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
     except (PublishTimeout, KafkaError) as exc:
         raise unavailable(rt, f"event stream unavailable ({type(exc).__name__})") from exc
@@ -174,8 +194,9 @@ async def accept_messages(rt: Runtime, *, source_id: str, endpoint: str, request
     return outcome
 
 
-async def _apply_identity(conn: asyncpg.Connection, changes: Sequence[Membership],
-                          parked: list[tuple[str, str, str, Message]]) -> tuple[list[Envelope], int]:
+async def _apply_identity(
+    conn: asyncpg.Connection, changes: Sequence[Membership], parked: list[tuple[str, str, str, Message]]
+) -> tuple[list[Envelope], int]:
     """Membership changes and parking, serialised per identity. Returns parked events that turned
     out to be attributable after all (a mapping committed concurrently); re-attributed backlog
     goes to the outbox."""
@@ -190,8 +211,11 @@ async def _apply_identity(conn: asyncpg.Connection, changes: Sequence[Membership
             joined.pop(c.user_id, None)
     if joined:
         backlog = await repository.take_unattributed(conn, identities=list(joined))
-        envelopes = [env for src, msg in backlog
-                     for env in envelopes_for(msg, source_id=src, account_id=joined[msg.identity or ""])]
+        envelopes = [
+            env
+            for src, msg in backlog
+            for env in envelopes_for(msg, source_id=src, account_id=joined[msg.identity or ""])
+        ]
         await outbox.add(conn, envelopes)
     now_known = await repository.accounts_of(conn, identities={p[1] for p in parked}) if parked else {}
     late: list[Envelope] = []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from bellwether_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr, model_validator
+
+from bellwether_shared.settings import ServiceSettings
 
 
 class IngestSettings(ServiceSettings):

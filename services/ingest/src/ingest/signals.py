@@ -11,11 +11,11 @@ from typing import Any
 
 import asyncpg
 from aiokafka.errors import KafkaError
-from bellwether_shared.events import derive_event_id
-from bellwether_shared.envelope import utcnow
-from bellwether_shared.kafka import PublishTimeout, publish
 from pydantic import ValidationError
 
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.events import derive_event_id
+from bellwether_shared.kafka import PublishTimeout, publish
 from ingest import repository
 from ingest.events import SOURCE_PREFIX
 from ingest.normalise import Rejection
@@ -52,16 +52,27 @@ async def accept_signals(rt: Runtime, *, source_id: str, request_id: str, items:
         cls = SIGNAL_INPUTS[parsed.type][0]  # type: ignore[attr-defined]
         message_id = data.pop("message_id") or str(uuid.uuid4())
         occurred_at = data.pop("occurred_at") or received_at
-        event = cls(**data, message_id=message_id, source_id=source_id, received_at=received_at,
-                    occurred_at=occurred_at)
-        envelopes.append(event.envelope(event_id=derive_event_id(source_id, message_id),
-                                        source=SOURCE_PREFIX + source_id, time=event.occurred_at))
+        event = cls(
+            **data, message_id=message_id, source_id=source_id, received_at=received_at, occurred_at=occurred_at
+        )
+        envelopes.append(
+            event.envelope(
+                event_id=derive_event_id(source_id, message_id),
+                source=SOURCE_PREFIX + source_id,
+                time=event.occurred_at,
+            )
+        )
     try:
         if outcome.rejections:
             async with rt.pool.acquire() as conn, conn.transaction():
-                await repository.insert_rejections(conn, source_id=source_id, request_id=request_id,
-                                                   endpoint="signals", received_at=received_at,
-                                                   rejections=outcome.rejections)
+                await repository.insert_rejections(
+                    conn,
+                    source_id=source_id,
+                    request_id=request_id,
+                    endpoint="signals",
+                    received_at=received_at,
+                    rejections=outcome.rejections,
+                )
                 await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)
         else:
             await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)

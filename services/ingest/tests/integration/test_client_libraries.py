@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 
-from bellwether_shared import topics
 from rudderstack.analytics.client import Client as RudderClient
 from segment.analytics import Client as SegmentClient
 
+from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 
 
 def _send_all(client, run_id: str, account: str) -> None:  # type: ignore[no-untyped-def]
     client.group(user_id=f"u-{run_id}", group_id=account, traits={"name": "Acme"}, message_id=f"{run_id}-g")
     client.identify(user_id=f"u-{run_id}", traits={"email": "ada@example.com"}, message_id=f"{run_id}-i")
-    client.track(user_id=f"u-{run_id}", event="Report Exported", properties={"format": "csv"},
-                 message_id=f"{run_id}-t")
+    client.track(user_id=f"u-{run_id}", event="Report Exported", properties={"format": "csv"}, message_id=f"{run_id}-t")
     client.page(user_id=f"u-{run_id}", name="Dashboard", message_id=f"{run_id}-p")
     client.screen(user_id=f"u-{run_id}", name="Home", message_id=f"{run_id}-s")
     client.alias(previous_id=f"anon-{run_id}", user_id=f"u-{run_id}", message_id=f"{run_id}-a")
@@ -38,15 +37,15 @@ async def _check(client, ingest, kafka_bootstrap, run_id: str) -> None:  # type:
 
 async def test_segment_analytics_python(ingest, source, kafka_bootstrap, run_id) -> None:
     errors: list[Exception] = []
-    client = SegmentClient(source.write_key, host=ingest.url, max_retries=1,
-                           on_error=lambda e, batch: errors.append(e))
+    client = SegmentClient(source.write_key, host=ingest.url, max_retries=1, on_error=lambda e, batch: errors.append(e))
     await _check(client, ingest, kafka_bootstrap, run_id)
     assert errors == []
 
 
 async def test_rudder_sdk_python_basic_auth_and_gzip(ingest, source, kafka_bootstrap, run_id) -> None:
     errors: list[Exception] = []
-    client = RudderClient(source.write_key, host=ingest.url, max_retries=1, gzip=True,
-                          on_error=lambda e, batch: errors.append(e))
+    client = RudderClient(
+        source.write_key, host=ingest.url, max_retries=1, gzip=True, on_error=lambda e, batch: errors.append(e)
+    )
     await _check(client, ingest, kafka_bootstrap, run_id)
     assert errors == []

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
-from bellwether_shared import topics
 
+from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 
 
-async def test_events_resolve_through_the_mapping_group_calls_maintain(ingest, source, kafka_bootstrap,
-                                                                       run_id) -> None:
+async def test_events_resolve_through_the_mapping_group_calls_maintain(ingest, source, kafka_bootstrap, run_id) -> None:
     user, account = f"user-{run_id}", f"acct-{run_id}"
     async with TopicTail(kafka_bootstrap, topics.USAGE, topics.IDENTITY) as tail, httpx.AsyncClient() as http:
-        r = await http.post(f"{ingest.url}/v1/group", json={"userId": user, "groupId": account},
-                            auth=(source.write_key, ""))
+        r = await http.post(
+            f"{ingest.url}/v1/group", json={"userId": user, "groupId": account}, auth=(source.write_key, "")
+        )
         assert r.status_code == 200
-        r = await http.post(f"{ingest.url}/v1/track", json={"userId": user, "event": "Login", "messageId": run_id},
-                            auth=(source.write_key, ""))
+        r = await http.post(
+            f"{ingest.url}/v1/track",
+            json={"userId": user, "event": "Login", "messageId": run_id},
+            auth=(source.write_key, ""),
+        )
         assert r.json()["unattributed"] == 0
         got = await tail.collect(lambda rs: any(x.payload.get("message_id") == run_id for x in rs))
     rec = next(x for x in got if x.payload.get("message_id") == run_id)
@@ -28,16 +31,32 @@ async def test_b2b_lifecycle_events_map_and_unmap_users(ingest, source, kafka_bo
     user, account = f"user-{run_id}", f"acct-{run_id}"
     auth = (source.write_key, "")
     async with TopicTail(kafka_bootstrap, topics.USAGE, topics.IDENTITY) as tail, httpx.AsyncClient() as http:
-        await http.post(f"{ingest.url}/v1/track", auth=auth, json={
-            "userId": user, "event": "Account Added User", "context": {"groupId": account}})
-        await http.post(f"{ingest.url}/v1/track", auth=auth, json={
-            "userId": user, "event": "Trial Started", "context": {"groupId": account}, "messageId": f"{run_id}-t"})
-        mapped = await http.post(f"{ingest.url}/v1/track", auth=auth,
-                                 json={"userId": user, "event": "X", "messageId": f"{run_id}-1"})
-        await http.post(f"{ingest.url}/v1/track", auth=auth, json={
-            "userId": user, "event": "Account Removed User", "context": {"groupId": account}})
-        unmapped = await http.post(f"{ingest.url}/v1/track", auth=auth,
-                                   json={"userId": user, "event": "X", "messageId": f"{run_id}-2"})
+        await http.post(
+            f"{ingest.url}/v1/track",
+            auth=auth,
+            json={"userId": user, "event": "Account Added User", "context": {"groupId": account}},
+        )
+        await http.post(
+            f"{ingest.url}/v1/track",
+            auth=auth,
+            json={
+                "userId": user,
+                "event": "Trial Started",
+                "context": {"groupId": account},
+                "messageId": f"{run_id}-t",
+            },
+        )
+        mapped = await http.post(
+            f"{ingest.url}/v1/track", auth=auth, json={"userId": user, "event": "X", "messageId": f"{run_id}-1"}
+        )
+        await http.post(
+            f"{ingest.url}/v1/track",
+            auth=auth,
+            json={"userId": user, "event": "Account Removed User", "context": {"groupId": account}},
+        )
+        unmapped = await http.post(
+            f"{ingest.url}/v1/track", auth=auth, json={"userId": user, "event": "X", "messageId": f"{run_id}-2"}
+        )
         got = await tail.collect(lambda rs: sum(1 for x in rs if x.payload.get("account_id") == account) >= 6)
     assert mapped.json()["unattributed"] == 0 and unmapped.json()["unattributed"] == 1
     types = [x.envelope.type for x in got if x.payload.get("account_id") == account]
@@ -48,12 +67,20 @@ async def test_b2b_lifecycle_events_map_and_unmap_users(ingest, source, kafka_bo
 
 
 async def test_unattributed_events_are_kept_and_published_when_the_mapping_arrives(
-        ingest, source, ingest_db, kafka_bootstrap, run_id) -> None:
+    ingest, source, ingest_db, kafka_bootstrap, run_id
+) -> None:
     user, account = f"late-{run_id}", f"acct-{run_id}"
     auth = (source.write_key, "")
     async with TopicTail(kafka_bootstrap, topics.USAGE) as tail, httpx.AsyncClient() as http:
-        r = await http.post(f"{ingest.url}/v1/batch", auth=auth, json={"batch": [
-            {"type": "track", "userId": user, "event": "Early", "messageId": f"{run_id}-{i}"} for i in range(3)]})
+        r = await http.post(
+            f"{ingest.url}/v1/batch",
+            auth=auth,
+            json={
+                "batch": [
+                    {"type": "track", "userId": user, "event": "Early", "messageId": f"{run_id}-{i}"} for i in range(3)
+                ]
+            },
+        )
         assert r.json() | {"rejected": []} == {"success": True, "accepted": 3, "unattributed": 3, "rejected": []}
         conn = await asyncpg.connect(ingest_db.url)
         try:
@@ -62,7 +89,8 @@ async def test_unattributed_events_are_kept_and_published_when_the_mapping_arriv
             r = await http.post(f"{ingest.url}/v1/group", json={"userId": user, "groupId": account}, auth=auth)
             assert r.status_code == 200
             got = await tail.collect(
-                lambda rs: {f"{run_id}-{i}" for i in range(3)} <= {x.payload["message_id"] for x in rs}, settle=0.5)
+                lambda rs: {f"{run_id}-{i}" for i in range(3)} <= {x.payload["message_id"] for x in rs}, settle=0.5
+            )
             left = await conn.fetchval("SELECT count(*) FROM ingest.unattributed_events WHERE identity = $1", user)
         finally:
             await conn.close()
@@ -75,34 +103,70 @@ async def test_unattributed_events_are_kept_and_published_when_the_mapping_arriv
 async def test_retried_messages_carry_the_same_event_id(ingest, source, kafka_bootstrap, run_id) -> None:
     """Client retries resend a messageId; the event id derives from it, so consumers drop the repeat
     (proved end to end against a real consumer in shared/tests/integration/test_consumer.py)."""
-    body = {"batch": [{"type": "track", "userId": "u", "event": "e", "messageId": run_id,
-                       "context": {"groupId": "g"}}]}
+    body = {"batch": [{"type": "track", "userId": "u", "event": "e", "messageId": run_id, "context": {"groupId": "g"}}]}
     async with TopicTail(kafka_bootstrap, topics.USAGE) as tail, httpx.AsyncClient() as http:
         for _ in range(2):
-            assert (await http.post(f"{ingest.url}/v1/batch", json=body, auth=(source.write_key, ""))).status_code == 200
+            assert (
+                await http.post(f"{ingest.url}/v1/batch", json=body, auth=(source.write_key, ""))
+            ).status_code == 200
         got = await tail.collect(lambda rs: sum(x.payload["message_id"] == run_id for x in rs) == 2)
     ids = {x.envelope.id for x in got if x.payload["message_id"] == run_id}
     assert len(ids) == 1
 
 
-async def test_signals_are_validated_strictly_and_published(ingest, source, kafka_bootstrap, admin_headers,
-                                                            run_id) -> None:
+async def test_signals_are_validated_strictly_and_published(
+    ingest, source, kafka_bootstrap, admin_headers, run_id
+) -> None:
     account = f"acct-{run_id}"
     batch = [
-        {"type": "account.upserted", "account_id": account, "arr": 120000, "tier": "mid", "exposure": "high",
-         "renewal_date": "2027-03-31", "owners": {"csm": "jane"}, "message_id": f"{run_id}-a"},
-        {"type": "contact.changed", "account_id": account, "contact_id": "c1", "influence": "high",
-         "is_champion": True, "departed": True, "message_id": f"{run_id}-c"},
-        {"type": "deal.closed_won", "account_id": account, "deal_id": "d1", "arr": 50000, "list_price": 90000,
-         "term_months": 12, "message_id": f"{run_id}-d", "qualification": {
-             "problem_severity": 4, "expected_duration_months": 36, "buying_department_fit": True,
-             "champion_fit": True, "technology_ready": False, "services_sold_hours": 10,
-             "services_needed_hours": 40}},
+        {
+            "type": "account.upserted",
+            "account_id": account,
+            "arr": 120000,
+            "tier": "mid",
+            "exposure": "high",
+            "renewal_date": "2027-03-31",
+            "owners": {"csm": "jane"},
+            "message_id": f"{run_id}-a",
+        },
+        {
+            "type": "contact.changed",
+            "account_id": account,
+            "contact_id": "c1",
+            "influence": "high",
+            "is_champion": True,
+            "departed": True,
+            "message_id": f"{run_id}-c",
+        },
+        {
+            "type": "deal.closed_won",
+            "account_id": account,
+            "deal_id": "d1",
+            "arr": 50000,
+            "list_price": 90000,
+            "term_months": 12,
+            "message_id": f"{run_id}-d",
+            "qualification": {
+                "problem_severity": 4,
+                "expected_duration_months": 36,
+                "buying_department_fit": True,
+                "champion_fit": True,
+                "technology_ready": False,
+                "services_sold_hours": 10,
+                "services_needed_hours": 40,
+            },
+        },
         {"type": "nps.submitted", "account_id": account, "contact_id": "c1", "score": 11},
         {"type": "account.upserted", "account_id": account, "exposure": "extreme"},
         {"type": "account.upserted", "account_id": account, "owners": {"csm": "x", "boss": "y"}},
-        {"type": "ticket.changed", "account_id": account, "ticket_id": "t", "status": "opened",
-         "severity": "high", "unknown": 1},
+        {
+            "type": "ticket.changed",
+            "account_id": account,
+            "ticket_id": "t",
+            "status": "opened",
+            "severity": "high",
+            "unknown": 1,
+        },
         {"account_id": account},
     ]
     async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
@@ -110,10 +174,17 @@ async def test_signals_are_validated_strictly_and_published(ingest, source, kafk
         assert r.status_code == 200, r.text
         assert r.json()["accepted"] == 3
         assert [(x["index"], x["field"]) for x in r.json()["rejected"]] == [
-            (3, "score"), (4, "exposure"), (5, "owners.boss"), (6, "unknown"), (7, "type")]
-        single = await http.post(f"{ingest.url}/v1/signals", auth=(source.write_key, ""),
-                                 json={"type": "goal.updated", "account_id": account, "goal_id": "g", "name": "n",
-                                       "status": "nearly"})
+            (3, "score"),
+            (4, "exposure"),
+            (5, "owners.boss"),
+            (6, "unknown"),
+            (7, "type"),
+        ]
+        single = await http.post(
+            f"{ingest.url}/v1/signals",
+            auth=(source.write_key, ""),
+            json={"type": "goal.updated", "account_id": account, "goal_id": "g", "name": "n", "status": "nearly"},
+        )
         assert single.status_code == 400 and single.json()["field"] == "status"
         got = await tail.collect(lambda rs: len([x for x in rs if x.envelope.subject == account]) >= 3)
         listed = await http.get(f"{ingest.url}/v1/rejected", params={"source_id": source.id}, headers=admin_headers)

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
-from bellwether_shared.topics import ensure_topics
-from ingest.events import usage_event_id
 
+from bellwether_shared.topics import ensure_topics
 from conftest import create_source, ingest_env
+from ingest.events import usage_event_id
 from tests.support.infra import localinfra
 from tests.support.services import ServiceProcess
 
@@ -29,14 +29,23 @@ def own_broker(tmp_path) -> Iterator[object]:
 
 
 def _post(url: str, key: str, ids: list[str]) -> httpx.Response:
-    batch = {"batch": [{"type": "track", "userId": "u", "event": "e", "messageId": i, "context": {"groupId": "g"}}
-                       for i in ids]}
+    batch = {
+        "batch": [
+            {"type": "track", "userId": "u", "event": "e", "messageId": i, "context": {"groupId": "g"}} for i in ids
+        ]
+    }
     return httpx.post(f"{url}/v1/batch", json=batch, auth=(key, ""), timeout=30)
 
 
 async def _published_ids(bootstrap: str) -> list[str]:
-    consumer = AIOKafkaConsumer("usage.events.v1", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None, consumer_timeout_ms=1000)
+    consumer = AIOKafkaConsumer(
+        "usage.events.v1",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+        consumer_timeout_ms=1000,
+    )
     await consumer.start()
     ids: list[str] = []
     try:
@@ -52,8 +61,11 @@ async def _published_ids(bootstrap: str) -> list[str]:
 
 def test_kafka_down_gives_503_then_recovers_with_nothing_lost(own_broker, ingest_db, tmp_path, run_id) -> None:
     node = own_broker
-    svc = ServiceProcess("ingest", ingest_env(ingest_db, node.bootstrap, PUBLISH_TIMEOUT_S="2",
-                                              KAFKA_REQUEST_TIMEOUT_MS="2000"), tmp_path / "ingest.log").start()
+    svc = ServiceProcess(
+        "ingest",
+        ingest_env(ingest_db, node.bootstrap, PUBLISH_TIMEOUT_S="2", KAFKA_REQUEST_TIMEOUT_MS="2000"),
+        tmp_path / "ingest.log",
+    ).start()
     try:
         src = create_source(svc.url)
         key = src.write_key

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from bellwether_shared import topics
 
+from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 
 CALLS: dict[str, dict[str, Any]] = {
@@ -32,8 +32,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("call", list(CALLS))
-async def test_each_call_lands_on_kafka_with_envelope_headers(call: str, ingest, source, kafka_bootstrap,
-                                                              run_id: str) -> None:
+async def test_each_call_lands_on_kafka_with_envelope_headers(
+    call: str, ingest, source, kafka_bootstrap, run_id: str
+) -> None:
     account = f"acct-{run_id}"
     body = orjson.loads(orjson.dumps(CALLS[call]).replace(b"ACCOUNT", account.encode()))
     body |= {"messageId": f"m-{run_id}", "context": {"groupId": account}}
@@ -54,13 +55,21 @@ async def test_each_call_lands_on_kafka_with_envelope_headers(call: str, ingest,
 async def test_bearer_and_body_write_key_and_gzip_are_accepted(ingest, source, kafka_bootstrap, run_id) -> None:
     event = {"userId": "u", "event": "e", "context": {"groupId": f"a-{run_id}"}}
     async with TopicTail(kafka_bootstrap, topics.USAGE) as tail, httpx.AsyncClient() as http:
-        bearer = await http.post(f"{ingest.url}/v1/track", json=event | {"messageId": f"{run_id}-bearer"},
-                                 headers={"Authorization": f"Bearer {source.write_key}"})
-        in_body = await http.post(f"{ingest.url}/v1/track",
-                                  json=event | {"messageId": f"{run_id}-body", "writeKey": source.write_key})
+        bearer = await http.post(
+            f"{ingest.url}/v1/track",
+            json=event | {"messageId": f"{run_id}-bearer"},
+            headers={"Authorization": f"Bearer {source.write_key}"},
+        )
+        in_body = await http.post(
+            f"{ingest.url}/v1/track", json=event | {"messageId": f"{run_id}-body", "writeKey": source.write_key}
+        )
         zipped = gzip.compress(orjson.dumps({"batch": [event | {"type": "track", "messageId": f"{run_id}-gz"}]}))
-        gz = await http.post(f"{ingest.url}/v1/batch", content=zipped, auth=(source.write_key, ""),
-                             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+        gz = await http.post(
+            f"{ingest.url}/v1/batch",
+            content=zipped,
+            auth=(source.write_key, ""),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
         assert [bearer.status_code, in_body.status_code, gz.status_code] == [200, 200, 200]
         wanted = {f"{run_id}-bearer", f"{run_id}-body", f"{run_id}-gz"}
         got = await tail.collect(lambda rs: wanted <= {x.payload["message_id"] for x in rs})
@@ -88,14 +97,22 @@ async def test_revoked_key_is_refused_from_then_on(ingest, source, admin_headers
 
 async def test_malformed_bodies_get_400_with_code_and_message(ingest, source) -> None:
     async with httpx.AsyncClient() as http:
-        for content, code in ((b"{not json", "invalid_json"), (b"[1,2]", "invalid_body"), (b"", "invalid_json"),
-                              (b'{"batch": {}}', "invalid_body")):
+        for content, code in (
+            (b"{not json", "invalid_json"),
+            (b"[1,2]", "invalid_body"),
+            (b"", "invalid_json"),
+            (b'{"batch": {}}', "invalid_body"),
+        ):
             path = "/v1/batch" if b"batch" in content else "/v1/track"
             r = await http.post(ingest.url + path, content=content, auth=(source.write_key, ""))
             assert r.status_code == 400, (content, r.text)
             assert r.json()["code"] == code and r.json()["message"]
-        r = await http.post(f"{ingest.url}/v1/batch", content=b"not gzip", auth=(source.write_key, ""),
-                            headers={"Content-Encoding": "gzip"})
+        r = await http.post(
+            f"{ingest.url}/v1/batch",
+            content=b"not gzip",
+            auth=(source.write_key, ""),
+            headers={"Content-Encoding": "gzip"},
+        )
         assert r.status_code == 400 and r.json()["code"] == "invalid_gzip"
 
 
@@ -107,8 +124,9 @@ async def test_size_and_count_limits(ingest, source) -> None:
         # 500 KB applies after decompression too: a small gzip bomb is refused
         bomb = gzip.compress(orjson.dumps({"batch": [], "pad": "0" * 2_000_000}))
         assert len(bomb) < 500 * 1024
-        r = await http.post(f"{ingest.url}/v1/batch", content=bomb, auth=(source.write_key, ""),
-                            headers={"Content-Encoding": "gzip"})
+        r = await http.post(
+            f"{ingest.url}/v1/batch", content=bomb, auth=(source.write_key, ""), headers={"Content-Encoding": "gzip"}
+        )
         assert r.status_code == 413
         many = {"batch": [{"type": "identify", "userId": str(i)} for i in range(2501)]}
         r = await http.post(f"{ingest.url}/v1/batch", json=many, auth=(source.write_key, ""))
@@ -118,8 +136,9 @@ async def test_size_and_count_limits(ingest, source) -> None:
         assert r.status_code == 400 and "32768" in r.json()["message"]
 
 
-async def test_partial_batch_accepts_the_valid_and_lists_the_rejected(ingest, source, kafka_bootstrap,
-                                                                       admin_headers, run_id) -> None:
+async def test_partial_batch_accepts_the_valid_and_lists_the_rejected(
+    ingest, source, kafka_bootstrap, admin_headers, run_id
+) -> None:
     batch = [
         {"type": "track", "userId": "u", "event": "ok-1", "messageId": f"{run_id}-0", "context": {"groupId": "g"}},
         {"type": "track", "userId": "u", "messageId": f"{run_id}-1"},
@@ -131,17 +150,26 @@ async def test_partial_batch_accepts_the_valid_and_lists_the_rejected(ingest, so
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch}, auth=(source.write_key, ""))
         assert r.status_code == 200
         assert r.json()["accepted"] == 2
-        assert [(x["index"], x["field"]) for x in r.json()["rejected"]] == [(1, "event"), (2, "userId"),
-                                                                           (4, "messageId")]
-        got = await tail.collect(lambda rs: {f"{run_id}-0", f"{run_id}-3"} <= {x.payload["message_id"] for x in rs},
-                                 settle=0.5)
+        assert [(x["index"], x["field"]) for x in r.json()["rejected"]] == [
+            (1, "event"),
+            (2, "userId"),
+            (4, "messageId"),
+        ]
+        got = await tail.collect(
+            lambda rs: {f"{run_id}-0", f"{run_id}-3"} <= {x.payload["message_id"] for x in rs}, settle=0.5
+        )
         assert {x.payload["message_id"] for x in got if x.payload["message_id"].startswith(run_id)} == {
-            f"{run_id}-0", f"{run_id}-3"}
+            f"{run_id}-0",
+            f"{run_id}-3",
+        }
         listed = await http.get(f"{ingest.url}/v1/rejected", params={"source_id": source.id}, headers=admin_headers)
     assert listed.status_code == 200
     items = listed.json()["items"]
     assert sorted((i["index"], i["field"], i["message_id"]) for i in items) == [
-        (1, "event", f"{run_id}-1"), (2, "userId", f"{run_id}-2"), (4, "messageId", "x" * 101)]
+        (1, "event", f"{run_id}-1"),
+        (2, "userId", f"{run_id}-2"),
+        (4, "messageId", "x" * 101),
+    ]
     assert items[0]["payload"]["type"] in ("track", "identify")  # the event itself is kept
     assert all(i["reason"] for i in items)
 
@@ -186,8 +214,19 @@ async def test_probes_and_openapi(ingest) -> None:
         assert ready == {"status": "ok", "checks": {"database": True, "kafka": True}}
         spec = (await http.get(f"{ingest.url}/openapi.json")).json()
         metrics = await http.get(f"{ingest.url}/metrics")
-    for path in ("/v1/track", "/v1/identify", "/v1/group", "/v1/page", "/v1/screen", "/v1/alias", "/v1/batch",
-                 "/v1/import", "/v1/signals", "/v1/sources", "/v1/rejected"):
+    for path in (
+        "/v1/track",
+        "/v1/identify",
+        "/v1/group",
+        "/v1/page",
+        "/v1/screen",
+        "/v1/alias",
+        "/v1/batch",
+        "/v1/import",
+        "/v1/signals",
+        "/v1/sources",
+        "/v1/rejected",
+    ):
         assert path in spec["paths"], path
     track_body = spec["paths"]["/v1/track"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert track_body["examples"][0]["event"] == "Report Exported"
@@ -196,9 +235,22 @@ async def test_probes_and_openapi(ingest) -> None:
 
 async def test_import_is_an_alias_of_batch(ingest, source, kafka_bootstrap, run_id) -> None:
     async with TopicTail(kafka_bootstrap, topics.USAGE) as tail, httpx.AsyncClient() as http:
-        r = await http.post(f"{ingest.url}/v1/import", auth=(source.write_key, ""), json={"batch": [
-            {"type": "track", "userId": "u", "event": "Imported", "messageId": run_id,
-             "timestamp": "2025-01-01T00:00:00Z", "context": {"groupId": "g"}}]})
+        r = await http.post(
+            f"{ingest.url}/v1/import",
+            auth=(source.write_key, ""),
+            json={
+                "batch": [
+                    {
+                        "type": "track",
+                        "userId": "u",
+                        "event": "Imported",
+                        "messageId": run_id,
+                        "timestamp": "2025-01-01T00:00:00Z",
+                        "context": {"groupId": "g"},
+                    }
+                ]
+            },
+        )
         assert r.status_code == 200
         got = await tail.collect(lambda rs: any(x.payload["message_id"] == run_id for x in rs))
     rec = next(x for x in got if x.payload["message_id"] == run_id)

@@ -5,6 +5,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ingest.normalise import (
     MAX_EVENT_BYTES,
     Message,
@@ -58,8 +59,10 @@ def test_clock_skew_is_corrected_from_sent_at() -> None:
     # the client's clock is 1 hour fast: it stamped the event 5 s before it sent the batch
     client_event = NOW + timedelta(hours=1) - timedelta(seconds=5)
     client_sent = NOW + timedelta(hours=1)
-    msg = ok({"type": "track", "userId": "u", "event": "e", "originalTimestamp": client_event.isoformat()},
-             batch_sent_at=client_sent)
+    msg = ok(
+        {"type": "track", "userId": "u", "event": "e", "originalTimestamp": client_event.isoformat()},
+        batch_sent_at=client_sent,
+    )
     assert msg.timestamp == NOW - timedelta(seconds=5)
     assert msg.original_timestamp == client_event and msg.received_at == NOW
 
@@ -67,15 +70,24 @@ def test_clock_skew_is_corrected_from_sent_at() -> None:
 def test_timestamp_without_sent_at_is_taken_as_is_and_missing_means_received() -> None:
     t = "2026-11-01T10:00:00Z"
     assert ok({"type": "track", "userId": "u", "event": "e", "timestamp": t}).timestamp == datetime(
-        2026, 11, 1, 10, tzinfo=UTC)
+        2026, 11, 1, 10, tzinfo=UTC
+    )
     assert ok({"type": "track", "userId": "u", "event": "e"}).timestamp == NOW
     assert rejected({"type": "track", "userId": "u", "event": "e", "timestamp": "yesterday"}).field == "timestamp"
 
 
 def test_batch_context_and_integrations_are_merged_with_the_item_winning() -> None:
-    msg = ok({"type": "track", "userId": "u", "event": "e", "context": {"groupId": "acme", "ip": "item"},
-              "integrations": {"All": False}},
-             batch_context={"ip": "batch", "library": {"name": "x"}}, batch_integrations={"All": True, "X": 1})
+    msg = ok(
+        {
+            "type": "track",
+            "userId": "u",
+            "event": "e",
+            "context": {"groupId": "acme", "ip": "item"},
+            "integrations": {"All": False},
+        },
+        batch_context={"ip": "batch", "library": {"name": "x"}},
+        batch_integrations={"All": True, "X": 1},
+    )
     assert msg.context == {"groupId": "acme", "ip": "item", "library": {"name": "x"}}
     assert msg.integrations == {"All": False, "X": 1}
 
@@ -105,12 +117,22 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )
-call_like = st.fixed_dictionaries({}, optional={
-    "type": st.sampled_from(["track", "identify", "group", "page", "screen", "alias", "x"]) | json_values,
-    "userId": st.text(max_size=5) | json_values, "anonymousId": json_values, "event": json_values,
-    "groupId": json_values, "previousId": json_values, "messageId": json_values, "timestamp": json_values,
-    "sentAt": json_values, "context": json_values, "properties": json_values,
-})
+call_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(["track", "identify", "group", "page", "screen", "alias", "x"]) | json_values,
+        "userId": st.text(max_size=5) | json_values,
+        "anonymousId": json_values,
+        "event": json_values,
+        "groupId": json_values,
+        "previousId": json_values,
+        "messageId": json_values,
+        "timestamp": json_values,
+        "sentAt": json_values,
+        "context": json_values,
+        "properties": json_values,
+    },
+)
 
 
 @given(st.one_of(json_values, call_like))

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+
 from bellwether_shared.events import CATALOGUE
 from bellwether_shared.http import ApiError
 from ingest.auth import check_admin, hash_key, new_write_key, write_key_from
@@ -56,7 +57,13 @@ def test_keys_are_random_and_only_hashes_compare() -> None:
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 CALLS: list[dict[str, Any]] = [
-    {"type": "track", "userId": "u", "event": "Report Exported", "properties": {"a": 1}, "context": {"groupId": "acme"}},
+    {
+        "type": "track",
+        "userId": "u",
+        "event": "Report Exported",
+        "properties": {"a": 1},
+        "context": {"groupId": "acme"},
+    },
     {"type": "track", "userId": "u", "event": "Account Added User", "context": {"groupId": "acme"}},
     {"type": "track", "userId": "u", "event": "Trial Started", "context": {"groupId": "acme"}},
     {"type": "track", "userId": "u", "event": "Account Removed User", "context": {"groupId": "acme"}},
@@ -79,7 +86,7 @@ def test_published_payloads_conform_to_the_shared_contract(raw: dict[str, Any]) 
         event = model.model_validate(orjson.loads(env.data))
         assert env.topic == model.topic
         assert env.record_key == b"acme"
-        assert getattr(event, "message_id") == msg.message_id
+        assert event.model_dump()["message_id"] == msg.message_id
     assert len({e.id for e in envelopes}) == len(envelopes)  # one message, distinct event ids
     again = envelopes_for(msg, source_id="src_1", account_id="acme")
     assert [e.id for e in again] == [e.id for e in envelopes]  # a retry yields the same ids

@@ -39,8 +39,9 @@ class Event(BaseModel):
     def to_json(self) -> bytes:
         return orjson.dumps(self.model_dump(mode="json", exclude_none=False))
 
-    def envelope(self, *, event_id: str, source: str, time: datetime | None = None,
-                 trace: dict[str, str] | None = None) -> Envelope:
+    def envelope(
+        self, *, event_id: str, source: str, time: datetime | None = None, trace: dict[str, str] | None = None
+    ) -> Envelope:
         return Envelope(
             id=event_id,
             type=self.event_type,

@@ -196,10 +196,21 @@ class DealClosedWon(Signal):
 
 
 SIGNAL_TYPES: tuple[type[Signal], ...] = (
-    AccountUpserted, NpsSubmitted, TicketChanged, ContactChanged, OnboardingConfirmed,
-    GoalUpdated, FeatureRequestStatusChanged, DealClosedWon,
+    AccountUpserted,
+    NpsSubmitted,
+    TicketChanged,
+    ContactChanged,
+    OnboardingConfirmed,
+    GoalUpdated,
+    FeatureRequestStatusChanged,
+    DealClosedWon,
 )
 EVENTS: tuple[type[Event], ...] = (
-    UsageRecorded, UserIdentified, UserJoinedAccount, UserLeftAccount, UserAliased,
-    AccountLifecycleChanged, *SIGNAL_TYPES,
+    UsageRecorded,
+    UserIdentified,
+    UserJoinedAccount,
+    UserLeftAccount,
+    UserAliased,
+    AccountLifecycleChanged,
+    *SIGNAL_TYPES,
 )
