@@ -64,7 +64,8 @@ bench: deps ## benchmarks; figures to bench/results.json
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
 lock: ## re-resolve requirements.lock from pyproject.toml
-	@$(PY) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+	@$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.11 -o requirements-runtime.lock
 
 clean: down ## stop everything and delete local state (.local: data, jars, logs)
 	rm -rf .local
