@@ -70,3 +70,9 @@ def test_checker_sees_changes_inside_nested_models() -> None:
     new = copy.deepcopy(deal)
     new["$defs"]["Qualification"]["properties"]["problem_severity"] = {"type": "string"}
     assert "qualification.problem_severity: type changed" in problems(deal, new)
+
+
+def test_the_contract_document_names_every_event_type() -> None:
+    doc = (SCHEMA_DIR.parent.parent / "docs" / "events.md").read_text()
+    missing = [t for t in CATALOGUE if f"`{t}`" not in doc]
+    assert missing == [], f"docs/events.md does not mention {missing}"

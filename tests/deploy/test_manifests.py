@@ -12,6 +12,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+
 from bellwether_shared.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,8 +47,9 @@ def test_dockerfile_is_multi_stage_and_runs_as_non_root(service: str) -> None:
 
 def _render(overlay: str) -> list[dict[str, Any]]:
     if shutil.which("kubectl"):
-        out = subprocess.run(["kubectl", "kustomize", str(K8S / "overlays" / overlay)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["kubectl", "kustomize", str(K8S / "overlays" / overlay)], check=True, capture_output=True, text=True
+        ).stdout
         return [d for d in yaml.safe_load_all(out) if d]
     # no kubectl here: validate the base resources as written (the overlays only patch them)
     docs: list[dict[str, Any]] = []

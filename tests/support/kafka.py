@@ -50,9 +50,17 @@ class TopicTail:
         return self
 
     async def _partitions(self, topic: str) -> set[int]:
+        """A topic created a moment ago may not be in the metadata yet: ask until it is."""
         assert self.consumer is not None
-        await self.consumer._client.force_metadata_update()
-        return self.consumer.partitions_for_topic(topic) or {0}
+        deadline = asyncio.get_running_loop().time() + 15
+        while True:
+            await self.consumer._client.force_metadata_update()
+            parts = self.consumer.partitions_for_topic(topic)
+            if parts:
+                return set(parts)
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"topic {topic} has no partitions in the metadata")
+            await asyncio.sleep(0.1)
 
     async def __aexit__(self, *exc: object) -> None:
         if self.consumer:

@@ -8,6 +8,7 @@ account's events stay in order on one partition.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,14 @@ SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 Headers = list[tuple[str, bytes]]
+_SPEC = SPECVERSION.encode()
+_CONTENT_TYPE = CONTENT_TYPE.encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _encoded(value: str) -> bytes:
+    """Types and sources repeat on every record: encode each once."""
+    return value.encode()
 
 
 def utcnow() -> datetime:
@@ -28,7 +37,7 @@ def isoformat(ts: datetime) -> str:
     return ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen dataclasses construct ~3x slower, and this is per event
 class Envelope:
     id: str
     type: str
@@ -46,17 +55,18 @@ class Envelope:
         return key.encode() if key is not None else None
 
     def headers(self) -> Headers:
+        """The CloudEvents headers (trace context is added by the publisher)."""
+        time = self.time if self.time.tzinfo is UTC else self.time.astimezone(UTC)
         hdrs: Headers = [
-            ("ce_specversion", SPECVERSION.encode()),
+            ("ce_specversion", _SPEC),
             ("ce_id", self.id.encode()),
-            ("ce_type", self.type.encode()),
-            ("ce_source", self.source.encode()),
-            ("ce_time", isoformat(self.time).encode()),
-            ("content-type", CONTENT_TYPE.encode()),
+            ("ce_type", _encoded(self.type)),
+            ("ce_source", _encoded(self.source)),
+            ("ce_time", orjson.dumps(time, option=orjson.OPT_UTC_Z)[1:-1]),
+            ("content-type", _CONTENT_TYPE),
         ]
         if self.subject is not None:
             hdrs.append(("ce_subject", self.subject.encode()))
-        hdrs.extend((k, v.encode()) for k, v in self.trace.items())
         return hdrs
 
     def json(self) -> Any:

@@ -22,6 +22,7 @@ class ServiceSettings(BaseSettings):
     service_name: str
     http_host: str = "127.0.0.1"
     http_port: int = Field(ge=1, le=65535)
+    http_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes")
     environment: Literal["dev", "test", "prod"] = "dev"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True

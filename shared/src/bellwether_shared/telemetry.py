@@ -35,6 +35,8 @@ def setup_telemetry(*, service: str, otlp_endpoint: str | None = None) -> None:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()]))
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
+    # consumer side (getmany/getone spans, context from headers). Producing goes through
+    # bellwether_shared.kafka.publish, which batches per partition and injects the context itself.
     AIOKafkaInstrumentor().instrument()
     _state["service"] = service
 

@@ -54,3 +54,12 @@ def test_derived_event_ids_are_stable_and_distinct() -> None:
     assert derive_event_id("src", "m1") == derive_event_id("src", "m1")
     assert derive_event_id("src", "m1") != derive_event_id("src", "m2")
     assert derive_event_id("src", "m1") != derive_event_id("other", "m1")
+
+
+def test_fast_event_id_equals_uuid5() -> None:
+    import uuid
+
+    from bellwether_shared.events.base import EVENT_ID_NAMESPACE
+
+    for parts in (("src", "m1"), ("s", "é ünïcode", "identity"), ("",)):
+        assert derive_event_id(*parts) == str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))

@@ -21,6 +21,9 @@ LIFECYCLE_EVENTS: dict[str, Literal["account_created", "account_deleted", "trial
 }
 
 
+_MEMBERSHIP_EVENTS = frozenset({"Account Added User", "Account Removed User", "Signed Up"})
+
+
 @dataclass(frozen=True, slots=True)
 class Membership:
     user_id: str
@@ -51,7 +54,7 @@ def membership(msg: Message) -> Membership | None:
         return None
     if msg.type == "group" and msg.group_id:
         return Membership(user, msg.group_id, True, "group")
-    if msg.type != "track":
+    if msg.type != "track" or msg.event not in _MEMBERSHIP_EVENTS:
         return None
     account = explicit_account(msg)
     if account is None:
@@ -75,7 +78,8 @@ class Resolver:
     def __init__(self, known: dict[str, str]) -> None:
         self.known = dict(known)  # user or anonymous id -> account id
 
-    def resolve(self, msg: Message) -> str | None:
+    def resolve(self, msg: Message) -> tuple[str | None, Membership | None]:
+        """(account, membership change) of one message; the change also updates the mapping."""
         change = membership(msg)
         if change is not None:
             if change.joined:
@@ -84,12 +88,12 @@ class Resolver:
                 del self.known[change.user_id]
         account = explicit_account(msg)
         if account is not None:
-            return account
+            return account, change
         for ident in (msg.user_id, msg.anonymous_id):
             if ident is not None and ident in self.known:
-                return self.known[ident]
+                return self.known[ident], change
         if msg.type == "alias" and msg.previous_id in self.known:
             assert msg.previous_id is not None and msg.user_id is not None
             self.known[msg.user_id] = self.known[msg.previous_id]
-            return self.known[msg.user_id]
-        return None
+            return self.known[msg.user_id], change
+        return None, change

@@ -69,7 +69,7 @@ def parse_time(value: Any, name: str) -> datetime | None:
         ts = datetime.fromisoformat(value.strip())
     except ValueError:
         raise _Invalid(name, f"'{value[:40]}' is not an ISO-8601 date-time") from None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
 def _identifier(raw: dict[str, Any], name: str, *, required: bool = False) -> str | None:

@@ -28,7 +28,7 @@ from bellwether_shared.outbox import OutboxRelay
 from ingest import repository
 from ingest.auth import SourceAuth
 from ingest.events import envelopes_for, usage_event_id
-from ingest.identity import Membership, Resolver, explicit_account, membership
+from ingest.identity import Membership, Resolver, explicit_account
 from ingest.normalise import Message, Rejection, normalise
 from ingest.ratelimit import RateLimiter
 from ingest.settings import IngestSettings
@@ -149,8 +149,7 @@ async def accept_messages(
     parked: list[tuple[str, str, str, Message]] = []
     changes: list[Membership] = []
     for msg in messages:
-        account = resolver.resolve(msg)
-        change = membership(msg)
+        account, change = resolver.resolve(msg)
         if change is not None:
             changes.append(change)
         elif msg.type == "alias" and account is not None and msg.user_id:
@@ -158,7 +157,7 @@ async def accept_messages(
         if account is None and msg.type in ("track", "page", "screen"):
             parked.append((usage_event_id(source_id, msg.message_id), msg.identity or "", source_id, msg))
         else:
-            direct.extend(envelopes_for(msg, source_id=source_id, account_id=account))
+            direct.extend(envelopes_for(msg, source_id=source_id, account_id=account, change=change))
 
     needs_db = bool(changes or parked or outcome.rejections)
     try:

@@ -41,15 +41,15 @@ def test_lifecycle_events_are_recognised() -> None:
 
 def test_resolver_uses_mapping_in_order_within_a_batch() -> None:
     r = Resolver({"known": "globex"})
-    assert r.resolve(msg(type="track", userId="u", event="e")) is None
-    assert r.resolve(msg(type="group", userId="u", groupId="acme")) == "acme"
-    assert r.resolve(msg(type="track", userId="u", event="e")) == "acme"
-    assert r.resolve(msg(type="track", userId="known", event="e")) == "globex"
+    assert r.resolve(msg(type="track", userId="u", event="e"))[0] is None
+    assert r.resolve(msg(type="group", userId="u", groupId="acme"))[0] == "acme"
+    assert r.resolve(msg(type="track", userId="u", event="e"))[0] == "acme"
+    assert r.resolve(msg(type="track", userId="known", event="e"))[0] == "globex"
     r.resolve(msg(type="track", userId="u", event="Account Removed User", context={"groupId": "acme"}))
-    assert r.resolve(msg(type="track", userId="u", event="e")) is None
+    assert r.resolve(msg(type="track", userId="u", event="e"))[0] is None
 
 
 def test_alias_carries_the_previous_identity_s_account() -> None:
     r = Resolver({"anon-1": "acme"})
-    assert r.resolve(msg(type="alias", userId="u-9", previousId="anon-1")) == "acme"
-    assert r.resolve(msg(type="track", userId="u-9", event="e")) == "acme"
+    assert r.resolve(msg(type="alias", userId="u-9", previousId="anon-1"))[0] == "acme"
+    assert r.resolve(msg(type="track", userId="u-9", event="e"))[0] == "acme"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import datetime
 from typing import Any, ClassVar
@@ -14,10 +15,16 @@ from bellwether_shared.envelope import Envelope, utcnow
 # Namespace of deterministic event ids: the same (source, messageId) always gives the same id,
 # so a client's retry of a message is recognised downstream as the same event.
 EVENT_ID_NAMESPACE = uuid.UUID("6f1d2c4e-8a53-4c0e-9a2b-5b7e0d1f3c21")
+_NS_BYTES = EVENT_ID_NAMESPACE.bytes
 
 
 def derive_event_id(*parts: str) -> str:
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))
+    """Equal to ``str(uuid.uuid5(EVENT_ID_NAMESPACE, "\x1f".join(parts)))``, at a fraction of the cost."""
+    digest = bytearray(hashlib.sha1(_NS_BYTES + "\x1f".join(parts).encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 class Event(BaseModel):
