@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
@@ -90,6 +91,7 @@ class ConsumerLoop:
         poll_timeout_ms: int = 200,
         group_id: str | None = None,
         auto_offset_reset: str = "earliest",
+        inbox_retention: timedelta = timedelta(days=14),
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -113,6 +115,8 @@ class ConsumerLoop:
         self.processed = 0
         self.dead_lettered = 0
         self.running = False
+        self.inbox_retention = inbox_retention
+        self._next_prune = 0.0
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -136,8 +140,23 @@ class ConsumerLoop:
     def healthy(self) -> bool:
         return self.running and self._task is not None and not self._task.done()
 
+    async def _prune_inbox(self) -> None:
+        """Forget ids older than any redelivery could be (beyond the topics' retention), hourly."""
+        now = asyncio.get_running_loop().time()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 3600
+        try:
+            async with self.pool.acquire() as conn:
+                removed = await inbox.prune(conn, consumer=self.name, older_than=self.inbox_retention)
+            if removed:
+                log.info("inbox pruned", consumer=self.name, removed=removed)
+        except TRANSIENT_ERRORS as exc:
+            log.warning("inbox prune failed; next hour again", consumer=self.name, error=str(exc))
+
     async def _run(self) -> None:
         while not self._stopping.is_set():
+            await self._prune_inbox()
             batches = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
             if not batches:
                 continue

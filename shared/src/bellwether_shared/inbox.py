@@ -35,10 +35,9 @@ async def claim_many(conn: asyncpg.Connection, *, consumer: str, event_ids: Sequ
     return {r["event_id"] for r in rows}
 
 
-async def prune(conn: asyncpg.Connection, *, older_than: timedelta) -> int:
+async def prune(conn: asyncpg.Connection, *, consumer: str, older_than: timedelta) -> int:
     """Forget ids older than the topics' retention: those can no longer be redelivered."""
     status = await conn.execute(
-        "DELETE FROM inbox WHERE processed_at < now() - $1::interval",
-        older_than,
+        "DELETE FROM inbox WHERE consumer = $1 AND processed_at < now() - $2::interval", consumer, older_than
     )
     return int(status.split()[-1])

@@ -253,3 +253,20 @@ async def test_migrations_are_idempotent_and_refuse_edited_files(counter_db: str
     finally:
         await conn.execute("UPDATE counter.schema_migrations SET checksum = $1 WHERE name = $2", real, name)
         await conn.close()
+
+
+async def test_inbox_claims_once_and_prunes_only_old_ids(pool, run_id) -> None:
+    from datetime import timedelta
+
+    from bellwether_shared import inbox
+
+    async with pool.acquire() as conn:
+        assert await inbox.claim(conn, consumer=run_id, event_id="e1") is True
+        assert await inbox.claim(conn, consumer=run_id, event_id="e1") is False
+        assert await inbox.claim_many(conn, consumer=run_id, event_ids=["e1", "e2", "e2", "e3"]) == {"e2", "e3"}
+        await conn.execute(
+            "UPDATE inbox SET processed_at = now() - interval '30 days' WHERE consumer = $1 AND event_id = 'e2'", run_id
+        )
+        assert await inbox.prune(conn, consumer=run_id, older_than=timedelta(days=14)) == 1
+        left = await conn.fetch("SELECT event_id FROM inbox WHERE consumer = $1 ORDER BY event_id", run_id)
+    assert [r["event_id"] for r in left] == ["e1", "e3"]
