@@ -78,7 +78,7 @@ class EnvelopeError(ValueError):
 
 
 def from_record(*, topic: str, key: bytes | None, value: bytes | None, headers: Any) -> Envelope:
-    hdrs = {k: (v.decode() if isinstance(v, bytes | bytearray) else str(v)) for k, v in headers or ()}
+    hdrs = {k: (v.decode() if isinstance(v, (bytes, bytearray)) else str(v)) for k, v in headers or ()}
     missing = [h for h in ("ce_id", "ce_type", "ce_source") if not hdrs.get(h)]
     if missing:
         raise EnvelopeError(f"record lacks header(s) {', '.join(missing)}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from aiokafka.errors import KafkaError
@@ -89,6 +90,13 @@ def create_app(settings: IngestSettings) -> FastAPI:
         )
         app.state.runtime = rt
         connecting = asyncio.create_task(_connect_producer(rt), name="kafka-connect")
+        if settings.gc_freeze:
+            # Everything built so far lives as long as the process: keep the collector from
+            # re-scanning it, and let it run less often (each request allocates thousands of
+            # short-lived objects that reference counting frees anyway).
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(20_000, 50, 100)
         log.info("ingest started", port=settings.http_port)
         try:
             yield

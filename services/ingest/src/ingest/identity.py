@@ -35,7 +35,7 @@ class Membership:
 def _text(value: object) -> str | None:
     if isinstance(value, str) and value:
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return None
 

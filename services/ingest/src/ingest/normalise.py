@@ -78,7 +78,7 @@ def _identifier(raw: dict[str, Any], name: str, *, required: bool = False) -> st
         if required:
             raise _Invalid(name, "is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):  # a tuple: a union is rebuilt per call
         raise _Invalid(name, "must be a string")
     text = str(value)
     if len(text) > MAX_ID:
