@@ -61,6 +61,8 @@ fmt: deps ## format and auto-fix
 	@$(VENV)/bin/ruff check --fix .
 
 bench: deps ## benchmarks; figures to bench/results.json
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; } \
+	  || echo "wrk not installed: the benchmark falls back to its Python load generator"
 	@$(PY) -m bench.run $(BENCH_ARGS)
 
 lock: ## re-resolve requirements.lock from pyproject.toml
