@@ -270,3 +270,39 @@ async def test_inbox_claims_once_and_prunes_only_old_ids(pool, run_id) -> None:
         assert await inbox.prune(conn, consumer=run_id, older_than=timedelta(days=14)) == 1
         left = await conn.fetch("SELECT event_id FROM inbox WHERE consumer = $1 ORDER BY event_id", run_id)
     assert [r["event_id"] for r in left] == ["e1", "e3"]
+
+
+async def test_rebalances_move_partitions_without_loss_or_double_count(pool, kafka_bootstrap, run_id) -> None:
+    """A second member joins mid-stream, then the first leaves: partitions move twice."""
+    topic = await new_topic(kafka_bootstrap, f"test.rebalance.{run_id}", partitions=6)
+    await produce(kafka_bootstrap, [env(topic, f"{run_id}-{i}", f"acct-{i % 13}") for i in range(3000)])
+    producer = create_producer(kafka_bootstrap, client_id="loop")
+    await producer.start()
+
+    def member() -> ConsumerLoop:
+        return ConsumerLoop(
+            name=f"rebalance-{run_id}",
+            topics=[topic],
+            bootstrap_servers=kafka_bootstrap,
+            pool=pool,
+            handler=make_handler(None, delay_s=0.05),
+            producer=producer,
+            max_records=20,
+        )
+
+    first, second = member(), member()
+    try:
+        await first.start()
+        await wait_for(lambda: _count(pool, run_id, 500), what="first member progressing")
+        await second.start()
+        await wait_for(lambda: _count(pool, run_id, 1500), what="both members progressing")
+        assert second.consumer.assignment(), "the second member got no partitions"
+        await first.stop()  # leaves the group after committing its batch in flight
+        await wait_for(lambda: _count(pool, run_id, 3000), timeout=60, what="all 3000 processed")
+    finally:
+        await first.stop()
+        await second.stop()
+        await producer.stop()
+    counts = await seen(pool, run_id)
+    assert len(counts) == 3000 and max(counts.values()) == 1
+    assert first.processed > 0 and second.processed > 0
