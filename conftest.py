@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from bellwether_shared.db import create_pool
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from tests.support.infra import Endpoints, provide
@@ -93,6 +94,20 @@ def ingest(
     ).start()
     yield svc
     svc.stop()
+
+
+@pytest.fixture(scope="session")
+def counter_db(admin_db_url: str) -> str:
+    """Schema of the small real consumer in tests/support/counter (admin role, search_path counter)."""
+    asyncio.run(migrate(admin_db_url, service="tests.support.counter", schema="counter"))
+    return admin_db_url
+
+
+@pytest.fixture
+async def counter_pool(counter_db: str) -> AsyncIterator[asyncpg.Pool]:
+    p = await create_pool(counter_db, schema="counter", min_size=1, max_size=6)
+    yield p
+    await p.close()
 
 
 @pytest.fixture

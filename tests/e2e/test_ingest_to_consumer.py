@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
@@ -11,23 +10,13 @@ import pytest
 
 from bellwether_shared import topics
 from bellwether_shared.consumer import ConsumerLoop
-from bellwether_shared.db import create_pool
 from bellwether_shared.kafka import create_producer
-from bellwether_shared.migrate import migrate
 from tests.support.counter import make_handler
 
 
-@pytest.fixture(scope="module")
-def counter_db(admin_db_url: str) -> str:
-    asyncio.run(migrate(admin_db_url, service="tests.support.counter", schema="counter"))
-    return admin_db_url
-
-
 @pytest.fixture
-async def pool(counter_db: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(counter_db, schema="counter", min_size=1, max_size=4)
-    yield p
-    await p.close()
+def pool(counter_pool: asyncpg.Pool) -> asyncpg.Pool:
+    return counter_pool
 
 
 async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]

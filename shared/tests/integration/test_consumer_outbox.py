@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import AsyncIterator
 
 import asyncpg
 import orjson
@@ -17,7 +16,6 @@ from opentelemetry import trace
 
 from bellwether_shared import outbox
 from bellwether_shared.consumer import ConsumerLoop
-from bellwether_shared.db import create_pool
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import create_producer, publish
 from bellwether_shared.migrate import MigrationError, migrate, migrations_for
@@ -27,17 +25,9 @@ from tests.support.counter import make_handler
 from tests.support.kafka import TopicTail
 
 
-@pytest.fixture(scope="module")
-def counter_db(admin_db_url: str) -> str:
-    asyncio.run(migrate(admin_db_url, service="tests.support.counter", schema="counter"))
-    return admin_db_url
-
-
 @pytest.fixture
-async def pool(counter_db: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await create_pool(counter_db, schema="counter", min_size=1, max_size=6)
-    yield p
-    await p.close()
+def pool(counter_pool: asyncpg.Pool) -> asyncpg.Pool:
+    return counter_pool
 
 
 async def new_topic(bootstrap: str, name: str, partitions: int = 3) -> str:
