@@ -97,6 +97,40 @@ def ingest(
 
 
 @pytest.fixture(scope="session")
+def health_db(admin_db_url: str) -> ServiceDb:
+    return migrated(admin_db_url, "health")
+
+
+API_TOKEN = "test-api-token-" + secrets.token_hex(8)
+
+
+def health_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": API_TOKEN,
+        "ENVIRONMENT": "test", "CONSUMER_GROUP": "health-" + secrets.token_hex(3), "COALESCE_MS": "100",
+        "MIN_DELTA": "1", **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def health(
+    health_db: ServiceDb, kafka_bootstrap: str, ingest: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        "health",
+        health_env(health_db, kafka_bootstrap, DECAY_INTERVAL_S="2"),
+        tmp_path_factory.mktemp("logs") / "health.log",
+    ).start()
+    yield svc
+    svc.stop()
+
+
+@pytest.fixture
+def api_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+@pytest.fixture(scope="session")
 def counter_db(admin_db_url: str) -> str:
     """Schema of the small real consumer in tests/support/counter (admin role, search_path counter)."""
     asyncio.run(migrate(admin_db_url, service="tests.support.counter", schema="counter"))

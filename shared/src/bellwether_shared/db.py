@@ -45,3 +45,10 @@ async def ping(pool: asyncpg.Pool) -> bool:
 Record = asyncpg.Record
 Connection = asyncpg.Connection
 Json = Any
+
+
+async def connect(database_url: str, *, schema: str | None = None) -> asyncpg.Connection:
+    """A single connection with the same JSON codecs as the pool (scripts, tests, one-shot jobs)."""
+    conn = await asyncpg.connect(database_url, server_settings={"search_path": schema} if schema else None)
+    await _init_connection(conn)
+    return conn

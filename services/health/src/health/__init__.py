@@ -1,1 +1,1 @@
-"""The health service: not built yet (see its issue). An empty package so the layout is complete."""
+"""Bellwether health: real-time, explainable per-account health scores and milestones."""

@@ -1,0 +1,125 @@
+"""create_app(settings): the health service (API, consumer, re-score workers, outbox relay)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI
+
+from bellwether_shared import topics
+from bellwether_shared.consumer import ConsumerLoop
+from bellwether_shared.db import create_pool, ping
+from bellwether_shared.http import JSONResponse, install_error_handlers, install_probes
+from bellwether_shared.kafka import create_producer
+from bellwether_shared.logging import configure_logging, get_logger
+from bellwether_shared.outbox import OutboxRelay
+from bellwether_shared.telemetry import instrument_app, setup_telemetry
+from health import api, config_api
+from health.consumer import make_handler
+from health.recompute import Recomputer
+from health.settings import HealthSettings
+
+log = get_logger(__name__)
+
+DESCRIPTION = """
+Real-time, explainable account health. Scores are weighted scorecards of measures (active users,
+usage trend, feature breadth, milestones, onboarding, NPS, support load, champion, goals, exposure,
+discount); a measure with no data is left out and the rest re-weighted. Every score keeps each
+measure's raw value, sub-score and contribution, and the reasons it moved. Changes go out on
+`health.v1`. All routes need `Authorization: Bearer <API token>`.
+"""
+
+
+def create_app(settings: HealthSettings) -> FastAPI:
+    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
+    setup_telemetry(service=settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    state: dict[str, object] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(
+            settings.database_url,
+            schema=settings.db_schema,
+            min_size=settings.db_pool_min,
+            max_size=settings.db_pool_max,
+            application_name="health",
+        )
+        producer = create_producer(
+            settings.kafka_bootstrap_servers,
+            client_id=settings.kafka_client_id or "health",
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+        )
+        app.state.runtime = api.Runtime(settings, pool)
+        recomputer = Recomputer(pool, settings)
+        recomputer.start()
+        state["recomputer"] = recomputer
+
+        async def connect() -> None:
+            delay = 0.5
+            while True:
+                try:
+                    await producer.start()
+                    break
+                except (KafkaError, OSError) as exc:
+                    log.warning("Kafka not reachable yet; retrying", error=str(exc))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10)
+            relay = OutboxRelay(
+                pool, producer, batch_size=settings.outbox_batch_size, poll_interval_s=settings.outbox_poll_interval_s
+            )
+            relay.start()
+            state["relay"] = relay
+            loop = ConsumerLoop(
+                name=settings.consumer_group,
+                topics=[topics.USAGE, topics.SIGNALS],
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                pool=pool,
+                handler=make_handler(settings.coalesce_ms),
+                producer=producer,
+                max_records=settings.consumer_max_records,
+            )
+            await loop.start()
+            state["consumer"] = loop
+            log.info("health consuming", topics=loop.topics)
+
+        connecting = asyncio.create_task(connect(), name="kafka-connect")
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            if isinstance(c := state.get("consumer"), ConsumerLoop):
+                await c.stop()  # finishes and commits the batch in flight
+            await recomputer.stop()
+            if isinstance(r := state.get("relay"), OutboxRelay):
+                await r.stop()
+                await producer.stop()
+            await pool.close()
+
+    app = FastAPI(
+        title="Bellwether health",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    install_error_handlers(app)
+
+    async def pool_ok() -> bool:
+        rt = getattr(app.state, "runtime", None)
+        return rt is not None and await ping(rt.pool)
+
+    def consumer_ok() -> bool:
+        c, r = state.get("consumer"), state.get("relay")
+        return isinstance(c, ConsumerLoop) and c.healthy and isinstance(r, OutboxRelay) and r.healthy
+
+    install_probes(app, {"database": pool_ok, "consumer": consumer_ok})
+    app.include_router(api.router)
+    app.include_router(config_api.router)
+    instrument_app(app)
+    app.state.internals = state
+    return app

@@ -1,0 +1,1 @@
+"""The health domain core: measures, scoring, explanations, trend, milestones. Pure Python."""

@@ -1,0 +1,120 @@
+"""Plain data the core works on (no framework, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class MeasureType(StrEnum):
+    ACTIVE_USERS = "active_users"  # distinct active users in window / seats
+    USAGE_TREND = "usage_trend"  # % change of events, window vs the window before
+    FEATURE_BREADTH = "feature_breadth"  # % of key features used in window
+    MILESTONE_ATTAINMENT = "milestone_attainment"  # % of milestones achieved
+    ONBOARDING = "onboarding"  # 0 / 50 / 100: technical and process confirmation by the customer
+    NPS = "nps"  # NPS (-100..100) over the latest answer per contact in window
+    SUPPORT_LOAD = "support_load"  # severity-weighted open tickets (lower is better)
+    CHAMPION = "champion"  # 100 active champion, 50 none known, 0 champion left in window
+    GOAL_ATTAINMENT = "goal_attainment"  # mean of goal outcomes (exceeded 100 ... missed 0)
+    EXPOSURE = "exposure"  # industry exposure: 0 low, 1 moderate, 2 high
+    DISCOUNT_DEPTH = "discount_depth"  # % below list price
+
+
+class Colour(StrEnum):
+    RED = "red"
+    YELLOW = "yellow"
+    GREEN = "green"
+    UNKNOWN = "unknown"  # too little data to say
+
+
+@dataclass(frozen=True, slots=True)
+class ScalePoint:
+    raw: float
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureSpec:
+    key: str
+    type: MeasureType
+    weight: float
+    scale: tuple[ScalePoint, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    red_below: float = 40.0
+    green_from: float = 70.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scorecard:
+    id: str
+    version: int
+    name: str
+    measures: tuple[MeasureSpec, ...]
+    thresholds: Thresholds = Thresholds()
+    min_measures: int = 2  # fewer measures with data: the score says it has too little data
+    min_weight_share: float = 0.5  # or less than this share of the total weight has data
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    contact_id: str
+    is_champion: bool
+    departed: bool
+    changed_at: datetime
+    influence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    """Everything the measures read about one account, as of ``now``."""
+
+    account_id: str
+    seats: int | None = None
+    exposure: str | None = None
+    discount_pct: float | None = None
+    onboarding: frozenset[str] = frozenset()  # {"technical", "process"}
+    daily_users: Mapping[date, frozenset[str]] = field(default_factory=dict)
+    daily_events: Mapping[tuple[date, str], int] = field(default_factory=dict)
+    nps: Mapping[str, tuple[date, int]] = field(default_factory=dict)  # contact -> (when, score)
+    tickets_seen: bool = False
+    open_tickets: tuple[tuple[str, bool], ...] = ()  # (severity, bug_linked)
+    contacts: tuple[Contact, ...] = ()
+    goals: tuple[str, ...] = ()  # statuses
+    milestones: tuple[str, ...] = ()  # states: pending / achieved / missed
+
+
+@dataclass(frozen=True, slots=True)
+class MeasureResult:
+    key: str
+    type: MeasureType
+    raw: float | None  # None: no data, left out
+    score: float | None
+    weight: float
+    contribution: float  # points of the final score this measure supplied
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    key: str
+    delta: float  # change of this measure's contribution, in score points
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    account_id: str
+    scorecard_id: str
+    scorecard_version: int
+    value: float
+    colour: Colour
+    sufficient: bool
+    measures: tuple[MeasureResult, ...]
+    computed_at: datetime
+    reasons: tuple[Reason, ...] = ()

@@ -1,0 +1,132 @@
+"""Weighted scorecards: scale raw values to 0-100, re-weight over the measures with data,
+colour, and explain what moved the score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from health.domain.measures import EVALUATORS
+from health.domain.model import (
+    AccountFacts,
+    Colour,
+    MeasureResult,
+    Reason,
+    ScalePoint,
+    Score,
+    Scorecard,
+)
+
+
+class ScaleError(ValueError):
+    pass
+
+
+def check_scale(points: Sequence[ScalePoint]) -> None:
+    """A scale is at least two points, raw values strictly increasing, scores within 0-100 and
+    monotone (all rising or all falling): so a better raw value can never score worse."""
+    if len(points) < 2:
+        raise ScaleError("needs at least two points")
+    raws = [p.raw for p in points]
+    if any(b <= a for a, b in pairwise(raws)):
+        raise ScaleError("raw values must be strictly increasing")
+    scores = [p.score for p in points]
+    if any(not 0 <= s <= 100 for s in scores):
+        raise ScaleError("scores must be within 0 and 100")
+    rising = all(b >= a for a, b in pairwise(scores))
+    falling = all(b <= a for a, b in pairwise(scores))
+    if not (rising or falling):
+        raise ScaleError("scores must all rise or all fall with the raw value")
+
+
+def scale(points: Sequence[ScalePoint], raw: float) -> float:
+    """Piecewise-linear mapping, flat beyond the ends."""
+    if raw <= points[0].raw:
+        return points[0].score
+    if raw >= points[-1].raw:
+        return points[-1].score
+    for a, b in pairwise(points):
+        if a.raw <= raw <= b.raw:
+            return a.score + (b.score - a.score) * (raw - a.raw) / (b.raw - a.raw)
+    return points[-1].score  # unreachable for a checked scale
+
+
+def colour_of(value: float, card: Scorecard, sufficient: bool) -> Colour:
+    if not sufficient:
+        return Colour.UNKNOWN
+    if value < card.thresholds.red_below:
+        return Colour.RED
+    if value >= card.thresholds.green_from:
+        return Colour.GREEN
+    return Colour.YELLOW
+
+
+def evaluate(card: Scorecard, facts: AccountFacts, now: datetime) -> Score:
+    raws = [(m, EVALUATORS[m.type](facts, m.params, now)) for m in card.measures]
+    with_data = [(m, r) for m, r in raws if r is not None]
+    total_weight = sum(m.weight for m in card.measures)
+    data_weight = sum(m.weight for m, _ in with_data)
+    results: list[MeasureResult] = []
+    value = 0.0
+    for m, raw in raws:
+        if raw is None or data_weight <= 0:
+            results.append(MeasureResult(m.key, m.type, raw, None, m.weight, 0.0))
+            continue
+        sub = scale(m.scale, raw)
+        contribution = m.weight / data_weight * sub
+        value += contribution
+        results.append(MeasureResult(m.key, m.type, raw, sub, m.weight, contribution))
+    value = min(100.0, max(0.0, value))
+    sufficient = len(with_data) >= card.min_measures and (
+        total_weight > 0 and data_weight / total_weight >= card.min_weight_share
+    )
+    return Score(
+        account_id=facts.account_id, scorecard_id=card.id, scorecard_version=card.version,
+        value=round(value, 2), colour=colour_of(value, card, sufficient), sufficient=sufficient,
+        measures=tuple(results), computed_at=now,
+    )  # fmt: skip
+
+
+def reasons(previous: Score | None, current: Score, top: int = 3) -> tuple[Reason, ...]:
+    """The measures whose contribution changed most since the previous score, biggest first."""
+    before = {m.key: m for m in previous.measures} if previous else {}
+    moves: list[Reason] = []
+    for m in current.measures:
+        old = before.get(m.key)
+        delta = m.contribution - (old.contribution if old else 0.0)
+        if abs(delta) < 0.01:
+            continue
+        if old is not None and old.score is None and m.score is not None:
+            text = f"{m.key}: now has data (sub-score {m.score:.0f})"
+        elif m.score is None:
+            text = f"{m.key}: no data any more"
+        else:
+            was = f"{old.raw:.4g}" if old is not None and old.raw is not None else "none"
+            now_raw = f"{m.raw:.4g}" if m.raw is not None else "none"
+            text = f"{m.key}: {was} → {now_raw} ({'+' if delta > 0 else ''}{delta:.1f} points)"
+        moves.append(Reason(m.key, round(delta, 2), text))
+    moves.sort(key=lambda r: abs(r.delta), reverse=True)
+    return tuple(moves[:top])
+
+
+def meaningful(previous: Score | None, current: Score, min_delta: float) -> bool:
+    """Emit a change event? Always on a colour change, else only past the minimum delta."""
+    if previous is None:
+        return True
+    return previous.colour != current.colour or abs(current.value - previous.value) >= min_delta
+
+
+def trend(
+    history: Sequence[tuple[datetime, float]], now: datetime, days: int, flat_band: float = 3.0
+) -> dict[str, object]:
+    """Change over the window: the latest value minus the last value at or before its start."""
+    if not history:
+        return {"window_days": days, "delta": None, "direction": "unknown"}
+    ordered = sorted(history)
+    start = now - timedelta(days=days)
+    before = [v for t, v in ordered if t <= start]
+    base = before[-1] if before else ordered[0][1]
+    delta = round(ordered[-1][1] - base, 2)
+    direction = "flat" if abs(delta) < flat_band else ("up" if delta > 0 else "down")
+    return {"window_days": days, "delta": delta, "direction": direction}

@@ -1,0 +1,310 @@
+"""Health's persistence: keyword-only async functions taking a connection. SQL is parameterised;
+batches go through unnest so a consumed batch is a handful of statements, not one per event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+# ----------------------------------------------------------------------------- rollups (consumer)
+
+
+async def ensure_accounts(conn: asyncpg.Connection, *, account_ids: Iterable[str]) -> None:
+    await conn.execute(
+        "INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
+        sorted(set(account_ids)),
+    )
+
+
+async def add_usage(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date, str, int]]) -> None:
+    if rows:
+        await conn.execute(
+            """INSERT INTO usage_daily (account_id, day, event, events)
+               SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::bigint[])
+               ON CONFLICT (account_id, day, event) DO UPDATE SET events = usage_daily.events + excluded.events""",
+            *map(list, zip(*sorted(rows), strict=True)),
+        )
+
+
+async def add_user_days(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date, str, int]]) -> None:
+    if not rows:
+        return
+    cols = list(map(list, zip(*sorted(rows), strict=True)))
+    await conn.execute(
+        """INSERT INTO user_days (account_id, day, user_id, events)
+           SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int[])
+           ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events""",
+        *cols,
+    )
+    await conn.execute(
+        """INSERT INTO account_users (account_id, user_id, first_seen, last_seen)
+           SELECT a, u, min(d), max(d) FROM unnest($1::text[], $2::date[], $3::text[]) AS t(a, d, u) GROUP BY a, u
+           ON CONFLICT (account_id, user_id) DO UPDATE
+           SET first_seen = least(account_users.first_seen, excluded.first_seen),
+               last_seen = greatest(account_users.last_seen, excluded.last_seen)""",
+        cols[0], cols[1], cols[2],
+    )  # fmt: skip
+
+
+async def add_milestone_hits(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, str, date, str, int]]) -> None:
+    if rows:
+        await conn.execute(
+            """INSERT INTO milestone_hits (account_id, milestone_key, day, user_id, hits)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[])
+               ON CONFLICT (account_id, milestone_key, day, user_id)
+               DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
+            *map(list, zip(*sorted(rows), strict=True)),
+        )
+
+
+async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    """Latest upsert wins (by when it happened); fields it leaves out keep their value."""
+    await conn.execute(
+        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, seats, renewal_date,
+                                 onboarding_started_at, upserted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (account_id) DO UPDATE SET
+             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
+             segment = coalesce(excluded.segment, accounts.segment),
+             industry = coalesce(excluded.industry, accounts.industry),
+             exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
+             seats = coalesce(excluded.seats, accounts.seats),
+             renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
+             onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
+             upserted_at = excluded.upserted_at
+           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
+        p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
+        p.get("arr"), p.get("seats"), _date(p.get("renewal_date")), _date(p.get("onboarding_started_at")), at,
+    )  # fmt: skip
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pct: float) -> None:
+    await conn.execute(
+        """INSERT INTO accounts (account_id, discount_pct) VALUES ($1, $2)
+           ON CONFLICT (account_id) DO UPDATE SET discount_pct = excluded.discount_pct""",
+        account_id,
+        discount_pct,
+    )
+
+
+async def upsert_nps(conn: asyncpg.Connection, *, account_id: str, contact_id: str, score: int, at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO nps_responses VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, contact_id) DO UPDATE
+           SET score = excluded.score, answered_at = excluded.answered_at
+           WHERE excluded.answered_at >= nps_responses.answered_at""",
+        account_id,
+        contact_id,
+        score,
+        at,
+    )
+
+
+async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO tickets VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, ticket_id) DO UPDATE
+           SET status = excluded.status, severity = excluded.severity, bug_linked = excluded.bug_linked,
+               changed_at = excluded.changed_at
+           WHERE excluded.changed_at >= tickets.changed_at""",
+        p["account_id"],
+        p["ticket_id"],
+        p["status"],
+        p["severity"],
+        bool(p.get("bug_linked")),
+        at,
+    )
+
+
+async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO contacts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (account_id, contact_id) DO UPDATE SET
+             role = coalesce(excluded.role, contacts.role),
+             influence = coalesce(excluded.influence, contacts.influence),
+             engagement = coalesce(excluded.engagement, contacts.engagement),
+             delight = coalesce(excluded.delight, contacts.delight),
+             is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at
+           WHERE excluded.changed_at >= contacts.changed_at""",
+        p["account_id"], p["contact_id"], p.get("role"), p.get("influence"), p.get("engagement"), p.get("delight"),
+        bool(p.get("is_champion")), bool(p.get("departed")), at,
+    )  # fmt: skip
+
+
+async def upsert_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO onboarding VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, aspect) DO UPDATE
+           SET confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at
+           WHERE excluded.confirmed_at >= onboarding.confirmed_at""",
+        p["account_id"],
+        p["aspect"],
+        p["confirmed_by"],
+        at,
+    )
+
+
+async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO goals VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, goal_id) DO UPDATE
+           SET name = excluded.name, status = excluded.status, problem_severity = excluded.problem_severity,
+               target = excluded.target, changed_at = excluded.changed_at
+           WHERE excluded.changed_at >= goals.changed_at""",
+        p["account_id"],
+        p["goal_id"],
+        p["name"],
+        p["status"],
+        p.get("problem_severity"),
+        p.get("target"),
+        at,
+    )
+
+
+async def enqueue(
+    conn: asyncpg.Connection, *, account_ids: Iterable[str], due_at: datetime, job_id: int | None = None
+) -> None:
+    """Coalesce: an account already waiting keeps its (earlier) due time; a re-score job claims it."""
+    await conn.execute(
+        """INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3
+           ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id)""",
+        sorted(set(account_ids)),
+        due_at,
+        job_id,
+    )
+
+
+# ----------------------------------------------------------------------------- recompute (worker)
+
+
+async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, int | None]]:
+    rows = await conn.fetch(
+        """DELETE FROM recompute_queue WHERE account_id IN (
+               SELECT account_id FROM recompute_queue WHERE due_at <= now()
+               ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+           RETURNING account_id, job_id""",
+        limit,
+    )
+    return [(r["account_id"], r["job_id"]) for r in rows]
+
+
+async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], since: date) -> dict[str, list[Any]]:
+    """Everything the measures read, for many accounts at once."""
+    q = {
+        "accounts": "SELECT * FROM accounts WHERE account_id = ANY($1::text[])",
+        "users": """SELECT account_id, day, array_agg(user_id) AS users FROM user_days
+                    WHERE account_id = ANY($1::text[]) AND day >= $2 GROUP BY account_id, day""",
+        "events": """SELECT account_id, day, event, events FROM usage_daily
+                     WHERE account_id = ANY($1::text[]) AND day >= $2""",
+        "nps": """SELECT account_id, contact_id, score, answered_at FROM nps_responses
+                  WHERE account_id = ANY($1::text[])""",
+        "tickets": "SELECT account_id, status, severity, bug_linked FROM tickets WHERE account_id = ANY($1::text[])",
+        "contacts": """SELECT account_id, contact_id, is_champion, departed, changed_at, influence FROM contacts
+                       WHERE account_id = ANY($1::text[])""",
+        "onboarding": "SELECT account_id, aspect FROM onboarding WHERE account_id = ANY($1::text[])",
+        "goals": "SELECT account_id, status FROM goals WHERE account_id = ANY($1::text[])",
+        "hits": """SELECT account_id, milestone_key, day, user_id, hits FROM milestone_hits
+                   WHERE account_id = ANY($1::text[])""",
+        "health": "SELECT * FROM account_health WHERE account_id = ANY($1::text[])",
+        "milestones": "SELECT * FROM account_milestones WHERE account_id = ANY($1::text[])",
+    }
+    out: dict[str, list[Any]] = {}
+    for name, sql in q.items():
+        args = (account_ids, since) if "$2" in sql else (account_ids,)
+        out[name] = await conn.fetch(sql, *args)
+    return out
+
+
+async def current_scorecards(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch("SELECT DISTINCT ON (id) * FROM scorecards ORDER BY id, version DESC")
+    return rows
+
+
+async def milestone_defs(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT key, definition FROM milestone_defs WHERE active ORDER BY key"
+    )
+    return rows
+
+
+async def last_before(conn: asyncpg.Connection, *, account_ids: list[str], before: datetime) -> dict[str, float]:
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (account_id) account_id, value FROM scores
+           WHERE account_id = ANY($1::text[]) AND computed_at <= $2 ORDER BY account_id, computed_at DESC""",
+        account_ids,
+        before,
+    )
+    return {r["account_id"]: r["value"] for r in rows}
+
+
+async def save_scores(
+    conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
+) -> None:
+    """Current health for every row; a history row only where the score changed."""
+    if not rows:
+        return
+    if history:
+        await _save_history(conn, history)
+    await _save_current(conn, rows)
+
+
+async def _save_history(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.executemany(
+        """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id, scorecard_version,
+                               measures, reasons) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
+        [(r["account_id"], r["computed_at"], r["value"], r["colour"], r["sufficient"], r["scorecard_id"],
+          r["scorecard_version"], r["measures"], r["reasons"]) for r in rows],
+    )  # fmt: skip
+
+
+async def _save_current(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+    await conn.executemany(
+        """INSERT INTO account_health (account_id, value, colour, sufficient, scorecard_id, scorecard_version,
+                                       measures, reasons, computed_at, trend_7d, trend_30d, emitted_value,
+                                       emitted_colour)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           ON CONFLICT (account_id) DO UPDATE SET value = excluded.value, colour = excluded.colour,
+             sufficient = excluded.sufficient, scorecard_id = excluded.scorecard_id,
+             scorecard_version = excluded.scorecard_version, measures = excluded.measures,
+             reasons = excluded.reasons, computed_at = excluded.computed_at, trend_7d = excluded.trend_7d,
+             trend_30d = excluded.trend_30d, emitted_value = excluded.emitted_value,
+             emitted_colour = excluded.emitted_colour, recomputes = account_health.recomputes + 1""",
+        [(r["account_id"], r["value"], r["colour"], r["sufficient"], r["scorecard_id"], r["scorecard_version"],
+          r["measures"], r["reasons"], r["computed_at"], r["trend_7d"], r["trend_30d"], r["emitted_value"],
+          r["emitted_colour"]) for r in rows],
+    )  # fmt: skip
+
+
+async def save_milestones(
+    conn: asyncpg.Connection, *, rows: Sequence[tuple[str, str, str, date | None, int | None]]
+) -> None:
+    if rows:
+        await conn.executemany(
+            """INSERT INTO account_milestones (account_id, milestone_key, state, achieved_on, time_to_value_days)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, milestone_key) DO UPDATE
+               SET state = excluded.state, achieved_on = excluded.achieved_on,
+                   time_to_value_days = excluded.time_to_value_days, updated_at = now()""",
+            rows,
+        )
+
+
+async def job_progress(conn: asyncpg.Connection, *, done: dict[int, int]) -> None:
+    for job_id, n in done.items():
+        await conn.execute(
+            """UPDATE rescore_jobs SET done = least(total, done + $2),
+                      finished_at = CASE WHEN done + $2 >= total THEN now() ELSE finished_at END
+               WHERE id = $1""",
+            job_id,
+            n,
+        )
+
+
+async def all_account_ids(conn: asyncpg.Connection) -> list[str]:
+    return [r["account_id"] for r in await conn.fetch("SELECT account_id FROM accounts")]
+
+
+def day_window(now: datetime, days: int) -> date:
+    return (now - timedelta(days=days)).date()

@@ -1,0 +1,26 @@
+"""Health settings (environment variables, upper case). Bad values stop the process at start-up."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from bellwether_shared.settings import ServiceSettings
+
+
+class HealthSettings(ServiceSettings):
+    service_name: str = "health"
+    http_port: int = Field(default=8082, ge=1, le=65535)
+    db_schema: str = "health"
+
+    api_token: SecretStr = Field(min_length=16, description="Bearer token of the health API")
+
+    consumer_group: str = "health"
+    consumer_max_records: int = Field(default=1000, ge=1, le=10_000)
+
+    coalesce_ms: int = Field(default=200, ge=0, le=60_000, description="debounce before an account is re-scored")
+    recompute_batch: int = Field(default=500, ge=1, le=10_000)
+    recompute_poll_s: float = Field(default=0.05, gt=0, le=10)
+    decay_interval_s: float = Field(default=3600, gt=0, description="re-score every account this often")
+    min_delta: float = Field(default=5.0, ge=0, le=100, description="smallest change announced on health.v1")
+    history_days: int = Field(default=180, ge=30, le=3650, description="usage kept for the measures' windows")
+    workers: int = Field(default=1, ge=1, le=16, description="recompute workers per process")

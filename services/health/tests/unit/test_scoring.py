@@ -1,0 +1,173 @@
+"""Invariants of the scoring core (hypothesis) and worked examples."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from health.domain.model import (
+    AccountFacts,
+    Colour,
+    Contact,
+    MeasureSpec,
+    MeasureType,
+    ScalePoint,
+    Scorecard,
+    Thresholds,
+)
+from health.domain.scoring import ScaleError, check_scale, evaluate, meaningful, reasons, scale, trend
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+TODAY = NOW.date()
+RISING = (ScalePoint(0, 0), ScalePoint(0.5, 60), ScalePoint(1, 100))
+
+
+def card(*measures: MeasureSpec, **kw: object) -> Scorecard:
+    return Scorecard("sc", 1, "test", tuple(measures), **kw)  # type: ignore[arg-type]
+
+
+def m(key: str, t: MeasureType, weight: float = 1.0, points=RISING, **params: object) -> MeasureSpec:  # type: ignore[no-untyped-def]
+    return MeasureSpec(key, t, weight, tuple(points), params)
+
+
+def users(n: int, days_ago: int = 1) -> dict[date, frozenset[str]]:
+    return {TODAY - timedelta(days=days_ago): frozenset(f"u{i}" for i in range(n))}
+
+
+def test_a_measure_without_data_is_left_out_and_the_rest_reweighted() -> None:
+    sc = card(
+        m("users", MeasureType.ACTIVE_USERS, 3),
+        m("nps", MeasureType.NPS, 1, points=(ScalePoint(-100, 0), ScalePoint(100, 100))),
+        min_measures=1,
+    )
+    facts = AccountFacts("a", seats=10, daily_users=users(10))
+    score = evaluate(sc, facts, NOW)
+    assert score.value == 100.0  # not 75: NPS has no answers, so it does not count as zero
+    nps = next(r for r in score.measures if r.key == "nps")
+    assert (nps.raw, nps.score, nps.contribution) == (None, None, 0.0)
+
+
+def test_too_little_data_says_so() -> None:
+    sc = card(m("users", MeasureType.ACTIVE_USERS), m("nps", MeasureType.NPS), m("goals", MeasureType.GOAL_ATTAINMENT))
+    score = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(2)), NOW)
+    assert not score.sufficient and score.colour is Colour.UNKNOWN
+
+
+def test_colours_follow_thresholds() -> None:
+    sc = card(m("users", MeasureType.ACTIVE_USERS), min_measures=1, thresholds=Thresholds(40, 70))
+    assert evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10)), NOW).colour is Colour.GREEN
+    assert evaluate(sc, AccountFacts("a", seats=10, daily_users=users(5)), NOW).colour is Colour.YELLOW
+    assert evaluate(sc, AccountFacts("a", seats=10, daily_users=users(1)), NOW).colour is Colour.RED
+
+
+def test_usage_outside_the_window_decays_the_score_without_new_events() -> None:
+    sc = card(m("users", MeasureType.ACTIVE_USERS, window_days=7), min_measures=1)
+    facts = AccountFacts("a", seats=4, daily_users=users(4, days_ago=2))
+    assert evaluate(sc, facts, NOW).value == 100.0
+    assert evaluate(sc, facts, NOW + timedelta(days=10)).value == 0.0
+
+
+def test_champion_departure_and_reasons_explain_the_drop() -> None:
+    sc = card(
+        m("users", MeasureType.ACTIVE_USERS),
+        m("champion", MeasureType.CHAMPION, points=(ScalePoint(0, 0), ScalePoint(100, 100))),
+        min_measures=1,
+    )
+    champ = Contact("c1", is_champion=True, departed=False, changed_at=NOW - timedelta(days=20))
+    before = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10), contacts=(champ,)), NOW)
+    gone = replace(champ, departed=True, changed_at=NOW - timedelta(days=1))
+    after = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10), contacts=(gone,)), NOW)
+    assert (before.value, after.value) == (100.0, 50.0)
+    why = reasons(before, after)
+    assert why[0].key == "champion" and why[0].delta == -50.0 and "100 → 0" in why[0].text
+    assert meaningful(before, after, min_delta=5)
+    assert not meaningful(after, after, min_delta=5)
+
+
+def test_trend_over_a_window() -> None:
+    hist = [(NOW - timedelta(days=40), 80.0), (NOW - timedelta(days=20), 70.0), (NOW - timedelta(days=1), 50.0)]
+    assert trend(hist, NOW, 30) == {"window_days": 30, "delta": -30.0, "direction": "down"}
+    assert trend(hist, NOW, 7)["delta"] == -20.0
+    assert trend([], NOW, 7)["direction"] == "unknown"
+
+
+def test_scales_must_be_monotone_and_bounded() -> None:
+    check_scale(RISING)
+    check_scale((ScalePoint(0, 100), ScalePoint(10, 0)))
+    for bad in (
+        (ScalePoint(0, 0),),
+        (ScalePoint(0, 0), ScalePoint(0, 1)),
+        (ScalePoint(0, 0), ScalePoint(1, 120)),
+        (ScalePoint(0, 0), ScalePoint(1, 80), ScalePoint(2, 10)),
+    ):
+        with pytest.raises(ScaleError):
+            check_scale(bad)
+
+
+# ----------------------------------------------------------------------------- properties
+
+scores = st.floats(0, 100, allow_nan=False)
+
+
+@st.composite
+def scales(draw: st.DrawFn) -> tuple[ScalePoint, ...]:
+    raws = sorted(set(draw(st.lists(st.floats(-1000, 1000, allow_nan=False), min_size=2, max_size=5))))
+    assume(len(raws) >= 2)
+    values = sorted(draw(st.lists(scores, min_size=len(raws), max_size=len(raws))))
+    if draw(st.booleans()):
+        values.reverse()
+    return tuple(ScalePoint(r, v) for r, v in zip(raws, values, strict=True))
+
+
+@given(scales(), st.floats(-2000, 2000, allow_nan=False), st.floats(0, 500, allow_nan=False))
+def test_raising_a_raw_value_in_its_good_direction_never_lowers_its_score(pts, raw, step) -> None:  # type: ignore[no-untyped-def]
+    rising = pts[-1].score >= pts[0].score
+    better = raw + step if rising else raw - step
+    assert scale(pts, better) >= scale(pts, raw) - 1e-9
+    assert 0 <= scale(pts, raw) <= 100
+
+
+FACT_MEASURES = [
+    m("users", MeasureType.ACTIVE_USERS),
+    m("onb", MeasureType.ONBOARDING, points=(ScalePoint(0, 0), ScalePoint(100, 100))),
+    m("goals", MeasureType.GOAL_ATTAINMENT, points=(ScalePoint(0, 0), ScalePoint(100, 100))),
+    m("exp", MeasureType.EXPOSURE, points=(ScalePoint(0, 100), ScalePoint(2, 20))),
+]
+
+
+@given(
+    weights=st.lists(st.floats(0.1, 10), min_size=4, max_size=4),
+    seats=st.one_of(st.none(), st.integers(1, 50)),
+    active=st.integers(0, 60),
+    onboarding=st.sets(st.sampled_from(["technical", "process"])),
+    goals=st.lists(st.sampled_from(["met", "exceeded", "missed", "partially_met", "in_progress"]), max_size=4),
+    exposure=st.sampled_from([None, "low", "moderate", "high"]),
+    factor=st.floats(0.1, 10),
+)
+def test_score_is_bounded_and_weights_normalise(weights, seats, active, onboarding, goals, exposure, factor) -> None:  # type: ignore[no-untyped-def]
+    measures = tuple(replace(spec, weight=w) for spec, w in zip(FACT_MEASURES, weights, strict=True))
+    facts = AccountFacts(
+        "a",
+        seats=seats,
+        daily_users=users(active),
+        onboarding=frozenset(onboarding),
+        goals=tuple(goals),
+        exposure=exposure,
+    )
+    score = evaluate(card(*measures), facts, NOW)
+    assert 0 <= score.value <= 100
+    assert abs(sum(r.contribution for r in score.measures) - score.value) < 0.02
+    scaled = evaluate(card(*(replace(s, weight=s.weight * factor) for s in measures)), facts, NOW)
+    assert abs(scaled.value - score.value) < 0.02  # only relative weights matter
+
+
+@given(st.integers(0, 40), st.integers(0, 40), st.integers(1, 40))
+def test_more_active_users_never_lower_the_score(a: int, extra: int, seats: int) -> None:
+    sc = card(*FACT_MEASURES)
+    base = AccountFacts("a", seats=seats, daily_users=users(a), onboarding=frozenset({"technical"}))
+    more = replace(base, daily_users=users(a + extra))
+    assert evaluate(sc, more, NOW).value >= evaluate(sc, base, NOW).value
