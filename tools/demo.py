@@ -1,5 +1,6 @@
-"""Demo traffic: a few B2B accounts using the product, sent through segment-analytics-python
-(the real client library, host pointed at ingest), plus CS signals; then what arrived on Kafka."""
+"""Demo traffic: a few B2B accounts using the product, sent through segment-analytics-python (the
+real client library, host pointed at ingest), plus CS signals. Two rounds, so the health scores
+visibly move: in the second, champions leave some accounts and usage fades in others."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 import json
 import random
 import secrets
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -19,22 +22,10 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 
-console = Console()
-FEATURES = [
-    "Dashboard Viewed",
-    "Report Exported",
-    "Alert Configured",
-    "Integration Connected",
-    "Workflow Created",
-    "Comment Added",
-]
-INDUSTRIES = [
-    ("logistics", "high"),
-    ("healthcare", "low"),
-    ("retail", "high"),
-    ("fintech", "moderate"),
-    ("education", "low"),
-]
+console = Console(width=140)
+FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
+INDUSTRIES = [("logistics", "high"), ("healthcare", "low"), ("retail", "high"), ("fintech", "moderate"),
+              ("education", "low")]  # fmt: skip
 
 
 def _source(base: str, token: str, run_dir: Path) -> str:
@@ -52,59 +43,45 @@ def _source(base: str, token: str, run_dir: Path) -> str:
     return str(r.json()["write_key"])
 
 
-def _send_traffic(
-    base: str, key: str, tag: str, rnd: random.Random, *, accounts: int, users_per_account: int, days: int
-) -> int:
+def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, first: bool, users: int, days: int) -> int:
     """Blocking: the client library and httpx's sync API; runs in a worker thread."""
     client = Client(key, host=base, max_retries=3, upload_size=200)
-    sent = 0
     now = datetime.now(UTC)
-    signals = []
-    for a in range(accounts):
-        account = f"demo-{tag}-acct{a + 1}"
+    signals: list[dict[str, Any]] = []
+    sent = 0
+    for a, account in enumerate(accounts):
         industry, exposure = INDUSTRIES[a % len(INDUSTRIES)]
-        signals.append(
-            {
-                "type": "account.upserted",
-                "account_id": account,
-                "name": f"Demo Account {a + 1}",
-                "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]),
-                "seats": 25 + 10 * a,
-                "tier": rnd.choice(["scale", "mid", "strategic"]),
-                "industry": industry,
-                "exposure": exposure,
-                "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
-                "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"},
-            }
-        )
-        signals.append(
-            {
-                "type": "nps.submitted",
-                "account_id": account,
-                "contact_id": f"{account}-c1",
-                "score": rnd.randint(3, 10),
-            }
-        )
-        if a % 2:
-            signals.append(
-                {
-                    "type": "contact.changed",
-                    "account_id": account,
-                    "contact_id": f"{account}-c2",
-                    "role": "VP Operations",
-                    "influence": "high",
-                    "is_champion": True,
-                    "departed": True,
-                }
-            )
-        for u in range(users_per_account):
+        if first:
+            signals += [
+                {"type": "account.upserted", "account_id": account, "name": f"Demo Account {a + 1}",
+                 "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]), "seats": users + 2,
+                 "tier": rnd.choice(["scale", "mid", "strategic"]), "industry": industry, "exposure": exposure,
+                 "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
+                 "onboarding_started_at": str(date.today() - timedelta(days=20)),
+                 "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"}},
+                {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
+                 "role": "VP Operations", "influence": "high", "is_champion": True},
+                {"type": "nps.submitted", "account_id": account, "contact_id": f"{account}-vp",
+                 "score": rnd.randint(6, 10)},
+                {"type": "onboarding.confirmed", "account_id": account, "aspect": "technical",
+                 "confirmed_by": f"{account}-vp"},
+            ]  # fmt: skip
+        elif a % 2:
+            signals += [
+                {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
+                 "role": "VP Operations", "influence": "high", "is_champion": True, "departed": True},
+                {"type": "ticket.changed", "account_id": account, "ticket_id": f"{account}-t1", "status": "opened",
+                 "severity": "urgent", "bug_linked": True},
+            ]  # fmt: skip
+        active = users if first or a % 2 == 0 else 1  # round two: usage fades where the champion left
+        for u in range(active):
             user = f"{account}-user{u + 1}"
-            client.group(user_id=user, group_id=account, traits={"name": f"Demo Account {a + 1}"})
-            client.identify(user_id=user, traits={"email": f"user{u + 1}@acct{a + 1}.example"})
-            sent += 2
-            active_days = days if a % 3 else max(1, days // 3)  # one in three accounts is fading
-            for d in range(active_days):
-                for _ in range(rnd.randint(1, 4)):
+            if first:
+                client.group(user_id=user, group_id=account, traits={"name": f"Demo Account {a + 1}"})
+                client.identify(user_id=user, traits={"email": f"user{u + 1}@acct{a + 1}.example"})
+                sent += 2
+            for d in range(days):
+                for _ in range(rnd.randint(1, 3)):
                     client.track(
                         user_id=user,
                         event=rnd.choice(FEATURES),
@@ -114,30 +91,80 @@ def _send_traffic(
                     )
                     sent += 1
     client.flush()
-    r = httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, ""))
-    r.raise_for_status()
-    sent += len(signals)
-    return sent
+    if signals:
+        httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, "")).raise_for_status()
+    return sent + len(signals)
+
+
+async def _scores(health: str, token: str, accounts: list[str], sent_at: str) -> dict[str, Any]:
+    """Wait (bounded) until every account was scored after the round was sent and its score has
+    settled (unchanged for 1.5 s: the consumer may still be working through the round)."""
+    seen: dict[str, tuple[float, dict[str, Any]]] = {}
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        while time.monotonic() < deadline:
+            for a in accounts:
+                r = await http.get(f"{health}/v1/accounts/{a}/health")
+                if r.status_code != 200 or r.json()["computed_at"] <= sent_at:
+                    continue
+                if a not in seen or seen[a][1]["computed_at"] != r.json()["computed_at"]:
+                    seen[a] = (time.monotonic(), r.json())
+            if len(seen) == len(accounts) and all(time.monotonic() - t > 1.5 for t, _ in seen.values()):
+                break
+            await asyncio.sleep(0.3)
+    return {a: h for a, (_, h) in sorted(seen.items())}
+
+
+def _table(title: str, before: dict[str, Any], after: dict[str, Any]) -> Table:
+    t = Table(title=title)
+    for col in ("account", "score", "colour", "change", "what moved it"):
+        t.add_column(col, justify="right" if col in ("score", "change") else "left")
+    for a, h in after.items():
+        old = before.get(a)
+        if old is None:
+            top = sorted(h["measures"], key=lambda m: -m["contribution"])[:3]
+            change, why = "new", "largest parts: " + ", ".join(f"{m['key']} {m['contribution']:.0f} pts" for m in top)
+        elif abs(h["value"] - old["value"]) < 0.05:
+            change, why = "±0", "nothing that matters changed"
+        else:
+            change, why = f"{h['value'] - old['value']:+.1f}", "; ".join(r["text"] for r in h["reasons"][:2])
+        t.add_row(a, f"{h['value']:.1f}", h["colour"], change, why)
+    return t
 
 
 async def run_demo(
-    base: str, token: str, bootstrap: str, run_dir: Path, *, accounts: int, users_per_account: int, days: int
+    base: str,
+    health: str,
+    token: str,
+    bootstrap: str,
+    run_dir: Path,
+    *,
+    accounts: int,
+    users_per_account: int,
+    days: int,
 ) -> None:
     key = _source(base, token, run_dir)
     rnd = random.Random(7)
     tag = secrets.token_hex(3)
-    async with TopicTail(bootstrap, topics.USAGE, topics.IDENTITY, topics.SIGNALS) as tail:
-        sent = await asyncio.to_thread(
-            _send_traffic, base, key, tag, rnd, accounts=accounts, users_per_account=users_per_account, days=days
-        )
-        received = await tail.collect(lambda got: len(got) >= sent, timeout=60)
-    table = Table(title=f"Demo run {tag}: {sent} calls sent, {len(received)} events on Kafka")
+    names = [f"demo-{tag}-acct{a + 1}" for a in range(accounts)]
+    async with TopicTail(bootstrap, topics.USAGE, topics.IDENTITY, topics.SIGNALS, topics.HEALTH) as tail:
+        start = datetime.now(UTC).isoformat()
+        sent = await asyncio.to_thread(_round, base, key, names, rnd, first=True, users=users_per_account, days=days)
+        first = await _scores(health, token, names, start)
+        console.print(_table(f"Round 1: {sent} calls sent — health scores", {}, first))
+        start = datetime.now(UTC).isoformat()
+        sent2 = await asyncio.to_thread(_round, base, key, names, rnd, first=False, users=users_per_account, days=2)
+        second = await _scores(health, token, names, start)
+        title = f"Round 2: {sent2} calls — in accounts 2 and 4 the champion left and an urgent bug ticket opened"
+        console.print(_table(title, first, second))
+        received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60, settle=1.0)
+    table = Table(title=f"Demo run {tag}: what is on Kafka now")
     table.add_column("topic")
     table.add_column("event type")
     table.add_column("count", justify="right")
     for (topic, typ), n in sorted(Counter((r.envelope.topic, r.envelope.type) for r in received).items()):
         table.add_row(topic, typ, str(n))
     console.print(table)
-    sample = next(r for r in received if r.envelope.topic == topics.USAGE)
-    console.print("One record as it sits on Kafka (headers + value):")
+    sample = next(r for r in received if r.envelope.type == "bellwether.health.score_changed.v1")
+    console.print("One health.v1 record as it sits on Kafka (key, headers, value):")
     console.print_json(json.dumps({"key": sample.envelope.key, "headers": sample.headers, "value": sample.payload}))

@@ -51,7 +51,10 @@ class Service:
 
 
 # health 8082, renewals 8083 and notifications 8084 join this list as their issues land
-SERVICES = [Service("ingest", int(os.environ.get("INGEST_PORT", "8081")))]
+SERVICES = [
+    Service("ingest", int(os.environ.get("INGEST_PORT", "8081"))),
+    Service("health", int(os.environ.get("HEALTH_PORT", "8082"))),
+]
 
 
 def _admin_url() -> str:
@@ -64,7 +67,8 @@ def _service_env(svc: Service) -> dict[str, str]:
         "KAFKA_BOOTSTRAP_SERVERS": localinfra.dev_kafka().bootstrap,
         "DATABASE_URL": service_url(_admin_url(), role=svc.name, password=svc.password),
         "HTTP_PORT": str(svc.port),
-        "ADMIN_TOKEN": DEV_ADMIN_TOKEN,
+        "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
+        "API_TOKEN": DEV_ADMIN_TOKEN,  # health's API
         "ENVIRONMENT": "dev",
     }
 
@@ -130,7 +134,9 @@ def up(timeout: float = 60.0) -> None:
                 raise typer.Exit(1)
             time.sleep(0.2)
     status()
-    console.print(f"\nDevelopment admin token: [bold]{DEV_ADMIN_TOKEN}[/]  (Authorization: Bearer ...)")
+    console.print(
+        f"\nDevelopment token (ingest admin API, health API): [bold]{DEV_ADMIN_TOKEN}[/]  (Authorization: Bearer ...)"
+    )
     console.print("Stop everything with [bold]make down[/].")
 
 
@@ -170,13 +176,15 @@ def status() -> None:
 
 @cli.command()
 def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
-    """Send a short stream of realistic traffic through the real client library, then show it on Kafka."""
+    """Realistic traffic through the real client library, in two rounds; shows it on Kafka and the
+    health scores moving between the rounds."""
     from tools.demo import run_demo
 
-    ingest = SERVICES[0]
+    ingest, health = SERVICES[0], SERVICES[1]
     asyncio.run(
         run_demo(
             ingest.url,
+            health.url,
             DEV_ADMIN_TOKEN,
             localinfra.dev_kafka().bootstrap,
             RUN,
@@ -185,12 +193,11 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
             days=days,
         )
     )
-    console.print(
-        json.dumps(
-            {"docs": f"{ingest.url}/docs", "rejected": f"{ingest.url}/v1/rejected", "metrics": f"{ingest.url}/metrics"},
-            indent=2,
-        )
-    )
+    console.print(json.dumps({
+        "ingest docs": f"{ingest.url}/docs", "rejected events": f"{ingest.url}/v1/rejected",
+        "health docs": f"{health.url}/docs", "accounts by score": f"{health.url}/v1/accounts?sort=score",
+        "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
+    }, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":

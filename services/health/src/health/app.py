@@ -19,8 +19,8 @@ from bellwether_shared.outbox import OutboxRelay
 from bellwether_shared.telemetry import instrument_app, setup_telemetry
 from health import api, config_api
 from health.consumer import make_handler
-from health.recompute import Recomputer
 from health.settings import HealthSettings
+from health.worker import Recomputer
 
 log = get_logger(__name__)
 

@@ -433,8 +433,8 @@ async def test_time_alone_moves_scores_without_any_event(
     assert users["raw"] == 1.0
     # the same account, scored as of two days later by the real re-score path, has decayed
     from bellwether_shared.db import create_pool
-    from health.recompute import Recomputer
     from health.settings import HealthSettings
+    from health.worker import Recomputer
 
     settings = HealthSettings(
         database_url=health_db.url, api_token=SecretStr("x" * 16), kafka_bootstrap_servers="127.0.0.1:1"

@@ -101,6 +101,11 @@ def reasons(previous: Score | None, current: Score, top: int = 3) -> tuple[Reaso
             text = f"{m.key}: now has data (sub-score {m.score:.0f})"
         elif m.score is None:
             text = f"{m.key}: no data any more"
+        elif old is not None and old.raw == m.raw:
+            text = (
+                f"{m.key}: unchanged at {m.raw:.4g}; its share of the score moved as other measures "
+                f"gained or lost data ({'+' if delta > 0 else ''}{delta:.1f} points)"
+            )
         else:
             was = f"{old.raw:.4g}" if old is not None and old.raw is not None else "none"
             now_raw = f"{m.raw:.4g}" if m.raw is not None else "none"
