@@ -17,7 +17,7 @@ from bellwether_shared.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-BUILT = ["ingest"]  # services with a Dockerfile and manifests so far
+BUILT = ["ingest", "health"]  # services with a Dockerfile and manifests so far
 K8S_VERSION = "1.32.0"
 
 
@@ -73,9 +73,10 @@ def test_manifests_render_and_validate_strictly(overlay: str) -> None:
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
 
 
-def test_deployment_probes_resources_and_security() -> None:
+@pytest.mark.parametrize("service", BUILT)
+def test_deployment_probes_resources_and_security(service: str) -> None:
     docs = _render("dev")
-    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "ingest")
+    deployment = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == service)
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     assert container["startupProbe"]["httpGet"]["path"] == "/livez"
@@ -85,5 +86,7 @@ def test_deployment_probes_resources_and_security() -> None:
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
-    job = next(d for d in docs if d["kind"] == "Job")
-    assert job["spec"]["template"]["spec"]["containers"][0]["command"][-1] == "ingest"
+    job = next(d for d in docs if d["kind"] == "Job" and d["metadata"]["name"] == f"{service}-migrate")
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"][-1] == service
+    secret_keys = {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]}
+    assert all(k.startswith(f"{service}-secrets") for k in secret_keys)
