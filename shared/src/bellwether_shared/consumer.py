@@ -1,10 +1,10 @@
 """The consumer loop every service uses: at-least-once in, exactly-once effect on state.
 
-For each partition's slice of a bounded ``getmany`` batch, one database transaction:
+For each bounded ``getmany`` batch (all its partitions' slices), one database transaction:
 
 1. claim the records' event ids in the inbox (a redelivered or duplicated event is dropped here);
 2. call the handler with the new records, on the same connection (state + outbox writes);
-3. commit the transaction, *then* commit the partition's Kafka offset.
+3. commit the transaction, *then* commit the batch's Kafka offsets (per partition).
 
 A batch that fails is retried record by record; a record that keeps failing (``max_attempts``)
 goes to ``<topic>.dlq`` with the error in its headers and the partition moves on. Database
@@ -161,25 +161,30 @@ class ConsumerLoop:
             if not batches:
                 continue
             async with self.batch_lock:
-                for tp, records in batches.items():
-                    await self._process_partition(tp, records)
+                await self._process(batches)
 
-    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """The whole fetched batch (every partition's slice, each in its order) in one transaction:
+        one commit, and one round of statements, per batch rather than per partition."""
         good: list[Consumed] = []
-        for rec in records:
-            try:
-                env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
-            except (EnvelopeError, ValueError) as exc:
-                await self._dead_letter(rec, exc, attempts=1)
-                continue
-            good.append(Consumed(env, rec.partition, rec.offset))
+        records: list[ConsumerRecord] = []
+        for part in batches.values():
+            records.extend(part)
+            for rec in part:
+                try:
+                    env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
+                except (EnvelopeError, ValueError) as exc:
+                    await self._dead_letter(rec, exc, attempts=1)
+                    continue
+                good.append(Consumed(env, rec.partition, rec.offset))
         links = [
             trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
             for c in good[:32]
             if c.envelope.trace
         ]
         start = asyncio.get_running_loop().time()
-        with _tracer.start_as_current_span(f"{tp.topic} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
+        names = ", ".join(sorted({tp.topic for tp in batches}))
+        with _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
             span.set_attribute("messaging.batch.message_count", len(good))
             try:
                 await self._transact(good)
@@ -191,7 +196,7 @@ class ConsumerLoop:
                 log.warning("batch failed; retrying record by record", consumer=self.name, error=repr(exc))
                 await self._one_by_one(good, records)
         _batch_seconds.record(asyncio.get_running_loop().time() - start, {"consumer": self.name})
-        await self._commit(tp, records[-1].offset + 1)
+        await self._commit({tp: part[-1].offset + 1 for tp, part in batches.items() if part})
 
     async def _transact(self, batch: Sequence[Consumed]) -> None:
         if not batch:
@@ -274,9 +279,9 @@ class ConsumerLoop:
             attempts=attempts,
         )
 
-    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await self.consumer.commit({tp: offset})
+            await self.consumer.commit(offsets)
         except CommitFailedError as exc:
             # the partition moved during a rebalance: the new owner re-reads; the inbox drops repeats
             log.warning("offset commit failed after rebalance", consumer=self.name, error=str(exc))

@@ -78,21 +78,27 @@ class EnvelopeError(ValueError):
 
 
 def from_record(*, topic: str, key: bytes | None, value: bytes | None, headers: Any) -> Envelope:
-    hdrs = {k: (v.decode() if isinstance(v, (bytes, bytearray)) else str(v)) for k, v in headers or ()}
-    missing = [h for h in ("ce_id", "ce_type", "ce_source") if not hdrs.get(h)]
-    if missing:
-        raise EnvelopeError(f"record lacks header(s) {', '.join(missing)}")
+    hdrs: dict[str, bytes] = dict(headers or ())
+    try:
+        event_id, event_type, source = hdrs["ce_id"].decode(), hdrs["ce_type"].decode(), hdrs["ce_source"].decode()
+    except KeyError:
+        missing = [h for h in ("ce_id", "ce_type", "ce_source") if h not in hdrs]
+        raise EnvelopeError(f"record lacks header(s) {', '.join(missing)}") from None
+    if not (event_id and event_type and source):
+        raise EnvelopeError("record has an empty ce_id, ce_type or ce_source")
     if value is None:
         raise EnvelopeError("record has no value")
-    time = datetime.fromisoformat(hdrs["ce_time"]) if hdrs.get("ce_time") else utcnow()
+    ce_time = hdrs.get("ce_time")
+    subject = hdrs.get("ce_subject")
+    trace: dict[str, str] = {k: hdrs[k].decode() for k in ("traceparent", "tracestate") if k in hdrs}
     return Envelope(
-        id=hdrs["ce_id"],
-        type=hdrs["ce_type"],
-        source=hdrs["ce_source"],
+        id=event_id,
+        type=event_type,
+        source=source,
         topic=topic,
         data=bytes(value),
-        subject=hdrs.get("ce_subject"),
-        time=time,
+        subject=subject.decode() if subject is not None else None,
+        time=datetime.fromisoformat(ce_time.decode()) if ce_time else utcnow(),
         key=key.decode() if key is not None else None,
-        trace={k: hdrs[k] for k in ("traceparent", "tracestate") if k in hdrs},
+        trace=trace,
     )

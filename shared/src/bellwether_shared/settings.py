@@ -40,6 +40,7 @@ class ServiceSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
 
     otel_exporter_otlp_endpoint: str | None = None
+    otel_kafka_record_spans: bool = Field(default=False, description="aiokafka instrumentation: a span per record")
 
     @field_validator("database_url")
     @classmethod

@@ -17,7 +17,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 _state: dict[str, Any] = {}
 
 
-def setup_telemetry(*, service: str, otlp_endpoint: str | None = None) -> None:
+def setup_telemetry(*, service: str, otlp_endpoint: str | None = None, kafka_record_spans: bool = False) -> None:
     """Install providers once per process (idempotent: tests may build several apps)."""
     if _state.get("service"):
         return
@@ -35,9 +35,12 @@ def setup_telemetry(*, service: str, otlp_endpoint: str | None = None) -> None:
     trace.set_tracer_provider(tracer_provider)
     metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[PrometheusMetricReader()]))
     AsyncPGInstrumentor().instrument()  # type: ignore[no-untyped-call]
-    # consumer side (getmany/getone spans, context from headers). Producing goes through
-    # bellwether_shared.kafka.publish, which batches per partition and injects the context itself.
-    AIOKafkaInstrumentor().instrument()
+    # Producing goes through bellwether_shared.kafka.publish (context injected per record, one span
+    # per publish) and consuming through ConsumerLoop (one span per partition batch, linked to the
+    # records' contexts). The aiokafka instrumentation adds a span per record on top: worth it only
+    # when debugging, it cost the health consumer most of its throughput (see bench/results.json).
+    if kafka_record_spans:
+        AIOKafkaInstrumentor().instrument()
     _state["service"] = service
 
 

@@ -35,7 +35,11 @@ measure's raw value, sub-score and contribution, and the reasons it moved. Chang
 
 def create_app(settings: HealthSettings) -> FastAPI:
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_telemetry(service=settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    setup_telemetry(
+        service=settings.service_name,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        kafka_record_spans=settings.otel_kafka_record_spans,
+    )
     state: dict[str, object] = {}
 
     @contextlib.asynccontextmanager

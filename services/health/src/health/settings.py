@@ -23,4 +23,9 @@ class HealthSettings(ServiceSettings):
     decay_interval_s: float = Field(default=3600, gt=0, description="re-score every account this often")
     min_delta: float = Field(default=5.0, ge=0, le=100, description="smallest change announced on health.v1")
     history_days: int = Field(default=180, ge=30, le=3650, description="usage kept for the measures' windows")
-    workers: int = Field(default=1, ge=1, le=16, description="recompute workers per process")
+    workers: int = Field(
+        default=1,
+        ge=0,
+        le=16,
+        description="recompute workers in this process (0: run `python -m health.worker` separately)",
+    )

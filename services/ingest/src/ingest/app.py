@@ -63,7 +63,11 @@ async def _connect_producer(rt: Runtime) -> None:
 
 def create_app(settings: IngestSettings) -> FastAPI:
     configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_telemetry(service=settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint)
+    setup_telemetry(
+        service=settings.service_name,
+        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+        kafka_record_spans=settings.otel_kafka_record_spans,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

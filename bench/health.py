@@ -1,0 +1,380 @@
+"""Health benchmarks (run by ``make bench``, see bench/run.py):
+
+* consumer throughput: usage events already on Kafka → committed rollups (events/s), with the
+  re-score workers running as in production;
+* latency from ingest's 200 to the score being readable through the API and emitted on health.v1,
+  under a steady background load of 1k and 5k events/s (p50/p99);
+* a full re-score of 100k accounts after a scorecard change;
+* peak RSS of the health process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+from rich.console import Console
+from rich.table import Table
+
+from bellwether_shared import topics
+from bellwether_shared.db import connect
+from bellwether_shared.envelope import Envelope
+from bellwether_shared.kafka import create_producer, publish
+from bench.ingest import Sampler, pct
+from conftest import API_TOKEN, create_source, health_env, ingest_env, migrated
+from tests.support.kafka import TopicTail
+from tests.support.services import ServiceProcess
+
+console = Console()
+
+
+async def _preload(bootstrap: str, n: int, accounts: int, tag: str) -> None:
+    now = datetime.now(UTC)
+    producer = create_producer(bootstrap, client_id="bench-preload")
+    await producer.start()
+    try:
+        for start in range(0, n, 5000):
+            envs = []
+            for i in range(start, min(n, start + 5000)):
+                account = f"{tag}-a{i % accounts}"
+                envs.append(
+                    Envelope(
+                        id=f"{tag}-{i}",
+                        type="bellwether.usage.recorded.v1",
+                        source="bellwether/bench",
+                        topic=topics.USAGE,
+                        subject=account,
+                        data=orjson.dumps(
+                            {
+                                "message_id": f"{tag}-{i}",
+                                "source_id": "bench",
+                                "account_id": account,
+                                "received_at": now,
+                                "user_id": f"u{i % 37}",
+                                "anonymous_id": None,
+                                "timestamp": now - timedelta(days=i % 20),
+                                "kind": "track",
+                                "event": ("Dashboard Viewed", "Report Exported", "Alert Configured")[i % 3],
+                                "properties": {"plan": "pro"},
+                                "context": {"groupId": account},
+                            },
+                            option=orjson.OPT_UTC_Z,
+                        ),
+                    )
+                )
+            await publish(producer, envs, timeout_s=60)
+    finally:
+        await producer.stop()
+
+
+async def _lag(bootstrap: str, group: str) -> int | None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    await admin.start()
+    await consumer.start()
+    try:
+        try:
+            committed = await admin.list_consumer_group_offsets(group)
+        except KafkaError:  # a fresh broker has no coordinator for a moment
+            return None
+        described = await admin.describe_topics([topics.USAGE])
+        parts = [TopicPartition(topics.USAGE, p["partition"]) for p in described[0]["partitions"]]
+        assert parts, "usage topic has no partitions in the metadata"
+        ends = await consumer.end_offsets(parts)
+        if not committed:
+            return None
+        return int(sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()))
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int) -> dict[str, Any]:
+    tag = f"tp{int(time.time())}"
+    base_lag_group = "bench-health-" + tag
+    console.print(f"health: pre-loading {events:,} usage events onto Kafka…")
+    await _preload(ep.kafka_bootstrap, events, accounts=2000, tag=tag)
+    # a fresh group reads the whole topic, so count what is there now
+    svc = ServiceProcess(
+        "health",
+        health_env(
+            db,
+            ep.kafka_bootstrap,
+            CONSUMER_GROUP=base_lag_group,
+            LOG_LEVEL="WARNING",
+            CONSUMER_MAX_RECORDS="2000",
+            WORKERS="0",
+        ),
+        tmp / "health-throughput.log",
+    )
+    t0 = time.perf_counter()
+    svc.start(wait_ready=False)
+    assert svc.proc is not None
+    total = None
+    with Sampler(svc.proc.pid) as sampler:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            lag = await _lag(ep.kafka_bootstrap, base_lag_group)
+            if lag == 0:
+                break
+            await asyncio.sleep(0.25)
+        elapsed = time.perf_counter() - t0
+    conn = await connect(db.url, schema="health")
+    try:
+        total = int(await conn.fetchval("SELECT coalesce(sum(events), 0) FROM usage_daily"))
+    finally:
+        await conn.close()
+    svc.stop()
+    return {
+        "events_consumed": int(total or 0),
+        "elapsed_s": round(elapsed, 2),
+        "events_per_s": round((total or 0) / elapsed, 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "includes_start_up_s": "yes (process start, group join)",
+        "target_events_per_s": 20_000,
+    }
+
+
+async def _background(ingest_url: str, key: str, rate: int, seconds: float, tag: str) -> int:
+    """Steady load: batches of 100 at ``rate`` events/s over 200 accounts."""
+    interval = 100 / rate
+    sent = 0
+    async with httpx.AsyncClient(base_url=ingest_url, auth=(key, ""), timeout=30) as http:
+        t_end = time.monotonic() + seconds
+        next_at = time.monotonic()
+        pending: set[asyncio.Task[Any]] = set()
+        while time.monotonic() < t_end:
+            batch = [
+                {
+                    "type": "track",
+                    "userId": f"u{(sent + i) % 50}",
+                    "event": "Dashboard Viewed",
+                    "context": {"groupId": f"{tag}-bg{(sent + i) % 200}"},
+                }
+                for i in range(100)
+            ]
+            pending.add(asyncio.create_task(http.post("/v1/batch", json={"batch": batch})))
+            pending = {p for p in pending if not p.done()}
+            sent += 100
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+        if pending:
+            await asyncio.gather(*pending)
+    return sent
+
+
+async def latency(
+    ingest: ServiceProcess, health: ServiceProcess, bootstrap: str, rate: int, seconds: float = 15.0
+) -> dict[str, Any]:
+    tag = f"lat{rate}-{int(time.time())}"
+    key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=1_000_000).write_key
+    readable: list[float] = []
+    emitted: list[float] = []
+    async with TopicTail(bootstrap, topics.HEALTH) as tail, httpx.AsyncClient(timeout=30) as http:
+        bg = asyncio.create_task(_background(ingest.url, key, rate, seconds, tag))
+        await asyncio.sleep(1.0)  # let the load settle before probing
+        probes: dict[str, float] = {}
+        i = 0
+        while not bg.done():
+            account = f"{tag}-probe{i}"
+            i += 1
+            r = await http.post(
+                f"{ingest.url}/v1/track",
+                auth=(key, ""),
+                json={"userId": "p", "event": "Probe", "context": {"groupId": account}},
+            )
+            t200 = time.perf_counter()
+            assert r.status_code == 200
+            probes[account] = t200
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                h = await http.get(
+                    f"{health.url}/v1/accounts/{account}/health", headers={"Authorization": f"Bearer {API_TOKEN}"}
+                )
+                if h.status_code == 200:
+                    readable.append(time.perf_counter() - t200)
+                    break
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.2)
+        sent = await bg
+        seen: dict[str, float] = {}
+
+        def all_seen(recs: list[Any]) -> bool:
+            for rec in recs:
+                subj = rec.envelope.subject
+                if subj in probes and subj not in seen and rec.envelope.type.endswith("score_changed.v1"):
+                    seen[subj] = rec.envelope.time.timestamp()
+            return len(seen) >= len(probes)
+
+        with contextlib.suppress(AssertionError):
+            await tail.collect(all_seen, timeout=30)
+    # ce_time of the event is when health computed the score; compare on the same (wall) clock
+    wall_minus_perf = time.time() - time.perf_counter()
+    emitted = sorted(seen[a] - (probes[a] + wall_minus_perf) for a in seen)
+    readable.sort()
+    return {
+        "background_events_per_s": rate,
+        "background_events_sent": sent,
+        "probes": len(probes),
+        "readable_ms": {
+            "p50": round(pct(readable, 0.5) * 1000, 1),
+            "p99": round(pct(readable, 0.99) * 1000, 1),
+            "mean": round(statistics.fmean(readable) * 1000, 1) if readable else None,
+        },
+        "emitted_ms": {
+            "p50": round(pct(emitted, 0.5) * 1000, 1),
+            "p99": round(pct(emitted, 0.99) * 1000, 1),
+            "count": len(emitted),
+        },
+        "target_p99_ms_at_5k": 1000,
+    }
+
+
+async def rescore(health: ServiceProcess, db_url: str, accounts: int) -> dict[str, Any]:
+    """Seed accounts straight into health's tables (as if months of events had been consumed), then
+    change the default scorecard and time the background re-score job."""
+    conn = await connect(db_url, schema="health")
+    try:
+        await conn.execute("TRUNCATE accounts, usage_daily, user_days, account_health, scores, recompute_queue")
+        ids = [f"rs-{i}" for i in range(accounts)]
+        await conn.copy_records_to_table(
+            "accounts", records=[(a, 20, "mid") for a in ids], columns=["account_id", "seats", "tier"]
+        )
+        today = date.today()
+        await conn.copy_records_to_table(
+            "usage_daily",
+            columns=["account_id", "day", "event", "events"],
+            records=[(a, today - timedelta(days=d), "Dashboard Viewed", 5 + d) for a in ids for d in range(0, 20, 4)],
+        )
+        await conn.copy_records_to_table(
+            "user_days",
+            columns=["account_id", "day", "user_id", "events"],
+            records=[
+                (a, today - timedelta(days=d), f"u{u}", 2) for a in ids for d in range(0, 20, 4) for u in range(3)
+            ],
+        )
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    card = {
+        "name": "Default health",
+        "is_default": True,
+        "min_measures": 1,
+        "measures": [
+            {
+                "key": "active_users",
+                "type": "active_users",
+                "weight": 3,
+                "params": {"window_days": 30},
+                "scale": [{"raw": 0, "score": 0}, {"raw": 0.5, "score": 100}],
+            },
+            {
+                "key": "usage_trend",
+                "type": "usage_trend",
+                "weight": 1,
+                "params": {"window_days": 14},
+                "scale": [{"raw": -50, "score": 0}, {"raw": 25, "score": 100}],
+            },
+        ],
+    }
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60) as http:
+        assert health.proc is not None
+        with Sampler(health.proc.pid) as sampler:
+            t0 = time.perf_counter()
+            r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
+            r.raise_for_status()
+            job_id = r.json()["rescore_job_id"]
+            deadline = time.monotonic() + 600
+            job: dict[str, Any] = {}
+            while time.monotonic() < deadline:
+                job = (await http.get(f"{health.url}/v1/rescore-jobs/{job_id}")).json()
+                if job["status"] == "done":
+                    break
+                await asyncio.sleep(0.5)
+            elapsed = time.perf_counter() - t0
+    return {
+        "accounts": accounts,
+        "job_done": job.get("done"),
+        "job_total": job.get("total"),
+        "elapsed_s": round(elapsed, 1),
+        "accounts_per_s": round((job.get("done") or 0) / elapsed, 1),
+        "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "target_s": 60,
+    }
+
+
+def run_suite(
+    ep: Any,
+    tmp: Path,
+    admin_db: str,
+    *,
+    events: int = 200_000,
+    rescore_accounts: int = 100_000,
+    rates: tuple[int, ...] = (1000, 5000),
+) -> dict[str, Any]:
+    db = migrated(admin_db, "health")
+    results: dict[str, Any] = {"consumer": asyncio.run(consumer_throughput(ep, tmp, db, events))}
+    ingest_db = migrated(admin_db, "ingest")
+    group = f"bench-health-lat-{int(time.time())}"
+    ingest = ServiceProcess(
+        "ingest", ingest_env(ingest_db, ep.kafka_bootstrap, LOG_LEVEL="WARNING"), tmp / "ingest-lat.log"
+    ).start()
+    health = ServiceProcess(
+        "health",
+        health_env(
+            db,
+            ep.kafka_bootstrap,
+            LOG_LEVEL="WARNING",
+            MIN_DELTA="0",
+            CONSUMER_MAX_RECORDS="2000",
+            CONSUMER_GROUP=group,
+        ),
+        tmp / "health-lat.log",
+    )
+    health.start()
+    try:
+        health.wait(lambda: asyncio.run(_lag(ep.kafka_bootstrap, group)) == 0, 300, "caught up with the topic")
+        results["latency"] = [asyncio.run(latency(ingest, health, ep.kafka_bootstrap, rate)) for rate in rates]
+        results["rescore"] = asyncio.run(rescore(health, db.url, rescore_accounts))
+    finally:
+        health.stop()
+        ingest.stop()
+    return results
+
+
+def print_results(r: dict[str, Any]) -> None:
+    t = Table(title="Health benchmark")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    c = r["consumer"]
+    t.add_row(
+        "consumer: Kafka → committed rollups (events/s)",
+        f"{c['events_per_s']:,.0f} ({c['events_consumed']:,} in {c['elapsed_s']} s; target 20,000)",
+    )
+    t.add_row("consumer: peak RSS (MB)", str(c["peak_rss_mb"]))
+    for lat in r.get("latency", []):
+        t.add_row(
+            f"ingest 200 → readable via API at {lat['background_events_per_s']:,}/s (p50 / p99 ms)",
+            f"{lat['readable_ms']['p50']} / {lat['readable_ms']['p99']}",
+        )
+        t.add_row(
+            f"ingest 200 → emitted on health.v1 at {lat['background_events_per_s']:,}/s (p50 / p99 ms)",
+            f"{lat['emitted_ms']['p50']} / {lat['emitted_ms']['p99']}",
+        )
+    rs = r.get("rescore")
+    if rs:
+        t.add_row(
+            f"re-score {rs['accounts']:,} accounts (s)", f"{rs['elapsed_s']} ({rs['accounts_per_s']:,.0f}/s; target 60)"
+        )
+        t.add_row("re-score: peak RSS (MB)", str(rs["peak_rss_mb"]))
+    console.print(t)
