@@ -120,27 +120,31 @@ async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int) -> dict[
     t0 = time.perf_counter()
     svc.start(wait_ready=False)
     assert svc.proc is not None
-    total = None
+    first: tuple[float, int] | None = None  # (time, lag) at the group's first commit
     with Sampler(svc.proc.pid) as sampler:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             lag = await _lag(ep.kafka_bootstrap, base_lag_group)
+            if lag is not None and first is None:
+                first = (time.perf_counter(), lag)
             if lag == 0:
                 break
-            await asyncio.sleep(0.25)
-        elapsed = time.perf_counter() - t0
+            await asyncio.sleep(0.1)
+        t_end = time.perf_counter()
     conn = await connect(db.url, schema="health")
     try:
         total = int(await conn.fetchval("SELECT coalesce(sum(events), 0) FROM usage_daily"))
     finally:
         await conn.close()
     svc.stop()
+    steady = first[1] / (t_end - first[0]) if first and t_end > first[0] else None
     return {
-        "events_consumed": int(total or 0),
-        "elapsed_s": round(elapsed, 2),
-        "events_per_s": round((total or 0) / elapsed, 1),
+        "events_consumed": total,
+        "elapsed_s_including_start_up": round(t_end - t0, 2),
+        "events_per_s": round(steady, 1) if steady else None,
+        "events_per_s_including_start_up": round(total / (t_end - t0), 1),
+        "how": "lag of a fresh consumer group, from its first commit to zero (start-up excluded)",
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
-        "includes_start_up_s": "yes (process start, group join)",
         "target_events_per_s": 20_000,
     }
 
@@ -309,6 +313,8 @@ async def rescore(health: ServiceProcess, db_url: str, accounts: int) -> dict[st
         "elapsed_s": round(elapsed, 1),
         "accounts_per_s": round((job.get("done") or 0) / elapsed, 1),
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "processes": "the health service, one re-score worker (a second process, python -m health.worker, "
+        "measured slower on 2 cores: 824 vs 1,220 accounts/s at 5k accounts)",
         "target_s": 60,
     }
 
@@ -359,7 +365,8 @@ def print_results(r: dict[str, Any]) -> None:
     c = r["consumer"]
     t.add_row(
         "consumer: Kafka → committed rollups (events/s)",
-        f"{c['events_per_s']:,.0f} ({c['events_consumed']:,} in {c['elapsed_s']} s; target 20,000)",
+        f"{c['events_per_s'] or 0:,.0f} steady, {c['events_per_s_including_start_up']:,.0f} with start-up "
+        f"({c['events_consumed']:,} events; target 20,000)",
     )
     t.add_row("consumer: peak RSS (MB)", str(c["peak_rss_mb"]))
     for lat in r.get("latency", []):

@@ -27,12 +27,18 @@ class ServiceProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
+    def start(
+        self, *, wait_ready: bool = True, timeout: float = 60.0, started_log: str | None = None
+    ) -> ServiceProcess:
+        """Start and wait for /livez (and /readyz); a process without HTTP: for ``started_log`` in its log."""
         env = {**os.environ, **self.env, "HTTP_PORT": str(self.port), "HTTP_HOST": "127.0.0.1"}
         with self.log_path.open("ab") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", self.module], env=env, stdout=out, stderr=subprocess.STDOUT
             )
+        if started_log is not None:
+            self.wait(lambda: started_log in self.log_tail(100_000), timeout, "started")
+            return self
         self.wait(lambda: self._status("/livez") == 200, timeout, "live")
         if wait_ready:
             self.wait(lambda: self._status("/readyz") == 200, timeout, "ready")

@@ -90,7 +90,11 @@ def from_record(*, topic: str, key: bytes | None, value: bytes | None, headers: 
         raise EnvelopeError("record has no value")
     ce_time = hdrs.get("ce_time")
     subject = hdrs.get("ce_subject")
-    trace: dict[str, str] = {k: hdrs[k].decode() for k in ("traceparent", "tracestate") if k in hdrs}
+    trace: dict[str, str] = {}
+    if (parent := hdrs.get("traceparent")) is not None:
+        trace["traceparent"] = parent.decode()
+        if (state := hdrs.get("tracestate")) is not None:
+            trace["tracestate"] = state.decode()
     return Envelope(
         id=event_id,
         type=event_type,

@@ -126,9 +126,9 @@ async def account_users(
     cutoff = (datetime.now(UTC) - timedelta(days=active_days)).date()
     async with rt.pool.acquire() as conn:
         rows = await conn.fetch(
-            """SELECT user_id, first_seen, last_seen,
-                      CASE WHEN last_seen >= $2 THEN 'active' ELSE 'stopped' END AS status
-               FROM account_users WHERE account_id = $1 ORDER BY last_seen DESC, user_id""",
+            """SELECT user_id, min(day) AS first_seen, max(day) AS last_seen,
+                      CASE WHEN max(day) >= $2 THEN 'active' ELSE 'stopped' END AS status
+               FROM user_days WHERE account_id = $1 GROUP BY user_id ORDER BY last_seen DESC, user_id""",
             account_id,
             cutoff,
         )

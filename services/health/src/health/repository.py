@@ -32,21 +32,12 @@ async def add_usage(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date,
 async def add_user_days(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date, str, int]]) -> None:
     if not rows:
         return
-    cols = list(map(list, zip(*sorted(rows), strict=True)))
     await conn.execute(
         """INSERT INTO user_days (account_id, day, user_id, events)
            SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int[])
            ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events""",
-        *cols,
+        *map(list, zip(*sorted(rows), strict=True)),
     )
-    await conn.execute(
-        """INSERT INTO account_users (account_id, user_id, first_seen, last_seen)
-           SELECT a, u, min(d), max(d) FROM unnest($1::text[], $2::date[], $3::text[]) AS t(a, d, u) GROUP BY a, u
-           ON CONFLICT (account_id, user_id) DO UPDATE
-           SET first_seen = least(account_users.first_seen, excluded.first_seen),
-               last_seen = greatest(account_users.last_seen, excluded.last_seen)""",
-        cols[0], cols[1], cols[2],
-    )  # fmt: skip
 
 
 async def add_milestone_hits(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, str, date, str, int]]) -> None:

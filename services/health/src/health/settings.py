@@ -15,7 +15,7 @@ class HealthSettings(ServiceSettings):
     api_token: SecretStr = Field(min_length=16, description="Bearer token of the health API")
 
     consumer_group: str = "health"
-    consumer_max_records: int = Field(default=1000, ge=1, le=10_000)
+    consumer_max_records: int = Field(default=5000, ge=1, le=50_000)
 
     coalesce_ms: int = Field(default=200, ge=0, le=60_000, description="debounce before an account is re-scored")
     recompute_batch: int = Field(default=500, ge=1, le=10_000)

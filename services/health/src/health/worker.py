@@ -21,9 +21,10 @@ log = get_logger(__name__)
 class Recomputer:
     """Background workers draining the recompute queue, and the decay schedule."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: HealthSettings) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: HealthSettings, *, schedule: bool = True) -> None:
         self.pool = pool
         self.settings = settings
+        self.schedule = schedule
         self.scored = 0
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -31,7 +32,8 @@ class Recomputer:
 
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work(i), name=f"recompute-{i}") for i in range(self.settings.workers)]
-        self._tasks.append(asyncio.create_task(self._schedule(), name="decay-schedule"))
+        if self.schedule:
+            self._tasks.append(asyncio.create_task(self._schedule(), name="decay-schedule"))
 
     async def stop(self) -> None:
         self._stopping.set()
@@ -77,3 +79,48 @@ async def enqueue_all(pool: asyncpg.Pool, job_id: int | None = None) -> int:
         ids = await repository.all_account_ids(conn)
         await repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job_id)
     return len(ids)
+
+
+async def run_worker(settings: HealthSettings) -> None:
+    """``python -m health.worker``: re-score workers (and an outbox relay) without the API or the
+    consumer, so scoring scales apart from consumption. Stops on SIGTERM after the batch in hand."""
+    import signal
+
+    from bellwether_shared.db import create_pool
+    from bellwether_shared.kafka import create_producer
+    from bellwether_shared.outbox import OutboxRelay
+
+    pool = await create_pool(
+        settings.database_url,
+        schema=settings.db_schema,
+        min_size=1,
+        max_size=settings.workers + 2,
+        application_name="health-worker",
+    )
+    producer = create_producer(settings.kafka_bootstrap_servers, client_id="health-worker")
+    await producer.start()
+    relay = OutboxRelay(
+        pool, producer, batch_size=settings.outbox_batch_size, poll_interval_s=settings.outbox_poll_interval_s
+    )
+    relay.start()
+    workers = Recomputer(pool, settings, schedule=False)
+    workers.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("health worker started", workers=settings.workers)
+    await stop.wait()
+    await workers.stop()
+    await relay.stop()
+    await producer.stop()
+    await pool.close()
+
+
+if __name__ == "__main__":
+    from bellwether_shared.logging import configure_logging
+    from bellwether_shared.settings import load_settings
+
+    _settings = load_settings(HealthSettings)
+    configure_logging(service="health-worker", level=_settings.log_level, json=_settings.log_json)
+    asyncio.run(run_worker(_settings))

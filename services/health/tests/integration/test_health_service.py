@@ -460,3 +460,31 @@ async def _more(conn: asyncpg.Connection, account: str, n0: int) -> bool:
     return bool(
         await conn.fetchval("SELECT recomputes > $2 FROM health.account_health WHERE account_id = $1", account, n0)
     )
+
+
+async def test_a_separate_worker_process_scores_queued_accounts(health_db, kafka_bootstrap, tmp_path, run_id) -> None:
+    """``python -m health.worker`` re-scores without the API or the consumer (scale scoring apart)."""
+    from conftest import health_env
+    from tests.support.services import ServiceProcess
+
+    account = f"worker-{run_id}"
+    conn = await connect(health_db.url, schema="health")
+    try:
+        await conn.execute("INSERT INTO accounts (account_id, seats) VALUES ($1, 2)", account)
+        await conn.execute("INSERT INTO user_days VALUES ($1, current_date, 'u1', 3)", account)
+        await conn.execute("INSERT INTO recompute_queue (account_id, due_at) VALUES ($1, now())", account)
+        worker = ServiceProcess(
+            "health.worker", health_env(health_db, kafka_bootstrap, LOG_LEVEL="INFO"), tmp_path / "worker.log"
+        ).start(started_log="health worker started")
+        try:
+
+            async def scored() -> Any:
+                return await conn.fetchrow("SELECT measures FROM account_health WHERE account_id = $1", account)
+
+            row = await eventually(scored, what="the worker scored the queued account")
+        finally:
+            assert worker.stop() == 0  # SIGTERM: a clean stop
+    finally:
+        await conn.close()
+    users = next(m for m in row["measures"] if m["key"] == "active_users")
+    assert users["raw"] == 0.5

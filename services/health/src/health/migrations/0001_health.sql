@@ -32,14 +32,6 @@ CREATE TABLE user_days (
     events      integer NOT NULL,
     PRIMARY KEY (account_id, day, user_id)
 );
--- who in the account is active and who stopped
-CREATE TABLE account_users (
-    account_id  text NOT NULL,
-    user_id     text NOT NULL,
-    first_seen  date NOT NULL,
-    last_seen   date NOT NULL,
-    PRIMARY KEY (account_id, user_id)
-);
 
 -- Signals; each keeps the latest state by the time it happened, so redelivery order cannot matter.
 CREATE TABLE nps_responses (
