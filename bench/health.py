@@ -121,22 +121,24 @@ async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int) -> dict[
     svc.start(wait_ready=False)
     assert svc.proc is not None
     first: tuple[float, int] | None = None  # (time, lag) at the group's first commit
-    with Sampler(svc.proc.pid) as sampler:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            lag = await _lag(ep.kafka_bootstrap, base_lag_group)
-            if lag is not None and first is None:
-                first = (time.perf_counter(), lag)
-            if lag == 0:
-                break
-            await asyncio.sleep(0.1)
-        t_end = time.perf_counter()
+    try:
+        with Sampler(svc.proc.pid) as sampler:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                lag = await _lag(ep.kafka_bootstrap, base_lag_group)
+                if lag is not None and first is None:
+                    first = (time.perf_counter(), lag)
+                if lag == 0:
+                    break
+                await asyncio.sleep(0.1)
+            t_end = time.perf_counter()
+    finally:
+        svc.stop()
     conn = await connect(db.url, schema="health")
     try:
         total = int(await conn.fetchval("SELECT coalesce(sum(events), 0) FROM usage_daily"))
     finally:
         await conn.close()
-    svc.stop()
     steady = first[1] / (t_end - first[0]) if first and t_end > first[0] else None
     return {
         "events_consumed": total,

@@ -67,6 +67,26 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
 
+def new_app(*, title: str, description: str, lifespan: Any) -> FastAPI:
+    """A service's FastAPI app: orjson responses and the shared JSON error bodies."""
+    app = FastAPI(
+        title=title, version="1.0.0", description=description, lifespan=lifespan, default_response_class=JSONResponse
+    )
+    install_error_handlers(app)
+    return app
+
+
+def pool_check(app: FastAPI) -> ReadinessCheck:
+    """Readiness of ``app.state.runtime.pool`` (the service's database pool)."""
+    from bellwether_shared.db import ping
+
+    async def check() -> bool:
+        rt = getattr(app.state, "runtime", None)
+        return rt is not None and await ping(rt.pool)
+
+    return check
+
+
 def install_probes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
     """``/livez``: the process answers (never checks dependencies). ``/readyz``: every check passes."""
 

@@ -51,6 +51,24 @@ def create_producer(
     )
 
 
+async def start_when_reachable(producer: AIOKafkaProducer, *, max_delay_s: float = 10.0) -> None:
+    """Start the producer, retrying with backoff while Kafka is unreachable (a service starts and
+    reports not-ready rather than crash-looping when the broker is down)."""
+    from aiokafka.errors import KafkaError
+
+    from bellwether_shared.logging import get_logger
+
+    delay = 0.5
+    while True:
+        try:
+            await producer.start()
+            return
+        except (KafkaError, OSError) as exc:
+            get_logger(__name__).warning("Kafka not reachable yet; retrying", error=str(exc), delay_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay_s)
+
+
 def partition_for(key: bytes | None, partitions: list[int]) -> int:
     """Kafka's default partitioner for keyed records: murmur2(key) mod partition count."""
     if key is None:

@@ -135,6 +135,48 @@ async def account_users(
     return [dict(r) for r in rows]
 
 
+@router.get("/accounts/{account_id}/usage", summary="DAU / WAU / MAU, events by name and trend over a window")
+async def account_usage(
+    account_id: str, rt: RuntimeDep, days: Annotated[int, Query(ge=1, le=180)] = 30
+) -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    start, prev_start = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
+    async with rt.pool.acquire() as conn:
+        active = await conn.fetchrow(
+            """SELECT count(DISTINCT user_id) FILTER (WHERE day = $2) AS dau,
+                      count(DISTINCT user_id) FILTER (WHERE day > $2 - 7) AS wau,
+                      count(DISTINCT user_id) FILTER (WHERE day > $2 - 30) AS mau,
+                      count(DISTINCT user_id) FILTER (WHERE day >= $3) AS active_in_window
+               FROM user_days WHERE account_id = $1 AND day >= least($2 - 29, $3)""",
+            account_id,
+            today,
+            start,
+        )
+        by_event = await conn.fetch(
+            """SELECT event, sum(events)::bigint AS events FROM usage_daily WHERE account_id = $1 AND day >= $2
+               GROUP BY event ORDER BY events DESC, event""",
+            account_id,
+            start,
+        )
+        previous = await conn.fetchval(
+            "SELECT coalesce(sum(events), 0)::bigint FROM usage_daily WHERE account_id = $1 AND day >= $2 AND day < $3",
+            account_id,
+            prev_start,
+            start,
+        )
+    current = sum(r["events"] for r in by_event)
+    change = None if previous == 0 else round((current - previous) / previous * 100, 1)
+    return {
+        "account_id": account_id,
+        "window_days": days,
+        **dict(active),
+        "events": current,
+        "events_previous_window": previous,
+        "events_change_pct": change,
+        "by_event": [dict(r) for r in by_event],
+    }
+
+
 SORTS = {
     "score": "h.value ASC",
     "-score": "h.value DESC",

@@ -6,14 +6,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
 from bellwether_shared import topics
 from bellwether_shared.consumer import ConsumerLoop
-from bellwether_shared.db import create_pool, ping
-from bellwether_shared.http import JSONResponse, install_error_handlers, install_probes
-from bellwether_shared.kafka import create_producer
+from bellwether_shared.db import create_pool
+from bellwether_shared.http import install_probes, new_app, pool_check
+from bellwether_shared.kafka import create_producer, start_when_reachable
 from bellwether_shared.logging import configure_logging, get_logger
 from bellwether_shared.outbox import OutboxRelay
 from bellwether_shared.telemetry import instrument_app, setup_telemetry
@@ -62,15 +61,7 @@ def create_app(settings: HealthSettings) -> FastAPI:
         state["recomputer"] = recomputer
 
         async def connect() -> None:
-            delay = 0.5
-            while True:
-                try:
-                    await producer.start()
-                    break
-                except (KafkaError, OSError) as exc:
-                    log.warning("Kafka not reachable yet; retrying", error=str(exc))
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 10)
+            await start_when_reachable(producer)
             relay = OutboxRelay(
                 pool, producer, batch_size=settings.outbox_batch_size, poll_interval_s=settings.outbox_poll_interval_s
             )
@@ -104,24 +95,13 @@ def create_app(settings: HealthSettings) -> FastAPI:
                 await producer.stop()
             await pool.close()
 
-    app = FastAPI(
-        title="Bellwether health",
-        version="1.0.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        default_response_class=JSONResponse,
-    )
-    install_error_handlers(app)
-
-    async def pool_ok() -> bool:
-        rt = getattr(app.state, "runtime", None)
-        return rt is not None and await ping(rt.pool)
+    app = new_app(title="Bellwether health", description=DESCRIPTION, lifespan=lifespan)
 
     def consumer_ok() -> bool:
         c, r = state.get("consumer"), state.get("relay")
         return isinstance(c, ConsumerLoop) and c.healthy and isinstance(r, OutboxRelay) and r.healthy
 
-    install_probes(app, {"database": pool_ok, "consumer": consumer_ok})
+    install_probes(app, {"database": pool_check(app), "consumer": consumer_ok})
     app.include_router(api.router)
     app.include_router(config_api.router)
     instrument_app(app)

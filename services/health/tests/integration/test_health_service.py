@@ -108,6 +108,12 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
         ).json()
         history = (await http.get(f"{health.url}/v1/accounts/{account}/health/history", headers=api_headers)).json()
     assert len(users) == 8 and {u["status"] for u in users} == {"active"}
+    async with httpx.AsyncClient() as http:
+        usage = (
+            await http.get(f"{health.url}/v1/accounts/{account}/usage", params={"days": 7}, headers=api_headers)
+        ).json()
+    assert (usage["dau"], usage["wau"], usage["mau"]) == (8, 8, 8)
+    assert usage["events"] == 8 and usage["by_event"] == [{"event": "Dashboard Viewed", "events": 8}]
     assert account in {i["account_id"] for i in listed["items"]}
     assert history and history[0]["value"] == h["value"]
 

@@ -7,12 +7,11 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 
-from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 
-from bellwether_shared.db import create_pool, ping
-from bellwether_shared.http import JSONResponse, install_error_handlers, install_probes
-from bellwether_shared.kafka import create_producer
+from bellwether_shared.db import create_pool
+from bellwether_shared.http import install_probes, new_app, pool_check
+from bellwether_shared.kafka import create_producer, start_when_reachable
 from bellwether_shared.logging import configure_logging, get_logger
 from bellwether_shared.outbox import OutboxRelay
 from bellwether_shared.telemetry import instrument_app, setup_telemetry
@@ -41,15 +40,7 @@ request was accepted: retry after `Retry-After`; messageIds make the retry safe.
 
 async def _connect_producer(rt: Runtime) -> None:
     """Start the producer, retrying while Kafka is unreachable; the app answers 503 meanwhile."""
-    delay = 0.5
-    while True:
-        try:
-            await rt.producer.start()
-            break
-        except (KafkaError, OSError) as exc:
-            log.warning("Kafka not reachable yet; retrying", error=str(exc), delay_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
+    await start_when_reachable(rt.producer)
     rt.kafka_ready = True
     rt.relay = OutboxRelay(
         rt.pool,
@@ -115,24 +106,13 @@ def create_app(settings: IngestSettings) -> FastAPI:
             await pool.close()
             log.info("ingest stopped")
 
-    app = FastAPI(
-        title="Bellwether ingest",
-        version="1.0.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        default_response_class=JSONResponse,
-    )
-    install_error_handlers(app)
-
-    async def pool_ok() -> bool:
-        rt = getattr(app.state, "runtime", None)
-        return rt is not None and await ping(rt.pool)
+    app = new_app(title="Bellwether ingest", description=DESCRIPTION, lifespan=lifespan)
 
     def kafka_ok() -> bool:
         rt = getattr(app.state, "runtime", None)
         return bool(rt and rt.kafka_ready and (rt.relay is None or rt.relay.healthy))
 
-    install_probes(app, {"database": pool_ok, "kafka": kafka_ok})
+    install_probes(app, {"database": pool_check(app), "kafka": kafka_ok})
     app.include_router(api.router)
     app.include_router(admin_api.router)
     instrument_app(app)
