@@ -19,7 +19,7 @@ from bellwether_shared import outbox
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.events import health as ev
 from bellwether_shared.logging import get_logger
-from health import repository
+from health import repository, score_repository
 from health.domain import milestones as ms
 from health.domain.model import AccountFacts, Colour, Contact, MeasureResult, MeasureType, Score, Scorecard
 from health.domain.scoring import evaluate, meaningful, reasons
@@ -116,15 +116,15 @@ async def recompute(
         return 0
     cards = await load_cards(conn)
     defs = [ms.MilestoneDef(**r["definition"]) for r in await repository.milestone_defs(conn)]
-    rows = await repository.fact_rows(
+    rows = await score_repository.fact_rows(
         conn, account_ids=accounts, since=now.date() - timedelta(days=settings.history_days)
     )
     grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, records in rows.items():
         for r in records:
             grouped[r["account_id"]][name].append(r)
-    base7 = await repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
-    base30 = await repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))
+    base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
+    base30 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))
 
     envelopes: list[Envelope] = []
     score_rows: list[dict[str, Any]] = []
@@ -232,13 +232,13 @@ async def recompute(
             "emitted_value": emitted_value, "emitted_colour": emitted_colour, "changed": changed,
         })  # fmt: skip
 
-    await repository.save_scores(conn, rows=score_rows, history=[r for r in score_rows if r["changed"]])
-    await repository.save_milestones(conn, rows=milestone_rows)
+    await score_repository.save_scores(conn, rows=score_rows, history=[r for r in score_rows if r["changed"]])
+    await score_repository.save_milestones(conn, rows=milestone_rows)
     jobs: dict[int, int] = defaultdict(int)
     for _, job in claimed:
         if job is not None:
             jobs[job] += 1
-    await repository.job_progress(conn, done=jobs)
+    await score_repository.job_progress(conn, done=jobs)
     await outbox.add(conn, envelopes)
     _scored.add(len(accounts))
     return len(envelopes)

@@ -11,7 +11,7 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
-from health import repository
+from health import repository, score_repository
 from health.recompute import recompute
 from health.settings import HealthSettings
 
@@ -43,7 +43,7 @@ class Recomputer:
 
     async def run_once(self, now: datetime | None = None) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
-            claimed = await repository.claim_due(conn, limit=self.settings.recompute_batch)
+            claimed = await score_repository.claim_due(conn, limit=self.settings.recompute_batch)
             if claimed:
                 await recompute(conn, claimed=claimed, now=now or utcnow(), settings=self.settings)
         self.scored += len(claimed)
