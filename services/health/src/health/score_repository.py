@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 
 async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, int | None]]:
@@ -99,7 +100,8 @@ _CURRENT_COLS = (
 
 
 def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
-    return [[r[n] for r in rows] for n in names]
+    """Column arrays for unnest; JSON values go as text (a list inside a list would read as a 2-D array)."""
+    return [[orjson.dumps(r[n]).decode() if n in ("measures", "reasons") else r[n] for r in rows] for n in names]
 
 
 async def _save_history(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -107,8 +109,9 @@ async def _save_history(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]
     await conn.execute(
         """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id, scorecard_version,
                                measures, reasons)
-           SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::text[], $5::bool[], $6::text[],
-                                $7::int[], $8::jsonb[], $9::jsonb[])""",
+           SELECT a, t, v, c, s, i, n, m::jsonb, r::jsonb
+           FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::text[], $5::bool[], $6::text[], $7::int[],
+                       $8::text[], $9::text[]) AS x(a, t, v, c, s, i, n, m, r)""",
         *_columns(rows, _HISTORY_COLS),
     )
 
@@ -118,9 +121,10 @@ async def _save_current(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]
         """INSERT INTO account_health (account_id, value, colour, sufficient, scorecard_id, scorecard_version,
                                        measures, reasons, computed_at, trend_7d, trend_30d, emitted_value,
                                        emitted_colour)
-           SELECT * FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::text[], $6::int[],
-                                $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::float8[], $11::float8[],
-                                $12::float8[], $13::text[])
+           SELECT a, v, c, s, i, n, m::jsonb, r::jsonb, t, t7, t30, ev, ec
+           FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::text[], $6::int[], $7::text[],
+                       $8::text[], $9::timestamptz[], $10::float8[], $11::float8[], $12::float8[], $13::text[])
+                AS x(a, v, c, s, i, n, m, r, t, t7, t30, ev, ec)
            ON CONFLICT (account_id) DO UPDATE SET value = excluded.value, colour = excluded.colour,
              sufficient = excluded.sufficient, scorecard_id = excluded.scorecard_id,
              scorecard_version = excluded.scorecard_version, measures = excluded.measures,
