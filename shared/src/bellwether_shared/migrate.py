@@ -15,7 +15,6 @@ import os
 import re
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 
 import asyncpg
 import typer
@@ -154,4 +153,4 @@ if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     cli()
 
-__all__ = ["Migration", "MigrationError", "Path", "migrate", "migrations_for", "service_url"]
+__all__ = ["Migration", "MigrationError", "migrate", "migrations_for", "service_url"]

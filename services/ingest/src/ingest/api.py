@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, signals
@@ -196,4 +196,4 @@ async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
     return _answer(outcome)
 
 
-__all__ = ["ValidationError", "router"]
+__all__ = ["router"]
