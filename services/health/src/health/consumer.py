@@ -72,11 +72,11 @@ def make_handler(coalesce_ms: int) -> Callable[[asyncpg.Connection, Sequence[Con
             touched.add(account)
         if not touched:
             return
-        await repository.ensure_accounts(conn, account_ids=touched)
-        await repository.add_usage(conn, rows=[(*k, n) for k, n in usage.items()])
-        await repository.add_user_days(conn, rows=[(*k, n) for k, n in users.items()])
-        await repository.add_milestone_hits(conn, rows=[(*k, n) for k, n in hits.items()])
-        await repository.enqueue(conn, account_ids=touched, due_at=utcnow() + timedelta(milliseconds=coalesce_ms))
+        await repository.apply_rollups(
+            conn, accounts=touched, usage=[(*k, n) for k, n in usage.items()],
+            users=[(*k, n) for k, n in users.items()], hits=[(*k, n) for k, n in hits.items()],
+            due_at=utcnow() + timedelta(milliseconds=coalesce_ms),
+        )  # fmt: skip
 
     return handle
 

@@ -12,43 +12,42 @@ import asyncpg
 # ----------------------------------------------------------------------------- rollups (consumer)
 
 
-async def ensure_accounts(conn: asyncpg.Connection, *, account_ids: Iterable[str]) -> None:
+async def apply_rollups(
+    conn: asyncpg.Connection,
+    *,
+    accounts: Iterable[str],
+    usage: Sequence[tuple[str, date, str, int]],
+    users: Sequence[tuple[str, date, str, int]],
+    hits: Sequence[tuple[str, str, date, str, int]],
+    due_at: datetime,
+) -> None:
+    """A consumed batch's rollups, the accounts it touched and their re-score queue entries, in ONE
+    statement (data-modifying CTEs): one round trip instead of five. Rows must be unique per key
+    (the handler aggregates them), as ON CONFLICT DO UPDATE may touch a row once per statement."""
+
+    def cols(rows: Sequence[tuple[Any, ...]], n: int) -> list[list[Any]]:
+        return [list(c) for c in zip(*sorted(rows), strict=True)] if rows else [[] for _ in range(n)]
+
     await conn.execute(
-        "INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING",
-        sorted(set(account_ids)),
-    )
-
-
-async def add_usage(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date, str, int]]) -> None:
-    if rows:
-        await conn.execute(
-            """INSERT INTO usage_daily (account_id, day, event, events)
-               SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::bigint[])
-               ON CONFLICT (account_id, day, event) DO UPDATE SET events = usage_daily.events + excluded.events""",
-            *map(list, zip(*sorted(rows), strict=True)),
-        )
-
-
-async def add_user_days(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, date, str, int]]) -> None:
-    if not rows:
-        return
-    await conn.execute(
-        """INSERT INTO user_days (account_id, day, user_id, events)
-           SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::int[])
-           ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events""",
-        *map(list, zip(*sorted(rows), strict=True)),
-    )
-
-
-async def add_milestone_hits(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, str, date, str, int]]) -> None:
-    if rows:
-        await conn.execute(
-            """INSERT INTO milestone_hits (account_id, milestone_key, day, user_id, hits)
-               SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::int[])
-               ON CONFLICT (account_id, milestone_key, day, user_id)
-               DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
-            *map(list, zip(*sorted(rows), strict=True)),
-        )
+        """WITH acc AS (
+             INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING
+           ), queued AS (
+             INSERT INTO recompute_queue (account_id, due_at) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING
+           ), usage AS (
+             INSERT INTO usage_daily (account_id, day, event, events)
+             SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])
+             ON CONFLICT (account_id, day, event) DO UPDATE SET events = usage_daily.events + excluded.events
+           ), active AS (
+             INSERT INTO user_days (account_id, day, user_id, events)
+             SELECT * FROM unnest($7::text[], $8::date[], $9::text[], $10::int[])
+             ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events
+           )
+           INSERT INTO milestone_hits (account_id, milestone_key, day, user_id, hits)
+           SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
+           ON CONFLICT (account_id, milestone_key, day, user_id)
+           DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
+        sorted(set(accounts)), due_at, *cols(usage, 4), *cols(users, 4), *cols(hits, 5),
+    )  # fmt: skip
 
 
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
