@@ -272,7 +272,7 @@ async def rescore(health: ServiceProcess, db_url: str, accounts: int) -> dict[st
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
-    card = {
+    card: dict[str, Any] = {
         "name": "Default health",
         "is_default": True,
         "min_measures": 1,
@@ -296,29 +296,41 @@ async def rescore(health: ServiceProcess, db_url: str, accounts: int) -> dict[st
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60) as http:
         assert health.proc is not None
         with Sampler(health.proc.pid) as sampler:
-            t0 = time.perf_counter()
-            r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
-            r.raise_for_status()
-            job_id = r.json()["rescore_job_id"]
-            deadline = time.monotonic() + 600
-            job: dict[str, Any] = {}
-            while time.monotonic() < deadline:
-                job = (await http.get(f"{health.url}/v1/rescore-jobs/{job_id}")).json()
-                if job["status"] == "done":
-                    break
-                await asyncio.sleep(0.5)
-            elapsed = time.perf_counter() - t0
+            # first pass: accounts that were never scored (every one emits its first score events)
+            _, first_s = await _change_default_card(http, health, card)
+            # the measured case: a scorecard change re-scores accounts that already have a score
+            card["measures"][0]["weight"] = 2
+            card["thresholds"] = {"red_below": 45, "green_from": 75}
+            job, elapsed = await _change_default_card(http, health, card)
     return {
         "accounts": accounts,
         "job_done": job.get("done"),
         "job_total": job.get("total"),
         "elapsed_s": round(elapsed, 1),
         "accounts_per_s": round((job.get("done") or 0) / elapsed, 1),
+        "first_scoring_of_never_scored_accounts_s": round(first_s, 1),
         "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
         "processes": "the health service, one re-score worker (a second process, python -m health.worker, "
         "measured slower on 2 cores: 824 vs 1,220 accounts/s at 5k accounts)",
         "target_s": 60,
     }
+
+
+async def _change_default_card(
+    http: httpx.AsyncClient, health: ServiceProcess, card: dict[str, Any]
+) -> tuple[dict[str, Any], float]:
+    t0 = time.perf_counter()
+    r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
+    r.raise_for_status()
+    job_id = r.json()["rescore_job_id"]
+    deadline = time.monotonic() + 600
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = (await http.get(f"{health.url}/v1/rescore-jobs/{job_id}")).json()
+        if job["status"] == "done":
+            break
+        await asyncio.sleep(0.25)
+    return job, time.perf_counter() - t0
 
 
 def run_suite(
@@ -383,7 +395,11 @@ def print_results(r: dict[str, Any]) -> None:
     rs = r.get("rescore")
     if rs:
         t.add_row(
-            f"re-score {rs['accounts']:,} accounts (s)", f"{rs['elapsed_s']} ({rs['accounts_per_s']:,.0f}/s; target 60)"
+            f"re-score {rs['accounts']:,} scored accounts after a change (s)",
+            f"{rs['elapsed_s']} ({rs['accounts_per_s']:,.0f}/s; target 60)",
+        )
+        t.add_row(
+            "first scoring of those never-scored accounts (s)", str(rs["first_scoring_of_never_scored_accounts_s"])
         )
         t.add_row("re-score: peak RSS (MB)", str(rs["peak_rss_mb"]))
     console.print(t)
