@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 import httpx
 import pytest
@@ -12,18 +10,12 @@ from bellwether_shared import topics
 from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.kafka import create_producer
 from tests.support.counter import make_handler
+from tests.support.wait import eventually
 
 
 @pytest.fixture
 def pool(counter_pool: asyncpg.Pool) -> asyncpg.Pool:
     return counter_pool
-
-
-async def _until(predicate, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
 
 
 async def test_client_retries_are_never_double_counted_downstream(
@@ -44,7 +36,7 @@ async def test_client_retries_are_never_double_counted_downstream(
     )
     await loop.start()
     try:
-        await _until(lambda: _assigned(loop))
+        await eventually(lambda: _assigned(loop), what="partitions assigned")
         account = f"acct-{run_id}"
         batch = {
             "batch": [
@@ -77,7 +69,7 @@ async def test_client_retries_are_never_double_counted_downstream(
         async def sentinel_seen() -> bool:
             return bool(await pool.fetchval("SELECT count(*) FROM seen WHERE account = $1", account) >= 41)
 
-        await _until(sentinel_seen)
+        await eventually(sentinel_seen, what="sentinel consumed")
     finally:
         await loop.stop()
         await producer.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -23,6 +22,7 @@ from bellwether_shared.telemetry import setup_telemetry
 from bellwether_shared.topics import TopicSpec, dlq, ensure_topics
 from tests.support.counter import make_handler
 from tests.support.kafka import TopicTail
+from tests.support.wait import eventually
 
 
 @pytest.fixture
@@ -57,14 +57,6 @@ async def produce(bootstrap: str, envelopes: list[Envelope], raw: list[tuple[str
         await producer.stop()
 
 
-async def wait_for(predicate, *, timeout: float = 30.0, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"{what} not met within {timeout}s")
-        await asyncio.sleep(0.05)
-
-
 async def seen(pool: asyncpg.Pool, prefix: str) -> dict[str, int]:
     rows = await pool.fetch("SELECT event_id, n FROM seen WHERE event_id LIKE $1 || '%'", prefix)
     return {r["event_id"]: r["n"] for r in rows}
@@ -87,18 +79,18 @@ async def test_outbox_relays_keep_per_aggregate_order_and_trace_context(pool, ka
         for p in producers:
             await p.start()
         relays = [outbox.OutboxRelay(pool, p, batch_size=7, poll_interval_s=0.01) for p in producers]
-        for r in relays:
-            r.start()
+        for relay in relays:
+            relay.start()
         try:
-            await wait_for(lambda: _outbox_empty(pool), what="outbox drained")
+            await eventually(lambda: _outbox_empty(pool), what="outbox drained")
             got = await tail.collect(lambda rs: len(rs) >= 300, settle=0.5)
         finally:
-            for r in relays:
-                await r.stop()
+            for relay in relays:
+                await relay.stop()
             for p in producers:
                 await p.stop()
     assert len(got) == 300 and len({r.envelope.id for r in got}) == 300
-    assert sum(r.published for r in relays) == 300
+    assert sum(relay.published for relay in relays) == 300
     per_account: dict[str, list[int]] = defaultdict(list)
     for r in got:
         per_account[r.envelope.subject or ""].append(r.payload["seq"])
@@ -109,7 +101,7 @@ async def test_outbox_relays_keep_per_aggregate_order_and_trace_context(pool, ka
 
 
 async def _outbox_empty(pool: asyncpg.Pool) -> bool:
-    return await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    return bool(await pool.fetchval("SELECT count(*) FROM outbox") == 0)
 
 
 async def test_inbox_makes_redelivery_a_no_op_and_outbox_round_trips(pool, kafka_bootstrap, run_id) -> None:
@@ -133,9 +125,9 @@ async def test_inbox_makes_redelivery_a_no_op_and_outbox_round_trips(pool, kafka
         async with TopicTail(kafka_bootstrap, out) as tail:
             await loop.start()
             relay.start()
-            await wait_for(lambda: _count(pool, run_id, 200), what="200 events processed")
+            await eventually(lambda: _count(pool, run_id, 200), what="200 events processed")
             await produce(kafka_bootstrap, [*first, env(topic, f"{run_id}-sentinel", "acct-x")])  # redelivery
-            await wait_for(lambda: _count(pool, run_id, 201), what="sentinel processed")
+            await eventually(lambda: _count(pool, run_id, 201), what="sentinel processed")
             outgoing = await tail.collect(lambda rs: len({r.envelope.id for r in rs}) >= 201, settle=0.5)
     finally:
         await relay.stop()
@@ -177,7 +169,7 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_partition_move
             await produce(kafka_bootstrap, [env(topic, f"{run_id}-good2", "a")])
             await loop.start()
             got = await dead.collect(lambda rs: len(rs) >= 2, settle=0.5)
-            await wait_for(lambda: _count(pool, f"{run_id}-good", 2), what="good records processed")
+            await eventually(lambda: _count(pool, f"{run_id}-good", 2), what="good records processed")
     finally:
         await loop.stop()
         await producer.stop()
@@ -214,13 +206,13 @@ async def test_consumer_killed_mid_batch_resumes_without_loss_or_double_count(
 
     proc = start()
     try:
-        await wait_for(lambda: _count(pool, run_id, 300), timeout=60, what="some progress before the kill")
+        await eventually(lambda: _count(pool, run_id, 300), timeout=60, what="some progress before the kill")
         proc.send_signal(signal.SIGKILL)  # no chance to finish or commit anything
         proc.wait(timeout=10)
         before = len(await seen(pool, run_id))
         assert before < 1500, "too late to kill mid-stream"
         proc = start()
-        await wait_for(lambda: _count(pool, run_id, 1500), timeout=90, what="all 1500 processed after restart")
+        await eventually(lambda: _count(pool, run_id, 1500), timeout=90, what="all 1500 processed after restart")
         proc.send_signal(signal.SIGTERM)  # graceful: finishes the batch in flight and commits
         assert proc.wait(timeout=30) == 0
     finally:
@@ -283,12 +275,12 @@ async def test_rebalances_move_partitions_without_loss_or_double_count(pool, kaf
     first, second = member(), member()
     try:
         await first.start()
-        await wait_for(lambda: _count(pool, run_id, 500), what="first member progressing")
+        await eventually(lambda: _count(pool, run_id, 500), what="first member progressing")
         await second.start()
-        await wait_for(lambda: _count(pool, run_id, 1500), what="both members progressing")
+        await eventually(lambda: _count(pool, run_id, 1500), what="both members progressing")
         assert second.consumer.assignment(), "the second member got no partitions"
         await first.stop()  # leaves the group after committing its batch in flight
-        await wait_for(lambda: _count(pool, run_id, 3000), timeout=60, what="all 3000 processed")
+        await eventually(lambda: _count(pool, run_id, 3000), timeout=60, what="all 3000 processed")
     finally:
         await first.stop()
         await second.stop()
