@@ -2,7 +2,7 @@
 
 ``add`` is called inside the caller's transaction. ``OutboxRelay`` claims unpublished rows with
 ``FOR UPDATE SKIP LOCKED`` (several relays may run), keeps per-aggregate order (a row is only
-published when no earlier row of its aggregate is still waiting elsewhere), publishes with acks=all,
+published when no earlier row of its aggregate is waiting outside this relay's batch), publishes with acks=all,
 then deletes the rows in the same transaction. A crash between publish and delete republishes:
 delivery is at-least-once and consumers de-duplicate by event id.
 """
@@ -63,10 +63,13 @@ SELECT id, event_id, event_type, source, topic, aggregate_id, subject, event_tim
 FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 # aggregates of the batch that still have an earlier row claimed by another relay
-_BLOCKED = """
-SELECT DISTINCT o.aggregate_id FROM outbox o
-JOIN unnest($1::text[], $2::bigint[]) AS b(aggregate_id, first_id) ON o.aggregate_id = b.aggregate_id
-WHERE o.id < b.first_id
+# per aggregate of the batch: the earliest waiting row that is NOT ours (claimed by another relay).
+# Concurrent claims interleave ids (A may hold 203 and 213 while B holds 208), so only our rows
+# below that id may go now; the rest wait for the next round.
+_FOREIGN_FIRST = """
+SELECT aggregate_id, min(id) AS first_id FROM outbox
+WHERE aggregate_id = ANY($1::text[]) AND NOT (id = ANY($2::bigint[]))
+GROUP BY aggregate_id
 """
 
 
@@ -92,11 +95,12 @@ async def relay_once(
         rows = await conn.fetch(_CLAIM, batch_size)
         if not rows:
             return 0
-        first: dict[str, int] = {}
-        for r in rows:
-            first.setdefault(r["aggregate_id"], r["id"])
-        blocked = {r["aggregate_id"] for r in await conn.fetch(_BLOCKED, list(first), list(first.values()))}
-        ready = [r for r in rows if r["aggregate_id"] not in blocked]
+        aggregates = sorted({r["aggregate_id"] for r in rows})
+        foreign = {
+            f["aggregate_id"]: f["first_id"]
+            for f in await conn.fetch(_FOREIGN_FIRST, aggregates, [r["id"] for r in rows])
+        }
+        ready = [r for r in rows if r["id"] < foreign.get(r["aggregate_id"], r["id"] + 1)]
         if not ready:
             return 0
         await _publish_traced(producer, [_envelope(r) for r in ready], timeout_s=timeout_s)
