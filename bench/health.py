@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
@@ -28,10 +27,10 @@ from rich.table import Table
 
 from bellwether_shared import topics
 from bellwether_shared.db import connect
-from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import create_producer, publish
 from bench.ingest import Sampler, pct
 from conftest import API_TOKEN, create_source, health_env, ingest_env, migrated
+from tests.support.events import usage_envelope
 from tests.support.kafka import TopicTail
 from tests.support.services import ServiceProcess
 
@@ -48,30 +47,12 @@ async def _preload(bootstrap: str, n: int, accounts: int, tag: str) -> None:
             for i in range(start, min(n, start + 5000)):
                 account = f"{tag}-a{i % accounts}"
                 envs.append(
-                    Envelope(
-                        id=f"{tag}-{i}",
-                        type="bellwether.usage.recorded.v1",
-                        source="bellwether/bench",
-                        topic=topics.USAGE,
-                        subject=account,
-                        data=orjson.dumps(
-                            {
-                                "message_id": f"{tag}-{i}",
-                                "source_id": "bench",
-                                "account_id": account,
-                                "received_at": now,
-                                "user_id": f"u{i % 37}",
-                                "anonymous_id": None,
-                                "timestamp": now - timedelta(days=i % 20),
-                                "kind": "track",
-                                "event": ("Dashboard Viewed", "Report Exported", "Alert Configured")[i % 3],
-                                "properties": {"plan": "pro"},
-                                "context": {"groupId": account},
-                            },
-                            option=orjson.OPT_UTC_Z,
-                        ),
+                    usage_envelope(
+                        f"{tag}-{i}", account, event=("Dashboard Viewed", "Report Exported", "Alert Configured")[i % 3],
+                        user=f"u{i % 37}", timestamp=now - timedelta(days=i % 20), source="bellwether/bench",
+                        properties={"plan": "pro"},
                     )
-                )
+                )  # fmt: skip
             await publish(producer, envs, timeout_s=60)
     finally:
         await producer.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 import orjson
 
@@ -40,11 +38,6 @@ async def ping(pool: asyncpg.Pool) -> bool:
             return bool(await conn.fetchval("SELECT 1"))
     except Exception:  # noqa: BLE001 - readiness reports, never raises
         return False
-
-
-Record = asyncpg.Record
-Connection = asyncpg.Connection
-Json = Any
 
 
 async def connect(database_url: str, *, schema: str | None = None) -> asyncpg.Connection:

@@ -69,9 +69,6 @@ class Envelope:
             hdrs.append(("ce_subject", self.subject.encode()))
         return hdrs
 
-    def json(self) -> Any:
-        return orjson.loads(self.data)
-
 
 class EnvelopeError(ValueError):
     """A record that does not carry the envelope's required headers."""

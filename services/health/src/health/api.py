@@ -47,19 +47,22 @@ def _not_found(account_id: str) -> ApiError:
     return ApiError(404, "not_found", f"account_id: no health score for '{account_id}' yet")
 
 
-async def _trends(conn: asyncpg.Connection, account_id: str, now: datetime) -> dict[str, dict[str, Any]]:
+async def _history(conn: asyncpg.Connection, account_id: str, since: datetime) -> list[tuple[datetime, float]]:
+    """Scores since ``since`` plus the last one before it: all a trend over that window needs."""
     rows = await conn.fetch(
-        "SELECT computed_at, value FROM scores WHERE account_id = $1 AND computed_at >= $2 ORDER BY computed_at",
+        """(SELECT computed_at, value FROM scores WHERE account_id = $1 AND computed_at < $2
+            ORDER BY computed_at DESC LIMIT 1)
+           UNION ALL
+           (SELECT computed_at, value FROM scores WHERE account_id = $1 AND computed_at >= $2)
+           ORDER BY computed_at""",
         account_id,
-        now - timedelta(days=91),
+        since,
     )
-    before = await conn.fetchrow(
-        """SELECT computed_at, value FROM scores WHERE account_id = $1 AND computed_at < $2
-           ORDER BY computed_at DESC LIMIT 1""",
-        account_id,
-        now - timedelta(days=91),
-    )
-    history = [(r["computed_at"], r["value"]) for r in ([before] if before else []) + list(rows)]
+    return [(r["computed_at"], r["value"]) for r in rows]
+
+
+async def _trends(conn: asyncpg.Connection, account_id: str, now: datetime) -> dict[str, dict[str, Any]]:
+    history = await _history(conn, account_id, now - timedelta(days=90))
     return {f"{d}d": score_trend(history, now, d) for d in (7, 30, 90)}
 
 
@@ -98,12 +101,10 @@ async def account_trend(
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT computed_at, value FROM scores WHERE account_id = $1 ORDER BY computed_at", account_id
-        )
-    if not rows:
+        history = await _history(conn, account_id, now - timedelta(days=days))
+    if not history:
         raise _not_found(account_id)
-    return score_trend([(r["computed_at"], r["value"]) for r in rows], now, days)
+    return score_trend(history, now, days)
 
 
 @router.get("/accounts/{account_id}/milestones", response_model=list[schemas.MilestoneStateOut])

@@ -10,12 +10,12 @@ from fastapi import FastAPI
 
 from bellwether_shared import topics
 from bellwether_shared.consumer import ConsumerLoop
-from bellwether_shared.db import create_pool
 from bellwether_shared.http import install_probes, new_app, pool_check
-from bellwether_shared.kafka import create_producer, start_when_reachable
-from bellwether_shared.logging import configure_logging, get_logger
+from bellwether_shared.kafka import start_when_reachable
+from bellwether_shared.logging import get_logger
 from bellwether_shared.outbox import OutboxRelay
-from bellwether_shared.telemetry import instrument_app, setup_telemetry
+from bellwether_shared.runtime import configure_process, new_producer, open_pool, start_relay
+from bellwether_shared.telemetry import instrument_app
 from health import api, config_api
 from health.consumer import make_handler
 from health.settings import HealthSettings
@@ -33,28 +33,13 @@ measure's raw value, sub-score and contribution, and the reasons it moved. Chang
 
 
 def create_app(settings: HealthSettings) -> FastAPI:
-    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_telemetry(
-        service=settings.service_name,
-        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
-        kafka_record_spans=settings.otel_kafka_record_spans,
-    )
+    configure_process(settings)
     state: dict[str, object] = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(
-            settings.database_url,
-            schema=settings.db_schema,
-            min_size=settings.db_pool_min,
-            max_size=settings.db_pool_max,
-            application_name="health",
-        )
-        producer = create_producer(
-            settings.kafka_bootstrap_servers,
-            client_id=settings.kafka_client_id or "health",
-            request_timeout_ms=settings.kafka_request_timeout_ms,
-        )
+        pool = await open_pool(settings)
+        producer = new_producer(settings)
         app.state.runtime = api.Runtime(settings, pool)
         recomputer = Recomputer(pool, settings)
         recomputer.start()
@@ -62,11 +47,7 @@ def create_app(settings: HealthSettings) -> FastAPI:
 
         async def connect() -> None:
             await start_when_reachable(producer)
-            relay = OutboxRelay(
-                pool, producer, batch_size=settings.outbox_batch_size, poll_interval_s=settings.outbox_poll_interval_s
-            )
-            relay.start()
-            state["relay"] = relay
+            state["relay"] = start_relay(pool, producer, settings)
             loop = ConsumerLoop(
                 name=settings.consumer_group,
                 topics=[topics.USAGE, topics.SIGNALS],

@@ -86,23 +86,13 @@ async def run_worker(settings: HealthSettings) -> None:
     consumer, so scoring scales apart from consumption. Stops on SIGTERM after the batch in hand."""
     import signal
 
-    from bellwether_shared.db import create_pool
-    from bellwether_shared.kafka import create_producer
-    from bellwether_shared.outbox import OutboxRelay
+    from bellwether_shared.kafka import start_when_reachable
+    from bellwether_shared.runtime import new_producer, open_pool, start_relay
 
-    pool = await create_pool(
-        settings.database_url,
-        schema=settings.db_schema,
-        min_size=1,
-        max_size=settings.workers + 2,
-        application_name="health-worker",
-    )
-    producer = create_producer(settings.kafka_bootstrap_servers, client_id="health-worker")
-    await producer.start()
-    relay = OutboxRelay(
-        pool, producer, batch_size=settings.outbox_batch_size, poll_interval_s=settings.outbox_poll_interval_s
-    )
-    relay.start()
+    pool = await open_pool(settings, name="health-worker", max_size=settings.workers + 2)
+    producer = new_producer(settings, client_id="health-worker")
+    await start_when_reachable(producer)
+    relay = start_relay(pool, producer, settings)
     workers = Recomputer(pool, settings, schedule=False)
     workers.start()
     stop = asyncio.Event()
@@ -118,9 +108,9 @@ async def run_worker(settings: HealthSettings) -> None:
 
 
 if __name__ == "__main__":
-    from bellwether_shared.logging import configure_logging
+    from bellwether_shared.runtime import configure_process
     from bellwether_shared.settings import load_settings
 
     _settings = load_settings(HealthSettings)
-    configure_logging(service="health-worker", level=_settings.log_level, json=_settings.log_json)
+    configure_process(_settings, service="health-worker")
     asyncio.run(run_worker(_settings))

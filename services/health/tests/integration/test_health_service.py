@@ -8,13 +8,12 @@ from typing import Any
 
 import asyncpg
 import httpx
-import orjson
 from pydantic import SecretStr
 
 from bellwether_shared import topics
 from bellwether_shared.db import connect
-from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import create_producer, publish
+from tests.support.events import usage_envelope
 from tests.support.kafka import TopicTail
 from tests.support.wait import eventually
 
@@ -150,30 +149,7 @@ async def test_redelivered_events_change_nothing(health, health_db, kafka_bootst
     account = f"redeliver-{run_id}"
     now = datetime.now(UTC)
     envelopes = [
-        Envelope(
-            id=f"{run_id}-{i}",
-            type="bellwether.usage.recorded.v1",
-            source="bellwether/test",
-            topic=topics.USAGE,
-            subject=account,
-            data=orjson.dumps(
-                {
-                    "message_id": f"m{i}",
-                    "source_id": "s",
-                    "account_id": account,
-                    "received_at": now,
-                    "user_id": f"u{i % 3}",
-                    "anonymous_id": None,
-                    "timestamp": now,
-                    "kind": "track",
-                    "event": "Report Run",
-                    "properties": {},
-                    "context": {},
-                },
-                option=orjson.OPT_UTC_Z,
-            ),
-        )
-        for i in range(30)
+        usage_envelope(f"{run_id}-{i}", account, event="Report Run", user=f"u{i % 3}", timestamp=now) for i in range(30)
     ]
     producer = create_producer(kafka_bootstrap, client_id="redeliver")
     await producer.start()
@@ -182,25 +158,7 @@ async def test_redelivered_events_change_nothing(health, health_db, kafka_bootst
         await publish(producer, envelopes[:20] + envelopes[10:30] + envelopes[::-1], timeout_s=30)  # repeats, reordered
         await publish(
             producer,
-            [
-                Envelope(
-                    id=f"{run_id}-sentinel",
-                    type="bellwether.usage.recorded.v1",
-                    source="bellwether/test",
-                    topic=topics.USAGE,
-                    subject=account,
-                    data=orjson.dumps(
-                        {
-                            "account_id": account,
-                            "user_id": "z",
-                            "timestamp": now,
-                            "event": "Sentinel",
-                            "received_at": now,
-                        },
-                        option=orjson.OPT_UTC_Z,
-                    ),
-                )
-            ],
+            [usage_envelope(f"{run_id}-sentinel", account, event="Sentinel", user="z", timestamp=now)],
             timeout_s=30,
         )
 
@@ -226,16 +184,6 @@ async def test_poison_goes_to_the_dlq_and_the_consumer_keeps_going(health, healt
     account = f"poison-{run_id}"
     now = datetime.now(UTC)
 
-    def usage(eid: str, payload: dict[str, Any]) -> Envelope:
-        return Envelope(
-            id=eid,
-            type="bellwether.usage.recorded.v1",
-            source="bellwether/test",
-            topic=topics.USAGE,
-            subject=account,
-            data=orjson.dumps(payload, option=orjson.OPT_UTC_Z),
-        )
-
     producer = create_producer(kafka_bootstrap, client_id="poison")
     await producer.start()
     conn = await connect(health_db.url, schema="health")
@@ -244,11 +192,9 @@ async def test_poison_goes_to_the_dlq_and_the_consumer_keeps_going(health, healt
             await publish(
                 producer,
                 [
-                    usage(f"{run_id}-bad", {"account_id": account, "event": "X"}),  # no timestamp: cannot be counted
-                    usage(
-                        f"{run_id}-good",
-                        {"account_id": account, "user_id": "u", "timestamp": now, "event": "Good", "received_at": now},
-                    ),
+                    # no timestamp: cannot be counted
+                    usage_envelope(f"{run_id}-bad", account, event="X", payload={"account_id": account, "event": "X"}),
+                    usage_envelope(f"{run_id}-good", account, event="Good", timestamp=now),
                 ],
                 timeout_s=30,
             )

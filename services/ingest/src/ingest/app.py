@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from bellwether_shared.db import create_pool
 from bellwether_shared.http import install_probes, new_app, pool_check
-from bellwether_shared.kafka import create_producer, start_when_reachable
-from bellwether_shared.logging import configure_logging, get_logger
-from bellwether_shared.outbox import OutboxRelay
-from bellwether_shared.telemetry import instrument_app, setup_telemetry
+from bellwether_shared.kafka import start_when_reachable
+from bellwether_shared.logging import get_logger
+from bellwether_shared.runtime import configure_process, new_producer, open_pool, start_relay
+from bellwether_shared.telemetry import instrument_app
 from ingest import admin_api, api
 from ingest.auth import SourceAuth
 from ingest.ratelimit import RateLimiter
@@ -42,39 +41,17 @@ async def _connect_producer(rt: Runtime) -> None:
     """Start the producer, retrying while Kafka is unreachable; the app answers 503 meanwhile."""
     await start_when_reachable(rt.producer)
     rt.kafka_ready = True
-    rt.relay = OutboxRelay(
-        rt.pool,
-        rt.producer,
-        batch_size=rt.settings.outbox_batch_size,
-        poll_interval_s=rt.settings.outbox_poll_interval_s,
-    )
-    rt.relay.start()
+    rt.relay = start_relay(rt.pool, rt.producer, rt.settings)
     log.info("connected to Kafka", bootstrap=rt.settings.kafka_bootstrap_servers)
 
 
 def create_app(settings: IngestSettings) -> FastAPI:
-    configure_logging(service=settings.service_name, level=settings.log_level, json=settings.log_json)
-    setup_telemetry(
-        service=settings.service_name,
-        otlp_endpoint=settings.otel_exporter_otlp_endpoint,
-        kafka_record_spans=settings.otel_kafka_record_spans,
-    )
+    configure_process(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await create_pool(
-            settings.database_url,
-            schema=settings.db_schema,
-            min_size=settings.db_pool_min,
-            max_size=settings.db_pool_max,
-            application_name="ingest",
-        )
-        producer = create_producer(
-            settings.kafka_bootstrap_servers,
-            client_id=settings.kafka_client_id or "ingest",
-            request_timeout_ms=settings.kafka_request_timeout_ms,
-            linger_ms=settings.kafka_linger_ms,
-        )
+        pool = await open_pool(settings)
+        producer = new_producer(settings, linger_ms=settings.kafka_linger_ms)
         rt = Runtime(
             settings=settings,
             pool=pool,

@@ -185,11 +185,3 @@ async def take_unattributed(conn: asyncpg.Connection, *, identities: Iterable[st
     )
     rows = sorted(rows, key=lambda r: r["received_at"])
     return [(r["source_id"], message_from_dict(r["message"])) for r in rows]
-
-
-async def count_unattributed(conn: asyncpg.Connection, *, identity: str | None = None) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM unattributed_events WHERE $1::text IS NULL OR identity = $1", identity
-        )
-    )

@@ -1,0 +1,41 @@
+"""Usage events as ingest publishes them, for tests and benchmarks that write straight to Kafka."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from bellwether_shared import topics
+from bellwether_shared.envelope import Envelope
+
+
+def usage_envelope(
+    event_id: str,
+    account: str,
+    *,
+    event: str,
+    user: str = "u",
+    timestamp: datetime | None = None,
+    source: str = "bellwether/test",
+    payload: dict[str, Any] | None = None,
+    **fields: Any,
+) -> Envelope:
+    """A ``bellwether.usage.recorded.v1`` record; ``fields`` override payload fields, ``payload``
+    replaces the payload whole (e.g. a malformed one)."""
+    now = datetime.now(UTC)
+    if payload is None:
+        payload = {
+            "message_id": event_id, "source_id": source.rsplit("/", 1)[-1], "account_id": account,
+            "received_at": now, "user_id": user, "anonymous_id": None, "timestamp": timestamp or now,
+            "kind": "track", "event": event, "properties": {}, "context": {"groupId": account},
+        } | fields  # fmt: skip
+    return Envelope(
+        id=event_id,
+        type="bellwether.usage.recorded.v1",
+        source=source,
+        topic=topics.USAGE,
+        subject=account,
+        data=orjson.dumps(payload, option=orjson.OPT_UTC_Z),
+    )
