@@ -238,20 +238,28 @@ async def test_migrations_are_idempotent_and_refuse_edited_files(counter_db: str
 
 
 async def test_inbox_claims_once_and_prunes_only_old_ids(pool, run_id) -> None:
+    import uuid
     from datetime import timedelta
 
     from bellwether_shared import inbox
 
+    u = str(uuid.uuid4())
     async with pool.acquire() as conn:
         assert await inbox.claim(conn, consumer=run_id, event_id="e1") is True
         assert await inbox.claim(conn, consumer=run_id, event_id="e1") is False
-        assert await inbox.claim_many(conn, consumer=run_id, event_ids=["e1", "e2", "e2", "e3"]) == {"e2", "e3"}
+        assert await inbox.claim_many(conn, consumer=run_id, event_ids=["e1", "e2", "e2", "e3", u]) == {"e2", "e3", u}
+        assert await inbox.claim(conn, consumer=run_id, event_id=u.upper()) is False  # one uuid, any spelling
         await conn.execute(
-            "UPDATE inbox SET processed_at = now() - interval '30 days' WHERE consumer = $1 AND event_id = 'e2'", run_id
+            "UPDATE inbox SET processed_at = now() - interval '30 days' WHERE consumer = $1 AND event_id = $2::uuid",
+            run_id,
+            inbox.key("e2"),
         )
         assert await inbox.prune(conn, consumer=run_id, older_than=timedelta(days=14)) == 1
-        left = await conn.fetch("SELECT event_id FROM inbox WHERE consumer = $1 ORDER BY event_id", run_id)
-    assert [r["event_id"] for r in left] == ["e1", "e3"]
+        left = await conn.fetch("SELECT event_id::text FROM inbox WHERE consumer = $1", run_id)
+    assert sorted(r["event_id"] for r in left) == sorted([inbox.key("e1"), inbox.key("e3"), u])
+    # a non-uuid id is keyed the way migration 0002 converted stored rows: md5(id)::uuid
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT md5('e1')::uuid::text") == inbox.key("e1")
 
 
 async def test_rebalances_move_partitions_without_loss_or_double_count(pool, kafka_bootstrap, run_id) -> None:
