@@ -130,6 +130,49 @@ def api_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {API_TOKEN}"}
 
 
+# renewals: one API key per role (the service is configured with their SHA-256 only)
+RENEWALS_KEYS: dict[str, tuple[str, str]] = {
+    who: (role, f"test-{who}-" + secrets.token_hex(8))
+    for who, role in (("viewer", "viewer"), ("csm", "csm"), ("csm2", "csm"), ("vp", "vp_cs"), ("admin", "admin"))
+}
+
+
+def renewals_headers(who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {RENEWALS_KEYS[who][1]}"}
+
+
+def renewals_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
+    import hashlib
+    import json
+
+    keys = [
+        {"actor": f"{who}@vendor.test", "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+        for who, (role, token) in RENEWALS_KEYS.items()
+    ]
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_KEYS": json.dumps(keys),
+        "ENVIRONMENT": "test", "CONSUMER_GROUP": "renewals-" + secrets.token_hex(3), **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def renewals_db(admin_db_url: str) -> ServiceDb:
+    return migrated(admin_db_url, "renewals")
+
+
+@pytest.fixture(scope="session")
+def renewals(
+    renewals_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        "renewals",
+        renewals_env(renewals_db, kafka_bootstrap, SWEEP_INTERVAL_S="3600"),
+        tmp_path_factory.mktemp("logs") / "renewals.log",
+    ).start()
+    yield svc
+    svc.stop()
+
+
 @pytest.fixture(scope="session")
 def counter_db(admin_db_url: str) -> str:
     """Schema of the small real consumer in tests/support/counter (admin role, search_path counter)."""

@@ -20,8 +20,10 @@ import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import asyncpg
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
@@ -55,6 +57,7 @@ class Consumed:
     envelope: Envelope
     partition: int
     offset: int
+    payload: Any = None  # the decoded JSON body (every event on our topics is JSON)
 
 
 Handler = Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]
@@ -173,10 +176,11 @@ class ConsumerLoop:
             for rec in part:
                 try:
                     env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
-                except (EnvelopeError, ValueError) as exc:
+                    payload = orjson.loads(env.data)
+                except (EnvelopeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
                     await self._dead_letter(rec, exc, attempts=1)
                     continue
-                good.append(Consumed(env, rec.partition, rec.offset))
+                good.append(Consumed(env, rec.partition, rec.offset, payload))
         links = [
             trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
             for c in good[:32]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -163,19 +164,24 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_partition_move
         async with TopicTail(kafka_bootstrap, dlq(topic)) as dead:
             await produce(
                 kafka_bootstrap,
-                [env(topic, f"{run_id}-good1", "a"), env(topic, f"{run_id}-bad", "a", poison=True)],
+                [
+                    env(topic, f"{run_id}-good1", "a"),
+                    env(topic, f"{run_id}-bad", "a", poison=True),
+                    dataclasses.replace(env(topic, f"{run_id}-notjson", "a"), data=b"{not json"),
+                ],
                 raw=[(topic, b"no envelope headers")],
             )
             await produce(kafka_bootstrap, [env(topic, f"{run_id}-good2", "a")])
             await loop.start()
-            got = await dead.collect(lambda rs: len(rs) >= 2, settle=0.5)
+            got = await dead.collect(lambda rs: len(rs) >= 3, settle=0.5)
             await eventually(lambda: _count(pool, f"{run_id}-good", 2), what="good records processed")
     finally:
         await loop.stop()
         await producer.stop()
-    assert len(got) == 2
+    assert len(got) == 3
     by_error = {r.headers["dlq_error_type"]: r for r in got}
-    assert set(by_error) == {"Poison", "EnvelopeError"}
+    assert set(by_error) == {"Poison", "EnvelopeError", "JSONDecodeError"}
+    assert by_error["JSONDecodeError"].envelope.id == f"{run_id}-notjson"
     assert by_error["Poison"].headers["dlq_attempts"] == "2"
     assert by_error["Poison"].headers["dlq_original_topic"] == topic
     assert by_error["Poison"].envelope.id == f"{run_id}-bad"

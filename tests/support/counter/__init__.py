@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import asyncpg
-import orjson
 
 from bellwether_shared import outbox
 from bellwether_shared.consumer import Consumed
@@ -23,7 +22,7 @@ class Poison(ValueError):
 def make_handler(out_topic: str | None, *, delay_s: float = 0.0):  # type: ignore[no-untyped-def]
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
         for c in batch:
-            if orjson.loads(c.envelope.data).get("poison"):
+            if c.payload.get("poison"):
                 raise Poison(f"event {c.envelope.id} is poison")
         await conn.executemany(
             """INSERT INTO seen (event_id, account, n) VALUES ($1, $2, 1)

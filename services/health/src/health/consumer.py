@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 
 from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import utcnow
@@ -38,7 +37,7 @@ def make_handler(coalesce_ms: int) -> Callable[[asyncpg.Connection, Sequence[Con
         defs: list[MilestoneDef] | None = None
         for c in batch:
             t = c.envelope.type
-            p: dict[str, Any] = orjson.loads(c.envelope.data)
+            p: dict[str, Any] = c.payload
             account = p.get("account_id")
             if not account:
                 continue

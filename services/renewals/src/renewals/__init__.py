@@ -1,1 +1,1 @@
-"""The renewals service: not built yet (see its issue). An empty package so the layout is complete."""
+"""Renewals: contracts, ownership policy, deal quality at hand-off, renewal risk, forecast, backtest."""

@@ -1,0 +1,1 @@
+"""The pure core of renewals: no framework, no I/O."""

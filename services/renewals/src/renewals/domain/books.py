@@ -1,0 +1,62 @@
+"""Books of business: per owner, accounts and ARR by tier against capacity per tier.
+
+A mixed book is measured by utilisation, the sum over tiers of accounts ÷ that tier's capacity
+(5 strategic of 15 plus 20 mid of 40 is 0.83); above 1.0 the owner is over capacity. Accounts
+whose deal CS rejected at hand-off are listed but left out of the book's metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_CAPACITY: dict[str, int] = {"strategic": 15, "mid": 40, "scale": 200}
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    owner_id: str
+    account_id: str
+    tier: str | None
+    arr: float
+    rejected_deal: bool = False
+
+
+@dataclass(slots=True)
+class TierLoad:
+    accounts: int = 0
+    arr: float = 0.0
+    capacity: int | None = None
+
+
+@dataclass(slots=True)
+class Book:
+    owner_id: str
+    accounts: int = 0
+    arr: float = 0.0
+    excluded_accounts: int = 0
+    by_tier: dict[str, TierLoad] = field(default_factory=dict)
+    utilisation: float = 0.0
+    over_capacity: bool = False
+
+
+def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book]:
+    out: dict[str, Book] = {}
+    for h in holdings:
+        book = out.setdefault(h.owner_id, Book(h.owner_id))
+        if h.rejected_deal:
+            book.excluded_accounts += 1
+            continue
+        tier = h.tier or "unassigned"
+        load = book.by_tier.setdefault(tier, TierLoad(capacity=capacity.get(tier)))
+        load.accounts += 1
+        load.arr += h.arr
+        book.accounts += 1
+        book.arr += h.arr
+    for book in out.values():
+        book.utilisation = round(
+            sum(load.accounts / load.capacity for load in book.by_tier.values() if load.capacity), 3
+        )
+        book.over_capacity = book.utilisation > 1.0
+        book.arr = round(book.arr, 2)
+    return sorted(out.values(), key=lambda b: (-b.utilisation, b.owner_id))

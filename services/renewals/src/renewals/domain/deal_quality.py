@@ -1,0 +1,114 @@
+"""Deal quality at the sales-to-CS hand-off (domain.md, Deal quality at hand-off).
+
+A bad deal will not renew without heroic CS effort or margin-killing concessions. Each criterion
+that fails becomes a flag with its reason; the score is 100 minus the weights of failed criteria.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+
+class Criterion(StrEnum):
+    SEVERE_PROBLEM = "severe_problem"
+    LONG_TERM_USE = "long_term_use"
+    RIGHT_BUYER = "right_buyer"
+    TECHNOLOGY_READY = "technology_ready"
+    ENOUGH_SERVICES = "enough_services"
+    VALUE_PRICED = "value_priced"
+    STANDARD_TERMS = "standard_terms"
+
+
+WEIGHTS: dict[Criterion, float] = {
+    Criterion.SEVERE_PROBLEM: 25,
+    Criterion.LONG_TERM_USE: 15,
+    Criterion.RIGHT_BUYER: 15,
+    Criterion.TECHNOLOGY_READY: 15,
+    Criterion.ENOUGH_SERVICES: 10,
+    Criterion.VALUE_PRICED: 10,
+    Criterion.STANDARD_TERMS: 10,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    problem_severity: int  # 1 "not an important problem" .. 5 "on fire"
+    expected_duration_months: int
+    buying_department_fit: bool
+    champion_fit: bool
+    technology_ready: bool
+    services_sold_hours: float
+    services_needed_hours: float
+    order_form_exceptions: bool
+    order_form_exceptions_documented: bool
+    discount_pct: float  # % below list price
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    min_problem_severity: int = 3
+    min_duration_months: int = 12
+    max_discount_pct: float = 100 / 3  # below two thirds of list price, customers churn more
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    criterion: Criterion
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    score: float
+    band: Literal["good", "fair", "poor"]
+    flags: tuple[Flag, ...]
+
+
+def evaluate(a: Answers, t: Thresholds = Thresholds()) -> Quality:
+    flags: list[Flag] = []
+    if a.problem_severity < t.min_problem_severity:
+        flags.append(
+            Flag(
+                Criterion.SEVERE_PROBLEM,
+                f"problem severity {a.problem_severity}/5: the customer does not see a severe problem",
+            )
+        )
+    if a.expected_duration_months < t.min_duration_months:
+        flags.append(
+            Flag(
+                Criterion.LONG_TERM_USE,
+                f"expects to use it {a.expected_duration_months} months, under {t.min_duration_months}",
+            )
+        )
+    if not (a.buying_department_fit and a.champion_fit):
+        which = " and ".join(
+            w for w, ok in (("department", a.buying_department_fit), ("champion", a.champion_fit)) if not ok
+        )
+        flags.append(Flag(Criterion.RIGHT_BUYER, f"sold to the wrong {which}: no skills to use it"))
+    if not a.technology_ready:
+        flags.append(Flag(Criterion.TECHNOLOGY_READY, "the customer lacks the technology needed to implement it"))
+    if a.services_needed_hours > a.services_sold_hours:
+        gap = a.services_needed_hours - a.services_sold_hours
+        flags.append(
+            Flag(
+                Criterion.ENOUGH_SERVICES,
+                f"{gap:g} h of implementation help needed beyond the {a.services_sold_hours:g} h sold",
+            )
+        )
+    if a.discount_pct > t.max_discount_pct:
+        flags.append(
+            Flag(
+                Criterion.VALUE_PRICED,
+                f"discount {a.discount_pct:.1f}% is deeper than the {t.max_discount_pct:.1f}% value threshold",
+            )
+        )
+    if a.order_form_exceptions and not a.order_form_exceptions_documented:
+        flags.append(Flag(Criterion.STANDARD_TERMS, "exceptions to the standard order form are not documented"))
+    score = max(0.0, 100.0 - sum(WEIGHTS[f.criterion] for f in flags))
+    return Quality(score=score, band=band(score), flags=tuple(flags))
+
+
+def band(score: float) -> Literal["good", "fair", "poor"]:
+    return "good" if score >= 80 else "fair" if score >= 55 else "poor"

@@ -1,0 +1,112 @@
+"""Renewal risk (domain.md, Renewals): flag risk early, with reasons a person can act on.
+
+Risk is a sum of points, one entry per factor present (health red or falling, champion gone,
+high exposure, deep discount, missed milestones, open severe tickets, hand-off flags). Adding a
+factor never lowers it. An opportunity is *at risk* inside the 90-day horizon once its points
+reach the threshold; the 90/60/30-day window says how close the renewal is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+WINDOWS = (90, 60, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    days_to_renewal: int
+    colour: str | None = None  # red / yellow / green / unknown; None: no score yet
+    score: float | None = None
+    trend: float | None = None  # score change over the trend window (points)
+    champion_departed: bool = False
+    exposure: str | None = None  # high / moderate / low
+    discount_pct: float | None = None
+    missed_milestones: int = 0
+    open_severe_tickets: int = 0
+    deal_flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    red: float = 40
+    yellow: float = 15
+    falling: float = 15
+    falling_by: float = 10  # a drop of at least this many points over the trend window
+    champion_departed: float = 30
+    exposure_high: float = 15
+    exposure_moderate: float = 5
+    deep_discount: float = 10
+    deep_discount_pct: float = 100 / 3
+    per_missed_milestone: float = 10
+    max_missed_milestones: float = 20
+    per_severe_ticket: float = 10
+    max_severe_tickets: float = 20
+    per_deal_flag: float = 5
+    max_deal_flags: float = 15
+    at_risk_points: float = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    factor: str
+    points: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    points: float
+    level: Literal["none", "low", "medium", "high"]
+    at_risk: bool
+    window: int | None  # 90 / 60 / 30 once inside the horizon
+    reasons: tuple[Reason, ...]
+
+
+def window(days_to_renewal: int) -> int | None:
+    inside = [w for w in WINDOWS if days_to_renewal <= w]
+    return min(inside) if inside else None
+
+
+def assess(i: Inputs, w: Weights = Weights()) -> Risk:
+    reasons: list[Reason] = []
+    if i.colour == "red":
+        reasons.append(Reason("health_red", w.red, f"health is red ({_score(i.score)})"))
+    elif i.colour == "yellow":
+        reasons.append(Reason("health_yellow", w.yellow, f"health is yellow ({_score(i.score)})"))
+    if i.trend is not None and i.trend <= -w.falling_by:
+        reasons.append(Reason("health_falling", w.falling, f"health fell {-i.trend:.0f} points"))
+    if i.champion_departed:
+        reasons.append(Reason("champion_departed", w.champion_departed, "the champion left the account"))
+    if i.exposure == "high":
+        reasons.append(Reason("exposure_high", w.exposure_high, "industry highly exposed to the economic shock"))
+    elif i.exposure == "moderate":
+        reasons.append(Reason("exposure_moderate", w.exposure_moderate, "industry moderately exposed"))
+    if i.discount_pct is not None and i.discount_pct > w.deep_discount_pct:
+        reasons.append(Reason("deep_discount", w.deep_discount, f"paying {100 - i.discount_pct:.0f}% of list price"))
+    if i.missed_milestones > 0:
+        pts = min(w.max_missed_milestones, w.per_missed_milestone * i.missed_milestones)
+        reasons.append(Reason("milestones_missed", pts, f"{i.missed_milestones} milestone(s) missed"))
+    if i.open_severe_tickets > 0:
+        pts = min(w.max_severe_tickets, w.per_severe_ticket * i.open_severe_tickets)
+        reasons.append(Reason("severe_tickets", pts, f"{i.open_severe_tickets} severe ticket(s) open"))
+    if i.deal_flags:
+        pts = min(w.max_deal_flags, w.per_deal_flag * len(i.deal_flags))
+        reasons.append(Reason("deal_flags", pts, "hand-off flags: " + ", ".join(sorted(i.deal_flags))))
+    points = sum(r.points for r in reasons)
+    win = window(i.days_to_renewal)
+    level: Literal["none", "low", "medium", "high"] = (
+        "high" if points >= 60 else "medium" if points >= 30 else "low" if points > 0 else "none"
+    )
+    return Risk(
+        points=points,
+        level=level,
+        at_risk=win is not None and points >= w.at_risk_points,
+        window=win,
+        reasons=tuple(sorted(reasons, key=lambda r: -r.points)),
+    )
+
+
+def _score(score: float | None) -> str:
+    return f"{score:.0f}" if score is not None else "no score"

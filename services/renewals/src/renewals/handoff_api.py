@@ -1,0 +1,95 @@
+"""Hand-off reviews: deal quality of closed-won deals, and the reject → approve flow."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.http import ApiError
+from renewals import handoff, schemas
+from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
+
+router = APIRouter(
+    prefix="/v1/reviews", tags=["hand-off"], responses={401: {"description": "missing or unknown API key"}}
+)
+
+
+@router.post("", status_code=201)
+async def open_review(body: schemas.DealIn, caller: Writer) -> dict[str, Any]:
+    """A closed-won deal entered by hand (deals sent as signals to ingest open theirs automatically):
+    its contract, its deal-quality score and flags. Idempotent per `deal_id`."""
+    s = caller.settings
+    async with transaction(caller) as conn:
+        row = await handoff.open_review(
+            conn,
+            deal=body.model_dump(mode="python"),
+            actor=caller.actor,
+            now=utcnow(),
+            lead_days=s.renewal_lead_days,
+            trend_days=s.health_trend_days,
+        )
+    return plain(row)
+
+
+@router.get("")
+async def list_reviews(
+    caller: Reader,
+    status: Literal["open", "accepted", "rejection_proposed", "rejected"] | None = None,
+    band: Literal["good", "fair", "poor"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    async with caller.pool.acquire() as conn:
+        rows = await handoff.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)
+    return {"reviews": [plain(r) for r in rows], "limit": limit, "offset": offset}
+
+
+@router.get("/{deal_id}")
+async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
+    async with caller.pool.acquire() as conn:
+        row = await handoff.get_review(conn, deal_id=deal_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"deal_id: no hand-off review for deal '{deal_id}'")
+    return plain(row)
+
+
+@router.post("/{deal_id}/accept")
+async def accept(deal_id: str, caller: Writer) -> dict[str, Any]:
+    async with transaction(caller) as conn:
+        return plain(await handoff.accept(conn, deal_id=deal_id, actor=caller.actor))
+
+
+@router.post("/{deal_id}/propose-rejection")
+async def propose_rejection(deal_id: str, body: schemas.RejectionIn, caller: Proposer) -> dict[str, Any]:
+    """A CSM proposes rejecting the deal, citing the criteria it fails; a VP of CS decides."""
+    async with transaction(caller) as conn:
+        row = await handoff.propose_rejection(
+            conn,
+            deal_id=deal_id,
+            failed=[c.value for c in body.failed_criteria],
+            note=body.note,
+            actor=caller.actor,
+            now=utcnow(),
+        )
+    return plain(row)
+
+
+async def _decide(deal_id: str, approve: bool, body: schemas.DecisionIn, caller: Caller) -> dict[str, Any]:
+    async with transaction(caller) as conn:
+        row = await handoff.decide_rejection(
+            conn, deal_id=deal_id, approve=approve, note=body.note, actor=caller.actor, now=utcnow()
+        )
+    return plain(row)
+
+
+@router.post("/{deal_id}/approve-rejection", responses={403: {"description": "not a VP of CS, or the proposer"}})
+async def approve_rejection(deal_id: str, body: schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
+    """VP of CS only, and not the proposer: the deal becomes rejected and leaves the CSM's book metrics."""
+    return await _decide(deal_id, True, body, caller)
+
+
+@router.post("/{deal_id}/decline-rejection", responses={403: {"description": "not a VP of CS, or the proposer"}})
+async def decline_rejection(deal_id: str, body: schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
+    return await _decide(deal_id, False, body, caller)

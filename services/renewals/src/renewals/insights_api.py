@@ -1,0 +1,112 @@
+"""Books of business, forecast, health-score backtest and retention reports (read-only)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.http import ApiError
+from renewals import insights_repository as q
+from renewals import repository
+from renewals.deps import Reader
+from renewals.domain import backtest as bt
+from renewals.domain import books as bk
+from renewals.domain import forecast as fc
+
+router = APIRouter(prefix="/v1", tags=["insights"], responses={401: {"description": "missing or unknown API key"}})
+
+
+@router.get("/books")
+async def books(
+    caller: Reader, role: Literal["csm", "ae", "renewal_owner"] = "csm", over_capacity: bool | None = None
+) -> dict[str, Any]:
+    """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first.
+    Accounts whose deal was rejected at hand-off are counted apart (`excluded_accounts`)."""
+    async with caller.pool.acquire() as conn:
+        capacity = await repository.get_setting(conn, key="capacity")
+        rows = await q.holdings(conn, role=role, today=utcnow().date())
+    result = bk.books(
+        (bk.Holding(r["owner_id"], r["account_id"], r["tier"], r["arr"], r["rejected"]) for r in rows), capacity
+    )
+    if over_capacity is not None:
+        result = [b for b in result if b.over_capacity == over_capacity]
+    return {"role": role, "capacity": capacity, "owners": [asdict(b) for b in result]}
+
+
+@router.get("/forecast")
+async def forecast(
+    caller: Reader,
+    start: Annotated[date | None, Query(alias="from", description="default: today")] = None,
+    end: Annotated[date | None, Query(alias="to", description="exclusive; default: a year after `from`")] = None,
+    period: Literal["month", "quarter", "year"] = "quarter",
+) -> dict[str, Any]:
+    """ARR up for renewal (contracts ending in [from, to)) by period × exposure × health colour, and the
+    expected churned ARR: churn rates per colour as configured, or learned from this company's closed
+    renewals once a colour has `LEARNED_RATES_MIN_SAMPLES` of them (each rate says which)."""
+    start = start or utcnow().date()
+    end = end or start + timedelta(days=365)
+    if end <= start:
+        raise ApiError(
+            422, "validation_error", "to: must be after from", errors=[{"field": "to", "reason": "must be after from"}]
+        )
+    async with caller.pool.acquire() as conn:
+        configured = await repository.get_setting(conn, key="churn_rates")
+        closed = {r["colour"]: fc.Outcomes(r["closed"], r["churned"]) for r in await q.closed_by_colour(conn)}
+        up = await q.up_for_renewal(conn, start=start, end=end, period=period)
+    rates = fc.rates(configured, closed, caller.settings.learned_rates_min_samples)
+    result = fc.forecast((fc.Up(r["period"], r["exposure"], r["colour"], r["arr"], r["contracts"]) for r in up), rates)
+    return {"from": start, "to": end, "period": period, **asdict(result)}
+
+
+@router.get("/backtest")
+async def backtest(
+    caller: Reader,
+    days_before: Annotated[int, Query(ge=0, le=730, description="score taken this many days before the renewal")] = 90,
+    downgrade_is_churn: bool = False,
+) -> dict[str, Any]:
+    """Did the health score predict renewals? For closed renewals: ROC AUC of the score N days before
+    the renewal date (1.0 perfect, 0.5 a coin), churn rate by colour and its lift; overall and per
+    scorecard version."""
+    async with caller.pool.acquire() as conn:
+        rows = await q.backtest_samples(conn, days_before=days_before)
+    churn = {"churned", "downgraded"} if downgrade_is_churn else {"churned"}
+    groups: dict[str, list[bt.Sample]] = {}
+    everything: list[bt.Sample] = []
+    for r in rows:
+        s = bt.Sample(r["value"], r["colour"], r["outcome"] in churn)
+        everything.append(s)
+        groups.setdefault(f"{r['scorecard_id']}@v{r['scorecard_version']}", []).append(s)
+    return {
+        "days_before": days_before,
+        "overall": asdict(bt.evaluate(everything)),
+        "by_scorecard_version": {k: asdict(bt.evaluate(v)) for k, v in sorted(groups.items())},
+    }
+
+
+@router.get("/reports/retention")
+async def retention(
+    caller: Reader, by: Literal["deal_quality_band", "lead_source", "lead_score_band"] = "deal_quality_band"
+) -> dict[str, Any]:
+    """Renewal rate and net retention of closed renewals, grouped by the deal's hand-off quality band,
+    lead source or lead-score band: which deals renew."""
+    async with caller.pool.acquire() as conn:
+        rows = await q.retention(conn, by=by)
+    return {
+        "by": by,
+        "groups": [
+            {
+                "group": r["grp"],
+                "closed": r["closed"],
+                "renewed": r["renewed"],
+                "renewal_rate": round(r["renewed"] / r["closed"], 4),
+                "net_retention": round(r["arr_after"] / r["arr_before"], 4) if r["arr_before"] else None,
+                "arr_before": r["arr_before"],
+                "arr_after": r["arr_after"],
+            }
+            for r in rows
+        ],
+    }

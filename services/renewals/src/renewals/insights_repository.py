@@ -1,0 +1,87 @@
+"""Aggregate queries behind books, forecast, backtest and retention reports. Sums and groupings
+run in PostgreSQL; the pure core turns them into rates, AUC and utilisation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+import asyncpg
+
+GROUPS: dict[str, str] = {
+    "deal_quality_band": "coalesce(r.band, 'no review')",
+    "lead_source": "coalesce(r.lead_source, 'unknown')",
+    "lead_score_band": """CASE WHEN r.lead_score IS NULL THEN 'unknown' WHEN r.lead_score < 40 THEN '0-39'
+                               WHEN r.lead_score < 70 THEN '40-69' ELSE '70-100' END""",
+}
+PERIODS = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
+
+
+async def holdings(conn: asyncpg.Connection, *, role: str, today: date) -> list[asyncpg.Record]:
+    assert role in ("csm", "ae", "renewal_owner")
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT a.{role} AS owner_id, a.account_id, a.tier,
+                   coalesce(ct.arr, a.arr, 0)::float8 AS arr, coalesce(rj.rejected, false) AS rejected
+            FROM accounts a
+            LEFT JOIN (SELECT account_id, sum(arr) AS arr FROM contracts WHERE end_date >= $1 GROUP BY account_id) ct
+              ON ct.account_id = a.account_id
+            LEFT JOIN (SELECT account_id, true AS rejected FROM handoff_reviews WHERE status = 'rejected'
+                       GROUP BY account_id) rj ON rj.account_id = a.account_id
+            WHERE a.{role} IS NOT NULL""",
+        today,
+    )
+    return rows
+
+
+async def up_for_renewal(
+    conn: asyncpg.Connection, *, start: date, end: date, period: Literal["month", "quarter", "year"]
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT to_char(c.end_date, '{PERIODS[period]}') AS period, coalesce(a.exposure, 'unknown') AS exposure,
+                   coalesce(a.health_colour, 'unknown') AS colour, count(*) AS contracts, sum(c.arr)::float8 AS arr
+            FROM contracts c LEFT JOIN accounts a ON a.account_id = c.account_id
+            WHERE c.end_date >= $1 AND c.end_date < $2
+            GROUP BY 1, 2, 3""",
+        start,
+        end,
+    )
+    return rows
+
+
+async def closed_by_colour(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT coalesce(colour_at_close, 'unknown') AS colour, count(*) AS closed,
+                  count(*) FILTER (WHERE outcome = 'churned') AS churned
+           FROM opportunities WHERE kind = 'renewal' AND stage = 'closed' GROUP BY 1"""
+    )
+    return rows
+
+
+async def backtest_samples(conn: asyncpg.Connection, *, days_before: int) -> list[asyncpg.Record]:
+    """Each closed renewal with the account's last health score at least ``days_before`` days
+    before its renewal date (renewals with no score by then are left out)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT o.outcome, h.value, h.colour, coalesce(h.scorecard_id, '?') AS scorecard_id,
+                  coalesce(h.scorecard_version, 0) AS scorecard_version
+           FROM opportunities o
+           CROSS JOIN LATERAL (
+             SELECT value, colour, scorecard_id, scorecard_version FROM health_history h
+             WHERE h.account_id = o.account_id AND h.computed_at <= (o.renewal_date - $1::int)::timestamptz
+             ORDER BY h.computed_at DESC LIMIT 1) h
+           WHERE o.kind = 'renewal' AND o.stage = 'closed'""",
+        days_before,
+    )
+    return rows
+
+
+async def retention(conn: asyncpg.Connection, *, by: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT {GROUPS[by]} AS grp, count(*) AS closed, count(*) FILTER (WHERE o.outcome <> 'churned') AS renewed,
+                   sum(o.arr)::float8 AS arr_before, sum(o.arr + coalesce(o.arr_change, 0))::float8 AS arr_after
+            FROM opportunities o
+            LEFT JOIN contracts c ON c.contract_id = o.contract_id
+            LEFT JOIN handoff_reviews r ON r.deal_id = c.deal_id
+            WHERE o.kind = 'renewal' AND o.stage = 'closed'
+            GROUP BY 1 ORDER BY 1"""
+    )
+    return rows

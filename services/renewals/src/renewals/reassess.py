@@ -1,0 +1,111 @@
+"""Re-assess renewal risk (on every relevant event, and on the sweep as days pass), and announce
+only changes: risk changed on entering or leaving risk, renewal upcoming on entering each window.
+State and events are written in the caller's transaction (outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from bellwether_shared import outbox
+from bellwether_shared.envelope import Envelope
+from bellwether_shared.events import renewals as ev
+from renewals import opportunity_repository as opps
+from renewals.domain import risk
+
+SOURCE = "bellwether/renewals"
+PAGE = 2000
+
+
+def envelope(event: ev.RenewalsEvent, at: datetime) -> Envelope:
+    return event.envelope(event_id=str(uuid.uuid4()), source=SOURCE, time=at)
+
+
+def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
+    score, before = r["health_score"], r["score_before"]
+    return risk.Inputs(
+        days_to_renewal=(r["renewal_date"] - today).days,
+        colour=r["health_colour"],
+        score=score,
+        trend=(score - before) if score is not None and before is not None else None,
+        champion_departed=bool(r["champion_departed"]),
+        exposure=r["exposure"],
+        discount_pct=float(r["discount_pct"]) if r["discount_pct"] is not None else None,
+        missed_milestones=int(r["missed"]),
+        open_severe_tickets=int(r["severe"]),
+        deal_flags=tuple(sorted(set(r["flags"]))),
+    )
+
+
+async def reassess(
+    conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, now: datetime, trend_days: int
+) -> int:
+    """Re-assess open renewals (of ``account_ids``, or all of them). Returns how many changed."""
+    today = now.date()
+    after, changed = "", 0
+    while True:
+        rows = await opps.risk_inputs(
+            conn, account_ids=account_ids, trend_since=now - timedelta(days=trend_days), after=after, limit=PAGE
+        )
+        if not rows:
+            return changed
+        updates: list[tuple[str, float, str, bool, int | None, list[Any]]] = []
+        events: list[Envelope] = []
+        for r in rows:
+            inputs = _inputs(r, today)
+            a = risk.assess(inputs)
+            reasons = [asdict(x) for x in a.reasons]
+            if (a.points, a.level, a.at_risk, a.window, reasons) == (
+                r["risk_points"],
+                r["risk_level"],
+                r["at_risk"],
+                r["last_window"],
+                r["risk_reasons"],
+            ):
+                continue
+            updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons))
+            common = {"account_id": r["account_id"], "opportunity_id": r["opportunity_id"]}
+            if a.at_risk != r["at_risk"]:
+                events.append(
+                    envelope(
+                        ev.RenewalRiskChanged(
+                            **common,
+                            at_risk=a.at_risk,
+                            level=a.level,
+                            points=a.points,
+                            renewal_date=r["renewal_date"],
+                            days_to_renewal=inputs.days_to_renewal,
+                            arr=float(r["arr"]),
+                            owner_id=r["owner_id"],
+                            reasons=[ev.RiskReason(**x) for x in reasons],
+                        ),
+                        now,
+                    )
+                )
+            if a.window is not None and (r["last_window"] is None or a.window < r["last_window"]):
+                events.append(
+                    envelope(
+                        ev.RenewalUpcoming(
+                            **common,
+                            renewal_date=r["renewal_date"],
+                            days_to_renewal=inputs.days_to_renewal,
+                            window=a.window,
+                            arr=float(r["arr"]),
+                            owner_id=r["owner_id"],
+                            owner_role=r["owner_role"],
+                            at_risk=a.at_risk,
+                        ),
+                        now,
+                    )
+                )
+        await opps.save_risk(conn, rows=updates)
+        await outbox.add(conn, events)
+        changed += len(updates)
+        after = rows[-1]["opportunity_id"]
+        if len(rows) < PAGE:
+            return changed

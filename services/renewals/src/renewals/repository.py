@@ -1,0 +1,180 @@
+"""Renewals' persistence for accounts, projections, settings and the audit trail: keyword-only
+async functions taking a connection. SQL is parameterised."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+ROLES = ("csm", "ae", "renewal_owner")
+
+
+async def get_setting(conn: asyncpg.Connection, *, key: str) -> dict[str, Any]:
+    value: dict[str, Any] = await conn.fetchval("SELECT value FROM settings WHERE key = $1", key)
+    return value
+
+
+async def put_setting(conn: asyncpg.Connection, *, key: str, value: dict[str, Any], actor: str) -> None:
+    await conn.execute(
+        """INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
+           ON CONFLICT (key) DO UPDATE
+           SET value = excluded.value, updated_at = now(), updated_by = excluded.updated_by""",
+        key,
+        value,
+        actor,
+    )
+    await audit(conn, entity_type="setting", entity_id=key, action="updated", actor=actor, details=value)
+
+
+async def audit(
+    conn: asyncpg.Connection, *, entity_type: str, entity_id: str, action: str, actor: str, details: dict[str, Any]
+) -> None:
+    await conn.execute(
+        "INSERT INTO audit_log (entity_type, entity_id, action, actor, details) VALUES ($1, $2, $3, $4, $5)",
+        entity_type,
+        entity_id,
+        action,
+        actor,
+        details,
+    )
+
+
+async def audit_trail(
+    conn: asyncpg.Connection, *, entity_type: str | None, entity_id: str | None, limit: int, before_id: int | None
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT id, entity_type, entity_id, action, actor, at, details FROM audit_log
+           WHERE ($1::text IS NULL OR entity_type = $1) AND ($2::text IS NULL OR entity_id = $2)
+             AND ($3::bigint IS NULL OR id < $3)
+           ORDER BY id DESC LIMIT $4""",
+        entity_type,
+        entity_id,
+        before_id,
+        limit,
+    )
+    return rows
+
+
+# ----------------------------------------------------------------------------- accounts
+
+
+async def ensure_account(conn: asyncpg.Connection, *, account_id: str) -> None:
+    await conn.execute("INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING", account_id)
+
+
+async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> bool:
+    """Latest upsert wins (by when it happened); fields it leaves out keep their value. Owners are
+    not set here (see :func:`owners` and the service's ``set_owners``). False: an older upsert."""
+    status = await conn.execute(
+        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, upserted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (account_id) DO UPDATE SET
+             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
+             segment = coalesce(excluded.segment, accounts.segment),
+             industry = coalesce(excluded.industry, accounts.industry),
+             exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
+             upserted_at = excluded.upserted_at
+           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
+        p["account_id"],
+        p.get("name"),
+        p.get("tier"),
+        p.get("segment"),
+        p.get("industry"),
+        p.get("exposure"),
+        p.get("arr"),
+        at,
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def owners(conn: asyncpg.Connection, *, account_id: str) -> dict[str, str | None]:
+    row = await conn.fetchrow("SELECT csm, ae, renewal_owner FROM accounts WHERE account_id = $1", account_id)
+    return {r: (row[r] if row else None) for r in ROLES}
+
+
+async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, owner_id: str | None) -> None:
+    assert role in ROLES
+    await conn.execute(f"UPDATE accounts SET {role} = $2 WHERE account_id = $1", account_id, owner_id)
+
+
+async def get_account(conn: asyncpg.Connection, *, account_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
+
+
+async def apply_health(
+    conn: asyncpg.Connection,
+    *,
+    account_id: str,
+    value: float,
+    colour: str,
+    reasons: list[Any],
+    computed_at: datetime,
+    scorecard_id: str | None,
+    scorecard_version: int | None,
+) -> None:
+    await ensure_account(conn, account_id=account_id)
+    await conn.execute(
+        """UPDATE accounts SET health_score = $2, health_colour = $3, health_reasons = $4, health_computed_at = $5
+           WHERE account_id = $1 AND (health_computed_at IS NULL OR health_computed_at <= $5)""",
+        account_id,
+        value,
+        colour,
+        reasons,
+        computed_at,
+    )
+    await conn.execute(
+        """INSERT INTO health_history (account_id, computed_at, value, colour, scorecard_id, scorecard_version)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        account_id,
+        computed_at,
+        value,
+        colour,
+        scorecard_id,
+        scorecard_version,
+    )
+
+
+async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO contacts (account_id, contact_id, is_champion, departed, occurred_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (account_id, contact_id) DO UPDATE SET is_champion = excluded.is_champion,
+             departed = excluded.departed, occurred_at = excluded.occurred_at
+           WHERE contacts.occurred_at <= excluded.occurred_at""",
+        p["account_id"],
+        p["contact_id"],
+        bool(p.get("is_champion")),
+        bool(p.get("departed")),
+        at,
+    )
+
+
+async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO tickets (account_id, ticket_id, status, severity, occurred_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (account_id, ticket_id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+             occurred_at = excluded.occurred_at
+           WHERE tickets.occurred_at <= excluded.occurred_at""",
+        p["account_id"],
+        p["ticket_id"],
+        p["status"],
+        p["severity"],
+        at,
+    )
+
+
+async def add_missed_milestone(conn: asyncpg.Connection, *, p: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO missed_milestones (account_id, milestone_key, deadline) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING""",
+        p["account_id"],
+        p["milestone_key"],
+        _date(p.get("deadline")),
+    )
+
+
+def _date(value: Any) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -1,0 +1,227 @@
+"""HTTP models of the renewals API (requests are strict: unknown fields are refused, and every
+error names its field)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from renewals.domain.deal_quality import Criterion
+from renewals.domain.policy import GrowthType, Model
+
+_strict = ConfigDict(extra="forbid")
+Stage = Literal["upcoming", "in_progress", "committed"]
+Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
+OwnerRole = Literal["csm", "ae", "renewal_owner"]
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "contract_id": "C-1001",
+                    "account_id": "acme",
+                    "start_date": "2026-01-01",
+                    "term_months": 12,
+                    "arr": 48000,
+                    "list_price": 60000,
+                    "products": ["core"],
+                }
+            ]
+        },
+    )
+    contract_id: str = Field(min_length=1, max_length=200)
+    account_id: str = Field(min_length=1, max_length=200)
+    start_date: date
+    end_date: date | None = Field(default=None, description="default: start_date + term_months")
+    term_months: int = Field(ge=1, le=120)
+    arr: float = Field(ge=0)
+    list_price: float | None = Field(default=None, ge=0, description="annual list price; gives the discount")
+    products: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates(self) -> ContractIn:
+        if self.end_date is not None and self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        return self
+
+
+class ExpansionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"account_id": "acme", "growth_type": "new_product", "arr": 12000, "close_by": "2026-09-30"}]
+        },
+    )
+    account_id: str = Field(min_length=1, max_length=200)
+    growth_type: GrowthType
+    arr: float = Field(gt=0, description="expected ARR of the expansion")
+    close_by: date | None = None
+
+
+class OwnerIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"owner_id": "maria@vendor.io", "role": "csm", "reason": "territory change"},
+                {"owner_id": None, "reason": "back to policy"},
+            ]
+        },
+    )
+    owner_id: str | None = Field(description="null: hand the opportunity back to the ownership policy")
+    role: OwnerRole | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class AccountOwnersIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"csm": "maria@vendor.io", "reason": "new book"}]}
+    )
+    csm: str | None = None
+    ae: str | None = None
+    renewal_owner: str | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class StageIn(BaseModel):
+    model_config = _strict
+    stage: Stage
+
+
+class CloseIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"outcome": "expanded", "arr_change": 6000}]}
+    )
+    outcome: Outcome
+    arr_change: float = Field(default=0.0, description="new ARR minus old; must be -ARR for churned")
+
+    @model_validator(mode="after")
+    def _sign(self) -> CloseIn:
+        if self.outcome == "expanded" and self.arr_change <= 0:
+            raise ValueError("arr_change must be positive when the outcome is expanded")
+        if self.outcome == "downgraded" and self.arr_change >= 0:
+            raise ValueError("arr_change must be negative when the outcome is downgraded")
+        return self
+
+
+class QualificationIn(BaseModel):
+    model_config = _strict
+    problem_severity: int = Field(ge=1, le=5, description="1 not an important problem … 5 on fire")
+    expected_duration_months: int = Field(ge=0, le=240)
+    buying_department_fit: bool
+    champion_fit: bool
+    technology_ready: bool
+    services_sold_hours: float = Field(ge=0)
+    services_needed_hours: float = Field(ge=0)
+    order_form_exceptions: bool = False
+    order_form_exceptions_documented: bool = True
+
+
+class DealIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "deal_id": "D-77",
+                    "account_id": "acme",
+                    "arr": 40000,
+                    "list_price": 64000,
+                    "term_months": 12,
+                    "start_date": "2026-02-01",
+                    "ae": "sam@vendor.io",
+                    "lead_source": "webinar",
+                    "lead_score": 72,
+                    "qualification": {
+                        "problem_severity": 2,
+                        "expected_duration_months": 9,
+                        "buying_department_fit": True,
+                        "champion_fit": False,
+                        "technology_ready": True,
+                        "services_sold_hours": 10,
+                        "services_needed_hours": 40,
+                    },
+                }
+            ]
+        },
+    )
+    deal_id: str = Field(min_length=1, max_length=200)
+    account_id: str = Field(min_length=1, max_length=200)
+    arr: float = Field(ge=0)
+    list_price: float = Field(ge=0)
+    term_months: int = Field(ge=1, le=120)
+    start_date: date
+    products: list[str] = Field(default_factory=list)
+    ae: str | None = None
+    lead_source: str | None = None
+    lead_score: float | None = Field(default=None, ge=0, le=100)
+    qualification: QualificationIn
+
+
+class RejectionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"failed_criteria": ["severe_problem", "right_buyer"], "note": "bought by IT for marketing; no owner"}
+            ]
+        },
+    )
+    failed_criteria: list[Criterion] = Field(min_length=1)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DecisionIn(BaseModel):
+    model_config = _strict
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "split",
+                    "ae_renewal_min_arr": None,
+                    "ae_expansion_min_arr": 100000,
+                    "growth_type_decides": True,
+                    "renewals_team": False,
+                }
+            ]
+        },
+    )
+    model: Model
+    ae_renewal_min_arr: float | None = Field(default=None, ge=0)
+    ae_expansion_min_arr: float | None = Field(default=None, ge=0)
+    growth_type_decides: bool = True
+    renewals_team: bool = False
+
+
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"tiers": {"strategic": 15, "mid": 40, "scale": 200}}]}
+    )
+    tiers: dict[str, int] = Field(min_length=1, description="accounts one owner can carry, per tier")
+
+    @model_validator(mode="after")
+    def _positive(self) -> CapacityIn:
+        for tier, n in self.tiers.items():
+            if n < 1:
+                raise ValueError(f"tiers.{tier}: capacity must be at least 1")
+        return self
+
+
+class ChurnRatesIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"red": 0.35, "yellow": 0.15, "green": 0.04, "unknown": 0.12}]}
+    )
+    red: float = Field(ge=0, le=1)
+    yellow: float = Field(ge=0, le=1)
+    green: float = Field(ge=0, le=1)
+    unknown: float = Field(ge=0, le=1)

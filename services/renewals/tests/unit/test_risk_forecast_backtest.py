@@ -1,0 +1,129 @@
+"""Pure core: renewal risk, forecast, backtest AUC and books of business."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from renewals.domain import backtest as bt
+from renewals.domain import books as bk
+from renewals.domain import forecast as fc
+from renewals.domain import risk
+
+
+def test_window_is_the_tightest_of_90_60_30() -> None:
+    assert [risk.window(d) for d in (120, 91, 90, 61, 60, 31, 30, 0, -5)] == [None, None, 90, 90, 60, 60, 30, 30, 30]
+
+
+def test_red_health_close_to_renewal_is_at_risk_with_reasons_and_green_is_not() -> None:
+    red = risk.assess(risk.Inputs(days_to_renewal=45, colour="red", score=31))
+    assert red.at_risk and red.window == 60 and red.level == "medium"
+    assert [r.factor for r in red.reasons] == ["health_red"] and "31" in red.reasons[0].text
+    green = risk.assess(risk.Inputs(days_to_renewal=45, colour="green", score=82))
+    assert not green.at_risk and green.level == "none" and green.reasons == ()
+    far = risk.assess(risk.Inputs(days_to_renewal=200, colour="red", champion_departed=True))
+    assert not far.at_risk and far.window is None and far.level == "high"  # risky, but outside the horizon
+
+
+def test_each_factor_is_counted_and_capped() -> None:
+    r = risk.assess(risk.Inputs(
+        days_to_renewal=20, colour="yellow", score=55, trend=-18, champion_departed=True, exposure="high",
+        discount_pct=40, missed_milestones=5, open_severe_tickets=1, deal_flags=("right_buyer", "severe_problem"),
+    ))  # fmt: skip
+    by = {x.factor: x.points for x in r.reasons}
+    assert by == {
+        "health_yellow": 15, "health_falling": 15, "champion_departed": 30, "exposure_high": 15,
+        "deep_discount": 10, "milestones_missed": 20, "severe_tickets": 10, "deal_flags": 10,
+    }  # fmt: skip
+    assert r.points == sum(by.values()) and r.level == "high" and r.at_risk
+    assert [x.points for x in r.reasons] == sorted((x.points for x in r.reasons), reverse=True)
+
+
+inputs = st.builds(
+    risk.Inputs,
+    days_to_renewal=st.integers(-30, 400), colour=st.sampled_from([None, "red", "yellow", "green", "unknown"]),
+    score=st.none() | st.floats(0, 100), trend=st.none() | st.floats(-100, 100), champion_departed=st.booleans(),
+    exposure=st.sampled_from([None, "high", "moderate", "low"]), discount_pct=st.none() | st.floats(0, 100),
+    missed_milestones=st.integers(0, 10), open_severe_tickets=st.integers(0, 10),
+    deal_flags=st.lists(st.sampled_from(["severe_problem", "right_buyer", "value_priced"]), unique=True).map(tuple),
+)  # fmt: skip
+
+
+@given(inputs)
+def test_adding_a_risk_factor_never_lowers_risk(i: risk.Inputs) -> None:
+    base = risk.assess(i)
+    for worse in (
+        replace(i, champion_departed=True), replace(i, missed_milestones=i.missed_milestones + 1),
+        replace(i, open_severe_tickets=i.open_severe_tickets + 1), replace(i, exposure="high"),
+        replace(i, colour="red"), replace(i, days_to_renewal=min(i.days_to_renewal, 30)),
+    ):  # fmt: skip
+        w = risk.assess(worse)
+        assert w.points >= base.points
+        assert w.at_risk or not base.at_risk
+    assert base.points == sum(r.points for r in base.reasons) >= 0
+
+
+def test_forecast_sums_and_expected_churn() -> None:
+    rates = fc.rates({"red": 0.5, "yellow": 0.2, "green": 0.1, "unknown": 0.3}, {}, min_samples=10)
+    up = [
+        fc.Up("2027-Q1", "high", "red", 100),
+        fc.Up("2027-Q1", "high", "red", 50),
+        fc.Up("2027-Q2", "low", "green", 200),
+    ]
+    f = fc.forecast(up, rates)
+    assert f.total_arr == 350 and f.expected_churn_arr == 75 + 20
+    assert [(c.period, c.contracts, c.arr) for c in f.cells] == [("2027-Q1", 2, 150), ("2027-Q2", 1, 200)]
+    assert all(r.source == "configured" for r in rates.values())
+
+
+def test_rates_are_learned_per_colour_once_there_are_enough_outcomes() -> None:
+    r = fc.rates({"red": 0.5}, {"red": fc.Outcomes(40, 10), "green": fc.Outcomes(3, 0)}, min_samples=30)
+    assert (r["red"].rate, r["red"].source, r["red"].samples) == (0.25, "learned", 40)
+    assert r["green"].source == "configured" and r["green"].samples == 3
+
+
+def test_auc_of_known_rankings() -> None:
+    assert bt.roc_auc([90, 80, 30, 20], [False, False, True, True]) == 1.0
+    assert bt.roc_auc([20, 30, 80, 90], [False, False, True, True]) == 0.0
+    assert bt.roc_auc([50, 50, 50, 50], [False, True, False, True]) == 0.5
+    # one churned account (70) outranks one of three renewed ones (60): 8 of 9 pairs right
+    assert bt.roc_auc([90, 80, 60, 70, 30, 20], [False, False, False, True, True, True]) == pytest.approx(8 / 9)
+    assert bt.roc_auc([1, 2], [False, False]) is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 100), st.booleans()), min_size=2, max_size=60))
+def test_auc_equals_the_pairwise_definition(pairs: list[tuple[int, bool]]) -> None:
+    scores, churned = [p[0] for p in pairs], [p[1] for p in pairs]
+    renewed_s = [s for s, c in pairs if not c]
+    churned_s = [s for s, c in pairs if c]
+    auc = bt.roc_auc(scores, churned)
+    if not renewed_s or not churned_s:
+        assert auc is None
+        return
+    wins = sum((r > c) + 0.5 * (r == c) for r in renewed_s for c in churned_s)
+    assert auc == pytest.approx(wins / (len(renewed_s) * len(churned_s)))
+
+
+def test_backtest_churn_rate_and_lift_by_colour() -> None:
+    samples = [bt.Sample(10 + i, "red", i < 6) for i in range(10)]  # the 6 lowest reds churned
+    samples += [bt.Sample(60 + i, "green", i < 1) for i in range(10)]  # the lowest green churned
+    r = bt.evaluate(samples)
+    assert r.churn_rate == 0.35 and r.by_colour["red"].churn_rate == 0.6
+    assert r.by_colour["red"].lift == pytest.approx(0.6 / 0.35, abs=1e-3)
+    # 13 renewed x 7 churned pairs; only the 4 renewed reds (16-19) rank below the churned green (60)
+    assert r.auc == pytest.approx(87 / 91, abs=1e-4)
+
+
+def test_books_utilisation_over_capacity_and_rejected_deals_excluded() -> None:
+    holdings = [bk.Holding("ana", f"s{i}", "strategic", 100.0) for i in range(10)]
+    holdings += [bk.Holding("ana", f"m{i}", "mid", 10.0) for i in range(20)]
+    holdings += [bk.Holding("bo", f"x{i}", "scale", 1.0) for i in range(100)]
+    holdings += [bk.Holding("bo", "bad", "scale", 5.0, rejected_deal=True)]
+    books = {b.owner_id: b for b in bk.books(holdings, bk.DEFAULT_CAPACITY)}
+    assert books["ana"].utilisation == pytest.approx(10 / 15 + 20 / 40, abs=1e-3) and books["ana"].over_capacity
+    assert books["ana"].accounts == 30 and books["ana"].arr == 1200
+    assert books["bo"].utilisation == 0.5 and not books["bo"].over_capacity
+    assert books["bo"].excluded_accounts == 1 and books["bo"].accounts == 100

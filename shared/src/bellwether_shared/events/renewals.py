@@ -1,0 +1,141 @@
+"""Events produced by the renewals service (topic renewals.v1), version 1. Key: the account."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from bellwether_shared import topics
+from bellwether_shared.events.base import Event
+
+Role = Literal["csm", "ae", "renewal_owner"]
+Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
+
+
+class RenewalsEvent(Event):
+    producer: ClassVar[str] = "renewals"
+    topic: ClassVar[str] = topics.RENEWALS
+    account_id: str
+
+
+class RiskReason(Event):
+    factor: str
+    points: float
+    text: str
+
+
+class QualityFlag(Event):
+    criterion: str
+    reason: str
+
+
+class OpportunityCreated(RenewalsEvent):
+    event_type: ClassVar[str] = "bellwether.renewals.opportunity_created.v1"
+    opportunity_id: str
+    kind: Literal["renewal", "expansion"]
+    contract_id: str | None
+    renewal_date: date | None
+    arr: float
+    growth_type: str | None = None
+    owner_id: str | None
+    owner_role: Role
+
+
+class RenewalUpcoming(RenewalsEvent):
+    """Sent once as the renewal enters each window (90, 60, 30 days)."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.renewal_upcoming.v1"
+    opportunity_id: str
+    renewal_date: date
+    days_to_renewal: int
+    window: int = Field(description="90, 60 or 30")
+    arr: float
+    owner_id: str | None
+    owner_role: Role
+    at_risk: bool
+
+
+class RenewalRiskChanged(RenewalsEvent):
+    """Sent on entering risk (at_risk true) and on leaving it (false), never in between."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.risk_changed.v1"
+    opportunity_id: str
+    at_risk: bool
+    level: Literal["none", "low", "medium", "high"]
+    points: float
+    renewal_date: date
+    days_to_renewal: int
+    arr: float
+    owner_id: str | None
+    reasons: list[RiskReason]
+
+
+class RenewalClosed(RenewalsEvent):
+    event_type: ClassVar[str] = "bellwether.renewals.renewal_closed.v1"
+    opportunity_id: str
+    outcome: Outcome
+    arr: float
+    arr_change: float
+    closed_at: datetime
+
+
+class OwnershipChanged(RenewalsEvent):
+    event_type: ClassVar[str] = "bellwether.renewals.ownership_changed.v1"
+    opportunity_id: str | None = Field(description="None: the account's owner in this role changed")
+    role: Role
+    old_owner_id: str | None
+    new_owner_id: str | None
+    reason: str
+    actor: str
+
+
+class HandoffReviewOpened(RenewalsEvent):
+    """A closed-won deal's hand-off review, with its deal-quality score and flags."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.handoff_review_opened.v1"
+    deal_id: str
+    score: float
+    band: Literal["good", "fair", "poor"]
+    flags: list[QualityFlag]
+    ae: str | None
+    lead_source: str | None
+
+
+class DealRejectionProposed(RenewalsEvent):
+    event_type: ClassVar[str] = "bellwether.renewals.deal_rejection_proposed.v1"
+    deal_id: str
+    proposed_by: str
+    failed_criteria: list[str]
+    note: str | None
+
+
+class DealRejected(RenewalsEvent):
+    """A VP of CS approved the rejection: the deal is out of the CSM's book metrics."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.deal_rejected.v1"
+    deal_id: str
+    proposed_by: str
+    approved_by: str
+    failed_criteria: list[str]
+
+
+class DealRejectionDeclined(RenewalsEvent):
+    event_type: ClassVar[str] = "bellwether.renewals.deal_rejection_declined.v1"
+    deal_id: str
+    declined_by: str
+    note: str | None
+
+
+EVENTS: tuple[type[Event], ...] = (
+    OpportunityCreated,
+    RenewalUpcoming,
+    RenewalRiskChanged,
+    RenewalClosed,
+    OwnershipChanged,
+    HandoffReviewOpened,
+    DealRejectionProposed,
+    DealRejected,
+    DealRejectionDeclined,
+)
