@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import asyncpg
 import orjson
+
+
+def json_default(value: Any) -> Any:
+    """What orjson does not serialise itself: numeric columns (Decimal) become numbers."""
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"Type is not JSON serializable: {type(value).__name__}")
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -11,7 +21,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(
             typ,
             schema="pg_catalog",
-            encoder=lambda v: orjson.dumps(v).decode(),
+            encoder=lambda v: orjson.dumps(v, default=json_default).decode(),
             decoder=orjson.loads,
             format="text",
         )

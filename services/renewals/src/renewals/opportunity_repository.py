@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+import orjson
 
 CONTRACT_COLUMNS = (
     "contract_id, account_id, deal_id, start_date, end_date, term_months, arr, list_price, discount_pct, products"
@@ -247,8 +248,8 @@ async def save_risk(
     ids, points, levels, at_risk, windows, reasons = (list(c) for c in zip(*rows, strict=True))
     await conn.execute(
         """UPDATE opportunities o SET risk_points = u.points, risk_level = u.level, at_risk = u.at_risk,
-             last_window = u.win, risk_reasons = u.reasons, risk_assessed_at = now(), updated_at = now()
-           FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::int[], $6::jsonb[])
+             last_window = u.win, risk_reasons = u.reasons::jsonb, risk_assessed_at = now(), updated_at = now()
+           FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::int[], $6::text[])
              AS u(id, points, level, at_risk, win, reasons)
            WHERE o.opportunity_id = u.id""",
         ids,
@@ -256,5 +257,5 @@ async def save_risk(
         levels,
         at_risk,
         windows,
-        reasons,
+        [orjson.dumps(r).decode() for r in reasons],  # a JSON list inside an array parameter reads as a dimension
     )
