@@ -1,6 +1,7 @@
 """Demo traffic: a few B2B accounts using the product, sent through segment-analytics-python (the
-real client library, host pointed at ingest), plus CS signals. Two rounds, so the health scores
-visibly move: in the second, champions leave some accounts and usage fades in others."""
+real client library, host pointed at ingest), plus CS signals and the closed-won deals behind their
+contracts. Two rounds, so health scores and renewal risk visibly move: in the second, champions
+leave some accounts and usage fades in others."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.support.kafka import TopicTail
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
+ARR, LIST = [18_000, 60_000, 150_000, 42_000, 96_000], [20_000, 64_000, 240_000, 48_000, 100_000]
 INDUSTRIES = [("logistics", "high"), ("healthcare", "low"), ("retail", "high"), ("fintech", "moderate"),
               ("education", "low")]  # fmt: skip
 
@@ -65,6 +67,14 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                  "score": rnd.randint(6, 10)},
                 {"type": "onboarding.confirmed", "account_id": account, "aspect": "technical",
                  "confirmed_by": f"{account}-vp"},
+                # a 12-month contract signed about 11 months ago: renewals 30, 50, 70... days out
+                {"type": "deal.closed_won", "account_id": account, "deal_id": f"{account}-deal",
+                 "arr": ARR[a % 5], "list_price": LIST[a % 5], "term_months": 12,
+                 "lead_source": ["webinar", "partner", "outbound"][a % 3], "ae": f"ae_{a % 3}",
+                 "occurred_at": f"{date.today() - timedelta(days=335 - 20 * a)}T09:00:00Z",
+                 "qualification": {"problem_severity": 2 + a % 4, "expected_duration_months": 24,
+                                   "buying_department_fit": True, "champion_fit": a % 3 != 2, "technology_ready": True,
+                                   "services_sold_hours": 20, "services_needed_hours": 20 + 10 * (a % 2)}},
             ]  # fmt: skip
         elif a % 2:
             signals += [
@@ -132,9 +142,39 @@ def _table(title: str, before: dict[str, Any], after: dict[str, Any]) -> Table:
     return t
 
 
+async def _renewals(renewals: str, token: str, accounts: list[str]) -> Table:
+    t = Table(title="Renewals: each account's renewal, its owner, health and risk (renewals service)")
+    for col in ("account", "renews in", "ARR", "owner", "health", "risk", "why"):
+        t.add_column(col, justify="right" if col in ("renews in", "ARR") else "left")
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        for a in accounts:
+            acc = (await http.get(f"{renewals}/v1/accounts/{a}")).json()
+            for o in acc.get("opportunities", []):
+                why = "; ".join(r["text"] for r in o["risk_reasons"][:3]) or "-"
+                risk = ("AT RISK " if o["at_risk"] else "") + o["risk_level"]
+                t.add_row(a, f"{o['days_to_renewal']} d", f"{o['arr']:,.0f}", f"{o['owner_id']} ({o['owner_role']})",
+                          str(acc.get("health_colour")), risk, why)  # fmt: skip
+    return t
+
+
+async def _risk_settled(renewals: str, token: str, accounts: list[str], expect_at_risk: int) -> None:
+    """Wait (bounded) until the renewals projection caught up with health's announcements."""
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+        while time.monotonic() < deadline:
+            found = 0
+            for a in accounts:
+                r = await http.get(f"{renewals}/v1/opportunities", params={"account_id": a, "at_risk": "true"})
+                found += len(r.json().get("opportunities", [])) if r.status_code == 200 else 0
+            if found >= expect_at_risk:
+                return
+            await asyncio.sleep(0.5)
+
+
 async def run_demo(
     base: str,
     health: str,
+    renewals: str,
     token: str,
     bootstrap: str,
     run_dir: Path,
@@ -147,7 +187,9 @@ async def run_demo(
     rnd = random.Random(7)
     tag = secrets.token_hex(3)
     names = [f"demo-{tag}-acct{a + 1}" for a in range(accounts)]
-    async with TopicTail(bootstrap, topics.USAGE, topics.IDENTITY, topics.SIGNALS, topics.HEALTH) as tail:
+    async with TopicTail(
+        bootstrap, topics.USAGE, topics.IDENTITY, topics.SIGNALS, topics.HEALTH, topics.RENEWALS
+    ) as tail:
         start = datetime.now(UTC).isoformat()
         sent = await asyncio.to_thread(_round, base, key, names, rnd, first=True, users=users_per_account, days=days)
         first = await _scores(health, token, names, start)
@@ -157,6 +199,8 @@ async def run_demo(
         second = await _scores(health, token, names, start)
         title = f"Round 2: {sent2} calls — in accounts 2 and 4 the champion left and an urgent bug ticket opened"
         console.print(_table(title, first, second))
+        await _risk_settled(renewals, token, names, expect_at_risk=sum(1 for a in range(len(names)) if a % 2))
+        console.print(await _renewals(renewals, token, names))
         received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60, settle=1.0)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")
     table.add_column("topic")

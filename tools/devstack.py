@@ -50,11 +50,27 @@ class Service:
         return os.environ.get(f"{self.name.upper()}_DB_PASSWORD", f"{self.name}-dev-password")
 
 
-# health 8082, renewals 8083 and notifications 8084 join this list as their issues land
+# notifications (8084) joins this list when its issue lands
 SERVICES = [
     Service("ingest", int(os.environ.get("INGEST_PORT", "8081"))),
     Service("health", int(os.environ.get("HEALTH_PORT", "8082"))),
+    Service("renewals", int(os.environ.get("RENEWALS_PORT", "8083"))),
 ]
+# renewals' API keys by role (the service is given their SHA-256 only); the admin one is the dev token
+DEV_RENEWALS_KEYS = {
+    "admin": ("admin@dev", DEV_ADMIN_TOKEN),
+    "vp_cs": ("vp@dev", os.environ.get("DEV_VP_TOKEN", "dev-vp-token-change-me")),
+    "csm": ("csm@dev", os.environ.get("DEV_CSM_TOKEN", "dev-csm-token-change-me")),
+}
+
+
+def _renewals_keys() -> str:
+    import hashlib
+
+    return json.dumps([
+        {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+        for role, (actor, token) in DEV_RENEWALS_KEYS.items()
+    ])  # fmt: skip
 
 
 def _admin_url() -> str:
@@ -69,6 +85,7 @@ def _service_env(svc: Service) -> dict[str, str]:
         "HTTP_PORT": str(svc.port),
         "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
         "API_TOKEN": DEV_ADMIN_TOKEN,  # health's API
+        "API_KEYS": _renewals_keys(),  # renewals' API
         "ENVIRONMENT": "dev",
     }
 
@@ -135,7 +152,11 @@ def up(timeout: float = 60.0) -> None:
             time.sleep(0.2)
     status()
     console.print(
-        f"\nDevelopment token (ingest admin API, health API): [bold]{DEV_ADMIN_TOKEN}[/]  (Authorization: Bearer ...)"
+        f"\nDevelopment token (ingest admin API, health API, renewals admin): [bold]{DEV_ADMIN_TOKEN}[/]"
+        "  (Authorization: Bearer ...)"
+    )
+    console.print(
+        f"Renewals also knows {DEV_RENEWALS_KEYS['vp_cs'][1]} (VP of CS) and {DEV_RENEWALS_KEYS['csm'][1]} (CSM)."
     )
     console.print("Stop everything with [bold]make down[/].")
 
@@ -180,11 +201,12 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
     health scores moving between the rounds."""
     from tools.demo import run_demo
 
-    ingest, health = SERVICES[0], SERVICES[1]
+    ingest, health, renewals = SERVICES[0], SERVICES[1], SERVICES[2]
     asyncio.run(
         run_demo(
             ingest.url,
             health.url,
+            renewals.url,
             DEV_ADMIN_TOKEN,
             localinfra.dev_kafka().bootstrap,
             RUN,
@@ -196,6 +218,8 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
     console.print(json.dumps({
         "ingest docs": f"{ingest.url}/docs", "rejected events": f"{ingest.url}/v1/rejected",
         "health docs": f"{health.url}/docs", "accounts by score": f"{health.url}/v1/accounts?sort=score",
+        "renewals docs": f"{renewals.url}/docs", "renewals at risk": f"{renewals.url}/v1/opportunities?at_risk=true",
+        "forecast": f"{renewals.url}/v1/forecast", "books": f"{renewals.url}/v1/books",
         "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
     }, indent=2))  # fmt: skip
 
