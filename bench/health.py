@@ -58,7 +58,7 @@ async def _preload(bootstrap: str, n: int, accounts: int, tag: str) -> None:
         await producer.stop()
 
 
-async def _lag(bootstrap: str, group: str) -> int | None:
+async def _lag(bootstrap: str, group: str, topic: str = topics.USAGE) -> int | None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
     await admin.start()
@@ -68,9 +68,9 @@ async def _lag(bootstrap: str, group: str) -> int | None:
             committed = await admin.list_consumer_group_offsets(group)
         except KafkaError:  # a fresh broker has no coordinator for a moment
             return None
-        described = await admin.describe_topics([topics.USAGE])
-        parts = [TopicPartition(topics.USAGE, p["partition"]) for p in described[0]["partitions"]]
-        assert parts, "usage topic has no partitions in the metadata"
+        described = await admin.describe_topics([topic])
+        parts = [TopicPartition(topic, p["partition"]) for p in described[0]["partitions"]]
+        assert parts, f"{topic} has no partitions in the metadata"
         ends = await consumer.end_offsets(parts)
         if not committed:
             return None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import orjson
 
 ROLES = ("csm", "ae", "renewal_owner")
 
@@ -103,37 +104,35 @@ async def get_account(conn: asyncpg.Connection, *, account_id: str) -> asyncpg.R
     return await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
 
 
-async def apply_health(
-    conn: asyncpg.Connection,
-    *,
-    account_id: str,
-    value: float,
-    colour: str,
-    reasons: list[Any],
-    computed_at: datetime,
-    scorecard_id: str | None,
-    scorecard_version: int | None,
+async def apply_health_many(
+    conn: asyncpg.Connection, *, rows: list[tuple[str, float, str, Any, datetime, str | None, int | None]]
 ) -> None:
-    await ensure_account(conn, account_id=account_id)
+    """A batch of announced scores (account, value, colour, reasons, computed_at, scorecard, version):
+    the projection keeps the latest per account, the history keeps them all. Three statements."""
+    if not rows:
+        return
+    latest: dict[str, tuple[str, float, str, Any, datetime, str | None, int | None]] = {}
+    for r in rows:
+        if r[0] not in latest or latest[r[0]][4] <= r[4]:
+            latest[r[0]] = r
+    accounts = sorted(latest)
+    await conn.execute("INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", accounts)
     await conn.execute(
-        """UPDATE accounts SET health_score = $2, health_colour = $3, health_reasons = $4, health_computed_at = $5
-           WHERE account_id = $1 AND (health_computed_at IS NULL OR health_computed_at <= $5)""",
-        account_id,
-        value,
-        colour,
-        reasons,
-        computed_at,
-    )
+        """UPDATE accounts a SET health_score = u.value, health_colour = u.colour, health_reasons = u.reasons::jsonb,
+             health_computed_at = u.at
+           FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::timestamptz[])
+             AS u(id, value, colour, reasons, at)
+           WHERE a.account_id = u.id AND (a.health_computed_at IS NULL OR a.health_computed_at <= u.at)""",
+        accounts, [latest[a][1] for a in accounts], [latest[a][2] for a in accounts],
+        [orjson.dumps(latest[a][3]).decode() for a in accounts], [latest[a][4] for a in accounts],
+    )  # fmt: skip
     await conn.execute(
         """INSERT INTO health_history (account_id, computed_at, value, colour, scorecard_id, scorecard_version)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
-        account_id,
-        computed_at,
-        value,
-        colour,
-        scorecard_id,
-        scorecard_version,
-    )
+           SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::text[], $5::text[], $6::int[])
+           ON CONFLICT DO NOTHING""",
+        [r[0] for r in rows], [r[4] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[5] for r in rows],
+        [r[6] for r in rows],
+    )  # fmt: skip
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
