@@ -17,6 +17,7 @@ from bellwether_shared.db import create_pool
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from tests.support.infra import Endpoints, provide
+from tests.support.receiver import SmtpServer
 from tests.support.services import ServiceProcess
 
 ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
@@ -224,3 +225,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in Path(str(item.fspath)).parts or "e2e" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.integration)
+
+
+# notifications: one token, loopback receivers allowed, fast retries
+NOTIFICATIONS_TOKEN = "test-notify-token-" + secrets.token_hex(8)
+
+
+def notifications_env(db: ServiceDb, bootstrap: str, smtp_port: int, **extra: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": NOTIFICATIONS_TOKEN,
+        "SECRETS_KEY": "test-secrets-key-" + "x" * 32, "ENVIRONMENT": "test",
+        "CONSUMER_GROUP": "notifications-" + secrets.token_hex(3), "ALLOW_NETWORKS": '["127.0.0.0/8"]',
+        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "RETRY_BASE_S": "0.2", "RETRY_CAP_S": "1",
+        "DELIVERY_POLL_S": "0.05", "DIGEST_CHECK_S": "1", "HTTP_TIMEOUT_S": "3", **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def notifications_db(admin_db_url: str) -> ServiceDb:
+    return migrated(admin_db_url, "notifications")
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def notifications(
+    notifications_db: ServiceDb, kafka_bootstrap: str, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        "notifications",
+        notifications_env(notifications_db, kafka_bootstrap, smtp.port),
+        tmp_path_factory.mktemp("logs") / "notifications.log",
+    ).start()
+    yield svc
+    svc.stop()

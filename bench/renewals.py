@@ -320,6 +320,14 @@ async def queries(renewals: ServiceProcess, runs: int = 5) -> dict[str, Any]:
     return out
 
 
+async def _api_phase(renewals: ServiceProcess, db: Any, bootstrap: str) -> dict[str, Any]:
+    assert renewals.proc is not None
+    with Sampler(renewals.proc.pid) as sampler:
+        lat = await latency(renewals, db, bootstrap, probes=40, background_per_s=500)
+        q = await queries(renewals)
+    return {"latency": lat, "queries": q, "api_process_peak_rss_mb": round(sampler.peak_rss / 2**20, 1)}
+
+
 def run_suite(
     ep: Any, tmp: Path, admin_db: str, *, accounts: int = 100_000, contracts_per_account: int = 3, events: int = 50_000
 ) -> dict[str, Any]:
@@ -335,12 +343,7 @@ def run_suite(
         tmp / "renewals-lat.log",
     ).start()
     try:
-        assert renewals.proc is not None
-        with Sampler(renewals.proc.pid) as sampler:
-            asyncio.run(_start_group_at_end(ep.kafka_bootstrap, "unused"))  # topics' metadata warm
-            results["latency"] = asyncio.run(latency(renewals, db, ep.kafka_bootstrap, probes=40, background_per_s=500))
-            results["queries"] = asyncio.run(queries(renewals))
-        results["api_process_peak_rss_mb"] = round(sampler.peak_rss / 2**20, 1)
+        results.update(asyncio.run(_api_phase(renewals, db, ep.kafka_bootstrap)))
     finally:
         renewals.stop()
     return results

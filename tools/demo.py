@@ -22,6 +22,7 @@ from segment.analytics import Client
 
 from bellwether_shared import topics
 from tests.support.kafka import TopicTail
+from tests.support.receiver import Receiver
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
@@ -171,10 +172,56 @@ async def _risk_settled(renewals: str, token: str, accounts: list[str], expect_a
             await asyncio.sleep(0.5)
 
 
+async def _subscribe_receiver(notify: str, token: str, url: str) -> tuple[str, str]:
+    """The demo's owners as people, and a signed webhook to the local receiver for everyone's alerts."""
+    async with httpx.AsyncClient(base_url=notify, headers={"Authorization": f"Bearer {token}"}) as http:
+        for who, role in [("csm_0", "csm"), ("csm_1", "csm"), ("ae_0", "ae"), ("ae_1", "ae"), ("ae_2", "ae")]:
+            (
+                await http.put(f"/v1/people/{who}", json={"name": who, "role": role, "digest": "hourly"})
+            ).raise_for_status()
+        r = await http.post("/v1/destinations", json={"name": "demo receiver", "kind": "webhook", "target": url})
+        r.raise_for_status()
+        dest, secret = r.json()["destination_id"], r.json()["signing_secret"]
+        sub = {"destination_id": dest, "recipient": "*", "min_severity": "medium"}
+        (await http.post("/v1/subscriptions", json=sub)).raise_for_status()
+    return dest, secret
+
+
+async def _alerts(notify: str, token: str, receiver: Receiver, dest: str, secret: str, accounts: list[str]) -> Table:
+    """Wait (bounded) for the alerts of this run to settle, then show what the receiver got."""
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    deadline, seen, stable_since = time.monotonic() + 30, -1, time.monotonic()
+    while time.monotonic() < deadline:
+        mine = [r for r in receiver.requests if any(a in r.body.decode() for a in accounts)]
+        if len(mine) != seen:
+            seen, stable_since = len(mine), time.monotonic()
+        elif seen > 0 and time.monotonic() - stable_since > 3:
+            break
+        await asyncio.sleep(0.3)
+    t = Table(title=f"Notifications: signed webhooks received by the demo's local receiver ({receiver.url})")
+    for col in ("severity", "to", "alert", "signature"):
+        t.add_column(col)
+    for r in receiver.requests:
+        body = json.loads(r.body)
+        if body.get("account_id") not in accounts:
+            continue
+        try:
+            Webhook(secret).verify(r.body, r.headers)
+            ok = "valid"
+        except WebhookVerificationError:
+            ok = "INVALID"
+        t.add_row(body["severity"], body.get("recipient") or "-", f"{body['title']}\n{body['text']}", ok)
+    async with httpx.AsyncClient(base_url=notify, headers={"Authorization": f"Bearer {token}"}) as http:
+        await http.delete(f"/v1/destinations/{dest}")  # the receiver goes away with the demo
+    return t
+
+
 async def run_demo(
     base: str,
     health: str,
     renewals: str,
+    notify: str,
     token: str,
     bootstrap: str,
     run_dir: Path,
@@ -184,6 +231,8 @@ async def run_demo(
     days: int,
 ) -> None:
     key = _source(base, token, run_dir)
+    receiver = Receiver().start()
+    dest, secret = await _subscribe_receiver(notify, token, receiver.url)
     rnd = random.Random(7)
     tag = secrets.token_hex(3)
     names = [f"demo-{tag}-acct{a + 1}" for a in range(accounts)]
@@ -201,6 +250,8 @@ async def run_demo(
         console.print(_table(title, first, second))
         await _risk_settled(renewals, token, names, expect_at_risk=sum(1 for a in range(len(names)) if a % 2))
         console.print(await _renewals(renewals, token, names))
+        console.print(await _alerts(notify, token, receiver, dest, secret, names))
+        receiver.stop()
         received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60, settle=1.0)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")
     table.add_column("topic")

@@ -50,11 +50,11 @@ class Service:
         return os.environ.get(f"{self.name.upper()}_DB_PASSWORD", f"{self.name}-dev-password")
 
 
-# notifications (8084) joins this list when its issue lands
 SERVICES = [
     Service("ingest", int(os.environ.get("INGEST_PORT", "8081"))),
     Service("health", int(os.environ.get("HEALTH_PORT", "8082"))),
     Service("renewals", int(os.environ.get("RENEWALS_PORT", "8083"))),
+    Service("notifications", int(os.environ.get("NOTIFICATIONS_PORT", "8084"))),
 ]
 # renewals' API keys by role (the service is given their SHA-256 only); the admin one is the dev token
 DEV_RENEWALS_KEYS = {
@@ -86,6 +86,10 @@ def _service_env(svc: Service) -> dict[str, str]:
         "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
         "API_TOKEN": DEV_ADMIN_TOKEN,  # health's API
         "API_KEYS": _renewals_keys(),  # renewals' API
+        "SECRETS_KEY": os.environ.get("SECRETS_KEY", "dev-secrets-key-change-me-0123456789abcdef"),  # notifications
+        # the demo's webhook receiver listens on loopback: allowed here, never by default
+        "ALLOW_NETWORKS": os.environ.get("ALLOW_NETWORKS", '["127.0.0.0/8"]'),
+        "SMTP_PORT": os.environ.get("SMTP_PORT", "2525"),
         "ENVIRONMENT": "dev",
     }
 
@@ -152,7 +156,7 @@ def up(timeout: float = 60.0) -> None:
             time.sleep(0.2)
     status()
     console.print(
-        f"\nDevelopment token (ingest admin API, health API, renewals admin): [bold]{DEV_ADMIN_TOKEN}[/]"
+        f"\nDevelopment token (ingest admin, health, renewals admin, notifications): [bold]{DEV_ADMIN_TOKEN}[/]"
         "  (Authorization: Bearer ...)"
     )
     console.print(
@@ -201,12 +205,13 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
     health scores moving between the rounds."""
     from tools.demo import run_demo
 
-    ingest, health, renewals = SERVICES[0], SERVICES[1], SERVICES[2]
+    ingest, health, renewals, notify = SERVICES
     asyncio.run(
         run_demo(
             ingest.url,
             health.url,
             renewals.url,
+            notify.url,
             DEV_ADMIN_TOKEN,
             localinfra.dev_kafka().bootstrap,
             RUN,
@@ -220,6 +225,7 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
         "health docs": f"{health.url}/docs", "accounts by score": f"{health.url}/v1/accounts?sort=score",
         "renewals docs": f"{renewals.url}/docs", "renewals at risk": f"{renewals.url}/v1/opportunities?at_risk=true",
         "forecast": f"{renewals.url}/v1/forecast", "books": f"{renewals.url}/v1/books",
+        "notifications docs": f"{notify.url}/docs", "alerts and why": f"{notify.url}/v1/alerts",
         "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
     }, indent=2))  # fmt: skip
 

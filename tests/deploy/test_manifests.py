@@ -17,7 +17,7 @@ from bellwether_shared.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-BUILT = ["ingest", "health", "renewals"]  # services with a Dockerfile and manifests so far
+BUILT = ["ingest", "health", "renewals", "notifications"]  # services with a Dockerfile and manifests so far
 K8S_VERSION = "1.32.0"
 
 

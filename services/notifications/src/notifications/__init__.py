@@ -1,1 +1,2 @@
-"""The notifications service: not built yet (see its issue). An empty package so the layout is complete."""
+"""Notifications: alert rules, routing to owners by role, noise control, and signed webhook / chat /
+email delivery with retries."""

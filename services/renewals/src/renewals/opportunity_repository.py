@@ -210,9 +210,12 @@ async def close(
 async def risk_inputs(
     conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, trend_since: Any, after: str, limit: int
 ) -> list[asyncpg.Record]:
-    """Open renewals with everything their risk depends on, in opportunity id order (keyset pages)."""
+    """Open renewals with everything their risk depends on, in opportunity id order (keyset pages).
+    Two statement shapes, so each gets its own plan: by account (index on open opportunities per
+    account) or all of them (the sweep)."""
+    which = "o.account_id = ANY($1::text[])" if account_ids is not None else "$1::text[] IS NULL"
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
+        f"""SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
                   o.last_window, o.risk_points, o.risk_level, o.risk_reasons,
                   a.health_colour, a.health_score, a.exposure, c.discount_pct,
                   (SELECT h.value FROM health_history h WHERE h.account_id = o.account_id AND h.computed_at <= $2
@@ -224,11 +227,11 @@ async def risk_inputs(
                   (SELECT count(*) FROM tickets t WHERE t.account_id = o.account_id AND t.status <> 'closed'
                      AND t.severity IN ('high', 'urgent')) AS severe,
                   coalesce((SELECT array_agg(f->>'criterion') FROM handoff_reviews r, jsonb_array_elements(r.flags) f
-                            WHERE r.deal_id = c.deal_id), '{}') AS flags
+                            WHERE r.deal_id = c.deal_id), '{{}}') AS flags
            FROM opportunities o
            LEFT JOIN accounts a ON a.account_id = o.account_id
            LEFT JOIN contracts c ON c.contract_id = o.contract_id
-           WHERE o.kind = 'renewal' AND o.stage <> 'closed' AND ($1::text[] IS NULL OR o.account_id = ANY($1))
+           WHERE o.kind = 'renewal' AND o.stage <> 'closed' AND {which}
              AND o.opportunity_id > $3
            ORDER BY o.opportunity_id LIMIT $4
            FOR UPDATE OF o""",

@@ -1,0 +1,190 @@
+"""From an event to alerts: keep the projection current, evaluate the rules for the event type,
+record each alert with why it fired, decide per recipient (send, duplicate, digest, throttled),
+and queue a persistent delivery per destination the recipient is subscribed to. All in the
+consumer's transaction, so a redelivered event changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import renewals as rev
+from notifications import delivery_repository as dr
+from notifications import repository
+from notifications.domain import messages, noise, texts
+from notifications.domain.rules import Condition, Rule, Severity, evaluate
+
+
+async def project(conn: asyncpg.Connection, *, event_type: str, p: Mapping[str, Any], at: datetime) -> None:
+    """What the rules need to know about accounts: tier, ARR, colour, renewal date, owners by role."""
+    account = p.get("account_id")
+    if not account:
+        return
+    if event_type == iev.AccountUpserted.event_type:
+        await repository.upsert_account(conn, p=dict(p), at=at)
+    elif event_type in (hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type):
+        score = p.get("new_value", p.get("value"))
+        await repository.set_health(conn, account_id=account, colour=p["new_colour"], score=score)
+    elif event_type == rev.OwnershipChanged.event_type and p.get("opportunity_id") is None:
+        await repository.set_owner(conn, account_id=account, role=p["role"], owner_id=p.get("new_owner_id"))
+    elif (
+        event_type in (rev.OpportunityCreated.event_type, rev.RenewalUpcoming.event_type)
+        and p.get("renewal_date")
+        and p.get("kind", "renewal") == "renewal"
+    ):
+        renewal = datetime.fromisoformat(p["renewal_date"]).date()
+        await repository.set_renewal_date(conn, account_id=account, renewal_date=renewal)
+
+
+def _row(alert: messages.Alert, key: str) -> dict[str, Any]:
+    return {**{f.name: getattr(alert, f.name) for f in fields(alert)}, "key": key}
+
+
+def to_rule(r: Mapping[str, Any]) -> Rule:
+    return Rule(
+        rule_id=r["rule_id"],
+        name=r["name"],
+        event_type=r["event_type"],
+        severity=Severity.parse(r["severity"]),
+        conditions=tuple(Condition(c["field"], c["op"], c.get("value")) for c in r["conditions"]),
+        recipient_roles=tuple(r["recipient_roles"]),
+        recipient_people=tuple(r["recipient_people"]),
+        dedupe_window_s=r["dedupe_window_s"],
+        key_fields=tuple(r["key_fields"]),
+        enabled=r["enabled"],
+    )
+
+
+def render(kind: str, alert: messages.Alert, recipient: str) -> bytes:
+    if kind == "chat":
+        return orjson.dumps(messages.chat(alert))
+    if kind == "email":
+        subject, body = messages.email(alert)
+        return orjson.dumps({"subject": subject, "body": body})
+    return orjson.dumps(messages.webhook(alert, recipient))
+
+
+async def on_event(
+    conn: asyncpg.Connection, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime
+) -> int:
+    """Evaluate the rules for one event; returns how many deliveries were queued."""
+    rules = await repository.rules_for(conn, event_type=event_type)
+    if not rules:
+        return 0
+    account = p.get("account_id")
+    facts = {
+        "event": dict(p),
+        "account": await repository.account_facts(conn, account_id=account, today=now.date()) if account else {},
+    }
+    queued = 0
+    for row in rules:
+        match = evaluate(to_rule(row), event_type, facts)
+        if match is None:
+            continue
+        title, text = texts.describe(event_type, facts, match.rule.name)
+        alert = messages.Alert(
+            alert_id=str(uuid.uuid4()),
+            rule_id=match.rule.rule_id,
+            event_type=event_type,
+            event_id=event_id,
+            account_id=account,
+            account_name=facts["account"].get("name"),
+            severity=match.rule.severity.label,
+            title=title,
+            text=text,
+            why=match.why,
+            created_at=now,
+            facts=facts,
+        )
+        fresh = await dr.insert_alert(conn, a=_row(alert, match.key))
+        if not fresh:
+            continue
+        for recipient in match.recipients:
+            queued += await _route(conn, alert=alert, key=match.key, rule=match.rule, recipient=recipient, now=now)
+    return queued
+
+
+async def _route(
+    conn: asyncpg.Connection, *, alert: messages.Alert, key: str, rule: Rule, recipient: str, now: datetime
+) -> int:
+    person = await repository.get_person(conn, person_id=recipient)
+    prefs = noise.Prefs(
+        digest_at_or_below=Severity.parse(person["digest_at_or_below"]) if person else Severity.LOW,
+        throttle_per_hour=person["throttle_per_hour"] if person else 10,
+    )
+    last, sent = await dr.recipient_state(conn, recipient=recipient, key=key, now=now)
+    d = noise.decide(
+        severity=rule.severity,
+        now=now,
+        last_same_key_at=last,
+        dedupe_window=timedelta(seconds=rule.dedupe_window_s),
+        sent_last_hour=sent,
+        prefs=prefs,
+    )
+    outcome, reason = d.outcome.value, d.reason
+    deliveries: list[dict[str, Any]] = []
+    if d.outcome is noise.Outcome.SEND:
+        for route in await dr.routes(conn, recipient=recipient, role=person["role"] if person else None):
+            if Severity.parse(route["min_severity"]) > rule.severity:
+                continue
+            if route["event_types"] and alert.event_type not in route["event_types"]:
+                continue
+            deliveries.append(
+                {
+                    "delivery_id": "msg_" + uuid.uuid4().hex,
+                    "destination_id": route["destination_id"],
+                    "alert_id": alert.alert_id,
+                    "recipient": recipient,
+                    "kind": route["kind"],
+                    "payload": render(route["kind"], alert, recipient),
+                }
+            )
+        if not deliveries:
+            outcome, reason = "no_destination", f"{reason}, but no destination is subscribed for {recipient}"
+    await dr.add_outcome(
+        conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason, at=now
+    )
+    return await dr.add_deliveries(conn, rows=deliveries)
+
+
+async def notify_destination_disabled(
+    conn: asyncpg.Connection, *, destination_id: str, reason: str, now: datetime
+) -> int:
+    """Tell the destination's owner (through their other destinations) that it was disabled."""
+    dest = await dr.get_destination(conn, destination_id=destination_id)
+    if dest is None or not dest["owner_person_id"]:
+        return 0
+    rule = Rule(
+        rule_id="system:destination-disabled",
+        name="Alert destination disabled",
+        event_type="system",
+        severity=Severity.HIGH,
+        recipient_people=(dest["owner_person_id"],),
+        dedupe_window_s=0,
+    )
+    alert = messages.Alert(
+        alert_id=str(uuid.uuid4()),
+        rule_id=rule.rule_id,
+        event_type="bellwether.notifications.destination_disabled",
+        event_id=f"disabled:{destination_id}:{now.isoformat()}",
+        account_id=None,
+        account_name=None,
+        severity="high",
+        title=f"Alert destination disabled: {dest['name']}",
+        text=f"{dest['target']} was disabled: {reason}",
+        why="you own this destination",
+        created_at=now,
+        facts={"event": {"destination_id": destination_id}},
+    )
+    await dr.insert_alert(conn, a=_row(alert, f"{rule.rule_id}:{destination_id}"))
+    return await _route(
+        conn, alert=alert, key=f"{rule.rule_id}:{destination_id}", rule=rule, recipient=dest["owner_person_id"], now=now
+    )

@@ -1,0 +1,115 @@
+"""Notifications API: alert rules, people, and the alerts with why they fired or were suppressed."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from bellwether_shared.http import ApiError
+from notifications import delivery_repository as dr
+from notifications import repository, schemas
+from notifications.deps import RuntimeDep
+
+router = APIRouter(prefix="/v1", tags=["rules and people"], responses={401: {"description": "missing or wrong token"}})
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
+
+
+def _id(field: str, value: str) -> str:
+    if not _ID.match(value):
+        raise ApiError(
+            422,
+            "validation_error",
+            f"{field}: lower-case letters, digits, '_', '.', '-' (at most 100)",
+            errors=[{"field": field, "reason": "invalid identifier"}],
+        )
+    return value
+
+
+@router.get("/rules")
+async def list_rules(rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"rules": [dict(r) for r in await repository.list_rules(conn)]}
+
+
+@router.get("/rules/{rule_id}")
+async def get_rule(rule_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        row = await repository.get_rule(conn, rule_id=rule_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"rule_id: no rule '{rule_id}'")
+    return dict(row)
+
+
+@router.put("/rules/{rule_id}")
+async def put_rule(rule_id: str, body: schemas.RuleIn, rt: RuntimeDep) -> dict[str, Any]:
+    """Create or replace a rule: event type, conditions on `event.*` and `account.*` (tier, arr, colour,
+    score, days_to_renewal, renewal_date), severity, recipients by role (csm, ae, renewal_owner, vp) or by
+    person id (`$event.<field>`: a person the event names), de-duplication window and key fields."""
+    r = {**body.model_dump(), "rule_id": _id("rule_id", rule_id)}
+    async with rt.pool.acquire() as conn:
+        return dict(await repository.put_rule(conn, r=r))
+
+
+@router.delete("/rules/{rule_id}", status_code=204)
+async def delete_rule(rule_id: str, rt: RuntimeDep) -> None:
+    async with rt.pool.acquire() as conn:
+        if not await repository.delete_rule(conn, rule_id=rule_id):
+            raise ApiError(404, "not_found", f"rule_id: no rule '{rule_id}'")
+
+
+@router.get("/people")
+async def list_people(rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"people": [dict(r) for r in await repository.list_people(conn)]}
+
+
+@router.put("/people/{person_id}")
+async def put_person(person_id: str, body: schemas.PersonIn, rt: RuntimeDep) -> dict[str, Any]:
+    """A recipient (ids are the owner ids other services use: CSM, AE, renewal owner; role `vp` receives
+    what rules address to the VP of CS). With an e-mail address, an e-mail destination and a
+    subscription are created for them once."""
+    import uuid
+
+    p = {**body.model_dump(), "person_id": person_id}
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await repository.put_person(conn, p=p)
+        if body.email:
+            dest_id = f"email-{person_id}"
+            if await dr.get_destination(conn, destination_id=dest_id) is None:
+                await dr.insert_destination(
+                    conn,
+                    d={
+                        "destination_id": dest_id,
+                        "name": f"e-mail of {person_id}",
+                        "kind": "email",
+                        "target": body.email,
+                        "secrets": [],
+                        "owner_person_id": person_id,
+                    },
+                )
+                await dr.add_subscription(
+                    conn,
+                    s={
+                        "subscription_id": "sub_" + uuid.uuid4().hex[:12],
+                        "destination_id": dest_id,
+                        "recipient": person_id,
+                        "min_severity": "info",
+                        "event_types": [],
+                    },
+                )
+            else:
+                await conn.execute("UPDATE destinations SET target = $2 WHERE destination_id = $1", dest_id, body.email)
+    return dict(row)
+
+
+@router.get("/alerts")
+async def alerts(
+    rt: RuntimeDep, account_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """Recent alerts: why each fired, and for each recipient what became of it (sent, duplicate, digest,
+    throttled into the digest, or no destination) and why."""
+    async with rt.pool.acquire() as conn:
+        rows = await dr.alerts(conn, account_id=account_id, limit=limit)
+    return {"alerts": [dict(r) for r in rows]}

@@ -1,0 +1,90 @@
+"""create_app(settings): the notifications service (API, consumer, deliverer, digests)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from bellwether_shared import topics
+from bellwether_shared.consumer import ConsumerLoop
+from bellwether_shared.http import install_probes, new_app, pool_check
+from bellwether_shared.kafka import start_when_reachable
+from bellwether_shared.logging import get_logger
+from bellwether_shared.runtime import configure_process, new_producer, open_pool
+from bellwether_shared.telemetry import instrument_app
+from notifications import api, destinations_api
+from notifications.consumer import make_handler
+from notifications.deliverer import Deliverer
+from notifications.deps import Runtime
+from notifications.secretbox import SecretBox
+from notifications.settings import NotificationsSettings
+
+log = get_logger(__name__)
+
+DESCRIPTION = """
+Alerts worth a person's attention, routed to the account's owner by role, with noise control
+(de-duplication, per-recipient throttle, digests) and delivery like the most trusted webhook senders:
+Standard Webhooks signatures, persistent retries with backoff for up to 3 days, an attempt log,
+replay, and an SSRF guard on every target. Fed by `health.v1`, `signals.v1` and `renewals.v1`.
+All routes need `Authorization: Bearer <API token>`.
+"""
+
+
+def create_app(settings: NotificationsSettings) -> FastAPI:
+    configure_process(settings)
+    state: dict[str, object] = {}
+    box = SecretBox(settings.secrets_key.get_secret_value())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await open_pool(settings)
+        producer = new_producer(settings)  # dead-letter topic writes
+        app.state.runtime = Runtime(settings, pool, box)
+        deliverer = Deliverer(pool, settings, box)
+        if settings.workers:
+            deliverer.start()
+        state["deliverer"] = deliverer
+
+        async def connect() -> None:
+            await start_when_reachable(producer)
+            loop = ConsumerLoop(
+                name=settings.consumer_group,
+                topics=[topics.HEALTH, topics.SIGNALS, topics.RENEWALS],
+                bootstrap_servers=settings.kafka_bootstrap_servers,
+                pool=pool,
+                handler=make_handler(),
+                producer=producer,
+                max_records=settings.consumer_max_records,
+            )
+            await loop.start()
+            state["consumer"] = loop
+            log.info("notifications consuming", topics=loop.topics)
+
+        connecting = asyncio.create_task(connect(), name="kafka-connect")
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
+            if isinstance(c := state.get("consumer"), ConsumerLoop):
+                await c.stop()
+                await producer.stop()
+            await deliverer.stop()
+            await pool.close()
+
+    app = new_app(title="Bellwether notifications", description=DESCRIPTION, lifespan=lifespan)
+
+    def consumer_ok() -> bool:
+        c = state.get("consumer")
+        return isinstance(c, ConsumerLoop) and c.healthy
+
+    install_probes(app, {"database": pool_check(app), "consumer": consumer_ok})
+    app.include_router(api.router)
+    app.include_router(destinations_api.router)
+    instrument_app(app)
+    app.state.internals = state
+    return app

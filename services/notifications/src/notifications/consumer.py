@@ -1,0 +1,29 @@
+"""Kafka handler: health, signals and renewals events → the account projection, then the alert rules.
+Alerts, their outcomes and the deliveries they queue commit with the inbox claim (one transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+
+import asyncpg
+
+from bellwether_shared.consumer import Consumed
+from bellwether_shared.envelope import utcnow
+from notifications import alerting, repository
+
+
+def make_handler() -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
+    async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
+        now = utcnow()
+        wanted = await repository.rule_event_types(conn)
+        for c in batch:
+            p = c.payload
+            if not isinstance(p, dict):
+                continue
+            at = datetime.fromisoformat(p["occurred_at"]) if isinstance(p.get("occurred_at"), str) else c.envelope.time
+            await alerting.project(conn, event_type=c.envelope.type, p=p, at=at)
+            if c.envelope.type in wanted:
+                await alerting.on_event(conn, event_id=c.envelope.id, event_type=c.envelope.type, p=p, now=now)
+
+    return handle

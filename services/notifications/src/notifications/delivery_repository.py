@@ -1,0 +1,306 @@
+"""Destinations, subscriptions, alerts and their outcomes, deliveries and attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+DEST_COLUMNS = (
+    "destination_id, name, kind, target, owner_person_id, enabled, disabled_reason, failing_since, created_at"
+)
+
+
+async def insert_destination(conn: asyncpg.Connection, *, d: dict[str, Any]) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""INSERT INTO destinations (destination_id, name, kind, target, secrets, owner_person_id)
+            VALUES ($1, $2, $3, $4, $5, $6) RETURNING {DEST_COLUMNS}""",
+        d["destination_id"],
+        d["name"],
+        d["kind"],
+        d["target"],
+        d["secrets"],
+        d.get("owner_person_id"),
+    )
+    return row
+
+
+async def get_destination(
+    conn: asyncpg.Connection, *, destination_id: str, lock: bool = False
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {DEST_COLUMNS}, secrets FROM destinations WHERE destination_id = $1{' FOR UPDATE' if lock else ''}",
+        destination_id,
+    )
+
+
+async def list_destinations(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {DEST_COLUMNS} FROM destinations ORDER BY destination_id")
+    return rows
+
+
+async def set_secrets(conn: asyncpg.Connection, *, destination_id: str, secrets: list[dict[str, Any]]) -> None:
+    await conn.execute("UPDATE destinations SET secrets = $2 WHERE destination_id = $1", destination_id, secrets)
+
+
+async def set_enabled(conn: asyncpg.Connection, *, destination_id: str, enabled: bool, reason: str | None) -> None:
+    await conn.execute(
+        """UPDATE destinations SET enabled = $2, disabled_reason = $3,
+             failing_since = CASE WHEN $2 THEN NULL ELSE failing_since END
+           WHERE destination_id = $1""",
+        destination_id,
+        enabled,
+        reason,
+    )
+
+
+async def delete_destination(conn: asyncpg.Connection, *, destination_id: str) -> bool:
+    await conn.execute(
+        """UPDATE deliveries SET status = 'failed', last_error = 'destination deleted'
+           WHERE destination_id = $1 AND status = 'pending'""",
+        destination_id,
+    )
+    status: str = await conn.execute(
+        "UPDATE destinations SET enabled = false, disabled_reason = 'deleted' WHERE destination_id = $1",
+        destination_id,
+    )
+    return status.endswith(" 1")
+
+
+async def add_subscription(conn: asyncpg.Connection, *, s: dict[str, Any]) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        """INSERT INTO subscriptions (subscription_id, destination_id, recipient, min_severity, event_types)
+           VALUES ($1, $2, $3, $4, $5) RETURNING *""",
+        s["subscription_id"],
+        s["destination_id"],
+        s["recipient"],
+        s["min_severity"],
+        s["event_types"],
+    )
+    return row
+
+
+async def list_subscriptions(conn: asyncpg.Connection, *, destination_id: str | None) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT * FROM subscriptions WHERE ($1::text IS NULL OR destination_id = $1) ORDER BY subscription_id",
+        destination_id,
+    )
+    return rows
+
+
+async def delete_subscription(conn: asyncpg.Connection, *, subscription_id: str) -> bool:
+    status: str = await conn.execute("DELETE FROM subscriptions WHERE subscription_id = $1", subscription_id)
+    return status.endswith(" 1")
+
+
+async def routes(conn: asyncpg.Connection, *, recipient: str, role: str | None) -> list[asyncpg.Record]:
+    """Subscriptions (with their enabled destination) that take this recipient's alerts."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT s.destination_id, s.min_severity, s.event_types, d.kind, d.target
+           FROM subscriptions s JOIN destinations d USING (destination_id)
+           WHERE d.enabled AND s.recipient = ANY($1::text[])
+           ORDER BY s.destination_id""",
+        [recipient, "*", *([f"role:{role}"] if role else [])],
+    )
+    return rows
+
+
+# ----------------------------------------------------------------------------- alerts and outcomes
+
+
+async def insert_alert(conn: asyncpg.Connection, *, a: dict[str, Any]) -> bool:
+    """False when this rule already fired for this event (a redelivery)."""
+    status = await conn.execute(
+        """INSERT INTO alerts (alert_id, rule_id, event_id, event_type, account_id, severity, alert_key, title, text,
+                               why, facts, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (rule_id, event_id) DO NOTHING""",
+        a["alert_id"],
+        a["rule_id"],
+        a["event_id"],
+        a["event_type"],
+        a["account_id"],
+        a["severity"],
+        a["key"],
+        a["title"],
+        a["text"],
+        a["why"],
+        a["facts"],
+        a["created_at"],
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def recipient_state(
+    conn: asyncpg.Connection, *, recipient: str, key: str, now: datetime
+) -> tuple[datetime | None, int]:
+    """When this recipient last got (or was queued) an alert with this key; how many were sent in the last hour."""
+    last = await conn.fetchval(
+        "SELECT max(decided_at) FROM alert_outcomes WHERE recipient = $1 AND alert_key = $2 AND outcome <> 'duplicate'",
+        recipient,
+        key,
+    )
+    sent = await conn.fetchval(
+        """SELECT count(*) FROM alert_outcomes
+           WHERE recipient = $1 AND outcome = 'send' AND decided_at > $2::timestamptz - interval '1 hour'""",
+        recipient,
+        now,
+    )
+    return last, int(sent)
+
+
+async def add_outcome(
+    conn: asyncpg.Connection, *, alert_id: str, recipient: str, key: str, outcome: str, reason: str, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        alert_id,
+        recipient,
+        key,
+        outcome,
+        reason,
+        at,
+    )
+
+
+async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT a.alert_id, a.rule_id, a.event_id, a.event_type, a.account_id, a.severity, a.title, a.text, a.why,
+                  a.created_at,
+                  coalesce(json_agg(json_build_object('recipient', o.recipient, 'outcome', o.outcome,
+                                                      'reason', o.reason, 'digest_id', o.digest_id))
+                           FILTER (WHERE o.alert_id IS NOT NULL), '[]') AS outcomes
+           FROM alerts a LEFT JOIN alert_outcomes o USING (alert_id)
+           WHERE ($1::text IS NULL OR a.account_id = $1)
+           GROUP BY a.alert_id ORDER BY a.created_at DESC, a.alert_id LIMIT $2""",
+        account_id,
+        limit,
+    )
+    return rows
+
+
+# ----------------------------------------------------------------------------- deliveries
+
+DELIVERY_COLUMNS = """delivery_id, destination_id, alert_id, digest_id, recipient, kind, status, attempts,
+    next_attempt_at, last_error, created_at, succeeded_at"""
+
+
+async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    await conn.executemany(
+        """INSERT INTO deliveries (delivery_id, destination_id, alert_id, digest_id, recipient, kind, payload)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+        [
+            (
+                r["delivery_id"],
+                r["destination_id"],
+                r.get("alert_id"),
+                r.get("digest_id"),
+                r.get("recipient"),
+                r["kind"],
+                r["payload"],
+            )
+            for r in rows
+        ],
+    )
+    return len(rows)
+
+
+async def claim_due(conn: asyncpg.Connection, *, limit: int, lease_s: float, now: datetime) -> list[asyncpg.Record]:
+    """Due deliveries of enabled destinations, leased: a sender that dies leaves them due again later."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """WITH due AS (
+             SELECT d.delivery_id FROM deliveries d JOIN destinations t USING (destination_id)
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND t.enabled
+             ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
+           UPDATE deliveries d SET next_attempt_at = $1 + make_interval(secs => $3)
+           FROM due, destinations t
+           WHERE d.delivery_id = due.delivery_id AND t.destination_id = d.destination_id
+           RETURNING d.delivery_id, d.destination_id, d.kind, d.payload, d.attempts, d.created_at, t.target,
+                     t.secrets""",
+        now,
+        limit,
+        lease_s,
+    )
+    return rows
+
+
+async def record_attempt(
+    conn: asyncpg.Connection,
+    *,
+    delivery_id: str,
+    attempt: int,
+    status_code: int | None,
+    error: str | None,
+    latency_ms: float,
+    ok: bool,
+    next_attempt_at: datetime | None,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        """INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, latency_ms)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        delivery_id,
+        attempt,
+        now,
+        status_code,
+        error,
+        latency_ms,
+    )
+    await conn.execute(
+        """UPDATE deliveries SET attempts = $2, last_error = $3,
+             status = CASE WHEN $4 THEN 'succeeded' WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+             succeeded_at = CASE WHEN $4 THEN $6::timestamptz END, next_attempt_at = coalesce($5, next_attempt_at)
+           WHERE delivery_id = $1""",
+        delivery_id,
+        attempt,
+        error,
+        ok,
+        next_attempt_at,
+        now,
+    )
+
+
+async def get_delivery(conn: asyncpg.Connection, *, delivery_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE delivery_id = $1", delivery_id)
+
+
+async def attempts(conn: asyncpg.Connection, *, delivery_id: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT attempt, at, status_code, error, latency_ms FROM delivery_attempts
+           WHERE delivery_id = $1 ORDER BY attempt""",
+        delivery_id,
+    )
+    return rows
+
+
+async def list_deliveries(
+    conn: asyncpg.Connection, *, destination_id: str | None, status: str | None, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT {DELIVERY_COLUMNS} FROM deliveries
+            WHERE ($1::text IS NULL OR destination_id = $1) AND ($2::text IS NULL OR status = $2)
+            ORDER BY created_at DESC, delivery_id LIMIT $3 OFFSET $4""",
+        destination_id,
+        status,
+        limit,
+        offset,
+    )
+    return rows
+
+
+async def replay(
+    conn: asyncpg.Connection, *, delivery_ids: Sequence[str] | None, destination_id: str | None, since: datetime | None
+) -> int:
+    status = await conn.execute(
+        """UPDATE deliveries SET status = 'pending', next_attempt_at = now(), last_error = NULL
+           WHERE ($1::text[] IS NULL OR delivery_id = ANY($1)) AND ($2::text IS NULL OR destination_id = $2)
+             AND ($3::timestamptz IS NULL OR created_at >= $3)""",
+        delivery_ids,
+        destination_id,
+        since,
+    )
+    return int(status.split()[-1])

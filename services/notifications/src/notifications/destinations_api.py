@@ -1,0 +1,174 @@
+"""Destinations (signed webhooks, chat webhooks, e-mail), subscriptions, the delivery log, replay,
+signing-secret rotation and digests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.http import ApiError
+from notifications import delivery_repository as dr
+from notifications import digests, schemas
+from notifications.deps import RuntimeDep
+from notifications.domain import signing, urlguard
+
+router = APIRouter(prefix="/v1", tags=["delivery"], responses={401: {"description": "missing or wrong token"}})
+
+
+def _invalid(field: str, reason: str) -> ApiError:
+    return ApiError(422, "validation_error", f"{field}: {reason}", errors=[{"field": field, "reason": reason}])
+
+
+@router.post("/destinations", status_code=201)
+async def create_destination(body: schemas.DestinationIn, rt: RuntimeDep) -> dict[str, Any]:
+    """For a webhook, the answer holds its signing secret: shown once, store it now."""
+    if body.kind in ("webhook", "chat"):
+        try:
+            t = urlguard.parse(body.target)
+        except urlguard.Refused as exc:
+            raise _invalid("target", str(exc).removeprefix("url: ")) from None
+        if t.scheme != "https" and not rt.settings.allow_networks:
+            raise _invalid("target", "must be https")
+    elif "@" not in body.target:
+        raise _invalid("target", "must be an e-mail address")
+    secret = signing.new_secret() if body.kind == "webhook" else None
+    stored = [{"sealed": rt.box.seal(secret), "created_at": utcnow().isoformat(), "expires_at": None}] if secret else []
+    d = {**body.model_dump(), "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
+    async with rt.pool.acquire() as conn:
+        row = await dr.insert_destination(conn, d=d)
+    return {**dict(row), **({"signing_secret": secret} if secret else {})}
+
+
+@router.get("/destinations")
+async def list_destinations(rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"destinations": [dict(r) for r in await dr.list_destinations(conn)]}
+
+
+@router.get("/destinations/{destination_id}")
+async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        row = await dr.get_destination(conn, destination_id=destination_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
+    out = {k: v for k, v in dict(row).items() if k != "secrets"}
+    out["secrets"] = [{"created_at": s["created_at"], "expires_at": s["expires_at"]} for s in row["secrets"]]
+    return out
+
+
+@router.post("/destinations/{destination_id}/rotate-secret")
+async def rotate_secret(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    """A new signing secret (shown once). The previous one keeps signing for `SECRET_OVERLAP_S`, so the
+    receiver can switch without missing a delivery: meanwhile each delivery carries both signatures."""
+    now = utcnow()
+    async with rt.pool.acquire() as conn, conn.transaction():
+        row = await dr.get_destination(conn, destination_id=destination_id, lock=True)
+        if row is None:
+            raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
+        if row["kind"] != "webhook":
+            raise ApiError(409, "conflict", "kind: only webhooks are signed")
+        until = (now + timedelta(seconds=rt.settings.secret_overlap_s)).isoformat()
+        kept = [
+            {**s, "expires_at": s["expires_at"] or until}
+            for s in row["secrets"]
+            if s["expires_at"] is None or datetime.fromisoformat(s["expires_at"]) > now
+        ]
+        secret = signing.new_secret()
+        kept.append({"sealed": rt.box.seal(secret), "created_at": now.isoformat(), "expires_at": None})
+        await dr.set_secrets(conn, destination_id=destination_id, secrets=kept)
+    return {"destination_id": destination_id, "signing_secret": secret, "previous_secret_signs_until": until}
+
+
+@router.post("/destinations/{destination_id}/enable")
+async def enable(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        await dr.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
+        row = await dr.get_destination(conn, destination_id=destination_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
+    return {k: v for k, v in dict(row).items() if k != "secrets"}
+
+
+@router.delete("/destinations/{destination_id}", status_code=204)
+async def delete_destination(destination_id: str, rt: RuntimeDep) -> None:
+    async with rt.pool.acquire() as conn, conn.transaction():
+        if not await dr.delete_destination(conn, destination_id=destination_id):
+            raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
+
+
+@router.post("/destinations/{destination_id}/replay")
+async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: RuntimeDep) -> dict[str, Any]:
+    """Send again every delivery to this destination created since `since` (same webhook-id)."""
+    try:
+        since = datetime.fromisoformat(body.since)
+    except ValueError:
+        raise _invalid("since", "not an ISO 8601 time") from None
+    async with rt.pool.acquire() as conn:
+        n = await dr.replay(conn, delivery_ids=None, destination_id=destination_id, since=since)
+    return {"destination_id": destination_id, "replayed": n}
+
+
+@router.post("/subscriptions", status_code=201)
+async def subscribe(body: schemas.SubscriptionIn, rt: RuntimeDep) -> dict[str, Any]:
+    s = {**body.model_dump(), "subscription_id": "sub_" + uuid.uuid4().hex[:12]}
+    async with rt.pool.acquire() as conn:
+        if await dr.get_destination(conn, destination_id=body.destination_id) is None:
+            raise _invalid("destination_id", f"no destination '{body.destination_id}'")
+        return dict(await dr.add_subscription(conn, s=s))
+
+
+@router.get("/subscriptions")
+async def list_subscriptions(rt: RuntimeDep, destination_id: str | None = None) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"subscriptions": [dict(r) for r in await dr.list_subscriptions(conn, destination_id=destination_id)]}
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204)
+async def unsubscribe(subscription_id: str, rt: RuntimeDep) -> None:
+    async with rt.pool.acquire() as conn:
+        if not await dr.delete_subscription(conn, subscription_id=subscription_id):
+            raise ApiError(404, "not_found", f"subscription_id: no subscription '{subscription_id}'")
+
+
+@router.get("/deliveries")
+async def deliveries(
+    rt: RuntimeDep,
+    destination_id: str | None = None,
+    status: Literal["pending", "succeeded", "failed"] | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        rows = await dr.list_deliveries(conn, destination_id=destination_id, status=status, limit=limit, offset=offset)
+    return {"deliveries": [dict(r) for r in rows], "limit": limit, "offset": offset}
+
+
+@router.get("/deliveries/{delivery_id}")
+async def delivery(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    """A delivery and every attempt (status code, error, latency)."""
+    async with rt.pool.acquire() as conn:
+        row = await dr.get_delivery(conn, delivery_id=delivery_id)
+        if row is None:
+            raise ApiError(404, "not_found", f"delivery_id: no delivery '{delivery_id}'")
+        tries = await dr.attempts(conn, delivery_id=delivery_id)
+    return {**dict(row), "attempts_log": [dict(t) for t in tries]}
+
+
+@router.post("/deliveries/{delivery_id}/replay")
+async def replay_one(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        if not await dr.replay(conn, delivery_ids=[delivery_id], destination_id=None, since=None):
+            raise ApiError(404, "not_found", f"delivery_id: no delivery '{delivery_id}'")
+    return {"delivery_id": delivery_id, "replayed": 1}
+
+
+@router.post("/digests/run")
+async def run_digests(rt: RuntimeDep, recipient: str | None = None) -> dict[str, Any]:
+    """Build digests now: those that are due, or everything waiting for `recipient`."""
+    async with rt.pool.acquire() as conn, conn.transaction():
+        made = await digests.run_due(conn, settings=rt.settings, now=utcnow(), recipient=recipient)
+    return {"digests": made}

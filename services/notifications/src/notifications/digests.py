@@ -1,0 +1,99 @@
+"""Digests: the alerts a recipient did not get at once (low severity, or throttled), rolled into one
+message per recipient when the oldest has waited the recipient's period (hourly or daily)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from notifications import delivery_repository as dr
+from notifications.domain import messages
+from notifications.domain.rules import Severity
+from notifications.settings import NotificationsSettings
+
+
+def _alert(r: Any) -> messages.Alert:
+    return messages.Alert(
+        alert_id=r["alert_id"],
+        rule_id=r["rule_id"],
+        event_type=r["event_type"],
+        event_id=r["event_id"],
+        account_id=r["account_id"],
+        account_name=None,
+        severity=r["severity"],
+        title=r["title"],
+        text=r["text"],
+        why=r["why"],
+        created_at=r["created_at"],
+        facts=r["facts"],
+    )
+
+
+def _render(kind: str, recipient: str, period: str, alerts: list[messages.Alert]) -> bytes:
+    if kind == "chat":
+        return orjson.dumps(messages.digest_chat(recipient, period, alerts))
+    if kind == "email":
+        subject, body = messages.digest_email(recipient, period, alerts)
+        return orjson.dumps({"subject": subject, "body": body})
+    return orjson.dumps(messages.digest_webhook(recipient, period, alerts))
+
+
+async def run_due(
+    conn: asyncpg.Connection, *, settings: NotificationsSettings, now: datetime, recipient: str | None = None
+) -> list[str]:
+    """Build the digests that are due (all of a recipient's waiting alerts, when ``recipient`` is given)."""
+    waiting = await conn.fetch(
+        """SELECT o.recipient, min(o.decided_at) AS oldest, coalesce(p.digest, 'daily') AS period, p.role
+           FROM alert_outcomes o LEFT JOIN people p ON p.person_id = o.recipient
+           WHERE o.outcome IN ('digest', 'throttled') AND o.digest_id IS NULL AND ($1::text IS NULL OR o.recipient = $1)
+           GROUP BY o.recipient, p.digest, p.role""",
+        recipient,
+    )
+    made: list[str] = []
+    for w in waiting:
+        period_s = settings.digest_hourly_s if w["period"] == "hourly" else settings.digest_daily_s
+        if recipient is None and (now - w["oldest"]).total_seconds() < period_s:
+            continue
+        digest_id = "dig_" + uuid.uuid4().hex
+        rows = await conn.fetch(
+            """WITH taken AS (
+                 UPDATE alert_outcomes SET digest_id = $2
+                 WHERE recipient = $1 AND outcome IN ('digest', 'throttled') AND digest_id IS NULL
+                 RETURNING alert_id)
+               SELECT a.* FROM alerts a JOIN taken USING (alert_id) ORDER BY a.created_at, a.alert_id""",
+            w["recipient"],
+            digest_id,
+        )
+        if not rows:
+            continue
+        alerts = [_alert(r) for r in rows]
+        top = max(Severity.parse(a.severity) for a in alerts)
+        await conn.execute(
+            "INSERT INTO digests (digest_id, recipient, period, alerts, created_at) VALUES ($1, $2, $3, $4, $5)",
+            digest_id,
+            w["recipient"],
+            w["period"],
+            len(alerts),
+            now,
+        )
+        deliveries: list[dict[str, Any]] = []
+        for route in await dr.routes(conn, recipient=w["recipient"], role=w["role"]):
+            if Severity.parse(route["min_severity"]) > top:
+                continue
+            deliveries.append(
+                {
+                    "delivery_id": "msg_" + uuid.uuid4().hex,
+                    "destination_id": route["destination_id"],
+                    "digest_id": digest_id,
+                    "recipient": w["recipient"],
+                    "kind": route["kind"],
+                    "payload": _render(route["kind"], w["recipient"], w["period"], alerts),
+                }
+            )
+        await dr.add_deliveries(conn, rows=deliveries)
+        made.append(digest_id)
+    return made

@@ -1,0 +1,28 @@
+-- The default rule set (domain.md, Alerts): worth a person's attention, routed to the owner by role.
+INSERT INTO rules (rule_id, name, event_type, conditions, severity, recipient_roles, dedupe_window_s, key_fields, builtin) VALUES
+ ('health-turned-red', 'Health turned red', 'bellwether.health.colour_changed.v1',
+  '[{"field": "event.new_colour", "op": "eq", "value": "red"}]', 'high', '{csm}', 86400, '{}', true),
+ ('health-dropped', 'Health fell sharply', 'bellwether.health.score_changed.v1',
+  '[{"field": "event.delta", "op": "lte", "value": -15}]', 'medium', '{csm}', 86400, '{}', true),
+ ('milestone-missed', 'Key milestone missed', 'bellwether.health.milestone_missed.v1',
+  '[]', 'medium', '{csm}', 604800, '{milestone_key}', true),
+ ('champion-departed', 'Champion left', 'bellwether.signals.contact_changed.v1',
+  '[{"field": "event.is_champion", "op": "eq", "value": true}, {"field": "event.departed", "op": "eq", "value": true}]',
+  'high', '{csm,ae}', 604800, '{contact_id}', true),
+ ('renewal-at-risk', 'Renewal at risk', 'bellwether.renewals.risk_changed.v1',
+  '[{"field": "event.at_risk", "op": "eq", "value": true}]', 'high', '{renewal_owner,csm}', 86400, '{opportunity_id}', true),
+ ('renewal-at-risk-strategic', 'Strategic renewal at risk', 'bellwether.renewals.risk_changed.v1',
+  '[{"field": "event.at_risk", "op": "eq", "value": true}, {"field": "account.tier", "op": "eq", "value": "strategic"}]',
+  'critical', '{vp}', 86400, '{opportunity_id}', true),
+ ('renewal-upcoming', 'Renewal coming up', 'bellwether.renewals.renewal_upcoming.v1',
+  '[]', 'low', '{renewal_owner,csm}', 86400, '{opportunity_id,window}', true),
+ ('feature-shipped-renewing', 'Requested feature shipped, renewal within 90 days', 'bellwether.signals.feature_request_status_changed.v1',
+  '[{"field": "event.status", "op": "eq", "value": "shipped"}, {"field": "account.days_to_renewal", "op": "lte", "value": 90}]',
+  'medium', '{csm}', 86400, '{request_id}', true),
+ ('deal-flagged', 'New deal flagged at hand-off', 'bellwether.renewals.handoff_review_opened.v1',
+  '[{"field": "event.band", "op": "in", "value": ["fair", "poor"]}]', 'medium', '{csm}', 604800, '{deal_id}', true),
+ ('deal-rejected', 'Deal rejected at hand-off', 'bellwether.renewals.deal_rejected.v1',
+  '[]', 'medium', '{csm,ae}', 604800, '{deal_id}', true),
+ ('ownership-changed', 'You own a new account or renewal', 'bellwether.renewals.ownership_changed.v1',
+  '[{"field": "event.new_owner_id", "op": "exists", "value": true}]', 'low', '{}', 3600, '{role,opportunity_id,new_owner_id}', true);
+UPDATE rules SET recipient_people = '{$event.new_owner_id}' WHERE rule_id = 'ownership-changed';

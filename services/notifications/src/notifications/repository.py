@@ -1,0 +1,178 @@
+"""Notifications' persistence for projections, people, rules, destinations and subscriptions:
+keyword-only async functions taking a connection. SQL is parameterised."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import asyncpg
+
+OWNER_ROLES = ("csm", "ae", "renewal_owner")
+
+
+async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    owners = p.get("owners") or {}
+    await conn.execute(
+        """INSERT INTO accounts (account_id, name, tier, arr, renewal_date, csm, ae, renewal_owner, upserted_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (account_id) DO UPDATE SET
+             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
+             arr = coalesce(excluded.arr, accounts.arr),
+             renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
+             csm = coalesce(excluded.csm, accounts.csm), ae = coalesce(excluded.ae, accounts.ae),
+             renewal_owner = coalesce(excluded.renewal_owner, accounts.renewal_owner),
+             upserted_at = excluded.upserted_at, updated_at = now()
+           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
+        p["account_id"],
+        p.get("name"),
+        p.get("tier"),
+        p.get("arr"),
+        _date(p.get("renewal_date")),
+        owners.get("csm"),
+        owners.get("ae"),
+        owners.get("renewal_owner"),
+        at,
+    )
+
+
+async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, owner_id: str | None) -> None:
+    if role not in OWNER_ROLES:
+        return
+    await conn.execute("INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING", account_id)
+    await conn.execute(
+        f"UPDATE accounts SET {role} = $2, updated_at = now() WHERE account_id = $1", account_id, owner_id
+    )
+
+
+async def set_health(conn: asyncpg.Connection, *, account_id: str, colour: str, score: float | None) -> None:
+    await conn.execute(
+        """INSERT INTO accounts (account_id, colour, score) VALUES ($1, $2, $3)
+           ON CONFLICT (account_id) DO UPDATE SET colour = excluded.colour,
+             score = coalesce(excluded.score, accounts.score), updated_at = now()""",
+        account_id,
+        colour,
+        score,
+    )
+
+
+async def set_renewal_date(conn: asyncpg.Connection, *, account_id: str, renewal_date: date) -> None:
+    """The nearest upcoming renewal wins."""
+    await conn.execute(
+        """INSERT INTO accounts (account_id, renewal_date) VALUES ($1, $2)
+           ON CONFLICT (account_id) DO UPDATE SET renewal_date = CASE
+             WHEN accounts.renewal_date IS NULL OR accounts.renewal_date < current_date
+               OR excluded.renewal_date < accounts.renewal_date THEN excluded.renewal_date
+             ELSE accounts.renewal_date END, updated_at = now()""",
+        account_id,
+        renewal_date,
+    )
+
+
+async def account_facts(conn: asyncpg.Connection, *, account_id: str, today: date) -> dict[str, Any]:
+    row = await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
+    vps = [r[0] for r in await conn.fetch("SELECT person_id FROM people WHERE role = 'vp' ORDER BY person_id")]
+    facts: dict[str, Any] = {"account_id": account_id, "owners": {"vp": vps}}
+    if row is not None:
+        facts.update(
+            name=row["name"],
+            tier=row["tier"],
+            arr=float(row["arr"]) if row["arr"] is not None else None,
+            colour=row["colour"],
+            score=row["score"],
+            renewal_date=str(row["renewal_date"]) if row["renewal_date"] else None,
+            days_to_renewal=(row["renewal_date"] - today).days if row["renewal_date"] else None,
+        )
+        facts["owners"].update({r: row[r] for r in OWNER_ROLES if row[r]})
+    return facts
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+# ----------------------------------------------------------------------------- rules and people
+
+RULE_COLUMNS = """rule_id, name, event_type, conditions, severity, recipient_roles, recipient_people, dedupe_window_s,
+    key_fields, enabled, builtin, updated_at"""
+
+
+async def rules_for(conn: asyncpg.Connection, *, event_type: str) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT {RULE_COLUMNS} FROM rules WHERE event_type = $1 AND enabled ORDER BY rule_id", event_type
+    )
+    return rows
+
+
+async def rule_event_types(conn: asyncpg.Connection) -> set[str]:
+    return {r[0] for r in await conn.fetch("SELECT DISTINCT event_type FROM rules WHERE enabled")}
+
+
+async def list_rules(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {RULE_COLUMNS} FROM rules ORDER BY rule_id")
+    return rows
+
+
+async def get_rule(conn: asyncpg.Connection, *, rule_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {RULE_COLUMNS} FROM rules WHERE rule_id = $1", rule_id)
+
+
+async def put_rule(conn: asyncpg.Connection, *, r: dict[str, Any]) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""INSERT INTO rules (rule_id, name, event_type, conditions, severity, recipient_roles, recipient_people,
+                               dedupe_window_s, key_fields, enabled)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (rule_id) DO UPDATE SET name = excluded.name, event_type = excluded.event_type,
+              conditions = excluded.conditions, severity = excluded.severity,
+              recipient_roles = excluded.recipient_roles, recipient_people = excluded.recipient_people,
+              dedupe_window_s = excluded.dedupe_window_s, key_fields = excluded.key_fields,
+              enabled = excluded.enabled, updated_at = now()
+            RETURNING {RULE_COLUMNS}""",
+        r["rule_id"],
+        r["name"],
+        r["event_type"],
+        r["conditions"],
+        r["severity"],
+        r["recipient_roles"],
+        r["recipient_people"],
+        r["dedupe_window_s"],
+        r["key_fields"],
+        r["enabled"],
+    )
+    return row
+
+
+async def delete_rule(conn: asyncpg.Connection, *, rule_id: str) -> bool:
+    status: str = await conn.execute("DELETE FROM rules WHERE rule_id = $1", rule_id)
+    return status.endswith(" 1")
+
+
+PERSON_COLUMNS = "person_id, name, email, role, digest, digest_at_or_below, throttle_per_hour, created_at"
+
+
+async def put_person(conn: asyncpg.Connection, *, p: dict[str, Any]) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""INSERT INTO people (person_id, name, email, role, digest, digest_at_or_below, throttle_per_hour)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (person_id) DO UPDATE SET name = excluded.name, email = excluded.email, role = excluded.role,
+              digest = excluded.digest, digest_at_or_below = excluded.digest_at_or_below,
+              throttle_per_hour = excluded.throttle_per_hour
+            RETURNING {PERSON_COLUMNS}""",
+        p["person_id"],
+        p.get("name"),
+        p.get("email"),
+        p.get("role"),
+        p["digest"],
+        p["digest_at_or_below"],
+        p["throttle_per_hour"],
+    )
+    return row
+
+
+async def get_person(conn: asyncpg.Connection, *, person_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE person_id = $1", person_id)
+
+
+async def list_people(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {PERSON_COLUMNS} FROM people ORDER BY person_id")
+    return rows

@@ -1,0 +1,135 @@
+"""HTTP models of the notifications API (strict: unknown fields refused; errors name the field)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from notifications.domain.rules import OPS, ROLES
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+
+
+class ConditionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str = Field(pattern=r"^(event|account)\.[a-z_][a-z0-9_.]*$", description="event.<attr> or account.<attr>")
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "contains"]
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _value(self) -> ConditionIn:
+        assert self.op in OPS
+        if self.op in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"value must be a list for '{self.op}'")
+        if self.op in ("lt", "lte", "gt", "gte") and not isinstance(self.value, int | float | str):
+            raise ValueError(f"value must be a number or a string for '{self.op}'")
+        return self
+
+
+class RuleIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Big renewal at risk",
+                    "event_type": "bellwether.renewals.risk_changed.v1",
+                    "conditions": [
+                        {"field": "event.at_risk", "op": "eq", "value": True},
+                        {"field": "account.arr", "op": "gte", "value": 100000},
+                    ],
+                    "severity": "critical",
+                    "recipient_roles": ["csm", "vp"],
+                    "dedupe_window_s": 86400,
+                    "key_fields": ["opportunity_id"],
+                }
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=200)
+    event_type: str = Field(pattern=r"^bellwether\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
+    conditions: list[ConditionIn] = Field(default_factory=list, max_length=20)
+    severity: Severity
+    recipient_roles: list[str] = Field(default_factory=list)
+    recipient_people: list[str] = Field(default_factory=list)
+    dedupe_window_s: int = Field(default=3600, ge=0, le=30 * 86400)
+    key_fields: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("recipient_roles")
+    @classmethod
+    def _roles(cls, roles: list[str]) -> list[str]:
+        for r in roles:
+            if r not in ROLES:
+                raise ValueError(f"'{r}' is not a role (one of {', '.join(ROLES)})")
+        return roles
+
+    @model_validator(mode="after")
+    def _someone(self) -> RuleIn:
+        if not self.recipient_roles and not self.recipient_people:
+            raise ValueError("recipient_roles or recipient_people must name someone")
+        return self
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Maria Silva",
+                    "email": "maria@vendor.io",
+                    "role": "csm",
+                    "digest": "daily",
+                    "throttle_per_hour": 10,
+                }
+            ]
+        },
+    )
+    name: str | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: Literal["csm", "ae", "renewal_owner", "vp"] | None = None
+    digest: Literal["hourly", "daily"] = "daily"
+    digest_at_or_below: Severity = "low"
+    throttle_per_hour: int = Field(default=10, ge=1, le=1000)
+
+
+class DestinationIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "CRM webhook",
+                    "kind": "webhook",
+                    "target": "https://crm.example.com/hooks/bellwether",
+                    "owner_person_id": "ops",
+                },
+                {"name": "#cs-alerts", "kind": "chat", "target": "https://hooks.slack.com/services/T000/B000/XXXX"},
+                {"name": "Maria", "kind": "email", "target": "maria@vendor.io"},
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["webhook", "chat", "email"]
+    target: str = Field(min_length=3, max_length=2000, description="https URL (webhook, chat) or e-mail address")
+    owner_person_id: str | None = Field(default=None, description="told when the destination is disabled")
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"destination_id": "dst_1", "recipient": "role:csm", "min_severity": "medium"}]
+        },
+    )
+    destination_id: str
+    recipient: str = Field(min_length=1, description="a person id, 'role:<role>' or '*' (everyone)")
+    min_severity: Severity = "info"
+    event_types: list[str] = Field(default_factory=list, description="empty: every event type")
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: str = Field(description="ISO 8601 time: every delivery to this destination created since then")

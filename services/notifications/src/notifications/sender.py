@@ -1,0 +1,105 @@
+"""Sending one delivery: signed webhooks and chat messages over HTTP behind the URL guard (resolve
+once, refuse non-global addresses unless allow-listed, connect to the checked address, never follow
+a redirect, time out, cap the response read), and email through a real SMTP conversation."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import aiosmtplib
+import httpx
+import orjson
+
+from notifications.domain import signing, urlguard
+from notifications.settings import NotificationsSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    ok: bool
+    status_code: int | None
+    error: str | None
+    latency_ms: float
+
+
+class Sender:
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self.settings = settings
+        self.allow = settings.networks()
+        self.http = httpx.AsyncClient(
+            timeout=settings.http_timeout_s,
+            follow_redirects=False,
+            trust_env=False,
+            limits=httpx.Limits(max_connections=settings.delivery_concurrency * 2),
+        )
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+    async def send(self, *, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes) -> Result:
+        start = time.perf_counter()
+        try:
+            if kind == "email":
+                await self._email(target, payload)
+                return Result(True, 250, None, _ms(start))
+            return await self._http(kind, target, secrets, delivery_id, payload, start)
+        except urlguard.Refused as exc:
+            return Result(False, None, f"refused: {exc}", _ms(start))
+        except (httpx.HTTPError, OSError, aiosmtplib.SMTPException, TimeoutError) as exc:
+            return Result(False, None, f"{type(exc).__name__}: {exc}"[:500], _ms(start))
+
+    async def _http(
+        self, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes, start: float
+    ) -> Result:
+        t = urlguard.parse(target)
+        infos = await asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
+        ip = urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), self.allow)
+        literal = f"[{ip}]" if ip.version == 6 else str(ip)
+        default_port = 443 if t.scheme == "https" else 80
+        headers = {
+            "host": t.host if t.port == default_port else f"{t.host}:{t.port}",
+            "content-type": "application/json",
+            "user-agent": "Bellwether-Webhooks/1.0",
+        }
+        if kind == "webhook":
+            headers.update(signing.headers(secrets, delivery_id, int(time.time()), payload))
+        extensions = {"sni_hostname": t.host} if t.scheme == "https" else {}
+        url = f"{t.scheme}://{literal}:{t.port}{t.path}"
+        async with self.http.stream("POST", url, content=payload, headers=headers, extensions=extensions) as r:
+            read = 0
+            async for chunk in r.aiter_raw():
+                read += len(chunk)
+                if read > self.settings.max_response_bytes:
+                    break  # the status is what counts; a huge body is not read
+            if 300 <= r.status_code < 400:
+                return Result(
+                    False, r.status_code, f"redirect to {r.headers.get('location')!r} not followed", _ms(start)
+                )
+            ok = 200 <= r.status_code < 300
+            return Result(ok, r.status_code, None if ok else f"HTTP {r.status_code}", _ms(start))
+
+    async def _email(self, to: str, payload: bytes) -> None:
+        doc = orjson.loads(payload)
+        msg = EmailMessage()
+        msg["From"] = self.settings.smtp_from
+        msg["To"] = to
+        msg["Subject"] = doc["subject"]
+        msg.set_content(doc["body"])
+        s = self.settings
+        await aiosmtplib.send(
+            msg,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            start_tls=s.smtp_starttls,
+            username=s.smtp_username,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            timeout=s.http_timeout_s,
+        )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,66 @@
+"""Notifications settings (environment variables, upper case). Bad values stop the process at start-up."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from pydantic import Field, SecretStr, field_validator
+
+from bellwether_shared.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    service_name: str = "notifications"
+    http_port: int = Field(default=8084, ge=1, le=65535)
+    db_schema: str = "notifications"
+
+    api_token: SecretStr = Field(min_length=16, description="Bearer token of the notifications API")
+    secrets_key: SecretStr = Field(
+        min_length=32, description="encrypts endpoint signing secrets at rest (Fernet key, or any 32+ char passphrase)"
+    )
+
+    consumer_group: str = "notifications"
+    consumer_max_records: int = Field(default=1000, ge=1, le=50_000)
+
+    delivery_concurrency: int = Field(default=16, ge=1, le=512, description="requests in flight per process")
+    delivery_batch: int = Field(default=200, ge=1, le=5000)
+    delivery_poll_s: float = Field(default=0.1, gt=0, le=10)
+    delivery_lease_s: float = Field(
+        default=60, gt=0, description="a claimed delivery is retried after this if its sender died"
+    )
+    http_timeout_s: float = Field(default=10, gt=0, le=60)
+    max_response_bytes: int = Field(default=64 * 1024, ge=1024)
+    retry_base_s: float = Field(default=5, gt=0)
+    retry_cap_s: float = Field(default=6 * 3600, gt=0)
+    retry_for_s: float = Field(default=3 * 24 * 3600, gt=0, description="give a delivery up after this long")
+    disable_after_s: float = Field(default=3 * 24 * 3600, gt=0, description="disable an endpoint failing this long")
+    secret_overlap_s: float = Field(default=24 * 3600, ge=0, description="old secret keeps signing after a rotation")
+    allow_networks: list[str] = Field(
+        default_factory=list,
+        description='JSON list of CIDRs delivery may reach although not global, e.g. ["127.0.0.0/8"] (off by default)',
+    )
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "bellwether@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+
+    digest_hourly_s: float = Field(default=3600, gt=0, description="age of the oldest item when an hourly digest goes")
+    digest_daily_s: float = Field(default=86400, gt=0)
+    digest_check_s: float = Field(default=30, gt=0)
+    workers: bool = Field(default=True, description="run the deliverer and digests in this process")
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"'{cidr}' is not a network (CIDR)") from None
+        return value
+
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(c, strict=False) for c in self.allow_networks]

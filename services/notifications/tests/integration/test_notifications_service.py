@@ -1,0 +1,421 @@
+"""The notifications service for real: events on real Kafka, state in real PostgreSQL, deliveries to
+real local HTTP receivers and a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from bellwether_shared.events import renewals as rev
+from bellwether_shared.kafka import create_producer, publish
+from conftest import NOTIFICATIONS_TOKEN, notifications_env
+from tests.support.receiver import Receiver
+from tests.support.services import ServiceProcess
+from tests.support.wait import eventually
+
+AUTH = {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"}
+
+
+async def risk(bootstrap: str, account: str, opportunity: str, *, at_risk: bool = True, arr: float = 50_000) -> str:
+    """A renewals.v1 risk change on Kafka (what the renewals service emits); returns its event id."""
+    event_id = str(uuid.uuid4())
+    event = rev.RenewalRiskChanged(
+        account_id=account,
+        opportunity_id=opportunity,
+        at_risk=at_risk,
+        level="medium",
+        points=40,
+        renewal_date=date.today() + timedelta(days=40),
+        days_to_renewal=40,
+        arr=arr,
+        owner_id="x",
+        reasons=[rev.RiskReason(factor="health_red", points=40, text="health is red (30)")],
+    )
+    await _publish(bootstrap, [event.envelope(event_id=event_id, source="bellwether/renewals")])
+    return event_id
+
+
+async def owners(bootstrap: str, account: str, **by_role: str) -> None:
+    envs = [
+        rev.OwnershipChanged(
+            account_id=account,
+            opportunity_id=None,
+            role=role,  # type: ignore[arg-type]
+            old_owner_id=None,
+            new_owner_id=who,
+            reason="test",
+            actor="t",
+        ).envelope(event_id=str(uuid.uuid4()), source="bellwether/renewals")
+        for role, who in by_role.items()
+    ]
+    await _publish(bootstrap, envs)
+
+
+async def _publish(bootstrap: str, envelopes: list[Any]) -> None:
+    producer = create_producer(bootstrap, client_id="test-notifications")
+    await producer.start()
+    try:
+        await publish(producer, envelopes, timeout_s=30)
+    finally:
+        await producer.stop()
+
+
+async def webhook_for(http: httpx.AsyncClient, person: str, url: str, **sub: Any) -> tuple[str, str]:
+    r = await http.post(
+        "/v1/destinations",
+        json={"name": f"hook of {person}", "kind": "webhook", "target": url, "owner_person_id": person},
+        headers=AUTH,
+    )
+    assert r.status_code == 201, r.text
+    dest = r.json()
+    r = await http.post(
+        "/v1/subscriptions", json={"destination_id": dest["destination_id"], "recipient": person, **sub}, headers=AUTH
+    )
+    assert r.status_code == 201, r.text
+    return dest["destination_id"], dest["signing_secret"]
+
+
+async def person(http: httpx.AsyncClient, pid: str, **body: Any) -> None:
+    r = await http.put(f"/v1/people/{pid}", json=body, headers=AUTH)
+    assert r.status_code == 200, r.text
+
+
+@pytest.fixture
+async def http(notifications) -> Any:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(base_url=notifications.url, timeout=15) as client:
+        yield client
+
+
+@pytest.fixture
+def receiver() -> Any:
+    r = Receiver().start()
+    yield r
+    r.stop()
+
+
+async def test_an_alert_reaches_the_owner_signed_by_webhook_and_by_email(
+    http, receiver, smtp, kafka_bootstrap, run_id
+) -> None:
+    acct, csm = f"acct-{run_id}", f"cara-{run_id}"
+    await person(http, csm, name="Cara", email=f"{csm}@vendor.test", role="csm")
+    dest, secret = await webhook_for(http, csm, receiver.url)
+    await owners(kafka_bootstrap, acct, csm=csm)
+    event_id = await risk(kafka_bootstrap, acct, f"renewal-{run_id}")
+
+    async def delivered() -> bool:
+        return any(r.body and json.loads(r.body).get("account_id") == acct for r in receiver.requests)
+
+    await eventually(delivered, what="webhook delivered")
+    req = next(r for r in receiver.requests if json.loads(r.body).get("account_id") == acct)
+    body = Webhook(secret).verify(req.body, req.headers)  # independent implementation of the spec
+    assert body["type"] == "bellwether.alert.v1" and body["event"]["id"] == event_id and body["severity"] == "high"
+    assert "is at risk" in body["text"] and "health is red (30)" in body["text"]
+    assert req.headers["webhook-id"].startswith("msg_")
+
+    async def mailed() -> Any:
+        return next((m for m in smtp.messages if m["To"] == f"{csm}@vendor.test"), None)
+
+    mail = await eventually(mailed, what="e-mail through SMTP")
+    assert mail["Subject"].startswith("[HIGH] Renewal at risk")
+    alerts = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
+    assert sorted(a["rule_id"] for a in alerts) == ["ownership-changed", "renewal-at-risk"]
+    owner_alert = next(a for a in alerts if a["rule_id"] == "ownership-changed")
+    assert owner_alert["outcomes"][0]["outcome"] == "digest"  # low severity: waits for the digest
+    alerts = [a for a in alerts if a["rule_id"] == "renewal-at-risk"]
+    assert alerts[0]["outcomes"] == [
+        {"recipient": csm, "outcome": "send", "reason": "high severity, sent at once", "digest_id": None}
+    ]
+    assert "event.at_risk eq True" in alerts[0]["why"]
+
+    async def recorded() -> list[dict[str, Any]] | None:
+        rows = (await http.get("/v1/deliveries", params={"destination_id": dest}, headers=AUTH)).json()["deliveries"]
+        return rows if [d["status"] for d in rows] == ["succeeded"] else None
+
+    log = await eventually(recorded, what="the attempt recorded")
+    one = (await http.get(f"/v1/deliveries/{log[0]['delivery_id']}", headers=AUTH)).json()
+    assert one["attempts_log"][0]["status_code"] == 200 and one["attempts_log"][0]["latency_ms"] > 0
+
+
+async def test_a_receiver_down_then_up_gets_every_delivery_once(http, kafka_bootstrap, run_id) -> None:
+    from collections import Counter
+
+    rx = Receiver().start()
+    rx.stop()  # down: connections are refused
+    try:
+        acct, csm = f"outage-{run_id}", f"olga-{run_id}"
+        await person(http, csm, role="csm", throttle_per_hour=1000)
+        dest, _ = await webhook_for(http, csm, rx.url)
+        await owners(kafka_bootstrap, acct, csm=csm)
+        for i in range(12):
+            await risk(kafka_bootstrap, acct, f"opp-{i}")
+
+        async def retried() -> bool:
+            rows = (await http.get("/v1/deliveries", params={"destination_id": dest}, headers=AUTH)).json()[
+                "deliveries"
+            ]
+            return len(rows) == 12 and all(d["attempts"] >= 2 and d["status"] == "pending" for d in rows)
+
+        await eventually(retried, what="12 deliveries, each failed at least twice")
+        rx.start()  # back up, same port
+
+        async def all_ok() -> bool:
+            return len(await _succeeded(http, csm)) == 12
+
+        await eventually(all_ok, timeout=30, what="every delivery succeeded")
+        answered_ok = Counter(r.headers["webhook-id"] for r in rx.requests if r.status == 200)
+        assert set(answered_ok) == await _succeeded(http, csm)
+        assert set(answered_ok.values()) == {1}  # once per id
+        one = (await http.get(f"/v1/deliveries/{next(iter(answered_ok))}", headers=AUTH)).json()
+        assert [a["status_code"] for a in one["attempts_log"]][-1] == 200
+        assert all("ConnectError" in (a["error"] or "") for a in one["attempts_log"][:-1])
+    finally:
+        rx.stop()
+
+
+async def _succeeded(http: httpx.AsyncClient, csm: str) -> set[str]:
+    rows = (await http.get("/v1/deliveries", params={"status": "succeeded", "limit": 1000}, headers=AUTH)).json()[
+        "deliveries"
+    ]
+    return {d["delivery_id"] for d in rows if d["recipient"] == csm}
+
+
+async def test_dedupe_throttle_and_a_digest_of_exactly_the_held_back_alerts(
+    http, receiver, kafka_bootstrap, run_id
+) -> None:
+    acct, csm = f"noise-{run_id}", f"nora-{run_id}"
+    await person(http, csm, role="csm", throttle_per_hour=2, digest="hourly")
+    await webhook_for(http, csm, receiver.url)
+    await owners(kafka_bootstrap, acct, csm=csm)
+    ids = [await risk(kafka_bootstrap, acct, f"o{i}") for i in range(5)]
+    await risk(kafka_bootstrap, acct, "o0")  # the same alert key again within the window
+
+    async def decided() -> list[dict[str, Any]] | None:
+        rows = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
+        return rows if len([a for a in rows if a["rule_id"] == "renewal-at-risk"]) == 6 else None
+
+    everything = await eventually(decided, what="six risk alerts decided")
+    alerts = [a for a in everything if a["rule_id"] == "renewal-at-risk"]
+    outcome = {a["event_id"]: a["outcomes"][0] for a in alerts}
+    counts: dict[str, int] = {}
+    for o in outcome.values():
+        counts[o["outcome"]] = counts.get(o["outcome"], 0) + 1
+    assert counts == {"send": 2, "throttled": 3, "duplicate": 1}
+    dup = next(o for o in outcome.values() if o["outcome"] == "duplicate")
+    assert "the same alert went to this recipient" in dup["reason"]
+    # held back: the three throttled ones and the low-severity ownership change
+    held = {a["alert_id"] for a in everything if a["outcomes"][0]["outcome"] in ("throttled", "digest")}
+    assert len(held) == 4
+    assert all(i in outcome for i in ids)
+
+    r = await http.post("/v1/digests/run", params={"recipient": csm}, headers=AUTH)
+    assert r.status_code == 200 and len(r.json()["digests"]) == 1
+
+    async def digest_arrived() -> Any:
+        return next(
+            (json.loads(x.body) for x in receiver.requests if json.loads(x.body).get("type") == "bellwether.digest.v1"),
+            None,
+        )
+
+    digest = await eventually(digest_arrived, what="digest delivered")
+    assert {a["alert_id"] for a in digest["alerts"]} == held  # exactly the held-back ones
+    assert digest["recipient"] == csm and digest["period"] == "hourly"
+    again = await http.post("/v1/digests/run", params={"recipient": csm}, headers=AUTH)
+    assert again.json()["digests"] == []  # nothing waits any more
+
+
+async def test_guarded_targets_redirects_rotation_and_replay(http, receiver, kafka_bootstrap, run_id) -> None:
+    acct, csm = f"guard-{run_id}", f"gus-{run_id}"
+    await person(http, csm, role="csm", throttle_per_hour=1000)
+    inside, _ = await webhook_for(http, csm, "http://10.255.255.1:8080/hook")  # not global, not allow-listed
+    bouncer = Receiver(status=302, redirect_to="http://169.254.169.254/latest/meta-data").start()
+    try:
+        bounced, _ = await webhook_for(http, csm, bouncer.url)
+        good, secret = await webhook_for(http, csm, receiver.url)
+        await owners(kafka_bootstrap, acct, csm=csm)
+        await risk(kafka_bootstrap, acct, "o1")
+
+        async def attempted(dest: str) -> dict[str, Any] | None:
+            rows = (await http.get("/v1/deliveries", params={"destination_id": dest}, headers=AUTH)).json()[
+                "deliveries"
+            ]
+            if not rows or rows[0]["attempts"] < 1:
+                return None
+            d: dict[str, Any] = (await http.get(f"/v1/deliveries/{rows[0]['delivery_id']}", headers=AUTH)).json()
+            return d
+
+        refused = await eventually(lambda: attempted(inside), what="attempt to an internal address")
+        assert refused["attempts_log"][0]["error"].startswith("refused: url: 10.255.255.1 is private")
+        redirected = await eventually(lambda: attempted(bounced), what="attempt answered with a redirect")
+        assert (
+            "not followed" in redirected["attempts_log"][0]["error"]
+            and redirected["attempts_log"][0]["status_code"] == 302
+        )
+        assert len(bouncer.requests) >= 1 and all(r.path == "/hook" for r in bouncer.requests)
+        first = await eventually(lambda: attempted(good), what="delivery to the receiver")
+        assert first["status"] == "succeeded"
+
+        r = await http.post(f"/v1/destinations/{good}/rotate-secret", headers=AUTH)
+        new_secret = r.json()["signing_secret"]
+        assert new_secret != secret
+        r = await http.post(f"/v1/deliveries/{first['delivery_id']}/replay", headers=AUTH)
+        assert r.status_code == 200
+
+        async def replayed() -> Any:
+            same = [x for x in receiver.requests if x.headers.get("webhook-id") == first["delivery_id"]]
+            return same[-1] if len(same) == 2 else None
+
+        again = await eventually(replayed, what="replayed with the same webhook-id")
+        assert len(again.headers["webhook-signature"].split()) == 2  # both secrets sign during the overlap
+        Webhook(secret).verify(again.body, again.headers)
+        Webhook(new_secret).verify(again.body, again.headers)
+        shown = (await http.get(f"/v1/destinations/{good}", headers=AUTH)).json()
+        assert len(shown["secrets"]) == 2 and "sealed" not in json.dumps(shown) and secret not in json.dumps(shown)
+    finally:
+        bouncer.stop()
+
+
+async def test_a_failing_endpoint_is_disabled_and_its_owner_told(
+    notifications_db, kafka_bootstrap, smtp, tmp_path, run_id
+) -> None:
+    svc = ServiceProcess(
+        "notifications",
+        notifications_env(
+            notifications_db, kafka_bootstrap, smtp.port, DISABLE_AFTER_S="1.5", CONSUMER_GROUP=f"n-{run_id}"
+        ),
+        tmp_path / "notifications.log",
+    ).start()
+    failing = Receiver(status=500).start()
+    try:
+        async with httpx.AsyncClient(base_url=svc.url, timeout=15) as http:
+            acct, csm, ops = f"dis-{run_id}", f"dan-{run_id}", f"ops-{run_id}"
+            await person(http, ops, email=f"{ops}@vendor.test")
+            await person(http, csm, role="csm")
+            r = await http.post(
+                "/v1/destinations",
+                json={"name": "flaky CRM", "kind": "webhook", "target": failing.url, "owner_person_id": ops},
+                headers=AUTH,
+            )
+            dest = r.json()["destination_id"]
+            await http.post("/v1/subscriptions", json={"destination_id": dest, "recipient": csm}, headers=AUTH)
+            await owners(kafka_bootstrap, acct, csm=csm)
+            await risk(kafka_bootstrap, acct, "o1")
+
+            async def disabled() -> dict[str, Any] | None:
+                d: dict[str, Any] = (await http.get(f"/v1/destinations/{dest}", headers=AUTH)).json()
+                return d if not d["enabled"] else None
+
+            d = await eventually(disabled, what="destination disabled")
+            assert "every delivery failed since" in d["disabled_reason"] and "HTTP 500" in d["disabled_reason"]
+
+            async def told() -> Any:
+                return next((m for m in smtp.messages if m["To"] == f"{ops}@vendor.test"), None)
+
+            mail = await eventually(told, what="owner told by e-mail")
+            assert "Alert destination disabled: flaky CRM" in mail["Subject"]
+            attempts_then = len(failing.requests)
+            failing.status = 200
+            r = await http.post(f"/v1/destinations/{dest}/enable", headers=AUTH)
+            assert r.json()["enabled"] is True
+            await eventually(lambda: _some(failing, attempts_then), what="deliveries resume once re-enabled")
+    finally:
+        failing.stop()
+        svc.stop()
+
+
+async def _some(rx: Receiver, before: int) -> bool:
+    return any(r.status == 200 for r in rx.requests[before:])
+
+
+async def test_killed_mid_delivery_the_service_resumes(
+    notifications_db, kafka_bootstrap, smtp, tmp_path, run_id
+) -> None:
+    """SIGKILL while requests are in flight to a slow receiver: after a restart every delivery arrives
+    (the lease expires and the leased ones are sent again; receivers de-duplicate by webhook-id)."""
+    env = notifications_env(
+        notifications_db, kafka_bootstrap, smtp.port, DELIVERY_LEASE_S="2", CONSUMER_GROUP=f"k-{run_id}"
+    )
+    slow = Receiver(delay_s=1.0).start()
+    svc = ServiceProcess("notifications", env, tmp_path / "n1.log").start()
+    try:
+        async with httpx.AsyncClient(base_url=svc.url, timeout=15) as http:
+            acct, csm = f"kill-{run_id}", f"kim-{run_id}"
+            await person(http, csm, role="csm", throttle_per_hour=1000)
+            await webhook_for(http, csm, slow.url)
+        await owners(kafka_bootstrap, acct, csm=csm)
+        for i in range(8):
+            await risk(kafka_bootstrap, acct, f"k{i}")
+        await eventually(lambda: _true(len(slow.requests) >= 1), what="a request in flight")
+        assert svc.proc is not None
+        os.kill(svc.proc.pid, signal.SIGKILL)
+        svc.proc.wait(10)
+        svc = ServiceProcess("notifications", env, tmp_path / "n2.log").start()
+        async with httpx.AsyncClient(base_url=svc.url, timeout=15) as http:
+
+            async def all_ok() -> bool:
+                return len(await _succeeded(http, csm)) == 8
+
+            await eventually(all_ok, timeout=60, what="all eight delivered after the restart")
+            delivered = await _succeeded(http, csm)
+        assert delivered <= {r.headers["webhook-id"] for r in slow.requests if r.status == 200}
+    finally:
+        svc.stop()
+        slow.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def test_bad_input_names_the_field(http) -> None:
+    r = await http.put(
+        "/v1/rules/x",
+        json={"name": "n", "event_type": "nope", "severity": "high", "recipient_roles": ["csm"]},
+        headers=AUTH,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "event_type"
+    r = await http.put(
+        "/v1/rules/x",
+        json={
+            "name": "n",
+            "event_type": "bellwether.renewals.risk_changed.v1",
+            "severity": "high",
+            "recipient_roles": ["boss"],
+        },
+        headers=AUTH,
+    )
+    assert (
+        r.status_code == 422 and r.json()["errors"][0]["field"] == "recipient_roles" and "boss" in r.json()["message"]
+    )
+    r = await http.put(
+        "/v1/rules/x",
+        json={
+            "name": "n",
+            "event_type": "bellwether.renewals.risk_changed.v1",
+            "severity": "high",
+            "recipient_roles": ["csm"],
+            "conditions": [{"field": "account.arr", "op": "in", "value": 5}],
+        },
+        headers=AUTH,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "conditions.0"
+    r = await http.post(
+        "/v1/destinations", json={"name": "x", "kind": "webhook", "target": "ftp://example.com"}, headers=AUTH
+    )
+    assert r.status_code == 422 and r.json()["message"].startswith("target: scheme")
+    r = await http.post(
+        "/v1/destinations", json={"name": "x", "kind": "email", "target": "not-an-address"}, headers=AUTH
+    )
+    assert r.status_code == 422 and r.json()["message"].startswith("target")
+    assert (await http.get("/v1/rules")).status_code == 401
+    rules = (await http.get("/v1/rules", headers=AUTH)).json()["rules"]
+    assert {"health-turned-red", "renewal-at-risk", "champion-departed", "deal-flagged"} <= {
+        r["rule_id"] for r in rules
+    }
