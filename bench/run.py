@@ -1,7 +1,7 @@
 """``make bench``: benchmarks against real Kafka and PostgreSQL; figures go to bench/results.json.
 
 Bounded in count and time; each suite says what it measured and how. ``--suite ingest``,
-``--suite health`` or ``--suite renewals`` runs one; the results file keeps the other suites' last figures.
+``--suite health``, ``--suite renewals`` or ``--suite notifications`` runs one; the results file keeps the other suites' last figures.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from rich.console import Console
 
 from bench import health as health_bench
 from bench import ingest as ingest_bench
+from bench import notifications as notifications_bench
 from bench import renewals as renewals_bench
 from tests.support.infra import provide
 
@@ -39,7 +40,9 @@ async def _fresh_database(admin_url: str) -> str:
 
 
 def main(
-    suite: list[str] = typer.Option(["ingest", "health", "renewals"], help="ingest, health and/or renewals"),
+    suite: list[str] = typer.Option(
+        ["ingest", "health", "renewals", "notifications"], help="ingest, health, renewals and/or notifications"
+    ),
     events: int = 200_000,
     concurrency: int = 16,
     workers: int = 2,
@@ -80,6 +83,10 @@ def main(
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             results["renewals"] = stamp | renewals_bench.run_suite(ep, Path(tmp), db)
             renewals_bench.print_results(results["renewals"])
+        if "notifications" in suite:
+            db = asyncio.run(_fresh_database(ep.admin_database_url))
+            results["notifications"] = stamp | notifications_bench.run_suite(ep, Path(tmp), db)
+            notifications_bench.print_results(results["notifications"])
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     console.print(f"written to {RESULTS.relative_to(ROOT)}")
 

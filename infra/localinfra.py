@@ -202,10 +202,17 @@ class KafkaNode:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         props = self._properties()
         if not (self.data_dir / "log" / "meta.properties").exists():
+            # one in 32 of these starts with '-': passed as --cluster-id=<id>, never as a separate argument
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             subprocess.run(
                 self._java(
-                    "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props), heap="256m"
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "--standalone",
+                    f"--cluster-id={cluster_id}",
+                    "-c",
+                    str(props),
+                    heap="256m",
                 ),
                 check=True,
                 stdout=subprocess.DEVNULL,

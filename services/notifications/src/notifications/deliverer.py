@@ -104,10 +104,14 @@ class Deliverer:
         )
         if res.ok:
             self.sent += 1
-            await conn.execute(
-                "UPDATE destinations SET failing_since = NULL WHERE destination_id = $1 AND failing_since IS NOT NULL",
+            recovered = await conn.fetchval(
+                """UPDATE destinations SET failing_since = NULL WHERE destination_id = $1 AND failing_since IS NOT NULL
+                   RETURNING true""",
                 row["destination_id"],
             )
+            if recovered:  # back from an outage: catch up now rather than at each delivery's next backoff
+                moved = await dr.pull_forward(conn, destination_id=row["destination_id"], now=now)
+                log.info("destination recovered", destination_id=row["destination_id"], pulled_forward=moved)
             return
         self.failed += 1
         since = await conn.fetchval(

@@ -216,7 +216,8 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int, lease_s: float, now
              SELECT d.delivery_id FROM deliveries d JOIN destinations t USING (destination_id)
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND t.enabled
              ORDER BY d.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED)
-           UPDATE deliveries d SET next_attempt_at = $1 + make_interval(secs => $3)
+           UPDATE deliveries d SET next_attempt_at = $1 + make_interval(secs => $3),
+             leased_until = $1 + make_interval(secs => $3)
            FROM due, destinations t
            WHERE d.delivery_id = due.delivery_id AND t.destination_id = d.destination_id
            RETURNING d.delivery_id, d.destination_id, d.kind, d.payload, d.attempts, d.created_at, t.target,
@@ -253,7 +254,8 @@ async def record_attempt(
     await conn.execute(
         """UPDATE deliveries SET attempts = $2, last_error = $3,
              status = CASE WHEN $4 THEN 'succeeded' WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-             succeeded_at = CASE WHEN $4 THEN $6::timestamptz END, next_attempt_at = coalesce($5, next_attempt_at)
+             succeeded_at = CASE WHEN $4 THEN $6::timestamptz END, next_attempt_at = coalesce($5, next_attempt_at),
+             leased_until = NULL
            WHERE delivery_id = $1""",
         delivery_id,
         attempt,
@@ -262,6 +264,19 @@ async def record_attempt(
         next_attempt_at,
         now,
     )
+
+
+async def pull_forward(conn: asyncpg.Connection, *, destination_id: str, now: datetime) -> int:
+    """The destination answers again: its deliveries waiting out a backoff are due now (not the ones
+    another sender has in flight)."""
+    status: str = await conn.execute(
+        """UPDATE deliveries SET next_attempt_at = $2
+           WHERE destination_id = $1 AND status = 'pending' AND next_attempt_at > $2
+             AND (leased_until IS NULL OR leased_until < $2)""",
+        destination_id,
+        now,
+    )
+    return int(status.split()[-1])
 
 
 async def get_delivery(conn: asyncpg.Connection, *, delivery_id: str) -> asyncpg.Record | None:

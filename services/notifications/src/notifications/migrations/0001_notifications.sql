@@ -121,6 +121,7 @@ CREATE TABLE deliveries (
     status          text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed')),
     attempts        int NOT NULL DEFAULT 0,
     next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    leased_until    timestamptz,              -- a sender has it in flight until then
     last_error      text,
     created_at      timestamptz NOT NULL DEFAULT now(),
     succeeded_at    timestamptz,
