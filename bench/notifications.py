@@ -259,7 +259,8 @@ def print_results(r: dict[str, Any]) -> None:
     f = r["fan_out"]
     t.add_row(
         "fan-out: pending → signed webhooks received (deliveries/s)",
-        f"{f['deliveries_per_s']:,.0f} ({f['deliveries']:,} in {f['elapsed_s']} s, {f['service_cpu_cores_used']} cores)",
+        f"{f['deliveries_per_s']:,.0f} ({f['deliveries']:,} in {f['elapsed_s']} s, "
+        f"{f['service_cpu_cores_used']} cores)",
     )
     c = r["catch_up"]
     t.add_row(

@@ -1,7 +1,8 @@
 """``make bench``: benchmarks against real Kafka and PostgreSQL; figures go to bench/results.json.
 
 Bounded in count and time; each suite says what it measured and how. ``--suite ingest``,
-``--suite health``, ``--suite renewals`` or ``--suite notifications`` runs one; the results file keeps the other suites' last figures.
+``--suite health``, ``--suite renewals`` or ``--suite notifications`` runs one; the results file
+keeps the other suites' last figures.
 """
 
 from __future__ import annotations
