@@ -337,12 +337,14 @@ def run_suite(
     seeded["seconds"] = round(time.perf_counter() - t0, 1)
     console.print(f"renewals: seeded {seeded}")
     results: dict[str, Any] = {"seeded": seeded, "risk": asyncio.run(risk_throughput(ep, tmp, db, events))}
+    group = f"bench-renewals-lat-{int(time.time())}"
     renewals = ServiceProcess(
         "renewals",
-        renewals_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", SWEEP="false"),
+        renewals_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", SWEEP="false", CONSUMER_GROUP=group),
         tmp / "renewals-lat.log",
     ).start()
-    try:
+    try:  # a fresh group reads health.v1 from the start: probe once it has caught up
+        renewals.wait(lambda: asyncio.run(_lag_of(ep.kafka_bootstrap, group)) == 0, 300, "caught up with health.v1")
         results.update(asyncio.run(_api_phase(renewals, db, ep.kafka_bootstrap)))
     finally:
         renewals.stop()

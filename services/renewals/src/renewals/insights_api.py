@@ -71,19 +71,19 @@ async def backtest(
     """Did the health score predict renewals? For closed renewals: ROC AUC of the score N days before
     the renewal date (1.0 perfect, 0.5 a coin), churn rate by colour and its lift; overall and per
     scorecard version."""
+    churn = ["churned", "downgraded"] if downgrade_is_churn else ["churned"]
     async with caller.pool.acquire() as conn:
-        rows = await q.backtest_samples(conn, days_before=days_before)
-    churn = {"churned", "downgraded"} if downgrade_is_churn else {"churned"}
-    groups: dict[str, list[bt.Sample]] = {}
-    everything: list[bt.Sample] = []
+        rows = await q.backtest_tallies(conn, days_before=days_before, churn=churn)
+    groups: dict[str, list[bt.Tally]] = {}
+    everything: list[bt.Tally] = []
     for r in rows:
-        s = bt.Sample(r["value"], r["colour"], r["outcome"] in churn)
-        everything.append(s)
-        groups.setdefault(f"{r['scorecard_id']}@v{r['scorecard_version']}", []).append(s)
+        t = bt.Tally(r["value"], r["colour"], r["renewed"], r["churned"])
+        everything.append(t)
+        groups.setdefault(f"{r['scorecard_id']}@v{r['scorecard_version']}", []).append(t)
     return {
         "days_before": days_before,
-        "overall": asdict(bt.evaluate(everything)),
-        "by_scorecard_version": {k: asdict(bt.evaluate(v)) for k, v in sorted(groups.items())},
+        "overall": asdict(bt.evaluate_tallies(everything)),
+        "by_scorecard_version": {k: asdict(bt.evaluate_tallies(v)) for k, v in sorted(groups.items())},
     }
 
 

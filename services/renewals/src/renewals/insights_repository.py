@@ -57,19 +57,23 @@ async def closed_by_colour(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return rows
 
 
-async def backtest_samples(conn: asyncpg.Connection, *, days_before: int) -> list[asyncpg.Record]:
-    """Each closed renewal with the account's last health score at least ``days_before`` days
-    before its renewal date (renewals with no score by then are left out)."""
+async def backtest_tallies(conn: asyncpg.Connection, *, days_before: int, churn: list[str]) -> list[asyncpg.Record]:
+    """Closed renewals grouped by scorecard version, score and colour, with renewed and churned counts:
+    the score is the account's last one at least ``days_before`` days before the renewal date (renewals
+    with no score by then are left out). A few hundred rows, however many renewals."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT o.outcome, h.value, h.colour, coalesce(h.scorecard_id, '?') AS scorecard_id,
-                  coalesce(h.scorecard_version, 0) AS scorecard_version
+        """SELECT coalesce(h.scorecard_id, '?') AS scorecard_id, coalesce(h.scorecard_version, 0) AS scorecard_version,
+                  h.value, h.colour, count(*) FILTER (WHERE NOT o.outcome = ANY($2)) AS renewed,
+                  count(*) FILTER (WHERE o.outcome = ANY($2)) AS churned
            FROM opportunities o
            CROSS JOIN LATERAL (
              SELECT value, colour, scorecard_id, scorecard_version FROM health_history h
              WHERE h.account_id = o.account_id AND h.computed_at <= (o.renewal_date - $1::int)::timestamptz
              ORDER BY h.computed_at DESC LIMIT 1) h
-           WHERE o.kind = 'renewal' AND o.stage = 'closed'""",
+           WHERE o.kind = 'renewal' AND o.stage = 'closed'
+           GROUP BY 1, 2, 3, 4""",
         days_before,
+        churn,
     )
     return rows
 

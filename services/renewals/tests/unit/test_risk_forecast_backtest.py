@@ -107,6 +107,18 @@ def test_auc_equals_the_pairwise_definition(pairs: list[tuple[int, bool]]) -> No
     assert auc == pytest.approx(wins / (len(renewed_s) * len(churned_s)))
 
 
+@given(
+    st.lists(st.tuples(st.integers(0, 20), st.sampled_from(["red", "green"]), st.booleans()), min_size=1, max_size=80)
+)
+def test_grouped_counts_give_exactly_the_per_renewal_result(rows: list[tuple[int, str, bool]]) -> None:
+    samples = [bt.Sample(float(s), c, churned) for s, c, churned in rows]
+    counts: dict[tuple[float, str], list[int]] = {}
+    for s in samples:
+        counts.setdefault((s.score, s.colour), [0, 0])[1 if s.churned else 0] += 1
+    tallies = [bt.Tally(score, colour, n[0], n[1]) for (score, colour), n in counts.items()]
+    assert bt.evaluate_tallies(tallies) == bt.evaluate(samples)
+
+
 def test_backtest_churn_rate_and_lift_by_colour() -> None:
     samples = [bt.Sample(10 + i, "red", i < 6) for i in range(10)]  # the 6 lowest reds churned
     samples += [bt.Sample(60 + i, "green", i < 1) for i in range(10)]  # the lowest green churned

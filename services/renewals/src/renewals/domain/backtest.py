@@ -59,6 +59,58 @@ def roc_auc(scores: Sequence[float], churned: Sequence[bool]) -> float | None:
     return (rank_sum - pos * (pos + 1) / 2) / (pos * neg)
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """Closed renewals that share a score and a colour (what the database returns, grouped)."""
+
+    score: float
+    colour: str
+    renewed: int
+    churned: int
+
+
+def roc_auc_tallies(tallies: Sequence[Tally]) -> float | None:
+    """The same AUC from grouped counts: for each score, renewed there beat every churned below it
+    and tie with the churned at the same score. O(distinct scores)."""
+    by_score: dict[float, list[int]] = defaultdict(lambda: [0, 0])
+    for t in tallies:
+        by_score[t.score][0] += t.renewed
+        by_score[t.score][1] += t.churned
+    pos = sum(v[0] for v in by_score.values())
+    neg = sum(v[1] for v in by_score.values())
+    if pos == 0 or neg == 0:
+        return None
+    wins, churned_below = 0.0, 0
+    for score in sorted(by_score):
+        renewed, churned = by_score[score]
+        wins += renewed * churned_below + 0.5 * renewed * churned
+        churned_below += churned
+    return wins / (pos * neg)
+
+
+def evaluate_tallies(tallies: Sequence[Tally]) -> Result:
+    """:func:`evaluate` over grouped counts (identical results, without one object per renewal)."""
+    total = sum(t.renewed + t.churned for t in tallies)
+    churned = sum(t.churned for t in tallies)
+    overall = churned / total if total else None
+    colours: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for t in tallies:
+        colours[t.colour][0] += t.renewed + t.churned
+        colours[t.colour][1] += t.churned
+    by_colour = {
+        colour: ColourStats(n, c, round(c / n, 4), round((c / n) / overall, 3) if overall else None)
+        for colour, (n, c) in sorted(colours.items())
+    }
+    auc = roc_auc_tallies(tallies)
+    return Result(
+        samples=total,
+        churned=churned,
+        auc=round(auc, 4) if auc is not None else None,
+        churn_rate=round(overall, 4) if overall is not None else None,
+        by_colour=by_colour,
+    )
+
+
 def evaluate(samples: Iterable[Sample]) -> Result:
     rows = list(samples)
     churned = sum(1 for s in rows if s.churned)
