@@ -148,7 +148,7 @@ async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, back
     key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=1_000_000).write_key
     accounts = [f"lat-{tag}-{i}" for i in range(probes)]
     async with httpx.AsyncClient(base_url=svc.url, headers=AUTH, timeout=30) as http:
-        await http.put(f"/v1/people/csm-{tag}", json={"role": "csm", "throttle_per_hour": 100000})
+        (await http.put(f"/v1/people/csm-{tag}", json={"role": "csm", "throttle_per_hour": 1000})).raise_for_status()
         dest = await _destination(svc.url, rx.url)
         await http.post("/v1/subscriptions", json={"destination_id": dest, "recipient": f"csm-{tag}"})
     async with httpx.AsyncClient(base_url=ingest.url, auth=(key, ""), timeout=30) as http:

@@ -68,8 +68,7 @@ class Deliverer:
         results = await asyncio.gather(*(self._send(r) for r in rows))
         now = utcnow()
         async with self.pool.acquire() as conn, conn.transaction():
-            for row, res in zip(rows, results, strict=True):
-                await self._record(conn, row, res, now)
+            await self._record(conn, rows, results, now)
         return len(rows)
 
     async def _send(self, row: Any) -> Result:
@@ -83,53 +82,56 @@ class Deliverer:
                 payload=row["payload"],
             )
 
-    async def _record(self, conn: asyncpg.Connection, row: Any, res: Result, now: datetime) -> None:
-        attempt = row["attempts"] + 1
-        nxt: datetime | None = None
-        if not res.ok and now - row["created_at"] < timedelta(seconds=self.settings.retry_for_s):
-            s = self.settings
-            nxt = now + timedelta(
-                seconds=noise.backoff(attempt, base_s=s.retry_base_s, cap_s=s.retry_cap_s, jitter=random.random())
+    async def _record(self, conn: asyncpg.Connection, rows: list[Any], results: list[Result], now: datetime) -> None:
+        s = self.settings
+        outcomes: list[dict[str, Any]] = []
+        answered: set[str] = set()
+        failed: dict[str, str | None] = {}
+        for row, res in zip(rows, results, strict=True):
+            attempt = row["attempts"] + 1
+            nxt: datetime | None = None
+            if not res.ok and now - row["created_at"] < timedelta(seconds=s.retry_for_s):
+                delay = noise.backoff(attempt, base_s=s.retry_base_s, cap_s=s.retry_cap_s, jitter=random.random())
+                nxt = now + timedelta(seconds=delay)
+            outcomes.append(
+                {
+                    "delivery_id": row["delivery_id"],
+                    "attempt": attempt,
+                    "status_code": res.status_code,
+                    "error": res.error,
+                    "latency_ms": res.latency_ms,
+                    "ok": res.ok,
+                    "next_attempt_at": nxt,
+                }
             )
-        await dr.record_attempt(
-            conn,
-            delivery_id=row["delivery_id"],
-            attempt=attempt,
-            status_code=res.status_code,
-            error=res.error,
-            latency_ms=res.latency_ms,
-            ok=res.ok,
-            next_attempt_at=nxt,
-            now=now,
+            if res.ok:
+                answered.add(row["destination_id"])
+            else:
+                failed[row["destination_id"]] = res.error
+        await dr.record_attempts(conn, rows=outcomes, now=now)
+        self.sent += sum(1 for r in results if r.ok)
+        self.failed += sum(1 for r in results if not r.ok)
+        for dest in await dr.recovered(conn, destination_ids=sorted(answered)):
+            # back from an outage: catch up now rather than at each delivery's next backoff
+            moved = await dr.pull_forward(conn, destination_id=dest, now=now)
+            log.info("destination recovered", destination_id=dest, pulled_forward=moved)
+        only_failing = sorted(set(failed) - answered)
+        for d in await dr.mark_failing(conn, destination_ids=only_failing, now=now):
+            if d["enabled"] and now - d["failing_since"] >= timedelta(seconds=s.disable_after_s):
+                await self._disable(conn, d["destination_id"], d["failing_since"], failed[d["destination_id"]], now)
+
+    async def _disable(
+        self, conn: asyncpg.Connection, destination_id: str, since: datetime, last_error: str | None, now: datetime
+    ) -> None:
+        reason = f"every delivery failed since {since.isoformat()} (last: {last_error})"
+        changed = await conn.execute(
+            "UPDATE destinations SET enabled = false, disabled_reason = $2 WHERE destination_id = $1 AND enabled",
+            destination_id,
+            reason,
         )
-        if res.ok:
-            self.sent += 1
-            recovered = await conn.fetchval(
-                """UPDATE destinations SET failing_since = NULL WHERE destination_id = $1 AND failing_since IS NOT NULL
-                   RETURNING true""",
-                row["destination_id"],
-            )
-            if recovered:  # back from an outage: catch up now rather than at each delivery's next backoff
-                moved = await dr.pull_forward(conn, destination_id=row["destination_id"], now=now)
-                log.info("destination recovered", destination_id=row["destination_id"], pulled_forward=moved)
-            return
-        self.failed += 1
-        since = await conn.fetchval(
-            """UPDATE destinations SET failing_since = coalesce(failing_since, $2) WHERE destination_id = $1
-               RETURNING failing_since""",
-            row["destination_id"],
-            now,
-        )
-        if since is not None and now - since >= timedelta(seconds=self.settings.disable_after_s):
-            reason = f"every delivery failed since {since.isoformat()} (last: {res.error})"
-            changed = await conn.execute(
-                "UPDATE destinations SET enabled = false, disabled_reason = $2 WHERE destination_id = $1 AND enabled",
-                row["destination_id"],
-                reason,
-            )
-            if changed.endswith(" 1"):
-                log.warning("destination disabled", destination_id=row["destination_id"], reason=reason)
-                await notify_destination_disabled(conn, destination_id=row["destination_id"], reason=reason, now=now)
+        if changed.endswith(" 1"):
+            log.warning("destination disabled", destination_id=destination_id, reason=reason)
+            await notify_destination_disabled(conn, destination_id=destination_id, reason=reason, now=now)
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():

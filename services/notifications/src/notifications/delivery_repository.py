@@ -229,41 +229,62 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int, lease_s: float, now
     return rows
 
 
-async def record_attempt(
-    conn: asyncpg.Connection,
-    *,
-    delivery_id: str,
-    attempt: int,
-    status_code: int | None,
-    error: str | None,
-    latency_ms: float,
-    ok: bool,
-    next_attempt_at: datetime | None,
-    now: datetime,
-) -> None:
+async def record_attempts(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+    """A round's outcomes in two statements: the attempt log, then each delivery's state (succeeded,
+    failed for good when ``next_attempt_at`` is None, else pending until then)."""
+    if not rows:
+        return
     await conn.execute(
         """INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, error, latency_ms)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
-        delivery_id,
-        attempt,
+           SELECT id, n, $7, code, err, ms
+           FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::float8[], $6::bool[])
+             AS u(id, n, code, err, ms, ok)
+           ON CONFLICT DO NOTHING""",
+        [r["delivery_id"] for r in rows],
+        [r["attempt"] for r in rows],
+        [r["status_code"] for r in rows],
+        [r["error"] for r in rows],
+        [r["latency_ms"] for r in rows],
+        [r["ok"] for r in rows],
         now,
-        status_code,
-        error,
-        latency_ms,
     )
     await conn.execute(
-        """UPDATE deliveries SET attempts = $2, last_error = $3,
-             status = CASE WHEN $4 THEN 'succeeded' WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
-             succeeded_at = CASE WHEN $4 THEN $6::timestamptz END, next_attempt_at = coalesce($5, next_attempt_at),
-             leased_until = NULL
-           WHERE delivery_id = $1""",
-        delivery_id,
-        attempt,
-        error,
-        ok,
-        next_attempt_at,
+        """UPDATE deliveries d SET attempts = u.n, last_error = u.err, leased_until = NULL,
+             status = CASE WHEN u.ok THEN 'succeeded' WHEN u.next_at IS NULL THEN 'failed' ELSE 'pending' END,
+             succeeded_at = CASE WHEN u.ok THEN $6::timestamptz END,
+             next_attempt_at = coalesce(u.next_at, d.next_attempt_at)
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::bool[], $5::timestamptz[]) AS u(id, n, err, ok, next_at)
+           WHERE d.delivery_id = u.id""",
+        [r["delivery_id"] for r in rows],
+        [r["attempt"] for r in rows],
+        [r["error"] for r in rows],
+        [r["ok"] for r in rows],
+        [r["next_attempt_at"] for r in rows],
         now,
     )
+
+
+async def recovered(conn: asyncpg.Connection, *, destination_ids: Sequence[str]) -> list[str]:
+    """Destinations that were failing and answered now: their failing mark is cleared."""
+    rows = await conn.fetch(
+        """UPDATE destinations SET failing_since = NULL
+           WHERE destination_id = ANY($1::text[]) AND failing_since IS NOT NULL RETURNING destination_id""",
+        list(destination_ids),
+    )
+    return [r[0] for r in rows]
+
+
+async def mark_failing(
+    conn: asyncpg.Connection, *, destination_ids: Sequence[str], now: datetime
+) -> list[asyncpg.Record]:
+    """Destinations that failed (and did not answer in this round): since when they have been failing."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """UPDATE destinations SET failing_since = coalesce(failing_since, $2)
+           WHERE destination_id = ANY($1::text[]) RETURNING destination_id, failing_since, enabled""",
+        list(destination_ids),
+        now,
+    )
+    return rows
 
 
 async def pull_forward(conn: asyncpg.Connection, *, destination_id: str, now: datetime) -> int:

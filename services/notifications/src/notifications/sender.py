@@ -17,6 +17,8 @@ import orjson
 from notifications.domain import signing, urlguard
 from notifications.settings import NotificationsSettings
 
+RESOLVE_TTL_S = 5.0
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
@@ -36,6 +38,7 @@ class Sender:
             trust_env=False,
             limits=httpx.Limits(max_connections=settings.delivery_concurrency * 2),
         )
+        self._resolved: dict[tuple[str, int], tuple[urlguard.IP, float]] = {}
 
     async def close(self) -> None:
         await self.http.aclose()
@@ -56,8 +59,7 @@ class Sender:
         self, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes, start: float
     ) -> Result:
         t = urlguard.parse(target)
-        infos = await asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
-        ip = urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), self.allow)
+        ip = await self._resolve(t)
         literal = f"[{ip}]" if ip.version == 6 else str(ip)
         default_port = 443 if t.scheme == "https" else 80
         headers = {
@@ -81,6 +83,18 @@ class Sender:
                 )
             ok = 200 <= r.status_code < 300
             return Result(ok, r.status_code, None if ok else f"HTTP {r.status_code}", _ms(start))
+
+    async def _resolve(self, t: urlguard.Target) -> urlguard.IP:
+        """Resolve once and check every address; the checked answer is reused for a few seconds (the
+        request always goes to a checked address: nothing resolves the name again behind the guard)."""
+        now = time.monotonic()
+        cached = self._resolved.get((t.host, t.port))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        infos = await asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
+        ip = urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), self.allow)
+        self._resolved[(t.host, t.port)] = (ip, now + RESOLVE_TTL_S)
+        return ip
 
     async def _email(self, to: str, payload: bytes) -> None:
         doc = orjson.loads(payload)
