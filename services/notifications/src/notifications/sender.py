@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+import aiohttp
 import aiosmtplib
-import httpx
 import orjson
 
 from notifications.domain import signing, urlguard
@@ -32,16 +32,22 @@ class Sender:
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
         self.allow = settings.networks()
-        self.http = httpx.AsyncClient(
-            timeout=settings.http_timeout_s,
-            follow_redirects=False,
-            trust_env=False,
-            limits=httpx.Limits(max_connections=settings.delivery_concurrency * 2),
-        )
+        self._http: aiohttp.ClientSession | None = None
         self._resolved: dict[tuple[str, int], tuple[urlguard.IP, float]] = {}
 
+    def _session(self) -> aiohttp.ClientSession:
+        if self._http is None:  # created inside the running loop, on first use
+            self._http = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.settings.delivery_concurrency, use_dns_cache=False),
+                timeout=aiohttp.ClientTimeout(total=self.settings.http_timeout_s),
+                trust_env=False,
+                auto_decompress=False,
+            )
+        return self._http
+
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._http is not None:
+            await self._http.close()
 
     async def send(self, *, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes) -> Result:
         start = time.perf_counter()
@@ -49,13 +55,13 @@ class Sender:
             if kind == "email":
                 await self._email(target, payload)
                 return Result(True, 250, None, _ms(start))
-            return await self._http(kind, target, secrets, delivery_id, payload, start)
+            return await self._post(kind, target, secrets, delivery_id, payload, start)
         except urlguard.Refused as exc:
             return Result(False, None, f"refused: {exc}", _ms(start))
-        except (httpx.HTTPError, OSError, aiosmtplib.SMTPException, TimeoutError) as exc:
+        except (aiohttp.ClientError, OSError, aiosmtplib.SMTPException, TimeoutError) as exc:
             return Result(False, None, f"{type(exc).__name__}: {exc}"[:500], _ms(start))
 
-    async def _http(
+    async def _post(
         self, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes, start: float
     ) -> Result:
         t = urlguard.parse(target)
@@ -63,26 +69,27 @@ class Sender:
         literal = f"[{ip}]" if ip.version == 6 else str(ip)
         default_port = 443 if t.scheme == "https" else 80
         headers = {
-            "host": t.host if t.port == default_port else f"{t.host}:{t.port}",
-            "content-type": "application/json",
-            "user-agent": "Bellwether-Webhooks/1.0",
+            "Host": t.host if t.port == default_port else f"{t.host}:{t.port}",
+            "Content-Type": "application/json",
+            "User-Agent": "Bellwether-Webhooks/1.0",
         }
         if kind == "webhook":
             headers.update(signing.headers(secrets, delivery_id, int(time.time()), payload))
-        extensions = {"sni_hostname": t.host} if t.scheme == "https" else {}
         url = f"{t.scheme}://{literal}:{t.port}{t.path}"
-        async with self.http.stream("POST", url, content=payload, headers=headers, extensions=extensions) as r:
+        # the checked address is what we connect to; TLS still verifies the certificate for the name
+        sni = t.host if t.scheme == "https" else None
+        async with self._session().post(
+            url, data=payload, headers=headers, allow_redirects=False, server_hostname=sni
+        ) as r:
             read = 0
-            async for chunk in r.aiter_raw():
+            async for chunk in r.content.iter_chunked(16 * 1024):
                 read += len(chunk)
                 if read > self.settings.max_response_bytes:
                     break  # the status is what counts; a huge body is not read
-            if 300 <= r.status_code < 400:
-                return Result(
-                    False, r.status_code, f"redirect to {r.headers.get('location')!r} not followed", _ms(start)
-                )
-            ok = 200 <= r.status_code < 300
-            return Result(ok, r.status_code, None if ok else f"HTTP {r.status_code}", _ms(start))
+            if 300 <= r.status < 400:
+                return Result(False, r.status, f"redirect to {r.headers.get('Location')!r} not followed", _ms(start))
+            ok = 200 <= r.status < 300
+            return Result(ok, r.status, None if ok else f"HTTP {r.status}", _ms(start))
 
     async def _resolve(self, t: urlguard.Target) -> urlguard.IP:
         """Resolve once and check every address; the checked answer is reused for a few seconds (the
