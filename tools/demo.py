@@ -188,9 +188,19 @@ async def _subscribe_receiver(notify: str, token: str, url: str) -> tuple[str, s
 
 
 async def _alerts(notify: str, token: str, receiver: Receiver, dest: str, secret: str, accounts: list[str]) -> Table:
-    """Wait (bounded) for the alerts of this run to settle, then show what the receiver got."""
+    """Wait (bounded) for the alerts of this run to be decided and delivered, then show what the
+    receiver got: round two's departed champions must have been decided first."""
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+    departed = {a for i, a in enumerate(accounts) if i % 2}
+    async with httpx.AsyncClient(base_url=notify, headers={"Authorization": f"Bearer {token}"}) as http:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            rows = (await http.get("/v1/alerts", params={"limit": 500})).json()["alerts"]
+            done = {a["account_id"] for a in rows if a["rule_id"] == "champion-departed" and a["outcomes"]}
+            if departed <= done:
+                break
+            await asyncio.sleep(0.5)
     deadline, seen, stable_since = time.monotonic() + 30, -1, time.monotonic()
     while time.monotonic() < deadline:
         mine = [r for r in receiver.requests if any(a in r.body.decode() for a in accounts)]

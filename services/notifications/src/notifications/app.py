@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -55,7 +56,7 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
                 topics=[topics.HEALTH, topics.SIGNALS, topics.RENEWALS],
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 pool=pool,
-                handler=make_handler(),
+                handler=make_handler(timedelta(seconds=settings.alert_max_age_s)),
                 producer=producer,
                 max_records=settings.consumer_max_records,
             )

@@ -21,6 +21,7 @@ class NotificationsSettings(ServiceSettings):
 
     consumer_group: str = "notifications"
     consumer_max_records: int = Field(default=1000, ge=1, le=50_000)
+    alert_max_age_s: float = Field(default=86400, gt=0, description="older events update state but alert nobody")
 
     delivery_concurrency: int = Field(default=16, ge=1, le=512, description="requests in flight per process")
     delivery_batch: int = Field(default=200, ge=1, le=5000)

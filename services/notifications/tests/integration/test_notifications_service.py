@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -419,3 +419,33 @@ async def test_bad_input_names_the_field(http) -> None:
     assert {"health-turned-red", "renewal-at-risk", "champion-departed", "deal-flagged"} <= {
         r["rule_id"] for r in rules
     }
+
+
+async def test_old_events_update_the_projection_but_alert_nobody(http, receiver, kafka_bootstrap, run_id) -> None:
+    """A new deployment reads the topics from the start: last month's risk must not page anyone."""
+    acct, csm = f"stale-{run_id}", f"sam-{run_id}"
+    await person(http, csm, role="csm", throttle_per_hour=1000)
+    await webhook_for(http, csm, receiver.url)
+    await owners(kafka_bootstrap, acct, csm=csm)
+    old = rev.RenewalRiskChanged(
+        account_id=acct,
+        opportunity_id="old",
+        at_risk=True,
+        level="high",
+        points=70,
+        renewal_date=date.today(),
+        days_to_renewal=3,
+        arr=1.0,
+        owner_id=csm,
+        reasons=[],
+    ).envelope(event_id=str(uuid.uuid4()), source="bellwether/renewals", time=datetime.now(UTC) - timedelta(days=30))
+    await _publish(kafka_bootstrap, [old])
+    fresh = await risk(kafka_bootstrap, acct, "fresh")  # same partition (same key), after the old one
+
+    async def alerted() -> list[dict[str, Any]] | None:
+        rows = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
+        risky = [a for a in rows if a["rule_id"] == "renewal-at-risk"]
+        return risky or None
+
+    risky = await eventually(alerted, what="the fresh event alerted")
+    assert [a["event_id"] for a in risky] == [fresh]
