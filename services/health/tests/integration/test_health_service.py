@@ -383,24 +383,21 @@ async def test_time_alone_moves_scores_without_any_event(
             await conn.close()
     users = next(m for m in first["measures"] if m["key"] == "active_users")
     assert users["raw"] == 1.0
-    # the same account, scored as of two days later by the real re-score path, has decayed
+    # the same account, scored as of two days later by the real re-score path, has decayed (scored and
+    # read in one transaction: the service's own workers keep re-scoring it as of today meanwhile)
     from bellwether_shared.db import create_pool
+    from health.recompute import recompute
     from health.settings import HealthSettings
-    from health.worker import Recomputer
 
     settings = HealthSettings(
         database_url=health_db.url, api_token=SecretStr("x" * 16), kafka_bootstrap_servers="127.0.0.1:1"
     )
     pool = await create_pool(health_db.url, schema="health", min_size=1, max_size=2)
     try:
-        async with pool.acquire() as conn:
-            await conn.execute(
-                "INSERT INTO recompute_queue (account_id, due_at) VALUES ($1, now()) "
-                "ON CONFLICT (account_id) DO NOTHING",
-                account,
+        async with pool.acquire() as conn, conn.transaction():
+            await recompute(
+                conn, claimed=[(account, None)], now=datetime.now(UTC) + timedelta(days=2), settings=settings
             )
-        await Recomputer(pool, settings).run_once(now=datetime.now(UTC) + timedelta(days=2))
-        async with pool.acquire() as conn:
             later = await conn.fetchrow("SELECT value, measures FROM account_health WHERE account_id = $1", account)
     finally:
         await pool.close()
