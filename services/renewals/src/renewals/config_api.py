@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter
@@ -9,6 +10,8 @@ from fastapi import APIRouter
 from bellwether_shared.envelope import utcnow
 from renewals import ownership, repository, schemas
 from renewals.deps import Configurer, Reader, transaction
+from renewals.domain import risk
+from renewals.reassess import reassess
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or unknown API key"}})
 
@@ -36,6 +39,24 @@ async def put_policy(body: schemas.PolicyIn, caller: Configurer) -> dict[str, An
         for a in accounts:
             changed += await ownership.apply_policy(conn, account_id=a["account_id"], actor=caller.actor, now=utcnow())
     return {**value, "opportunities_reassigned": changed}
+
+
+@router.get("/risk/weights")
+async def get_risk_weights(caller: Reader) -> dict[str, Any]:
+    """The points each risk factor adds and the threshold of "at risk", as in effect (defaults included)."""
+    stored = await _get(caller, "risk_weights")
+    return asdict(risk.Weights(**stored))
+
+
+@router.put("/risk/weights")
+async def put_risk_weights(body: schemas.RiskWeightsIn, caller: Configurer) -> dict[str, Any]:
+    """Replace the company's risk weights (fields left out: defaults); every open renewal is re-assessed
+    at once, and those that enter or leave risk are announced."""
+    value = body.model_dump(exclude_none=True)
+    async with transaction(caller) as conn:
+        await repository.put_setting(conn, key="risk_weights", value=value, actor=caller.actor)
+        changed = await reassess(conn, account_ids=None, now=utcnow(), trend_days=caller.settings.health_trend_days)
+    return {**asdict(risk.Weights(**value)), "opportunities_reassessed": changed}
 
 
 @router.get("/capacity")

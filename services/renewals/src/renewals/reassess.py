@@ -16,6 +16,7 @@ from bellwether_shared import outbox
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.events import renewals as ev
 from renewals import opportunity_repository as opps
+from renewals import repository
 from renewals.domain import risk
 
 SOURCE = "bellwether/renewals"
@@ -47,6 +48,7 @@ async def reassess(
 ) -> int:
     """Re-assess open renewals (of ``account_ids``, or all of them). Returns how many changed."""
     today = now.date()
+    weights = risk.Weights(**(await repository.get_setting(conn, key="risk_weights") or {}))
     after, changed = "", 0
     while True:
         rows = await opps.risk_inputs(
@@ -58,7 +60,7 @@ async def reassess(
         events: list[Envelope] = []
         for r in rows:
             inputs = _inputs(r, today)
-            a = risk.assess(inputs)
+            a = risk.assess(inputs, weights)
             reasons = [asdict(x) for x in a.reasons]
             if (a.points, a.level, a.at_risk, a.window, reasons) == (
                 r["risk_points"],

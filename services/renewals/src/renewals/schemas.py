@@ -203,6 +203,30 @@ class PolicyIn(BaseModel):
     renewals_team: bool = False
 
 
+class RiskWeightsIn(BaseModel):
+    """Points per risk factor and the threshold; what is left out keeps its default."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"red": 45, "champion_departed": 35, "at_risk_points": 40}]}
+    )
+    red: float | None = Field(default=None, ge=0, le=100)
+    yellow: float | None = Field(default=None, ge=0, le=100)
+    falling: float | None = Field(default=None, ge=0, le=100)
+    falling_by: float | None = Field(default=None, gt=0, le=100, description="points of drop that count as falling")
+    champion_departed: float | None = Field(default=None, ge=0, le=100)
+    exposure_high: float | None = Field(default=None, ge=0, le=100)
+    exposure_moderate: float | None = Field(default=None, ge=0, le=100)
+    deep_discount: float | None = Field(default=None, ge=0, le=100)
+    deep_discount_pct: float | None = Field(default=None, gt=0, le=100)
+    per_missed_milestone: float | None = Field(default=None, ge=0, le=100)
+    max_missed_milestones: float | None = Field(default=None, ge=0, le=100)
+    per_severe_ticket: float | None = Field(default=None, ge=0, le=100)
+    max_severe_tickets: float | None = Field(default=None, ge=0, le=100)
+    per_deal_flag: float | None = Field(default=None, ge=0, le=100)
+    max_deal_flags: float | None = Field(default=None, ge=0, le=100)
+    at_risk_points: float | None = Field(default=None, gt=0, le=1000)
+
+
 class CapacityIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"tiers": {"strategic": 15, "mid": 40, "scale": 200}}]}

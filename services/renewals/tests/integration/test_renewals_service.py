@@ -560,3 +560,27 @@ async def test_the_sweep_opens_renewals_and_announces_windows_as_days_pass(
         await http.get("/v1/audit", params={"entity_type": "opportunity", "entity_id": oid}, headers=VIEWER)
     ).json()
     assert trail["entries"][-1]["actor"] == "system:sweep"
+
+
+async def test_risk_weights_are_configurable_and_reassess_open_renewals(http, kafka_bootstrap, run_id) -> None:
+    acct = f"weights-{run_id}"
+    oid = (await put_contract(http, contract(f"w-{run_id}", acct, 40)))["renewal_opportunity_id"]
+    assert (await http.put("/v1/risk/weights", json={"red": 10}, headers=CSM)).status_code == 403
+    bad = await http.put("/v1/risk/weights", json={"red": -1}, headers=ADMIN)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "red"
+    try:
+        async with TopicTail(kafka_bootstrap, topics.RENEWALS) as tail:
+            await health_event(kafka_bootstrap, acct, 30, "red")
+            await tail.collect(lambda rs: len(of(rs, "bellwether.renewals.risk_changed.v1", acct)) == 1)
+            r = await http.put("/v1/risk/weights", json={"red": 10}, headers=ADMIN)
+            assert r.status_code == 200 and r.json()["red"] == 10 and r.json()["champion_departed"] == 30
+            assert r.json()["opportunities_reassessed"] >= 1
+            got = await tail.collect(lambda rs: len(of(rs, "bellwether.renewals.risk_changed.v1", acct)) == 2)
+        left = of(got, "bellwether.renewals.risk_changed.v1", acct)[1]
+        assert left["at_risk"] is False and left["points"] == 10
+        opp = (await http.get(f"/v1/opportunities/{oid}", headers=VIEWER)).json()
+        assert opp["risk_reasons"] == [{"factor": "health_red", "points": 10, "text": "health is red (30)"}]
+    finally:
+        await http.put("/v1/risk/weights", json={}, headers=ADMIN)
+    assert (await http.get("/v1/risk/weights", headers=VIEWER)).json()["red"] == 40
+    assert (await http.get(f"/v1/opportunities/{oid}", headers=VIEWER)).json()["at_risk"] is True
