@@ -48,11 +48,15 @@ async def _preload(bootstrap: str, n: int, accounts: int, tag: str) -> None:
                 account = f"{tag}-a{i % accounts}"
                 envs.append(
                     usage_envelope(
-                        f"{tag}-{i}", account, event=("Dashboard Viewed", "Report Exported", "Alert Configured")[i % 3],
-                        user=f"u{i % 37}", timestamp=now - timedelta(days=i % 20), source="bellwether/bench",
+                        f"{tag}-{i}",
+                        account,
+                        event=("Dashboard Viewed", "Report Exported", "Alert Configured")[i % 3],
+                        user=f"u{i % 37}",
+                        timestamp=now - timedelta(days=i % 20),
+                        source="bellwether/bench",
                         properties={"plan": "pro"},
                     )
-                )  # fmt: skip
+                )
             await publish(producer, envs, timeout_s=60)
     finally:
         await producer.stop()
@@ -80,30 +84,29 @@ async def _lag(bootstrap: str, group: str, topic: str = topics.USAGE) -> int | N
         await admin.close()
 
 
-async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int) -> dict[str, Any]:
-    tag = f"tp{int(time.time())}"
+async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int, replicas: int = 1) -> dict[str, Any]:
+    """``replicas`` health processes in one consumer group (the Deployment runs 2), each with its share
+    of the usage topic's partitions."""
+    tag = f"tp{replicas}x{int(time.time())}"
     base_lag_group = "bench-health-" + tag
-    console.print(f"health: pre-loading {events:,} usage events onto Kafka…")
+    console.print(f"health: pre-loading {events:,} usage events onto Kafka ({replicas} consumer process(es))…")
     await _preload(ep.kafka_bootstrap, events, accounts=2000, tag=tag)
-    # a fresh group reads the whole topic, so count what is there now
-    svc = ServiceProcess(
-        "health",
-        health_env(
-            db,
-            ep.kafka_bootstrap,
-            CONSUMER_GROUP=base_lag_group,
-            LOG_LEVEL="WARNING",
-            CONSUMER_MAX_RECORDS="2000",
-            WORKERS="0",
-        ),
-        tmp / "health-throughput.log",
+    env = health_env(
+        db,
+        ep.kafka_bootstrap,
+        CONSUMER_GROUP=base_lag_group,
+        LOG_LEVEL="WARNING",
+        CONSUMER_MAX_RECORDS="2000",
+        WORKERS="0",
     )
+    procs = [ServiceProcess("health", env, tmp / f"health-throughput-{i}.log") for i in range(replicas)]
     t0 = time.perf_counter()
-    svc.start(wait_ready=False)
-    assert svc.proc is not None
+    for svc in procs:
+        svc.start(wait_ready=False)
     first: tuple[float, int] | None = None  # (time, lag) at the group's first commit
     try:
-        with Sampler(svc.proc.pid) as sampler:
+        with contextlib.ExitStack() as stack:
+            samplers = [stack.enter_context(Sampler(svc.proc.pid)) for svc in procs if svc.proc is not None]
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
                 lag = await _lag(ep.kafka_bootstrap, base_lag_group)
@@ -114,20 +117,24 @@ async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int) -> dict[
                 await asyncio.sleep(0.1)
             t_end = time.perf_counter()
     finally:
-        svc.stop()
+        for svc in procs:
+            svc.stop()
     conn = await connect(db.url, schema="health")
     try:
-        total = int(await conn.fetchval("SELECT coalesce(sum(events), 0) FROM usage_daily"))
+        total = int(
+            await conn.fetchval("SELECT coalesce(sum(events), 0) FROM usage_daily WHERE account_id LIKE $1", f"{tag}-%")
+        )
     finally:
         await conn.close()
     steady = first[1] / (t_end - first[0]) if first and t_end > first[0] else None
     return {
+        "consumer_processes": replicas,
         "events_consumed": total,
         "elapsed_s_including_start_up": round(t_end - t0, 2),
         "events_per_s": round(steady, 1) if steady else None,
         "events_per_s_including_start_up": round(total / (t_end - t0), 1),
         "how": "lag of a fresh consumer group, from its first commit to zero (start-up excluded)",
-        "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "peak_rss_mb_per_process": [round(sm.peak_rss / 2**20, 1) for sm in samplers],
         "target_events_per_s": 20_000,
     }
 
@@ -324,7 +331,10 @@ def run_suite(
     rates: tuple[int, ...] = (1000, 5000),
 ) -> dict[str, Any]:
     db = migrated(admin_db, "health")
-    results: dict[str, Any] = {"consumer": asyncio.run(consumer_throughput(ep, tmp, db, events))}
+    results: dict[str, Any] = {
+        "consumer": asyncio.run(consumer_throughput(ep, tmp, db, events, replicas=1)),
+        "consumer_two_processes": asyncio.run(consumer_throughput(ep, tmp, db, events, replicas=2)),
+    }
     ingest_db = migrated(admin_db, "ingest")
     group = f"bench-health-lat-{int(time.time())}"
     ingest = ServiceProcess(
@@ -343,11 +353,18 @@ def run_suite(
         tmp / "health-lat.log",
     )
     health.start()
+    # latency as deployed: two replicas in one consumer group (deploy/k8s/base/health: replicas 2)
+    second = ServiceProcess("health", dict(health.env), tmp / "health-lat-2.log")
     try:
+        second.start()
         health.wait(lambda: asyncio.run(_lag(ep.kafka_bootstrap, group)) == 0, 300, "caught up with the topic")
-        results["latency"] = [asyncio.run(latency(ingest, health, ep.kafka_bootstrap, rate)) for rate in rates]
+        results["latency"] = [
+            {**asyncio.run(latency(ingest, health, ep.kafka_bootstrap, rate)), "health_processes": 2} for rate in rates
+        ]
+        second.stop()  # the re-score is measured with one process (a second one was slower on 2 cores)
         results["rescore"] = asyncio.run(rescore(health, db.url, rescore_accounts))
     finally:
+        second.stop()
         health.stop()
         ingest.stop()
     return results
@@ -357,13 +374,19 @@ def print_results(r: dict[str, Any]) -> None:
     t = Table(title="Health benchmark")
     t.add_column("measure")
     t.add_column("value", justify="right")
-    c = r["consumer"]
-    t.add_row(
-        "consumer: Kafka → committed rollups (events/s)",
-        f"{c['events_per_s'] or 0:,.0f} steady, {c['events_per_s_including_start_up']:,.0f} with start-up "
-        f"({c['events_consumed']:,} events; target 20,000)",
-    )
-    t.add_row("consumer: peak RSS (MB)", str(c["peak_rss_mb"]))
+    for key in ("consumer", "consumer_two_processes"):
+        c = r.get(key)
+        if not c:
+            continue
+        n = c.get("consumer_processes", 1)
+        t.add_row(
+            f"consumer, {n} process(es): Kafka → committed rollups (events/s)",
+            f"{c['events_per_s'] or 0:,.0f} steady, {c['events_per_s_including_start_up']:,.0f} with start-up "
+            f"({c['events_consumed']:,} events; target 20,000)",
+        )
+        t.add_row(
+            f"consumer, {n} process(es): peak RSS (MB)", str(c.get("peak_rss_mb_per_process", c.get("peak_rss_mb")))
+        )
     for lat in r.get("latency", []):
         t.add_row(
             f"ingest 200 → readable via API at {lat['background_events_per_s']:,}/s (p50 / p99 ms)",
