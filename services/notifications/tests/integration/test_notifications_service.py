@@ -519,3 +519,53 @@ async def test_a_shipped_feature_alerts_only_for_accounts_renewing_within_90_day
 
     other = await eventually(sentinel_alerted, what="the sentinel after the other account's shipped feature")
     assert [a for a in other if a["rule_id"] == "feature-shipped-renewing"] == []  # renews in 200 days
+
+
+async def test_the_full_path_from_an_ingest_call_to_a_signed_webhook(http, receiver, ingest, source, run_id) -> None:
+    """An integration posts signals to ingest over HTTP; the champion's departure reaches the account's
+    CSM as a signed webhook, and replaying everything since a time sends it again with the same id."""
+    acct, csm = f"path-{run_id}", f"pia-{run_id}"
+    await person(http, csm, role="csm", throttle_per_hour=1000)
+    dest, secret = await webhook_for(http, csm, receiver.url)
+    since = datetime.now(UTC).isoformat()
+    async with httpx.AsyncClient(base_url=ingest.url, auth=(source.write_key, ""), timeout=15) as api:
+        r = await api.post(
+            "/v1/signals",
+            json={"type": "account.upserted", "account_id": acct, "name": "Path Co", "owners": {"csm": csm}},
+        )
+        assert r.status_code == 200, r.text
+        r = await api.post(
+            "/v1/signals",
+            json={
+                "type": "contact.changed",
+                "account_id": acct,
+                "contact_id": "c1",
+                "role": "VP Sales",
+                "is_champion": True,
+                "departed": True,
+            },
+        )
+        assert r.status_code == 200, r.text
+
+    async def received() -> Any:
+        return next((q for q in receiver.requests if json.loads(q.body).get("account_id") == acct), None)
+
+    got = await eventually(received, what="the webhook from an ingest call")
+    body = Webhook(secret).verify(got.body, got.headers)
+    assert body["rule_id"] == "champion-departed" and body["title"] == "Champion left: Path Co"
+    assert body["recipient"] == csm and body["event"]["type"] == "bellwether.signals.contact_changed.v1"
+
+    async def recorded() -> bool:
+        rows = (await http.get("/v1/deliveries", params={"destination_id": dest}, headers=AUTH)).json()["deliveries"]
+        return bool(rows) and all(d["status"] == "succeeded" for d in rows)
+
+    await eventually(recorded, what="the delivery recorded")
+    r = await http.post(f"/v1/destinations/{dest}/replay", json={"since": since}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["replayed"] == 1
+
+    async def twice() -> bool:
+        return sum(1 for q in receiver.requests if q.headers.get("webhook-id") == got.headers["webhook-id"]) == 2
+
+    await eventually(twice, what="replayed with the same webhook-id")
+    bad = await http.post(f"/v1/destinations/{dest}/replay", json={"since": "yesterday"}, headers=AUTH)
+    assert bad.status_code == 422 and bad.json()["message"].startswith("since")

@@ -230,12 +230,15 @@ async def decide_rejection(
     return await _locked(conn, deal_id)
 
 
-async def accept(conn: asyncpg.Connection, *, deal_id: str, actor: str) -> asyncpg.Record:
+async def accept(conn: asyncpg.Connection, *, deal_id: str, actor: str, now: datetime) -> asyncpg.Record:
     row = await _locked(conn, deal_id)
     if row["status"] != "open":
         raise errors.Conflict(f"status: the review is {row['status']}")
     await conn.execute("UPDATE handoff_reviews SET status = 'accepted', updated_at = now() WHERE deal_id = $1", deal_id)
     await repository.audit(conn, entity_type="review", entity_id=deal_id, action="accepted", actor=actor, details={})
+    await outbox.add(
+        conn, [envelope(ev.DealAccepted(account_id=row["account_id"], deal_id=deal_id, accepted_by=actor), now)]
+    )
     return await _locked(conn, deal_id)
 
 

@@ -58,7 +58,7 @@ async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
 @router.post("/{deal_id}/accept")
 async def accept(deal_id: str, caller: Writer) -> dict[str, Any]:
     async with transaction(caller) as conn:
-        return plain(await handoff.accept(conn, deal_id=deal_id, actor=caller.actor))
+        return plain(await handoff.accept(conn, deal_id=deal_id, actor=caller.actor, now=utcnow()))
 
 
 @router.post("/{deal_id}/propose-rejection")

@@ -258,6 +258,18 @@ async def test_review_reject_and_vp_approval(http, kafka_bootstrap, run_id) -> N
     assert [e["actor"] for e in trail["entries"]][:2] == ["vp@vendor.test", "csm@vendor.test"]
 
 
+async def test_accepting_a_deal_is_audited_and_announced(http, kafka_bootstrap, run_id) -> None:
+    deal = f"ok-{run_id}"
+    body = {**BAD_DEAL, "deal_id": deal, "account_id": f"a-{deal}", "start_date": str(today())}
+    assert (await http.post("/v1/reviews", json=body, headers=CSM)).status_code == 201
+    async with TopicTail(kafka_bootstrap, topics.RENEWALS) as tail:
+        r = await http.post(f"/v1/reviews/{deal}/accept", headers=CSM)
+        assert r.status_code == 200 and r.json()["status"] == "accepted"
+        got = await tail.collect(lambda rs: len(of(rs, "bellwether.renewals.deal_accepted.v1", f"a-{deal}")) == 1)
+    assert of(got, "bellwether.renewals.deal_accepted.v1", f"a-{deal}")[0]["accepted_by"] == "csm@vendor.test"
+    assert (await http.post(f"/v1/reviews/{deal}/accept", headers=CSM)).status_code == 409
+
+
 async def test_the_proposer_cannot_approve_their_own_rejection(http, run_id) -> None:
     deal = f"self-{run_id}"
     body = {**BAD_DEAL, "deal_id": deal, "account_id": f"a-{deal}", "start_date": str(today())}

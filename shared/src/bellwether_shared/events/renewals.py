@@ -121,6 +121,14 @@ class DealRejected(RenewalsEvent):
     failed_criteria: list[str]
 
 
+class DealAccepted(RenewalsEvent):
+    """CS accepted the deal at kickoff as it was sold."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.deal_accepted.v1"
+    deal_id: str
+    accepted_by: str
+
+
 class DealRejectionDeclined(RenewalsEvent):
     event_type: ClassVar[str] = "bellwether.renewals.deal_rejection_declined.v1"
     deal_id: str
@@ -135,6 +143,7 @@ EVENTS: tuple[type[Event], ...] = (
     RenewalClosed,
     OwnershipChanged,
     HandoffReviewOpened,
+    DealAccepted,
     DealRejectionProposed,
     DealRejected,
     DealRejectionDeclined,
