@@ -1,4 +1,4 @@
-"""``python -m notifications``: serve the notifications API and run its consumer and re-score workers."""
+"""``python -m notifications``: serve the notifications API and run its consumer, deliverer and digests."""
 
 from __future__ import annotations
 

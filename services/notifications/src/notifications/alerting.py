@@ -17,6 +17,7 @@ import orjson
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as rev
+from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository
 from notifications.domain import messages, noise, texts
@@ -104,7 +105,7 @@ async def on_event(
             created_at=now,
             facts=facts,
         )
-        fresh = await dr.insert_alert(conn, a=_row(alert, match.key))
+        fresh = await ar.insert_alert(conn, a=_row(alert, match.key))
         if not fresh:
             continue
         for recipient in match.recipients:
@@ -120,7 +121,7 @@ async def _route(
         digest_at_or_below=Severity.parse(person["digest_at_or_below"]) if person else Severity.LOW,
         throttle_per_hour=person["throttle_per_hour"] if person else 10,
     )
-    last, sent = await dr.recipient_state(conn, recipient=recipient, key=key, now=now)
+    last, sent = await ar.recipient_state(conn, recipient=recipient, key=key, now=now)
     d = noise.decide(
         severity=rule.severity,
         now=now,
@@ -149,7 +150,7 @@ async def _route(
             )
         if not deliveries:
             outcome, reason = "no_destination", f"{reason}, but no destination is subscribed for {recipient}"
-    await dr.add_outcome(
+    await ar.add_outcome(
         conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason, at=now
     )
     return await dr.add_deliveries(conn, rows=deliveries)
@@ -184,7 +185,7 @@ async def notify_destination_disabled(
         created_at=now,
         facts={"event": {"destination_id": destination_id}},
     )
-    await dr.insert_alert(conn, a=_row(alert, f"{rule.rule_id}:{destination_id}"))
+    await ar.insert_alert(conn, a=_row(alert, f"{rule.rule_id}:{destination_id}"))
     return await _route(
         conn, alert=alert, key=f"{rule.rule_id}:{destination_id}", rule=rule, recipient=dest["owner_person_id"], now=now
     )

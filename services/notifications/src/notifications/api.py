@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
+from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository, schemas
 from notifications.deps import RuntimeDep
@@ -111,5 +112,5 @@ async def alerts(
     """Recent alerts: why each fired, and for each recipient what became of it (sent, duplicate, digest,
     throttled into the digest, or no destination) and why."""
     async with rt.pool.acquire() as conn:
-        rows = await dr.alerts(conn, account_id=account_id, limit=limit)
+        rows = await ar.alerts(conn, account_id=account_id, limit=limit)
     return {"alerts": [dict(r) for r in rows]}

@@ -1,0 +1,79 @@
+"""Alerts and what became of each for each recipient: keyword-only async functions taking a connection."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+
+async def insert_alert(conn: asyncpg.Connection, *, a: dict[str, Any]) -> bool:
+    """False when this rule already fired for this event (a redelivery)."""
+    status = await conn.execute(
+        """INSERT INTO alerts (alert_id, rule_id, event_id, event_type, account_id, severity, alert_key, title, text,
+                               why, facts, created_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (rule_id, event_id) DO NOTHING""",
+        a["alert_id"],
+        a["rule_id"],
+        a["event_id"],
+        a["event_type"],
+        a["account_id"],
+        a["severity"],
+        a["key"],
+        a["title"],
+        a["text"],
+        a["why"],
+        a["facts"],
+        a["created_at"],
+    )
+    return bool(status.endswith(" 1"))
+
+
+async def recipient_state(
+    conn: asyncpg.Connection, *, recipient: str, key: str, now: datetime
+) -> tuple[datetime | None, int]:
+    """When this recipient last got (or was queued) an alert with this key; how many were sent in the last hour."""
+    last = await conn.fetchval(
+        "SELECT max(decided_at) FROM alert_outcomes WHERE recipient = $1 AND alert_key = $2 AND outcome <> 'duplicate'",
+        recipient,
+        key,
+    )
+    sent = await conn.fetchval(
+        """SELECT count(*) FROM alert_outcomes
+           WHERE recipient = $1 AND outcome = 'send' AND decided_at > $2::timestamptz - interval '1 hour'""",
+        recipient,
+        now,
+    )
+    return last, int(sent)
+
+
+async def add_outcome(
+    conn: asyncpg.Connection, *, alert_id: str, recipient: str, key: str, outcome: str, reason: str, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        alert_id,
+        recipient,
+        key,
+        outcome,
+        reason,
+        at,
+    )
+
+
+async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT a.alert_id, a.rule_id, a.event_id, a.event_type, a.account_id, a.severity, a.title, a.text, a.why,
+                  a.created_at,
+                  coalesce(json_agg(json_build_object('recipient', o.recipient, 'outcome', o.outcome,
+                                                      'reason', o.reason, 'digest_id', o.digest_id))
+                           FILTER (WHERE o.alert_id IS NOT NULL), '[]') AS outcomes
+           FROM alerts a LEFT JOIN alert_outcomes o USING (alert_id)
+           WHERE ($1::text IS NULL OR a.account_id = $1)
+           GROUP BY a.alert_id ORDER BY a.created_at DESC, a.alert_id LIMIT $2""",
+        account_id,
+        limit,
+    )
+    return rows
