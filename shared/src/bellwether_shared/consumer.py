@@ -224,7 +224,10 @@ class ConsumerLoop:
         delay = self.retry_backoff_s
         while not self._stopping.is_set():
             log.warning("database unavailable; retrying batch", consumer=self.name, delay_s=delay)
-            await asyncio.sleep(delay)
+            with contextlib.suppress(TimeoutError):  # a stop request ends the wait at once
+                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
+            if self._stopping.is_set():
+                break
             try:
                 await self._transact(batch)
                 return False
