@@ -7,6 +7,7 @@ import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -28,6 +29,18 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
     with provide(tmp_path_factory.mktemp("infra")) as ep:
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
         yield ep
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path) -> Iterator[Any]:
+    """A broker of the test's own, so stopping it disturbs no other test."""
+    from tests.support.infra import localinfra
+
+    node = localinfra.KafkaNode(tmp_path / "kafka", localinfra.free_port(), localinfra.free_port(), heap="384m")
+    node.start()
+    asyncio.run(ensure_topics(node.bootstrap))
+    yield node
+    node.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import uvicorn
-
+from bellwether_shared.runtime import serve
 from bellwether_shared.settings import load_settings
 from health.app import create_app
 from health.settings import HealthSettings
@@ -11,16 +10,7 @@ from health.settings import HealthSettings
 
 def main() -> None:
     settings = load_settings(HealthSettings)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.http_host,
-        port=settings.http_port,
-        log_config=None,
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=30,
-    )
+    serve(create_app(settings), settings)
 
 
 if __name__ == "__main__":

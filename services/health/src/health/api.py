@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, Depends, Header, Query, Request
 
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, check_bearer
 from health import schemas
 from health.domain.scoring import trend as score_trend
 from health.settings import HealthSettings
@@ -27,15 +27,8 @@ def get_runtime(request: Request) -> Runtime:
 
 
 def authorised(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    import hmac
-
     rt = get_runtime(request)
-    scheme, _, token = (authorization or "").partition(" ")
-    expected = rt.settings.api_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise ApiError(
-            401, "unauthorized", "send 'Authorization: Bearer <API token>'", headers={"WWW-Authenticate": "Bearer"}
-        )
+    check_bearer(authorization, rt.settings.api_token.get_secret_value())
     return rt
 
 

@@ -5,27 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer
 
-from bellwether_shared.topics import ensure_topics
 from conftest import create_source, ingest_env
 from ingest.events import usage_event_id
-from tests.support.infra import localinfra
 from tests.support.services import ServiceProcess
-
-
-@pytest.fixture
-def own_broker(tmp_path) -> Iterator[object]:
-    """A broker of this test's own, so stopping it disturbs no other test."""
-    node = localinfra.KafkaNode(tmp_path / "kafka", localinfra.free_port(), localinfra.free_port(), heap="384m")
-    node.start()
-    asyncio.run(ensure_topics(node.bootstrap))
-    yield node
-    node.stop()
 
 
 def _post(url: str, key: str, ids: list[str]) -> httpx.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -10,11 +9,9 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from bellwether_shared import topics
-from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.http import install_probes, new_app, pool_check
-from bellwether_shared.kafka import start_when_reachable
 from bellwether_shared.logging import get_logger
-from bellwether_shared.runtime import configure_process, new_producer, open_pool
+from bellwether_shared.runtime import KafkaSide, configure_process, open_pool
 from bellwether_shared.telemetry import instrument_app
 from notifications import api, destinations_api
 from notifications.consumer import make_handler
@@ -42,50 +39,37 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await open_pool(settings)
-        producer = new_producer(settings)  # dead-letter topic writes
         app.state.runtime = Runtime(settings, pool, box)
         deliverer = Deliverer(pool, settings, box)
         if settings.workers:
             deliverer.start()
-        state["deliverer"] = deliverer
-
-        async def connect() -> None:
-            await start_when_reachable(producer)
-            loop = ConsumerLoop(
-                name=settings.consumer_group,
-                topics=[topics.HEALTH, topics.SIGNALS, topics.RENEWALS],
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                pool=pool,
-                handler=make_handler(timedelta(seconds=settings.alert_max_age_s)),
-                producer=producer,
-                max_records=settings.consumer_max_records,
-            )
-            await loop.start()
-            state["consumer"] = loop
-            log.info("notifications consuming", topics=loop.topics)
-
-        connecting = asyncio.create_task(connect(), name="kafka-connect")
+        kafka = KafkaSide(
+            settings,
+            pool,
+            group=settings.consumer_group,
+            topics=[topics.HEALTH, topics.SIGNALS, topics.RENEWALS],
+            handler=make_handler(timedelta(seconds=settings.alert_max_age_s)),
+            max_records=settings.consumer_max_records,
+            relay=False,
+        )
+        kafka.start()
+        state.update(deliverer=deliverer, kafka=kafka)
         try:
             yield
         finally:
-            connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await connecting
-            if isinstance(c := state.get("consumer"), ConsumerLoop):
-                await c.stop()
-                await producer.stop()
+            await kafka.stop_consuming()
+            await kafka.stop_publishing()
             await deliverer.stop()
             await pool.close()
 
     app = new_app(title="Bellwether notifications", description=DESCRIPTION, lifespan=lifespan)
-
-    def consumer_ok() -> bool:
-        c = state.get("consumer")
-        return isinstance(c, ConsumerLoop) and c.healthy
-
-    install_probes(app, {"database": pool_check(app), "consumer": consumer_ok})
+    install_probes(app, {"database": pool_check(app), "consumer": lambda: _healthy(state)})
     app.include_router(api.router)
     app.include_router(destinations_api.router)
     instrument_app(app)
     app.state.internals = state
     return app
+
+
+def _healthy(state: dict[str, object]) -> bool:
+    return isinstance(k := state.get("kafka"), KafkaSide) and k.healthy
