@@ -80,6 +80,8 @@ async def test_client_retries_are_never_double_counted_downstream(
 
 
 async def _assigned(loop: ConsumerLoop) -> bool:
+    if loop.consumer is None:
+        return False
     parts = loop.consumer.assignment()
     if not parts:
         return False

@@ -7,16 +7,20 @@ For each bounded ``getmany`` batch (all its partitions' slices), one database tr
 3. commit the transaction, *then* commit the batch's Kafka offsets (per partition).
 
 A batch that fails is retried record by record; a record that keeps failing (``max_attempts``)
-goes to ``<topic>.dlq`` with the error in its headers and the partition moves on. Database
-outages are not the records' fault: they are retried without end and never sent to the DLQ.
-A rebalance waits for the batch in flight (its offsets are committed first). ``stop()`` (SIGTERM
-through the app's lifespan) lets the batch in flight finish and commit.
+goes to ``<topic>.dlq`` with the error in its headers and the partition moves on. Failures of the
+database itself (:func:`bellwether_shared.retry.transient`) are not the records' fault: they are
+retried with backoff for as long as they last and never dead-lettered. Offsets are committed only
+when every record of the batch was applied or dead-lettered: a stop request during a retry leaves
+them uncommitted, and the batch is redelivered (the inbox drops what was applied).
+
+A rebalance waits for the batch in flight (its offsets are committed first). The loop runs under a
+:class:`~bellwether_shared.loops.BackgroundLoop`: an unexpected Kafka error rebuilds the Kafka
+consumer after a backoff instead of ending consumption; ``stop()`` lets the batch in flight finish.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,31 +29,24 @@ from typing import Any
 import asyncpg
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError
 from aiokafka.structs import ConsumerRecord
 from opentelemetry import metrics, propagate, trace
+from tenacity import RetryCallState, RetryError
 
 from bellwether_shared import inbox
+from bellwether_shared.dlq import Raw, dead_letter, raw
 from bellwether_shared.envelope import Envelope, EnvelopeError, from_record
 from bellwether_shared.logging import get_logger
-from bellwether_shared.topics import dlq
+from bellwether_shared.loops import BackgroundLoop, Hook
+from bellwether_shared.retry import transient, until_recovered
 
 log = get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
 _meter = metrics.get_meter(__name__)
 _records = _meter.create_counter("bellwether_consumer_records", description="records consumed, by outcome")
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
-
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    OSError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.CannotConnectNowError,
-    asyncpg.exceptions.TooManyConnectionsError,
-    asyncpg.exceptions.SerializationError,
-    asyncpg.exceptions.DeadlockDetectedError,
-)
+_retries = _meter.create_counter("bellwether_consumer_transient_retries", description="database retries")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +55,10 @@ class Consumed:
     partition: int
     offset: int
     payload: Any = None  # the decoded JSON body (every event on our topics is JSON)
+
+    @property
+    def position(self) -> tuple[str, int, int]:
+        return self.envelope.topic, self.partition, self.offset
 
 
 Handler = Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]
@@ -94,7 +95,9 @@ class ConsumerLoop:
         poll_timeout_ms: int = 200,
         group_id: str | None = None,
         auto_offset_reset: str = "earliest",
-        inbox_retention: timedelta = timedelta(days=14),
+        inbox_retention: timedelta = timedelta(days=30),
+        producer_ready: Hook | None = None,
+        max_down_s: float = 300.0,
     ) -> None:
         self.name = name
         self.topics = list(topics)
@@ -106,45 +109,62 @@ class ConsumerLoop:
         self.retry_backoff_s = retry_backoff_s
         self.poll_timeout_ms = poll_timeout_ms
         self.batch_lock = asyncio.Lock()
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap_servers,
-            group_id=group_id or name,
-            client_id=name,
-            enable_auto_commit=False,
-            auto_offset_reset=auto_offset_reset,
-            max_poll_records=max_records,
-            isolation_level="read_committed",
-        )
+        self._consumer_args: dict[str, Any] = {
+            "bootstrap_servers": bootstrap_servers,
+            "group_id": group_id or name,
+            "client_id": name,
+            "enable_auto_commit": False,
+            "auto_offset_reset": auto_offset_reset,
+            "max_poll_records": max_records,
+            "isolation_level": "read_committed",
+        }
+        self.consumer: AIOKafkaConsumer | None = None
         self.processed = 0
         self.dead_lettered = 0
-        self.running = False
+        self.transient_retries = 0
         self.inbox_retention = inbox_retention
         self._next_prune = 0.0
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._producer_ready = producer_ready
+        self.loop = BackgroundLoop(
+            f"consumer-{name}",
+            self._step,
+            interval_s=0,
+            setup=self._open,
+            teardown=self._close,
+            initial_backoff_s=0.5,
+            max_down_s=max_down_s,
+        )
 
     async def start(self) -> None:
-        self.consumer.subscribe(self.topics, listener=_Rebalance(self))
-        await self.consumer.start()
-        self.running = True
-        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
+        self.loop.start()
 
     async def stop(self) -> None:
         """Finish the batch in flight, commit it, leave the group."""
-        self._stopping.set()
-        if self._task:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        with contextlib.suppress(KafkaError):
-            await self.consumer.stop()
-        self.running = False
+        await self.loop.stop()
 
     @property
     def healthy(self) -> bool:
-        return self.running and self._task is not None and not self._task.done()
+        return self.loop.healthy
+
+    @property
+    def alive(self) -> bool:
+        return self.loop.alive
+
+    async def _open(self) -> None:
+        if self._producer_ready is not None:
+            await self._producer_ready()
+        consumer = AIOKafkaConsumer(**self._consumer_args)
+        consumer.subscribe(self.topics, listener=_Rebalance(self))
+        await consumer.start()
+        self.consumer = consumer
+
+    async def _close(self) -> None:
+        if self.consumer is not None:
+            consumer, self.consumer = self.consumer, None
+            await consumer.stop()
 
     async def _prune_inbox(self) -> None:
-        """Forget ids older than any redelivery could be (beyond the topics' retention), hourly."""
+        """Forget ids older than any redelivery could be (the de-duplication window), hourly."""
         now = asyncio.get_running_loop().time()
         if now < self._next_prune:
             return
@@ -154,33 +174,36 @@ class ConsumerLoop:
                 removed = await inbox.prune(conn, consumer=self.name, older_than=self.inbox_retention)
             if removed:
                 log.info("inbox pruned", consumer=self.name, removed=removed)
-        except TRANSIENT_ERRORS as exc:
+        except Exception as exc:
+            if not transient(exc):
+                raise
             log.warning("inbox prune failed; next hour again", consumer=self.name, error=str(exc))
 
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            await self._prune_inbox()
-            batches = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
-            if not batches:
-                continue
+    async def _step(self) -> bool:
+        await self._prune_inbox()
+        assert self.consumer is not None
+        batches = await self.consumer.getmany(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
+        if batches:
             async with self.batch_lock:
                 await self._process(batches)
+        return True  # getmany itself waits for records
+
+    def _decode(self, rec: ConsumerRecord) -> Consumed:
+        env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
+        return Consumed(env, rec.partition, rec.offset, orjson.loads(env.data))
 
     async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
         """The whole fetched batch (every partition's slice, each in its order) in one transaction:
         one commit, and one round of statements, per batch rather than per partition."""
         good: list[Consumed] = []
-        records: list[ConsumerRecord] = []
+        raws: dict[tuple[str, int, int], Raw] = {}
         for part in batches.values():
-            records.extend(part)
             for rec in part:
+                raws[(rec.topic, rec.partition, rec.offset)] = raw(rec)
                 try:
-                    env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
-                    payload = orjson.loads(env.data)
+                    good.append(self._decode(rec))
                 except (EnvelopeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
-                    await self._dead_letter(rec, exc, attempts=1)
-                    continue
-                good.append(Consumed(env, rec.partition, rec.offset, payload))
+                    await self._dead_letter(raws[(rec.topic, rec.partition, rec.offset)], exc, attempts=1)
         links = [
             trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
             for c in good[:32]
@@ -190,17 +213,23 @@ class ConsumerLoop:
         names = ", ".join(sorted({tp.topic for tp in batches}))
         with _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
             span.set_attribute("messaging.batch.message_count", len(good))
-            try:
-                await self._transact(good)
-            except TRANSIENT_ERRORS:
-                raise_after = await self._retry_transient(good)
-                if raise_after:
-                    return
-            except Exception as exc:  # noqa: BLE001 - isolate the poison record(s)
-                log.warning("batch failed; retrying record by record", consumer=self.name, error=repr(exc))
-                await self._one_by_one(good, records)
+            done = await self._apply(good, raws)
         _batch_seconds.record(asyncio.get_running_loop().time() - start, {"consumer": self.name})
+        if not done:
+            log.info("stopping with a batch unfinished; its offsets stay uncommitted", consumer=self.name)
+            return
         await self._commit({tp: part[-1].offset + 1 for tp, part in batches.items() if part})
+
+    async def _apply(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
+        """Apply (or dead-letter) every record. False: a stop came first; commit nothing."""
+        try:
+            await self._transact(batch)
+            return True
+        except Exception as exc:  # noqa: BLE001 - transient: wait it out; otherwise isolate the poison
+            if transient(exc):
+                return await self._retry_transient(batch, raws)
+            log.warning("batch failed; retrying record by record", consumer=self.name, error=repr(exc))
+            return await self._one_by_one(batch, raws)
 
     async def _transact(self, batch: Sequence[Consumed]) -> None:
         if not batch:
@@ -219,76 +248,77 @@ class ConsumerLoop:
         if len(batch) > len(fresh):
             _records.add(len(batch) - len(fresh), {"consumer": self.name, "outcome": "duplicate"})
 
-    async def _retry_transient(self, batch: Sequence[Consumed]) -> bool:
-        """Retry until the database is back (or we are stopping). True: give up, do not commit."""
-        delay = self.retry_backoff_s
-        while not self._stopping.is_set():
-            log.warning("database unavailable; retrying batch", consumer=self.name, delay_s=delay)
-            with contextlib.suppress(TimeoutError):  # a stop request ends the wait at once
-                await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-            if self._stopping.is_set():
-                break
-            try:
-                await self._transact(batch)
-                return False
-            except TRANSIENT_ERRORS:
-                delay = min(delay * 2, 10.0)
-            except Exception:  # noqa: BLE001
-                await self._one_by_one(batch, [])
-                return False
-        # stopping: leave the offsets uncommitted so the batch is redelivered
-        return True
+    def _on_retry(self, state: RetryCallState) -> None:
+        self.transient_retries += 1
+        _retries.add(1, {"consumer": self.name})
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "database unavailable; retrying batch",
+            consumer=self.name,
+            error=f"{type(exc).__name__}: {exc}"[:300],
+            attempt=state.attempt_number,
+            delay_s=round(state.next_action.sleep, 3) if state.next_action else None,
+        )
 
-    async def _one_by_one(self, batch: Sequence[Consumed], raw: list[ConsumerRecord]) -> None:
-        by_offset = {r.offset: r for r in raw}
+    async def _retry_transient(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
+        """Retry while the database is unwell. True: applied; False: stopping, nothing to commit."""
+        try:
+            retrying = until_recovered(self.loop.stopping, initial_s=self.retry_backoff_s, on_retry=self._on_retry)
+            async for attempt in retrying:
+                with attempt:
+                    await self._transact(batch)
+            return True
+        except RetryError:
+            return False
+        except Exception:  # noqa: BLE001 - the database is back and the batch still fails: a poison record
+            return await self._one_by_one(batch, raws)
+
+    async def _one_by_one(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
         for c in batch:
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     await self._transact([c])
                     break
-                except TRANSIENT_ERRORS:
-                    await self._retry_transient([c])
-                    break
                 except Exception as exc:  # noqa: BLE001
+                    if transient(exc):
+                        if not await self._retry_transient([c], raws):
+                            return False
+                        break
                     if attempt == self.max_attempts:
-                        await self._dead_letter(by_offset.get(c.offset) or c, exc, attempts=attempt)
+                        await self._dead_letter(raws.get(c.position) or _raw_of(c), exc, attempts=attempt)
                     else:
-                        await asyncio.sleep(self.retry_backoff_s * attempt)
+                        await self.loop.wait(self.retry_backoff_s * attempt)
+                        if self.loop.stopping.is_set():
+                            return False
+        return True
 
-    async def _dead_letter(self, rec: ConsumerRecord | Consumed, exc: BaseException, *, attempts: int) -> None:
-        if isinstance(rec, Consumed):
-            topic, partition, offset = rec.envelope.topic, rec.partition, rec.offset
-            key, value, headers = rec.envelope.record_key, rec.envelope.data, rec.envelope.headers()
-        else:
-            topic, partition, offset = rec.topic, rec.partition, rec.offset
-            key, value, headers = rec.key, rec.value, list(rec.headers or ())
-        headers = [
-            *headers,
-            ("dlq_error_type", type(exc).__name__.encode()),
-            ("dlq_error", str(exc)[:1000].encode()),
-            ("dlq_attempts", str(attempts).encode()),
-            ("dlq_consumer", self.name.encode()),
-            ("dlq_original_topic", topic.encode()),
-            ("dlq_original_partition", str(partition).encode()),
-            ("dlq_original_offset", str(offset).encode()),
-        ]
-        fut = await self.producer.send(dlq(topic), value=value or b"", key=key, headers=headers)
-        await fut
+    async def _dead_letter(self, rec: Raw, exc: BaseException, *, attempts: int) -> None:
+        await dead_letter(self.producer, rec, exc, consumer=self.name, attempts=attempts)
         self.dead_lettered += 1
         _records.add(1, {"consumer": self.name, "outcome": "dead_lettered"})
         log.error(
             "record sent to dead-letter topic",
             consumer=self.name,
-            topic=topic,
-            partition=partition,
-            offset=offset,
+            topic=rec.topic,
+            partition=rec.partition,
+            offset=rec.offset,
             error=str(exc)[:200],
             attempts=attempts,
         )
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        assert self.consumer is not None
         try:
             await self.consumer.commit(offsets)
         except CommitFailedError as exc:
             # the partition moved during a rebalance: the new owner re-reads; the inbox drops repeats
             log.warning("offset commit failed after rebalance", consumer=self.name, error=str(exc))
+
+
+def _raw_of(c: Consumed) -> Raw:
+    e = c.envelope
+    return Raw(e.topic, c.partition, c.offset, e.record_key, e.data, [*e.headers(), *_trace_headers(e)])
+
+
+def _trace_headers(e: Envelope) -> list[tuple[str, bytes]]:
+    return [(k, v.encode()) for k, v in e.trace.items()]

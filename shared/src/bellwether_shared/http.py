@@ -11,8 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-ReadinessCheck = Callable[[], Awaitable[bool] | bool]
-
 
 class JSONResponse(Response):
     """JSON serialised with orjson (datetimes, UUIDs and dataclasses included)."""
@@ -89,30 +87,31 @@ def new_app(*, title: str, description: str, lifespan: Any) -> FastAPI:
     return app
 
 
-def pool_check(app: FastAPI) -> ReadinessCheck:
-    """Readiness of ``app.state.runtime.pool`` (the service's database pool)."""
-    from bellwether_shared.db import ping
-
-    async def check() -> bool:
-        rt = getattr(app.state, "runtime", None)
-        return rt is not None and await ping(rt.pool)
-
-    return check
-
-
-def install_probes(app: FastAPI, checks: dict[str, ReadinessCheck]) -> None:
-    """``/livez``: the process answers (never checks dependencies). ``/readyz``: every check passes."""
+def install_probes(
+    app: FastAPI,
+    *,
+    readiness: Callable[[], Awaitable[dict[str, bool]]],
+    dead: Callable[[], list[str]],
+) -> None:
+    """``/livez``: the process can still do its work: no background loop has failed without a
+    success for its bound (never checks dependencies). ``/readyz``: every readiness check passes."""
 
     @app.get("/livez", include_in_schema=False)
-    async def livez() -> dict[str, str]:
-        return {"status": "ok"}
+    async def livez() -> JSONResponse:
+        try:
+            stuck = dead()
+        except LookupError:  # still starting
+            stuck = []
+        if stuck:
+            return JSONResponse({"status": "failing", "loops": stuck}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        results: dict[str, bool] = {}
-        for name, check in checks.items():
-            outcome = check()
-            results[name] = bool(await outcome if isinstance(outcome, Awaitable) else outcome)
+        try:
+            results = await readiness()
+        except LookupError:
+            results = {"started": False}
         ok = all(results.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": results}, status_code=200 if ok else 503

@@ -55,18 +55,21 @@ async def start_when_reachable(producer: AIOKafkaProducer, *, max_delay_s: float
     """Start the producer, retrying with backoff while Kafka is unreachable (a service starts and
     reports not-ready rather than crash-looping when the broker is down)."""
     from aiokafka.errors import KafkaError
+    from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
     from bellwether_shared.logging import get_logger
 
-    delay = 0.5
-    while True:
-        try:
+    def report(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        get_logger(__name__).warning("Kafka not reachable yet; retrying", error=str(exc), attempt=state.attempt_number)
+
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception_type((KafkaError, OSError)),
+        wait=wait_exponential_jitter(initial=0.5, max=max_delay_s, jitter=0.5),
+        before_sleep=report,
+    ):
+        with attempt:
             await producer.start()
-            return
-        except (KafkaError, OSError) as exc:
-            get_logger(__name__).warning("Kafka not reachable yet; retrying", error=str(exc), delay_s=delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, max_delay_s)
 
 
 def partition_for(key: bytes | None, partitions: list[int]) -> int:

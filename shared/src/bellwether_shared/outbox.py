@@ -9,8 +9,6 @@ delivery is at-least-once and consumers de-duplicate by event id.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Iterable
 
 import asyncpg
@@ -20,6 +18,7 @@ from opentelemetry import propagate, trace
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import publish
 from bellwether_shared.logging import get_logger
+from bellwether_shared.loops import BackgroundLoop, Hook
 
 log = get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
@@ -121,41 +120,37 @@ async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope],
 
 
 class OutboxRelay:
-    """Background task publishing the outbox until stopped."""
+    """Publishes the outbox until stopped, under a :class:`BackgroundLoop` (a failure backs off and
+    retries: the rows stay queued)."""
 
     def __init__(
-        self, pool: asyncpg.Pool, producer: AIOKafkaProducer, *, batch_size: int = 500, poll_interval_s: float = 0.05
+        self,
+        pool: asyncpg.Pool,
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.05,
+        producer_ready: Hook | None = None,
     ) -> None:
         self.pool = pool
         self.producer = producer
         self.batch_size = batch_size
-        self.poll_interval_s = poll_interval_s
         self.published = 0
-        self.healthy = True
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self.loop = BackgroundLoop(
+            "outbox-relay", self._step, interval_s=poll_interval_s, setup=producer_ready, max_backoff_s=5.0
+        )
+
+    @property
+    def healthy(self) -> bool:
+        return self.loop.healthy
+
+    async def _step(self) -> bool:
+        n = await relay_once(self.pool, self.producer, batch_size=self.batch_size)
+        self.published += n
+        return n >= self.batch_size
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
-
-    async def _run(self) -> None:
-        backoff = self.poll_interval_s
-        while not self._stopping.is_set():
-            try:
-                n = await relay_once(self.pool, self.producer, batch_size=self.batch_size)
-                self.published += n
-                self.healthy = True
-                backoff = self.poll_interval_s
-                if n >= self.batch_size:
-                    continue
-            except Exception as exc:  # noqa: BLE001 - keep relaying; the rows stay queued
-                self.healthy = False
-                log.warning("outbox relay failed; will retry", error=str(exc))
-                backoff = min(backoff * 2, 5.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=backoff)
+        self.loop.start()
 
     async def stop(self) -> None:
-        self._stopping.set()
-        if self._task:
-            await self._task
+        await self.loop.stop()

@@ -7,6 +7,7 @@ optional ``.env`` file), names in upper case, e.g. ``KAFKA_BOOTSTRAP_SERVERS``.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -39,6 +40,13 @@ class ServiceSettings(BaseSettings):
     outbox_poll_interval_s: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
 
+    loop_max_down_s: float = Field(
+        default=300, gt=0, description="/livez fails once a background loop has failed this long without a success"
+    )
+    dedup_window_days: int = Field(
+        default=30, ge=7, description="event ids remembered by each consumer's inbox (a redelivery inside is a no-op)"
+    )
+
     otel_exporter_otlp_endpoint: str | None = None
     otel_kafka_record_spans: bool = Field(default=False, description="aiokafka instrumentation: a span per record")
 
@@ -60,6 +68,10 @@ class ServiceSettings(BaseSettings):
             if not sep or not host or not port.isdigit():
                 raise ValueError(f"'{server}' is not host:port")
         return value
+
+    @property
+    def dedup_window(self) -> timedelta:
+        return timedelta(days=self.dedup_window_days)
 
 
 def load_settings(cls: type[S], **overrides: object) -> S:

@@ -7,32 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import asyncpg
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Query
 
-from bellwether_shared.http import ApiError, check_bearer
+from bellwether_shared.http import ApiError
 from health import schemas
+from health.deps import RuntimeDep
 from health.domain.scoring import trend as score_trend
-from health.settings import HealthSettings
 
-
-class Runtime:
-    def __init__(self, settings: HealthSettings, pool: asyncpg.Pool) -> None:
-        self.settings = settings
-        self.pool = pool
-
-
-def get_runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
-def authorised(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt = get_runtime(request)
-    check_bearer(authorization, rt.settings.api_token.get_secret_value())
-    return rt
-
-
-RuntimeDep = Annotated[Runtime, Depends(authorised)]
 router = APIRouter(prefix="/v1", tags=["health"], responses={401: {"description": "missing or wrong token"}})
 
 

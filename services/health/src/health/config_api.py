@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from health import repository, schemas
-from health.api import RuntimeDep
+from health.deps import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
 

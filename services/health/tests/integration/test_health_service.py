@@ -424,7 +424,7 @@ async def test_a_separate_worker_process_scores_queued_accounts(health_db, kafka
         await conn.execute("INSERT INTO recompute_queue (account_id, due_at) VALUES ($1, now())", account)
         worker = ServiceProcess(
             "health.worker", health_env(health_db, kafka_bootstrap, LOG_LEVEL="INFO"), tmp_path / "worker.log"
-        ).start(started_log="health worker started")
+        ).start(started_log="worker started")
         try:
 
             async def scored() -> Any:

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import repository, schemas
-from ingest.api import RuntimeDep
 from ingest.auth import check_admin, hash_key, new_write_key
-from ingest.service import Runtime
+from ingest.deps import Runtime, RuntimeDep
 
 
 def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:

@@ -7,26 +7,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, signals
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
+from ingest.deps import Runtime, RuntimeDep
 from ingest.normalise import Rejection, parse_time
 from ingest.repository import Source
-from ingest.service import Outcome, Runtime, accept_messages, unavailable
-
-
-def get_runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+from ingest.service import Outcome, accept_messages, unavailable
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 

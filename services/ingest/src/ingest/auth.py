@@ -12,10 +12,10 @@ import binascii
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Any
 
 import asyncpg
+from cachetools import TTLCache
 
 from bellwether_shared.http import ApiError
 from ingest import repository
@@ -69,7 +69,8 @@ class SourceAuth:
     def __init__(self, pool: asyncpg.Pool, *, ttl_s: float) -> None:
         self.pool = pool
         self.ttl_s = ttl_s
-        self._cache: dict[str, tuple[float, Source | None]] = {}
+        # key hash → source (None: unknown key, cached too, so a flood of bad keys stays cheap)
+        self._cache: TTLCache[str, Source | None] | None = TTLCache(maxsize=10_000, ttl=ttl_s) if ttl_s > 0 else None
 
     async def authenticate(self, key: str | None) -> Source:
         if not key:
@@ -80,16 +81,13 @@ class SourceAuth:
                 headers={"WWW-Authenticate": 'Basic realm="ingest"'},
             )
         digest = hash_key(key)
-        now = time.monotonic()
-        hit = self._cache.get(digest)
-        if hit is None or hit[0] < now:
+        if self._cache is not None and digest in self._cache:
+            source = self._cache[digest]
+        else:
             async with self.pool.acquire() as conn:
                 source = await repository.source_by_key_hash(conn, write_key_hash=digest)
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[digest] = (now + self.ttl_s, source)
-        else:
-            source = hit[1]
+            if self._cache is not None:
+                self._cache[digest] = source
         if source is None or source.revoked_at is not None:
             raise ApiError(
                 401,
@@ -100,6 +98,8 @@ class SourceAuth:
         return source
 
     def forget(self, source_id: str) -> None:
-        for digest, (_, src) in list(self._cache.items()):
+        if self._cache is None:
+            return
+        for digest, src in list(self._cache.items()):
             if src is not None and src.id == source_id:
-                del self._cache[digest]
+                self._cache.pop(digest, None)

@@ -8,15 +8,12 @@ Re-attributed events (parked until their account became known) leave through the
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from opentelemetry import metrics
 
@@ -24,57 +21,16 @@ from bellwether_shared import outbox
 from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
-from bellwether_shared.outbox import OutboxRelay
 from ingest import repository
-from ingest.auth import SourceAuth
+from ingest.deps import Runtime
 from ingest.events import envelopes_for, usage_event_id
 from ingest.identity import Membership, Resolver, explicit_account
 from ingest.normalise import Message, Rejection, normalise
-from ingest.ratelimit import RateLimiter
-from ingest.settings import IngestSettings
 
 _meter = metrics.get_meter(__name__)
 _accepted = _meter.create_counter("bellwether_ingest_events_accepted", description="events accepted")
 _rejected = _meter.create_counter("bellwether_ingest_events_rejected", description="events rejected")
 _parked = _meter.create_counter("bellwether_ingest_events_unattributed", description="events parked without account")
-
-
-class IdentityCache:
-    """Positive user→account mappings only (a miss always asks the database), bounded, with a TTL."""
-
-    def __init__(self, *, ttl_s: float, size: int) -> None:
-        self.ttl_s = ttl_s
-        self.size = size
-        self._data: OrderedDict[str, tuple[float, str]] = OrderedDict()
-
-    def get(self, ident: str) -> str | None:
-        hit = self._data.get(ident)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, ident: str, account: str) -> None:
-        if self.size <= 0:
-            return
-        self._data[ident] = (time.monotonic() + self.ttl_s, account)
-        self._data.move_to_end(ident)
-        while len(self._data) > self.size:
-            self._data.popitem(last=False)
-
-    def drop(self, ident: str) -> None:
-        self._data.pop(ident, None)
-
-
-@dataclass
-class Runtime:
-    settings: IngestSettings
-    pool: asyncpg.Pool
-    producer: AIOKafkaProducer
-    identities: IdentityCache
-    auth: SourceAuth
-    limiter: RateLimiter
-    relay: OutboxRelay | None = None
-    kafka_ready: bool = False
 
 
 @dataclass

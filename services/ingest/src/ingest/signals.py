@@ -17,10 +17,11 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import derive_event_id
 from bellwether_shared.kafka import PublishTimeout, publish
 from ingest import repository
+from ingest.deps import Runtime
 from ingest.events import SOURCE_PREFIX
 from ingest.normalise import Rejection
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
-from ingest.service import Outcome, Runtime, unavailable
+from ingest.service import Outcome, unavailable
 
 
 def _rejection(index: int, raw: Any, exc: ValidationError) -> Rejection:

@@ -1,7 +1,13 @@
 """The delivery worker: claims due deliveries (leased, ``SKIP LOCKED``: several processes may run),
-sends them concurrently, and records every attempt. Failures are retried with exponential backoff
-and jitter for up to ``RETRY_FOR_S`` (3 days); an endpoint failing for ``DISABLE_AFTER_S`` is
-disabled and its owner told. Deliveries survive restarts: they live in PostgreSQL."""
+sends them, and records every attempt. Failures are retried with exponential backoff and jitter for
+up to ``RETRY_FOR_S`` (3 days); an endpoint failing for ``DISABLE_AFTER_S`` is disabled and its
+owner told. Deliveries survive restarts: they live in PostgreSQL.
+
+Claims are pipelined: a round claims only as many deliveries as there are free send slots
+(``DELIVERY_CONCURRENCY``), so every claimed delivery is being sent at once and finishes within
+``HTTP_TIMEOUT_S``, well inside its lease (``DELIVERY_LEASE_S`` must be at least three timeouts);
+outcomes are recorded as sends complete. Any error in one send is a failed attempt of that delivery
+alone."""
 
 from __future__ import annotations
 
@@ -15,11 +21,12 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
+from bellwether_shared.loops import BackgroundLoop
 from notifications import delivery_repository as dr
-from notifications import digests
+from notifications import digests, retention
 from notifications.alerting import notify_destination_disabled
 from notifications.domain import noise
-from notifications.secretbox import SecretBox
+from notifications.secretbox import SecretBox, Undecryptable
 from notifications.sender import Result, Sender
 from notifications.settings import NotificationsSettings
 
@@ -40,47 +47,83 @@ class Deliverer:
         self.sender = Sender(settings)
         self.sent = 0
         self.failed = 0
-        self._stopping = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._gate = asyncio.Semaphore(settings.delivery_concurrency)
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._done: list[tuple[Any, Result]] = []
 
-    def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._loop(), name="deliverer"),
-            asyncio.create_task(self._digests(), name="digests"),
+    def loops(self) -> list[BackgroundLoop]:
+        s = self.settings
+
+        async def digest_step() -> bool:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await digests.run_due(conn, settings=s, now=utcnow())
+            return False
+
+        async def prune() -> bool:
+            return await retention.prune(self.pool, s)
+
+        return [
+            BackgroundLoop("deliverer", self.step, interval_s=s.delivery_poll_s, teardown=self.drain),
+            BackgroundLoop("digests", digest_step, interval_s=s.digest_check_s, start_delay_s=s.digest_check_s),
+            BackgroundLoop("retention", prune, interval_s=s.retention_interval_s),
         ]
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
-        await self.sender.close()
+    async def step(self) -> bool:
+        """Fill the free send slots, wait a little for sends to finish, record what finished.
+        True while every slot is busy or more deliveries are due."""
+        free = self.settings.delivery_concurrency - len(self._inflight)
+        claimed = 0
+        if free > 0:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await dr.claim_due(conn, limit=free, lease_s=self.settings.delivery_lease_s, now=utcnow())
+            for row in rows:
+                task = asyncio.create_task(self._deliver(row))
+                self._inflight.add(task)
+                task.add_done_callback(self._inflight.discard)
+            claimed = len(rows)
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
+        await self.flush()
+        return claimed == free > 0 or bool(self._inflight)
 
-    async def run_once(self) -> int:
-        now = utcnow()
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await dr.claim_due(
-                conn, limit=self.settings.delivery_batch, lease_s=self.settings.delivery_lease_s, now=now
-            )
-        if not rows:
-            return 0
-        results = await asyncio.gather(*(self._send(r) for r in rows))
-        now = utcnow()
-        async with self.pool.acquire() as conn, conn.transaction():
-            await self._record(conn, rows, results, now)
-        return len(rows)
+    async def drain(self) -> None:
+        """Let the sends in flight finish and record them (stop, or the loop restarting)."""
+        if self._inflight:
+            await asyncio.wait(set(self._inflight))
+        with contextlib.suppress(Exception):
+            await self.flush()
+        await self.sender.close()
+        self.sender = Sender(self.settings)
+
+    async def _deliver(self, row: Any) -> None:
+        try:
+            result = await self._send(row)
+        except Undecryptable:
+            result = Result(False, None, "signing secret cannot be decrypted with SECRETS_KEY", 0.0)
+        except Exception as exc:  # noqa: BLE001 - one send's failure is that delivery's failed attempt
+            log.warning("delivery failed unexpectedly", delivery_id=row["delivery_id"], error=repr(exc)[:300])
+            result = Result(False, None, f"{type(exc).__name__}: {exc}"[:500], 0.0)
+        self._done.append((row, result))
 
     async def _send(self, row: Any) -> Result:
-        async with self._gate:
-            secrets = active_secrets(self.box, row["secrets"], utcnow()) if row["kind"] == "webhook" else []
-            return await self.sender.send(
-                kind=row["kind"],
-                target=row["target"],
-                secrets=secrets,
-                delivery_id=row["delivery_id"],
-                payload=row["payload"],
-            )
+        secrets = active_secrets(self.box, row["secrets"], utcnow()) if row["kind"] == "webhook" else []
+        return await self.sender.send(
+            kind=row["kind"],
+            target=row["target"],
+            secrets=secrets,
+            delivery_id=row["delivery_id"],
+            payload=row["payload"],
+        )
+
+    async def flush(self) -> None:
+        if not self._done:
+            return
+        done, self._done = self._done, []
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await self._record(conn, [r for r, _ in done], [res for _, res in done], utcnow())
+        except BaseException:
+            self._done[:0] = done  # recorded next time (the lease outlives a short outage)
+            raise
 
     async def _record(self, conn: asyncpg.Connection, rows: list[Any], results: list[Result], now: datetime) -> None:
         s = self.settings
@@ -124,34 +167,6 @@ class Deliverer:
         self, conn: asyncpg.Connection, destination_id: str, since: datetime, last_error: str | None, now: datetime
     ) -> None:
         reason = f"every delivery failed since {since.isoformat()} (last: {last_error})"
-        changed = await conn.execute(
-            "UPDATE destinations SET enabled = false, disabled_reason = $2 WHERE destination_id = $1 AND enabled",
-            destination_id,
-            reason,
-        )
-        if changed.endswith(" 1"):
+        if await dr.disable(conn, destination_id=destination_id, reason=reason):
             log.warning("destination disabled", destination_id=destination_id, reason=reason)
             await notify_destination_disabled(conn, destination_id=destination_id, reason=reason, now=now)
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                n = await self.run_once()
-                if n >= self.settings.delivery_batch:
-                    continue
-            except Exception as exc:  # noqa: BLE001 - leased rows come due again
-                log.error("delivery round failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.delivery_poll_s)
-
-    async def _digests(self) -> None:
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.digest_check_s)
-            if self._stopping.is_set():
-                return
-            try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    await digests.run_due(conn, settings=self.settings, now=utcnow())
-            except Exception as exc:  # noqa: BLE001
-                log.error("digest round failed", error=repr(exc))

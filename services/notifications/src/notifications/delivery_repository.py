@@ -56,6 +56,16 @@ async def set_enabled(conn: asyncpg.Connection, *, destination_id: str, enabled:
     )
 
 
+async def disable(conn: asyncpg.Connection, *, destination_id: str, reason: str) -> bool:
+    """Disable an enabled destination; False when it was not enabled (already disabled elsewhere)."""
+    status: str = await conn.execute(
+        "UPDATE destinations SET enabled = false, disabled_reason = $2 WHERE destination_id = $1 AND enabled",
+        destination_id,
+        reason,
+    )
+    return status.endswith(" 1")
+
+
 async def delete_destination(conn: asyncpg.Connection, *, destination_id: str) -> bool:
     await conn.execute(
         """UPDATE deliveries SET status = 'failed', last_error = 'destination deleted'

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bellwether_shared.settings import ServiceSettings
+from notifications.secretbox import SecretBox
 
 
 class NotificationsSettings(ServiceSettings):
@@ -17,6 +18,10 @@ class NotificationsSettings(ServiceSettings):
     api_token: SecretStr = Field(min_length=16, description="Bearer token of the notifications API")
     secrets_key: SecretStr = Field(
         min_length=32, description="encrypts endpoint signing secrets at rest (Fernet key, or any 32+ char passphrase)"
+    )
+
+    secrets_keys_previous: list[SecretStr] = Field(
+        default_factory=list, description="JSON list of earlier SECRETS_KEY values: still decrypt, never encrypt"
     )
 
     consumer_group: str = "notifications"
@@ -53,6 +58,13 @@ class NotificationsSettings(ServiceSettings):
     digest_check_s: float = Field(default=30, gt=0)
     workers: bool = Field(default=True, description="run the deliverer and digests in this process")
 
+    retention_interval_s: float = Field(default=3600, gt=0, description="how often old rows are deleted")
+    retention_batch: int = Field(default=5000, ge=100, le=100_000, description="rows deleted per statement")
+    delivery_retention_days: int = Field(
+        default=30, ge=1, description="finished deliveries (with their attempts) and digests kept this long"
+    )
+    alert_retention_days: int = Field(default=90, ge=1, description="alerts and their outcomes kept this long")
+
     @field_validator("allow_networks")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:
@@ -62,6 +74,19 @@ class NotificationsSettings(ServiceSettings):
             except ValueError:
                 raise ValueError(f"'{cidr}' is not a network (CIDR)") from None
         return value
+
+    @model_validator(mode="after")
+    def _lease_covers_a_send(self) -> NotificationsSettings:
+        if self.delivery_lease_s < 3 * self.http_timeout_s:
+            raise ValueError(
+                "DELIVERY_LEASE_S must be at least 3 times HTTP_TIMEOUT_S (a send must end inside its lease)"
+            )
+        return self
+
+    def box(self) -> SecretBox:
+        return SecretBox(
+            self.secrets_key.get_secret_value(), [k.get_secret_value() for k in self.secrets_keys_previous]
+        )
 
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(c, strict=False) for c in self.allow_networks]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-import asyncpg
 from fastapi import APIRouter, Query, Request
 
 from bellwether_shared.envelope import utcnow
@@ -14,14 +13,6 @@ from bellwether_shared.http import ApiError
 from renewals import handoff, ownership, repository, schemas, service
 from renewals import opportunity_repository as opps
 from renewals.deps import Reader, Writer, plain, transaction
-from renewals.settings import RenewalsSettings
-
-
-class Runtime:
-    def __init__(self, settings: RenewalsSettings, pool: asyncpg.Pool) -> None:
-        self.settings = settings
-        self.pool = pool
-
 
 router = APIRouter(prefix="/v1", tags=["renewals"], responses={401: {"description": "missing or unknown API key"}})
 Limit = Annotated[int, Query(ge=1, le=1000)]

@@ -30,6 +30,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 
 @dataclass(frozen=True)
+class Runtime:
+    settings: RenewalsSettings
+    pool: asyncpg.Pool
+    api_keys: dict[str, tuple[str, str]]  # SHA-256 of a key → (actor, role)
+
+    @classmethod
+    def build(cls, settings: RenewalsSettings, pool: asyncpg.Pool) -> Runtime:
+        return cls(settings, pool, {k.token_sha256: (k.actor, k.role) for k in settings.api_keys})
+
+
+@dataclass(frozen=True)
 class Caller:
     actor: str
     role: str
@@ -43,11 +54,10 @@ def _caller(request: Request, authorization: str | None) -> Caller:
         raise ApiError(
             401, "unauthorized", "send 'Authorization: Bearer <API key>'", headers={"WWW-Authenticate": "Bearer"}
         )
-    keys: dict[str, tuple[str, str]] = request.app.state.api_keys
-    found = keys.get(hashlib.sha256(token.strip().encode()).hexdigest())
+    rt: Runtime = request.app.state.runtime
+    found = rt.api_keys.get(hashlib.sha256(token.strip().encode()).hexdigest())
     if found is None:
         raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
-    rt = request.app.state.runtime
     return Caller(actor=found[0], role=found[1], pool=rt.pool, settings=rt.settings)
 
 

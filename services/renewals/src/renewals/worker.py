@@ -6,7 +6,6 @@ replicas (an advisory lock); ``python -m renewals.worker --once`` runs a single 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sys
 from datetime import datetime, timedelta
 
@@ -14,6 +13,8 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
+from bellwether_shared.loops import BackgroundLoop
+from bellwether_shared.service import Context, run_worker
 from renewals import opportunity_repository as opps
 from renewals import service
 from renewals.reassess import reassess
@@ -50,50 +51,37 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
     return {"opened": opened, "reassessed": changed, "skipped": 0}
 
 
-class Sweeper:
-    def __init__(self, pool: asyncpg.Pool, settings: RenewalsSettings) -> None:
-        self.pool, self.settings = pool, settings
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self.runs = 0
+def loops(ctx: Context) -> list[BackgroundLoop]:
+    s = ctx.settings
+    assert isinstance(s, RenewalsSettings)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="renewals-sweep")
+    async def step() -> bool:
+        await sweep(ctx.pool, s)
+        return False
 
-    async def stop(self) -> None:
-        self._stopping.set()
-        if self._task:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await sweep(self.pool, self.settings)
-                self.runs += 1
-            except Exception as exc:  # noqa: BLE001 - next interval tries again
-                log.error("sweep failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=self.settings.sweep_interval_s)
+    return [BackgroundLoop("renewals-sweep", step, interval_s=s.sweep_interval_s)]
 
 
-async def _main(once: bool) -> None:
-    from bellwether_shared.runtime import configure_process, open_pool
+def main() -> None:
     from bellwether_shared.settings import load_settings
 
     settings = load_settings(RenewalsSettings)
+    if "--once" in sys.argv:
+        asyncio.run(_once(settings))
+    else:
+        asyncio.run(run_worker(settings, name="renewals-worker", loops=loops, publishes=True, pool_size=2))
+
+
+async def _once(settings: RenewalsSettings) -> None:
+    from bellwether_shared.runtime import configure_process, open_pool
+
     configure_process(settings, service="renewals-worker")
     pool = await open_pool(settings, name="renewals-worker", max_size=2)
     try:
-        if once:
-            print(await sweep(pool, settings))
-            return
-        sweeper = Sweeper(pool, settings)
-        sweeper.start()
-        await asyncio.Event().wait()
+        print(await sweep(pool, settings))
     finally:
         await pool.close()
 
 
 if __name__ == "__main__":
-    asyncio.run(_main("--once" in sys.argv))
+    main()

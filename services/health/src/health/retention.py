@@ -1,0 +1,31 @@
+"""What health deletes, and when: usage rollups, user activity and milestone hits past the measures'
+window (``HISTORY_DAYS``), stored scores past ``SCORE_HISTORY_DAYS`` (an account's latest score
+always stays). Run by the ``retention`` background loop in small batches."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+
+from bellwether_shared.retention import Rule, prune_step
+from health.settings import HealthSettings
+
+
+def rules(settings: HealthSettings) -> list[Rule]:
+    usage = timedelta(days=settings.history_days)
+    return [
+        Rule("usage_daily", "day < $1", usage, cutoff="date"),
+        Rule("user_days", "day < $1", usage, cutoff="date"),
+        Rule("milestone_hits", "day < $1", usage, cutoff="date"),
+        Rule(
+            "scores",
+            """computed_at < $1 AND EXISTS (SELECT 1 FROM scores newer
+                 WHERE newer.account_id = scores.account_id AND newer.computed_at > scores.computed_at)""",
+            timedelta(days=settings.score_history_days),
+        ),
+    ]
+
+
+async def prune(pool: asyncpg.Pool, settings: HealthSettings) -> bool:
+    return await prune_step(pool, rules(settings), limit=settings.retention_batch)

@@ -1,0 +1,71 @@
+"""Request dependencies: the runtime (settings, pool, Kafka producer, caches, rate limiter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+from cachetools import TTLCache
+from fastapi import Depends, Request
+
+from bellwether_shared.runtime import Producer
+from ingest.auth import SourceAuth
+from ingest.ratelimit import RateLimiter
+from ingest.settings import IngestSettings
+
+
+class IdentityCache:
+    """Positive user→account mappings only (a miss always asks the database), bounded, with a TTL."""
+
+    def __init__(self, *, ttl_s: float, size: int) -> None:
+        self._data: TTLCache[str, str] | None = TTLCache(maxsize=size, ttl=ttl_s) if size > 0 and ttl_s > 0 else None
+
+    def get(self, ident: str) -> str | None:
+        return self._data.get(ident) if self._data is not None else None
+
+    def put(self, ident: str, account: str) -> None:
+        if self._data is not None:
+            self._data[ident] = account
+
+    def drop(self, ident: str) -> None:
+        if self._data is not None:
+            self._data.pop(ident, None)
+
+
+@dataclass
+class Runtime:
+    settings: IngestSettings
+    pool: asyncpg.Pool
+    kafka: Producer
+    identities: IdentityCache
+    auth: SourceAuth
+    limiter: RateLimiter
+
+    @classmethod
+    def build(cls, settings: IngestSettings, pool: asyncpg.Pool, kafka: Producer) -> Runtime:
+        return cls(
+            settings=settings,
+            pool=pool,
+            kafka=kafka,
+            identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
+            auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s),
+            limiter=RateLimiter(),
+        )
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        return self.kafka.producer
+
+    @property
+    def kafka_ready(self) -> bool:
+        return self.kafka.connected.is_set()
+
+
+def get_runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
