@@ -25,11 +25,13 @@ from rich.table import Table
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from tests.support.infra import localinfra
+from tools.dlq import app as dlq_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / ".local" / "run"
 console = Console()
 cli = typer.Typer(add_completion=False, help=__doc__)
+cli.add_typer(dlq_cli, name="dlq")
 
 DEV_ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "dev-admin-token-change-me")
 DATABASE = "bellwether"

@@ -53,7 +53,9 @@ class BackgroundLoop:
         self.max_down_s = max_down_s
         self.start_delay_s = start_delay_s
         self.stopping = asyncio.Event()
-        self.healthy = False
+        # healthy: not failing. A loop with a setup step (a client to connect) is healthy once set up;
+        # one without is healthy until a step fails (a loop that waits before its first step is fine).
+        self.healthy = setup is None
         self.steps = 0
         self.failures = 0
         self.last_error: str | None = None
@@ -96,6 +98,7 @@ class BackgroundLoop:
                     if self._setup is not None:
                         await self._setup()
                     self._ready = True
+                    self.healthy = True
                 more = await self._step()
             except asyncio.CancelledError:
                 raise

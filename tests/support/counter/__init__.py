@@ -19,11 +19,19 @@ class Poison(ValueError):
     pass
 
 
+class MissingFlag(LookupError):
+    pass
+
+
 def make_handler(out_topic: str | None, *, delay_s: float = 0.0):  # type: ignore[no-untyped-def]
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
         for c in batch:
             if c.payload.get("poison"):
                 raise Poison(f"event {c.envelope.id} is poison")
+            if (flag := c.payload.get("requires_flag")) and not await conn.fetchval(
+                "SELECT true FROM flags WHERE name = $1", flag
+            ):
+                raise MissingFlag(f"flag {flag!r} is not set")
         await conn.executemany(
             """INSERT INTO seen (event_id, account, n) VALUES ($1, $2, 1)
                ON CONFLICT (event_id) DO UPDATE SET n = seen.n + 1""",

@@ -44,7 +44,14 @@ def _envelope(
 
 
 def usage_event_id(source_id: str, message_id: str) -> str:
+    """A tracking call's event id (unchanged since the first release, so retries stay de-duplicated)."""
     return derive_event_id(source_id, message_id)
+
+
+def signal_event_id(source_id: str, message_id: str) -> str:
+    """A CS signal's event id: the kind of message is part of it, so a signal and a tracking call
+    that happen to share a messageId are two events, not one dropped as the other's duplicate."""
+    return derive_event_id(source_id, "signal", message_id)
 
 
 def envelopes_for(

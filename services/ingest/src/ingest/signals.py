@@ -14,11 +14,10 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.events import derive_event_id
 from bellwether_shared.kafka import PublishTimeout, publish
 from ingest import repository
 from ingest.deps import Runtime
-from ingest.events import SOURCE_PREFIX
+from ingest.events import SOURCE_PREFIX, signal_event_id
 from ingest.normalise import Rejection
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
 from ingest.service import Outcome, unavailable
@@ -58,7 +57,7 @@ async def accept_signals(rt: Runtime, *, source_id: str, request_id: str, items:
         )
         envelopes.append(
             event.envelope(
-                event_id=derive_event_id(source_id, message_id),
+                event_id=signal_event_id(source_id, message_id),
                 source=SOURCE_PREFIX + source_id,
                 time=event.occurred_at,
             )

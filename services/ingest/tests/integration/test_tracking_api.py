@@ -211,7 +211,10 @@ async def test_probes_and_openapi(ingest) -> None:
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"{ingest.url}/livez")).json() == {"status": "ok"}
         ready = (await http.get(f"{ingest.url}/readyz")).json()
-        assert ready == {"status": "ok", "checks": {"database": True, "kafka": True}}
+        assert ready == {
+            "status": "ok",
+            "checks": {"database": True, "kafka": True, "loop:outbox-relay": True, "loop:retention": True},
+        }
         spec = (await http.get(f"{ingest.url}/openapi.json")).json()
         metrics = await http.get(f"{ingest.url}/metrics")
     for path in (

@@ -340,7 +340,12 @@ async def test_killed_mid_delivery_the_service_resumes(
     """SIGKILL while requests are in flight to a slow receiver: after a restart every delivery arrives
     (the lease expires and the leased ones are sent again; receivers de-duplicate by webhook-id)."""
     env = notifications_env(
-        notifications_db, kafka_bootstrap, smtp.port, DELIVERY_LEASE_S="2", CONSUMER_GROUP=f"k-{run_id}"
+        notifications_db,
+        kafka_bootstrap,
+        smtp.port,
+        DELIVERY_LEASE_S="4",
+        HTTP_TIMEOUT_S="1.3",
+        CONSUMER_GROUP=f"k-{run_id}",
     )
     slow = Receiver(delay_s=1.0).start()
     svc = ServiceProcess("notifications", env, tmp_path / "n1.log").start()
