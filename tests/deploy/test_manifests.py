@@ -65,12 +65,16 @@ def test_manifests_render_and_validate_strictly(overlay: str) -> None:
     kinds = {d["kind"] for d in docs}
     assert {"Deployment", "Service", "PodDisruptionBudget", "Job", "KafkaTopic"} <= kinds
     registry = {t.name: t for t in TOPICS}
+    declared = set()
     for doc in docs:
         if doc["apiVersion"].startswith("kafka.strimzi.io/"):
             spec = registry[doc["metadata"]["name"]]  # a topic the registry knows
             assert doc["spec"]["partitions"] == spec.partitions
+            assert doc["spec"]["config"]["retention.ms"] == str(spec.retention_ms)
+            declared.add(spec.name)
             continue
         kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+    assert {t.name for t in TOPICS if t.name.endswith(".dlq")} <= declared, "a dead-letter topic is not declared"
 
 
 @pytest.mark.parametrize("service", BUILT)
