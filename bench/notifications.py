@@ -231,7 +231,6 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, deliveries: int = 10_000) ->
             RETRY_BASE_S="1",
             RETRY_CAP_S="5",
             DELIVERY_CONCURRENCY="64",
-            DELIVERY_BATCH="500",
         ),
         tmp / "notifications.log",
     ).start()
@@ -248,7 +247,7 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, deliveries: int = 10_000) ->
     finally:
         svc.stop()
         smtp.stop()
-    results["settings"] = {"retry_base_s": 1, "retry_cap_s": 5, "delivery_concurrency": 64, "delivery_batch": 500}
+    results["settings"] = {"retry_base_s": 1, "retry_cap_s": 5, "delivery_concurrency": 64}
     return results
 
 

@@ -21,24 +21,22 @@ consumer after a backoff instead of ending consumption; ``stop()`` lets the batc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError
-from aiokafka.structs import ConsumerRecord
 from opentelemetry import metrics, propagate, trace
 from tenacity import RetryCallState, RetryError
 
 from bellwether_shared import inbox
 from bellwether_shared.dlq import Raw, dead_letter, raw
-from bellwether_shared.envelope import Envelope, EnvelopeError, from_record
+from bellwether_shared.envelope import EnvelopeError
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop, Hook
+from bellwether_shared.records import Batches, Consumed, Handler, decode, record_of
 from bellwether_shared.retry import transient, until_recovered
 
 log = get_logger(__name__)
@@ -47,21 +45,6 @@ _meter = metrics.get_meter(__name__)
 _records = _meter.create_counter("bellwether_consumer_records", description="records consumed, by outcome")
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
 _retries = _meter.create_counter("bellwether_consumer_transient_retries", description="database retries")
-
-
-@dataclass(frozen=True, slots=True)
-class Consumed:
-    envelope: Envelope
-    partition: int
-    offset: int
-    payload: Any = None  # the decoded JSON body (every event on our topics is JSON)
-
-    @property
-    def position(self) -> tuple[str, int, int]:
-        return self.envelope.topic, self.partition, self.offset
-
-
-Handler = Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -188,22 +171,16 @@ class ConsumerLoop:
                 await self._process(batches)
         return True  # getmany itself waits for records
 
-    def _decode(self, rec: ConsumerRecord) -> Consumed:
-        env = from_record(topic=rec.topic, key=rec.key, value=rec.value, headers=rec.headers)
-        return Consumed(env, rec.partition, rec.offset, orjson.loads(env.data))
-
-    async def _process(self, batches: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+    async def _process(self, batches: Batches) -> None:
         """The whole fetched batch (every partition's slice, each in its order) in one transaction:
         one commit, and one round of statements, per batch rather than per partition."""
         good: list[Consumed] = []
-        raws: dict[tuple[str, int, int], Raw] = {}
         for part in batches.values():
             for rec in part:
-                raws[(rec.topic, rec.partition, rec.offset)] = raw(rec)
                 try:
-                    good.append(self._decode(rec))
+                    good.append(decode(rec))
                 except (EnvelopeError, ValueError) as exc:  # orjson.JSONDecodeError is a ValueError
-                    await self._dead_letter(raws[(rec.topic, rec.partition, rec.offset)], exc, attempts=1)
+                    await self._dead_letter(raw(rec), exc, attempts=1)
         links = [
             trace.Link(trace.get_current_span(propagate.extract(c.envelope.trace)).get_span_context())
             for c in good[:32]
@@ -213,23 +190,23 @@ class ConsumerLoop:
         names = ", ".join(sorted({tp.topic for tp in batches}))
         with _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
             span.set_attribute("messaging.batch.message_count", len(good))
-            done = await self._apply(good, raws)
+            done = await self._apply(good, batches)
         _batch_seconds.record(asyncio.get_running_loop().time() - start, {"consumer": self.name})
         if not done:
             log.info("stopping with a batch unfinished; its offsets stay uncommitted", consumer=self.name)
             return
         await self._commit({tp: part[-1].offset + 1 for tp, part in batches.items() if part})
 
-    async def _apply(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
+    async def _apply(self, batch: Sequence[Consumed], batches: Batches) -> bool:
         """Apply (or dead-letter) every record. False: a stop came first; commit nothing."""
         try:
             await self._transact(batch)
             return True
         except Exception as exc:  # noqa: BLE001 - transient: wait it out; otherwise isolate the poison
             if transient(exc):
-                return await self._retry_transient(batch, raws)
+                return await self._retry_transient(batch, batches)
             log.warning("batch failed; retrying record by record", consumer=self.name, error=repr(exc))
-            return await self._one_by_one(batch, raws)
+            return await self._one_by_one(batch, batches)
 
     async def _transact(self, batch: Sequence[Consumed]) -> None:
         if not batch:
@@ -260,7 +237,7 @@ class ConsumerLoop:
             delay_s=round(state.next_action.sleep, 3) if state.next_action else None,
         )
 
-    async def _retry_transient(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
+    async def _retry_transient(self, batch: Sequence[Consumed], batches: Batches) -> bool:
         """Retry while the database is unwell. True: applied; False: stopping, nothing to commit."""
         try:
             retrying = until_recovered(self.loop.stopping, initial_s=self.retry_backoff_s, on_retry=self._on_retry)
@@ -271,9 +248,9 @@ class ConsumerLoop:
         except RetryError:
             return False
         except Exception:  # noqa: BLE001 - the database is back and the batch still fails: a poison record
-            return await self._one_by_one(batch, raws)
+            return await self._one_by_one(batch, batches)
 
-    async def _one_by_one(self, batch: Sequence[Consumed], raws: dict[tuple[str, int, int], Raw]) -> bool:
+    async def _one_by_one(self, batch: Sequence[Consumed], batches: Batches) -> bool:
         for c in batch:
             for attempt in range(1, self.max_attempts + 1):
                 try:
@@ -281,11 +258,11 @@ class ConsumerLoop:
                     break
                 except Exception as exc:  # noqa: BLE001
                     if transient(exc):
-                        if not await self._retry_transient([c], raws):
+                        if not await self._retry_transient([c], batches):
                             return False
                         break
                     if attempt == self.max_attempts:
-                        await self._dead_letter(raws.get(c.position) or _raw_of(c), exc, attempts=attempt)
+                        await self._dead_letter(record_of(batches, c), exc, attempts=attempt)
                     else:
                         await self.loop.wait(self.retry_backoff_s * attempt)
                         if self.loop.stopping.is_set():
@@ -313,12 +290,3 @@ class ConsumerLoop:
         except CommitFailedError as exc:
             # the partition moved during a rebalance: the new owner re-reads; the inbox drops repeats
             log.warning("offset commit failed after rebalance", consumer=self.name, error=str(exc))
-
-
-def _raw_of(c: Consumed) -> Raw:
-    e = c.envelope
-    return Raw(e.topic, c.partition, c.offset, e.record_key, e.data, [*e.headers(), *_trace_headers(e)])
-
-
-def _trace_headers(e: Envelope) -> list[tuple[str, bytes]]:
-    return [(k, v.encode()) for k, v in e.trace.items()]

@@ -18,10 +18,13 @@ import weakref
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 from opentelemetry import propagate, trace
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from bellwether_shared.envelope import Envelope
+from bellwether_shared.logging import get_logger
 
 _tracer = trace.get_tracer(__name__)
 
@@ -54,10 +57,6 @@ def create_producer(
 async def start_when_reachable(producer: AIOKafkaProducer, *, max_delay_s: float = 10.0) -> None:
     """Start the producer, retrying with backoff while Kafka is unreachable (a service starts and
     reports not-ready rather than crash-looping when the broker is down)."""
-    from aiokafka.errors import KafkaError
-    from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
-
-    from bellwether_shared.logging import get_logger
 
     def report(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -65,7 +64,7 @@ async def start_when_reachable(producer: AIOKafkaProducer, *, max_delay_s: float
 
     async for attempt in AsyncRetrying(
         retry=retry_if_exception_type((KafkaError, OSError)),
-        wait=wait_exponential_jitter(initial=0.5, max=max_delay_s, jitter=0.5),
+        wait=wait_exponential_jitter(multiplier=0.5, max=max_delay_s, jitter=0.5),
         before_sleep=report,
     ):
         with attempt:

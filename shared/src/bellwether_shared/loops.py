@@ -85,9 +85,6 @@ class BackgroundLoop:
             return False
         return self._failing_since is None or time.monotonic() - self._failing_since < self.max_down_s
 
-    def status(self) -> dict[str, object]:
-        return {"healthy": self.healthy, "alive": self.alive, "failures": self.failures, "last_error": self.last_error}
-
     async def _run(self) -> None:
         if self.start_delay_s:
             await self.wait(self.start_delay_s)

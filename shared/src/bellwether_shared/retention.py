@@ -1,6 +1,6 @@
 """Retention: old rows deleted in small batches by a service's background loop, so storage stays
 bounded without long locks or a vacuum storm. Each service lists its rules (table, condition on a
-cutoff, and the age) in its repository; ``prune_step`` runs one batch of each."""
+cutoff, and the age) in its ``retention.py``; ``loop`` runs one batch of each, again and again."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
+from bellwether_shared.loops import BackgroundLoop
+from bellwether_shared.settings import ServiceSettings
 
 log = get_logger(__name__)
 
@@ -38,6 +40,15 @@ async def delete_batch(conn: asyncpg.Connection, rule: Rule, *, now: datetime, l
         rule.cutoff_at(now),
     )
     return int(status.rsplit(" ", 1)[1])
+
+
+def loop(pool: asyncpg.Pool, rules: list[Rule], settings: ServiceSettings) -> BackgroundLoop:
+    """The service's ``retention`` loop: every ``RETENTION_INTERVAL_S``, batches of ``RETENTION_BATCH``."""
+
+    async def step() -> bool:
+        return await prune_step(pool, rules, limit=settings.retention_batch)
+
+    return BackgroundLoop("retention", step, interval_s=settings.retention_interval_s)
 
 
 async def prune_step(pool: asyncpg.Pool, rules: list[Rule], *, limit: int, now: datetime | None = None) -> bool:

@@ -23,12 +23,13 @@ from typing import Any
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
-from bellwether_shared.consumer import ConsumerLoop, Handler
+from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.db import ping
 from bellwether_shared.http import install_probes, new_app
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.outbox import OutboxRelay
+from bellwether_shared.records import Handler
 from bellwether_shared.runtime import Producer, configure_process, new_producer, open_pool
 from bellwether_shared.settings import ServiceSettings
 from bellwether_shared.telemetry import instrument_app
@@ -85,7 +86,6 @@ class Parts:
                 poll_interval_s=s.outbox_poll_interval_s,
                 producer_ready=self.kafka.ready,
             )
-            self.relay.loop.max_down_s = s.loop_max_down_s
         if consumes is not None:
             self.consumer = ConsumerLoop(
                 name=consumes.group,
@@ -96,7 +96,6 @@ class Parts:
                 producer=self.kafka.producer,  # also writes the dead letters
                 max_records=consumes.max_records,
                 producer_ready=self.kafka.ready,
-                max_down_s=s.loop_max_down_s,
                 inbox_retention=s.dedup_window,
             )
         for lp in self.all_loops():
@@ -134,22 +133,17 @@ def create_service(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await open_pool(settings)
-        ctx = Context(settings, pool, Producer(new_producer(settings, linger_ms=linger_ms)))
-        parts = Parts(kafka=ctx.kafka, loops=list(loops(ctx) if loops else ()))
-        app.state.pool = pool
-        app.state.runtime = runtime(ctx)
-        app.state.parts = parts
-        await parts.start(ctx, consumes(ctx) if consumes else None, publishes)
-        if on_started is not None:
-            on_started(app)
-        log.info("service started", service=settings.service_name, port=settings.http_port)
-        try:
+        async with _running(
+            settings, loops=loops, consumes=consumes, publishes=publishes, producer_args={"linger_ms": linger_ms}
+        ) as (ctx, parts):
+            app.state.pool = ctx.pool
+            app.state.runtime = runtime(ctx)
+            app.state.parts = parts
+            if on_started is not None:
+                on_started(app)
+            log.info("service started", service=settings.service_name, port=settings.http_port)
             yield
-        finally:
-            await parts.stop()
-            await pool.close()
-            log.info("service stopped", service=settings.service_name)
+        log.info("service stopped", service=settings.service_name)
 
     app = new_app(title=title, description=description, lifespan=lifespan)
 
@@ -177,16 +171,37 @@ async def run_worker(
     """A process of background loops only (no API, no consumer); stops on SIGTERM/SIGINT after the
     step in hand."""
     configure_process(settings, service=name)
-    pool = await open_pool(settings, name=name, max_size=pool_size)
-    ctx = Context(settings, pool, Producer(new_producer(settings, client_id=name)))
-    parts = Parts(kafka=ctx.kafka, loops=list(loops(ctx)))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    await parts.start(ctx, None, publishes)
-    log.info("worker started", worker=name, loops=[lp.name for lp in parts.all_loops()])
-    try:
+    async with _running(
+        settings, loops=loops, consumes=None, publishes=publishes, name=name, pool_size=pool_size,
+        producer_args={"client_id": name},
+    ) as (_, parts):  # fmt: skip
+        log.info("worker started", worker=name, loops=[lp.name for lp in parts.all_loops()])
         await stop.wait()
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    settings: ServiceSettings,
+    *,
+    loops: LoopFactory | None,
+    consumes: Callable[[Context], Consumes] | None,
+    publishes: bool,
+    producer_args: dict[str, Any],
+    name: str | None = None,
+    pool_size: int | None = None,
+) -> AsyncIterator[tuple[Context, Parts]]:
+    """Pool, producer and loops started; on exit stopped in order and the pool closed."""
+    pool = await open_pool(settings, name=name, max_size=pool_size)
+    try:
+        ctx = Context(settings, pool, Producer(new_producer(settings, **producer_args)))
+        parts = Parts(kafka=ctx.kafka, loops=list(loops(ctx) if loops else ()))
+        await parts.start(ctx, consumes(ctx) if consumes else None, publishes)
+        try:
+            yield ctx, parts
+        finally:
+            await parts.stop()
     finally:
-        await parts.stop()
         await pool.close()

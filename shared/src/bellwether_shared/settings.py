@@ -44,8 +44,11 @@ class ServiceSettings(BaseSettings):
         default=300, gt=0, description="/livez fails once a background loop has failed this long without a success"
     )
     dedup_window_days: int = Field(
-        default=30, ge=7, description="event ids remembered by each consumer's inbox (a redelivery inside is a no-op)"
+        default=30, ge=30, description="event ids remembered by each consumer's inbox (a redelivery inside is a no-op)"
     )
+
+    retention_interval_s: float = Field(default=3600, gt=0, description="how often old rows are deleted")
+    retention_batch: int = Field(default=5000, ge=100, le=100_000, description="rows deleted per statement")
 
     otel_exporter_otlp_endpoint: str | None = None
     otel_kafka_record_spans: bool = Field(default=False, description="aiokafka instrumentation: a span per record")

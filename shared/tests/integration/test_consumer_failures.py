@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 import pytest
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from bellwether_shared.consumer import ConsumerLoop
@@ -67,22 +68,33 @@ async def own_role(counter_db: str, counter_pool: asyncpg.Pool) -> AsyncIterator
     await counter_pool.execute(f"DROP ROLE {role}")
 
 
-def loop_for(topic: str, pool: asyncpg.Pool, producer: object, name: str, **kw: object) -> ConsumerLoop:
+@pytest.fixture
+async def loop_producer(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    """The producer a consumer loop writes its dead letters with."""
+    producer = create_producer(kafka_bootstrap, client_id="loop")
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+def loop_for(
+    topic: str, pool: asyncpg.Pool, producer: AIOKafkaProducer, name: str, *, bootstrap: str, max_attempts: int = 3
+) -> ConsumerLoop:
     return ConsumerLoop(
         name=name,
         topics=[topic],
-        bootstrap_servers=kw.pop("bootstrap"),  # type: ignore[arg-type]
+        bootstrap_servers=bootstrap,
         pool=pool,
         handler=make_handler(None),
-        producer=producer,  # type: ignore[arg-type]
+        producer=producer,
         max_records=100,
         retry_backoff_s=0.05,
-        **kw,  # type: ignore[arg-type]
+        max_attempts=max_attempts,
     )
 
 
 async def test_a_stop_during_the_record_by_record_retry_commits_nothing_unprocessed(
-    counter_db, counter_pool, kafka_bootstrap, run_id
+    counter_db, counter_pool, kafka_bootstrap, run_id, loop_producer
 ) -> None:
     """The batch fails on a poison record; retrying record by record, the first good record waits
     for a lock (lock_timeout: transient); a stop then must leave the offsets uncommitted."""
@@ -97,20 +109,18 @@ async def test_a_stop_during_the_record_by_record_retry_commits_nothing_unproces
         ],
     )
     pool = await create_pool(counter_db + "?lock_timeout=150", schema="counter", min_size=1, max_size=3)
-    producer = create_producer(kafka_bootstrap, client_id="loop")
-    await producer.start()
     blocker = await asyncpg.connect(counter_db)
     tx = blocker.transaction()
     await tx.start()
     await blocker.execute("LOCK TABLE counter.seen IN ACCESS EXCLUSIVE MODE")
-    first = loop_for(topic, pool, producer, f"stop-retry-{run_id}", bootstrap=kafka_bootstrap)
+    first = loop_for(topic, pool, loop_producer, f"stop-retry-{run_id}", bootstrap=kafka_bootstrap)
     try:
         await first.start()
         await eventually(lambda: _retrying(first, 2), what="the good record retried behind the lock")
         await first.stop()
         await tx.rollback()
         assert await seen(counter_pool, run_id) == {}
-        second = loop_for(topic, pool, producer, f"stop-retry-{run_id}", bootstrap=kafka_bootstrap)
+        second = loop_for(topic, pool, loop_producer, f"stop-retry-{run_id}", bootstrap=kafka_bootstrap)
         await second.start()
         try:
             got = await eventually(lambda: _seen_all(counter_pool, run_id, 2), what="both good records applied")
@@ -118,7 +128,6 @@ async def test_a_stop_during_the_record_by_record_retry_commits_nothing_unproces
             await second.stop()
     finally:
         await blocker.close()
-        await producer.stop()
         await pool.close()
     assert got == {f"{run_id}-good1": 1, f"{run_id}-good2": 1}
 
@@ -133,7 +142,7 @@ async def _seen_all(pool: asyncpg.Pool, prefix: str, n: int) -> dict[str, int] |
 
 
 async def test_dead_letters_are_the_poison_records_when_a_batch_spans_partitions(
-    counter_pool, kafka_bootstrap, run_id
+    counter_pool, kafka_bootstrap, run_id, loop_producer
 ) -> None:
     """Offsets repeat across partitions: the DLQ must get the poison record of each partition, not
     another partition's record at the same offset."""
@@ -148,9 +157,9 @@ async def test_dead_letters_are_the_poison_records_when_a_batch_spans_partitions
             (1, env(topic, f"{run_id}-p1-good")),
         ],
     )
-    producer = create_producer(kafka_bootstrap, client_id="loop")
-    await producer.start()
-    loop = loop_for(topic, counter_pool, producer, f"dlq-parts-{run_id}", bootstrap=kafka_bootstrap, max_attempts=1)
+    loop = loop_for(
+        topic, counter_pool, loop_producer, f"dlq-parts-{run_id}", bootstrap=kafka_bootstrap, max_attempts=1
+    )
     try:
         async with TopicTail(kafka_bootstrap, dlq(topic)) as dead:
             await loop.start()
@@ -158,7 +167,6 @@ async def test_dead_letters_are_the_poison_records_when_a_batch_spans_partitions
             applied = await eventually(lambda: _seen_all(counter_pool, run_id, 2), what="good records applied")
     finally:
         await loop.stop()
-        await producer.stop()
     by_id = {r.envelope.id: r.headers for r in got}
     assert set(by_id) == {f"{run_id}-p0-bad", f"{run_id}-p1-bad"}
     assert by_id[f"{run_id}-p0-bad"]["dlq_original_partition"] == "0"
@@ -167,7 +175,7 @@ async def test_dead_letters_are_the_poison_records_when_a_batch_spans_partitions
 
 
 async def test_read_only_database_and_terminated_backends_are_waited_out_never_dead_lettered(
-    counter_pool, own_role, kafka_bootstrap, run_id
+    counter_pool, own_role, kafka_bootstrap, run_id, loop_producer
 ) -> None:
     """A failover's read-only primary (25006) and backends terminated by an operator (57P01):
     retried until the database is writable again; nothing reaches the DLQ (a poison sentinel
@@ -179,9 +187,7 @@ async def test_read_only_database_and_terminated_backends_are_waited_out_never_d
     await counter_pool.execute(f"ALTER ROLE {role} SET default_transaction_read_only = on")
     await counter_pool.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
     await produce_to(kafka_bootstrap, [(0, env(topic, f"{run_id}-{i}")) for i in range(20)])
-    producer = create_producer(kafka_bootstrap, client_id="loop")
-    await producer.start()
-    loop = loop_for(topic, pool, producer, f"readonly-{run_id}", bootstrap=kafka_bootstrap, max_attempts=1)
+    loop = loop_for(topic, pool, loop_producer, f"readonly-{run_id}", bootstrap=kafka_bootstrap, max_attempts=1)
     try:
         async with TopicTail(kafka_bootstrap, dlq(topic)) as dead:
             await loop.start()
@@ -196,7 +202,6 @@ async def test_read_only_database_and_terminated_backends_are_waited_out_never_d
             got = await dead.collect(lambda rs: any(r.envelope.id == f"{run_id}-sentinel" for r in rs))
     finally:
         await loop.stop()
-        await producer.stop()
         await pool.close()
     assert len(applied) == 20 and set(applied.values()) == {1}
     assert [r.envelope.id for r in got] == [f"{run_id}-sentinel"]

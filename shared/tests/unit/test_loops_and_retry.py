@@ -82,7 +82,9 @@ async def test_stop_ends_a_long_wait_at_once() -> None:
 
     loop = BackgroundLoop("t", step, interval_s=3600)
     loop.start()
-    await asyncio.sleep(0.05)
+    deadline = time.monotonic() + 5
+    while loop.steps < 1 and time.monotonic() < deadline:  # the first step ran: now in the long wait
+        await asyncio.sleep(0.01)
     t0 = time.monotonic()
     await loop.stop()
     assert time.monotonic() - t0 < 1.0

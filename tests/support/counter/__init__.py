@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import asyncpg
 
 from bellwether_shared import outbox
-from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import Envelope
+from bellwether_shared.records import Consumed
 
 
 class Poison(ValueError):

@@ -32,5 +32,5 @@ def create_app(settings: HealthSettings) -> FastAPI:
             make_handler(settings.coalesce_ms),
             settings.consumer_max_records,
         ),
-        loops=lambda ctx: worker.loops(ctx),
+        loops=worker.loops,
     )

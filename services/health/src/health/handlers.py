@@ -14,9 +14,9 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import ingest as ev
+from bellwether_shared.records import Consumed
 from health import repository
 from health.domain.milestones import MilestoneDef
 

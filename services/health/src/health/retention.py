@@ -1,14 +1,12 @@
 """What health deletes, and when: usage rollups, user activity and milestone hits past the measures'
 window (``HISTORY_DAYS``), stored scores past ``SCORE_HISTORY_DAYS`` (an account's latest score
-always stays). Run by the ``retention`` background loop in small batches."""
+always stays). Run by the ``retention`` background loop (``bellwether_shared.retention.loop``)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import asyncpg
-
-from bellwether_shared.retention import Rule, prune_step
+from bellwether_shared.retention import Rule
 from health.settings import HealthSettings
 
 
@@ -25,7 +23,3 @@ def rules(settings: HealthSettings) -> list[Rule]:
             timedelta(days=settings.score_history_days),
         ),
     ]
-
-
-async def prune(pool: asyncpg.Pool, settings: HealthSettings) -> bool:
-    return await prune_step(pool, rules(settings), limit=settings.retention_batch)

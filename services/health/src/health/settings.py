@@ -32,5 +32,3 @@ class HealthSettings(ServiceSettings):
     score_history_days: int = Field(
         default=400, ge=30, le=3650, description="stored scores kept (the latest of each account always stays)"
     )
-    retention_interval_s: float = Field(default=3600, gt=0, description="how often old rows are deleted")
-    retention_batch: int = Field(default=5000, ge=100, le=100_000, description="rows deleted per statement")

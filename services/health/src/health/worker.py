@@ -10,6 +10,7 @@ from datetime import datetime
 
 import asyncpg
 
+from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
@@ -46,14 +47,11 @@ def loops(ctx: Context, *, schedule: bool = True) -> list[BackgroundLoop]:
         await enqueue_all(pool)
         return False
 
-    async def prune() -> bool:
-        return await retention.prune(pool, s)
-
     found = [BackgroundLoop(f"recompute-{i}", work, interval_s=s.recompute_poll_s) for i in range(s.workers)]
     if schedule:
         every = s.decay_interval_s
         found.append(BackgroundLoop("decay-schedule", decay, interval_s=every, start_delay_s=every))
-        found.append(BackgroundLoop("retention", prune, interval_s=s.retention_interval_s))
+        found.append(shared_retention.loop(pool, retention.rules(s), s))
     return found
 
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import asyncpg
-
+from bellwether_shared import retention
 from bellwether_shared.loops import BackgroundLoop
-from bellwether_shared.retention import Rule, prune_step
+from bellwether_shared.retention import Rule
 from bellwether_shared.service import Context
 from ingest.settings import IngestSettings
 
@@ -21,15 +20,6 @@ def rules(settings: IngestSettings) -> list[Rule]:
     ]
 
 
-async def prune(pool: asyncpg.Pool, settings: IngestSettings) -> bool:
-    return await prune_step(pool, rules(settings), limit=settings.retention_batch)
-
-
 def loops(ctx: Context) -> list[BackgroundLoop]:
-    s = ctx.settings
-    assert isinstance(s, IngestSettings)
-
-    async def step() -> bool:
-        return await prune(ctx.pool, s)
-
-    return [BackgroundLoop("retention", step, interval_s=s.retention_interval_s)]
+    assert isinstance(ctx.settings, IngestSettings)
+    return [retention.loop(ctx.pool, rules(ctx.settings), ctx.settings)]

@@ -33,8 +33,6 @@ class IngestSettings(ServiceSettings):
     kafka_linger_ms: int = Field(default=5, ge=0, le=1000)
     kafka_compression: Literal["none", "gzip"] = "none"
 
-    retention_interval_s: float = Field(default=3600, gt=0, description="how often old rows are deleted")
-    retention_batch: int = Field(default=5000, ge=100, le=100_000, description="rows deleted per statement")
     rejected_retention_days: int = Field(default=30, ge=1, description="rejected events kept for operators this long")
     unattributed_retention_days: int = Field(
         default=30, ge=1, description="events whose account never became known are dropped after this long"

@@ -19,6 +19,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
@@ -58,13 +59,10 @@ class Deliverer:
                 await digests.run_due(conn, settings=s, now=utcnow())
             return False
 
-        async def prune() -> bool:
-            return await retention.prune(self.pool, s)
-
         return [
             BackgroundLoop("deliverer", self.step, interval_s=s.delivery_poll_s, teardown=self.drain),
             BackgroundLoop("digests", digest_step, interval_s=s.digest_check_s, start_delay_s=s.digest_check_s),
-            BackgroundLoop("retention", prune, interval_s=s.retention_interval_s),
+            shared_retention.loop(self.pool, retention.rules(s), s),
         ]
 
     async def step(self) -> bool:
@@ -83,7 +81,7 @@ class Deliverer:
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=0.05, return_when=asyncio.FIRST_COMPLETED)
         await self.flush()
-        return claimed == free > 0 or bool(self._inflight)
+        return bool(self._inflight) or (free > 0 and claimed == free)
 
     async def drain(self) -> None:
         """Let the sends in flight finish and record them (stop, or the loop restarting)."""
@@ -92,7 +90,6 @@ class Deliverer:
         with contextlib.suppress(Exception):
             await self.flush()
         await self.sender.close()
-        self.sender = Sender(self.settings)
 
     async def _deliver(self, row: Any) -> None:
         try:

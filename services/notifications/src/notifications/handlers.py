@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import utcnow
+from bellwether_shared.records import Consumed
 from notifications import alerting, repository
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import asyncpg
-
-from bellwether_shared.retention import Rule, prune_step
+from bellwether_shared.retention import Rule
 from notifications.settings import NotificationsSettings
 
 
@@ -32,7 +30,3 @@ def rules(settings: NotificationsSettings) -> list[Rule]:
             timedelta(days=settings.alert_retention_days),
         ),
     ]
-
-
-async def prune(pool: asyncpg.Pool, settings: NotificationsSettings) -> bool:
-    return await prune_step(pool, rules(settings), limit=settings.retention_batch)

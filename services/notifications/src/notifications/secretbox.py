@@ -35,10 +35,3 @@ class SecretBox:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise Undecryptable("sealed with a key that is not configured") from None
-
-    def reseal(self, sealed: str) -> str:
-        """The same secret sealed with the current key (after a rotation)."""
-        try:
-            return self._fernet.rotate(sealed.encode()).decode()
-        except InvalidToken:
-            raise Undecryptable("sealed with a key that is not configured") from None

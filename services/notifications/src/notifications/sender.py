@@ -46,8 +46,10 @@ class Sender:
         return self._http
 
     async def close(self) -> None:
+        """Close the connection pool; the next send opens a new one."""
         if self._http is not None:
-            await self._http.close()
+            http, self._http = self._http, None
+            await http.close()
 
     async def send(self, *, kind: str, target: str, secrets: list[str], delivery_id: str, payload: bytes) -> Result:
         start = time.perf_counter()

@@ -29,7 +29,6 @@ class NotificationsSettings(ServiceSettings):
     alert_max_age_s: float = Field(default=86400, gt=0, description="older events update state but alert nobody")
 
     delivery_concurrency: int = Field(default=16, ge=1, le=512, description="requests in flight per process")
-    delivery_batch: int = Field(default=200, ge=1, le=5000)
     delivery_poll_s: float = Field(default=0.1, gt=0, le=10)
     delivery_lease_s: float = Field(
         default=60, gt=0, description="a claimed delivery is retried after this if its sender died"
@@ -58,8 +57,6 @@ class NotificationsSettings(ServiceSettings):
     digest_check_s: float = Field(default=30, gt=0)
     workers: bool = Field(default=True, description="run the deliverer and digests in this process")
 
-    retention_interval_s: float = Field(default=3600, gt=0, description="how often old rows are deleted")
-    retention_batch: int = Field(default=5000, ge=100, le=100_000, description="rows deleted per statement")
     delivery_retention_days: int = Field(
         default=30, ge=1, description="finished deliveries (with their attempts) and digests kept this long"
     )

@@ -1,4 +1,4 @@
-"""create_app(settings): the renewals service (API, consumer of signals and health, sweep, retention, outbox relay)."""
+"""create_app(settings): the renewals service (API, consumer of signals and health, sweep, outbox relay)."""
 
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.consumer import Consumed
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
+from bellwether_shared.records import Consumed
 from renewals import handoff, ownership, repository
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings

@@ -69,7 +69,7 @@ def main() -> None:
     if "--once" in sys.argv:
         asyncio.run(_once(settings))
     else:
-        asyncio.run(run_worker(settings, name="renewals-worker", loops=loops, publishes=True, pool_size=2))
+        asyncio.run(run_worker(settings, name="renewals-worker", loops=loops, pool_size=2))
 
 
 async def _once(settings: RenewalsSettings) -> None:

@@ -389,8 +389,14 @@ async def test_backtest_computes_auc_on_a_constructed_history(http, kafka_bootst
     assert mine["churned"] == 3 and mine["churn_rate"] == 0.5
     assert mine["by_colour"]["red"]["churn_rate"] == 1.0 and mine["by_colour"]["red"]["lift"] == 2.0
     # at 60 days before, the late red 5s count instead: every score ties, no information
-    late = (await http.get("/v1/backtest", params={"days_before": 60}, headers=VIEWER)).json()
-    assert late["by_scorecard_version"][f"{card}@v1"]["auc"] == 0.5
+    async def late_counted() -> dict[str, Any] | None:
+        # the late events are consumed after the early ones: wait until all six late reds are projected
+        r = (await http.get("/v1/backtest", params={"days_before": 60}, headers=VIEWER)).json()
+        mine = r["by_scorecard_version"].get(f"{card}@v1")
+        return mine if mine and mine["by_colour"].get("red", {}).get("renewals") == len(cases) else None
+
+    late = await eventually(late_counted, what="the late red scores of all six accounts projected")
+    assert late["auc"] == 0.5
 
 
 async def test_redelivered_events_change_nothing(http, renewals_db, kafka_bootstrap, run_id) -> None:
