@@ -388,6 +388,7 @@ async def test_backtest_computes_auc_on_a_constructed_history(http, kafka_bootst
     assert mine["auc"] == pytest.approx(8 / 9, abs=1e-4)
     assert mine["churned"] == 3 and mine["churn_rate"] == 0.5
     assert mine["by_colour"]["red"]["churn_rate"] == 1.0 and mine["by_colour"]["red"]["lift"] == 2.0
+
     # at 60 days before, the late red 5s count instead: every score ties, no information
     async def late_counted() -> dict[str, Any] | None:
         # the late events are consumed after the early ones: wait until all six late reds are projected
