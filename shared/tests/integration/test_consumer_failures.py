@@ -228,7 +228,8 @@ async def test_a_kafka_error_rebuilds_the_consumer_and_liveness_reflects_it(
         await eventually(lambda: _not_alive(loop), timeout=30, what="liveness lost while failing")
         await ensure_topics(kafka_bootstrap, (TopicSpec(dlq(topic), 1),))
         applied = await eventually(lambda: _seen_all(counter_pool, run_id, 1), timeout=60, what="recovered")
-        assert loop.alive and loop.healthy
+        # the record commits inside the step; the step's success (and so liveness) follows just after
+        await eventually(lambda: _recovered(loop), timeout=10, what="alive and healthy again")
     finally:
         await loop.stop()
         await producer.stop()
@@ -239,6 +240,10 @@ async def test_a_kafka_error_rebuilds_the_consumer_and_liveness_reflects_it(
 
 async def _failed(loop: ConsumerLoop) -> bool:
     return loop.loop.failures >= 1
+
+
+async def _recovered(loop: ConsumerLoop) -> bool:
+    return loop.alive and loop.healthy
 
 
 async def _not_alive(loop: ConsumerLoop) -> bool:
