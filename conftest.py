@@ -104,7 +104,9 @@ def ingest(
     ingest_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
-        "ingest", ingest_env(ingest_db, kafka_bootstrap), tmp_path_factory.mktemp("logs") / "ingest.log"
+        "ingest",
+        ingest_env(ingest_db, kafka_bootstrap, MAX_EVENT_BYTES="24576"),
+        tmp_path_factory.mktemp("logs") / "ingest.log",
     ).start()
     yield svc
     svc.stop()

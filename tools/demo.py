@@ -262,7 +262,7 @@ async def run_demo(
         console.print(await _renewals(renewals, token, names))
         console.print(await _alerts(notify, token, receiver, dest, secret, names))
         receiver.stop()
-        received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60, settle=1.0)
+        received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")
     table.add_column("topic")
     table.add_column("event type")

@@ -62,19 +62,20 @@ class TopicTail:
                 raise AssertionError(f"topic {topic} has no partitions in the metadata")
             await asyncio.sleep(0.1)
 
+    def seen(self, message_id: str) -> bool:
+        return any(r.payload.get("message_id") == message_id for r in self.received if r.envelope.type)
+
     async def __aexit__(self, *exc: object) -> None:
         if self.consumer:
             await self.consumer.stop()
 
-    async def collect(
-        self, until: Callable[[list[Received]], bool], *, timeout: float = 20.0, settle: float = 0.0
-    ) -> list[Received]:
-        """Read until ``until(received)`` holds, or fail at the deadline. ``settle``: keep reading a
-        little longer afterwards, to catch duplicates that should not be there."""
+    async def collect(self, until: Callable[[list[Received]], bool], *, timeout: float = 20.0) -> list[Received]:
+        """Read until ``until(received)`` holds, or fail at the deadline. To prove that nothing more
+        arrives (no duplicate, no stray record), wait for a sentinel written after the records under
+        test on the same partition (same key): whatever was coming is in ``received`` once it is."""
         assert self.consumer is not None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        satisfied_at: float | None = None
         while True:
             batch = await self.consumer.getmany(timeout_ms=200)
             for records in batch.values():
@@ -92,10 +93,7 @@ class TopicTail:
                             key=r.key.decode() if r.key else None,
                         )
                     self.received.append(Received(env, r.partition, r.offset, hdrs))
-            now = loop.time()
-            if satisfied_at is None and until(self.received):
-                satisfied_at = now
-            if satisfied_at is not None and now - satisfied_at >= settle:
+            if until(self.received):
                 return self.received
-            if now > deadline:
+            if loop.time() > deadline:
                 raise AssertionError(f"condition not met within {timeout}s; got {len(self.received)} records")

@@ -84,14 +84,20 @@ async def test_outbox_relays_keep_per_aggregate_order_and_trace_context(pool, ka
             relay.start()
         try:
             await eventually(lambda: _outbox_empty(pool), what="outbox drained")
-            got = await tail.collect(lambda rs: len(rs) >= 300, settle=0.5)
+            # a sentinel per account (its partition): once all are read, any duplicate was read too
+            async with pool.acquire() as conn, conn.transaction():
+                await outbox.add(conn, [env(topic, f"{run_id}-end-{a}", a, seq=10_000) for a in accounts])
+            everything = await tail.collect(
+                lambda rs: {f"{run_id}-end-{a}" for a in accounts} <= {r.envelope.id for r in rs}
+            )
+            got = [r for r in everything if "-end-" not in r.envelope.id]
         finally:
             for relay in relays:
                 await relay.stop()
             for p in producers:
                 await p.stop()
     assert len(got) == 300 and len({r.envelope.id for r in got}) == 300
-    assert sum(relay.published for relay in relays) == 300
+    assert sum(relay.published for relay in relays) == 305
     per_account: dict[str, list[int]] = defaultdict(list)
     for r in got:
         per_account[r.envelope.subject or ""].append(r.payload["seq"])
@@ -127,17 +133,19 @@ async def test_inbox_makes_redelivery_a_no_op_and_outbox_round_trips(pool, kafka
             await loop.start()
             relay.start()
             await eventually(lambda: _count(pool, run_id, 200), what="200 events processed")
-            await produce(kafka_bootstrap, [*first, env(topic, f"{run_id}-sentinel", "acct-x")])  # redelivery
-            await eventually(lambda: _count(pool, run_id, 201), what="sentinel processed")
-            outgoing = await tail.collect(lambda rs: len({r.envelope.id for r in rs}) >= 201, settle=0.5)
+            # redelivery, then a sentinel per key: once their outputs are read, every output was
+            ends = [env(topic, f"{run_id}-end-{k}", f"acct-{k}") for k in range(7)]
+            await produce(kafka_bootstrap, [*first, *ends])
+            await eventually(lambda: _count(pool, run_id, 207), what="sentinels processed")
+            outgoing = await tail.collect(lambda rs: {"out-" + e.id for e in ends} <= {r.envelope.id for r in rs})
     finally:
         await relay.stop()
         await loop.stop()
         await producer.stop()
     counts = await seen(pool, run_id)
-    assert len(counts) == 201 and set(counts.values()) == {1}, "an event was applied twice"
-    assert {r.envelope.id for r in outgoing} == {"out-" + e for e in counts}
-    assert loop.processed == 201
+    assert len(counts) == 207 and set(counts.values()) == {1}, "an event was applied twice"
+    assert sorted(r.envelope.id for r in outgoing) == sorted("out-" + e for e in counts)  # each once
+    assert loop.processed == 207
 
 
 async def _count(pool: asyncpg.Pool, prefix: str, n: int) -> bool:
@@ -173,8 +181,11 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_partition_move
             )
             await produce(kafka_bootstrap, [env(topic, f"{run_id}-good2", "a")])
             await loop.start()
-            got = await dead.collect(lambda rs: len(rs) >= 3, settle=0.5)
             await eventually(lambda: _count(pool, f"{run_id}-good", 2), what="good records processed")
+            # one partition, processed in order: a poison sentinel after good2 is the last dead letter
+            await produce(kafka_bootstrap, [env(topic, f"{run_id}-end", "a", poison=True)])
+            everything = await dead.collect(lambda rs: any(r.envelope.id == f"{run_id}-end" for r in rs))
+            got = [r for r in everything if r.envelope.id != f"{run_id}-end"]
     finally:
         await loop.stop()
         await producer.stop()

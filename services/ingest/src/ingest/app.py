@@ -8,7 +8,7 @@ import gc
 from fastapi import FastAPI
 
 from bellwether_shared.service import create_service
-from ingest import admin_api, api, deps, retention
+from ingest import admin_api, api, deps, worker
 from ingest.settings import IngestSettings
 
 DESCRIPTION = """
@@ -43,7 +43,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
         description=DESCRIPTION,
         routers=[api.router, admin_api.router],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool, ctx.kafka),
-        loops=retention.loops,
+        loops=worker.loops,
         linger_ms=settings.kafka_linger_ms,
         on_started=lambda app: _freeze_heap(settings),
     )

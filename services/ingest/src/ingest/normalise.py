@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
-MAX_EVENT_BYTES = 32 * 1024
+MAX_EVENT_BYTES = 32 * 1024  # the default of MAX_EVENT_BYTES (IngestSettings.max_event_bytes)
 MAX_MESSAGE_ID = 100
 MAX_ID = 255
 MAX_EVENT_NAME = 255
@@ -129,6 +129,7 @@ def normalise(
     batch_integrations: dict[str, Any] | None = None,
     batch_sent_at: datetime | None = None,
     size_hint: int | None = None,
+    max_event_bytes: int = MAX_EVENT_BYTES,
 ) -> Message | Rejection:
     """Validate one message; never raises."""
     if not isinstance(raw, dict):
@@ -145,8 +146,8 @@ def normalise(
             size = size_hint if size_hint is not None else len(orjson.dumps(raw))
         except orjson.JSONEncodeError:
             raise _Invalid("", "event is not serialisable JSON") from None
-        if size > MAX_EVENT_BYTES:
-            raise _Invalid("", f"event is {size} bytes; the limit is {MAX_EVENT_BYTES}")
+        if size > max_event_bytes:
+            raise _Invalid("", f"event is {size} bytes; the limit is {max_event_bytes}")
         msg_type = raw.get("type", default_type)
         if default_type and msg_type != default_type and raw.get("type") is not None:
             raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")

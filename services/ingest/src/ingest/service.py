@@ -94,6 +94,7 @@ async def accept_messages(
             batch_context=batch_context,
             batch_integrations=batch_integrations,
             batch_sent_at=batch_sent_at,
+            max_event_bytes=rt.settings.max_event_bytes,
         )
         if isinstance(result, Rejection):
             outcome.rejections.append(result)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, SecretStr, model_validator
 
 from bellwether_shared.settings import ServiceSettings
@@ -31,7 +29,6 @@ class IngestSettings(ServiceSettings):
 
     gc_freeze: bool = Field(default=True, description="freeze start-up objects and collect less often")
     kafka_linger_ms: int = Field(default=5, ge=0, le=1000)
-    kafka_compression: Literal["none", "gzip"] = "none"
 
     rejected_retention_days: int = Field(default=30, ge=1, description="rejected events kept for operators this long")
     unattributed_retention_days: int = Field(

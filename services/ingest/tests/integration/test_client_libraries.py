@@ -21,14 +21,27 @@ def _send_all(client, run_id: str, account: str) -> None:  # type: ignore[no-unt
     client.flush()
 
 
+def _send_sentinels(client, run_id: str, account: str) -> None:  # type: ignore[no-untyped-def]
+    """Sent after the flush, same key (the account), one per topic: once both are read, any
+    duplicate of the calls under test would have been read too."""
+    client.track(user_id=f"u-{run_id}", event="sentinel", message_id=f"{run_id}-end-usage")
+    client.group(user_id=f"u-{run_id}", group_id=account, message_id=f"{run_id}-end-identity")
+    client.flush()
+
+
 async def _check(client, ingest, kafka_bootstrap, run_id: str) -> None:  # type: ignore[no-untyped-def]
     account = f"acct-{run_id}"
     wanted = {f"{run_id}-{k}" for k in "gitpsa"}
     async with TopicTail(kafka_bootstrap, topics.USAGE, topics.IDENTITY) as tail:
         await asyncio.to_thread(_send_all, client, run_id, account)
-        got = await tail.collect(lambda rs: wanted <= {x.payload.get("message_id") for x in rs}, settle=0.5)
-    mine = [x for x in got if x.payload.get("message_id") in wanted]
-    assert sorted(x.payload["message_id"] for x in mine) == sorted(wanted)  # each once
+        await asyncio.to_thread(_send_sentinels, client, run_id, account)
+        got = await tail.collect(lambda rs: tail.seen(f"{run_id}-end-usage") and tail.seen(f"{run_id}-end-identity"))
+    mine = [
+        x
+        for x in got
+        if str(x.payload.get("message_id")).startswith(f"{run_id}-") and "-end-" not in x.payload["message_id"]
+    ]
+    assert sorted(x.payload["message_id"] for x in mine) == sorted(wanted)  # each once, nothing else
     # the track call carried no groupId: the group call sent first mapped the user to the account
     track = next(x for x in mine if x.payload["message_id"] == f"{run_id}-t")
     assert track.payload["account_id"] == account and track.payload["event"] == "Report Exported"

@@ -88,13 +88,17 @@ async def test_unattributed_events_are_kept_and_published_when_the_mapping_arriv
             assert parked == 3
             r = await http.post(f"{ingest.url}/v1/group", json={"userId": user, "groupId": account}, auth=auth)
             assert r.status_code == 200
-            got = await tail.collect(
-                lambda rs: {f"{run_id}-{i}" for i in range(3)} <= {x.payload["message_id"] for x in rs}, settle=0.5
-            )
+            # re-attributed events leave through the outbox, in order: a second parked user joined after
+            # the first is the sentinel (same account, same partition)
+            sentinel = {"userId": f"{user}-2", "event": "sentinel", "messageId": f"{run_id}-end"}
+            assert (await http.post(f"{ingest.url}/v1/track", json=sentinel, auth=auth)).status_code == 200
+            r = await http.post(f"{ingest.url}/v1/group", json={"userId": f"{user}-2", "groupId": account}, auth=auth)
+            assert r.status_code == 200
+            got = await tail.collect(lambda rs: tail.seen(f"{run_id}-end"))
             left = await conn.fetchval("SELECT count(*) FROM ingest.unattributed_events WHERE identity = $1", user)
         finally:
             await conn.close()
-    mine = [x for x in got if x.payload["message_id"].startswith(run_id)]
+    mine = [x for x in got if x.payload["message_id"].startswith(run_id) and x.payload["event"] == "Early"]
     assert len(mine) == 3 and left == 0
     assert {x.payload["account_id"] for x in mine} == {account} and {x.envelope.key for x in mine} == {account}
     assert [x.payload["message_id"] for x in mine] == [f"{run_id}-{i}" for i in range(3)]  # order kept

@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# One image recipe for every service. Build from the repository root:
+#   docker build --build-arg SERVICE=health --build-arg HTTP_PORT=8082 -t bellwether/health .
+# SERVICE is one of ingest, health, renewals, notifications (ports 8081-8084 by convention).
+# The same image runs the one-shot steps: python -m bellwether_shared.migrate <service> / bellwether_shared.topics
+
+ARG SERVICE
+FROM python:3.11-slim AS build
+ARG SERVICE
+RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=<ingest|health|renewals|notifications>"; exit 1; }
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /build
+COPY requirements-runtime.lock .
+RUN python -m venv /venv \
+ && /venv/bin/pip install uv \
+ && /venv/bin/uv pip install --python /venv/bin/python --no-cache -r requirements-runtime.lock \
+ && /venv/bin/pip uninstall -y uv pip
+COPY shared/src /app/shared/src
+COPY services/${SERVICE}/src /app/services/${SERVICE}/src
+RUN /venv/bin/python -m compileall -q /app
+
+FROM python:3.11-slim AS runtime
+ARG SERVICE
+ARG HTTP_PORT=8080
+RUN groupadd --system --gid 10001 app && useradd --system --uid 10001 --gid app --no-create-home app
+COPY --from=build /venv /venv
+COPY --from=build /app /app
+ENV PATH=/venv/bin:$PATH \
+    SERVICE=${SERVICE} \
+    PYTHONPATH=/app/shared/src:/app/services/${SERVICE}/src \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HTTP_HOST=0.0.0.0 HTTP_PORT=${HTTP_PORT}
+WORKDIR /app
+USER 10001:10001
+EXPOSE ${HTTP_PORT}
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
+  CMD ["python", "-c", "import os,sys,urllib.request; sys.exit(urllib.request.urlopen(f\"http://127.0.0.1:{os.environ['HTTP_PORT']}/livez\", timeout=2).status != 200)"]
+CMD ["sh", "-c", "exec python -m \"$SERVICE\""]
