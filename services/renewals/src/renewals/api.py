@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
+from bellwether_shared.pricing import discount_pct
 from renewals import handoff, ownership, repository, schemas, service
 from renewals import opportunity_repository as opps
 from renewals.deps import Reader, Writer, plain, transaction
@@ -35,15 +36,13 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
     c = body.model_dump()
     c["end_date"] = body.end_date or handoff.add_months(body.start_date, body.term_months)
     if body.list_price:
-        c["discount_pct"] = round(max(0.0, (1 - body.arr / body.list_price) * 100), 2)
+        c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
     s = caller.settings
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         row = await service.record_contract(
-            conn, c=c, actor=caller.actor, now=utcnow(), lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
+            uow, c=c, actor=caller.actor, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
         )
-        renewal = await conn.fetchval(
-            "SELECT opportunity_id FROM opportunities WHERE contract_id = $1 AND kind = 'renewal'", contract_id
-        )
+        renewal = await repository.renewal_of(uow.conn, contract_id=contract_id)
     return {**{k: v for k, v in plain(row).items() if k != "inserted"}, "renewal_opportunity_id": renewal}
 
 
@@ -117,56 +116,45 @@ async def get_opportunity(opportunity_id: str, caller: Reader) -> dict[str, Any]
 @router.post("/opportunities", status_code=201)
 async def create_expansion(body: schemas.ExpansionIn, caller: Writer) -> dict[str, Any]:
     """An upsell or cross-sell; the ownership policy picks its owner from its growth type."""
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         row = await service.create_expansion(
-            conn,
+            uow,
             account_id=body.account_id,
             growth_type=body.growth_type.value,
             arr=body.arr,
             close_by=body.close_by,
             actor=caller.actor,
-            now=utcnow(),
         )
     return _opportunity(row)
 
 
 @router.put("/opportunities/{opportunity_id}/owner")
 async def reassign(opportunity_id: str, body: schemas.OwnerIn, caller: Writer) -> dict[str, Any]:
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         row = await ownership.reassign(
-            conn,
+            uow,
             opportunity_id=opportunity_id,
             owner_id=body.owner_id,
             role=body.role,
             reason=body.reason,
             actor=caller.actor,
-            now=utcnow(),
         )
     return _opportunity(row)
 
 
 @router.put("/opportunities/{opportunity_id}/stage")
 async def set_stage(opportunity_id: str, body: schemas.StageIn, caller: Writer) -> dict[str, Any]:
-    async with transaction(caller) as conn:
-        row = await service.set_stage(conn, opportunity_id=opportunity_id, stage=body.stage, actor=caller.actor)
+    async with transaction(caller) as uow:
+        row = await service.set_stage(uow, opportunity_id=opportunity_id, stage=body.stage, actor=caller.actor)
     return _opportunity(row)
 
 
 @router.post("/opportunities/{opportunity_id}/close")
 async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> dict[str, Any]:
     """Record the outcome (renewed, expanded, downgraded, churned) and the ARR change."""
-    async with transaction(caller) as conn:
-        existing = await opps.get_opportunity(conn, opportunity_id=opportunity_id)
-        change = body.arr_change
-        if existing is not None and body.outcome == "churned":
-            change = -float(existing["arr"])
+    async with transaction(caller) as uow:
         row = await service.close(
-            conn,
-            opportunity_id=opportunity_id,
-            outcome=body.outcome,
-            arr_change=change,
-            actor=caller.actor,
-            now=utcnow(),
+            uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor
         )
     return _opportunity(row)
 
@@ -211,9 +199,9 @@ async def set_account_owners(account_id: str, body: schemas.AccountOwnersIn, cal
             "body: name at least one of csm, ae, renewal_owner",
             errors=[{"field": "body", "reason": "no role given"}],
         )
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         owners = await ownership.set_owners(
-            conn, account_id=account_id, owners=given, reason=body.reason, actor=caller.actor, now=utcnow()
+            uow, account_id=account_id, owners=given, reason=body.reason, actor=caller.actor
         )
     return {"account_id": account_id, **owners}
 

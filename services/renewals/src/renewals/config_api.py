@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from bellwether_shared.envelope import utcnow
+from bellwether_shared.uow import UnitOfWork
 from renewals import ownership, repository, schemas
 from renewals.deps import Configurer, Reader, transaction
 from renewals.domain import risk
@@ -21,6 +21,11 @@ async def _get(caller: Reader, key: str) -> dict[str, Any]:
         return await repository.get_setting(conn, key=key)
 
 
+async def _put(uow: UnitOfWork, key: str, value: dict[str, Any], actor: str) -> None:
+    await repository.put_setting(uow.conn, key=key, value=value, actor=actor)
+    uow.audit(entity_type="setting", entity_id=key, action="updated", actor=actor, details=value)
+
+
 @router.get("/policy")
 async def get_policy(caller: Reader) -> dict[str, Any]:
     return await _get(caller, "policy")
@@ -30,14 +35,11 @@ async def get_policy(caller: Reader) -> dict[str, Any]:
 async def put_policy(body: schemas.PolicyIn, caller: Configurer) -> dict[str, Any]:
     """Replace the ownership policy; open opportunities not assigned by hand are re-decided under it."""
     value = body.model_dump(mode="json")
-    async with transaction(caller) as conn:
-        await repository.put_setting(conn, key="policy", value=value, actor=caller.actor)
-        accounts = await conn.fetch(
-            "SELECT DISTINCT account_id FROM opportunities WHERE stage <> 'closed' AND NOT owner_manual"
-        )
+    async with transaction(caller) as uow:
+        await _put(uow, "policy", value, caller.actor)
         changed = 0
-        for a in accounts:
-            changed += await ownership.apply_policy(conn, account_id=a["account_id"], actor=caller.actor, now=utcnow())
+        for account_id in await repository.accounts_with_policy_owners(uow.conn):
+            changed += await ownership.apply_policy(uow, account_id=account_id, actor=caller.actor)
     return {**value, "opportunities_reassigned": changed}
 
 
@@ -53,9 +55,9 @@ async def put_risk_weights(body: schemas.RiskWeightsIn, caller: Configurer) -> d
     """Replace the company's risk weights (fields left out: defaults); every open renewal is re-assessed
     at once, and those that enter or leave risk are announced."""
     value = body.model_dump(exclude_none=True)
-    async with transaction(caller) as conn:
-        await repository.put_setting(conn, key="risk_weights", value=value, actor=caller.actor)
-        changed = await reassess(conn, account_ids=None, now=utcnow(), trend_days=caller.settings.health_trend_days)
+    async with transaction(caller) as uow:
+        await _put(uow, "risk_weights", value, caller.actor)
+        changed = await reassess(uow, account_ids=None, trend_days=caller.settings.health_trend_days)
     return {**asdict(risk.Weights(**value)), "opportunities_reassessed": changed}
 
 
@@ -66,8 +68,8 @@ async def get_capacity(caller: Reader) -> dict[str, Any]:
 
 @router.put("/capacity")
 async def put_capacity(body: schemas.CapacityIn, caller: Configurer) -> dict[str, Any]:
-    async with transaction(caller) as conn:
-        await repository.put_setting(conn, key="capacity", value=body.tiers, actor=caller.actor)
+    async with transaction(caller) as uow:
+        await _put(uow, "capacity", body.tiers, caller.actor)
     return {"tiers": body.tiers}
 
 
@@ -78,6 +80,6 @@ async def get_churn_rates(caller: Reader) -> dict[str, Any]:
 
 @router.put("/forecast/churn-rates")
 async def put_churn_rates(body: schemas.ChurnRatesIn, caller: Configurer) -> dict[str, Any]:
-    async with transaction(caller) as conn:
-        await repository.put_setting(conn, key="churn_rates", value=body.model_dump(), actor=caller.actor)
+    async with transaction(caller) as uow:
+        await _put(uow, "churn_rates", body.model_dump(), caller.actor)
     return body.model_dump()

@@ -18,7 +18,8 @@ import asyncpg
 from fastapi import Depends, Header, Request
 
 from bellwether_shared.http import ApiError
-from renewals import errors
+from bellwether_shared.uow import UnitOfWork
+from renewals import errors, repository
 from renewals.settings import RenewalsSettings
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -79,12 +80,13 @@ Configurer = Annotated[Caller, Depends(require("configure"))]
 
 
 @contextlib.asynccontextmanager
-async def transaction(caller: Caller) -> AsyncIterator[asyncpg.Connection]:
-    """One transaction; the use case's refusals become 404 / 409 / 403 answers naming the field."""
+async def transaction(caller: Caller) -> AsyncIterator[UnitOfWork]:
+    """One unit of work (one transaction: state, audit trail, outbox); the use case's refusals become
+    404 / 409 / 403 answers naming the field."""
     async with caller.pool.acquire() as conn:
         try:
-            async with conn.transaction():
-                yield conn
+            async with conn.transaction(), repository.unit(conn) as uow:
+                yield uow
         except errors.NotFound as exc:
             raise ApiError(404, "not_found", str(exc)) from None
         except errors.Conflict as exc:

@@ -1,101 +1,108 @@
-"""Kafka handler: signals and health → the renewals projection, contracts and reviews; then the
-risk of the touched accounts' open renewals is re-assessed in the same transaction, so a health
-colour change and the renewal-at-risk event it causes commit together (inbox + state + outbox)."""
+"""Kafka handlers: signals and health → the renewals projection, contracts and reviews; then the
+risk of the touched accounts' open renewals is re-assessed in the same unit of work, so a health
+colour change and the renewal-at-risk event it causes commit together (inbox + state + outbox).
+
+One plain async function per event type in the ``handlers`` table; each gets the batch and the
+payload parsed into its shared event model."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from bellwether_shared.envelope import utcnow
+from bellwether_shared.dispatch import Handlers
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.records import Consumed
+from bellwether_shared.uow import UnitOfWork
 from renewals import handoff, ownership, repository
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 
 SYNC_ACTOR = "sync:signals"
 HealthRow = tuple[str, float, str, Any, datetime, str | None, int | None]
-HEALTH_TYPES = (hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type)
+
+
+@dataclass
+class Batch:
+    uow: UnitOfWork
+    settings: RenewalsSettings
+    touched: set[str] = field(default_factory=set)
+    health: list[HealthRow] = field(default_factory=list)  # applied in bulk after the others
+
+
+handlers: Handlers[Batch] = Handlers()
 
 
 def make_handler(settings: RenewalsSettings) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
-        now = utcnow()
-        touched: set[str] = set()
-        # health changes, the most frequent input, go first and in bulk (latest wins, history is a set:
-        # their order relative to the other events does not matter)
-        health: list[HealthRow] = []
-        others: list[Consumed] = []
-        for c in batch:
-            p = c.payload
-            account = p.get("account_id") if isinstance(p, dict) else None
-            if not account:
-                continue
-            if c.envelope.type in HEALTH_TYPES:
-                value = p["new_value"] if "new_value" in p else p["value"]
-                at = datetime.fromisoformat(p["computed_at"])
-                health.append(
-                    (
-                        account,
-                        value,
-                        p["new_colour"],
-                        p.get("reasons", []),
-                        at,
-                        p.get("scorecard_id"),
-                        p.get("scorecard_version"),
-                    )
-                )
-                touched.add(account)
-            else:
-                others.append(c)
-        await repository.apply_health_many(conn, rows=health)
-        for c in others:
-            if await _apply(conn, c, settings, now):
-                touched.add(c.payload["account_id"])
-        if touched:
-            await reassess(conn, account_ids=sorted(touched), now=now, trend_days=settings.health_trend_days)
+        async with repository.unit(conn) as uow:
+            b = Batch(uow, settings)
+            for c in batch:
+                await handlers.dispatch(b, c)
+            # health changes, the most frequent input, in bulk (latest wins, history is a set: their
+            # order relative to the other events does not matter)
+            await repository.apply_health_many(conn, rows=b.health)
+            if b.touched:
+                await reassess(uow, account_ids=sorted(b.touched), trend_days=settings.health_trend_days)
 
     return handle
 
 
-async def _apply(conn: asyncpg.Connection, c: Consumed, settings: RenewalsSettings, now: datetime) -> bool:
-    """One non-health event; False when it is not one renewals keeps."""
-    t, p, account = c.envelope.type, c.payload, c.payload["account_id"]
-    if t == hev.MilestoneMissed.event_type:
-        await repository.add_missed_milestone(conn, p=p)
-    elif t == ev.AccountUpserted.event_type:
-        if await repository.upsert_account(conn, p=p, at=_at(p)) and p.get("owners"):
-            given = {r: v for r, v in p["owners"].items() if r in repository.ROLES and v is not None}
-            await ownership.set_owners(
-                conn,
-                account_id=account,
-                owners=given,
-                reason=f"account upsert from {c.envelope.source}",
-                actor=SYNC_ACTOR,
-                now=now,
-            )
-    elif t == ev.ContactChanged.event_type:
-        await repository.upsert_contact(conn, p=p, at=_at(p))
-    elif t == ev.TicketChanged.event_type:
-        await repository.upsert_ticket(conn, p=p, at=_at(p))
-    elif t == ev.DealClosedWon.event_type:
-        await handoff.open_review(
-            conn,
-            deal={**p, "start_date": _at(p).date()},
-            actor=SYNC_ACTOR,
-            now=now,
-            lead_days=settings.renewal_lead_days,
-            trend_days=settings.health_trend_days,
-        )
-    else:
-        return False
-    return True
+@handlers.on(hev.HealthScoreChanged)
+async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
+    reasons = [r.model_dump() for r in e.reasons]
+    b.health.append(
+        (e.account_id, e.new_value, e.new_colour, reasons, e.computed_at, e.scorecard_id, e.scorecard_version)
+    )
+    b.touched.add(e.account_id)
 
 
-def _at(p: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(p.get("occurred_at") or p["received_at"])
+@handlers.on(hev.HealthColourChanged)
+async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
+    reasons = [r.model_dump() for r in e.reasons]
+    b.health.append((e.account_id, e.value, e.new_colour, reasons, e.computed_at, None, None))
+    b.touched.add(e.account_id)
+
+
+@handlers.on(hev.MilestoneMissed)
+async def on_milestone_missed(b: Batch, e: hev.MilestoneMissed, c: Consumed) -> None:
+    await repository.add_missed_milestone(b.uow.conn, p=e.model_dump(mode="json"))
+    b.touched.add(e.account_id)
+
+
+@handlers.on(ev.AccountUpserted)
+async def on_account(b: Batch, e: ev.AccountUpserted, c: Consumed) -> None:
+    newer = await repository.upsert_account(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    if newer and e.owners is not None:
+        given = {r: v for r, v in e.owners.model_dump().items() if r in repository.ROLES and v is not None}
+        if given:
+            reason = f"account upsert from {c.envelope.source}"
+            await ownership.set_owners(b.uow, account_id=e.account_id, owners=given, reason=reason, actor=SYNC_ACTOR)
+    b.touched.add(e.account_id)
+
+
+@handlers.on(ev.ContactChanged)
+async def on_contact(b: Batch, e: ev.ContactChanged, c: Consumed) -> None:
+    await repository.upsert_contact(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    b.touched.add(e.account_id)
+
+
+@handlers.on(ev.TicketChanged)
+async def on_ticket(b: Batch, e: ev.TicketChanged, c: Consumed) -> None:
+    await repository.upsert_ticket(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    b.touched.add(e.account_id)
+
+
+@handlers.on(ev.DealClosedWon)
+async def on_deal(b: Batch, e: ev.DealClosedWon, c: Consumed) -> None:
+    s = b.settings
+    deal = e.model_dump(mode="python") | {"start_date": e.occurred_at.date()}
+    await handoff.open_review(
+        b.uow, deal=deal, actor=SYNC_ACTOR, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
+    )
+    b.touched.add(e.account_id)

@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from renewals import handoff, schemas
+from renewals import handoff_repository as reviews
 from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
 
 router = APIRouter(
@@ -21,12 +21,11 @@ async def open_review(body: schemas.DealIn, caller: Writer) -> dict[str, Any]:
     """A closed-won deal entered by hand (deals sent as signals to ingest open theirs automatically):
     its contract, its deal-quality score and flags. Idempotent per `deal_id`."""
     s = caller.settings
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         row = await handoff.open_review(
-            conn,
+            uow,
             deal=body.model_dump(mode="python"),
             actor=caller.actor,
-            now=utcnow(),
             lead_days=s.renewal_lead_days,
             trend_days=s.health_trend_days,
         )
@@ -42,14 +41,14 @@ async def list_reviews(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     async with caller.pool.acquire() as conn:
-        rows = await handoff.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)
+        rows = await reviews.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)
     return {"reviews": [plain(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/{deal_id}")
 async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
     async with caller.pool.acquire() as conn:
-        row = await handoff.get_review(conn, deal_id=deal_id)
+        row = await reviews.get_review(conn, deal_id=deal_id)
     if row is None:
         raise ApiError(404, "not_found", f"deal_id: no hand-off review for deal '{deal_id}'")
     return plain(row)
@@ -57,30 +56,23 @@ async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
 
 @router.post("/{deal_id}/accept")
 async def accept(deal_id: str, caller: Writer) -> dict[str, Any]:
-    async with transaction(caller) as conn:
-        return plain(await handoff.accept(conn, deal_id=deal_id, actor=caller.actor, now=utcnow()))
+    async with transaction(caller) as uow:
+        return plain(await handoff.accept(uow, deal_id=deal_id, actor=caller.actor))
 
 
 @router.post("/{deal_id}/propose-rejection")
 async def propose_rejection(deal_id: str, body: schemas.RejectionIn, caller: Proposer) -> dict[str, Any]:
     """A CSM proposes rejecting the deal, citing the criteria it fails; a VP of CS decides."""
-    async with transaction(caller) as conn:
+    async with transaction(caller) as uow:
         row = await handoff.propose_rejection(
-            conn,
-            deal_id=deal_id,
-            failed=[c.value for c in body.failed_criteria],
-            note=body.note,
-            actor=caller.actor,
-            now=utcnow(),
+            uow, deal_id=deal_id, failed=[c.value for c in body.failed_criteria], note=body.note, actor=caller.actor
         )
     return plain(row)
 
 
 async def _decide(deal_id: str, approve: bool, body: schemas.DecisionIn, caller: Caller) -> dict[str, Any]:
-    async with transaction(caller) as conn:
-        row = await handoff.decide_rejection(
-            conn, deal_id=deal_id, approve=approve, note=body.note, actor=caller.actor, now=utcnow()
-        )
+    async with transaction(caller) as uow:
+        row = await handoff.decide_rejection(uow, deal_id=deal_id, approve=approve, note=body.note, actor=caller.actor)
     return plain(row)
 
 

@@ -1,21 +1,19 @@
 """Ownership: the policy's decision for each open opportunity, reassignment by hand (and back to
 the policy), account owners by role. Every change is kept in the ownership history and the audit
-trail and announced as ownership changed (outbox)."""
+trail and announced as ownership changed, through the caller's unit of work."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import cast
 
 import asyncpg
 
-from bellwether_shared import outbox
 from bellwether_shared.events import renewals as ev
+from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import policy as pol
 from renewals.errors import Conflict, NotFound
-from renewals.reassess import envelope
 
 
 async def load_policy(conn: asyncpg.Connection) -> pol.Policy:
@@ -43,19 +41,11 @@ async def decide_owner(
 
 
 async def _change_owner(
-    conn: asyncpg.Connection,
-    *,
-    row: asyncpg.Record,
-    owner_id: str | None,
-    role: str,
-    reason: str,
-    manual: bool,
-    actor: str,
-    now: datetime,
+    uow: UnitOfWork, *, row: asyncpg.Record, owner_id: str | None, role: str, reason: str, manual: bool, actor: str
 ) -> bool:
     if (row["owner_id"], row["owner_role"], row["owner_manual"]) == (owner_id, role, manual):
         return False
-    oid = row["opportunity_id"]
+    oid, conn = row["opportunity_id"], uow.conn
     await opps.set_owner(conn, opportunity_id=oid, owner_id=owner_id, role=role, reason=reason, manual=manual)
     await opps.add_ownership_history(
         conn,
@@ -67,8 +57,7 @@ async def _change_owner(
         reason=reason,
         actor=actor,
     )
-    await repository.audit(
-        conn,
+    uow.audit(
         entity_type="opportunity",
         entity_id=oid,
         action="owner_changed",
@@ -82,37 +71,25 @@ async def _change_owner(
         },
     )
     if row["owner_id"] != owner_id:
-        await outbox.add(
-            conn,
-            [
-                envelope(
-                    ev.OwnershipChanged(
-                        account_id=row["account_id"],
-                        opportunity_id=oid,
-                        role=cast(ev.Role, role),
-                        old_owner_id=row["owner_id"],
-                        new_owner_id=owner_id,
-                        reason=reason,
-                        actor=actor,
-                    ),
-                    now,
-                )
-            ],
+        uow.emit(
+            ev.OwnershipChanged(
+                account_id=row["account_id"],
+                opportunity_id=oid,
+                role=cast(ev.Role, role),
+                old_owner_id=row["owner_id"],
+                new_owner_id=owner_id,
+                reason=reason,
+                actor=actor,
+            )
         )
     return True
 
 
 async def reassign(
-    conn: asyncpg.Connection,
-    *,
-    opportunity_id: str,
-    owner_id: str | None,
-    role: str | None,
-    reason: str,
-    actor: str,
-    now: datetime,
+    uow: UnitOfWork, *, opportunity_id: str, owner_id: str | None, role: str | None, reason: str, actor: str
 ) -> asyncpg.Record:
     """A person's choice (sticks until handed back to the policy with ``owner_id`` None)."""
+    conn = uow.conn
     row = await opps.get_opportunity(conn, opportunity_id=opportunity_id, lock=True)
     if row is None:
         raise NotFound(f"opportunity_id: no opportunity '{opportunity_id}'")
@@ -123,26 +100,17 @@ async def reassign(
             conn, account_id=row["account_id"], kind=row["kind"], growth=row["growth_type"], arr=await _arr(conn, row)
         )
         await _change_owner(
-            conn,
+            uow,
             row=row,
             owner_id=d.owner_id,
             role=d.role.value,
             reason=f"back to policy: {d.reason}",
             manual=False,
             actor=actor,
-            now=now,
         )
     else:
-        await _change_owner(
-            conn,
-            row=row,
-            owner_id=owner_id,
-            role=role or row["owner_role"],
-            reason=reason,
-            manual=True,
-            actor=actor,
-            now=now,
-        )
+        role = role or row["owner_role"]
+        await _change_owner(uow, row=row, owner_id=owner_id, role=role, reason=reason, manual=True, actor=actor)
     fresh = await opps.get_opportunity(conn, opportunity_id=opportunity_id)
     assert fresh is not None
     return fresh
@@ -151,14 +119,12 @@ async def reassign(
 async def _arr(conn: asyncpg.Connection, row: asyncpg.Record) -> float:
     if row["kind"] == "renewal":
         return float(row["arr"])
-    return float(
-        await conn.fetchval("SELECT coalesce(sum(arr), 0) FROM contracts WHERE account_id = $1", row["account_id"])
-    )
+    return await repository.contracted_arr(conn, account_id=row["account_id"])
 
 
-async def apply_policy(conn: asyncpg.Connection, *, account_id: str, actor: str, now: datetime) -> int:
+async def apply_policy(uow: UnitOfWork, *, account_id: str, actor: str) -> int:
     """Re-decide the owners of the account's open opportunities that nobody assigned by hand."""
-    changed = 0
+    conn, changed = uow.conn, 0
     for row in await opps.open_opportunities(conn, account_id=account_id):
         if row["owner_manual"]:
             continue
@@ -166,18 +132,19 @@ async def apply_policy(conn: asyncpg.Connection, *, account_id: str, actor: str,
             conn, account_id=account_id, kind=row["kind"], growth=row["growth_type"], arr=await _arr(conn, row)
         )
         changed += await _change_owner(
-            conn, row=row, owner_id=d.owner_id, role=d.role.value, reason=d.reason, manual=False, actor=actor, now=now
+            uow, row=row, owner_id=d.owner_id, role=d.role.value, reason=d.reason, manual=False, actor=actor
         )
     return changed
 
 
 async def set_owners(
-    conn: asyncpg.Connection, *, account_id: str, owners: dict[str, str | None], reason: str, actor: str, now: datetime
+    uow: UnitOfWork, *, account_id: str, owners: dict[str, str | None], reason: str, actor: str
 ) -> dict[str, str | None]:
     """Set the account's owners by role (only the roles given); announce each change."""
+    conn = uow.conn
     await repository.ensure_account(conn, account_id=account_id)
     current = await repository.owners(conn, account_id=account_id)
-    events = []
+    changed = False
     for role, new in owners.items():
         if current[role] == new:
             continue
@@ -192,30 +159,25 @@ async def set_owners(
             reason=reason,
             actor=actor,
         )
-        await repository.audit(
-            conn,
+        uow.audit(
             entity_type="account",
             entity_id=account_id,
             action="owner_changed",
             actor=actor,
             details={"role": role, "from": current[role], "to": new},
         )
-        events.append(
-            envelope(
-                ev.OwnershipChanged(
-                    account_id=account_id,
-                    opportunity_id=None,
-                    role=cast(ev.Role, role),
-                    old_owner_id=current[role],
-                    new_owner_id=new,
-                    reason=reason,
-                    actor=actor,
-                ),
-                now,
+        uow.emit(
+            ev.OwnershipChanged(
+                account_id=account_id,
+                opportunity_id=None,
+                role=cast(ev.Role, role),
+                old_owner_id=current[role],
+                new_owner_id=new,
+                reason=reason,
+                actor=actor,
             )
         )
-        current[role] = new
-    if events:
-        await outbox.add(conn, events)
-        await apply_policy(conn, account_id=account_id, actor=actor, now=now)
+        current[role], changed = new, True
+    if changed:
+        await apply_policy(uow, account_id=account_id, actor=actor)
     return current

@@ -1,10 +1,9 @@
 """Re-assess renewal risk (on every relevant event, and on the sweep as days pass), and announce
 only changes: risk changed on entering or leaving risk, renewal upcoming on entering each window.
-State and events are written in the caller's transaction (outbox)."""
+State and events are written through the caller's unit of work (one transaction, outbox)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
@@ -12,19 +11,14 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared import outbox
-from bellwether_shared.envelope import Envelope
 from bellwether_shared.events import renewals as ev
+from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import risk
 
 SOURCE = "bellwether/renewals"
 PAGE = 2000
-
-
-def envelope(event: ev.RenewalsEvent, at: datetime) -> Envelope:
-    return event.envelope(event_id=str(uuid.uuid4()), source=SOURCE, time=at)
 
 
 def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
@@ -44,9 +38,11 @@ def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
 
 
 async def reassess(
-    conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, now: datetime, trend_days: int
+    uow: UnitOfWork, *, account_ids: Sequence[str] | None, trend_days: int, now: datetime | None = None
 ) -> int:
-    """Re-assess open renewals (of ``account_ids``, or all of them). Returns how many changed."""
+    """Re-assess open renewals (of ``account_ids``, or all of them) as of ``now`` (default: the
+    unit's time). Returns how many changed."""
+    conn, now = uow.conn, now or uow.now
     today = now.date()
     weights = risk.Weights(**(await repository.get_setting(conn, key="risk_weights") or {}))
     after, changed = "", 0
@@ -57,7 +53,6 @@ async def reassess(
         if not rows:
             return changed
         updates: list[tuple[str, float, str, bool, int | None, list[Any]]] = []
-        events: list[Envelope] = []
         for r in rows:
             inputs = _inputs(r, today)
             a = risk.assess(inputs, weights)
@@ -72,41 +67,38 @@ async def reassess(
                 continue
             updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons))
             common = {"account_id": r["account_id"], "opportunity_id": r["opportunity_id"]}
-            if a.at_risk != r["at_risk"]:
-                events.append(
-                    envelope(
-                        ev.RenewalRiskChanged(
-                            **common,
-                            at_risk=a.at_risk,
-                            level=a.level,
-                            points=a.points,
-                            renewal_date=r["renewal_date"],
-                            days_to_renewal=inputs.days_to_renewal,
-                            arr=float(r["arr"]),
-                            owner_id=r["owner_id"],
-                            reasons=[ev.RiskReason(**x) for x in reasons],
-                        ),
-                        now,
-                    )
+            say = risk.announce(was_at_risk=r["at_risk"], last_window=r["last_window"], now=a)
+            if say.risk_changed:
+                uow.emit(
+                    ev.RenewalRiskChanged(
+                        **common,
+                        at_risk=a.at_risk,
+                        level=a.level,
+                        points=a.points,
+                        renewal_date=r["renewal_date"],
+                        days_to_renewal=inputs.days_to_renewal,
+                        arr=float(r["arr"]),
+                        owner_id=r["owner_id"],
+                        reasons=[ev.RiskReason(**x) for x in reasons],
+                    ),
+                    at=now,
                 )
-            if a.window is not None and (r["last_window"] is None or a.window < r["last_window"]):
-                events.append(
-                    envelope(
-                        ev.RenewalUpcoming(
-                            **common,
-                            renewal_date=r["renewal_date"],
-                            days_to_renewal=inputs.days_to_renewal,
-                            window=a.window,
-                            arr=float(r["arr"]),
-                            owner_id=r["owner_id"],
-                            owner_role=r["owner_role"],
-                            at_risk=a.at_risk,
-                        ),
-                        now,
-                    )
+            if say.window_entered:
+                assert a.window is not None
+                uow.emit(
+                    ev.RenewalUpcoming(
+                        **common,
+                        renewal_date=r["renewal_date"],
+                        days_to_renewal=inputs.days_to_renewal,
+                        window=a.window,
+                        arr=float(r["arr"]),
+                        owner_id=r["owner_id"],
+                        owner_role=r["owner_role"],
+                        at_risk=a.at_risk,
+                    ),
+                    at=now,
                 )
         await opps.save_risk(conn, rows=updates)
-        await outbox.add(conn, events)
         changed += len(updates)
         after = rows[-1]["opportunity_id"]
         if len(rows) < PAGE:

@@ -3,13 +3,30 @@ async functions taking a connection. SQL is parameterised."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
+from bellwether_shared.uow import AuditEntry, UnitOfWork, within
+
 ROLES = ("csm", "ae", "renewal_owner")
+SOURCE = "bellwether/renewals"
+
+
+def unit(conn: asyncpg.Connection, *, now: datetime | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+    """Renewals' unit of work on an open transaction: its events, its audit trail."""
+    return within(conn, source=SOURCE, audit_writer=write_audit, now=now)
+
+
+async def write_audit(conn: asyncpg.Connection, entries: Sequence[AuditEntry]) -> None:
+    await conn.executemany(
+        "INSERT INTO audit_log (entity_type, entity_id, action, actor, details) VALUES ($1, $2, $3, $4, $5)",
+        [(e.entity_type, e.entity_id, e.action, e.actor, e.details) for e in entries],
+    )
 
 
 async def get_setting(conn: asyncpg.Connection, *, key: str) -> dict[str, Any]:
@@ -25,20 +42,6 @@ async def put_setting(conn: asyncpg.Connection, *, key: str, value: dict[str, An
         key,
         value,
         actor,
-    )
-    await audit(conn, entity_type="setting", entity_id=key, action="updated", actor=actor, details=value)
-
-
-async def audit(
-    conn: asyncpg.Connection, *, entity_type: str, entity_id: str, action: str, actor: str, details: dict[str, Any]
-) -> None:
-    await conn.execute(
-        "INSERT INTO audit_log (entity_type, entity_id, action, actor, details) VALUES ($1, $2, $3, $4, $5)",
-        entity_type,
-        entity_id,
-        action,
-        actor,
-        details,
     )
 
 
@@ -177,3 +180,38 @@ def _date(value: Any) -> Any:
     from datetime import date
 
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+async def health_colour(conn: asyncpg.Connection, *, account_id: str) -> str | None:
+    colour: str | None = await conn.fetchval("SELECT health_colour FROM accounts WHERE account_id = $1", account_id)
+    return colour
+
+
+async def contracted_arr(conn: asyncpg.Connection, *, account_id: str, active_on: date | None = None) -> float:
+    """The account's ARR under contract: every contract, or those still running on ``active_on``."""
+    total = await conn.fetchval(
+        "SELECT coalesce(sum(arr), 0) FROM contracts WHERE account_id = $1 AND ($2::date IS NULL OR end_date >= $2)",
+        account_id,
+        active_on,
+    )
+    return float(total)
+
+
+async def renewal_of(conn: asyncpg.Connection, *, contract_id: str) -> str | None:
+    oid: str | None = await conn.fetchval(
+        "SELECT opportunity_id FROM opportunities WHERE contract_id = $1 AND kind = 'renewal'", contract_id
+    )
+    return oid
+
+
+async def accounts_with_policy_owners(conn: asyncpg.Connection) -> list[str]:
+    """Accounts with an open opportunity whose owner the policy decides (nobody chose one by hand)."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT account_id FROM opportunities WHERE stage <> 'closed' AND NOT owner_manual"
+    )
+    return [r["account_id"] for r in rows]
+
+
+async def try_lock(conn: asyncpg.Connection, *, lock_id: int) -> bool:
+    """A transaction-scoped advisory lock, or False when another replica holds it."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", lock_id))

@@ -1,6 +1,6 @@
-"""Use cases of contracts and opportunities: plain async functions on a connection, called inside
-one transaction by the API and the consumer. State, audit trail and outgoing events (outbox) are
-written together."""
+"""Use cases of contracts and opportunities: plain async functions on a unit of work (one
+transaction), called by the API and the consumer. State, audit trail and outgoing events (outbox)
+commit together."""
 
 from __future__ import annotations
 
@@ -10,39 +10,40 @@ from typing import Any, cast
 
 import asyncpg
 
-from bellwether_shared import outbox
 from bellwether_shared.events import renewals as ev
+from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import policy as pol
 from renewals.errors import Conflict, NotFound
 from renewals.ownership import decide_owner
-from renewals.reassess import envelope, reassess
+from renewals.reassess import reassess
 
 
 async def record_contract(
-    conn: asyncpg.Connection, *, c: dict[str, Any], actor: str, now: datetime, lead_days: int, trend_days: int
+    uow: UnitOfWork, *, c: dict[str, Any], actor: str, lead_days: int, trend_days: int
 ) -> asyncpg.Record:
+    conn = uow.conn
     await repository.ensure_account(conn, account_id=c["account_id"])
     row = await opps.upsert_contract(conn, c=c)
     if row is None:
         raise Conflict(f"contract_id: '{c['contract_id']}' belongs to another account")
     details = {k: (str(v) if isinstance(v, date) else v) for k, v in dict(row).items() if k != "inserted"}
     action = "created" if row["inserted"] else "updated"
-    await repository.audit(
-        conn, entity_type="contract", entity_id=c["contract_id"], action=action, actor=actor, details=details
-    )
-    await ensure_renewal(conn, contract=row, actor=actor, now=now, lead_days=lead_days)
-    await reassess(conn, account_ids=[c["account_id"]], now=now, trend_days=trend_days)
+    uow.audit(entity_type="contract", entity_id=c["contract_id"], action=action, actor=actor, details=details)
+    await ensure_renewal(uow, contract=row, actor=actor, lead_days=lead_days)
+    await reassess(uow, account_ids=[c["account_id"]], trend_days=trend_days)
     return row
 
 
 async def ensure_renewal(
-    conn: asyncpg.Connection, *, contract: asyncpg.Record, actor: str, now: datetime, lead_days: int
+    uow: UnitOfWork, *, contract: asyncpg.Record, actor: str, lead_days: int, now: datetime | None = None
 ) -> asyncpg.Record | None:
-    """Open the contract's renewal opportunity once it is within ``lead_days`` of its end."""
-    if (contract["end_date"] - now.date()).days > lead_days:
+    """Open the contract's renewal opportunity once it is within ``lead_days`` of its end (as of
+    ``now``, default the unit's time)."""
+    if (contract["end_date"] - (now or uow.now).date()).days > lead_days:
         return None
+    conn = uow.conn
     arr = float(contract["arr"])
     d = await decide_owner(conn, account_id=contract["account_id"], kind="renewal", growth=None, arr=arr)
     row = await opps.insert_opportunity(
@@ -60,28 +61,16 @@ async def ensure_renewal(
         },
     )
     if row is not None:
-        await _created(conn, row, d, actor, now)
+        await _created(uow, row, d, actor)
     return row
 
 
 async def create_expansion(
-    conn: asyncpg.Connection,
-    *,
-    account_id: str,
-    growth_type: str,
-    arr: float,
-    close_by: date | None,
-    actor: str,
-    now: datetime,
+    uow: UnitOfWork, *, account_id: str, growth_type: str, arr: float, close_by: date | None, actor: str
 ) -> asyncpg.Record:
+    conn = uow.conn
     await repository.ensure_account(conn, account_id=account_id)
-    contract_arr = float(
-        await conn.fetchval(
-            "SELECT coalesce(sum(arr), 0) FROM contracts WHERE account_id = $1 AND end_date >= $2",
-            account_id,
-            now.date(),
-        )
-    )
+    contract_arr = await repository.contracted_arr(conn, account_id=account_id, active_on=uow.now.date())
     d = await decide_owner(conn, account_id=account_id, kind="expansion", growth=growth_type, arr=contract_arr)
     row = await opps.insert_opportunity(
         conn,
@@ -98,14 +87,13 @@ async def create_expansion(
         },
     )
     assert row is not None
-    await _created(conn, row, d, actor, now)
+    await _created(uow, row, d, actor)
     return row
 
 
-async def _created(conn: asyncpg.Connection, row: asyncpg.Record, d: pol.Decision, actor: str, now: datetime) -> None:
+async def _created(uow: UnitOfWork, row: asyncpg.Record, d: pol.Decision, actor: str) -> None:
     oid, account = row["opportunity_id"], row["account_id"]
-    await repository.audit(
-        conn,
+    uow.audit(
         entity_type="opportunity",
         entity_id=oid,
         action="created",
@@ -119,7 +107,7 @@ async def _created(conn: asyncpg.Connection, row: asyncpg.Record, d: pol.Decisio
         },
     )
     await opps.add_ownership_history(
-        conn,
+        uow.conn,
         account_id=account,
         opportunity_id=oid,
         role=d.role.value,
@@ -128,41 +116,37 @@ async def _created(conn: asyncpg.Connection, row: asyncpg.Record, d: pol.Decisio
         reason=d.reason,
         actor=actor,
     )
-    await outbox.add(
-        conn,
-        [
-            envelope(
-                ev.OpportunityCreated(
-                    account_id=account,
-                    opportunity_id=oid,
-                    kind=row["kind"],
-                    contract_id=row["contract_id"],
-                    renewal_date=row["renewal_date"],
-                    arr=float(row["arr"]),
-                    growth_type=row["growth_type"],
-                    owner_id=d.owner_id,
-                    owner_role=d.role.value,
-                ),
-                now,
-            )
-        ],
+    uow.emit(
+        ev.OpportunityCreated(
+            account_id=account,
+            opportunity_id=oid,
+            kind=row["kind"],
+            contract_id=row["contract_id"],
+            renewal_date=row["renewal_date"],
+            arr=float(row["arr"]),
+            growth_type=row["growth_type"],
+            owner_id=d.owner_id,
+            owner_role=d.role.value,
+        )
     )
 
 
 async def close(
-    conn: asyncpg.Connection, *, opportunity_id: str, outcome: str, arr_change: float, actor: str, now: datetime
+    uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str
 ) -> asyncpg.Record:
+    """Close once; a churn takes the whole ARR (whatever change was given)."""
+    conn = uow.conn
     row = await opps.get_opportunity(conn, opportunity_id=opportunity_id, lock=True)
     if row is None:
         raise NotFound(f"opportunity_id: no opportunity '{opportunity_id}'")
     if row["stage"] == "closed":
         raise Conflict(f"stage: already closed as {row['outcome']}")
-    colour = await conn.fetchval("SELECT health_colour FROM accounts WHERE account_id = $1", row["account_id"])
+    colour = await repository.health_colour(conn, account_id=row["account_id"])
+    arr_change = -float(row["arr"]) if outcome == "churned" else (arr_change or 0.0)
     closed = await opps.close(
         conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour
     )
-    await repository.audit(
-        conn,
+    uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
         action="closed",
@@ -173,34 +157,28 @@ async def close(
             "health_colour": colour,
         },
     )
-    await outbox.add(
-        conn,
-        [
-            envelope(
-                ev.RenewalClosed(
-                    account_id=row["account_id"],
-                    opportunity_id=opportunity_id,
-                    outcome=cast(ev.Outcome, outcome),
-                    arr=float(row["arr"]),
-                    arr_change=arr_change,
-                    closed_at=closed["closed_at"],
-                ),
-                now,
-            )
-        ],
+    uow.emit(
+        ev.RenewalClosed(
+            account_id=row["account_id"],
+            opportunity_id=opportunity_id,
+            outcome=cast(ev.Outcome, outcome),
+            arr=float(row["arr"]),
+            arr_change=arr_change,
+            closed_at=closed["closed_at"],
+        )
     )
     return closed
 
 
-async def set_stage(conn: asyncpg.Connection, *, opportunity_id: str, stage: str, actor: str) -> asyncpg.Record:
+async def set_stage(uow: UnitOfWork, *, opportunity_id: str, stage: str, actor: str) -> asyncpg.Record:
+    conn = uow.conn
     row = await opps.get_opportunity(conn, opportunity_id=opportunity_id, lock=True)
     if row is None:
         raise NotFound(f"opportunity_id: no opportunity '{opportunity_id}'")
     if row["stage"] == "closed":
         raise Conflict("stage: the opportunity is closed; closing is final")
     await opps.set_stage(conn, opportunity_id=opportunity_id, stage=stage)
-    await repository.audit(
-        conn,
+    uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
         action="stage_changed",

@@ -16,7 +16,7 @@ from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
 from renewals import opportunity_repository as opps
-from renewals import service
+from renewals import repository, service
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 
@@ -29,8 +29,8 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
     now = now or utcnow()
     opened = 0
     async with pool.acquire() as conn:
-        async with conn.transaction():
-            if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", SWEEP_LOCK):
+        async with conn.transaction(), repository.unit(conn, now=now) as uow:
+            if not await repository.try_lock(conn, lock_id=SWEEP_LOCK):
                 return {"opened": 0, "reassessed": 0, "skipped": 1}
             while True:
                 due = await opps.contracts_without_renewal(
@@ -39,13 +39,13 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
                 for contract in due:
                     opened += (
                         await service.ensure_renewal(
-                            conn, contract=contract, actor=SYSTEM, now=now, lead_days=settings.renewal_lead_days
+                            uow, contract=contract, actor=SYSTEM, lead_days=settings.renewal_lead_days
                         )
                     ) is not None
                 if len(due) < 500:
                     break
-        async with conn.transaction():
-            changed = await reassess(conn, account_ids=None, now=now, trend_days=settings.health_trend_days)
+        async with conn.transaction(), repository.unit(conn, now=now) as uow:
+            changed = await reassess(uow, account_ids=None, trend_days=settings.health_trend_days)
     if opened or changed:
         log.info("sweep", opened=opened, reassessed=changed)
     return {"opened": opened, "reassessed": changed, "skipped": 0}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
 
 class Criterion(StrEnum):
@@ -32,6 +32,30 @@ WEIGHTS: dict[Criterion, float] = {
 }
 
 
+class Qualification(Protocol):
+    """The hand-off answers as they arrive: one definition, the shared event model
+    ``bellwether_shared.events.ingest.Qualification`` (the review API takes it too)."""
+
+    @property
+    def problem_severity(self) -> int: ...
+    @property
+    def expected_duration_months(self) -> int: ...
+    @property
+    def buying_department_fit(self) -> bool: ...
+    @property
+    def champion_fit(self) -> bool: ...
+    @property
+    def technology_ready(self) -> bool: ...
+    @property
+    def services_sold_hours(self) -> float: ...
+    @property
+    def services_needed_hours(self) -> float: ...
+    @property
+    def order_form_exceptions(self) -> bool: ...
+    @property
+    def order_form_exceptions_documented(self) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Answers:
     problem_severity: int  # 1 "not an important problem" .. 5 "on fire"
@@ -44,6 +68,21 @@ class Answers:
     order_form_exceptions: bool
     order_form_exceptions_documented: bool
     discount_pct: float  # % below list price
+
+    @classmethod
+    def of(cls, q: Qualification, *, discount_pct: float | None) -> Answers:
+        return cls(
+            problem_severity=q.problem_severity,
+            expected_duration_months=q.expected_duration_months,
+            buying_department_fit=q.buying_department_fit,
+            champion_fit=q.champion_fit,
+            technology_ready=q.technology_ready,
+            services_sold_hours=q.services_sold_hours,
+            services_needed_hours=q.services_needed_hours,
+            order_form_exceptions=q.order_form_exceptions,
+            order_form_exceptions_documented=q.order_form_exceptions_documented,
+            discount_pct=discount_pct or 0.0,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,3 +110,18 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
 
 def _score(score: float | None) -> str:
     return f"{score:.0f}" if score is not None else "no score"
+
+
+@dataclass(frozen=True, slots=True)
+class Announcements:
+    risk_changed: bool  # entered or left "at risk"
+    window_entered: bool  # reached a nearer 90/60/30-day window than announced before
+
+
+def announce(*, was_at_risk: bool, last_window: int | None, now: Risk) -> Announcements:
+    """What a re-assessment announces: only changes. Entering or leaving risk once each way; each
+    window once, when first reached (a renewal that moves further away announces nothing)."""
+    return Announcements(
+        risk_changed=now.at_risk != was_at_risk,
+        window_entered=now.window is not None and (last_window is None or now.window < last_window),
+    )

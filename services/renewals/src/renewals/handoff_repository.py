@@ -1,0 +1,79 @@
+"""Hand-off reviews: one row per closed-won deal with its answers, score, flags and the rejection
+workflow's state. Keyword-only, parameterised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+REVIEW_COLUMNS = """deal_id, account_id, contract_id, ae, lead_source, lead_score, answers, discount_pct, score, band,
+    flags, status, proposed_by, proposal_note, failed_criteria, decided_by, decided_at, opened_at, updated_at"""
+
+
+async def insert_review(
+    conn: asyncpg.Connection,
+    *,
+    deal: dict[str, Any],
+    discount_pct: float,
+    score: float,
+    band: str,
+    flags: list[dict[str, Any]],
+) -> None:
+    await conn.execute(
+        """INSERT INTO handoff_reviews (deal_id, account_id, ae, lead_source, lead_score, answers, discount_pct, score,
+                                        band, flags)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        deal["deal_id"], deal["account_id"], deal.get("ae"), deal.get("lead_source"), deal.get("lead_score"),
+        deal["qualification"], discount_pct, score, band, flags,
+    )  # fmt: skip
+
+
+async def link_contract(conn: asyncpg.Connection, *, deal_id: str, contract_id: str) -> None:
+    await conn.execute("UPDATE handoff_reviews SET contract_id = $2 WHERE deal_id = $1", deal_id, contract_id)
+
+
+async def get_review(conn: asyncpg.Connection, *, deal_id: str, lock: bool = False) -> asyncpg.Record | None:
+    suffix = " FOR UPDATE" if lock else ""
+    return await conn.fetchrow(f"SELECT {REVIEW_COLUMNS} FROM handoff_reviews WHERE deal_id = $1{suffix}", deal_id)
+
+
+async def list_reviews(
+    conn: asyncpg.Connection, *, status: str | None, band: str | None, limit: int, offset: int
+) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""SELECT {REVIEW_COLUMNS} FROM handoff_reviews WHERE ($1::text IS NULL OR status = $1)
+            AND ($2::text IS NULL OR band = $2) ORDER BY opened_at DESC, deal_id LIMIT $3 OFFSET $4""",
+        status,
+        band,
+        limit,
+        offset,
+    )
+    return rows
+
+
+async def propose_rejection(
+    conn: asyncpg.Connection, *, deal_id: str, actor: str, note: str | None, failed: list[str]
+) -> None:
+    await conn.execute(
+        """UPDATE handoff_reviews SET status = 'rejection_proposed', proposed_by = $2, proposal_note = $3,
+             failed_criteria = $4, updated_at = now() WHERE deal_id = $1""",
+        deal_id,
+        actor,
+        note,
+        failed,
+    )
+
+
+async def decide(conn: asyncpg.Connection, *, deal_id: str, status: str, actor: str) -> None:
+    await conn.execute(
+        """UPDATE handoff_reviews SET status = $2, decided_by = $3, decided_at = now(), updated_at = now()
+           WHERE deal_id = $1""",
+        deal_id,
+        status,
+        actor,
+    )
+
+
+async def accept(conn: asyncpg.Connection, *, deal_id: str) -> None:
+    await conn.execute("UPDATE handoff_reviews SET status = 'accepted', updated_at = now() WHERE deal_id = $1", deal_id)
