@@ -28,6 +28,7 @@ from rich.table import Table
 from bellwether_shared import topics
 from bellwether_shared.db import connect
 from bellwether_shared.kafka import create_producer, publish
+from bench import parse_cost
 from bench.ingest import Sampler, pct
 from conftest import API_TOKEN, create_source, health_env, ingest_env, migrated
 from tests.support.events import usage_envelope
@@ -332,6 +333,7 @@ def run_suite(
 ) -> dict[str, Any]:
     db = migrated(admin_db, "health")
     results: dict[str, Any] = {
+        "usage_parse": parse_cost.measure(),
         "consumer": asyncio.run(consumer_throughput(ep, tmp, db, events, replicas=1)),
         "consumer_two_processes": asyncio.run(consumer_throughput(ep, tmp, db, events, replicas=2)),
     }
@@ -386,6 +388,11 @@ def print_results(r: dict[str, Any]) -> None:
         )
         t.add_row(
             f"consumer, {n} process(es): peak RSS (MB)", str(c.get("peak_rss_mb_per_process", c.get("peak_rss_mb")))
+        )
+    if parse := r.get("usage_parse"):
+        t.add_row(
+            "usage event: typed model parse / dict fields (µs per event)",
+            f"{parse['typed_model_us_per_event']} / {parse['dict_fields_us_per_event']}",
         )
     for lat in r.get("latency", []):
         t.add_row(

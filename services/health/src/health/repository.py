@@ -4,10 +4,21 @@ batches go through unnest so a consumed batch is a handful of statements, not on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+
+from bellwether_shared.uow import UnitOfWork, within
+
+SOURCE = "bellwether/health"
+
+
+def unit(conn: asyncpg.Connection, *, now: datetime | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+    """Health's unit of work on an open transaction (it keeps no audit trail)."""
+    return within(conn, source=SOURCE, now=now)
+
 
 # ----------------------------------------------------------------------------- rollups (consumer)
 

@@ -24,7 +24,8 @@ async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datet
     async with pool.acquire() as conn, conn.transaction():
         claimed = await score_repository.claim_due(conn, limit=settings.recompute_batch)
         if claimed:
-            await recompute(conn, claimed=claimed, now=now or utcnow(), settings=settings)
+            async with repository.unit(conn, now=now or utcnow()) as uow:
+                await recompute(uow, claimed=claimed, settings=settings)
     return len(claimed)
 
 

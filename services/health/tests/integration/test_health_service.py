@@ -386,6 +386,7 @@ async def test_time_alone_moves_scores_without_any_event(
     # the same account, scored as of two days later by the real re-score path, has decayed (scored and
     # read in one transaction: the service's own workers keep re-scoring it as of today meanwhile)
     from bellwether_shared.db import create_pool
+    from health import repository
     from health.recompute import recompute
     from health.settings import HealthSettings
 
@@ -395,9 +396,8 @@ async def test_time_alone_moves_scores_without_any_event(
     pool = await create_pool(health_db.url, schema="health", min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            await recompute(
-                conn, claimed=[(account, None)], now=datetime.now(UTC) + timedelta(days=2), settings=settings
-            )
+            async with repository.unit(conn, now=datetime.now(UTC) + timedelta(days=2)) as uow:
+                await recompute(uow, claimed=[(account, None)], settings=settings)
             later = await conn.fetchrow("SELECT value, measures FROM account_health WHERE account_id = $1", account)
     finally:
         await pool.close()

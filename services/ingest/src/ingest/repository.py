@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from bellwether_shared.uow import UnitOfWork, within
 from ingest.normalise import Message, Rejection, message_from_dict, message_to_dict
+
+
+def unit(conn: asyncpg.Connection) -> AbstractAsyncContextManager[UnitOfWork]:
+    """Ingest's unit of work on an open transaction: re-attributed events to the outbox."""
+    return within(conn, source="bellwether/ingest")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,10 +17,10 @@ import asyncpg
 from aiokafka.errors import KafkaError
 from opentelemetry import metrics
 
-from bellwether_shared import outbox
 from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
+from bellwether_shared.uow import UnitOfWork
 from ingest import repository
 from ingest.deps import Runtime
 from ingest.events import envelopes_for, usage_event_id
@@ -121,8 +121,8 @@ async def accept_messages(
         if not needs_db:
             await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
         else:
-            async with rt.pool.acquire() as conn, conn.transaction():
-                late, outcome.unattributed = await _apply_identity(conn, changes, parked)
+            async with rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
+                late, outcome.unattributed = await _apply_identity(uow, changes, parked)
                 direct.extend(late)
                 await repository.insert_rejections(
                     conn,
@@ -151,11 +151,12 @@ async def accept_messages(
 
 
 async def _apply_identity(
-    conn: asyncpg.Connection, changes: Sequence[Membership], parked: list[tuple[str, str, str, Message]]
+    uow: UnitOfWork, changes: Sequence[Membership], parked: list[tuple[str, str, str, Message]]
 ) -> tuple[list[Envelope], int]:
     """Membership changes and parking, serialised per identity. Returns parked events that turned
     out to be attributable after all (a mapping committed concurrently); re-attributed backlog
-    goes to the outbox."""
+    leaves through the unit of work (outbox), ids derived from each message as on the direct path."""
+    conn = uow.conn
     await repository.lock_identities(conn, identities=[c.user_id for c in changes] + [p[1] for p in parked])
     joined: dict[str, str] = {}
     for c in changes:
@@ -172,7 +173,7 @@ async def _apply_identity(
             for src, msg in backlog
             for env in envelopes_for(msg, source_id=src, account_id=joined[msg.identity or ""])
         ]
-        await outbox.add(conn, envelopes)
+        uow.emit_envelopes(envelopes)
     now_known = await repository.accounts_of(conn, identities={p[1] for p in parked}) if parked else {}
     late: list[Envelope] = []
     still: list[tuple[str, str, str, Message]] = []

@@ -1,5 +1,5 @@
-"""From an event to alerts: keep the projection current, evaluate the rules for the event type,
-record each alert with why it fired, decide per recipient (send, duplicate, digest, throttled),
+"""From an event to alerts: evaluate the rules for the event type, record each alert with why it
+fired, decide per recipient (send, duplicate, digest, throttled),
 and queue a persistent delivery per destination the recipient is subscribed to. All in the
 consumer's transaction, so a redelivered event changes nothing."""
 
@@ -14,35 +14,11 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository
 from notifications.domain import messages, noise, texts
 from notifications.domain.rules import Condition, Rule, Severity, evaluate
-
-
-async def project(conn: asyncpg.Connection, *, event_type: str, p: Mapping[str, Any], at: datetime) -> None:
-    """What the rules need to know about accounts: tier, ARR, colour, renewal date, owners by role."""
-    account = p.get("account_id")
-    if not account:
-        return
-    if event_type == iev.AccountUpserted.event_type:
-        await repository.upsert_account(conn, p=dict(p), at=at)
-    elif event_type in (hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type):
-        score = p.get("new_value", p.get("value"))
-        await repository.set_health(conn, account_id=account, colour=p["new_colour"], score=score)
-    elif event_type == rev.OwnershipChanged.event_type and p.get("opportunity_id") is None:
-        await repository.set_owner(conn, account_id=account, role=p["role"], owner_id=p.get("new_owner_id"))
-    elif (
-        event_type in (rev.OpportunityCreated.event_type, rev.RenewalUpcoming.event_type)
-        and p.get("renewal_date")
-        and p.get("kind", "renewal") == "renewal"
-    ):
-        renewal = datetime.fromisoformat(p["renewal_date"]).date()
-        await repository.set_renewal_date(conn, account_id=account, renewal_date=renewal)
 
 
 def _row(alert: messages.Alert, key: str) -> dict[str, Any]:

@@ -1,16 +1,31 @@
-"""Kafka handler: health, signals and renewals events → the account projection, then the alert rules.
-Alerts, their outcomes and the deliveries they queue commit with the inbox claim (one transaction)."""
+"""Kafka handlers: health, signals and renewals events → the account projection (one handler per
+event type in the ``handlers`` table, on the shared typed models), then the alert rules. Alerts,
+their outcomes and the deliveries they queue commit with the inbox claim (one transaction)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
+from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import renewals as rev
 from bellwether_shared.records import Consumed
 from notifications import alerting, repository
+
+
+@dataclass
+class Batch:
+    conn: asyncpg.Connection
+    now: datetime
+
+
+handlers: Handlers[Batch] = Handlers()
 
 
 def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
@@ -19,15 +34,49 @@ def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[C
     page people about last month."""
 
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
-        now = utcnow()
+        b = Batch(conn, utcnow())
         wanted = await repository.rule_event_types(conn)
         for c in batch:
-            p = c.payload
-            if not isinstance(p, dict):
+            if not isinstance(c.payload, dict):
                 continue
-            at = datetime.fromisoformat(p["occurred_at"]) if isinstance(p.get("occurred_at"), str) else c.envelope.time
-            await alerting.project(conn, event_type=c.envelope.type, p=p, at=at)
-            if c.envelope.type in wanted and now - c.envelope.time <= max_age:
-                await alerting.on_event(conn, event_id=c.envelope.id, event_type=c.envelope.type, p=p, now=now)
+            await handlers.dispatch(b, c)
+            # Rules are configured per event type over its fields by path, for any event type (also
+            # ones this service has no model of): they read the decoded JSON.
+            if c.envelope.type in wanted and b.now - c.envelope.time <= max_age:
+                await alerting.on_event(
+                    conn, event_id=c.envelope.id, event_type=c.envelope.type, p=c.payload, now=b.now
+                )
 
     return handle
+
+
+@handlers.on(iev.AccountUpserted)
+async def on_account(b: Batch, e: iev.AccountUpserted, c: Consumed) -> None:
+    await repository.upsert_account(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+
+
+@handlers.on(hev.HealthScoreChanged)
+async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
+    await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value)
+
+
+@handlers.on(hev.HealthColourChanged)
+async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
+    await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.value)
+
+
+@handlers.on(rev.OwnershipChanged)
+async def on_owner(b: Batch, e: rev.OwnershipChanged, c: Consumed) -> None:
+    if e.opportunity_id is None:  # the account's owner in a role (an opportunity's owner is not routing)
+        await repository.set_owner(b.conn, account_id=e.account_id, role=e.role, owner_id=e.new_owner_id)
+
+
+@handlers.on(rev.OpportunityCreated)
+async def on_opportunity(b: Batch, e: rev.OpportunityCreated, c: Consumed) -> None:
+    if e.kind == "renewal" and e.renewal_date is not None:
+        await repository.set_renewal_date(b.conn, account_id=e.account_id, renewal_date=e.renewal_date)
+
+
+@handlers.on(rev.RenewalUpcoming)
+async def on_upcoming(b: Batch, e: rev.RenewalUpcoming, c: Consumed) -> None:
+    await repository.set_renewal_date(b.conn, account_id=e.account_id, renewal_date=e.renewal_date)

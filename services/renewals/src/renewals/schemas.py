@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bellwether_shared.events.ingest import Qualification
 from renewals.domain.deal_quality import Criterion
 from renewals.domain.policy import GrowthType, Model
 
@@ -109,17 +110,10 @@ class CloseIn(BaseModel):
         return self
 
 
-class QualificationIn(BaseModel):
-    model_config = _strict
-    problem_severity: int = Field(ge=1, le=5, description="1 not an important problem … 5 on fire")
-    expected_duration_months: int = Field(ge=0, le=240)
-    buying_department_fit: bool
-    champion_fit: bool
-    technology_ready: bool
-    services_sold_hours: float = Field(ge=0)
-    services_needed_hours: float = Field(ge=0)
-    order_form_exceptions: bool = False
-    order_form_exceptions_documented: bool = True
+class QualificationIn(Qualification):
+    """The hand-off answers: the shared event model's fields (one definition), strict on input."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class DealIn(BaseModel):

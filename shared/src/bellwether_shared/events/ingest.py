@@ -171,8 +171,8 @@ class FeatureRequestStatusChanged(Signal):
 class Qualification(Event):
     """The hand-off answers of a closed-won deal (domain.md, Deal quality at hand-off)."""
 
-    problem_severity: int = Field(ge=1, le=5)
-    expected_duration_months: int = Field(ge=0)
+    problem_severity: int = Field(ge=1, le=5, description="1 not an important problem … 5 on fire")
+    expected_duration_months: int = Field(ge=0, le=240)
     buying_department_fit: bool
     champion_fit: bool
     technology_ready: bool

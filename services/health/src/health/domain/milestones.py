@@ -94,3 +94,32 @@ def evaluate(d: MilestoneDef, hits: Sequence[Hit], *, onboarding_start: date | N
     if deadline is not None and today > deadline:
         return MilestoneState(d.key, "missed")
     return MilestoneState(d.key, "pending")
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """What a re-evaluation does with an account's stored milestone state."""
+
+    store: bool  # the state or its achievement date changed: write it
+    announce: State | None  # "achieved" or "missed" when just entered, else None
+    deadline: date | None = None  # of a missed milestone, when onboarding started
+
+
+def transition(
+    d: MilestoneDef,
+    *,
+    before: tuple[State, date | None] | None,
+    now: MilestoneState,
+    onboarding_start: date | None,
+) -> Transition:
+    """Compare the stored (state, achieved_on) with the new evaluation. Achieved and missed are
+    announced once, on entering them; re-evaluating the same state announces nothing."""
+    if before is not None and before == (now.state, now.achieved_on):
+        return Transition(store=False, announce=None)
+    entered = before is None or before[0] != now.state
+    if entered and now.state == "achieved":
+        return Transition(store=True, announce="achieved")
+    if entered and now.state == "missed":
+        deadline = onboarding_start + timedelta(days=d.deadline_days) if onboarding_start else None
+        return Transition(store=True, announce="missed", deadline=deadline)
+    return Transition(store=True, announce=None)

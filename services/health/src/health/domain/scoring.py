@@ -4,6 +4,7 @@ colour, and explain what moved the score."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -135,3 +136,38 @@ def trend(
     delta = round(ordered[-1][1] - base, 2)
     direction = "flat" if abs(delta) < flat_band else ("up" if delta > 0 else "down")
     return {"window_days": days, "delta": delta, "direction": direction}
+
+
+@dataclass(frozen=True, slots=True)
+class Watermark:
+    """The last score announced for an account (what downstream services believe)."""
+
+    value: float
+    colour: Colour
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    score_changed: bool
+    colour_changed: bool
+    watermark: Watermark | None  # after this score: moved only when something was announced
+
+
+def announce(announced: Watermark | None, current: Score, min_delta: float) -> Announcement:
+    """Announce against what was last announced, not the last stored score: many small moves
+    below ``min_delta`` add up until they cross it. A colour change is always announced."""
+    last = Score("", "", 0, announced.value, announced.colour, True, (), current.computed_at) if announced else None
+    if not meaningful(last, current, min_delta):
+        return Announcement(False, False, announced)
+    colour_changed = announced is None or announced.colour != current.colour
+    return Announcement(True, colour_changed, Watermark(current.value, current.colour))
+
+
+def stored_changed(previous: Score | None, current: Score) -> bool:
+    """Worth a new history row (and new reasons): value moved by a hundredth, colour or scorecard changed."""
+    return (
+        previous is None
+        or abs(previous.value - current.value) >= 0.01
+        or previous.colour != current.colour
+        or (previous.scorecard_id, previous.scorecard_version) != (current.scorecard_id, current.scorecard_version)
+    )
