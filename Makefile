@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help deps infra-up infra-down migrate up down run demo status test test-unit lint fmt bench lock clean
+.PHONY: help deps infra-up infra-down migrate up down run demo status test test-unit lint fmt bench chaos lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench: deps ## benchmarks; figures to bench/results.json
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; } \
 	  || echo "wrk not installed: the benchmark falls back to its Python load generator"
 	@$(PY) -m bench.run $(BENCH_ARGS)
+
+chaos: deps ## fault suite (not in make test): 1M events through ingest → health under kill -9 / broker pause / PG crash; figures to bench/results.json
+	@$(PY) -m bench.chaos $(CHAOS_ARGS)
 
 lock: ## re-resolve requirements.lock from pyproject.toml
 	@$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock

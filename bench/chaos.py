@@ -1,0 +1,355 @@
+"""``make chaos``: a fault suite you can run (not part of ``make test``; bounded in count and time).
+
+A million usage events (``--requests`` × 100) go through ingest into health on a broker and a
+database of the suite's own, while it: kills -9 ingest, kills -9 health (twice), pauses the broker
+(SIGSTOP … SIGCONT), restarts PostgreSQL in immediate mode (SIGQUIT: no checkpoint, crash recovery
+at start), and kills -9 notifications in the middle of a webhook fan-out (champion-departed alerts
+to a real HTTP receiver). Then it proves the outcome with sentinels, not a quiet window: one last
+request per account, and health has counted it, so every earlier record of that partition too.
+
+Printed and written to bench/results.json (``chaos``): events sent, acknowledged, counted by
+health, lost, double-counted, redeliveries health's consumer observed (inbox duplicates), and per
+alert the webhooks received (each at least one; a duplicate only with the same webhook-id).
+Required: lost 0, double-counted 0, every alert delivered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bellwether_shared.db import connect
+from bellwether_shared.topics import ensure_topics
+from bench.chaos_load import Load, tally
+from bench.run import RESULTS, _fresh_database
+from conftest import (
+    NOTIFICATIONS_TOKEN,
+    create_source,
+    health_env,
+    ingest_env,
+    migrated,
+    notifications_env,
+)
+from tests.support.infra import localinfra
+from tests.support.receiver import Receiver
+from tests.support.services import ServiceProcess
+
+console = Console()
+CSMS = [f"chaos-csm-{i}" for i in range(4)]  # 4 people: each under the 1,000 alerts/h throttle
+
+
+class Faults:
+    def __init__(self, kafka: Any, pg: Any) -> None:
+        self.kafka, self.pg = kafka, pg
+        self.log: list[dict[str, Any]] = []
+
+    def note(self, what: str, t0: float) -> None:
+        self.log.append({"at_s": round(time.monotonic() - t0, 1), "fault": what})
+        console.print(f"[bold red]fault[/] {what}")
+
+    def kill9(self, svc: ServiceProcess) -> None:
+        assert svc.proc is not None
+        os.kill(svc.proc.pid, signal.SIGKILL)
+        svc.proc.wait()
+        svc.proc = None
+
+    async def pause_broker(self, seconds: float) -> None:
+        pid = self.kafka.proc.pid
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+
+    async def restart_postgres_immediately(self) -> None:
+        proc = self.pg.proc
+        os.kill(proc.pid, signal.SIGQUIT)  # immediate shutdown: no checkpoint, recovery on start
+        await asyncio.to_thread(proc.wait, 60)
+        await asyncio.to_thread(self.pg.start)
+
+
+class Duplicates:
+    """Health's ``bellwether_consumer_records{outcome="duplicate"}``, scraped every half second and
+    summed over process incarnations (a kill loses at most the last half second: a lower bound)."""
+
+    def __init__(self) -> None:
+        self.finished, self.current = 0.0, 0.0
+
+    def restarted(self) -> None:
+        self.finished, self.current = self.finished + self.current, 0.0
+
+    async def scrape(self, svc: ServiceProcess, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(timeout=2) as http:
+            while not stop.is_set():
+                try:
+                    text = (await http.get(f"{svc.url}/metrics")).text
+                    self.current = sum(
+                        float(line.rsplit(" ", 1)[1])
+                        for line in text.splitlines()
+                        if line.startswith("bellwether_consumer_records_total") and 'outcome="duplicate"' in line
+                    )
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.5)
+
+    @property
+    def total(self) -> int:
+        return int(self.finished + self.current)
+
+
+async def _until(check: Any, what: str, timeout: float) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if got := await check():
+            return got
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"{what}: not within {timeout:.0f}s")
+
+
+async def _setup_fan_out(
+    ingest: ServiceProcess, notify: ServiceProcess, notify_db: str, rx: Receiver, key: str, n: int, run: str
+) -> list[str]:
+    accounts = [f"alert-{run}-{i}" for i in range(n)]
+    async with httpx.AsyncClient(base_url=notify.url, headers={"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"}) as h:
+        r = await h.post("/v1/destinations", json={"name": "chaos receiver", "kind": "webhook", "target": rx.url})
+        dest = r.raise_for_status().json()["destination_id"]
+        for person in CSMS:
+            (await h.put(f"/v1/people/{person}", json={"role": "csm", "throttle_per_hour": 1000})).raise_for_status()
+            (await h.post("/v1/subscriptions", json={"destination_id": dest, "recipient": person})).raise_for_status()
+    async with httpx.AsyncClient(base_url=ingest.url, auth=(key, ""), timeout=30) as h:
+        for i in range(0, n, 100):
+            batch = [{"type": "account.upserted", "account_id": a, "owners": {"csm": CSMS[j % len(CSMS)]}}
+                     for j, a in enumerate(accounts[i : i + 100], start=i)]  # fmt: skip
+            (await h.post("/v1/signals", json={"batch": batch})).raise_for_status()
+
+    async def projected() -> bool:
+        conn = await connect(notify_db, schema="notifications")
+        try:
+            return bool(
+                await conn.fetchval(
+                    "SELECT count(*) FROM accounts WHERE account_id = ANY($1) AND csm IS NOT NULL", accounts
+                )
+                == n
+            )
+        finally:
+            await conn.close()
+
+    await _until(projected, "alert accounts projected in notifications", 120)
+    return accounts
+
+
+async def _champions_leave(ingest: ServiceProcess, key: str, accounts: list[str]) -> None:
+    async with httpx.AsyncClient(base_url=ingest.url, auth=(key, ""), timeout=30) as h:
+        for i in range(0, len(accounts), 100):
+            batch = [{"type": "contact.changed", "account_id": a, "contact_id": "champ", "is_champion": True,
+                      "departed": True} for a in accounts[i : i + 100]]  # fmt: skip
+            (await h.post("/v1/signals", json={"batch": batch})).raise_for_status()
+
+
+async def _counted(health_db: str, run: str) -> dict[str, int]:
+    conn = await connect(health_db, schema="health")
+    try:
+        rows = await conn.fetch(
+            "SELECT event, sum(events)::bigint AS n FROM usage_daily WHERE account_id LIKE $1 GROUP BY event",
+            f"chaos-{run}-%",
+        )
+    finally:
+        await conn.close()
+    return {r["event"]: int(r["n"]) for r in rows}
+
+
+async def _webhooks(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[str, Any]:
+    conn = await connect(notify_db, schema="notifications")
+    try:
+        expected = {r["alert_id"] for r in await conn.fetch(
+            "SELECT DISTINCT d.alert_id FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)",
+            accounts)}  # fmt: skip
+    finally:
+        await conn.close()
+    ids_by_alert: dict[str, list[str]] = defaultdict(list)
+    for q in rx.requests:
+        ids_by_alert[orjson.loads(q.body)["alert_id"]].append(q.headers["webhook-id"])
+    return {
+        "alerts": len(expected),
+        "alerts_delivered_at_least_once": sum(1 for a in expected if ids_by_alert.get(a)),
+        "webhooks_received": len(rx.requests),
+        "duplicates": sum(len(v) - 1 for v in ids_by_alert.values()),
+        "duplicates_with_another_webhook_id": sum(len(set(v)) - 1 for v in ids_by_alert.values()),
+        "min_received_per_alert": min((len(ids_by_alert.get(a, [])) for a in expected), default=0),
+        "max_received_per_alert": max((len(v) for v in ids_by_alert.values()), default=0),
+    }
+
+
+async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeout_s: float) -> dict[str, Any]:
+    run, t0 = secrets.token_hex(3), time.monotonic()
+    deadline = t0 + timeout_s
+    kafka = localinfra.KafkaNode(tmp / "kafka", localinfra.free_port(), localinfra.free_port(), heap="512m")
+    pg = localinfra.PostgresNode(tmp / "pg" / "data", localinfra.free_port())
+    faults, dups, stop = Faults(kafka, pg), Duplicates(), asyncio.Event()
+    services: list[ServiceProcess] = []
+    rx = Receiver(delay_s=0.1).start()  # a slow receiver: the fan-out lasts long enough to be cut
+    try:
+        await asyncio.to_thread(kafka.start)
+        await asyncio.to_thread(pg.start)
+        await ensure_topics(kafka.bootstrap)
+        admin = await _fresh_database(pg.url)
+        dbs = {s: await asyncio.to_thread(migrated, admin, s) for s in ("ingest", "health", "notifications")}
+        ingest = ServiceProcess(
+            "ingest", ingest_env(dbs["ingest"], kafka.bootstrap, LOG_LEVEL="WARNING"), tmp / "ingest.log"
+        )
+        health = ServiceProcess(
+            "health",
+            health_env(dbs["health"], kafka.bootstrap, LOG_LEVEL="WARNING", COALESCE_MS="2000", MIN_DELTA="5"),
+            tmp / "health.log",
+        )
+        notify = ServiceProcess(
+            "notifications",
+            notifications_env(dbs["notifications"], kafka.bootstrap, localinfra.free_port(), LOG_LEVEL="WARNING"),
+            tmp / "notifications.log",
+        )
+        services = [ingest, health, notify]
+        for svc in services:
+            await asyncio.to_thread(svc.start, timeout=120)
+        key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=10_000_000).write_key
+        alert_accounts = await _setup_fan_out(ingest, notify, dbs["notifications"].url, rx, key, alerts, run)
+
+        load = Load(ingest.url, key, requests, accounts, run, datetime.now(UTC) - timedelta(minutes=1))
+        scraper = asyncio.create_task(dups.scrape(health, stop))
+        senders = asyncio.create_task(load.run_senders(8, deadline))
+
+        async def at(fraction: float) -> None:
+            await _until(
+                lambda: _true(load.acked_requests >= fraction * requests),
+                f"{fraction:.0%} acknowledged",
+                deadline - time.monotonic(),
+            )
+
+        await at(0.10)
+        faults.note("kill -9 ingest", t0)
+        faults.kill9(ingest)
+        await asyncio.to_thread(ingest.start, timeout=120)
+        await at(0.25)
+        faults.note("kill -9 health", t0)
+        faults.kill9(health)
+        dups.restarted()
+        await asyncio.to_thread(health.start, timeout=120)
+        await at(0.40)
+        faults.note("SIGSTOP broker for 8 s, then SIGCONT", t0)
+        await faults.pause_broker(8)
+        await at(0.55)
+        faults.note("PostgreSQL restarted in immediate mode", t0)
+        await faults.restart_postgres_immediately()
+        await at(0.70)
+        faults.note(f"{alerts} champion-departed alerts fanned out", t0)
+        await _champions_leave(ingest, key, alert_accounts)
+        await _until(lambda: _true(len(rx.requests) >= alerts // 5), "fan-out under way", 120)
+        faults.note(f"kill -9 notifications after {len(rx.requests)} of {alerts} webhooks", t0)
+        faults.kill9(notify)
+        await asyncio.to_thread(notify.start, timeout=120)
+        await at(0.85)
+        faults.note("kill -9 health again", t0)
+        faults.kill9(health)
+        dups.restarted()
+        await asyncio.to_thread(health.start, timeout=120)
+        await senders
+        load_done = time.monotonic() - t0
+        await load.sentinels(deadline)
+
+        async def all_sentinels() -> bool:
+            conn = await connect(dbs["health"].url, schema="health")
+            try:
+                n = await conn.fetchval(
+                    """SELECT count(DISTINCT account_id) FROM usage_daily
+                       WHERE event = 'sentinel' AND account_id LIKE $1""",
+                    f"chaos-{run}-%",
+                )
+            finally:
+                await conn.close()
+            return bool(n == accounts)
+
+        await _until(all_sentinels, "health counted every account's sentinel", deadline - time.monotonic())
+        webhooks = await _until(
+            lambda: _delivered(dbs["notifications"].url, rx, alert_accounts),
+            "every alert delivered",
+            max(1.0, deadline - time.monotonic()),
+        )
+        stop.set()
+        await scraper
+        counts = tally(load, await _counted(dbs["health"].url, run))
+        return counts | {
+            "redeliveries_observed_by_health": dups.total,
+            "client_retries_by_reason": load.failures,
+            "webhooks": webhooks,
+            "faults": faults.log,
+            "load_s": round(load_done, 1),
+            "elapsed_s": round(time.monotonic() - t0, 1),
+            "accounts": accounts,
+            "passed": counts["lost"] == 0
+            and counts["double_counted"] == 0
+            and webhooks["alerts_delivered_at_least_once"] == webhooks["alerts"]
+            and webhooks["duplicates_with_another_webhook_id"] == 0,
+        }
+    finally:
+        stop.set()
+        rx.stop()
+        for svc in services:
+            svc.stop()
+        with_pg = pg.proc is not None
+        kafka.stop()
+        if with_pg:
+            pg.stop()
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
+async def _delivered(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[str, Any] | None:
+    got = await _webhooks(notify_db, rx, accounts)
+    return got if got["alerts"] and got["alerts_delivered_at_least_once"] == got["alerts"] else None
+
+
+def main(
+    requests: int = typer.Option(10_000, help="requests of 100 usage events (10,000: a million events)"),
+    accounts: int = 200,
+    alerts: int = 800,
+    timeout_s: float = typer.Option(1500, help="the whole run stops by itself after this long"),
+) -> None:
+    """Run the fault suite; figures to bench/results.json under "chaos"."""
+    with tempfile.TemporaryDirectory(prefix="bw-chaos-") as tmp:
+        result = asyncio.run(_scenario(Path(tmp), requests, accounts, alerts, timeout_s))
+    result = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "command": "make chaos"} | result
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["chaos"] = result
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    t = Table(title="Chaos run")
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    for k in ("events_sent", "events_acknowledged", "events_counted_by_health", "lost", "double_counted",
+              "redeliveries_observed_by_health", "requests_sent_including_retries", "load_s", "elapsed_s"):  # fmt: skip
+        t.add_row(k, f"{result[k]:,}" if isinstance(result[k], int) else str(result[k]))
+    for k, v in result["webhooks"].items():
+        t.add_row(f"webhooks: {k}", str(v))
+    t.add_row("client retries by reason", json.dumps(result["client_retries_by_reason"]))
+    console.print(t)
+    console.print(f"written to {RESULTS.name}; passed: {result['passed']}")
+    if not result["passed"]:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,138 @@
+"""Every renewals handler, called directly on its migrated schema inside a rolled-back transaction
+(no Kafka, no process): the state it writes, the events it queues in the outbox, the audit rows,
+and that a redelivered record changes nothing (the consumer's inbox aside, handlers themselves are
+latest-wins or idempotent)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events.base import Event
+from bellwether_shared.records import Consumed
+from renewals.handlers import handlers, make_handler
+from renewals.settings import ApiKey, RenewalsSettings
+from tests.support.db import rolled_back
+
+NOW = datetime.now(UTC)
+SETTINGS = RenewalsSettings(
+    database_url="postgresql://x@localhost/x",
+    kafka_bootstrap_servers="localhost:9092",
+    api_keys=[ApiKey(actor="a", role="admin", token_sha256=hashlib.sha256(b"t").hexdigest())],
+)  # type: ignore[call-arg]
+# the types the tests below send through the handler: a new handler fails the last test until tested
+COVERED = {
+    iev.DealClosedWon.event_type, iev.AccountUpserted.event_type, iev.ContactChanged.event_type,
+    iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
+    hev.MilestoneMissed.event_type,
+}  # fmt: skip
+
+
+def rec(event: Event, source: str = "bellwether/ingest") -> Consumed:
+    env = event.envelope(event_id=str(uuid.uuid4()), source=source)
+    return Consumed(env, 0, 0, orjson.loads(env.data))
+
+
+def sig(account: str, **kw: Any) -> dict[str, Any]:
+    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
+            "occurred_at": kw.pop("occurred_at", NOW), **kw}  # fmt: skip
+
+
+async def handle(conn: asyncpg.Connection, *records: Consumed) -> None:
+    await make_handler(SETTINGS)(conn, list(records))
+
+
+async def outbox_types(conn: asyncpg.Connection, account: str) -> list[str]:
+    rows = await conn.fetch("SELECT event_type FROM outbox WHERE subject = $1 ORDER BY id", account)
+    return [r["event_type"] for r in rows]
+
+
+def deal(account: str, deal_id: str, **kw: Any) -> iev.DealClosedWon:
+    q = iev.Qualification(
+        problem_severity=2, expected_duration_months=6, buying_department_fit=True, champion_fit=False,
+        technology_ready=True, services_sold_hours=0, services_needed_hours=20,
+    )  # fmt: skip
+    return iev.DealClosedWon(
+        **sig(account, occurred_at=NOW - timedelta(days=300)), deal_id=deal_id, arr=30_000, list_price=60_000,
+        term_months=12, ae="abe", qualification=q, **kw,
+    )  # fmt: skip
+
+
+async def test_a_closed_won_deal_opens_contract_review_renewal_audit_and_events_once(renewals_db, run_id) -> None:
+    acct = f"h-deal-{run_id}"
+    d = rec(deal(acct, f"D-{run_id}"))
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, d)
+        await handle(conn, d)  # redelivered past the inbox: the review is idempotent per deal
+        review = await conn.fetchrow(
+            "SELECT band, discount_pct, contract_id FROM handoff_reviews WHERE account_id = $1", acct
+        )
+        contracts = await conn.fetchval("SELECT count(*) FROM contracts WHERE account_id = $1", acct)
+        audit = await conn.fetch("SELECT entity_type, action FROM audit_log WHERE entity_id = ANY($1) ORDER BY id",
+                                 [f"D-{run_id}"])  # fmt: skip
+        types = await outbox_types(conn, acct)
+        ae = await conn.fetchval("SELECT ae FROM accounts WHERE account_id = $1", acct)
+    assert review["band"] == "poor" and float(review["discount_pct"]) == 50.0 and review["contract_id"] == f"D-{run_id}"
+    assert contracts == 1 and ae == "abe"
+    assert [(a["entity_type"], a["action"]) for a in audit] == [("contract", "created"), ("review", "opened")]
+    # ends in 65 days: the renewal opens (lead time 120) with its owner events, once
+    assert types.count("bellwether.renewals.handoff_review_opened.v1") == 1
+    assert types.count("bellwether.renewals.opportunity_created.v1") == 1
+    assert "bellwether.renewals.ownership_changed.v1" in types
+
+
+async def test_health_changes_project_and_reassess_risk_in_the_same_unit(renewals_db, run_id) -> None:
+    acct = f"h-health-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, f"D-{run_id}")))
+        red = hev.HealthColourChanged(account_id=acct, old_colour="green", new_colour="red", value=20.0, reasons=[],
+                                      computed_at=NOW)  # fmt: skip
+        score = hev.HealthScoreChanged(
+            account_id=acct, old_value=None, new_value=20.0, old_colour=None, new_colour="red", delta=None,
+            sufficient=True, scorecard_id="default", scorecard_version=1, reasons=[], computed_at=NOW,
+        )  # fmt: skip
+        await handle(conn, rec(red, "bellwether/health"), rec(score, "bellwether/health"))
+        row = await conn.fetchrow("SELECT health_colour, health_score FROM accounts WHERE account_id = $1", acct)
+        risk = await conn.fetchrow("SELECT at_risk, risk_reasons FROM opportunities WHERE account_id = $1", acct)
+        types = await outbox_types(conn, acct)
+    assert (row["health_colour"], row["health_score"]) == ("red", 20.0)
+    assert risk["at_risk"] and "health_red" in {r["factor"] for r in risk["risk_reasons"]}
+    assert types.count("bellwether.renewals.risk_changed.v1") == 1
+
+
+async def test_signals_project_latest_wins_and_upserted_owners_are_applied(renewals_db, run_id) -> None:
+    acct = f"h-sig-{run_id}"
+    later, earlier = NOW, NOW - timedelta(hours=1)
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct, occurred_at=later), tier="gold", owners=iev.Owners(csm="cara"))),
+            rec(iev.AccountUpserted(**sig(acct, occurred_at=earlier), tier="bronze", owners=iev.Owners(csm="old"))),
+            rec(iev.ContactChanged(**sig(acct), contact_id="c1", is_champion=True, departed=True)),
+            rec(iev.TicketChanged(**sig(acct), ticket_id="t1", status="opened", severity="urgent")),
+            rec(hev.MilestoneMissed(account_id=acct, milestone_key="m1", name="M", deadline=date(2026, 1, 1)),
+                "bellwether/health"),
+        )  # fmt: skip
+        account = await conn.fetchrow("SELECT tier, csm FROM accounts WHERE account_id = $1", acct)
+        champion = await conn.fetchval("SELECT departed FROM contacts WHERE account_id = $1", acct)
+        ticket = await conn.fetchval("SELECT severity FROM tickets WHERE account_id = $1", acct)
+        missed = await conn.fetchval("SELECT milestone_key FROM missed_milestones WHERE account_id = $1", acct)
+        owners = await conn.fetch("SELECT new_owner_id FROM ownership_history WHERE account_id = $1", acct)
+    assert (account["tier"], account["csm"]) == ("gold", "cara")  # the earlier upsert lost
+    assert champion is True and ticket == "urgent" and missed == "m1"
+    assert [o["new_owner_id"] for o in owners] == ["cara"]
+
+
+async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db) -> None:
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        other = Consumed(rec(iev.NpsSubmitted(**sig("x"), contact_id="c", score=3)).envelope, 0, 0, {"account_id": "x"})
+        await handle(conn, other)
+        assert await conn.fetchval("SELECT count(*) FROM accounts WHERE account_id = 'x'") == 0
+    assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
