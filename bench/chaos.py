@@ -22,6 +22,7 @@ import signal
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,12 @@ async def _counted(health_db: str, run: str) -> dict[str, int]:
 async def _webhooks(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[str, Any]:
     conn = await connect(notify_db, schema="notifications")
     try:
+        attempts = await conn.fetchrow(
+            """SELECT count(*) FILTER (WHERE d.attempts > 1) AS more_than_once, max(d.attempts) AS most,
+                      count(*) FILTER (WHERE d.status = 'succeeded') AS succeeded
+               FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)""",
+            accounts,
+        )
         expected = {r["alert_id"] for r in await conn.fetch(
             "SELECT DISTINCT d.alert_id FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)",
             accounts)}  # fmt: skip
@@ -191,136 +198,170 @@ async def _webhooks(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[s
         "duplicates_with_another_webhook_id": sum(len(set(v)) - 1 for v in ids_by_alert.values()),
         "min_received_per_alert": min((len(ids_by_alert.get(a, [])) for a in expected), default=0),
         "max_received_per_alert": max((len(v) for v in ids_by_alert.values()), default=0),
+        "deliveries_succeeded": attempts["succeeded"],
+        "deliveries_attempted_more_than_once": attempts["more_than_once"],
+        "most_attempts_of_a_delivery": attempts["most"],
     }
 
 
-async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeout_s: float) -> dict[str, Any]:
-    run, t0 = secrets.token_hex(3), time.monotonic()
-    deadline = t0 + timeout_s
-    kafka = localinfra.KafkaNode(tmp / "kafka", localinfra.free_port(), localinfra.free_port(), heap="512m")
-    pg = localinfra.PostgresNode(tmp / "pg" / "data", localinfra.free_port())
-    faults, dups, stop = Faults(kafka, pg), Duplicates(), asyncio.Event()
-    services: list[ServiceProcess] = []
-    rx = Receiver(delay_s=0.1).start()  # a slow receiver: the fan-out lasts long enough to be cut
-    try:
-        await asyncio.to_thread(kafka.start)
-        await asyncio.to_thread(pg.start)
-        await ensure_topics(kafka.bootstrap)
-        admin = await _fresh_database(pg.url)
-        dbs = {s: await asyncio.to_thread(migrated, admin, s) for s in ("ingest", "health", "notifications")}
-        ingest = ServiceProcess(
-            "ingest", ingest_env(dbs["ingest"], kafka.bootstrap, LOG_LEVEL="WARNING"), tmp / "ingest.log"
-        )
-        health = ServiceProcess(
-            "health",
-            health_env(dbs["health"], kafka.bootstrap, LOG_LEVEL="WARNING", COALESCE_MS="2000", MIN_DELTA="5"),
-            tmp / "health.log",
-        )
-        notify = ServiceProcess(
-            "notifications",
-            notifications_env(dbs["notifications"], kafka.bootstrap, localinfra.free_port(), LOG_LEVEL="WARNING"),
-            tmp / "notifications.log",
-        )
-        services = [ingest, health, notify]
-        for svc in services:
-            await asyncio.to_thread(svc.start, timeout=120)
-        key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=10_000_000).write_key
-        alert_accounts = await _setup_fan_out(ingest, notify, dbs["notifications"].url, rx, key, alerts, run)
+@dataclass
+class Run:
+    """One chaos run: its own broker, database, services and receiver; ``deadline`` bounds it all."""
 
-        load = Load(ingest.url, key, requests, accounts, run, datetime.now(UTC) - timedelta(minutes=1))
-        scraper = asyncio.create_task(dups.scrape(health, stop))
-        senders = asyncio.create_task(load.run_senders(8, deadline))
+    tmp: Path
+    deadline: float
+    id: str = field(default_factory=lambda: secrets.token_hex(3))
+    t0: float = field(default_factory=time.monotonic)
+    rx: Receiver = field(default_factory=lambda: Receiver(delay_s=0.1))  # slow: the fan-out can be cut
+    dups: Duplicates = field(default_factory=Duplicates)
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+    dbs: dict[str, Any] = field(default_factory=dict)
 
-        async def at(fraction: float) -> None:
-            await _until(
-                lambda: _true(load.acked_requests >= fraction * requests),
-                f"{fraction:.0%} acknowledged",
-                deadline - time.monotonic(),
-            )
+    def __post_init__(self) -> None:
+        self.kafka = localinfra.KafkaNode(
+            self.tmp / "kafka", localinfra.free_port(), localinfra.free_port(), heap="512m"
+        )
+        self.pg = localinfra.PostgresNode(self.tmp / "pg" / "data", localinfra.free_port())
+        self.faults = Faults(self.kafka, self.pg)
+
+    def left(self) -> float:
+        return max(1.0, self.deadline - time.monotonic())
+
+    async def start(self) -> None:
+        self.rx.start()
+        await asyncio.to_thread(self.kafka.start)
+        await asyncio.to_thread(self.pg.start)
+        await ensure_topics(self.kafka.bootstrap)
+        admin = await _fresh_database(self.pg.url)
+        self.dbs = {s: await asyncio.to_thread(migrated, admin, s) for s in ("ingest", "health", "notifications")}
+        quiet = {"LOG_LEVEL": "WARNING"}
+        envs = {
+            "ingest": ingest_env(self.dbs["ingest"], self.kafka.bootstrap, **quiet),
+            "health": health_env(self.dbs["health"], self.kafka.bootstrap, COALESCE_MS="2000", MIN_DELTA="5", **quiet),
+            "notifications": notifications_env(
+                self.dbs["notifications"], self.kafka.bootstrap, localinfra.free_port(), **quiet
+            ),
+        }
+        for name, env in envs.items():
+            self.services[name] = ServiceProcess(name, env, self.tmp / f"{name}.log")
+            await asyncio.to_thread(self.services[name].start, timeout=120)
+
+    async def restart(self, name: str) -> None:
+        self.faults.note(f"kill -9 {name}", self.t0)
+        self.faults.kill9(self.services[name])
+        if name == "health":
+            self.dups.restarted()
+        await asyncio.to_thread(self.services[name].start, timeout=120)
+
+    async def inject(self, load: Load, key: str, alert_accounts: list[str]) -> None:
+        """The faults, each once a share of the load is acknowledged."""
+
+        async def at(share: float) -> None:
+            await _until(lambda: _true(load.acked_requests >= share * load.requests), f"{share:.0%} acked", self.left())
 
         await at(0.10)
-        faults.note("kill -9 ingest", t0)
-        faults.kill9(ingest)
-        await asyncio.to_thread(ingest.start, timeout=120)
+        await self.restart("ingest")
         await at(0.25)
-        faults.note("kill -9 health", t0)
-        faults.kill9(health)
-        dups.restarted()
-        await asyncio.to_thread(health.start, timeout=120)
+        await self.restart("health")
         await at(0.40)
-        faults.note("SIGSTOP broker for 8 s, then SIGCONT", t0)
-        await faults.pause_broker(8)
+        self.faults.note("SIGSTOP broker for 8 s, then SIGCONT", self.t0)
+        await self.faults.pause_broker(8)
         await at(0.55)
-        faults.note("PostgreSQL restarted in immediate mode", t0)
-        await faults.restart_postgres_immediately()
+        self.faults.note("PostgreSQL restarted in immediate mode", self.t0)
+        await self.faults.restart_postgres_immediately()
         await at(0.70)
-        faults.note(f"{alerts} champion-departed alerts fanned out", t0)
-        await _champions_leave(ingest, key, alert_accounts)
-        await _until(lambda: _true(len(rx.requests) >= alerts // 5), "fan-out under way", 120)
-        faults.note(f"kill -9 notifications after {len(rx.requests)} of {alerts} webhooks", t0)
-        faults.kill9(notify)
-        await asyncio.to_thread(notify.start, timeout=120)
+        self.faults.note(f"{len(alert_accounts)} champion-departed alerts fanned out", self.t0)
+        await _champions_leave(self.services["ingest"], key, alert_accounts)
+        await _until(lambda: _true(len(self.rx.requests) >= len(alert_accounts) // 5), "fan-out under way", 120)
+        self.faults.note(f"{len(self.rx.requests)} of {len(alert_accounts)} webhooks received", self.t0)
+        await self.restart("notifications")
         await at(0.85)
-        faults.note("kill -9 health again", t0)
-        faults.kill9(health)
-        dups.restarted()
-        await asyncio.to_thread(health.start, timeout=120)
-        await senders
-        load_done = time.monotonic() - t0
-        await load.sentinels(deadline)
+        await self.restart("health")
 
-        async def all_sentinels() -> bool:
-            conn = await connect(dbs["health"].url, schema="health")
-            try:
-                n = await conn.fetchval(
-                    """SELECT count(DISTINCT account_id) FROM usage_daily
-                       WHERE event = 'sentinel' AND account_id LIKE $1""",
-                    f"chaos-{run}-%",
-                )
-            finally:
-                await conn.close()
-            return bool(n == accounts)
+    async def prove(self, load: Load, alert_accounts: list[str]) -> dict[str, Any]:
+        """Sentinels: health has counted every account's last request, so every earlier record of its
+        partition; notifications has no delivery left pending, so every re-send has happened."""
+        await load.sentinels(self.deadline)
+        await _until(lambda: _all_sentinels(self.dbs["health"].url, load), "every sentinel counted", self.left())
+        notify_db = self.dbs["notifications"].url
+        await _until(lambda: _nothing_pending(notify_db, alert_accounts), "no delivery pending", self.left())
+        return tally(load, await _counted(self.dbs["health"].url, load.run)) | {
+            "webhooks": await _webhooks(notify_db, self.rx, alert_accounts)
+        }
 
-        await _until(all_sentinels, "health counted every account's sentinel", deadline - time.monotonic())
-        webhooks = await _until(
-            lambda: _delivered(dbs["notifications"].url, rx, alert_accounts),
-            "every alert delivered",
-            max(1.0, deadline - time.monotonic()),
+    def stop(self) -> None:
+        self.rx.stop()
+        for svc in self.services.values():
+            svc.stop()
+        self.kafka.stop()
+        if self.pg.proc is not None:
+            self.pg.stop()
+
+
+async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeout_s: float) -> dict[str, Any]:
+    run = Run(tmp, time.monotonic() + timeout_s)
+    stop = asyncio.Event()
+    try:
+        await run.start()
+        ingest = run.services["ingest"]
+        key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=10_000_000).write_key
+        alert_accounts = await _setup_fan_out(
+            ingest, run.services["notifications"], run.dbs["notifications"].url, run.rx, key, alerts, run.id
         )
+        load = Load(ingest.url, key, requests, accounts, run.id, datetime.now(UTC) - timedelta(minutes=1))
+        scraper = asyncio.create_task(run.dups.scrape(run.services["health"], stop))
+        senders = asyncio.create_task(load.run_senders(8, run.deadline))
+        await run.inject(load, key, alert_accounts)
+        await senders
+        load_s = time.monotonic() - run.t0
+        result = await run.prove(load, alert_accounts)
         stop.set()
         await scraper
-        counts = tally(load, await _counted(dbs["health"].url, run))
-        return counts | {
-            "redeliveries_observed_by_health": dups.total,
+        hooks = result["webhooks"]
+        return result | {
+            "redeliveries_observed_by_health": run.dups.total,
             "client_retries_by_reason": load.failures,
-            "webhooks": webhooks,
-            "faults": faults.log,
-            "load_s": round(load_done, 1),
-            "elapsed_s": round(time.monotonic() - t0, 1),
+            "faults": run.faults.log,
+            "load_s": round(load_s, 1),
+            "elapsed_s": round(time.monotonic() - run.t0, 1),
             "accounts": accounts,
-            "passed": counts["lost"] == 0
-            and counts["double_counted"] == 0
-            and webhooks["alerts_delivered_at_least_once"] == webhooks["alerts"]
-            and webhooks["duplicates_with_another_webhook_id"] == 0,
-        }
+            "passed": result["lost"] == 0 and result["double_counted"] == 0
+            and hooks["alerts"] == len(alert_accounts) and hooks["min_received_per_alert"] >= 1
+            and hooks["duplicates_with_another_webhook_id"] == 0,
+        }  # fmt: skip
     finally:
         stop.set()
-        rx.stop()
-        for svc in services:
-            svc.stop()
-        with_pg = pg.proc is not None
-        kafka.stop()
-        if with_pg:
-            pg.stop()
+        run.stop()
 
 
 async def _true(value: bool) -> bool:
     return value
 
 
-async def _delivered(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[str, Any] | None:
-    got = await _webhooks(notify_db, rx, accounts)
-    return got if got["alerts"] and got["alerts_delivered_at_least_once"] == got["alerts"] else None
+async def _all_sentinels(health_db: str, load: Load) -> bool:
+    conn = await connect(health_db, schema="health")
+    try:
+        n = await conn.fetchval(
+            "SELECT count(DISTINCT account_id) FROM usage_daily WHERE event = 'sentinel' AND account_id LIKE $1",
+            f"chaos-{load.run}-%",
+        )
+    finally:
+        await conn.close()
+    return bool(n == load.accounts)
+
+
+async def _nothing_pending(notify_db: str, accounts: list[str]) -> bool:
+    conn = await connect(notify_db, schema="notifications")
+    try:
+        alerts = await conn.fetchval("SELECT count(*) FROM alerts WHERE account_id = ANY($1)", accounts)
+        pending = await conn.fetchval(
+            """SELECT count(*) FROM deliveries d JOIN alerts a USING (alert_id)
+               WHERE a.account_id = ANY($1) AND d.status = 'pending'""",
+            accounts,
+        )
+    finally:
+        await conn.close()
+    return bool(alerts == len(accounts) and pending == 0)
 
 
 def main(

@@ -1,0 +1,95 @@
+"""Every notifications handler, called directly on the migrated schema inside a rolled-back
+transaction: the account projection per event type, then the rules: an alert with its outcome and
+its delivery per subscribed destination, once however often the event is handled."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+import orjson
+
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import renewals as rev
+from bellwether_shared.events.base import Event
+from bellwether_shared.records import Consumed
+from notifications.handlers import handlers, make_handler
+from tests.support.db import rolled_back
+
+NOW = datetime.now(UTC)
+COVERED = {
+    iev.AccountUpserted.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
+    rev.OwnershipChanged.event_type, rev.OpportunityCreated.event_type, rev.RenewalUpcoming.event_type,
+}  # fmt: skip
+
+
+def rec(event: Event, at: datetime = NOW) -> Consumed:
+    env = event.envelope(event_id=str(uuid.uuid4()), source="bellwether/test", time=at)
+    return Consumed(env, 0, 0, orjson.loads(env.data))
+
+
+def sig(account: str) -> dict[str, object]:
+    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
+            "occurred_at": NOW}  # fmt: skip
+
+
+async def handle(conn: asyncpg.Connection, *records: Consumed) -> None:
+    await make_handler(max_age=timedelta(hours=1))(conn, list(records))
+
+
+async def test_the_projection_follows_each_event_type(notifications_db, run_id) -> None:
+    acct = f"nh-{run_id}"
+    renewal = date.today() + timedelta(days=80)
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), tier="gold", owners=iev.Owners(csm="cara"))),
+            rec(hev.HealthScoreChanged(
+                account_id=acct, old_value=None, new_value=61.0, old_colour=None, new_colour="yellow", delta=None,
+                sufficient=True, scorecard_id="d", scorecard_version=1, reasons=[], computed_at=NOW)),
+            rec(hev.HealthColourChanged(account_id=acct, old_colour="yellow", new_colour="red", value=30.0,
+                                        reasons=[], computed_at=NOW)),
+            rec(rev.OwnershipChanged(account_id=acct, opportunity_id=None, role="ae", old_owner_id=None,
+                                     new_owner_id="abe", reason="r", actor="a")),
+            rec(rev.OwnershipChanged(account_id=acct, opportunity_id="o1", role="csm", old_owner_id="cara",
+                                     new_owner_id="zed", reason="r", actor="a")),  # an opportunity's: not routing
+            rec(rev.OpportunityCreated(account_id=acct, opportunity_id="x1", kind="expansion", contract_id=None,
+                                       renewal_date=renewal + timedelta(days=400), arr=1, growth_type="same_product",
+                                       owner_id="abe", owner_role="ae")),  # an expansion's date is not the renewal
+            rec(rev.RenewalUpcoming(account_id=acct, opportunity_id="r1", renewal_date=renewal, days_to_renewal=80,
+                                    window=90, arr=10, owner_id="cara", owner_role="csm", at_risk=False)),
+        )  # fmt: skip
+        row = await conn.fetchrow(
+            "SELECT tier, csm, ae, colour, score, renewal_date FROM accounts WHERE account_id = $1", acct
+        )
+    assert dict(row) == {"tier": "gold", "csm": "cara", "ae": "abe", "colour": "red", "score": 30.0,
+                         "renewal_date": renewal}  # fmt: skip
+    assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
+
+
+async def test_a_rule_match_records_one_alert_outcome_and_delivery_however_often_handled(
+    notifications_db, run_id
+) -> None:
+    acct, person = f"nr-{run_id}", f"p-{run_id}"
+    left = rec(iev.ContactChanged(**sig(acct), contact_id="champ", is_champion=True, departed=True))
+    stale = rec(iev.ContactChanged(**sig(f"{acct}-old"), contact_id="champ", is_champion=True, departed=True),
+                at=NOW - timedelta(days=2))  # fmt: skip
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, 'csm', 100)", person)
+        await conn.execute(
+            "INSERT INTO destinations (destination_id, name, kind, target) VALUES ($1, 'd', 'webhook', 'https://x.test/h')",
+            f"d-{run_id}",
+        )
+        await conn.execute("INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
+                           f"s-{run_id}", f"d-{run_id}", person)  # fmt: skip
+        await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm=person))))
+        await handle(conn, left, stale)
+        await handle(conn, left)  # the same event again (past the inbox): nothing new
+        alerts = await conn.fetch("SELECT alert_id, rule_id FROM alerts WHERE account_id LIKE $1", f"{acct}%")
+        outcomes = await conn.fetch("SELECT outcome FROM alert_outcomes WHERE alert_id = ANY($1)",
+                                    [a["alert_id"] for a in alerts])  # fmt: skip
+        deliveries = await conn.fetchval("SELECT count(*) FROM deliveries WHERE destination_id = $1", f"d-{run_id}")
+    assert [a["rule_id"] for a in alerts] == ["champion-departed"]  # the stale event alerted nobody
+    assert [o["outcome"] for o in outcomes] == ["send"] and deliveries == 1
