@@ -1,0 +1,91 @@
+"""Health's read and configuration repositories on the migrated schema, in a rolled-back
+transaction: filters, sorting and paging of the account list, the usage window arithmetic, the
+history a trend needs, and the milestone/scorecard writes' answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from health import config_repository as config
+from health import query_repository as queries
+from tests.support.db import rolled_back
+
+NOW = datetime.now(UTC)
+SCORE = """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id, scorecard_version,
+           measures, reasons) VALUES ($1, $2, $3, 'yellow', true, 'default', 1, '[]', '[]')"""
+
+
+async def test_history_since_keeps_the_last_score_before_the_window(health_db, run_id) -> None:
+    acct = f"qr-h-{run_id}"
+    async with rolled_back(health_db.url, schema="health") as conn:
+        for days, value in ((40, 10.0), (35, 20.0), (5, 30.0), (1, 40.0)):
+            await conn.execute(SCORE, acct, NOW - timedelta(days=days), value)
+        got = await queries.history_since(conn, account_id=acct, since=NOW - timedelta(days=30))
+        page = await queries.scores(conn, account_id=acct, since=None, limit=2)
+    assert [v for _, v in got] == [20.0, 30.0, 40.0]  # 35 days ago is the base of a 30-day trend
+    assert [p["value"] for p in page] == [40.0, 30.0]  # newest first, limited
+
+
+async def test_usage_counts_active_users_and_compares_windows(health_db, run_id) -> None:
+    acct = f"qr-u-{run_id}"
+    today = NOW.date()
+    async with rolled_back(health_db.url, schema="health") as conn:
+        for day, user, event, n in ((0, "a", "Login", 3), (0, "b", "Export", 1), (3, "c", "Login", 2),
+                                    (10, "a", "Login", 4)):  # fmt: skip
+            d = today - timedelta(days=day)
+            await conn.execute("INSERT INTO usage_daily VALUES ($1, $2, $3, $4)", acct, d, event, n)
+            await conn.execute("INSERT INTO user_days VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", acct, d, user, n)
+        u = await queries.usage(
+            conn, account_id=acct, today=today, start=today - timedelta(days=6), prev_start=today - timedelta(days=13)
+        )
+    assert u.active == {"dau": 2, "wau": 3, "mau": 3, "active_in_window": 3}
+    assert u.by_event == [{"event": "Login", "events": 5}, {"event": "Export", "events": 1}]
+    assert u.previous == 4  # day 10 falls in the previous 7-day window
+
+
+async def test_the_account_list_filters_sorts_and_pages(health_db, run_id) -> None:
+    tier = f"t-{run_id}"
+    async with rolled_back(health_db.url, schema="health") as conn:
+        for i, (value, colour, trend) in enumerate(((80, "green", 5), (30, "red", -10), (55, "yellow", 0))):
+            acct = f"qr-l-{run_id}-{i}"
+            await conn.execute("INSERT INTO accounts (account_id, tier) VALUES ($1, $2)", acct, tier)
+            await conn.execute(
+                """INSERT INTO account_health (account_id, computed_at, value, colour, sufficient, scorecard_id,
+                                               scorecard_version, measures, reasons, trend_30d)
+                   VALUES ($1, now(), $2, $3, true, 'default', 1, '[]', '[]', $4)""",
+                acct, value, colour, trend,
+            )  # fmt: skip
+        total, page = await queries.accounts(
+            conn, where=queries.AccountFilter(tier=tier), sort="-score", limit=2, offset=0
+        )
+        _, down = await queries.accounts(
+            conn, where=queries.AccountFilter(tier=tier, trend="down"), sort="score", limit=10, offset=0
+        )
+        _, rest = await queries.accounts(conn, where=queries.AccountFilter(tier=tier), sort="score", limit=2, offset=2)
+    assert total == 3 and [p["value"] for p in page] == [80, 55]
+    assert [d["colour"] for d in down] == ["red"]
+    assert [r["value"] for r in rest] == [80]
+
+
+async def test_configuration_writes_answer_whether_they_found_their_row(health_db, run_id) -> None:
+    key = f"m-{run_id}"
+    definition = {"key": key, "name": "M", "event": "E", "threshold": 1, "window_days": 7, "deadline_days": 30}
+    async with rolled_back(health_db.url, schema="health") as conn:
+        assert await config.insert_milestone(conn, key=key, definition=definition)
+        assert not await config.insert_milestone(conn, key=key, definition=definition)  # exists: False, tx intact
+        assert await config.update_milestone(conn, key=key, definition=definition | {"threshold": 2})
+        assert not await config.update_milestone(conn, key=f"{key}-none", definition=definition)
+        assert await config.retire_milestone(conn, key=key)
+        assert not await config.retire_milestone(conn, key=f"{key}-none")
+        card = await config.insert_scorecard(
+            conn, card_id=f"c-{run_id}", version=1, name="C", definition={"measures": []}, segments=[],
+            tiers=[f"t-{run_id}"], is_default=False,
+        )  # fmt: skip
+        await conn.execute("INSERT INTO accounts (account_id, tier) VALUES ($1, $2)", f"a-{run_id}", f"t-{run_id}")
+        matching = await config.accounts_matching(conn, every=False, tiers=[f"t-{run_id}"], segments=[])
+        job = await config.new_rescore_job(conn, card_id=card["id"], version=1, total=0)
+        state = await config.rescore_job(conn, job_id=job)
+        latest = await config.latest_scorecard(conn, card_id=f"c-{run_id}")
+    assert matching == [f"a-{run_id}"]
+    assert state is not None and state["finished_at"] is not None  # nothing to do: done at once
+    assert latest is not None and latest["version"] == 1
