@@ -77,3 +77,45 @@ async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int
         limit,
     )
     return rows
+
+
+# ----------------------------------------------------------------------------- digests
+
+
+async def waiting_for_digest(conn: asyncpg.Connection, *, recipient: str | None) -> list[asyncpg.Record]:
+    """Per recipient with alerts held back (digest or throttled): the oldest, the period, the role."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT o.recipient, min(o.decided_at) AS oldest, coalesce(p.digest, 'daily') AS period, p.role
+           FROM alert_outcomes o LEFT JOIN people p ON p.person_id = o.recipient
+           WHERE o.outcome IN ('digest', 'throttled') AND o.digest_id IS NULL AND ($1::text IS NULL OR o.recipient = $1)
+           GROUP BY o.recipient, p.digest, p.role""",
+        recipient,
+    )
+    return rows
+
+
+async def take_for_digest(conn: asyncpg.Connection, *, recipient: str, digest_id: str) -> list[asyncpg.Record]:
+    """Mark the recipient's held-back alerts as part of ``digest_id``; returns those alerts, oldest first."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """WITH taken AS (
+             UPDATE alert_outcomes SET digest_id = $2
+             WHERE recipient = $1 AND outcome IN ('digest', 'throttled') AND digest_id IS NULL
+             RETURNING alert_id)
+           SELECT a.* FROM alerts a JOIN taken USING (alert_id) ORDER BY a.created_at, a.alert_id""",
+        recipient,
+        digest_id,
+    )
+    return rows
+
+
+async def insert_digest(
+    conn: asyncpg.Connection, *, digest_id: str, recipient: str, period: str, alerts: int, at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO digests (digest_id, recipient, period, alerts, created_at) VALUES ($1, $2, $3, $4, $5)",
+        digest_id,
+        recipient,
+        period,
+        alerts,
+        at,
+    )

@@ -101,7 +101,7 @@ async def put_person(person_id: str, body: schemas.PersonIn, rt: RuntimeDep) -> 
                     },
                 )
             else:
-                await conn.execute("UPDATE destinations SET target = $2 WHERE destination_id = $1", dest_id, body.email)
+                await dr.set_target(conn, destination_id=dest_id, target=body.email)
     return dict(row)
 
 

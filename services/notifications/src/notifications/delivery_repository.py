@@ -45,6 +45,10 @@ async def set_secrets(conn: asyncpg.Connection, *, destination_id: str, secrets:
     await conn.execute("UPDATE destinations SET secrets = $2 WHERE destination_id = $1", destination_id, secrets)
 
 
+async def set_target(conn: asyncpg.Connection, *, destination_id: str, target: str) -> None:
+    await conn.execute("UPDATE destinations SET target = $2 WHERE destination_id = $1", destination_id, target)
+
+
 async def set_enabled(conn: asyncpg.Connection, *, destination_id: str, enabled: bool, reason: str | None) -> None:
     await conn.execute(
         """UPDATE destinations SET enabled = $2, disabled_reason = $3,

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications.domain import messages
 from notifications.domain.rules import Severity
@@ -46,39 +47,20 @@ async def run_due(
     conn: asyncpg.Connection, *, settings: NotificationsSettings, now: datetime, recipient: str | None = None
 ) -> list[str]:
     """Build the digests that are due (all of a recipient's waiting alerts, when ``recipient`` is given)."""
-    waiting = await conn.fetch(
-        """SELECT o.recipient, min(o.decided_at) AS oldest, coalesce(p.digest, 'daily') AS period, p.role
-           FROM alert_outcomes o LEFT JOIN people p ON p.person_id = o.recipient
-           WHERE o.outcome IN ('digest', 'throttled') AND o.digest_id IS NULL AND ($1::text IS NULL OR o.recipient = $1)
-           GROUP BY o.recipient, p.digest, p.role""",
-        recipient,
-    )
+    waiting = await ar.waiting_for_digest(conn, recipient=recipient)
     made: list[str] = []
     for w in waiting:
         period_s = settings.digest_hourly_s if w["period"] == "hourly" else settings.digest_daily_s
         if recipient is None and (now - w["oldest"]).total_seconds() < period_s:
             continue
         digest_id = "dig_" + uuid.uuid4().hex
-        rows = await conn.fetch(
-            """WITH taken AS (
-                 UPDATE alert_outcomes SET digest_id = $2
-                 WHERE recipient = $1 AND outcome IN ('digest', 'throttled') AND digest_id IS NULL
-                 RETURNING alert_id)
-               SELECT a.* FROM alerts a JOIN taken USING (alert_id) ORDER BY a.created_at, a.alert_id""",
-            w["recipient"],
-            digest_id,
-        )
+        rows = await ar.take_for_digest(conn, recipient=w["recipient"], digest_id=digest_id)
         if not rows:
             continue
         alerts = [_alert(r) for r in rows]
         top = max(Severity.parse(a.severity) for a in alerts)
-        await conn.execute(
-            "INSERT INTO digests (digest_id, recipient, period, alerts, created_at) VALUES ($1, $2, $3, $4, $5)",
-            digest_id,
-            w["recipient"],
-            w["period"],
-            len(alerts),
-            now,
+        await ar.insert_digest(
+            conn, digest_id=digest_id, recipient=w["recipient"], period=w["period"], alerts=len(alerts), at=now
         )
         deliveries: list[dict[str, Any]] = []
         for route in await dr.routes(conn, recipient=w["recipient"], role=w["role"]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import orjson
@@ -30,7 +31,7 @@ def rec(event: Event, at: datetime = NOW) -> Consumed:
     return Consumed(env, 0, 0, orjson.loads(env.data))
 
 
-def sig(account: str) -> dict[str, object]:
+def sig(account: str) -> dict[str, Any]:
     return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
             "occurred_at": NOW}  # fmt: skip
 
