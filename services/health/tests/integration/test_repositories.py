@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from health import config_repository as config
 from health import query_repository as queries
+from health import repository, score_repository
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
@@ -89,3 +90,33 @@ async def test_configuration_writes_answer_whether_they_found_their_row(health_d
     assert matching == [f"a-{run_id}"]
     assert state is not None and state["finished_at"] is not None  # nothing to do: done at once
     assert latest is not None and latest["version"] == 1
+
+
+async def test_the_rescore_queue_claims_due_accounts_once_and_jobs_finish(health_db, run_id) -> None:
+    a, b, later = f"q-a-{run_id}", f"q-b-{run_id}", f"q-l-{run_id}"
+    async with (
+        rolled_back(health_db.url, schema="health") as conn,
+        rolled_back(health_db.url, schema="health") as other,
+    ):
+        job = await config.new_rescore_job(conn, card_id="default", version=1, total=2)
+        await repository.enqueue(conn, account_ids=[a, b], due_at=NOW - timedelta(seconds=5), job_id=job)
+        await repository.enqueue(conn, account_ids=[later], due_at=NOW + timedelta(hours=1))
+        await repository.enqueue(conn, account_ids=[a], due_at=NOW + timedelta(hours=2))  # queued already: kept due
+        claimed = await score_repository.claim_due(conn, limit=10_000)
+        mine = sorted(x for x in claimed if x[0].endswith(run_id))
+        seen_elsewhere = [x for x in await score_repository.claim_due(other, limit=10_000) if x[0].endswith(run_id)]
+        await score_repository.job_progress(conn, done={job: 1})
+        half = await config.rescore_job(conn, job_id=job)
+        await score_repository.job_progress(conn, done={job: 5})  # never past the total
+        done = await config.rescore_job(conn, job_id=job)
+        await conn.execute("INSERT INTO accounts (account_id, tier) VALUES ($1, 'gold')", a)
+        await conn.execute(SCORE, a, NOW - timedelta(days=8), 40.0)
+        await conn.execute(SCORE, a, NOW - timedelta(days=1), 60.0)
+        base = await score_repository.last_before(conn, account_ids=[a, b], before=NOW - timedelta(days=7))
+        facts = await score_repository.fact_rows(conn, account_ids=[a], since=NOW.date() - timedelta(days=30))
+        ids = await repository.all_account_ids(conn)
+    assert mine == [(a, job), (b, job)] and seen_elsewhere == []  # not due yet / claimed under a lock: not seen
+    assert half is not None and (half["done"], half["finished_at"]) == (1, None)
+    assert done is not None and done["done"] == 2 and done["finished_at"] is not None
+    assert base == {a: 40.0}
+    assert [r["tier"] for r in facts["accounts"]] == ["gold"] and facts["users"] == [] and a in ids

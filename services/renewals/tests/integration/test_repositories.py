@@ -4,12 +4,13 @@ policy decides, the sweep's lock, settings, and the audit trail the unit of work
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from bellwether_shared.uow import AuditEntry
 from renewals import handoff_repository as reviews
+from renewals import insights_repository as insights
 from renewals import opportunity_repository as opps
 from renewals import repository
 from tests.support.db import rolled_back
@@ -77,3 +78,84 @@ async def test_settings_round_trip_and_the_audit_trail_pages_newest_first(renewa
     assert value == {"a": 2}
     assert [r["action"] for r in first] == ["step2", "step1"] and [r["action"] for r in rest] == ["step0"]
     assert missing is None
+
+
+def _opp(
+    oid: str, account: str, contract: str | None, renewal: date | None, kind: str = "renewal"
+) -> dict[str, object]:
+    return {"opportunity_id": oid, "account_id": account, "contract_id": contract, "kind": kind,
+            "renewal_date": renewal, "arr": 1_000, "owner_id": "cara", "owner_role": "csm",
+            "owner_reason": "r"}  # fmt: skip
+
+
+async def test_contracts_and_opportunities_list_stage_close_and_history(renewals_db, run_id) -> None:
+    acct = f"ro-{run_id}"
+    ends = TODAY + timedelta(days=20)
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await _contract(conn, f"c1-{run_id}", acct, 1_000, ends)
+        await _contract(conn, f"c2-{run_id}", acct, 2_000, TODAY + timedelta(days=400))
+        due = {
+            r["contract_id"]
+            for r in await opps.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
+        }
+        listed = await opps.list_contracts(conn, account_id=acct, limit=10, offset=0)
+        await opps.insert_opportunity(conn, o=_opp(f"renewal-c1-{run_id}", acct, f"c1-{run_id}", ends))
+        again = await opps.insert_opportunity(conn, o=_opp(f"renewal-c1-{run_id}", acct, f"c1-{run_id}", ends))
+        await opps.insert_opportunity(conn, o=_opp(f"x-{run_id}", acct, None, None, kind="expansion"))
+        due_after = {
+            r["contract_id"]
+            for r in await opps.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
+        }
+        await opps.set_owner(
+            conn, opportunity_id=f"x-{run_id}", owner_id="abe", role="ae", reason="by hand", manual=True
+        )
+        await opps.add_ownership_history(conn, account_id=acct, opportunity_id=f"x-{run_id}", role="ae", old="cara",
+                                         new="abe", reason="by hand", actor="me")  # fmt: skip
+        history = await opps.ownership_history(conn, opportunity_id=f"x-{run_id}")
+        await opps.set_stage(conn, opportunity_id=f"x-{run_id}", stage="in_progress")
+        renewals = await opps.list_opportunities(conn, kind="renewal", stage=None, at_risk=None, owner_id=None,
+                                                 account_id=acct, renewing_before=None, limit=10, offset=0)  # fmt: skip
+        by_abe = await opps.list_opportunities(conn, kind=None, stage="in_progress", at_risk=None, owner_id="abe",
+                                               account_id=acct, renewing_before=None, limit=10, offset=0)  # fmt: skip
+        closed = await opps.close(conn, opportunity_id=f"renewal-c1-{run_id}", outcome="churned", arr_change=-1_000,
+                                  colour="red")  # fmt: skip
+        still_open = [r["opportunity_id"] for r in await opps.open_opportunities(conn, account_id=acct)]
+        c1 = await opps.get_contract(conn, contract_id=f"c1-{run_id}")
+    assert f"c1-{run_id}" in due and f"c2-{run_id}" not in due and f"c1-{run_id}" not in due_after
+    assert sorted(c["contract_id"] for c in listed) == [f"c1-{run_id}", f"c2-{run_id}"]
+    assert again is None  # one renewal per contract
+    assert [(h["old_owner_id"], h["new_owner_id"]) for h in history] == [("cara", "abe")]
+    assert [r["opportunity_id"] for r in renewals] == [f"renewal-c1-{run_id}"]
+    assert [r["opportunity_id"] for r in by_abe] == [f"x-{run_id}"] and by_abe[0]["owner_manual"]
+    assert closed["stage"] == "closed" and closed["colour_at_close"] == "red" and not closed["at_risk"]
+    assert still_open == [f"x-{run_id}"] and c1 is not None and float(c1["arr"]) == 1_000
+
+
+async def test_insight_aggregates_count_what_was_added(renewals_db, run_id) -> None:
+    acct, year = f"ri-{run_id}", date(2098, 1, 1)
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        before_colour = {r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn)}
+        before_retention = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="deal_quality_band")}
+        await _contract(conn, f"c-{run_id}", acct, 3_000, year + timedelta(days=40))
+        await repository.set_owner(conn, account_id=acct, role="csm", owner_id=f"csm-{run_id}")
+        await conn.execute(
+            "INSERT INTO health_history VALUES ($1, $2, 25, 'red', 'default', 1)", acct,
+            datetime.combine(year - timedelta(days=100), datetime.min.time(), tzinfo=UTC),
+        )  # fmt: skip
+        await opps.insert_opportunity(
+            conn, o=_opp(f"renewal-c-{run_id}", acct, f"c-{run_id}", year + timedelta(days=40))
+        )
+        await opps.close(conn, opportunity_id=f"renewal-c-{run_id}", outcome="churned", arr_change=-3_000, colour="red")
+        held = [h for h in await insights.holdings(conn, role="csm", today=TODAY) if h["owner_id"] == f"csm-{run_id}"]
+        upcoming = await insights.up_for_renewal(conn, start=year, end=year + timedelta(days=365), period="quarter")
+        after_colour = {r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn)}
+        tallies = await insights.backtest_tallies(conn, days_before=60, churn=["churned"])
+        after_retention = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="deal_quality_band")}
+    assert [(h["account_id"], h["arr"]) for h in held] == [(acct, 3_000.0)]  # the running contract's ARR
+    assert [(u["period"], u["contracts"], u["arr"]) for u in upcoming if u["period"] == "2098-Q1"] == [
+        ("2098-Q1", 1, 3_000.0)
+    ]
+    red_before = before_colour.get("red", (0, 0))
+    assert after_colour["red"] == (red_before[0] + 1, red_before[1] + 1)
+    assert any(t["colour"] == "red" and t["value"] == 25 and t["churned"] >= 1 for t in tallies)
+    assert after_retention["no review"] == before_retention.get("no review", 0) + 1
