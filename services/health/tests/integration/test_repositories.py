@@ -120,3 +120,36 @@ async def test_the_rescore_queue_claims_due_accounts_once_and_jobs_finish(health
     assert done is not None and done["done"] == 2 and done["finished_at"] is not None
     assert base == {a: 40.0}
     assert [r["tier"] for r in facts["accounts"]] == ["gold"] and facts["users"] == [] and a in ids
+
+
+async def test_current_score_users_milestones_and_retiring_a_scorecard(health_db, run_id) -> None:
+    acct, key, card = f"qr-c-{run_id}", f"m-{run_id}", f"c-{run_id}"
+    today = NOW.date()
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await conn.execute(
+            """INSERT INTO account_health (account_id, computed_at, value, colour, sufficient, scorecard_id,
+                                           scorecard_version, measures, reasons) VALUES ($1, now(), 70, 'green',
+                                           true, $2, 2, '[]', '[]')""",
+            acct, card,
+        )  # fmt: skip
+        for day, user in ((0, "a"), (20, "b")):
+            await conn.execute("INSERT INTO user_days VALUES ($1, $2, $3, 1)", acct, today - timedelta(days=day), user)
+        definition = {"key": key, "name": "M", "event": "E", "threshold": 1, "window_days": 7, "deadline_days": 30}
+        await config.insert_milestone(conn, key=key, definition=definition)
+        for version in (1, 2):
+            await config.insert_scorecard(conn, card_id=card, version=version, name="C", definition={},
+                                          segments=[], tiers=[], is_default=False)  # fmt: skip
+        current = await queries.current(conn, account_id=acct)
+        unknown = await queries.current(conn, account_id=f"none-{run_id}")
+        users = await queries.users(conn, account_id=acct, active_since=today - timedelta(days=14))
+        states = {m["key"]: m["state"] for m in await queries.milestones(conn, account_id=acct)}
+        v1 = await config.scorecard_version(conn, card_id=card, version=1)
+        scored = await config.accounts_scored_by(conn, card_id=card)
+        await config.retire_scorecard(conn, card_id=card)
+        retired = await config.latest_scorecard(conn, card_id=card)
+        cards = {r["id"]: r["version"] for r in await repository.current_scorecards(conn)}
+    assert current is not None and (current["value"], current["colour"]) == (70, "green") and unknown is None
+    assert [(u["user_id"], u["status"]) for u in users] == [("a", "active"), ("b", "stopped")]
+    assert states[key] == "pending"  # defined, not reached by this account
+    assert v1 is not None and v1["version"] == 1 and scored == [acct]
+    assert retired is None and cards[card] == 2  # retired: no active version; history kept

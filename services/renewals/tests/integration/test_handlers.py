@@ -12,11 +12,14 @@ from typing import Any
 
 import asyncpg
 import orjson
+import pytest
 
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
+from renewals import errors, handoff, repository
+from renewals import handoff_repository as reviews
 from renewals.handlers import handlers, make_handler
 from renewals.settings import ApiKey, RenewalsSettings
 from tests.support.db import rolled_back
@@ -136,3 +139,31 @@ async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db
         await handle(conn, other)
         assert await conn.fetchval("SELECT count(*) FROM accounts WHERE account_id = 'x'") == 0
     assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
+
+
+async def test_the_rejection_workflow_on_the_review_repository(renewals_db, run_id) -> None:
+    """propose → decline → propose → approve, each audited and announced; listing by status and band."""
+    acct, deal_id = f"h-rej-{run_id}", f"D-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, deal_id)))
+        async with repository.unit(conn) as uow:
+            await handoff.propose_rejection(uow, deal_id=deal_id, failed=["right_buyer"], note="n", actor="csm")
+            with pytest.raises(errors.Forbidden):
+                await handoff.decide_rejection(uow, deal_id=deal_id, approve=True, note=None, actor="csm")
+            declined = await handoff.decide_rejection(uow, deal_id=deal_id, approve=False, note="no", actor="vp")
+            await handoff.propose_rejection(uow, deal_id=deal_id, failed=["severe_problem"], note=None, actor="csm")
+            approved = await handoff.decide_rejection(uow, deal_id=deal_id, approve=True, note=None, actor="vp")
+            with pytest.raises(errors.Conflict):
+                await handoff.accept(uow, deal_id=deal_id, actor="csm")
+        rejected = await reviews.list_reviews(conn, status="rejected", band="poor", limit=1000, offset=0)
+        audit = await conn.fetch(
+            "SELECT action FROM audit_log WHERE entity_type = 'review' AND entity_id = $1 ORDER BY id", deal_id
+        )
+        types = await outbox_types(conn, acct)
+    assert declined["status"] == "open" and approved["status"] == "rejected" and approved["decided_by"] == "vp"
+    assert deal_id in {r["deal_id"] for r in rejected}
+    assert [a["action"] for a in audit] == [
+        "opened", "rejection_proposed", "rejection_declined", "rejection_proposed", "rejection_approved",
+    ]  # fmt: skip
+    assert types.count("bellwether.renewals.deal_rejection_proposed.v1") == 2
+    assert types.count("bellwether.renewals.deal_rejected.v1") == 1
