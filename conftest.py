@@ -215,9 +215,11 @@ class Source:
 
 
 def create_source(base_url: str, **body: object) -> Source:
+    """A source for tests; it may write everything (usage, identity, every signal) unless ``scopes``
+    says otherwise (the service's own default is usage and identity only)."""
     r = httpx.post(
         f"{base_url}/v1/sources",
-        json={"name": "test-" + secrets.token_hex(3), **body},
+        json={"name": "test-" + secrets.token_hex(3), "scopes": ["usage", "identity", "signals:*"], **body},
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=10,
     )

@@ -38,7 +38,11 @@ def _source(base: str, token: str, run_dir: Path) -> str:
         if httpx.post(f"{base}/v1/identify", auth=(key, ""), json={"userId": "probe"}).status_code != 401:
             return str(key)
     r = httpx.post(
-        f"{base}/v1/sources", json={"name": "demo-product-analytics"}, headers={"Authorization": f"Bearer {token}"}
+        f"{base}/v1/sources",
+        # one key for the whole demo (product usage and CRM-like signals); a real browser key gets usage and
+        # identity only, a CRM sync the signal types it sends (README, Write keys)
+        json={"name": "demo-product-analytics", "scopes": ["usage", "identity", "signals:*"]},
+        headers={"Authorization": f"Bearer {token}"},
     )
     r.raise_for_status()
     saved.write_text(json.dumps({"id": r.json()["id"], "write_key": r.json()["write_key"]}))

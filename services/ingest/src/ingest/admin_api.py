@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import repository, schemas
+from ingest import repository, schemas, scopes
 from ingest.auth import check_admin, hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 
@@ -43,6 +43,8 @@ async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONRespons
             key_prefix=key[:10],
             rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
             burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0),
+            scopes=body.scopes if body.scopes is not None else scopes.DEFAULT,
+            accounts=body.accounts,
         )
     return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
 
@@ -59,6 +61,21 @@ async def get_source(source_id: str, rt: AdminDep) -> dict[str, object]:
         src = await repository.get_source(conn, source_id=source_id)
     if src is None:
         raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    return _out(src)
+
+
+@router.patch(
+    "/sources/{source_id}",
+    response_model=schemas.SourceOut,
+    responses={404: {"model": schemas.Error}},
+    summary="Change what a source's write key may write (scopes, accounts); applies at once",
+)
+async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) -> dict[str, object]:
+    async with rt.pool.acquire() as conn:
+        src = await repository.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
+    if src is None:
+        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    rt.auth.forget(source_id)
     return _out(src)
 
 

@@ -72,8 +72,8 @@ def _answer(outcome: Outcome) -> JSONResponse:
 
 def _single_rejected(r: Rejection) -> ApiError:
     return ApiError(
-        400,
-        "invalid_event",
+        403 if r.code in ("missing_scope", "account_not_allowed") else 400,
+        r.code,
         f"{r.field or 'event'}: {r.reason}",
         field=r.field,
         reason=r.reason,
@@ -86,8 +86,9 @@ def _single(call: str, model: type[BaseModel]) -> None:
         body, source = await _authenticated(request, rt)
         _rate_limit(rt, source, 1)
         outcome = await accept_messages(
-            rt, source_id=source.id, endpoint=call, request_id=str(uuid.uuid4()), items=[body], default_type=call
-        )
+            rt, source_id=source.id, grant=source.grant, endpoint=call, request_id=str(uuid.uuid4()), items=[body],
+            default_type=call,
+        )  # fmt: skip
         if outcome.rejections:
             raise _single_rejected(outcome.rejections[0])
         return _answer(outcome)
@@ -142,6 +143,7 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
     outcome = await accept_messages(
         rt,
         source_id=source.id,
+        grant=source.grant,
         endpoint=request.url.path.rsplit("/", 1)[-1],
         request_id=str(uuid.uuid4()),
         items=items,
@@ -183,7 +185,9 @@ async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
             413, "batch_too_large", f"batch: {len(items)} signals; the limit is {rt.settings.max_batch_events}"
         )
     _rate_limit(rt, source, len(items))
-    outcome = await signals.accept_signals(rt, source_id=source.id, request_id=str(uuid.uuid4()), items=items)
+    outcome = await signals.accept_signals(
+        rt, source_id=source.id, grant=source.grant, request_id=str(uuid.uuid4()), items=items
+    )
     if "batch" not in body and outcome.rejections:
         raise _single_rejected(outcome.rejections[0])
     return _answer(outcome)

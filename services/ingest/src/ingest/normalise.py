@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
 TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
+FUTURE_SKEW = timedelta(seconds=300)  # the default of FUTURE_SKEW_S
 MAX_EVENT_BYTES = 32 * 1024  # the default of MAX_EVENT_BYTES (IngestSettings.max_event_bytes)
 MAX_MESSAGE_ID = 100
 MAX_ID = 255
@@ -28,6 +29,7 @@ class Rejection:
     field: str
     reason: str
     payload: Any = None
+    code: str = "invalid_event"  # "missing_scope" / "account_not_allowed": a 403 for a single call
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class Message:
     traits: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     integrations: dict[str, Any] = field(default_factory=dict)
+    timestamp_corrected: bool = False  # its time lay in the future: set to when it was received
 
     @property
     def identity(self) -> str | None:
@@ -110,13 +113,22 @@ def corrected_timestamp(*, received_at: datetime, original: datetime | None, sen
     """Clock-skew correction: timestamp = receivedAt − (sentAt − originalTimestamp).
 
     The client's clock may be off; the interval between the event and the send is measured on that
-    same clock, so subtracting it from the server's receive time cancels the skew.
+    same clock, so subtracting it from the server's receive time cancels the skew. An interval no
+    calendar can hold (sentAt 9999, timestamp 0001) is refused, naming the field.
     """
     if original is None:
         return received_at
     if sent_at is None:
         return original
-    return received_at - (sent_at - original)
+    try:
+        return received_at - (sent_at - original)
+    except OverflowError:
+        raise _Invalid("sentAt", "is too far from timestamp to correct the clock skew") from None
+
+
+def not_in_future(at: datetime, *, received_at: datetime, skew: timedelta) -> tuple[datetime, bool]:
+    """(time to keep, corrected?): later than receipt plus ``skew`` becomes the receipt time."""
+    return (received_at, True) if at > received_at + skew else (at, False)
 
 
 def normalise(
@@ -130,6 +142,7 @@ def normalise(
     batch_sent_at: datetime | None = None,
     size_hint: int | None = None,
     max_event_bytes: int = MAX_EVENT_BYTES,
+    future_skew: timedelta = FUTURE_SKEW,
 ) -> Message | Rejection:
     """Validate one message; never raises."""
     if not isinstance(raw, dict):
@@ -169,12 +182,18 @@ def normalise(
         integrations = _object(raw, "integrations")
         if batch_integrations:
             integrations = {**batch_integrations, **integrations}
+        timestamp, corrected = not_in_future(
+            corrected_timestamp(received_at=received_at, original=original, sent_at=sent_at),
+            received_at=received_at,
+            skew=future_skew,
+        )
         msg = Message(
             type=msg_type,
             message_id=message_id,
             user_id=user_id,
             anonymous_id=anonymous_id,
-            timestamp=corrected_timestamp(received_at=received_at, original=original, sent_at=sent_at),
+            timestamp=timestamp,
+            timestamp_corrected=corrected,
             received_at=received_at,
             original_timestamp=original,
             sent_at=sent_at,

@@ -12,6 +12,7 @@ import asyncpg
 
 from bellwether_shared.uow import UnitOfWork, within
 from ingest.normalise import Message, Rejection, message_from_dict, message_to_dict
+from ingest.scopes import Grant
 
 
 def unit(conn: asyncpg.Connection) -> AbstractAsyncContextManager[UnitOfWork]:
@@ -28,6 +29,12 @@ class Source:
     burst: int
     created_at: datetime
     revoked_at: datetime | None
+    scopes: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+    @property
+    def grant(self) -> Grant:
+        return Grant(frozenset(self.scopes), self.accounts)
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Source:
@@ -39,10 +46,12 @@ class Source:
             row["burst"],
             row["created_at"],
             row["revoked_at"],
+            tuple(row["scopes"]),
+            tuple(row["accounts"]),
         )
 
 
-_SOURCE_COLS = "id, name, key_prefix, rate_limit_eps, burst, created_at, revoked_at"
+_SOURCE_COLS = "id, name, key_prefix, rate_limit_eps, burst, created_at, revoked_at, scopes, accounts"
 
 
 async def insert_source(
@@ -54,18 +63,29 @@ async def insert_source(
     key_prefix: str,
     rate_limit_eps: int,
     burst: int,
+    scopes: Sequence[str] = ("identity", "usage"),
+    accounts: Sequence[str] = (),
 ) -> Source:
     row = await conn.fetchrow(
-        f"""INSERT INTO sources (id, name, write_key_hash, key_prefix, rate_limit_eps, burst)
-            VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_SOURCE_COLS}""",
-        id,
-        name,
-        write_key_hash,
-        key_prefix,
-        rate_limit_eps,
-        burst,
-    )
+        f"""INSERT INTO sources (id, name, write_key_hash, key_prefix, rate_limit_eps, burst, scopes, accounts)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING {_SOURCE_COLS}""",
+        id, name, write_key_hash, key_prefix, rate_limit_eps, burst, list(scopes), list(accounts),
+    )  # fmt: skip
     return Source.from_row(row)
+
+
+async def update_grant(
+    conn: asyncpg.Connection, *, source_id: str, scopes: Sequence[str] | None, accounts: Sequence[str] | None
+) -> Source | None:
+    """Change what a source may write (only what is given). None when there is no such source."""
+    row = await conn.fetchrow(
+        f"""UPDATE sources SET scopes = coalesce($2, scopes), accounts = coalesce($3, accounts) WHERE id = $1
+            RETURNING {_SOURCE_COLS}""",
+        source_id,
+        list(scopes) if scopes is not None else None,
+        list(accounts) if accounts is not None else None,
+    )
+    return Source.from_row(row) if row else None
 
 
 async def source_by_key_hash(conn: asyncpg.Connection, *, write_key_hash: str) -> Source | None:

@@ -6,9 +6,10 @@ from datetime import datetime
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model, field_validator
 
 from bellwether_shared.events import ingest as ev
+from ingest import scopes
 
 # ----------------------------------------------------------------------------- tracking calls (docs)
 
@@ -162,6 +163,42 @@ class SourceCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     rate_limit_eps: int | None = Field(None, ge=1, le=1_000_000, description="events/s; default from settings")
     burst: int | None = Field(None, ge=1, le=10_000_000)
+    scopes: list[str] | None = Field(
+        None, max_length=20, description="usage, identity, signals:<type> or signals:*; default usage and identity"
+    )
+    accounts: list[str] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="account ids or prefixes ('acme-*') it may write to; empty: any",
+    )
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else scopes.validate(value, SIGNAL_TAGS.values())
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, value: list[str]) -> list[str]:
+        return scopes.validate_accounts(value)
+
+
+class SourceGrant(BaseModel):
+    """What a source may write; fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+    scopes: list[str] | None = Field(None, max_length=20)
+    accounts: list[str] | None = Field(None, max_length=1000)
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else scopes.validate(value, SIGNAL_TAGS.values())
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else scopes.validate_accounts(value)
 
 
 class SourceOut(BaseModel):
@@ -172,6 +209,8 @@ class SourceOut(BaseModel):
     burst: int
     created_at: datetime
     revoked_at: datetime | None
+    scopes: list[str]
+    accounts: list[str]
 
 
 class SourceCreated(SourceOut):

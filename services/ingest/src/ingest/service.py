@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -21,11 +21,12 @@ from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
 from bellwether_shared.uow import UnitOfWork
-from ingest import repository
+from ingest import repository, scopes
 from ingest.deps import Runtime
 from ingest.events import envelopes_for, usage_event_id
 from ingest.identity import Membership, Resolver, explicit_account
 from ingest.normalise import Message, Rejection, normalise
+from ingest.scopes import Grant
 
 _meter = metrics.get_meter(__name__)
 _accepted = _meter.create_counter("bellwether_ingest_events_accepted", description="events accepted")
@@ -70,10 +71,20 @@ async def _known_accounts(rt: Runtime, messages: Sequence[Message]) -> dict[str,
     return known
 
 
+def _not_allowed(index: int, msg: Message, account: str | None) -> Rejection:
+    reason = (
+        f"this write key may not write to account '{account}'"
+        if account
+        else "this write key may write only to its accounts; the event names none (context.groupId)"
+    )
+    return Rejection(index, msg.message_id, "context.groupId", reason, None, "account_not_allowed")
+
+
 async def accept_messages(
     rt: Runtime,
     *,
     source_id: str,
+    grant: Grant,
     endpoint: str,
     request_id: str,
     items: Sequence[Any],
@@ -84,7 +95,7 @@ async def accept_messages(
 ) -> Outcome:
     received_at = utcnow()
     outcome = Outcome()
-    messages: list[Message] = []
+    indexed: list[tuple[int, Message]] = []
     for index, raw in enumerate(items):
         result = normalise(
             raw,
@@ -95,18 +106,27 @@ async def accept_messages(
             batch_integrations=batch_integrations,
             batch_sent_at=batch_sent_at,
             max_event_bytes=rt.settings.max_event_bytes,
+            future_skew=timedelta(seconds=rt.settings.future_skew_s),
         )
         if isinstance(result, Rejection):
             outcome.rejections.append(result)
+        elif (missing := grant.missing(scopes.CALLS[result.type])) is not None:
+            reason = f"this write key lacks the scope '{missing}'"
+            outcome.rejections.append(Rejection(index, result.message_id, "type", reason, raw, "missing_scope"))
         else:
-            messages.append(result)
+            indexed.append((index, result))
 
-    resolver = Resolver(await _known_accounts(rt, messages))
+    resolver = Resolver(await _known_accounts(rt, [m for _, m in indexed]))
+    messages: list[Message] = []
     direct: list[Envelope] = []
     parked: list[tuple[str, str, str, Message]] = []
     changes: list[Membership] = []
-    for msg in messages:
+    for index, msg in indexed:
         account, change = resolver.resolve(msg)
+        if not grant.may_write(account):
+            outcome.rejections.append(_not_allowed(index, msg, account))
+            continue
+        messages.append(msg)
         if change is not None:
             changes.append(change)
         elif msg.type == "alias" and account is not None and msg.user_id:
@@ -116,6 +136,7 @@ async def accept_messages(
         else:
             direct.extend(envelopes_for(msg, source_id=source_id, account_id=account, change=change))
 
+    outcome.rejections.sort(key=lambda r: r.index)
     needs_db = bool(changes or parked or outcome.rejections)
     try:
         if not needs_db:

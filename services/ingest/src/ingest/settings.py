@@ -21,6 +21,9 @@ class IngestSettings(ServiceSettings):
     default_rate_limit_eps: int = Field(default=5000, ge=1, description="events/s per source")
     default_burst: int = Field(default=10000, ge=1, description="token bucket size per source")
 
+    future_skew_s: int = Field(
+        default=300, ge=0, le=86_400, description="how far past its receipt an event's own time may lie"
+    )
     publish_timeout_s: float = Field(default=5.0, gt=0, le=60)
     unavailable_retry_after_s: int = Field(default=5, ge=1)
     auth_cache_ttl_s: float = Field(default=5.0, ge=0)

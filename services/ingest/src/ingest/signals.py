@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -15,11 +16,12 @@ from pydantic import ValidationError
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.kafka import PublishTimeout, publish
-from ingest import repository
+from ingest import repository, scopes
 from ingest.deps import Runtime
 from ingest.events import SOURCE_PREFIX, signal_event_id
 from ingest.normalise import Rejection
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
+from ingest.scopes import Grant
 from ingest.service import Outcome, unavailable
 
 
@@ -38,8 +40,34 @@ def _rejection(index: int, raw: Any, exc: ValidationError) -> Rejection:
     return Rejection(index, mid, field, reason, raw)
 
 
-async def accept_signals(rt: Runtime, *, source_id: str, request_id: str, items: Sequence[Any]) -> Outcome:
+def _refusal(parsed: Any, grant: Grant, *, received_at: datetime, skew: timedelta) -> tuple[str, str, str] | None:
+    """(code, field, reason) when this write key may not send this signal as it is."""
+    if (missing := grant.missing(scopes.signal_scope(parsed.type))) is not None:
+        return "missing_scope", "type", f"this write key lacks the scope '{missing}'"
+    if not grant.may_write(parsed.account_id):
+        return "account_not_allowed", "account_id", f"this write key may not write to account '{parsed.account_id}'"
+    at = parsed.occurred_at
+    if (
+        at is not None
+        and parsed.type not in scopes.LATEST_WINS_EXEMPT
+        and scopes.in_future(at, received_at=received_at, skew=skew)
+    ):
+        return (
+            "invalid_event",
+            "occurred_at",
+            (
+                f"is {at.isoformat()}, more than {int(skew.total_seconds())} s after it was received: the latest "
+                "signal wins, so a future one would hide every real one until then"
+            ),
+        )
+    return None
+
+
+async def accept_signals(
+    rt: Runtime, *, source_id: str, grant: Grant, request_id: str, items: Sequence[Any]
+) -> Outcome:
     received_at = utcnow()
+    skew = timedelta(seconds=rt.settings.future_skew_s)
     outcome = Outcome()
     envelopes = []
     for index, raw in enumerate(items):
@@ -47,6 +75,11 @@ async def accept_signals(rt: Runtime, *, source_id: str, request_id: str, items:
             parsed = SIGNAL_ADAPTER.validate_python(raw)
         except ValidationError as exc:
             outcome.rejections.append(_rejection(index, raw, exc))
+            continue
+        if (refused := _refusal(parsed, grant, received_at=received_at, skew=skew)) is not None:
+            code, field, reason = refused
+            mid = raw.get("message_id") if isinstance(raw.get("message_id"), str) else None
+            outcome.rejections.append(Rejection(index, mid, field, reason, raw, code))
             continue
         data = parsed.model_dump(exclude={"type"})
         cls = SIGNAL_INPUTS[parsed.type][0]  # type: ignore[attr-defined]

@@ -44,6 +44,9 @@ class UsageRecorded(IngestEvent):
     timestamp: datetime = Field(description="Event time corrected for client clock skew")
     original_timestamp: datetime | None = None
     sent_at: datetime | None = None
+    timestamp_corrected: bool = Field(
+        default=False, description="The event's own time lay in the future: `timestamp` is when it was received"
+    )
 
 
 # ----------------------------------------------------------------------------- identity.v1
