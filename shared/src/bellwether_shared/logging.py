@@ -12,16 +12,29 @@ import orjson
 import structlog
 
 _SECRET_KEYS = re.compile(r"(authorization|password|passwd|secret|token|write_?key|api_?key|cookie)", re.I)
-_URL_PASSWORD = re.compile(r"(\w+://[^:/@\s]+:)([^@\s]+)(@)")
+# Every quantifier is bounded, so scrubbing is linear in the length of the text (an unbounded
+# ``\w+://`` retried from every position of a long word was quadratic: seconds on 32 KB).
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]{0,31}://[^:/@\s]{1,256}:)([^@\s]{1,512})(@)")
+_FREE_TEXT_SECRETS = re.compile(
+    # Authorization values quoted in text: a credential has a digit or one of . _ ~ + / = - (not a plain word)
+    r"(?i:\b(bearer|basic)\s{1,8})(?=[A-Za-z]{0,4096}[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,4096}"
+    r"|\bbwk_[A-Za-z0-9_-]{16,128}"  # write keys
+    r"|\bwhsec_[A-Za-z0-9+/=_-]{16,256}"  # webhook signing secrets
+)
 REDACTED = "[redacted]"
 
 
+def _scrub_text(text: str) -> str:
+    text = _URL_PASSWORD.sub(r"\1" + REDACTED + r"\3", text)
+    return _FREE_TEXT_SECRETS.sub(lambda m: (m.group(1) + " " if m.group(1) else "") + REDACTED, text)
+
+
 def scrub(value: Any, key: str = "") -> Any:
-    """Replace secret-looking values; strip passwords from URLs."""
+    """Replace secret-looking values (by key, and inside free text); strip passwords from URLs."""
     if key and _SECRET_KEYS.search(key):
         return REDACTED
     if isinstance(value, str):
-        return _URL_PASSWORD.sub(r"\1" + REDACTED + r"\3", value)
+        return _scrub_text(value)
     if isinstance(value, dict):
         return {k: scrub(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -60,8 +73,8 @@ def configure_logging(*, service: str, level: str = "INFO", json: bool = True) -
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_trace_ids,
-        _scrub_processor,
         structlog.processors.format_exc_info,
+        _scrub_processor,  # after formatting: the traceback text is scrubbed too
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o, default=str).decode())
@@ -100,7 +113,7 @@ class _StdlibJsonFormatter(logging.Formatter):
             "event": scrub(record.getMessage()),
         }
         if record.exc_info:
-            doc["exception"] = self.formatException(record.exc_info)
+            doc["exception"] = scrub(self.formatException(record.exc_info))
         return orjson.dumps(doc, default=str).decode()
 
 

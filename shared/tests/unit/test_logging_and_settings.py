@@ -57,3 +57,35 @@ def test_good_configuration_loads_from_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092,127.0.0.1:9093")
     s = load_settings(_Settings)
     assert s.database_url.endswith("/db") and s.http_port == 8000
+
+
+def test_secrets_inside_free_text_are_scrubbed_and_the_rest_kept() -> None:
+    text = (
+        "retrying with Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig for key bwk_AAAAAAAAAAAAAAAAAAAAAAAA "
+        "and secret whsec_c2VjcmV0c2VjcmV0c2VjcmV0 at https://user:pa55@hooks.example.com/x"
+    )
+    out = scrub(text)
+    for secret in ("eyJhbGciOiJIUzI1NiJ9", "bwk_AAAA", "whsec_c2Vj", "pa55"):
+        assert secret not in out
+    assert out.startswith("retrying with Authorization: Bearer [redacted] for key [redacted]")
+    assert "https://user:[redacted]@hooks.example.com/x" in out
+    assert scrub("a basic question about tokens") == "a basic question about tokens"  # words, not credentials
+
+
+def test_a_long_word_is_scrubbed_whole_and_unchanged() -> None:
+    """The input that made the old URL pattern quadratic: a long run of word characters."""
+    long = "a" * 32_768 + "://x:y@h"
+    assert scrub(long) == long  # a 32 KB "scheme" is no URL: left as it is
+    assert scrub("see " + long[-40:]) == "see " + "a" * 32 + f"://x:{REDACTED}@h"
+
+
+def test_tracebacks_are_scrubbed(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging(service="t", level="INFO", json=True)
+    try:
+        raise RuntimeError("connect to postgresql://svc:hunter2@db/x failed, header Bearer abc123defghijklmnop")
+    except RuntimeError:
+        get_logger("t").exception("boom")
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    doc = json.loads(line)
+    assert "RuntimeError" in doc["exception"]
+    assert "hunter2" not in line and "abc123defghijklmnop" not in line

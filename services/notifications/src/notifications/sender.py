@@ -71,7 +71,7 @@ class Sender:
         literal = f"[{ip}]" if ip.version == 6 else str(ip)
         default_port = 443 if t.scheme == "https" else 80
         headers = {
-            "Host": t.host if t.port == default_port else f"{t.host}:{t.port}",
+            "Host": urlguard.host_header(t, default_port),
             "Content-Type": "application/json",
             "User-Agent": "Bellwether-Webhooks/1.0",
         }

@@ -45,6 +45,10 @@ REFUSED = [
     "64:ff9b::a00:1",
     "64:ff9b::a9fe:a9fe",
     "64:ff9b:1::a00:1",  # NAT64
+    "64:ff9b:1:a00:0:100:808:808",  # local-use NAT64, /48 format: 10.0.0.1 (the last 32 bits said 8.8.8.8)
+    "64:ff9b:1:7f:0:1:808:808",  # /56 format: 127.0.0.1
+    "fec0::1",
+    "fec0:1:2::3",  # site-local (deprecated; Python's ipaddress calls it global)
     "2002:7f00:1::1",
     "2002:a00:1::1",  # 6to4 around internal IPv4
     "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo whose client is 127.0.0.1
@@ -63,6 +67,12 @@ def test_every_internal_form_is_refused_with_a_reason(address: str) -> None:
 @pytest.mark.parametrize("address", ALLOWED)
 def test_global_addresses_are_allowed(address: str) -> None:
     assert urlguard.refusal(ipaddress.ip_address(address)) is None
+
+
+def test_the_host_header_brackets_ipv6_literals_and_omits_default_ports() -> None:
+    assert urlguard.host_header(urlguard.parse("https://[2606:4700::1]/h"), 443) == "[2606:4700::1]"
+    assert urlguard.host_header(urlguard.parse("http://[2606:4700::1]:8080/h"), 80) == "[2606:4700::1]:8080"
+    assert urlguard.host_header(urlguard.parse("https://hooks.example.com:8443/h"), 443) == "hooks.example.com:8443"
 
 
 def test_a_name_that_also_resolves_inside_is_refused() -> None:

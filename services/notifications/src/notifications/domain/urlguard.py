@@ -1,6 +1,7 @@
 """Server-side request forgery guard for delivery targets: only http(s) URLs without credentials,
 whose every resolved address is global. Loopback, private, link-local, carrier-grade NAT, multicast,
-reserved and unspecified addresses are refused, including when hidden in IPv4-mapped (::ffff:a.b.c.d),
+reserved, unspecified and site-local (fec0::/10) addresses are refused, including when hidden in
+IPv4-mapped (::ffff:a.b.c.d),
 IPv4-compatible, NAT64 (64:ff9b::/96, 64:ff9b:1::/48), 6to4 (2002::/16) and Teredo (2001::/32)
 forms. An explicit allowlist of networks (off by default) lets tests and local runs use loopback
 receivers. Redirects are never followed (see the delivery code)."""
@@ -15,7 +16,12 @@ from urllib.parse import urlsplit
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+WELL_KNOWN_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: the operator picks the RFC 6052 format
+NAT64 = (WELL_KNOWN_NAT64, LOCAL_NAT64)
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated, but routed inside some networks
+# RFC 6052 section 2.2: where the IPv4 address sits for each prefix length (byte 8 is always zero)
+_RFC6052 = {48: ((6, 8), (9, 11)), 56: ((7, 8), (9, 12)), 64: ((9, 13),), 96: ((12, 16),)}
 SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
 TEREDO = ipaddress.ip_network("2001::/32")
 CGNAT = ipaddress.ip_network("100.64.0.0/10")
@@ -49,19 +55,34 @@ def parse(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port, path)
 
 
-def _embedded_v4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+def host_header(t: Target, default_port: int) -> str:
+    """The Host header: IPv6 literals in brackets, the port only when not the scheme's default."""
+    host = f"[{t.host}]" if ":" in t.host else t.host
+    return host if t.port == default_port else f"{host}:{t.port}"
+
+
+def _rfc6052(ip: ipaddress.IPv6Address, prefix_len: int) -> ipaddress.IPv4Address:
+    b = ip.packed
+    return ipaddress.IPv4Address(b"".join(b[i:j] for i, j in _RFC6052[prefix_len]))
+
+
+def _embedded_v4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address this IPv6 address may stand for. The local-use NAT64 prefix may carry it in
+    any RFC 6052 format of /48 or longer: each reading counts (a guard refuses on doubt)."""
     if ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
+        return [ip.ipv4_mapped]
     if ip.sixtofour is not None:
-        return ip.sixtofour
+        return [ip.sixtofour]
     if ip.teredo is not None:
-        return ip.teredo[1]  # the client's (obfuscation undone by ipaddress)
-    if any(ip in n for n in NAT64):
-        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        return [ip.teredo[1]]  # the client's (obfuscation undone by ipaddress)
+    if ip in WELL_KNOWN_NAT64:
+        return [_rfc6052(ip, 96)]
+    if ip in LOCAL_NAT64:
+        return [_rfc6052(ip, n) for n in sorted(_RFC6052)]
     packed = int(ip)
     if packed >> 32 == 0 and packed > 1:  # deprecated IPv4-compatible ::a.b.c.d
-        return ipaddress.IPv4Address(packed)
-    return None
+        return [ipaddress.IPv4Address(packed)]
+    return []
 
 
 def refusal(ip: IP, allow: Sequence[Net] = ()) -> str | None:
@@ -69,12 +90,16 @@ def refusal(ip: IP, allow: Sequence[Net] = ()) -> str | None:
     if any(ip.version == n.version and ip in n for n in allow):
         return None
     if isinstance(ip, ipaddress.IPv6Address):
-        inner = _embedded_v4(ip)
-        if inner is not None:
-            why = refusal(inner, allow)
-            return f"{ip} embeds {inner}: {why}" if why else None
+        inners = _embedded_v4(ip)
+        for inner in inners:
+            if why := refusal(inner, allow):
+                return f"{ip} embeds {inner}: {why}"
+        if inners:
+            return None
         if ip in TEREDO or any(ip in n for n in NAT64) or ip in SIX_TO_FOUR:
             return f"{ip} is a translation address"
+        if ip in SITE_LOCAL:
+            return f"{ip} is site-local"
     for test, name in (
         ("is_unspecified", "unspecified"),
         ("is_loopback", "loopback"),
