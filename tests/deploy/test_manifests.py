@@ -84,6 +84,14 @@ def test_manifests_render_and_validate_strictly(overlay: str) -> None:
     assert {t.name for t in TOPICS if t.name.endswith(".dlq")} <= declared, "a dead-letter topic is not declared"
 
 
+@pytest.mark.parametrize(("overlay", "environment"), [("prod", "prod"), ("dev", "dev")])
+def test_every_service_runs_in_the_overlays_environment(overlay: str, environment: str) -> None:
+    """In prod a service refuses development settings (ENVIRONMENT=prod); the dev overlay relaxes it."""
+    maps = [d for d in _render(overlay) if d["kind"] == "ConfigMap" and "ENVIRONMENT" in d.get("data", {})]
+    assert {m["metadata"]["name"].split("-")[0] for m in maps} >= set(BUILT)
+    assert {m["data"]["ENVIRONMENT"] for m in maps} == {environment}
+
+
 @pytest.mark.parametrize("service", BUILT)
 def test_deployment_probes_resources_and_security(service: str) -> None:
     docs = _render("dev")

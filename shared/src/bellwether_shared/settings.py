@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 S = TypeVar("S", bound="ServiceSettings")
@@ -75,6 +75,18 @@ class ServiceSettings(BaseSettings):
     @property
     def dedup_window(self) -> timedelta:
         return timedelta(days=self.dedup_window_days)
+
+    def prod_problems(self) -> list[str]:
+        """What production refuses in this service's settings (each names its variable)."""
+        from bellwether_shared import prod
+
+        return prod.problems(self)
+
+    @model_validator(mode="after")
+    def _production(self) -> ServiceSettings:
+        if self.environment == "prod" and (found := self.prod_problems()):
+            raise ValueError("ENVIRONMENT=prod refuses: " + "; ".join(found))
+        return self
 
 
 def load_settings(cls: type[S], **overrides: object) -> S:

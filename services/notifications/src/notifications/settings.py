@@ -62,6 +62,12 @@ class NotificationsSettings(ServiceSettings):
     )
     alert_retention_days: int = Field(default=90, ge=1, description="alerts and their outcomes kept this long")
 
+    def prod_problems(self) -> list[str]:
+        found = super().prod_problems()
+        if self.allow_networks:
+            found.append("ALLOW_NETWORKS: must be empty in production (deliveries reach global addresses only)")
+        return found
+
     @field_validator("allow_networks")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:

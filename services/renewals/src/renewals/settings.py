@@ -19,6 +19,20 @@ class ApiKey(BaseModel):
     token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+def _key_problems(keys: list[ApiKey]) -> list[str]:
+    from bellwether_shared.prod import DEV_TOKEN_HASHES
+
+    found: list[str] = []
+    roles_by_hash: dict[str, str] = {}
+    for k in keys:
+        if k.token_sha256 in DEV_TOKEN_HASHES:
+            found.append(f"API_KEYS: the key of {k.actor} is a development token")
+        other = roles_by_hash.setdefault(k.token_sha256, k.role)
+        if other != k.role:
+            found.append(f"API_KEYS: one key for two roles ({other} and {k.role}); every role needs its own")
+    return found
+
+
 class RenewalsSettings(ServiceSettings):
     service_name: str = "renewals"
     http_port: int = Field(default=8083, ge=1, le=65535)
@@ -27,6 +41,9 @@ class RenewalsSettings(ServiceSettings):
     api_keys: list[ApiKey] = Field(
         min_length=1, description='JSON: [{"actor": "ana@acme.io", "role": "vp_cs", "token_sha256": "<hex>"}]'
     )
+
+    def prod_problems(self) -> list[str]:
+        return super().prod_problems() + _key_problems(self.api_keys)
 
     consumer_group: str = "renewals"
     consumer_max_records: int = Field(default=2000, ge=1, le=50_000)
