@@ -23,6 +23,7 @@ from typing import Any
 import asyncpg
 from fastapi import APIRouter, FastAPI
 
+from bellwether_shared.bodylimit import BodyLimit
 from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.db import ping
 from bellwether_shared.http import install_probes, new_app
@@ -155,6 +156,7 @@ def create_service(
     for router in routers:
         app.include_router(router)
     instrument_app(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)  # outermost: before routing and auth
     return app
 
 
