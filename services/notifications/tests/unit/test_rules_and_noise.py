@@ -132,3 +132,25 @@ def test_texts_name_the_account_and_the_reason() -> None:
     title, text = texts.describe(RISK, FACTS, "Renewal at risk")
     assert title == "Renewal at risk: Acme"
     assert "2027-01-10 (40 days, ARR 120,000)" in text and "health is red (31)" in text
+
+
+def test_chat_messages_escape_every_outside_value_and_email_subjects_stay_on_one_line() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from notifications.domain import messages
+
+    evil = messages.Alert(
+        alert_id="a", rule_id="r", event_type="t", event_id="e", account_id="x", account_name=None, severity="high",
+        title="Acme <!channel> & co", text="ticket <https://evil.example|click here> opened", why="you own <@U123>",
+        created_at=datetime(2026, 12, 1, tzinfo=UTC), facts={},
+    )  # fmt: skip
+    doc = messages.chat(evil)
+    rendered = str(doc)
+    for planted in ("<!channel>", "<https://evil.example|click here>", "<@U123>"):
+        assert planted not in rendered
+    assert "Acme &lt;!channel&gt; &amp; co" in doc["text"]
+    assert "&lt;https://evil.example|click here&gt;" in doc["blocks"][0]["text"]["text"]
+    assert "<!channel>" not in messages.digest_chat("p", "daily", [evil])["text"]
+    subject, _ = messages.email(replace(evil, title="Bcc: x@evil.test\r\nInjected"))
+    assert "\r" not in subject and "\n" not in subject and subject.endswith("Bcc: x@evil.test  Injected")

@@ -49,19 +49,32 @@ def webhook(alert: Alert, recipient: str | None = None) -> dict[str, Any]:
     }
 
 
+def mrkdwn(value: str) -> str:
+    """Slack-compatible escaping of a value from outside (account names, ticket subjects, reasons):
+    ``&``, ``<`` and ``>`` become entities, so no value can plant ``<!channel>``, a mention or a
+    disguised ``<url|link>``."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def header(value: str) -> str:
+    """An e-mail header value on one line: CR, LF and other control characters become spaces."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in value).strip()
+
+
 def chat(alert: Alert) -> dict[str, Any]:
-    head = f"{EMOJI.get(alert.severity, '')} *{alert.title}*".strip()
+    title, text, why = mrkdwn(alert.title), mrkdwn(alert.text), mrkdwn(alert.why)
+    head = f"{EMOJI.get(alert.severity, '')} *{title}*".strip()
     return {
-        "text": f"{alert.title}: {alert.text}",
+        "text": f"{title}: {text}",
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{alert.text}"}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{alert.severity} · {alert.why}"}]},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{head}\n{text}"}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{mrkdwn(alert.severity)} · {why}"}]},
         ],
     }
 
 
 def email(alert: Alert) -> tuple[str, str]:
-    subject = f"[{alert.severity.upper()}] {alert.title}"
+    subject = header(f"[{alert.severity.upper()}] {alert.title}")
     body = f"{alert.text}\n\nWhy you got this: {alert.why}\nAlert {alert.alert_id} at {alert.created_at.isoformat()}\n"
     return subject, body
 
@@ -76,11 +89,11 @@ def digest_webhook(recipient: str, period: str, alerts: Sequence[Alert]) -> dict
 
 
 def digest_chat(recipient: str, period: str, alerts: Sequence[Alert]) -> dict[str, Any]:
-    lines = [f"• [{a.severity}] {a.title}: {a.text}" for a in alerts]
-    return {"text": f"Your {period} digest: {len(alerts)} alert(s)\n" + "\n".join(lines)}
+    lines = [f"• [{mrkdwn(a.severity)}] {mrkdwn(a.title)}: {mrkdwn(a.text)}" for a in alerts]
+    return {"text": f"Your {mrkdwn(period)} digest: {len(alerts)} alert(s)\n" + "\n".join(lines)}
 
 
 def digest_email(recipient: str, period: str, alerts: Sequence[Alert]) -> tuple[str, str]:
-    subject = f"Your {period} Bellwether digest: {len(alerts)} alert(s)"
+    subject = header(f"Your {period} Bellwether digest: {len(alerts)} alert(s)")
     body = "\n".join(f"- [{a.severity}] {a.title}: {a.text} (why: {a.why})" for a in alerts) + "\n"
     return subject, body
