@@ -42,6 +42,13 @@ def active_secrets(box: SecretBox, stored: list[dict[str, Any]], now: datetime) 
     ]
 
 
+def target_of(box: SecretBox, row: Any) -> str:
+    """Where to send: a chat URL is stored sealed (the row's target is its masked form); destinations
+    created before that keep a plain target."""
+    sealed = next((s["sealed_url"] for s in row["secrets"] if "sealed_url" in s), None)
+    return box.open(sealed) if sealed is not None else str(row["target"])
+
+
 class Deliverer:
     def __init__(self, pool: asyncpg.Pool, settings: NotificationsSettings, box: SecretBox) -> None:
         self.pool, self.settings, self.box = pool, settings, box
@@ -105,7 +112,7 @@ class Deliverer:
         secrets = active_secrets(self.box, row["secrets"], utcnow()) if row["kind"] == "webhook" else []
         return await self.sender.send(
             kind=row["kind"],
-            target=row["target"],
+            target=target_of(self.box, row),
             secrets=secrets,
             delivery_id=row["delivery_id"],
             payload=row["payload"],

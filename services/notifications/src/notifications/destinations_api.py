@@ -36,8 +36,13 @@ async def create_destination(body: schemas.DestinationIn, rt: RuntimeDep) -> dic
     elif "@" not in body.target:
         raise _invalid("target", "must be an e-mail address")
     secret = signing.new_secret() if body.kind == "webhook" else None
-    stored = [{"sealed": rt.box.seal(secret), "created_at": utcnow().isoformat(), "expires_at": None}] if secret else []
-    d = {**body.model_dump(), "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
+    now = utcnow().isoformat()
+    stored = [{"sealed": rt.box.seal(secret), "created_at": now, "expires_at": None}] if secret else []
+    target = body.target
+    if body.kind == "chat":  # the URL is the credential: sealed at rest, shown masked everywhere
+        stored = [{"sealed_url": rt.box.seal(body.target), "created_at": now}]
+        target = urlguard.masked(body.target)
+    d = {**body.model_dump(), "target": target, "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
     async with rt.pool.acquire() as conn:
         row = await dr.insert_destination(conn, d=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
@@ -56,7 +61,9 @@ async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]
     if row is None:
         raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
     out = {k: v for k, v in dict(row).items() if k != "secrets"}
-    out["secrets"] = [{"created_at": s["created_at"], "expires_at": s["expires_at"]} for s in row["secrets"]]
+    out["secrets"] = [
+        {"created_at": s["created_at"], "expires_at": s.get("expires_at")} for s in row["secrets"] if "sealed" in s
+    ]
     return out
 
 

@@ -574,3 +574,41 @@ async def test_the_full_path_from_an_ingest_call_to_a_signed_webhook(http, recei
     await eventually(twice, what="replayed with the same webhook-id")
     bad = await http.post(f"/v1/destinations/{dest}/replay", json={"since": "yesterday"}, headers=AUTH)
     assert bad.status_code == 422 and bad.json()["message"].startswith("since")
+
+
+async def test_a_chat_url_is_sealed_at_rest_masked_in_reads_and_still_delivered(
+    http, receiver, notifications_db, kafka_bootstrap, run_id
+) -> None:
+    from bellwether_shared.db import connect
+
+    acct, csm = f"chat-{run_id}", f"chad-{run_id}"
+    secret_url = receiver.url + f"/T000/B000/{run_id}secret"
+    await person(http, csm, role="csm")
+    r = await http.post("/v1/destinations", json={"name": "#cs", "kind": "chat", "target": secret_url}, headers=AUTH)
+    assert r.status_code == 201, r.text
+    dest = r.json()
+    await http.post(
+        "/v1/subscriptions", json={"destination_id": dest["destination_id"], "recipient": csm}, headers=AUTH
+    )
+    listed = (await http.get("/v1/destinations", headers=AUTH)).text
+    one = (await http.get(f"/v1/destinations/{dest['destination_id']}", headers=AUTH)).json()
+    await owners(kafka_bootstrap, acct, csm=csm)
+    await risk(kafka_bootstrap, acct, f"renewal-{run_id}")
+
+    async def posted() -> Any:
+        return next((q for q in receiver.requests if q.path.endswith(f"{run_id}secret")), None)
+
+    req = await eventually(posted, what="chat message delivered to the full URL")
+    conn = await connect(notifications_db.url, schema="notifications")
+    try:
+        stored = await conn.fetchrow(
+            "SELECT target, secrets::text AS secrets FROM destinations WHERE destination_id = $1",
+            dest["destination_id"],
+        )
+    finally:
+        await conn.close()
+    for shown in (dest["target"], one["target"], stored["target"]):
+        assert shown.endswith("/…") and f"{run_id}secret" not in shown
+    assert f"{run_id}secret" not in listed and f"{run_id}secret" not in stored["secrets"]  # sealed at rest
+    assert one["secrets"] == []  # no signing secret for chat
+    assert json.loads(req.body)["blocks"][0]["type"] == "section"

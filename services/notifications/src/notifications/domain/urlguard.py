@@ -55,6 +55,14 @@ def parse(url: str) -> Target:
     return Target(parts.scheme, parts.hostname, port, path)
 
 
+def masked(url: str) -> str:
+    """A URL that is itself a credential (a chat incoming webhook), as shown in reads and texts:
+    its scheme and host only."""
+    t = parse(url)
+    host = f"[{t.host}]" if ":" in t.host else t.host
+    return f"{t.scheme}://{host}/…"
+
+
 def host_header(t: Target, default_port: int) -> str:
     """The Host header: IPv6 literals in brackets, the port only when not the scheme's default."""
     host = f"[{t.host}]" if ":" in t.host else t.host
