@@ -27,6 +27,7 @@ from bellwether_shared.bodylimit import BodyLimit
 from bellwether_shared.consumer import ConsumerLoop
 from bellwether_shared.db import ping
 from bellwether_shared.http import install_probes, new_app
+from bellwether_shared.inputguard import InputGuard
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.outbox import OutboxRelay
@@ -129,7 +130,10 @@ def create_service(
     loops: LoopFactory | None = None,
     linger_ms: int = 5,
     on_started: Callable[[FastAPI], None] | None = None,
+    guard_bodies_except: Sequence[str] = (),
 ) -> FastAPI:
+    """``guard_bodies_except``: path prefixes whose bodies the service checks itself, per item (a
+    batch must keep its valid events when one holds an unstorable value)."""
     configure_process(settings)
 
     @contextlib.asynccontextmanager
@@ -156,6 +160,9 @@ def create_service(
     for router in routers:
         app.include_router(router)
     instrument_app(app)
+    app.add_middleware(
+        InputGuard, unguarded_bodies=tuple(guard_bodies_except)
+    )  # NUL characters, integers beyond 64 bits: 422 naming the field
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)  # outermost: before routing and auth
     return app
 

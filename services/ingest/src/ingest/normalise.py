@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from bellwether_shared.inputguard import problems_in
+
 TYPES = frozenset({"track", "identify", "group", "page", "screen", "alias"})
 FUTURE_SKEW = timedelta(seconds=300)  # the default of FUTURE_SKEW_S
 MAX_EVENT_BYTES = 32 * 1024  # the default of MAX_EVENT_BYTES (IngestSettings.max_event_bytes)
@@ -109,6 +111,12 @@ def _message_id(raw: dict[str, Any]) -> str:
     return value
 
 
+def unstorable(raw: Any) -> tuple[str, str] | None:
+    """(field, reason) of the first value no consumer could store: a NUL character anywhere (64-bit
+    overflow is caught by the serialisation before)."""
+    return next(problems_in(raw), None)
+
+
 def corrected_timestamp(*, received_at: datetime, original: datetime | None, sent_at: datetime | None) -> datetime:
     """Clock-skew correction: timestamp = receivedAt − (sentAt − originalTimestamp).
 
@@ -156,11 +164,14 @@ def normalise(
     mid = raw.get("messageId") if isinstance(raw.get("messageId"), str) else None
     try:
         try:
-            size = size_hint if size_hint is not None else len(orjson.dumps(raw))
+            encoded = orjson.dumps(raw) if size_hint is None else b""
         except orjson.JSONEncodeError:
             raise _Invalid("", "event is not serialisable JSON") from None
+        size = size_hint if size_hint is not None else len(encoded)
         if size > max_event_bytes:
             raise _Invalid("", f"event is {size} bytes; the limit is {max_event_bytes}")
+        if (b"\\u0000" in encoded or size_hint is not None) and (bad := unstorable(raw)) is not None:
+            raise _Invalid(*bad)
         msg_type = raw.get("type", default_type)
         if default_type and msg_type != default_type and raw.get("type") is not None:
             raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")

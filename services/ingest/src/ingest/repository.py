@@ -136,15 +136,27 @@ async def insert_rejections(
                 request_id,
                 endpoint,
                 r.index,
-                r.message_id,
-                r.field,
-                r.reason,
-                {"value": r.payload},
+                _storable(r.message_id),
+                _storable(r.field),
+                _storable(r.reason),
+                {"value": _storable(r.payload)},
                 received_at,
             )
             for r in rejections
         ],
     )
+
+
+def _storable(value: Any) -> Any:
+    """A rejected event is kept as it came, except NUL characters (PostgreSQL text and jsonb cannot
+    hold them): each becomes U+FFFD. Its rejection reason says which field held one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 async def list_rejections(

@@ -15,6 +15,7 @@ from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from bellwether_shared.envelope import utcnow
+from bellwether_shared.inputguard import problems_in
 from bellwether_shared.kafka import PublishTimeout, publish
 from ingest import repository, scopes
 from ingest.deps import Runtime
@@ -71,6 +72,10 @@ async def accept_signals(
     outcome = Outcome()
     envelopes = []
     for index, raw in enumerate(items):
+        if (bad := next(problems_in(raw), None)) is not None:  # NUL characters, integers beyond 64 bits
+            mid = raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
+            outcome.rejections.append(Rejection(index, mid, bad[0], bad[1], None))
+            continue
         try:
             parsed = SIGNAL_ADAPTER.validate_python(raw)
         except ValidationError as exc:
