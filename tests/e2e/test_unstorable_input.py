@@ -53,3 +53,17 @@ def test_ingest_rejects_only_the_event_with_a_nul_and_keeps_the_rest(ingest, sou
     assert r.status_code == 200 and r.json()["accepted"] == 1
     assert [(x["index"], x["field"]) for x in r.json()["rejected"]] == [(1, "event")]
     assert signals.status_code == 200 and signals.json()["rejected"][0]["field"] == "account_id"
+
+
+def test_absurd_magnitudes_are_refused_on_write(renewals, ingest, source) -> None:
+    """A list price of 8.4e307 accepted once broke later computations (risk weights, forecasts)."""
+    deal = {"deal_id": "D-huge", "account_id": "a", "arr": 1, "list_price": 8.4e307, "term_months": 12,
+            "start_date": "2026-01-01", "qualification": {
+                "problem_severity": 3, "expected_duration_months": 12, "buying_department_fit": True,
+                "champion_fit": True, "technology_ready": True, "services_sold_hours": 1,
+                "services_needed_hours": 1}}  # fmt: skip
+    review = httpx.post(f"{renewals.url}/v1/reviews", json=deal, headers=renewals_headers("csm"), timeout=30)
+    signal = {"type": "deal.closed_won", **{k: v for k, v in deal.items() if k != "start_date"}}
+    sent = httpx.post(f"{ingest.url}/v1/signals", json=signal, auth=(source.write_key, ""), timeout=30)
+    assert review.status_code == 422 and review.json()["errors"][0]["field"] == "list_price", review.text
+    assert sent.status_code == 400 and sent.json()["field"] == "list_price", sent.text

@@ -13,6 +13,7 @@ from renewals.domain.deal_quality import Criterion
 from renewals.domain.policy import GrowthType, Model
 
 _strict = ConfigDict(extra="forbid")
+MAX_MONEY = 1e12  # a trillion a year: anything beyond is a typo or an attack, and breaks sums downstream
 Stage = Literal["upcoming", "in_progress", "committed"]
 Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
 OwnerRole = Literal["csm", "ae", "renewal_owner"]
@@ -40,8 +41,10 @@ class ContractIn(BaseModel):
     start_date: date
     end_date: date | None = Field(default=None, description="default: start_date + term_months")
     term_months: int = Field(ge=1, le=120)
-    arr: float = Field(ge=0)
-    list_price: float | None = Field(default=None, ge=0, description="annual list price; gives the discount")
+    arr: float = Field(ge=0, le=MAX_MONEY)
+    list_price: float | None = Field(
+        default=None, ge=0, le=MAX_MONEY, description="annual list price; gives the discount"
+    )
     products: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -60,7 +63,7 @@ class ExpansionIn(BaseModel):
     )
     account_id: str = Field(min_length=1, max_length=200)
     growth_type: GrowthType
-    arr: float = Field(gt=0, description="expected ARR of the expansion")
+    arr: float = Field(gt=0, le=MAX_MONEY, description="expected ARR of the expansion")
     close_by: date | None = None
 
 
@@ -99,7 +102,9 @@ class CloseIn(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"outcome": "expanded", "arr_change": 6000}]}
     )
     outcome: Outcome
-    arr_change: float = Field(default=0.0, description="new ARR minus old; must be -ARR for churned")
+    arr_change: float = Field(
+        default=0.0, ge=-MAX_MONEY, le=MAX_MONEY, description="new ARR minus old; must be -ARR for churned"
+    )
 
     @model_validator(mode="after")
     def _sign(self) -> CloseIn:
@@ -146,8 +151,8 @@ class DealIn(BaseModel):
     )
     deal_id: str = Field(min_length=1, max_length=200)
     account_id: str = Field(min_length=1, max_length=200)
-    arr: float = Field(ge=0)
-    list_price: float = Field(ge=0)
+    arr: float = Field(ge=0, le=MAX_MONEY)
+    list_price: float = Field(ge=0, le=MAX_MONEY)
     term_months: int = Field(ge=1, le=120)
     start_date: date
     products: list[str] = Field(default_factory=list)
@@ -191,8 +196,8 @@ class PolicyIn(BaseModel):
         },
     )
     model: Model
-    ae_renewal_min_arr: float | None = Field(default=None, ge=0)
-    ae_expansion_min_arr: float | None = Field(default=None, ge=0)
+    ae_renewal_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
+    ae_expansion_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
     growth_type_decides: bool = True
     renewals_team: bool = False
 

@@ -110,8 +110,8 @@ class Owners(Event):
 class AccountUpserted(Signal):
     event_type: ClassVar[str] = "bellwether.signals.account_upserted.v1"
     name: str | None = None
-    arr: float | None = Field(default=None, ge=0)
-    seats: int | None = Field(default=None, ge=0)
+    arr: float | None = Field(default=None, ge=0, le=1e12)
+    seats: int | None = Field(default=None, ge=0, le=100_000_000)
     tier: str | None = None
     segment: str | None = None
     industry: str | None = None
@@ -188,8 +188,8 @@ class Qualification(Event):
 class DealClosedWon(Signal):
     event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v1"
     deal_id: str
-    arr: float = Field(ge=0)
-    list_price: float = Field(ge=0)
+    arr: float = Field(ge=0, le=1e12)
+    list_price: float = Field(ge=0, le=1e12)
     term_months: int = Field(ge=1)
     products: list[str] = Field(default_factory=list)
     lead_source: str | None = None
