@@ -22,6 +22,16 @@ from tests.support.receiver import SmtpServer
 from tests.support.services import ServiceProcess
 
 ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
+# a read-only key for every service (ingest's admin API, health, notifications); the tokens above act as admin
+VIEWER_KEY = "test-viewer-key-" + secrets.token_hex(8)
+
+
+def viewer_keys() -> str:
+    import hashlib
+    import json
+
+    return json.dumps([{"actor": "viewer@vendor.test", "role": "viewer",
+                        "token_sha256": hashlib.sha256(VIEWER_KEY.encode()).hexdigest()}])  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -93,6 +103,7 @@ def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "DATABASE_URL": db.url,
         "ADMIN_TOKEN": ADMIN_TOKEN,
+        "API_KEYS": viewer_keys(),
         "ENVIRONMENT": "test",
         "LOG_LEVEL": "INFO",
         **extra,
@@ -123,6 +134,7 @@ API_TOKEN = "test-api-token-" + secrets.token_hex(8)
 def health_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": API_TOKEN,
+        "API_KEYS": viewer_keys(),
         "ENVIRONMENT": "test", "CONSUMER_GROUP": "health-" + secrets.token_hex(3), "COALESCE_MS": "100",
         "MIN_DELTA": "1", **extra,
     }  # fmt: skip
@@ -251,7 +263,7 @@ NOTIFICATIONS_TOKEN = "test-notify-token-" + secrets.token_hex(8)
 def notifications_env(db: ServiceDb, bootstrap: str, smtp_port: int, **extra: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": NOTIFICATIONS_TOKEN,
-        "SECRETS_KEY": "test-secrets-key-" + "x" * 32, "ENVIRONMENT": "test",
+        "SECRETS_KEY": "test-secrets-key-" + "x" * 32, "ENVIRONMENT": "test", "API_KEYS": viewer_keys(),
         "CONSUMER_GROUP": "notifications-" + secrets.token_hex(3), "ALLOW_NETWORKS": '["127.0.0.0/8"]',
         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "RETRY_BASE_S": "0.2", "RETRY_CAP_S": "1",
         "DELIVERY_POLL_S": "0.05", "DIGEST_CHECK_S": "1", "HTTP_TIMEOUT_S": "3", **extra,

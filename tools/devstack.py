@@ -87,7 +87,7 @@ def _service_env(svc: Service) -> dict[str, str]:
         "HTTP_PORT": str(svc.port),
         "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
         "API_TOKEN": DEV_ADMIN_TOKEN,  # health's API
-        "API_KEYS": _renewals_keys(),  # renewals' API
+        "API_KEYS": _renewals_keys(),  # every service: admin, vp_cs and csm development keys (roles)
         "SECRETS_KEY": os.environ.get("SECRETS_KEY", "dev-secrets-key-change-me-0123456789abcdef"),  # notifications
         # the demo's webhook receiver listens on loopback: allowed here, never by default
         "ALLOW_NETWORKS": os.environ.get("ALLOW_NETWORKS", '["127.0.0.0/8"]'),

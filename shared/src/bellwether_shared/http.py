@@ -42,17 +42,6 @@ def _field(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def check_bearer(authorization: str | None, expected: str) -> None:
-    """``Authorization: Bearer <expected>`` (constant-time comparison) or a 401 naming what to send."""
-    import hmac
-
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-        raise ApiError(
-            401, "unauthorized", "send 'Authorization: Bearer <API token>'", headers={"WWW-Authenticate": "Bearer"}
-        )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -30,9 +30,22 @@ def _secrets(settings: BaseModel) -> Iterable[tuple[str, str]]:
                 yield name, v
 
 
+def key_problems(keys: Iterable[Any]) -> list[str]:
+    """API_KEYS: hashes of the development tokens, one key for two roles."""
+    found: list[str] = []
+    roles_by_hash: dict[str, str] = {}
+    for k in keys:
+        if k.token_sha256 in DEV_TOKEN_HASHES:
+            found.append(f"API_KEYS: the key of {k.actor} is a development token")
+        other = roles_by_hash.setdefault(k.token_sha256, k.role)
+        if other != k.role:
+            found.append(f"API_KEYS: one key for two roles ({other} and {k.role}); every role needs its own")
+    return found
+
+
 def problems(settings: BaseModel) -> list[str]:
     """Development values, short tokens, one token for two roles."""
-    out: list[str] = []
+    out: list[str] = key_problems(getattr(settings, "api_keys", []))
     seen: dict[str, str] = {}
     for name, value in _secrets(settings):
         var = name.upper()

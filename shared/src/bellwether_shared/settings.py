@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bellwether_shared.roles import ApiKey
+
 S = TypeVar("S", bound="ServiceSettings")
 
 
@@ -39,6 +41,11 @@ class ServiceSettings(BaseSettings):
     db_schema: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=10, ge=1)
+
+    api_keys: list[ApiKey] = Field(
+        default_factory=list,
+        description='JSON: [{"actor": "ana@acme.io", "role": "viewer", "token_sha256": "<hex>"}] (roles: see README)',
+    )
 
     outbox_poll_interval_s: float = Field(default=0.05, gt=0, le=10)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)

@@ -25,7 +25,7 @@ def create_app(settings: HealthSettings) -> FastAPI:
         title="Bellwether health",
         description=DESCRIPTION,
         routers=[api.router, config_api.router],
-        runtime=lambda ctx: deps.Runtime(settings, ctx.pool),
+        runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
             [topics.USAGE, topics.SIGNALS],

@@ -14,7 +14,7 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from health import config_repository as config
 from health import repository, schemas
-from health.deps import RuntimeDep
+from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
 
@@ -47,7 +47,7 @@ async def _save_version(
     response_model=schemas.ScorecardOut,
     summary="Create a scorecard (version 1); its accounts are re-scored in the background",
 )
-async def create_scorecard(body: schemas.ScorecardIn, rt: RuntimeDep) -> dict[str, Any]:
+async def create_scorecard(body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str, Any]:
     card_id = re.sub(r"[^a-z0-9]+", "-", body.name.lower()).strip("-")[:40] + "-" + secrets.token_hex(3)
     async with rt.pool.acquire() as conn, conn.transaction():
         row, job = await _save_version(conn, card_id, 1, body)
@@ -59,7 +59,7 @@ async def create_scorecard(body: schemas.ScorecardIn, rt: RuntimeDep) -> dict[st
     response_model=schemas.ScorecardOut,
     summary="Change a scorecard: a new version; its accounts are re-scored in the background",
 )
-async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: RuntimeDep) -> dict[str, Any]:
+async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         current = await config.latest_scorecard(conn, card_id=card_id)
         if current is None:
@@ -91,7 +91,7 @@ async def get_scorecard(card_id: str, rt: RuntimeDep, version: int | None = None
 
 
 @router.delete("/scorecards/{card_id}", status_code=204, summary="Retire a scorecard (never the default)")
-async def delete_scorecard(card_id: str, rt: RuntimeDep) -> None:
+async def delete_scorecard(card_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn, conn.transaction():
         current = await config.latest_scorecard(conn, card_id=card_id)
         if current is None:
@@ -114,7 +114,7 @@ async def rescore_job(job_id: int, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/milestones", status_code=201, response_model=schemas.MilestoneIn, summary="Define a milestone")
-async def create_milestone(body: schemas.MilestoneIn, rt: RuntimeDep) -> dict[str, Any]:
+async def create_milestone(body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.insert_milestone(conn, key=body.key, definition=body.model_dump(mode="json")):
             raise ApiError(409, "conflict", f"key: milestone '{body.key}' exists; PUT to change it")
@@ -123,7 +123,7 @@ async def create_milestone(body: schemas.MilestoneIn, rt: RuntimeDep) -> dict[st
 
 
 @router.put("/milestones/{key}", response_model=schemas.MilestoneIn, summary="Change a milestone definition")
-async def update_milestone(key: str, body: schemas.MilestoneIn, rt: RuntimeDep) -> dict[str, Any]:
+async def update_milestone(key: str, body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str, Any]:
     if body.key != key:
         raise ApiError(422, "validation_error", "key: must match the path")
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -140,7 +140,7 @@ async def list_milestones(rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.delete("/milestones/{key}", status_code=204)
-async def delete_milestone(key: str, rt: RuntimeDep) -> None:
+async def delete_milestone(key: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn:
         found = await config.retire_milestone(conn, key=key)
     if not found:

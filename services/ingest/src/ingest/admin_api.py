@@ -9,16 +9,22 @@ from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import repository, schemas, scopes
-from ingest.auth import check_admin, hash_key, new_write_key
+from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 
 
 def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    check_admin(authorization, rt.settings.admin_token.get_secret_value())
+    rt.keys.authorise(authorization, "configure")
     return rt
 
 
-AdminDep = Annotated[Runtime, Depends(require_admin)]
+def require_viewer(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+    rt.keys.authorise(authorization, "read")
+    return rt
+
+
+AdminDep = Annotated[Runtime, Depends(require_admin)]  # sources and their grants
+ViewerDep = Annotated[Runtime, Depends(require_viewer)]  # reading sources and rejected events
 router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
 
 
@@ -50,13 +56,13 @@ async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONRespons
 
 
 @router.get("/sources", response_model=list[schemas.SourceOut], summary="List sources (never their keys)")
-async def list_sources(rt: AdminDep, include_revoked: bool = True) -> list[dict[str, object]]:
+async def list_sources(rt: ViewerDep, include_revoked: bool = True) -> list[dict[str, object]]:
     async with rt.pool.acquire() as conn:
         return [_out(s) for s in await repository.list_sources(conn, include_revoked=include_revoked)]
 
 
 @router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})
-async def get_source(source_id: str, rt: AdminDep) -> dict[str, object]:
+async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
         src = await repository.get_source(conn, source_id=source_id)
     if src is None:
@@ -96,7 +102,7 @@ async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
 
 @router.get("/rejected", response_model=schemas.RejectedPage, summary="Events that failed validation, newest first")
 async def list_rejected(
-    rt: AdminDep,
+    rt: ViewerDep,
     source_id: str | None = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

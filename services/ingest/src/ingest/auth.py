@@ -1,4 +1,4 @@
-"""Write keys (sources) and the admin token.
+"""Write keys (sources). (The admin API's callers: ``bellwether_shared.roles``.)
 
 Write keys arrive as HTTP Basic username (empty password; rudder-sdk-python, and segment's
 library as well), as a Bearer token, or as ``writeKey`` in the JSON body (segment-analytics-python).
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import secrets
 from typing import Any
 
@@ -50,17 +49,6 @@ def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> st
         if isinstance(key, str) and key:
             return key
     return None
-
-
-def check_admin(authorization: str | None, token: str) -> None:
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(value.strip().encode(), token.encode()):
-        raise ApiError(
-            401,
-            "unauthorized",
-            "admin API needs 'Authorization: Bearer <admin token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
 
 class SourceAuth:

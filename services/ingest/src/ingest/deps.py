@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from cachetools import TTLCache
 from fastapi import Depends, Request
 
+from bellwether_shared.roles import KeyRing
 from bellwether_shared.runtime import Producer
 from ingest.auth import SourceAuth
 from ingest.ratelimit import RateLimiter
@@ -42,6 +43,7 @@ class Runtime:
     identities: IdentityCache
     auth: SourceAuth
     limiter: RateLimiter
+    keys: KeyRing  # the admin API's callers (API_KEYS, and ADMIN_TOKEN as an admin key)
 
     @classmethod
     def build(cls, settings: IngestSettings, pool: asyncpg.Pool, kafka: Producer) -> Runtime:
@@ -51,6 +53,7 @@ class Runtime:
             kafka=kafka,
             identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
             auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s),
+            keys=KeyRing(settings.api_keys, legacy_admin_token=settings.admin_token.get_secret_value()),
             limiter=RateLimiter(),
         )
 

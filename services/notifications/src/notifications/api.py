@@ -11,7 +11,7 @@ from bellwether_shared.http import ApiError
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository, schemas
-from notifications.deps import RuntimeDep
+from notifications.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["rules and people"], responses={401: {"description": "missing or wrong token"}})
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -44,7 +44,7 @@ async def get_rule(rule_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.put("/rules/{rule_id}")
-async def put_rule(rule_id: str, body: schemas.RuleIn, rt: RuntimeDep) -> dict[str, Any]:
+async def put_rule(rule_id: str, body: schemas.RuleIn, rt: ConfigDep) -> dict[str, Any]:
     """Create or replace a rule: event type, conditions on `event.*` and `account.*` (tier, arr, colour,
     score, days_to_renewal, renewal_date), severity, recipients by role (csm, ae, renewal_owner, vp) or by
     person id (`$event.<field>`: a person the event names), de-duplication window and key fields."""
@@ -54,7 +54,7 @@ async def put_rule(rule_id: str, body: schemas.RuleIn, rt: RuntimeDep) -> dict[s
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-async def delete_rule(rule_id: str, rt: RuntimeDep) -> None:
+async def delete_rule(rule_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn:
         if not await repository.delete_rule(conn, rule_id=rule_id):
             raise ApiError(404, "not_found", f"rule_id: no rule '{rule_id}'")
@@ -67,7 +67,7 @@ async def list_people(rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.put("/people/{person_id}")
-async def put_person(person_id: str, body: schemas.PersonIn, rt: RuntimeDep) -> dict[str, Any]:
+async def put_person(person_id: str, body: schemas.PersonIn, rt: ConfigDep) -> dict[str, Any]:
     """A recipient (ids are the owner ids other services use: CSM, AE, renewal owner; role `vp` receives
     what rules address to the VP of CS). With an e-mail address, an e-mail destination and a
     subscription are created for them once."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from bellwether_shared import topics
+from bellwether_shared.roles import KeyRing
 from bellwether_shared.service import Consumes, create_service
 from notifications import api, deps, destinations_api
 from notifications.deliverer import Deliverer
@@ -29,7 +30,12 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         title="Bellwether notifications",
         description=DESCRIPTION,
         routers=[api.router, destinations_api.router],
-        runtime=lambda ctx: deps.Runtime(settings, ctx.pool, box),
+        runtime=lambda ctx: deps.Runtime(
+            settings,
+            ctx.pool,
+            box,
+            KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()),
+        ),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
             [topics.HEALTH, topics.SIGNALS, topics.RENEWALS],

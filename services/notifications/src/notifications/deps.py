@@ -8,7 +8,7 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Header, Request
 
-from bellwether_shared.http import check_bearer
+from bellwether_shared.roles import KeyRing
 from notifications.secretbox import SecretBox
 from notifications.settings import NotificationsSettings
 
@@ -18,12 +18,20 @@ class Runtime:
     settings: NotificationsSettings
     pool: asyncpg.Pool
     box: SecretBox
+    keys: KeyRing
 
 
-def authorised(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt: Runtime = request.app.state.runtime
-    check_bearer(authorization, rt.settings.api_token.get_secret_value())
+    rt.keys.authorise(authorization, "read")
     return rt
 
 
-RuntimeDep = Annotated[Runtime, Depends(authorised)]
+def configurer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    rt.keys.authorise(authorization, "configure")
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(reader)]  # reads: viewer
+ConfigDep = Annotated[Runtime, Depends(configurer)]  # alert rules, people, destinations, replays: admin

@@ -13,7 +13,7 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from notifications import delivery_repository as dr
 from notifications import digests, schemas
-from notifications.deps import RuntimeDep
+from notifications.deps import ConfigDep, RuntimeDep
 from notifications.domain import signing, urlguard
 
 router = APIRouter(prefix="/v1", tags=["delivery"], responses={401: {"description": "missing or wrong token"}})
@@ -24,7 +24,7 @@ def _invalid(field: str, reason: str) -> ApiError:
 
 
 @router.post("/destinations", status_code=201)
-async def create_destination(body: schemas.DestinationIn, rt: RuntimeDep) -> dict[str, Any]:
+async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict[str, Any]:
     """For a webhook, the answer holds its signing secret: shown once, store it now."""
     if body.kind in ("webhook", "chat"):
         try:
@@ -68,7 +68,7 @@ async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]
 
 
 @router.post("/destinations/{destination_id}/rotate-secret")
-async def rotate_secret(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def rotate_secret(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
     """A new signing secret (shown once). The previous one keeps signing for `SECRET_OVERLAP_S`, so the
     receiver can switch without missing a delivery: meanwhile each delivery carries both signatures."""
     now = utcnow()
@@ -91,7 +91,7 @@ async def rotate_secret(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/destinations/{destination_id}/enable")
-async def enable(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def enable(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         await dr.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
         row = await dr.get_destination(conn, destination_id=destination_id)
@@ -101,14 +101,14 @@ async def enable(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.delete("/destinations/{destination_id}", status_code=204)
-async def delete_destination(destination_id: str, rt: RuntimeDep) -> None:
+async def delete_destination(destination_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await dr.delete_destination(conn, destination_id=destination_id):
             raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
 
 
 @router.post("/destinations/{destination_id}/replay")
-async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: RuntimeDep) -> dict[str, Any]:
+async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: ConfigDep) -> dict[str, Any]:
     """Send again every delivery to this destination created since `since` (same webhook-id)."""
     try:
         since = datetime.fromisoformat(body.since)
@@ -120,7 +120,7 @@ async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: RuntimeD
 
 
 @router.post("/subscriptions", status_code=201)
-async def subscribe(body: schemas.SubscriptionIn, rt: RuntimeDep) -> dict[str, Any]:
+async def subscribe(body: schemas.SubscriptionIn, rt: ConfigDep) -> dict[str, Any]:
     s = {**body.model_dump(), "subscription_id": "sub_" + uuid.uuid4().hex[:12]}
     async with rt.pool.acquire() as conn:
         if await dr.get_destination(conn, destination_id=body.destination_id) is None:
@@ -135,7 +135,7 @@ async def list_subscriptions(rt: RuntimeDep, destination_id: str | None = None) 
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
-async def unsubscribe(subscription_id: str, rt: RuntimeDep) -> None:
+async def unsubscribe(subscription_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn:
         if not await dr.delete_subscription(conn, subscription_id=subscription_id):
             raise ApiError(404, "not_found", f"subscription_id: no subscription '{subscription_id}'")
@@ -166,7 +166,7 @@ async def delivery(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/deliveries/{delivery_id}/replay")
-async def replay_one(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def replay_one(delivery_id: str, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         if not await dr.replay(conn, delivery_ids=[delivery_id], destination_id=None, since=None):
             raise ApiError(404, "not_found", f"delivery_id: no delivery '{delivery_id}'")
@@ -174,7 +174,7 @@ async def replay_one(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/digests/run")
-async def run_digests(rt: RuntimeDep, recipient: str | None = None) -> dict[str, Any]:
+async def run_digests(rt: ConfigDep, recipient: str | None = None) -> dict[str, Any]:
     """Build digests now: those that are due, or everything waiting for `recipient`."""
     async with rt.pool.acquire() as conn, conn.transaction():
         made = await digests.run_due(conn, settings=rt.settings, now=utcnow(), recipient=recipient)

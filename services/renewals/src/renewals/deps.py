@@ -8,7 +8,6 @@ which stay a VP of CS's decision."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,27 +17,21 @@ import asyncpg
 from fastapi import Depends, Header, Request
 
 from bellwether_shared.http import ApiError
+from bellwether_shared.roles import KeyRing
 from bellwether_shared.uow import UnitOfWork
 from renewals import errors, repository
 from renewals.settings import RenewalsSettings
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "viewer": frozenset({"read"}),
-    "csm": frozenset({"read", "write", "propose"}),
-    "vp_cs": frozenset({"read", "write", "propose", "decide"}),
-    "admin": frozenset({"read", "write", "configure"}),
-}
 
 
 @dataclass(frozen=True)
 class Runtime:
     settings: RenewalsSettings
     pool: asyncpg.Pool
-    api_keys: dict[str, tuple[str, str]]  # SHA-256 of a key → (actor, role)
+    keys: KeyRing
 
     @classmethod
     def build(cls, settings: RenewalsSettings, pool: asyncpg.Pool) -> Runtime:
-        return cls(settings, pool, {k.token_sha256: (k.actor, k.role) for k in settings.api_keys})
+        return cls(settings, pool, KeyRing(settings.api_keys))
 
 
 @dataclass(frozen=True)
@@ -49,25 +42,11 @@ class Caller:
     settings: RenewalsSettings
 
 
-def _caller(request: Request, authorization: str | None) -> Caller:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ApiError(
-            401, "unauthorized", "send 'Authorization: Bearer <API key>'", headers={"WWW-Authenticate": "Bearer"}
-        )
-    rt: Runtime = request.app.state.runtime
-    found = rt.api_keys.get(hashlib.sha256(token.strip().encode()).hexdigest())
-    if found is None:
-        raise ApiError(401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"})
-    return Caller(actor=found[0], role=found[1], pool=rt.pool, settings=rt.settings)
-
-
 def require(permission: str) -> Callable[..., Caller]:
     def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-        caller = _caller(request, authorization)
-        if permission not in PERMISSIONS[caller.role]:
-            raise ApiError(403, "forbidden", f"role '{caller.role}' may not {permission}")
-        return caller
+        rt: Runtime = request.app.state.runtime
+        who = rt.keys.authorise(authorization, permission)
+        return Caller(actor=who.actor, role=who.role, pool=rt.pool, settings=rt.settings)
 
     return dependency
 

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from bellwether_shared.roles import ApiKey
 from bellwether_shared.settings import ServiceSettings
 
 Role = Literal["viewer", "csm", "vp_cs", "admin"]
-
-
-class ApiKey(BaseModel):
-    """One API key: who holds it and their role. Only the key's SHA-256 is configured, never the key."""
-
-    actor: str = Field(min_length=1, max_length=200)
-    role: Role
-    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-
-
-def _key_problems(keys: list[ApiKey]) -> list[str]:
-    from bellwether_shared.prod import DEV_TOKEN_HASHES
-
-    found: list[str] = []
-    roles_by_hash: dict[str, str] = {}
-    for k in keys:
-        if k.token_sha256 in DEV_TOKEN_HASHES:
-            found.append(f"API_KEYS: the key of {k.actor} is a development token")
-        other = roles_by_hash.setdefault(k.token_sha256, k.role)
-        if other != k.role:
-            found.append(f"API_KEYS: one key for two roles ({other} and {k.role}); every role needs its own")
-    return found
 
 
 class RenewalsSettings(ServiceSettings):
@@ -41,9 +20,6 @@ class RenewalsSettings(ServiceSettings):
     api_keys: list[ApiKey] = Field(
         min_length=1, description='JSON: [{"actor": "ana@acme.io", "role": "vp_cs", "token_sha256": "<hex>"}]'
     )
-
-    def prod_problems(self) -> list[str]:
-        return super().prod_problems() + _key_problems(self.api_keys)
 
     consumer_group: str = "renewals"
     consumer_max_records: int = Field(default=2000, ge=1, le=50_000)

@@ -18,10 +18,11 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
+from bellwether_shared.roles import ApiKey
 from renewals import errors, handoff, repository
 from renewals import handoff_repository as reviews
 from renewals.handlers import handlers, make_handler
-from renewals.settings import ApiKey, RenewalsSettings
+from renewals.settings import RenewalsSettings
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
