@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -35,6 +35,11 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         self.extra = extra
+
+
+# every list endpoint pages: at most 1,000 rows a page
+Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page (at most 1,000)")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
 
 
 def _field(loc: tuple[object, ...]) -> str:

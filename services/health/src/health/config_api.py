@@ -11,7 +11,7 @@ import asyncpg
 from fastapi import APIRouter
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from health import config_repository as config
 from health import repository, schemas
 from health.deps import ConfigDep, RuntimeDep
@@ -69,10 +69,11 @@ async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: ConfigDe
 
 
 @router.get("/scorecards", response_model=list[schemas.ScorecardOut], summary="Current version of each scorecard")
-async def list_scorecards(rt: RuntimeDep) -> list[dict[str, Any]]:
+async def list_scorecards(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+    """A page of the current versions (a configuration table: tens of rows, paged all the same)."""
     async with rt.pool.acquire() as conn:
         rows = await repository.current_scorecards(conn)
-    return [_card_out(r) for r in rows if r["active"]]
+    return [_card_out(r) for r in rows if r["active"]][offset : offset + limit]
 
 
 @router.get("/scorecards/{card_id}", response_model=schemas.ScorecardOut)
@@ -134,9 +135,10 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, rt: ConfigDep) -
 
 
 @router.get("/milestones", response_model=list[schemas.MilestoneIn])
-async def list_milestones(rt: RuntimeDep) -> list[dict[str, Any]]:
+async def list_milestones(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     async with rt.pool.acquire() as conn:
-        return [dict(r["definition"]) for r in await repository.milestone_defs(conn)]
+        rows = await repository.milestone_defs(conn)
+    return [dict(r["definition"]) for r in rows][offset : offset + limit]
 
 
 @router.delete("/milestones/{key}", status_code=204)

@@ -12,7 +12,9 @@ from health.domain.milestones import MilestoneDef
 from health.domain.model import MeasureSpec, MeasureType, ScalePoint, Scorecard, Thresholds
 from health.domain.scoring import ScaleError, check_scale
 
-_strict = ConfigDict(extra="forbid")
+MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
+
+_strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
 
 class Point(BaseModel):
@@ -27,7 +29,7 @@ class MeasureIn(BaseModel):
     type: MeasureType
     weight: float = Field(gt=0, le=100)
     params: dict[str, Any] = Field(default_factory=dict)
-    scale: list[Point] = Field(min_length=2, description="raw value → 0-100, piecewise linear, monotone")
+    scale: list[Point] = Field(min_length=2, max_length=50, description="raw value → 0-100, piecewise linear, monotone")
 
     @field_validator("scale")
     @classmethod
@@ -78,10 +80,12 @@ SCORECARD_EXAMPLE: dict[str, Any] = {
 
 
 class ScorecardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [SCORECARD_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", str_max_length=MAX_TEXT, json_schema_extra={"examples": [SCORECARD_EXAMPLE]}
+    )
     name: str = Field(min_length=1, max_length=200)
-    segments: list[str] = Field(default_factory=list, description="accounts in these segments use it")
-    tiers: list[str] = Field(default_factory=list, description="accounts in these tiers use it")
+    segments: list[str] = Field(default_factory=list, max_length=100, description="accounts in these segments use it")
+    tiers: list[str] = Field(default_factory=list, max_length=100, description="accounts in these tiers use it")
     is_default: bool = False
     thresholds: ThresholdsIn = Field(default_factory=lambda: ThresholdsIn(red_below=40, green_from=70))
     min_measures: int = Field(2, ge=1, le=50)
@@ -131,7 +135,9 @@ MILESTONE_EXAMPLE: dict[str, Any] = {
 
 
 class MilestoneIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [MILESTONE_EXAMPLE]})
+    model_config = ConfigDict(
+        extra="forbid", str_max_length=MAX_TEXT, json_schema_extra={"examples": [MILESTONE_EXAMPLE]}
+    )
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
     event: str = Field(min_length=1, max_length=255, description="the usage event (track name) that counts")

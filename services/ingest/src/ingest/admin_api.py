@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 
-from bellwether_shared.http import ApiError, JSONResponse
+from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from ingest import repository, schemas, scopes
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
@@ -56,9 +56,12 @@ async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONRespons
 
 
 @router.get("/sources", response_model=list[schemas.SourceOut], summary="List sources (never their keys)")
-async def list_sources(rt: ViewerDep, include_revoked: bool = True) -> list[dict[str, object]]:
+async def list_sources(
+    rt: ViewerDep, include_revoked: bool = True, limit: Limit = 100, offset: Offset = 0
+) -> list[dict[str, object]]:
     async with rt.pool.acquire() as conn:
-        return [_out(s) for s in await repository.list_sources(conn, include_revoked=include_revoked)]
+        rows = await repository.list_sources(conn, include_revoked=include_revoked)
+    return [_out(s) for s in rows][offset : offset + limit]
 
 
 @router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})

@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, c
 from bellwether_shared.events import ingest as ev
 from ingest import scopes
 
+MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
+
 # ----------------------------------------------------------------------------- tracking calls (docs)
 
 
@@ -158,7 +160,9 @@ class Error(BaseModel):
 
 class SourceCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"name": "product-analytics", "rate_limit_eps": 5000}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"name": "product-analytics", "rate_limit_eps": 5000}]},
     )
     name: str = Field(min_length=1, max_length=100)
     rate_limit_eps: int | None = Field(None, ge=1, le=1_000_000, description="events/s; default from settings")
@@ -186,7 +190,7 @@ class SourceCreate(BaseModel):
 class SourceGrant(BaseModel):
     """What a source may write; fields left out keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
     scopes: list[str] | None = Field(None, max_length=20)
     accounts: list[str] | None = Field(None, max_length=1000)
 
@@ -248,7 +252,7 @@ SIGNAL_TAGS: dict[type[ev.Signal], str] = {
     ev.DealClosedWon: "deal.closed_won",
 }
 SERVER_FIELDS = {"source_id", "received_at", "message_id", "occurred_at"}
-_strict = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, str_strip_whitespace=True)
 
 
 def _strict_annotation(annotation: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository, schemas
@@ -29,9 +29,10 @@ def _id(field: str, value: str) -> str:
 
 
 @router.get("/rules")
-async def list_rules(rt: RuntimeDep) -> dict[str, Any]:
+async def list_rules(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        return {"rules": [dict(r) for r in await repository.list_rules(conn)]}
+        rows = await repository.list_rules(conn, limit=limit, offset=offset)
+    return {"rules": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/rules/{rule_id}")
@@ -61,9 +62,10 @@ async def delete_rule(rule_id: str, rt: ConfigDep) -> None:
 
 
 @router.get("/people")
-async def list_people(rt: RuntimeDep) -> dict[str, Any]:
+async def list_people(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        return {"people": [dict(r) for r in await repository.list_people(conn)]}
+        rows = await repository.list_people(conn, limit=limit, offset=offset)
+    return {"people": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.put("/people/{person_id}")

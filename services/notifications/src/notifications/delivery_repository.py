@@ -36,8 +36,10 @@ async def get_destination(
     )
 
 
-async def list_destinations(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {DEST_COLUMNS} FROM destinations ORDER BY destination_id")
+async def list_destinations(conn: asyncpg.Connection, *, limit: int = 1000, offset: int = 0) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT {DEST_COLUMNS} FROM destinations ORDER BY destination_id LIMIT $1 OFFSET $2", limit, offset
+    )
     return rows
 
 
@@ -96,10 +98,15 @@ async def add_subscription(conn: asyncpg.Connection, *, s: dict[str, Any]) -> as
     return row
 
 
-async def list_subscriptions(conn: asyncpg.Connection, *, destination_id: str | None) -> list[asyncpg.Record]:
+async def list_subscriptions(
+    conn: asyncpg.Connection, *, destination_id: str | None, limit: int = 1000, offset: int = 0
+) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
-        "SELECT * FROM subscriptions WHERE ($1::text IS NULL OR destination_id = $1) ORDER BY subscription_id",
+        """SELECT * FROM subscriptions WHERE ($1::text IS NULL OR destination_id = $1) ORDER BY subscription_id
+           LIMIT $2 OFFSET $3""",
         destination_id,
+        limit,
+        offset,
     )
     return rows
 

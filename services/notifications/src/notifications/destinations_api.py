@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import delivery_repository as dr
 from notifications import digests, schemas
 from notifications.deps import ConfigDep, RuntimeDep
@@ -49,9 +49,10 @@ async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict
 
 
 @router.get("/destinations")
-async def list_destinations(rt: RuntimeDep) -> dict[str, Any]:
+async def list_destinations(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        return {"destinations": [dict(r) for r in await dr.list_destinations(conn)]}
+        rows = await dr.list_destinations(conn, limit=limit, offset=offset)
+    return {"destinations": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/destinations/{destination_id}")
@@ -129,9 +130,12 @@ async def subscribe(body: schemas.SubscriptionIn, rt: ConfigDep) -> dict[str, An
 
 
 @router.get("/subscriptions")
-async def list_subscriptions(rt: RuntimeDep, destination_id: str | None = None) -> dict[str, Any]:
+async def list_subscriptions(
+    rt: RuntimeDep, destination_id: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        return {"subscriptions": [dict(r) for r in await dr.list_subscriptions(conn, destination_id=destination_id)]}
+        rows = await dr.list_subscriptions(conn, destination_id=destination_id, limit=limit, offset=offset)
+    return {"subscriptions": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)

@@ -108,8 +108,10 @@ async def rule_event_types(conn: asyncpg.Connection) -> set[str]:
     return {r[0] for r in await conn.fetch("SELECT DISTINCT event_type FROM rules WHERE enabled")}
 
 
-async def list_rules(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {RULE_COLUMNS} FROM rules ORDER BY rule_id")
+async def list_rules(conn: asyncpg.Connection, *, limit: int = 1000, offset: int = 0) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT {RULE_COLUMNS} FROM rules ORDER BY rule_id LIMIT $1 OFFSET $2", limit, offset
+    )
     return rows
 
 
@@ -173,6 +175,8 @@ async def get_person(conn: asyncpg.Connection, *, person_id: str) -> asyncpg.Rec
     return await conn.fetchrow(f"SELECT {PERSON_COLUMNS} FROM people WHERE person_id = $1", person_id)
 
 
-async def list_people(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(f"SELECT {PERSON_COLUMNS} FROM people ORDER BY person_id")
+async def list_people(conn: asyncpg.Connection, *, limit: int = 1000, offset: int = 0) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"SELECT {PERSON_COLUMNS} FROM people ORDER BY person_id LIMIT $1 OFFSET $2", limit, offset
+    )
     return rows

@@ -8,11 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from notifications.domain.rules import OPS, ROLES
 
+MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
+
 Severity = Literal["info", "low", "medium", "high", "critical"]
 
 
 class ConditionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
     field: str = Field(pattern=r"^(event|account)\.[a-z_][a-z0-9_.]*$", description="event.<attr> or account.<attr>")
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "contains"]
     value: Any = None
@@ -30,6 +32,7 @@ class ConditionIn(BaseModel):
 class RuleIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -51,10 +54,10 @@ class RuleIn(BaseModel):
     event_type: str = Field(pattern=r"^bellwether\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
     conditions: list[ConditionIn] = Field(default_factory=list, max_length=20)
     severity: Severity
-    recipient_roles: list[str] = Field(default_factory=list)
-    recipient_people: list[str] = Field(default_factory=list)
+    recipient_roles: list[str] = Field(default_factory=list, max_length=10)
+    recipient_people: list[str] = Field(default_factory=list, max_length=100)
     dedupe_window_s: int = Field(default=3600, ge=0, le=30 * 86400)
-    key_fields: list[str] = Field(default_factory=list)
+    key_fields: list[str] = Field(default_factory=list, max_length=10)
     enabled: bool = True
 
     @field_validator("recipient_roles")
@@ -75,6 +78,7 @@ class RuleIn(BaseModel):
 class PersonIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -98,6 +102,7 @@ class PersonIn(BaseModel):
 class DestinationIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -120,6 +125,7 @@ class DestinationIn(BaseModel):
 class SubscriptionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [{"destination_id": "dst_1", "recipient": "role:csm", "min_severity": "medium"}]
         },
@@ -127,9 +133,9 @@ class SubscriptionIn(BaseModel):
     destination_id: str
     recipient: str = Field(min_length=1, description="a person id, 'role:<role>' or '*' (everyone)")
     min_severity: Severity = "info"
-    event_types: list[str] = Field(default_factory=list, description="empty: every event type")
+    event_types: list[str] = Field(default_factory=list, max_length=100, description="empty: every event type")
 
 
 class ReplayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
     since: str = Field(description="ISO 8601 time: every delivery to this destination created since then")

@@ -12,7 +12,9 @@ from bellwether_shared.events.ingest import Qualification
 from renewals.domain.deal_quality import Criterion
 from renewals.domain.policy import GrowthType, Model
 
-_strict = ConfigDict(extra="forbid")
+MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
+
+_strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 MAX_MONEY = 1e12  # a trillion a year: anything beyond is a typo or an attack, and breaks sums downstream
 Stage = Literal["upcoming", "in_progress", "committed"]
 Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
@@ -22,6 +24,7 @@ OwnerRole = Literal["csm", "ae", "renewal_owner"]
 class ContractIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -45,7 +48,7 @@ class ContractIn(BaseModel):
     list_price: float | None = Field(
         default=None, ge=0, le=MAX_MONEY, description="annual list price; gives the discount"
     )
-    products: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _dates(self) -> ContractIn:
@@ -57,6 +60,7 @@ class ContractIn(BaseModel):
 class ExpansionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [{"account_id": "acme", "growth_type": "new_product", "arr": 12000, "close_by": "2026-09-30"}]
         },
@@ -70,6 +74,7 @@ class ExpansionIn(BaseModel):
 class OwnerIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {"owner_id": "maria@vendor.io", "role": "csm", "reason": "territory change"},
@@ -84,7 +89,9 @@ class OwnerIn(BaseModel):
 
 class AccountOwnersIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"csm": "maria@vendor.io", "reason": "new book"}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"csm": "maria@vendor.io", "reason": "new book"}]},
     )
     csm: str | None = None
     ae: str | None = None
@@ -99,7 +106,9 @@ class StageIn(BaseModel):
 
 class CloseIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"outcome": "expanded", "arr_change": 6000}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"outcome": "expanded", "arr_change": 6000}]},
     )
     outcome: Outcome
     arr_change: float = Field(
@@ -118,12 +127,13 @@ class CloseIn(BaseModel):
 class QualificationIn(Qualification):
     """The hand-off answers: the shared event model's fields (one definition), strict on input."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, frozen=True)
 
 
 class DealIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -155,7 +165,7 @@ class DealIn(BaseModel):
     list_price: float = Field(ge=0, le=MAX_MONEY)
     term_months: int = Field(ge=1, le=120)
     start_date: date
-    products: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list, max_length=100)
     ae: str | None = None
     lead_source: str | None = None
     lead_score: float | None = Field(default=None, ge=0, le=100)
@@ -165,13 +175,14 @@ class DealIn(BaseModel):
 class RejectionIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {"failed_criteria": ["severe_problem", "right_buyer"], "note": "bought by IT for marketing; no owner"}
             ]
         },
     )
-    failed_criteria: list[Criterion] = Field(min_length=1)
+    failed_criteria: list[Criterion] = Field(min_length=1, max_length=20)
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -183,6 +194,7 @@ class DecisionIn(BaseModel):
 class PolicyIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -206,7 +218,9 @@ class RiskWeightsIn(BaseModel):
     """Points per risk factor and the threshold; what is left out keeps its default."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"red": 45, "champion_departed": 35, "at_risk_points": 40}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"red": 45, "champion_departed": 35, "at_risk_points": 40}]},
     )
     red: float | None = Field(default=None, ge=0, le=100)
     yellow: float | None = Field(default=None, ge=0, le=100)
@@ -228,7 +242,9 @@ class RiskWeightsIn(BaseModel):
 
 class CapacityIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"tiers": {"strategic": 15, "mid": 40, "scale": 200}}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"tiers": {"strategic": 15, "mid": 40, "scale": 200}}]},
     )
     tiers: dict[str, int] = Field(min_length=1, description="accounts one owner can carry, per tier")
 
@@ -242,7 +258,9 @@ class CapacityIn(BaseModel):
 
 class ChurnRatesIn(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"red": 0.35, "yellow": 0.15, "green": 0.04, "unknown": 0.12}]}
+        extra="forbid",
+        str_max_length=MAX_TEXT,
+        json_schema_extra={"examples": [{"red": 0.35, "yellow": 0.15, "green": 0.04, "unknown": 0.12}]},
     )
     red: float = Field(ge=0, le=1)
     yellow: float = Field(ge=0, le=1)
