@@ -131,6 +131,7 @@ async def create_expansion(body: schemas.ExpansionIn, caller: Writer) -> dict[st
 @router.put("/opportunities/{opportunity_id}/owner")
 async def reassign(opportunity_id: str, body: schemas.OwnerIn, caller: Writer) -> dict[str, Any]:
     async with transaction(caller) as uow:
+        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         row = await ownership.reassign(
             uow,
             opportunity_id=opportunity_id,
@@ -145,6 +146,7 @@ async def reassign(opportunity_id: str, body: schemas.OwnerIn, caller: Writer) -
 @router.put("/opportunities/{opportunity_id}/stage")
 async def set_stage(opportunity_id: str, body: schemas.StageIn, caller: Writer) -> dict[str, Any]:
     async with transaction(caller) as uow:
+        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         row = await service.set_stage(uow, opportunity_id=opportunity_id, stage=body.stage, actor=caller.actor)
     return _opportunity(row)
 
@@ -153,6 +155,7 @@ async def set_stage(opportunity_id: str, body: schemas.StageIn, caller: Writer) 
 async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> dict[str, Any]:
     """Record the outcome (renewed, expanded, downgraded, churned) and the ARR change."""
     async with transaction(caller) as uow:
+        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         row = await service.close(
             uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor
         )

@@ -15,7 +15,7 @@ from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import policy as pol
-from renewals.errors import Conflict, NotFound
+from renewals.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner
 from renewals.reassess import reassess
 
@@ -129,6 +129,21 @@ async def _created(uow: UnitOfWork, row: asyncpg.Record, d: pol.Decision, actor:
             owner_role=d.role.value,
         )
     )
+
+
+async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: str) -> None:
+    """Refuse a CSM outside their own book (403 naming the roles that may); unknown ids pass on to
+    the use case, which answers 404."""
+    row = await opps.get_opportunity(uow.conn, opportunity_id=opportunity_id)
+    if row is None:
+        return
+    account = await repository.get_account(uow.conn, account_id=row["account_id"])
+    csm = account["csm"] if account is not None else None
+    if not pol.in_book(role=role, actor=actor, account_csm=csm, owner_id=row["owner_id"]):
+        raise Forbidden(
+            f"role: a csm changes only renewals of their own book ({row['account_id']} is "
+            f"{csm or 'nobody'}'s); that needs the vp_cs or admin role"
+        )
 
 
 async def close(

@@ -148,7 +148,7 @@ async def test_ownership_follows_each_model_and_manual_choices_stick(http, kafka
     renewal = (await put_contract(http, contract(f"c-{run_id}", acct, 80)))["renewal_opportunity_id"]
     pinned = (await put_contract(http, contract(f"p-{run_id}", acct, 85)))["renewal_opportunity_id"]
     r = await http.put(
-        f"/v1/opportunities/{pinned}/owner", json={"owner_id": "rex", "reason": "key account"}, headers=CSM
+        f"/v1/opportunities/{pinned}/owner", json={"owner_id": "rex", "reason": "key account"}, headers=VP
     )
     assert r.status_code == 200 and r.json()["owner_manual"] is True
 
@@ -194,7 +194,7 @@ async def test_ownership_follows_each_model_and_manual_choices_stick(http, kafka
         assert await owner(renewal) == "abe"  # 50k contract ≥ 40k threshold
 
         # handing the pinned one back to the policy
-        r = await http.put(f"/v1/opportunities/{pinned}/owner", json={"owner_id": None, "reason": "r"}, headers=CSM)
+        r = await http.put(f"/v1/opportunities/{pinned}/owner", json={"owner_id": None, "reason": "r"}, headers=VP)
         assert r.json()["owner_id"] == "abe" and r.json()["owner_manual"] is False
         history = (await http.get(f"/v1/opportunities/{pinned}", headers=VIEWER)).json()["ownership_history"]
         assert [h["new_owner_id"] for h in history] == ["cara", "rex", "abe"]
@@ -387,7 +387,7 @@ async def test_backtest_computes_auc_on_a_constructed_history(http, kafka_bootst
         await health_event(kafka_bootstrap, acct, score, colour, at=at, card=card)
         await health_event(kafka_bootstrap, acct, 5, "red", at=at + timedelta(days=30), card=card)  # too late to count
         close = {"outcome": outcome, "arr_change": 1000 if outcome == "expanded" else 0}
-        r = await http.post(f"/v1/opportunities/{oid}/close", json=close, headers=CSM)
+        r = await http.post(f"/v1/opportunities/{oid}/close", json=close, headers=VP)
         assert r.status_code == 200, r.text
 
     async def counted() -> dict[str, Any] | None:
@@ -611,3 +611,19 @@ async def test_risk_weights_are_configurable_and_reassess_open_renewals(http, ka
         await http.put("/v1/risk/weights", json={}, headers=ADMIN)
     assert (await http.get("/v1/risk/weights", headers=VIEWER)).json()["red"] == 40
     assert (await http.get(f"/v1/opportunities/{oid}", headers=VIEWER)).json()["at_risk"] is True
+
+
+async def test_a_csm_changes_only_renewals_of_their_own_book(http, run_id) -> None:
+    mine, theirs = f"book-{run_id}", f"other-book-{run_id}"
+    await http.put(f"/v1/accounts/{mine}/owners", json={"csm": "csm@vendor.test", "reason": "r"}, headers=VP)
+    await http.put(f"/v1/accounts/{theirs}/owners", json={"csm": "csm2@vendor.test", "reason": "r"}, headers=VP)
+    own = (await put_contract(http, contract(f"m-{run_id}", mine, 50)))["renewal_opportunity_id"]
+    other = (await put_contract(http, contract(f"o-{run_id}", theirs, 50)))["renewal_opportunity_id"]
+    staged = await http.put(f"/v1/opportunities/{own}/stage", json={"stage": "in_progress"}, headers=CSM)
+    refused = await http.put(f"/v1/opportunities/{other}/stage", json={"stage": "in_progress"}, headers=CSM)
+    closing = await http.post(f"/v1/opportunities/{other}/close", json={"outcome": "renewed"}, headers=CSM)
+    by_vp = await http.put(f"/v1/opportunities/{other}/stage", json={"stage": "committed"}, headers=VP)
+    assert staged.status_code == 200, staged.text
+    assert refused.status_code == 403 and "vp_cs or admin" in refused.json()["message"], refused.text
+    assert f"{theirs} is csm2@vendor.test's" in refused.json()["message"]
+    assert closing.status_code == 403 and by_vp.status_code == 200

@@ -80,3 +80,14 @@ def _valid() -> dict[str, object]:
         "problem_severity": 3, "expected_duration_months": 12, "buying_department_fit": True, "champion_fit": True,
         "technology_ready": True, "services_sold_hours": 1, "services_needed_hours": 1,
     }  # fmt: skip
+
+
+@given(st.sampled_from(["viewer", "csm", "vp_cs", "admin"]), st.sampled_from(["a", "b"]),
+       st.sampled_from([None, "a", "b"]), st.sampled_from([None, "a", "b"]))  # fmt: skip
+def test_only_vps_admins_and_the_csm_of_the_book_change_a_renewal(role, actor, csm, owner) -> None:  # type: ignore[no-untyped-def]
+    from renewals.domain.policy import in_book
+
+    allowed = in_book(role=role, actor=actor, account_csm=csm, owner_id=owner)
+    assert allowed == (role in ("vp_cs", "admin") or (role == "csm" and actor in (csm, owner)))
+    if role == "viewer":
+        assert not allowed

@@ -108,3 +108,12 @@ def decide(policy: Policy, *, motion: Motion, growth: GrowthType | None, arr: fl
         if (who := owners.of(other)) is not None:
             return Decision(other, who, f"{reason}; no {role.value} assigned, so the {other.value}")
     return Decision(role, None, f"{reason}; nobody assigned yet")
+
+
+def in_book(*, role: str, actor: str, account_csm: str | None, owner_id: str | None) -> bool:
+    """May this caller change this renewal? A CSM only within their own book: the account's CSM, or
+    the opportunity's owner, is the caller (the API key's actor is their person id). VPs of CS and
+    admins change any; nobody else writes."""
+    if role in ("vp_cs", "admin"):
+        return True
+    return role == "csm" and actor in (account_csm, owner_id)
