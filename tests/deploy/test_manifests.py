@@ -109,3 +109,36 @@ def test_deployment_probes_resources_and_security(service: str) -> None:
     assert job["spec"]["template"]["spec"]["containers"][0]["command"][-1] == service
     secret_keys = {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"]}
     assert all(k.startswith(f"{service}-secrets") for k in secret_keys)
+
+
+def _selects(policy: dict[str, Any], labels: dict[str, str]) -> bool:
+    sel = policy["spec"]["podSelector"]
+    if any(labels.get(k) != v for k, v in sel.get("matchLabels", {}).items()):
+        return False
+    return all(labels.get(e["key"]) in e["values"] for e in sel.get("matchExpressions", []) if e["operator"] == "In")
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(overlay: str) -> None:
+    docs = _render(overlay)
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    pods = {
+        d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
+        for d in docs if d["kind"] in ("Deployment", "Job")
+    }  # fmt: skip
+    ports = {"ingest": 8081, "health": 8082, "renewals": 8083, "notifications": 8084}
+    for name, labels in pods.items():
+        mine = [p for p in policies if _selects(p, labels)]
+        deny = [p for p in mine if not p["spec"].get("ingress") and not p["spec"].get("egress")]
+        assert deny and set(deny[0]["spec"]["policyTypes"]) == {"Ingress", "Egress"}, f"{name}: no default deny"
+        egress_ports = {pt["port"] for p in mine for rule in p["spec"].get("egress", []) for pt in rule["ports"]}
+        assert {53, 9092, 5432} <= egress_ports, name
+        ingress_ports = {pt["port"] for p in mine for rule in p["spec"].get("ingress", []) for pt in rule["ports"]}
+        service = labels["app.kubernetes.io/name"]
+        assert ingress_ports == ({ports[service]} if service in ports else set()), (name, ingress_ports)
+    internet = next(p for p in policies if p["metadata"]["name"] == "notifications-egress-internet")
+    blocks = [t["ipBlock"] for rule in internet["spec"]["egress"] for t in rule["to"]]
+    v4 = next(b for b in blocks if b["cidr"] == "0.0.0.0/0")
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= set(v4["except"])
+    others = [p for p in policies if p["metadata"]["name"].endswith("-egress-internet")]
+    assert others == [internet]  # no other service reaches the internet
