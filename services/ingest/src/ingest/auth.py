@@ -54,11 +54,13 @@ def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> st
 class SourceAuth:
     """Looks sources up by key hash, with a short cache; revocation on this instance is immediate."""
 
-    def __init__(self, pool: asyncpg.Pool, *, ttl_s: float) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, ttl_s: float, size: int = 10_000) -> None:
         self.pool = pool
         self.ttl_s = ttl_s
-        # key hash → source (None: unknown key, cached too, so a flood of bad keys stays cheap)
-        self._cache: TTLCache[str, Source | None] | None = TTLCache(maxsize=10_000, ttl=ttl_s) if ttl_s > 0 else None
+        # key hash → source. Unknown keys are cached apart (bounded, least recently used out), so a
+        # flood of bad keys stays cheap and can never push a real source out of the cache.
+        self._known: TTLCache[str, Source] | None = TTLCache(maxsize=size, ttl=ttl_s) if ttl_s > 0 else None
+        self._unknown: TTLCache[str, bool] | None = TTLCache(maxsize=size, ttl=ttl_s) if ttl_s > 0 else None
 
     async def authenticate(self, key: str | None) -> Source:
         if not key:
@@ -69,13 +71,18 @@ class SourceAuth:
                 headers={"WWW-Authenticate": 'Basic realm="ingest"'},
             )
         digest = hash_key(key)
-        if self._cache is not None and digest in self._cache:
-            source = self._cache[digest]
+        source: Source | None
+        if self._known is not None and digest in self._known:
+            source = self._known[digest]
+        elif self._unknown is not None and digest in self._unknown:
+            source = None
         else:
             async with self.pool.acquire() as conn:
                 source = await repository.source_by_key_hash(conn, write_key_hash=digest)
-            if self._cache is not None:
-                self._cache[digest] = source
+            if source is not None and self._known is not None:
+                self._known[digest] = source
+            elif source is None and self._unknown is not None:
+                self._unknown[digest] = True
         if source is None or source.revoked_at is not None:
             raise ApiError(
                 401,
@@ -86,8 +93,8 @@ class SourceAuth:
         return source
 
     def forget(self, source_id: str) -> None:
-        if self._cache is None:
+        if self._known is None:
             return
-        for digest, src in list(self._cache.items()):
-            if src is not None and src.id == source_id:
-                self._cache.pop(digest, None)
+        for digest, src in list(self._known.items()):
+            if src.id == source_id:
+                self._known.pop(digest, None)
