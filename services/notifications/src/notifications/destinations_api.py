@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import delivery_repository as dr
-from notifications import digests, schemas
+from notifications import digests, repository, schemas
 from notifications.deps import ConfigDep, RuntimeDep
 from notifications.domain import signing, urlguard
 
@@ -44,6 +44,8 @@ async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict
         target = urlguard.masked(body.target)
     d = {**body.model_dump(), "target": target, "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
     async with rt.pool.acquire() as conn:
+        if body.owner_person_id and await repository.get_person(conn, person_id=body.owner_person_id) is None:
+            raise _invalid("owner_person_id", f"no person '{body.owner_person_id}' (PUT /v1/people/{{id}} first)")
         row = await dr.insert_destination(conn, d=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
 

@@ -380,6 +380,13 @@ async def _true(value: bool) -> bool:
 
 
 async def test_bad_input_names_the_field(http) -> None:
+    # found by schemathesis: an owner who is nobody was a foreign-key 500
+    r = await http.post(
+        "/v1/destinations",
+        json={"name": "d", "kind": "webhook", "target": "https://crm.example.com/h", "owner_person_id": "nobody-x"},
+        headers=AUTH,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "owner_person_id", r.text
     r = await http.put(
         "/v1/rules/x",
         json={"name": "n", "event_type": "nope", "severity": "high", "recipient_roles": ["csm"]},
