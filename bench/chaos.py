@@ -15,6 +15,7 @@ Required: lost 0, double-counted 0, every alert delivered."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import secrets
@@ -115,7 +116,10 @@ class Duplicates:
 async def _until(check: Any, what: str, timeout: float) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if got := await check():
+        got = check()
+        if inspect.isawaitable(got):
+            got = await got
+        if got:
             return got
         await asyncio.sleep(0.5)
     raise TimeoutError(f"{what}: not within {timeout:.0f}s")
@@ -257,7 +261,7 @@ class Run:
         """The faults, each once a share of the load is acknowledged."""
 
         async def at(share: float) -> None:
-            await _until(lambda: _true(load.acked_requests >= share * load.requests), f"{share:.0%} acked", self.left())
+            await _until(lambda: load.acked_requests >= share * load.requests, f"{share:.0%} acked", self.left())
 
         await at(0.10)
         await self.restart("ingest")
@@ -272,7 +276,7 @@ class Run:
         await at(0.70)
         self.faults.note(f"{len(alert_accounts)} champion-departed alerts fanned out", self.t0)
         await _champions_leave(self.services["ingest"], key, alert_accounts)
-        await _until(lambda: _true(len(self.rx.requests) >= len(alert_accounts) // 5), "fan-out under way", 120)
+        await _until(lambda: len(self.rx.requests) >= len(alert_accounts) // 5, "fan-out under way", 120)
         self.faults.note(f"{len(self.rx.requests)} of {len(alert_accounts)} webhooks received", self.t0)
         await self.restart("notifications")
         await at(0.85)
@@ -332,10 +336,6 @@ async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeou
     finally:
         stop.set()
         run.stop()
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def _all_sentinels(health_db: str, load: Load) -> bool:

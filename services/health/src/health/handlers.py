@@ -75,12 +75,6 @@ async def on_usage(b: Batch, p: dict[str, Any], c: Consumed) -> None:
     b.touched.add(account)
 
 
-@handlers.on(ev.AccountUpserted)
-async def on_account(b: Batch, e: ev.AccountUpserted, c: Consumed) -> None:
-    await repository.upsert_account(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
-    b.touched.add(e.account_id)
-
-
 @handlers.on(ev.NpsSubmitted)
 async def on_nps(b: Batch, e: ev.NpsSubmitted, c: Consumed) -> None:
     await repository.upsert_nps(
@@ -97,27 +91,19 @@ async def on_deal(b: Batch, e: ev.DealClosedWon, c: Consumed) -> None:
     b.touched.add(e.account_id)
 
 
-@handlers.on(ev.TicketChanged)
-async def on_ticket(b: Batch, e: ev.TicketChanged, c: Consumed) -> None:
-    await repository.upsert_ticket(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
-    b.touched.add(e.account_id)
+# signals kept latest-wins in a table of their own: the same handler, the table's upsert
+UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
+    ev.AccountUpserted: repository.upsert_account,
+    ev.TicketChanged: repository.upsert_ticket,
+    ev.ContactChanged: repository.upsert_contact,
+    ev.OnboardingConfirmed: repository.upsert_onboarding,
+    ev.GoalUpdated: repository.upsert_goal,
+}
 
 
-@handlers.on(ev.ContactChanged)
-async def on_contact(b: Batch, e: ev.ContactChanged, c: Consumed) -> None:
-    await repository.upsert_contact(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
-    b.touched.add(e.account_id)
-
-
-@handlers.on(ev.OnboardingConfirmed)
-async def on_onboarding(b: Batch, e: ev.OnboardingConfirmed, c: Consumed) -> None:
-    await repository.upsert_onboarding(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
-    b.touched.add(e.account_id)
-
-
-@handlers.on(ev.GoalUpdated)
-async def on_goal(b: Batch, e: ev.GoalUpdated, c: Consumed) -> None:
-    await repository.upsert_goal(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+@handlers.on(*UPSERTS)
+async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
+    await UPSERTS[type(e)](b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
     b.touched.add(e.account_id)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from bellwether_shared.events import ingest as ev
 from ingest import scopes
@@ -158,6 +158,11 @@ class Error(BaseModel):
 # ----------------------------------------------------------------------------- sources (admin)
 
 
+# validated at call time (SIGNAL_TAGS is defined further down)
+Scopes = Annotated[list[str], Field(max_length=20), AfterValidator(lambda v: scopes.validate(v, SIGNAL_TAGS.values()))]
+AccountPatterns = Annotated[list[str], Field(max_length=1000), AfterValidator(scopes.validate_accounts)]
+
+
 class SourceCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -167,42 +172,20 @@ class SourceCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     rate_limit_eps: int | None = Field(None, ge=1, le=1_000_000, description="events/s; default from settings")
     burst: int | None = Field(None, ge=1, le=10_000_000)
-    scopes: list[str] | None = Field(
-        None, max_length=20, description="usage, identity, signals:<type> or signals:*; default usage and identity"
+    scopes: Scopes | None = Field(
+        None, description="usage, identity, signals:<type> or signals:*; default usage and identity"
     )
-    accounts: list[str] = Field(
-        default_factory=list,
-        max_length=1000,
-        description="account ids or prefixes ('acme-*') it may write to; empty: any",
+    accounts: AccountPatterns = Field(
+        default_factory=list, description="account ids or prefixes ('acme-*') it may write to; empty: any"
     )
-
-    @field_validator("scopes")
-    @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else scopes.validate(value, SIGNAL_TAGS.values())
-
-    @field_validator("accounts")
-    @classmethod
-    def _accounts(cls, value: list[str]) -> list[str]:
-        return scopes.validate_accounts(value)
 
 
 class SourceGrant(BaseModel):
     """What a source may write; fields left out keep their value."""
 
     model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
-    scopes: list[str] | None = Field(None, max_length=20)
-    accounts: list[str] | None = Field(None, max_length=1000)
-
-    @field_validator("scopes")
-    @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else scopes.validate(value, SIGNAL_TAGS.values())
-
-    @field_validator("accounts")
-    @classmethod
-    def _accounts(cls, value: list[str] | None) -> list[str] | None:
-        return None if value is None else scopes.validate_accounts(value)
+    scopes: Scopes | None = None
+    accounts: AccountPatterns | None = None
 
 
 class SourceOut(BaseModel):

@@ -86,15 +86,15 @@ async def on_account(b: Batch, e: ev.AccountUpserted, c: Consumed) -> None:
     b.touched.add(e.account_id)
 
 
-@handlers.on(ev.ContactChanged)
-async def on_contact(b: Batch, e: ev.ContactChanged, c: Consumed) -> None:
-    await repository.upsert_contact(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
-    b.touched.add(e.account_id)
+UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
+    ev.ContactChanged: repository.upsert_contact,
+    ev.TicketChanged: repository.upsert_ticket,
+}
 
 
-@handlers.on(ev.TicketChanged)
-async def on_ticket(b: Batch, e: ev.TicketChanged, c: Consumed) -> None:
-    await repository.upsert_ticket(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+@handlers.on(*UPSERTS)
+async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
+    await UPSERTS[type(e)](b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
     b.touched.add(e.account_id)
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
 from bellwether_shared.roles import ApiKey
 from bellwether_shared.settings import ServiceSettings
-
-Role = Literal["viewer", "csm", "vp_cs", "admin"]
 
 
 class RenewalsSettings(ServiceSettings):
