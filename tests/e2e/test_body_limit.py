@@ -39,3 +39,17 @@ def test_oversized_bodies_are_refused_before_authentication(service: str, reques
     assert declared.json()["code"] == "request_too_large" and str(limit) in declared.json()["message"]
     assert chunked.status_code == 413, chunked.text
     assert small.status_code == 401  # under the cap: the route answers (no credentials)
+
+
+@pytest.mark.parametrize("service", ["ingest", "health"])
+def test_a_client_still_sending_reads_the_413_not_a_reset(service: str, request: pytest.FixtureRequest) -> None:
+    """The server answers before reading a refused body; it drains what the client is still sending, so
+    the client reads the 413 instead of a connection reset (CI once saw httpx.ReadError here)."""
+    svc = request.getfixturevalue(service)
+    path, limit = ROUTES[service]
+    with httpx.Client(base_url=svc.url, timeout=30) as http:
+        for size in (limit * 2, limit * 6, limit * 30) * 3:
+            declared = http.post(path, content=b"x" * size, headers={"Content-Type": "application/json"})
+            assert declared.status_code == 413, declared.text
+            chunked = http.post(path, content=_chunks(size), headers={"Content-Type": "application/json"})
+            assert chunked.status_code == 413, chunked.text

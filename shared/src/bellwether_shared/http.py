@@ -10,10 +10,12 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse as StarletteJSONResponse
 
 
-class JSONResponse(Response):
-    """JSON serialised with orjson (datetimes, UUIDs and dataclasses included)."""
+class JSONResponse(StarletteJSONResponse):
+    """JSON serialised with orjson (datetimes, UUIDs and dataclasses included). A subclass of Starlette's
+    JSONResponse, so FastAPI documents each route's response model in the OpenAPI schema."""
 
     media_type = "application/json"
 
@@ -40,6 +42,25 @@ class ApiError(Exception):
 # every list endpoint pages: at most 1,000 rows a page
 Limit = Annotated[int, Query(ge=1, le=1000, description="rows per page (at most 1,000)")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="rows to skip")]
+
+
+def inline_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """A JSON schema with its local ``#/$defs/...`` references replaced by what they name, for use inside
+    an OpenAPI document (where ``$defs`` of a fragment are not resolvable). The models are not recursive."""
+    defs = schema.get("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return resolve(defs[ref.removeprefix("#/$defs/")]) | rest
+            return {k: resolve(v) for k, v in node.items() if k != "$defs"}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return dict(resolve(schema))
 
 
 def _field(loc: tuple[object, ...]) -> str:

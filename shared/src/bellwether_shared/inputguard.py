@@ -18,8 +18,15 @@ _BIG_INT = re.compile(rb"(?<![\d.eE+-])-?\d{19,}(?![\d.eE])")  # 19+ digits: may
 INT64 = (-(2**63), 2**63 - 1)
 
 
+_ASCII_INT = re.compile(r"-?[0-9]+")
+
+
 def _too_big(text: str) -> bool:
-    return text.lstrip("-").isdigit() and not INT64[0] <= int(text) <= INT64[1]
+    """An ASCII integer beyond 64 bits (``isdigit`` would also take '³', which ``int`` refuses)."""
+    if not _ASCII_INT.fullmatch(text):
+        return False
+    digits = len(text.lstrip("-").lstrip("0"))
+    return digits > 19 or (digits == 19 and not INT64[0] <= int(text) <= INT64[1])
 
 
 def problems_in(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -86,7 +93,7 @@ def _in_target(scope: Scope) -> tuple[str, str] | None:
     for segment in path.split("/"):
         if _too_big(segment):
             return "path", f"'{segment[:30]}' is beyond the 64-bit integer range"
-    for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
+    for name, value in parse_qsl(scope.get("query_string", b"").decode("utf-8", "replace"), keep_blank_values=True):
         if "\x00" in value or "\x00" in name:
             return name, "contains a NUL character"
         if _too_big(value):

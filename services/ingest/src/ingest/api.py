@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from bellwether_shared.http import ApiError, JSONResponse
+from bellwether_shared.http import ApiError, JSONResponse, inline_defs
 from ingest import schemas, signals
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
@@ -33,7 +33,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _doc(model: type[BaseModel]) -> dict[str, Any]:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
+    """The documented request body (these routes read the raw body themselves, to reject event by event)."""
+    schema = inline_defs(model.model_json_schema())
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 async def _authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any], Source]:
