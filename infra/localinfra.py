@@ -130,6 +130,17 @@ def fetch_kafka() -> Path:
     return KAFKA_LIBS
 
 
+@dataclass(frozen=True)
+class SaslSsl:
+    """A client listener that requires TLS and SCRAM-SHA-512 (the user is created when the storage is
+    formatted). ``keystore_pem``: the server's private key (PKCS#8) and certificate chain in one file."""
+
+    port: int
+    username: str
+    password: str
+    keystore_pem: Path
+
+
 @dataclass
 class KafkaNode:
     data_dir: Path
@@ -137,6 +148,7 @@ class KafkaNode:
     controller_port: int
     heap: str = "512m"
     proc: subprocess.Popen | None = None
+    sasl_ssl: SaslSsl | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -150,6 +162,29 @@ class KafkaNode:
     def pid_file(self) -> Path:
         return self.data_dir / "kafka.pid"
 
+    def _listeners(self) -> list[str]:
+        listeners = f"PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}"
+        advertised = f"PLAINTEXT://127.0.0.1:{self.port}"
+        protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+        extra: list[str] = []
+        if self.sasl_ssl is not None:
+            listeners += f",SASL_SSL://127.0.0.1:{self.sasl_ssl.port}"
+            advertised += f",SASL_SSL://127.0.0.1:{self.sasl_ssl.port}"
+            protocols += ",SASL_SSL:SASL_SSL"
+            extra = [
+                "sasl.enabled.mechanisms=SCRAM-SHA-512",
+                "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                "listener.name.sasl_ssl.ssl.keystore.type=PEM",
+                f"listener.name.sasl_ssl.ssl.keystore.location={self.sasl_ssl.keystore_pem}",
+            ]
+        return [
+            f"listeners={listeners}",
+            f"advertised.listeners={advertised}",
+            f"listener.security.protocol.map={protocols}",
+            *extra,
+        ]
+
     def _properties(self) -> Path:
         props = self.data_dir / "server.properties"
         logs = self.data_dir / "log"
@@ -159,11 +194,9 @@ class KafkaNode:
                     "process.roles=broker,controller",
                     "node.id=1",
                     f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
+                    *self._listeners(),
                     "controller.listener.names=CONTROLLER",
                     "inter.broker.listener.name=PLAINTEXT",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
                     f"log.dirs={logs}",
                     "num.partitions=3",
                     "offsets.topic.replication.factor=1",
@@ -183,6 +216,12 @@ class KafkaNode:
             )
         )
         return props
+
+    def _scram_users(self) -> list[str]:
+        if self.sasl_ssl is None:
+            return []
+        user = self.sasl_ssl
+        return ["--add-scram", f"SCRAM-SHA-512=[name={user.username},password={user.password}]"]
 
     def _java(self, main: str, *args: str, heap: str) -> list[str]:
         return [
@@ -212,6 +251,7 @@ class KafkaNode:
                     f"--cluster-id={cluster_id}",
                     "-c",
                     str(props),
+                    *self._scram_users(),
                     heap="256m",
                 ),
                 check=True,

@@ -1,12 +1,12 @@
 """``dlq``: dead letters an operator can act on. ``list`` (per consumer, with the error), ``show``
 one, ``replay`` a selection to its original topic (``--dry-run`` lists what would go).
 
-Kafka is ``KAFKA_BOOTSTRAP_SERVERS`` (default the development broker)."""
+Kafka is ``KAFKA_BOOTSTRAP_SERVERS`` (default the development broker), with the services' TLS and SASL
+variables (``KAFKA_SECURITY_PROTOCOL``, ``KAFKA_SASL_*``, ``KAFKA_SSL_*``)."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from datetime import datetime
 from typing import Annotated
 
@@ -14,8 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bellwether_shared import dlq_ops
+from bellwether_shared import dlq_ops, kafka_conn
 from bellwether_shared.dlq_ops import DeadLetter
+from bellwether_shared.kafka_conn import KafkaConnection
 
 app = typer.Typer(add_completion=False, help=__doc__, no_args_is_help=True)
 console = Console()
@@ -27,13 +28,13 @@ Since = Annotated[datetime | None, typer.Option(help="dead-lettered at or after 
 Until = Annotated[datetime | None, typer.Option(help="dead-lettered before (ISO time)")]
 
 
-def _bootstrap() -> str:
-    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+def _kafka() -> KafkaConnection:
+    return kafka_conn.from_environment()
 
 
 def _selected(consumer: str | None, topic: str | None, error_type: str | None, since: datetime | None,
               until: datetime | None, refs: list[str] | None = None) -> list[DeadLetter]:  # fmt: skip
-    letters = asyncio.run(dlq_ops.read_all(_bootstrap()))
+    letters = asyncio.run(dlq_ops.read_all(_kafka()))
     return dlq_ops.select(
         letters, consumer=consumer, topic=topic, error_type=error_type, since=since, until=until, refs=refs
     )
@@ -92,5 +93,5 @@ def replay(consumer: Consumer = None, topic: Topic = None, error_type: ErrorType
     if dry_run:
         console.print(f"dry run: {len(letters)} dead letter(s) would be replayed")
         return
-    sent = asyncio.run(dlq_ops.replay(_bootstrap(), letters))
+    sent = asyncio.run(dlq_ops.replay(_kafka(), letters))
     console.print(f"replayed {sent} dead letter(s)")

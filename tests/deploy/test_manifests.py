@@ -13,6 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from bellwether_shared import topics
 from bellwether_shared.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,6 +75,8 @@ def test_manifests_render_and_validate_strictly(overlay: str) -> None:
     registry = {t.name: t for t in TOPICS}
     declared = set()
     for doc in docs:
+        if doc["kind"] == "KafkaUser":
+            continue  # checked against the registry below
         if doc["apiVersion"].startswith("kafka.strimzi.io/"):
             spec = registry[doc["metadata"]["name"]]  # a topic the registry knows
             assert doc["spec"]["partitions"] == spec.partitions
@@ -142,3 +145,34 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
     assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"} <= set(v4["except"])
     others = [p for p in policies if p["metadata"]["name"].endswith("-egress-internet")]
     assert others == [internet]  # no other service reaches the internet
+
+
+def test_prod_kafka_users_have_exactly_the_rights_the_topic_registry_gives() -> None:
+    """Each service connects over SASL_SSL as its own SCRAM user; the user may read what the service
+    consumes (with its group), write those topics' dead letters and what it produces, nothing else."""
+    docs = _render("prod")
+    users = {d["metadata"]["name"]: d for d in docs if d["kind"] == "KafkaUser"}
+    for service in BUILT:
+        user = users.pop(f"bellwether-{service}")
+        assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        rights = {(a["resource"]["type"], a["resource"]["name"], op)
+                  for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
+        consumed = topics.CONSUMES.get(service, ())
+        expected = {("topic", t, op) for t in consumed for op in ("Read", "Describe")}
+        expected |= {("group", service, "Read")} if consumed else set()
+        expected |= {("topic", topics.dlq(t), op) for t in consumed for op in ("Write", "Describe")}
+        expected |= {("topic", t, op) for t in topics.PRODUCES[service] for op in ("Write", "Describe")}
+        assert rights == expected, service
+        config = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == f"{service}-config")
+        assert config["data"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
+        assert config["data"]["KAFKA_BOOTSTRAP_SERVERS"].endswith(":9093")
+        pod = next(d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == service)["spec"][
+            "template"
+        ]
+        env = {e["name"]: e for e in pod["spec"]["containers"][0]["env"]}
+        assert env["KAFKA_SASL_USERNAME"]["value"] == f"bellwether-{service}"
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == f"bellwether-{service}"
+        mounts = {m["mountPath"] for m in pod["spec"]["containers"][0]["volumeMounts"]}
+        assert config["data"]["KAFKA_SSL_CAFILE"].rsplit("/", 1)[0] in mounts
+    assert not users, f"Kafka users of no service: {sorted(users)}"
+    assert set(topics.CONSUMES) | set(topics.PRODUCES) == set(BUILT)

@@ -34,6 +34,7 @@ from tenacity import RetryCallState, RetryError
 from bellwether_shared import inbox
 from bellwether_shared.dlq import Raw, dead_letter, raw
 from bellwether_shared.envelope import EnvelopeError
+from bellwether_shared.kafka_conn import Kafka, client_args
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop, Hook
 from bellwether_shared.records import Batches, Consumed, Handler, decode, record_of
@@ -68,7 +69,7 @@ class ConsumerLoop:
         *,
         name: str,
         topics: Sequence[str],
-        bootstrap_servers: str,
+        bootstrap_servers: Kafka,  # a bootstrap string (plaintext) or the process's KafkaConnection
         pool: asyncpg.Pool,
         handler: Handler,
         producer: AIOKafkaProducer,
@@ -93,7 +94,7 @@ class ConsumerLoop:
         self.poll_timeout_ms = poll_timeout_ms
         self.batch_lock = asyncio.Lock()
         self._consumer_args: dict[str, Any] = {
-            "bootstrap_servers": bootstrap_servers,
+            **client_args(bootstrap_servers),
             "group_id": group_id or name,
             "client_id": name,
             "enable_auto_commit": False,

@@ -14,6 +14,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bellwether_shared import dlq
 from bellwether_shared.envelope import Headers
 from bellwether_shared.kafka import create_producer
+from bellwether_shared.kafka_conn import Kafka, client_args
 from bellwether_shared.topics import TOPICS
 
 
@@ -62,12 +63,12 @@ def dlq_topics() -> list[str]:
     return [t.name for t in TOPICS if t.name.endswith(".dlq")]
 
 
-async def read_all(bootstrap: str, topics: list[str] | None = None) -> list[DeadLetter]:
+async def read_all(kafka: Kafka, topics: list[str] | None = None) -> list[DeadLetter]:
     """Every dead letter now on the given DLQ topics (default: all), oldest first per partition."""
-    parts = await _partitions(bootstrap, topics or dlq_topics())
+    parts = await _partitions(kafka, topics or dlq_topics())
     if not parts:
         return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**client_args(kafka), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         consumer.assign(parts)
@@ -86,8 +87,8 @@ async def read_all(bootstrap: str, topics: list[str] | None = None) -> list[Dead
         await _stop(consumer)
 
 
-async def _partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+async def _partitions(kafka: Kafka, topics: list[str]) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(**client_args(kafka))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -133,11 +134,11 @@ def select(
     return [d for d in letters if keep(d)]
 
 
-async def replay(bootstrap: str, letters: list[DeadLetter]) -> int:
+async def replay(kafka: Kafka, letters: list[DeadLetter]) -> int:
     """Send each to its original topic (original key and headers, acks=all); returns how many."""
     if not letters:
         return 0
-    producer = create_producer(bootstrap, client_id="bellwether-dlq-replay")
+    producer = create_producer(kafka, client_id="bellwether-dlq-replay")
     await producer.start()
     try:
         for d in letters:

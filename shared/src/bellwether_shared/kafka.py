@@ -24,6 +24,7 @@ from opentelemetry import propagate, trace
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential_jitter
 
 from bellwether_shared.envelope import Envelope
+from bellwether_shared.kafka_conn import Kafka, client_args
 from bellwether_shared.logging import get_logger
 
 _tracer = trace.get_tracer(__name__)
@@ -34,7 +35,7 @@ class PublishTimeout(TimeoutError):
 
 
 def create_producer(
-    bootstrap_servers: str,
+    kafka: Kafka,
     *,
     client_id: str,
     request_timeout_ms: int = 10_000,
@@ -43,7 +44,7 @@ def create_producer(
 ) -> AIOKafkaProducer:
     """Idempotent producer: acks=all, retries without duplicates or reordering within a partition."""
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers,
+        **client_args(kafka),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",

@@ -40,7 +40,7 @@ async def open_pool(settings: ServiceSettings, *, name: str | None = None, max_s
 
 def new_producer(settings: ServiceSettings, *, client_id: str | None = None, linger_ms: int = 5) -> AIOKafkaProducer:
     return create_producer(
-        settings.kafka_bootstrap_servers,
+        settings,
         client_id=client_id or settings.kafka_client_id or settings.service_name,
         request_timeout_ms=settings.kafka_request_timeout_ms,
         linger_ms=linger_ms,

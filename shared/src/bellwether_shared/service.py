@@ -92,7 +92,7 @@ class Parts:
             self.consumer = ConsumerLoop(
                 name=consumes.group,
                 topics=consumes.topics,
-                bootstrap_servers=s.kafka_bootstrap_servers,
+                bootstrap_servers=s,
                 pool=ctx.pool,
                 handler=consumes.handler,
                 producer=self.kafka.producer,  # also writes the dead letters

@@ -12,14 +12,17 @@ from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.roles import ApiKey
 
 S = TypeVar("S", bound="ServiceSettings")
 
 
-class ServiceSettings(BaseSettings):
+class ServiceSettings(KafkaConnection):
+    """Every service's settings; the Kafka connection (servers, TLS, SASL) comes from KafkaConnection."""
+
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
 
     service_name: str
@@ -33,7 +36,6 @@ class ServiceSettings(BaseSettings):
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413 before routing"
     )
 
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
     kafka_client_id: str | None = None
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1_000)
 
@@ -71,15 +73,6 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must be a postgresql:// URL")
         if not parts.hostname:
             raise ValueError("must name a host")
-        return value
-
-    @field_validator("kafka_bootstrap_servers")
-    @classmethod
-    def _bootstrap(cls, value: str) -> str:
-        for server in value.split(","):
-            host, sep, port = server.strip().rpartition(":")
-            if not sep or not host or not port.isdigit():
-                raise ValueError(f"'{server}' is not host:port")
         return value
 
     @property

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
+from bellwether_shared.kafka_conn import Kafka, client_args
+
 USAGE = "usage.events.v1"
 IDENTITY = "identity.v1"
 SIGNALS = "signals.v1"
@@ -40,20 +42,34 @@ BASE_TOPICS = (
     TopicSpec(RENEWALS, partitions=3),
     TopicSpec(NOTIFICATIONS, partitions=3),
 )
+# Who reads and who writes each topic: the services' consumers subscribe to CONSUMES, and the Kafka users
+# of the prod overlay get exactly these rights (plus writing the dead letters of what they read).
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "health": (USAGE, SIGNALS),
+    "renewals": (SIGNALS, HEALTH),
+    "notifications": (HEALTH, SIGNALS, RENEWALS),
+}
+PRODUCES: dict[str, tuple[str, ...]] = {
+    "ingest": (USAGE, IDENTITY, SIGNALS),
+    "health": (HEALTH,),
+    "renewals": (RENEWALS,),
+    "notifications": (),
+}
+
 TOPICS: tuple[TopicSpec, ...] = BASE_TOPICS + tuple(
     TopicSpec(dlq(t.name), partitions=1, retention_ms=30 * _DAY) for t in BASE_TOPICS
 )
 
 
 async def ensure_topics(
-    bootstrap_servers: str,
+    kafka: Kafka,
     specs: tuple[TopicSpec, ...] = TOPICS,
     *,
     replication_factor: int | None = None,
     timeout_s: float = 60.0,
 ) -> list[str]:
     """Create missing topics; existing ones are left as they are. Returns the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=15_000)
+    admin = AIOKafkaAdminClient(**client_args(kafka), request_timeout_ms=15_000)
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
         try:
@@ -84,11 +100,11 @@ async def ensure_topics(
 
 
 def main() -> None:
-    """``python -m bellwether_shared.topics``: create every registered topic (idempotent one-shot step)."""
-    import os
+    """``python -m bellwether_shared.topics``: create every registered topic (idempotent one-shot step);
+    Kafka from the environment (``KAFKA_BOOTSTRAP_SERVERS`` and the TLS/SASL variables)."""
+    from bellwether_shared.kafka_conn import from_environment
 
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
-    created = asyncio.run(ensure_topics(bootstrap))
+    created = asyncio.run(ensure_topics(from_environment()))
     print(f"topics: {len(created)} created, {len(TOPICS) - len(created)} already there")
 
 

@@ -28,7 +28,7 @@ def create_app(settings: HealthSettings) -> FastAPI:
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
-            [topics.USAGE, topics.SIGNALS],
+            topics.CONSUMES["health"],
             make_handler(settings.coalesce_ms),
             settings.consumer_max_records,
         ),

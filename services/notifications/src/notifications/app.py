@@ -38,7 +38,7 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         ),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
-            [topics.HEALTH, topics.SIGNALS, topics.RENEWALS],
+            topics.CONSUMES["notifications"],
             make_handler(timedelta(seconds=settings.alert_max_age_s)),
             settings.consumer_max_records,
         ),

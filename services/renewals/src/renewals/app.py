@@ -27,7 +27,7 @@ def create_app(settings: RenewalsSettings) -> FastAPI:
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
-            [topics.SIGNALS, topics.HEALTH],
+            topics.CONSUMES["renewals"],
             make_handler(settings),
             settings.consumer_max_records,
         ),
