@@ -77,7 +77,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{"field": _field(tuple(e["loc"])), "reason": e["msg"]} for e in exc.errors()]
+        errors = [
+            {"field": _field(tuple(e["loc"])), "reason": e["msg"].removeprefix("Value error, ")} for e in exc.errors()
+        ]
         first = errors[0] if errors else {"field": "body", "reason": "invalid"}
         return JSONResponse(
             {"code": "validation_error", "message": f"{first['field']}: {first['reason']}", "errors": errors},

@@ -15,6 +15,7 @@ from notifications import delivery_repository as dr
 from notifications import digests, repository, schemas
 from notifications.deps import ConfigDep, RuntimeDep
 from notifications.domain import signing, urlguard
+from notifications.sender import resolve_checked
 
 router = APIRouter(prefix="/v1", tags=["delivery"], responses={401: {"description": "missing or wrong token"}})
 
@@ -26,15 +27,18 @@ def _invalid(field: str, reason: str) -> ApiError:
 @router.post("/destinations", status_code=201)
 async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict[str, Any]:
     """For a webhook, the answer holds its signing secret: shown once, store it now."""
+    if body.owner_person_id:
+        async with rt.pool.acquire() as conn:
+            if await repository.get_person(conn, person_id=body.owner_person_id) is None:
+                raise _invalid("owner_person_id", f"no person '{body.owner_person_id}' (PUT /v1/people/{{id}} first)")
     if body.kind in ("webhook", "chat"):
-        try:
-            t = urlguard.parse(body.target)
-        except urlguard.Refused as exc:
-            raise _invalid("target", str(exc).removeprefix("url: ")) from None
+        t = urlguard.parse(body.target)  # the model checked it
         if t.scheme != "https" and not rt.settings.allow_networks:
             raise _invalid("target", "must be https")
-    elif "@" not in body.target:
-        raise _invalid("target", "must be an e-mail address")
+        try:  # the same check every send makes: a name that does not resolve, or resolves inside, is refused
+            await resolve_checked(t, rt.settings.networks())
+        except urlguard.Refused as exc:
+            raise _invalid("target", str(exc).removeprefix("url: ")) from None
     secret = signing.new_secret() if body.kind == "webhook" else None
     now = utcnow().isoformat()
     stored = [{"sealed": rt.box.seal(secret), "created_at": now, "expires_at": None}] if secret else []
@@ -44,8 +48,6 @@ async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict
         target = urlguard.masked(body.target)
     d = {**body.model_dump(), "target": target, "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
     async with rt.pool.acquire() as conn:
-        if body.owner_person_id and await repository.get_person(conn, person_id=body.owner_person_id) is None:
-            raise _invalid("owner_person_id", f"no person '{body.owner_person_id}' (PUT /v1/people/{{id}} first)")
         row = await dr.insert_destination(conn, d=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from notifications.domain import addresses, urlguard
 from notifications.domain.rules import OPS, ROLES
 
 MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
@@ -92,8 +93,17 @@ class PersonIn(BaseModel):
         },
     )
     name: str | None = None
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: str | None = Field(default=None, max_length=320)
     role: Literal["csm", "ae", "renewal_owner", "vp"] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        try:
+            return None if value is None else addresses.email(value)
+        except addresses.Invalid as exc:
+            raise ValueError(str(exc)) from None
+
     digest: Literal["hourly", "daily"] = "daily"
     digest_at_or_below: Severity = "low"
     throttle_per_hour: int = Field(default=10, ge=1, le=1000)
@@ -120,6 +130,18 @@ class DestinationIn(BaseModel):
     kind: Literal["webhook", "chat", "email"]
     target: str = Field(min_length=3, max_length=2000, description="https URL (webhook, chat) or e-mail address")
     owner_person_id: str | None = Field(default=None, description="told when the destination is disabled")
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str, info: ValidationInfo) -> str:
+        """An e-mail address or a URL whose host is a valid name (resolving it is the route's part)."""
+        try:
+            if info.data.get("kind") == "email":
+                return addresses.email(value)
+            urlguard.parse(value)
+        except (addresses.Invalid, urlguard.Refused) as exc:
+            raise ValueError(str(exc).removeprefix("url: ")) from None
+        return value
 
 
 class SubscriptionIn(BaseModel):

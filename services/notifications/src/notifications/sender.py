@@ -100,8 +100,7 @@ class Sender:
         cached = self._resolved.get((t.host, t.port))
         if cached is not None and cached[1] > now:
             return cached[0]
-        infos = await asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
-        ip = urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), self.allow)
+        ip = await resolve_checked(t, self.allow)
         self._resolved[(t.host, t.port)] = (ip, now + RESOLVE_TTL_S)
         return ip
 
@@ -122,6 +121,19 @@ class Sender:
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             timeout=s.http_timeout_s,
         )
+
+
+async def resolve_checked(t: urlguard.Target, allow: list[urlguard.Net], *, timeout_s: float = 5.0) -> urlguard.IP:
+    """The address to call for this target: every address the name resolves to must be callable.
+    A name that does not resolve (or not in time) is refused like an internal one."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            infos = await asyncio.get_running_loop().getaddrinfo(t.host, t.port, type=socket.SOCK_STREAM)
+    except TimeoutError:
+        raise urlguard.Refused(f"url: the host did not resolve within {timeout_s:g} s") from None
+    except (socket.gaierror, UnicodeError):
+        raise urlguard.Refused("url: the host does not resolve") from None
+    return urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), allow)
 
 
 def _ms(start: float) -> float:

@@ -234,7 +234,12 @@ async def test_dedupe_throttle_and_a_digest_of_exactly_the_held_back_alerts(
 async def test_guarded_targets_redirects_rotation_and_replay(http, receiver, kafka_bootstrap, run_id) -> None:
     acct, csm = f"guard-{run_id}", f"gus-{run_id}"
     await person(http, csm, role="csm", throttle_per_hour=1000)
-    inside, _ = await webhook_for(http, csm, "http://10.255.255.1:8080/hook")  # not global, not allow-listed
+    # an internal target is refused when the destination is created (and at every send: test_sender.py)
+    r = await http.post(
+        "/v1/destinations", headers=AUTH,
+        json={"name": "inside", "kind": "webhook", "target": "http://10.255.255.1:8080/hook", "owner_person_id": csm},
+    )  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0] == {"field": "target", "reason": "10.255.255.1 is private"}
     bouncer = Receiver(status=302, redirect_to="http://169.254.169.254/latest/meta-data").start()
     try:
         bounced, _ = await webhook_for(http, csm, bouncer.url)
@@ -251,8 +256,6 @@ async def test_guarded_targets_redirects_rotation_and_replay(http, receiver, kaf
             d: dict[str, Any] = (await http.get(f"/v1/deliveries/{rows[0]['delivery_id']}", headers=AUTH)).json()
             return d
 
-        refused = await eventually(lambda: attempted(inside), what="attempt to an internal address")
-        assert refused["attempts_log"][0]["error"].startswith("refused: url: 10.255.255.1 is private")
         redirected = await eventually(lambda: attempted(bounced), what="attempt answered with a redirect")
         assert (
             "not followed" in redirected["attempts_log"][0]["error"]
@@ -426,6 +429,25 @@ async def test_bad_input_names_the_field(http) -> None:
         "/v1/destinations", json={"name": "x", "kind": "email", "target": "not-an-address"}, headers=AUTH
     )
     assert r.status_code == 422 and r.json()["message"].startswith("target")
+    # a host that does not resolve, and an over-long DNS label, were 500s
+    for target, reason in (
+        ("https://no-such-host.invalid/hook", "does not resolve"),
+        ("https://" + "a" * 64 + ".example.com/hook", "not a valid host name"),
+        ("https://bad_label.example.com/hook", "not a valid label"),
+    ):
+        r = await http.post("/v1/destinations", json={"name": "x", "kind": "webhook", "target": target}, headers=AUTH)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "target", (target, r.text)
+        assert reason in r.json()["errors"][0]["reason"], r.text
+    # e-mail addresses are checked when the destination (or the person) is created: one line, valid syntax
+    for address in ("ann@example.com\r\nBcc: all@example.com", "a@b", "x@@example.com", "ann@exa mple.com"):
+        r = await http.post("/v1/destinations", json={"name": "x", "kind": "email", "target": address}, headers=AUTH)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "target", (address, r.text)
+        r = await http.put("/v1/people/p-bad-mail", json={"name": "P", "email": address}, headers=AUTH)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "email", (address, r.text)
+    r = await http.post(
+        "/v1/destinations", json={"name": "x", "kind": "email", "target": "Ann@Example.COM"}, headers=AUTH
+    )
+    assert r.status_code == 201 and r.json()["target"] == "Ann@example.com"
     assert (await http.get("/v1/rules")).status_code == 401
     rules = (await http.get("/v1/rules", headers=AUTH)).json()["rules"]
     assert {"health-turned-red", "renewal-at-risk", "champion-departed", "deal-flagged"} <= {

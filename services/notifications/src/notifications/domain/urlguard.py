@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from notifications.domain import addresses
+
 IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 Net = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -48,11 +50,15 @@ def parse(url: str) -> Target:
     if not parts.hostname:
         raise Refused("url: no host")
     try:
+        host = addresses.hostname(parts.hostname)
+    except addresses.Invalid as exc:
+        raise Refused(f"url: {exc}") from None
+    try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise Refused("url: invalid port") from None
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(parts.scheme, parts.hostname, port, path)
+    return Target(parts.scheme, host, port, path)
 
 
 def masked(url: str) -> str:
