@@ -63,20 +63,25 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
-@pytest.fixture(scope="session")
-def admin_db_url(endpoints: Endpoints) -> str:
-    """A database of its own for this test session (admin role)."""
-    name = "bw_test_" + secrets.token_hex(4)
+def new_database(admin_url: str, prefix: str = "bw_test_") -> str:
+    """A fresh database on the same server (admin role): services migrated into it see nothing else."""
+    name = prefix + secrets.token_hex(4)
 
     async def create() -> None:
-        conn = await asyncpg.connect(endpoints.admin_database_url)
+        conn = await asyncpg.connect(admin_url)
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
         finally:
             await conn.close()
 
     asyncio.run(create())
-    return _with_database(endpoints.admin_database_url, name)
+    return _with_database(admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def admin_db_url(endpoints: Endpoints) -> str:
+    """A database of its own for this test session (admin role)."""
+    return new_database(endpoints.admin_database_url)
 
 
 @dataclass(frozen=True)

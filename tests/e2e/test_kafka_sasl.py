@@ -17,7 +17,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from bellwether_shared.kafka import create_producer
 from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.topics import ensure_topics
-from conftest import API_TOKEN, ServiceDb, create_source, health_env, ingest_env, migrated
+from conftest import API_TOKEN, ServiceDb, create_source, health_env, ingest_env, migrated, new_database
 from tests.support.infra import localinfra
 from tests.support.services import ServiceProcess
 from tests.support.tls import Pki, make_pki
@@ -87,12 +87,13 @@ def test_settings_refuse_sasl_without_credentials() -> None:
         KafkaConnection(kafka_security_protocol="SSL", kafka_ssl_cafile="/nonexistent/ca.pem")
 
 
-def test_services_work_over_sasl_ssl(secure_broker, admin_db_url: str, tmp_path: Path) -> None:
+def test_services_work_over_sasl_ssl(secure_broker, endpoints, tmp_path: Path) -> None:
     node, pki = secure_broker
     conn = _conn(node, pki)
     asyncio.run(ensure_topics(conn))
-    ingest_db: ServiceDb = migrated(admin_db_url, "ingest")
-    health_db: ServiceDb = migrated(admin_db_url, "health")
+    admin_url = new_database(endpoints.admin_database_url, "bw_sasl_")
+    ingest_db: ServiceDb = migrated(admin_url, "ingest")
+    health_db: ServiceDb = migrated(admin_url, "health")
     # the services get the SASL_SSL port only; any plaintext attempt would fail
     ingest = ServiceProcess("ingest", {**ingest_env(ingest_db, "unused:1"), **_env(conn)}, tmp_path / "ingest.log")
     health = ServiceProcess("health", {**health_env(health_db, "unused:1"), **_env(conn)}, tmp_path / "health.log")

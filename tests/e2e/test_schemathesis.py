@@ -9,14 +9,12 @@ import asyncio
 import base64
 import os
 import re
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from bellwether_shared.topics import ensure_topics
@@ -24,11 +22,11 @@ from conftest import (
     ADMIN_TOKEN,
     API_TOKEN,
     NOTIFICATIONS_TOKEN,
-    _with_database,
     create_source,
     health_env,
     ingest_env,
     migrated,
+    new_database,
     notifications_env,
     renewals_env,
     renewals_headers,
@@ -57,17 +55,7 @@ def isolated(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
     node = localinfra.KafkaNode(base / "kafka", localinfra.free_port(), localinfra.free_port(), heap="384m")
     node.start()
     asyncio.run(ensure_topics(node.bootstrap))
-    name = "bw_st_" + secrets.token_hex(4)
-
-    async def create_db() -> None:
-        conn = await asyncpg.connect(endpoints.admin_database_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create_db())
-    admin_url = _with_database(endpoints.admin_database_url, name)
+    admin_url = new_database(endpoints.admin_database_url, "bw_st_")
     smtp = SmtpServer().start()
     envs = {
         "ingest": ingest_env(migrated(admin_url, "ingest"), node.bootstrap),
