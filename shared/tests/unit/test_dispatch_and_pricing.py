@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.events import ingest as ev
-from bellwether_shared.pricing import discount_pct
+from bellwether_shared.pricing import below_value_threshold, discount_pct
 from bellwether_shared.records import Consumed
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -78,3 +78,16 @@ def test_discount_is_a_percentage_below_list_price(arr: float, list_price: float
 def test_discount_examples() -> None:
     assert discount_pct(arr=40_000, list_price=64_000) == 37.5
     assert discount_pct(arr=10, list_price=0) is None
+
+
+def test_two_thirds_of_list_or_below_is_below_the_value_threshold() -> None:
+    """domain.md: under two thirds of list churns more; the threshold itself counts (10,000 of 15,000)."""
+    assert below_value_threshold(discount_pct(arr=10_000, list_price=15_000))
+    assert below_value_threshold(discount_pct(arr=9_999, list_price=15_000))
+    assert not below_value_threshold(discount_pct(arr=10_001, list_price=15_000))
+    assert not below_value_threshold(None)
+
+
+@given(st.integers(1, 10**9), st.integers(1, 10**9))
+def test_the_threshold_matches_exact_arithmetic(arr: int, list_price: int) -> None:
+    assert below_value_threshold(discount_pct(arr=arr, list_price=list_price)) == (3 * arr <= 2 * list_price)

@@ -96,12 +96,38 @@ async def account_usage(
     }
 
 
-@router.get("/accounts", summary="Accounts by colour, segment, tier, score range and trend; sorted, paginated")
+@router.get(
+    "/accounts/{account_id}/champions",
+    response_model=schemas.ChampionsOut,
+    summary="Each contact on the champion quadrant: engagement, delight, influence, quadrant and why",
+)
+async def account_champions(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        found = await queries.champions(conn, account_id=account_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"account_id: no contacts known for '{account_id}'")
+    return found
+
+
+@router.get(
+    "/accounts/{account_id}/goals",
+    response_model=schemas.GoalsOut,
+    summary="The problem bought for, goals with computed progress, value reviews, blocking requests",
+)
+async def account_goals(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return await queries.goals(conn, account_id=account_id)
+
+
+@router.get("/accounts", summary="Accounts by colour, segment, tier, owner, score, trend or a saved segment; paged")
 async def list_accounts(
     rt: RuntimeDep,
     colour: Literal["red", "yellow", "green", "unknown"] | None = None,
     segment: str | None = None,
     tier: str | None = None,
+    owner: str | None = Query(None, max_length=200, description="the account's CSM or AE: their book"),
+    lifecycle_stage: Literal["onboarding", "adopting", "mature", "at_risk", "churned"] | None = None,
+    saved: str | None = Query(None, max_length=64, description="a saved segment's key (GET /v1/segments)"),
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     trend: Literal["up", "down", "flat"] | None = Query(None, description="30-day trend (±3 points is flat)"),
@@ -109,7 +135,15 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    where = queries.AccountFilter(colour, segment, tier, min_score, max_score, trend)
+    given = {"colour": colour, "segment": segment, "tier": tier, "owner": owner, "lifecycle_stage": lifecycle_stage,
+             "min_score": min_score, "max_score": max_score, "trend": trend}  # fmt: skip
     async with rt.pool.acquire() as conn:
+        base: dict[str, Any] = {}
+        if saved is not None:
+            seg = await queries.saved_segment(conn, key=saved)
+            if seg is None:
+                raise ApiError(404, "not_found", f"saved: no saved segment '{saved}'")
+            base = dict(seg["filters"])
+        where = queries.AccountFilter(**(base | {k: v for k, v in given.items() if v is not None}))
         total, items = await queries.accounts(conn, where=where, sort=sort, limit=limit, offset=offset)
     return {"total": total, "items": items, "limit": limit, "offset": offset}

@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"descr
 def _card_out(row: asyncpg.Record, job_id: int | None = None) -> dict[str, Any]:
     return dict(row["definition"]) | {
         "id": row["id"], "version": row["version"], "name": row["name"], "segments": row["segments"],
-        "tiers": row["tiers"], "is_default": row["is_default"], "created_at": row["created_at"],
+        "tiers": row["tiers"], "lifecycle_stages": row["lifecycle_stages"], "is_default": row["is_default"],
+        "created_at": row["created_at"],
         "rescore_job_id": job_id,
     }  # fmt: skip
 
@@ -33,9 +34,11 @@ async def _save_version(
     """The new version, and a re-score job over its accounts (queued in the same transaction)."""
     row = await config.insert_scorecard(
         conn, card_id=card_id, version=version, name=body.name, definition=body.definition(),
-        segments=body.segments, tiers=body.tiers, is_default=body.is_default,
+        segments=body.segments, tiers=body.tiers, is_default=body.is_default, lifecycle_stages=body.lifecycle_stages,
     )  # fmt: skip
-    ids = await config.accounts_matching(conn, every=body.is_default, tiers=body.tiers, segments=body.segments)
+    ids = await config.accounts_matching(
+        conn, every=body.is_default, tiers=body.tiers, segments=body.segments, lifecycle_stages=body.lifecycle_stages
+    )
     job = await config.new_rescore_job(conn, card_id=card_id, version=version, total=len(ids))
     await repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job)
     return row, job

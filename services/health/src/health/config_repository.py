@@ -3,6 +3,7 @@ Keyword-only, parameterised; the routes in config_api decide what to call."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -28,14 +29,15 @@ async def insert_scorecard(
     segments: list[str],
     tiers: list[str],
     is_default: bool,
+    lifecycle_stages: Sequence[str] = (),
 ) -> asyncpg.Record:
     """A new version; a new default takes the flag from every other card."""
     if is_default:
         await conn.execute("UPDATE scorecards SET is_default = false WHERE id <> $1", card_id)
     row: asyncpg.Record = await conn.fetchrow(
-        """INSERT INTO scorecards (id, version, name, definition, segments, tiers, is_default)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *""",
-        card_id, version, name, definition, segments, tiers, is_default,
+        """INSERT INTO scorecards (id, version, name, definition, segments, tiers, is_default, lifecycle_stages)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
+        card_id, version, name, definition, segments, tiers, is_default, list(lifecycle_stages),
     )  # fmt: skip
     return row
 
@@ -45,14 +47,22 @@ async def retire_scorecard(conn: asyncpg.Connection, *, card_id: str) -> None:
 
 
 async def accounts_matching(
-    conn: asyncpg.Connection, *, every: bool, tiers: list[str], segments: list[str]
+    conn: asyncpg.Connection,
+    *,
+    every: bool,
+    tiers: list[str],
+    segments: list[str],
+    lifecycle_stages: Sequence[str] = (),
 ) -> list[str]:
-    """Accounts a scorecard applies to: in its tiers or segments; with ``every`` (the default card), all."""
+    """Accounts a scorecard applies to: in its tiers, segments or lifecycle stages; with ``every`` (the
+    default card), all."""
     rows = await conn.fetch(
-        "SELECT account_id FROM accounts WHERE $1 OR tier = ANY($2::text[]) OR segment = ANY($3::text[])",
+        """SELECT account_id FROM accounts WHERE $1 OR tier = ANY($2::text[]) OR segment = ANY($3::text[])
+                  OR lifecycle_stage = ANY($4::text[])""",
         every,
         tiers,
         segments,
+        list(lifecycle_stages),
     )
     return [r["account_id"] for r in rows]
 

@@ -20,7 +20,7 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.records import Consumed
-from health import repository
+from health import repository, sentiment
 from health.domain.milestones import MilestoneDef
 
 
@@ -78,8 +78,9 @@ async def on_usage(b: Batch, p: dict[str, Any], c: Consumed) -> None:
 @handlers.on(ev.NpsSubmitted)
 async def on_nps(b: Batch, e: ev.NpsSubmitted, c: Consumed) -> None:
     await repository.upsert_nps(
-        b.conn, account_id=e.account_id, contact_id=e.contact_id, score=e.score, at=e.occurred_at
-    )
+        b.conn, account_id=e.account_id, contact_id=e.contact_id, score=e.score, at=e.occurred_at,
+        comment=e.comment, polarity=sentiment.polarity(e.comment),
+    )  # fmt: skip
     b.touched.add(e.account_id)
 
 
@@ -98,6 +99,9 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.ContactChanged: repository.upsert_contact,
     ev.OnboardingConfirmed: repository.upsert_onboarding,
     ev.GoalUpdated: repository.upsert_goal,
+    ev.ProblemRecorded: repository.upsert_problem,
+    ev.ValueReviewRecorded: repository.upsert_value_review,
+    ev.FeatureRequestStatusChanged: repository.upsert_request,
 }
 
 
@@ -105,6 +109,16 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
     await UPSERTS[type(e)](b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
     b.touched.add(e.account_id)
+
+
+@handlers.on(ev.UserIdentified)
+async def on_identified(b: Batch, e: ev.UserIdentified, c: Consumed) -> None:
+    """A user's e-mail links them to a contact of that address (their product use is the contact's)."""
+    email = e.traits.get("email")
+    if not e.user_id or not isinstance(email, str) or "@" not in email:
+        return
+    await repository.upsert_user_email(b.conn, user_id=e.user_id, email=email[:320], at=e.timestamp)
+    b.touched.update(await repository.accounts_of_user(b.conn, user_id=e.user_id))
 
 
 @handlers.on(ev.AccountLifecycleChanged, ev.UserJoinedAccount)

@@ -110,7 +110,13 @@ _FILTER = """($1::text IS NULL OR h.colour = $1) AND ($2::text IS NULL OR a.segm
              AND ($3::text IS NULL OR a.tier = $3) AND ($4::float8 IS NULL OR h.value >= $4)
              AND ($5::float8 IS NULL OR h.value <= $5)
              AND ($6::text IS NULL OR ($6 = 'up' AND h.trend_30d >= 3) OR ($6 = 'down' AND h.trend_30d <= -3)
-                  OR ($6 = 'flat' AND abs(coalesce(h.trend_30d, 0)) < 3))"""
+                  OR ($6 = 'flat' AND abs(coalesce(h.trend_30d, 0)) < 3))
+             AND ($7::text IS NULL OR a.csm_id = $7 OR a.ae_id = $7)
+             AND ($8::text IS NULL OR a.lifecycle_stage = $8)
+             AND ($9::float8 IS NULL OR h.trend_7d <= $9)
+             AND ($10::int IS NULL OR coalesce(cc.healthy_influential, 0) <= $10)"""
+_FROM = """account_health h LEFT JOIN accounts a USING (account_id)
+           LEFT JOIN champion_coverage cc USING (account_id)"""
 
 
 @dataclass(frozen=True)
@@ -121,25 +127,112 @@ class AccountFilter:
     min_score: float | None = None
     max_score: float | None = None
     trend: str | None = None  # up / down / flat over 30 days (±3 points is flat)
+    owner: str | None = None  # the account's CSM or AE: a book of business
+    lifecycle_stage: str | None = None
+    max_trend_7d: float | None = None  # "health fell in the last 7 days": at most this change
+    max_healthy_champions: int | None = None
 
     def args(self) -> tuple[Any, ...]:
-        return (self.colour, self.segment, self.tier, self.min_score, self.max_score, self.trend)
+        return (self.colour, self.segment, self.tier, self.min_score, self.max_score, self.trend, self.owner,
+                self.lifecycle_stage, self.max_trend_7d, self.max_healthy_champions)  # fmt: skip
 
 
 async def accounts(
     conn: asyncpg.Connection, *, where: AccountFilter, sort: Sort, limit: int, offset: int
 ) -> tuple[int, list[dict[str, Any]]]:
     """(total matching, one page): the sort is chosen from a fixed list, never from input text."""
-    total = await conn.fetchval(
-        f"SELECT count(*) FROM account_health h LEFT JOIN accounts a USING (account_id) WHERE {_FILTER}", *where.args()
-    )
+    total = await conn.fetchval(f"SELECT count(*) FROM {_FROM} WHERE {_FILTER}", *where.args())
     rows = await conn.fetch(
-        f"""SELECT h.account_id, a.name, a.tier, a.segment, h.value, h.colour, h.sufficient, h.trend_7d,
-                   h.trend_30d, h.computed_at
-            FROM account_health h LEFT JOIN accounts a USING (account_id) WHERE {_FILTER}
-            ORDER BY {_SORTS[sort]}, h.account_id LIMIT $7 OFFSET $8""",
+        f"""SELECT h.account_id, a.name, a.tier, a.segment, a.lifecycle_stage, a.csm_id, a.ae_id, h.value,
+                   h.colour, h.sufficient, h.trend_7d, h.trend_30d, h.computed_at,
+                   cc.healthy_influential AS healthy_champions, cc.target AS champion_target
+            FROM {_FROM} WHERE {_FILTER}
+            ORDER BY {_SORTS[sort]}, h.account_id LIMIT $11 OFFSET $12""",
         *where.args(),
         limit,
         offset,
     )
     return int(total), [dict(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------- champions, goals, segments
+
+
+async def champions(conn: asyncpg.Connection, *, account_id: str) -> dict[str, Any] | None:
+    contacts = await conn.fetch(
+        """SELECT c.contact_id, c.name, c.title, c.role, c.email, c.is_champion, c.departed, h.engagement,
+                  h.delight, h.influence, coalesce(h.quadrant, 'unknown') AS quadrant, coalesce(h.healthy, false)
+                  AS healthy, coalesce(h.influential, false) AS influential, coalesce(h.reasons, '[]') AS why,
+                  h.assessed_at
+           FROM contacts c LEFT JOIN contact_health h USING (account_id, contact_id)
+           WHERE c.account_id = $1 ORDER BY c.departed, h.influential DESC NULLS LAST, c.contact_id""",
+        account_id,
+    )
+    if not contacts:
+        return None
+    cov = await conn.fetchrow("SELECT * FROM champion_coverage WHERE account_id = $1", account_id)
+    return {
+        "account_id": account_id,
+        "healthy_influential": cov["healthy_influential"] if cov else 0,
+        "target": cov["target"] if cov else None,
+        "contacts": [dict(r) for r in contacts],
+    }
+
+
+async def goals(conn: asyncpg.Connection, *, account_id: str) -> dict[str, Any]:
+    goal_rows = await conn.fetch(
+        """SELECT goal_id, name, metric, baseline, target_value, coalesce(computed_value, current_value)
+                  AS current_value, progress_pct, coalesce(computed_status, status) AS status,
+                  computed_status IS NOT NULL AS computed, due_date, linked_event, linked_window_days,
+                  problem_severity, changed_at
+           FROM goals WHERE account_id = $1 ORDER BY due_date NULLS LAST, goal_id""",
+        account_id,
+    )
+    problems = await conn.fetch(
+        """SELECT problem_id, description, severity, recorded_by, recorded_at FROM problems
+           WHERE account_id = $1 ORDER BY severity DESC, problem_id""",
+        account_id,
+    )
+    reviews = await conn.fetch(
+        """SELECT review_id, reviewed_on, outcome, notes, goal_ids FROM value_reviews WHERE account_id = $1
+           ORDER BY reviewed_on DESC, review_id""",
+        account_id,
+    )
+    blocking = await conn.fetch(
+        """SELECT r.request_id, r.title, r.kind, r.status, r.first_seen_at FROM request_links l
+           JOIN requests r USING (request_id)
+           WHERE l.account_id = $1 AND r.blocking AND r.status NOT IN ('shipped', 'declined')
+           GROUP BY r.request_id ORDER BY r.first_seen_at""",
+        account_id,
+    )
+    return {
+        "account_id": account_id,
+        "problems": [dict(r) for r in problems],
+        "goals": [dict(r) for r in goal_rows],
+        "value_reviews": [dict(r) for r in reviews],
+        "blocking_requests": [dict(r) for r in blocking],
+    }
+
+
+async def saved_segments(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch("SELECT * FROM saved_segments ORDER BY key")]
+
+
+async def saved_segment(conn: asyncpg.Connection, *, key: str) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM saved_segments WHERE key = $1", key)
+    return dict(row) if row is not None else None
+
+
+async def put_saved_segment(
+    conn: asyncpg.Connection, *, key: str, name: str, filters: dict[str, Any]
+) -> dict[str, Any]:
+    row = await conn.fetchrow(
+        """INSERT INTO saved_segments (key, name, filters) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE
+           SET name = excluded.name, filters = excluded.filters, updated_at = now() RETURNING *""",
+        key, name, filters,
+    )  # fmt: skip
+    return dict(row)
+
+
+async def delete_saved_segment(conn: asyncpg.Connection, *, key: str) -> bool:
+    return bool(await conn.fetchval("DELETE FROM saved_segments WHERE key = $1 RETURNING true", key))

@@ -18,10 +18,11 @@ from opentelemetry import metrics
 from bellwether_shared.events import health as ev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork
-from health import repository, score_repository
+from health import assessment_repository, repository, score_repository
+from health.assess import Assessed, Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
-from health.domain.model import AccountFacts, Colour, Contact, MeasureResult, MeasureType, Score
+from health.domain.model import AccountFacts, Colour, MeasureResult, MeasureType, Score
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.schemas import scorecard_from_row
 from health.settings import HealthSettings
@@ -35,7 +36,13 @@ async def load_cards(conn: asyncpg.Connection) -> list[CardChoice]:
     rows = [r for r in await repository.current_scorecards(conn) if r["active"]]
     rows.sort(key=lambda r: (not r["is_default"], r["created_at"]), reverse=False)
     return [
-        CardChoice(scorecard_from_row(r), frozenset(r["tiers"]), frozenset(r["segments"]), r["is_default"])
+        CardChoice(
+            scorecard_from_row(r),
+            frozenset(r["tiers"]),
+            frozenset(r["segments"]),
+            r["is_default"],
+            frozenset(r["lifecycle_stages"]),
+        )
         for r in rows
     ]
 
@@ -49,6 +56,7 @@ def _measures_json(score: Score) -> list[dict[str, Any]]:
             "score": m.score,
             "weight": m.weight,
             "contribution": round(m.contribution, 4),
+            "detail": m.detail,
         }
         for m in score.measures
     ]
@@ -61,16 +69,20 @@ def _previous(row: Any) -> Score | None:
         account_id=row["account_id"], scorecard_id=row["scorecard_id"], scorecard_version=row["scorecard_version"],
         value=row["value"], colour=Colour(row["colour"]), sufficient=row["sufficient"],
         measures=tuple(MeasureResult(m["key"], MeasureType(m["type"]), m["raw"], m["score"], m["weight"],
-                                     m["contribution"]) for m in row["measures"]),
+                                     m["contribution"], m.get("detail")) for m in row["measures"]),
         computed_at=row["computed_at"],
     )  # fmt: skip
 
 
-def _facts(account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...]) -> AccountFacts:
+def _facts(
+    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed
+) -> AccountFacts:
     acct = g["accounts"][0] if g["accounts"] else None
     return AccountFacts(
         account_id=account_id,
         seats=acct["seats"] if acct else None,
+        tier=acct["tier"] if acct else None,
+        onboarding_started_at=acct["onboarding_started_at"] if acct else None,
         exposure=acct["exposure"] if acct else None,
         discount_pct=acct["discount_pct"] if acct else None,
         onboarding=frozenset(r["aspect"] for r in g["onboarding"]),
@@ -79,10 +91,9 @@ def _facts(account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str
         nps={r["contact_id"]: (r["answered_at"].date(), r["score"]) for r in g["nps"]},
         tickets_seen=bool(g["tickets"]),
         open_tickets=tuple((r["severity"], r["bug_linked"]) for r in g["tickets"] if r["status"] != "closed"),
-        contacts=tuple(Contact(r["contact_id"], r["is_champion"], r["departed"], r["changed_at"], r["influence"])
-                       for r in g["contacts"]),
-        goals=tuple(r["status"] for r in g["goals"]),
-        milestones=milestone_states,
+        champions=assessed.champions, coverage=assessed.coverage, goals=assessed.goals,
+        goal_notes=assessed.goal_notes, milestones=milestone_states, problems=assessed.problems,
+        requests_seen=assessed.requests_seen, blocking_open=assessed.blocking_open,
     )  # fmt: skip
 
 
@@ -97,6 +108,8 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
     rows = await score_repository.fact_rows(
         conn, account_ids=accounts, since=now.date() - timedelta(days=settings.history_days)
     )
+    rows |= await assessment_repository.fact_rows(conn, account_ids=accounts, today=now.date())
+    assessor = Assessor(uow, settings.champion_targets, settings.champion_target_default)
     grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, records in rows.items():
         for r in records:
@@ -110,8 +123,10 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         g = grouped[account]
         acct = g["accounts"][0] if g["accounts"] else None
         states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
-        choice = choose(cards, acct["tier"] if acct else None, acct["segment"] if acct else None)
-        score = evaluate(choice.card, _facts(account, g, tuple(states)), now)
+        tier = acct["tier"] if acct else None
+        choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
+        assessed = assessor.account(account, g, tier)
+        score = evaluate(choice.card, _facts(account, g, tuple(states), assessed), now)
         health_row = g["health"][0] if g["health"] else None
         previous = _previous(health_row)
         why = reasons(previous, score)
@@ -138,6 +153,7 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
 
     await score_repository.save_scores(conn, rows=score_rows, history=[r for r in score_rows if r["changed"]])
     await score_repository.save_milestones(conn, rows=milestone_rows)
+    await assessor.save(conn)
     jobs: dict[int, int] = defaultdict(int)
     for _, job in claimed:
         if job is not None:
@@ -172,11 +188,12 @@ def _milestones(
             uow.emit(
                 ev.MilestoneAchieved(
                     account_id=account, milestone_key=d.key, name=d.name, achieved_on=st.achieved_on,
-                    time_to_value_days=st.time_to_value_days,
+                    time_to_value_days=st.time_to_value_days, is_key=d.is_key,
                 )
             )  # fmt: skip
         elif t.announce == "missed":
-            uow.emit(ev.MilestoneMissed(account_id=account, milestone_key=d.key, name=d.name, deadline=t.deadline))
+            uow.emit(ev.MilestoneMissed(account_id=account, milestone_key=d.key, name=d.name, deadline=t.deadline,
+                                        is_key=d.is_key))  # fmt: skip
     return states
 
 

@@ -63,10 +63,11 @@ async def apply_rollups(
 
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     """Latest upsert wins (by when it happened); fields it leaves out keep their value."""
+    owners = p.get("owners") or {}
     await conn.execute(
         """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, seats, renewal_date,
-                                 onboarding_started_at, upserted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                 onboarding_started_at, upserted_at, lifecycle_stage, csm_id, ae_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
            ON CONFLICT (account_id) DO UPDATE SET
              name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
              segment = coalesce(excluded.segment, accounts.segment),
@@ -75,15 +76,22 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              seats = coalesce(excluded.seats, accounts.seats),
              renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
              onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
+             lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
+             csm_id = coalesce(excluded.csm_id, accounts.csm_id), ae_id = coalesce(excluded.ae_id, accounts.ae_id),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
         p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
         p.get("arr"), p.get("seats"), _date(p.get("renewal_date")), _date(p.get("onboarding_started_at")), at,
+        p.get("lifecycle_stage"), owners.get("csm"), owners.get("ae"),
     )  # fmt: skip
 
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pct: float) -> None:
@@ -95,45 +103,64 @@ async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pc
     )
 
 
-async def upsert_nps(conn: asyncpg.Connection, *, account_id: str, contact_id: str, score: int, at: datetime) -> None:
+async def upsert_nps(
+    conn: asyncpg.Connection, *, account_id: str, contact_id: str, score: int, at: datetime,
+    comment: str | None = None, polarity: float | None = None,
+) -> None:  # fmt: skip
+    """The latest answer per contact, with its comment (kept) and the comment's tone."""
     await conn.execute(
-        """INSERT INTO nps_responses VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, contact_id) DO UPDATE
-           SET score = excluded.score, answered_at = excluded.answered_at
+        """INSERT INTO nps_responses (account_id, contact_id, score, answered_at, comment, comment_polarity)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, contact_id) DO UPDATE
+           SET score = excluded.score, answered_at = excluded.answered_at, comment = excluded.comment,
+               comment_polarity = excluded.comment_polarity
            WHERE excluded.answered_at >= nps_responses.answered_at""",
-        account_id,
-        contact_id,
-        score,
-        at,
-    )
+        account_id, contact_id, score, at, comment, polarity,
+    )  # fmt: skip
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    """Latest state wins; the opening time is the first one known (stated, or the first change seen), the
+    closing time is when it was closed (resolution time for champion delight)."""
     await conn.execute(
-        """INSERT INTO tickets VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, ticket_id) DO UPDATE
+        """INSERT INTO tickets (account_id, ticket_id, status, severity, bug_linked, changed_at,
+                                requester_contact_id, opened_at, closed_at, subject_line)
+           VALUES ($1, $2, $3::text, $4, $5, $6::timestamptz, $7, coalesce($8::timestamptz, $6::timestamptz),
+                   CASE WHEN $3::text = 'closed' THEN $6::timestamptz END, $9)
+           ON CONFLICT (account_id, ticket_id) DO UPDATE
            SET status = excluded.status, severity = excluded.severity, bug_linked = excluded.bug_linked,
-               changed_at = excluded.changed_at
+               changed_at = excluded.changed_at,
+               requester_contact_id = coalesce(excluded.requester_contact_id, tickets.requester_contact_id),
+               opened_at = least(tickets.opened_at, excluded.opened_at),
+               closed_at = CASE WHEN excluded.status = 'closed' THEN excluded.changed_at END,
+               subject_line = coalesce(excluded.subject_line, tickets.subject_line)
            WHERE excluded.changed_at >= tickets.changed_at""",
-        p["account_id"],
-        p["ticket_id"],
-        p["status"],
-        p["severity"],
-        bool(p.get("bug_linked")),
-        at,
-    )
+        p["account_id"], p["ticket_id"], p["status"], p["severity"], bool(p.get("bug_linked")), at,
+        p.get("requester_contact_id"), _time(p.get("opened_at")), p.get("subject_line"),
+    )  # fmt: skip
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     await conn.execute(
-        """INSERT INTO contacts VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """INSERT INTO contacts (account_id, contact_id, role, influence, engagement, delight, is_champion, departed,
+                                 changed_at, name, title, email, user_id, seniority, can_promote,
+                                 owns_relationship_next_12m)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
            ON CONFLICT (account_id, contact_id) DO UPDATE SET
              role = coalesce(excluded.role, contacts.role),
              influence = coalesce(excluded.influence, contacts.influence),
              engagement = coalesce(excluded.engagement, contacts.engagement),
              delight = coalesce(excluded.delight, contacts.delight),
-             is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at
+             is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at,
+             name = coalesce(excluded.name, contacts.name), title = coalesce(excluded.title, contacts.title),
+             email = coalesce(excluded.email, contacts.email), user_id = coalesce(excluded.user_id, contacts.user_id),
+             seniority = coalesce(excluded.seniority, contacts.seniority),
+             can_promote = coalesce(excluded.can_promote, contacts.can_promote),
+             owns_relationship_next_12m = coalesce(excluded.owns_relationship_next_12m,
+                                                   contacts.owns_relationship_next_12m)
            WHERE excluded.changed_at >= contacts.changed_at""",
         p["account_id"], p["contact_id"], p.get("role"), p.get("influence"), p.get("engagement"), p.get("delight"),
-        bool(p.get("is_champion")), bool(p.get("departed")), at,
+        bool(p.get("is_champion")), bool(p.get("departed")), at, p.get("name"), p.get("title"), p.get("email"),
+        p.get("user_id"), p.get("seniority"), p.get("can_promote"), p.get("owns_relationship_next_12m"),
     )  # fmt: skip
 
 
@@ -151,18 +178,80 @@ async def upsert_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: 
 
 async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     await conn.execute(
-        """INSERT INTO goals VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, goal_id) DO UPDATE
+        """INSERT INTO goals (account_id, goal_id, name, status, problem_severity, target, changed_at, metric,
+                              baseline, target_value, current_value, due_date, linked_event, linked_window_days)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+           ON CONFLICT (account_id, goal_id) DO UPDATE
            SET name = excluded.name, status = excluded.status, problem_severity = excluded.problem_severity,
-               target = excluded.target, changed_at = excluded.changed_at
+               target = excluded.target, changed_at = excluded.changed_at, metric = excluded.metric,
+               baseline = excluded.baseline, target_value = excluded.target_value,
+               current_value = excluded.current_value, due_date = excluded.due_date,
+               linked_event = excluded.linked_event, linked_window_days = excluded.linked_window_days
            WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"],
-        p["goal_id"],
-        p["name"],
-        p["status"],
-        p.get("problem_severity"),
-        p.get("target"),
-        at,
+        p["account_id"], p["goal_id"], p["name"], p["status"], p.get("problem_severity"), p.get("target"), at,
+        p.get("metric"), p.get("baseline"), p.get("target_value"), p.get("current_value"), _date(p.get("due_date")),
+        p.get("linked_event"), p.get("linked_window_days"),
+    )  # fmt: skip
+
+
+async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, problem_id) DO UPDATE
+           SET description = excluded.description, severity = excluded.severity,
+               recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
+           WHERE excluded.recorded_at >= problems.recorded_at""",
+        p["account_id"], p["problem_id"], p["description"], p["severity"], p.get("recorded_by"), at,
+    )  # fmt: skip
+
+
+async def upsert_value_review(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO value_reviews VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, review_id)
+           DO UPDATE SET reviewed_on = excluded.reviewed_on, outcome = excluded.outcome, notes = excluded.notes,
+               goal_ids = excluded.goal_ids, recorded_at = excluded.recorded_at
+           WHERE excluded.recorded_at >= value_reviews.recorded_at""",
+        p["account_id"], p["review_id"], _date(p["reviewed_on"]), p["outcome"], p.get("notes"),
+        list(p.get("goal_ids") or []), at,
+    )  # fmt: skip
+
+
+async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    """The request's latest status wins; every account (and contact) that asked stays linked."""
+    await conn.execute(
+        """WITH req AS (
+             INSERT INTO requests (request_id, title, kind, status, blocking, status_changed_at, first_seen_at)
+             VALUES ($1, $2, coalesce($3::text, 'feature'), $4, coalesce($5::bool, false), $6::timestamptz,
+                     $6::timestamptz)
+             ON CONFLICT (request_id) DO UPDATE SET
+               title = excluded.title, status = excluded.status, status_changed_at = excluded.status_changed_at,
+               kind = coalesce($3::text, requests.kind), blocking = coalesce($5::bool, requests.blocking),
+               first_seen_at = least(requests.first_seen_at, excluded.first_seen_at)
+             WHERE excluded.status_changed_at >= requests.status_changed_at
+           )
+           INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
+           ON CONFLICT DO NOTHING""",
+        p["request_id"], p["title"], p.get("kind"), p["status"], p.get("blocking"), at, p["account_id"],
+        p.get("contact_id"),
+    )  # fmt: skip
+
+
+async def upsert_user_email(conn: asyncpg.Connection, *, user_id: str, email: str, at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO user_emails VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE
+           SET email = excluded.email, changed_at = excluded.changed_at
+           WHERE excluded.changed_at >= user_emails.changed_at""",
+        user_id, email, at,
+    )  # fmt: skip
+
+
+async def accounts_of_user(conn: asyncpg.Connection, *, user_id: str) -> list[str]:
+    """Accounts where a contact is this user, by id or e-mail (their champion health may move)."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT c.account_id FROM contacts c LEFT JOIN user_emails u ON u.user_id = $1
+           WHERE c.user_id = $1 OR (u.email IS NOT NULL AND lower(c.email) = lower(u.email))""",
+        user_id,
     )
+    return [r["account_id"] for r in rows]
 
 
 async def enqueue(

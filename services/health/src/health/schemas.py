@@ -86,6 +86,9 @@ class ScorecardIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     segments: list[str] = Field(default_factory=list, max_length=100, description="accounts in these segments use it")
     tiers: list[str] = Field(default_factory=list, max_length=100, description="accounts in these tiers use it")
+    lifecycle_stages: list[Literal["onboarding", "adopting", "mature", "at_risk", "churned"]] = Field(
+        default_factory=list, max_length=5, description="accounts in these lifecycle stages use it (before tiers)"
+    )
     is_default: bool = False
     thresholds: ThresholdsIn = Field(default_factory=lambda: ThresholdsIn(red_below=40, green_from=70))
     min_measures: int = Field(2, ge=1, le=50)
@@ -102,7 +105,7 @@ class ScorecardIn(BaseModel):
         return measures
 
     def definition(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"name", "segments", "tiers", "is_default"})
+        return self.model_dump(mode="json", exclude={"name", "segments", "tiers", "lifecycle_stages", "is_default"})
 
 
 def scorecard_from_row(row: Any) -> Scorecard:
@@ -147,6 +150,7 @@ class MilestoneIn(BaseModel):
     window_days: int = Field(ge=1, le=365)
     recurrence_weeks: int | None = Field(None, ge=1, le=52, description="in each of N consecutive weeks")
     deadline_days: int = Field(ge=1, le=3650, description="days after onboarding start")
+    is_key: bool = Field(False, description="a key milestone: missing it alerts the CSM by default")
 
     def to_domain(self) -> MilestoneDef:
         return MilestoneDef(**self.model_dump())
@@ -159,6 +163,7 @@ class MeasureOut(BaseModel):
     score: float | None
     weight: float
     contribution: float
+    detail: str | None = Field(None, description="what the raw value stands for, in words")
 
 
 class ReasonOut(BaseModel):
@@ -186,3 +191,108 @@ class MilestoneStateOut(BaseModel):
     state: Literal["pending", "achieved", "missed"]
     achieved_on: date | None
     time_to_value_days: int | None
+
+
+# ----------------------------------------------------------------------------- champions, goals, segments
+
+
+class ContactOut(BaseModel):
+    contact_id: str
+    name: str | None
+    title: str | None
+    role: str | None
+    email: str | None
+    is_champion: bool
+    departed: bool
+    engagement: float | None = Field(description="0-100 from their product use, survey answers, support requests")
+    delight: float | None = Field(description="0-100 from their NPS and comment, ticket speed, delivered requests")
+    influence: Literal["high", "medium", "low"] | None
+    quadrant: str
+    healthy: bool
+    influential: bool
+    why: list[str]
+    assessed_at: datetime | None
+
+
+class ChampionsOut(BaseModel):
+    account_id: str
+    healthy_influential: int
+    target: int | None = Field(description="healthy influential champions wanted for the account's tier")
+    contacts: list[ContactOut]
+
+
+class GoalOut(BaseModel):
+    goal_id: str
+    name: str
+    metric: str | None
+    baseline: float | None
+    target_value: float | None
+    current_value: float | None
+    progress_pct: float | None
+    status: str
+    computed: bool = Field(description="status computed from the numbers (else as the CRM stated it)")
+    due_date: date | None
+    linked_event: str | None
+    linked_window_days: int | None
+    problem_severity: int | None
+    changed_at: datetime
+
+
+class ProblemOut(BaseModel):
+    problem_id: str
+    description: str
+    severity: int
+    recorded_by: str | None
+    recorded_at: datetime
+
+
+class ValueReviewOut(BaseModel):
+    review_id: str
+    reviewed_on: date
+    outcome: str
+    notes: str | None
+    goal_ids: list[str]
+
+
+class BlockingRequestOut(BaseModel):
+    request_id: str
+    title: str
+    kind: str
+    status: str
+    first_seen_at: datetime
+
+
+class GoalsOut(BaseModel):
+    account_id: str
+    problems: list[ProblemOut]
+    goals: list[GoalOut]
+    value_reviews: list[ValueReviewOut]
+    blocking_requests: list[BlockingRequestOut]
+
+
+class SegmentFilters(BaseModel):
+    model_config = _strict
+    colour: Literal["red", "yellow", "green", "unknown"] | None = None
+    segment: str | None = Field(None, max_length=200)
+    tier: str | None = Field(None, max_length=200)
+    owner: str | None = Field(None, max_length=200)
+    lifecycle_stage: Literal["onboarding", "adopting", "mature", "at_risk", "churned"] | None = None
+    min_score: float | None = Field(None, ge=0, le=100)
+    max_score: float | None = Field(None, ge=0, le=100)
+    trend: Literal["up", "down", "flat"] | None = None
+    max_trend_7d: float | None = Field(None, ge=-100, le=100, description="fell at least this far in 7 days")
+    max_healthy_champions: int | None = Field(None, ge=0, le=100)
+
+
+class SegmentIn(BaseModel):
+    model_config = _strict
+    name: str = Field(min_length=1, max_length=200)
+    filters: SegmentFilters
+
+
+class SegmentOut(BaseModel):
+    key: str
+    name: str
+    filters: dict[str, Any]
+    builtin: bool
+    updated_at: datetime

@@ -32,12 +32,9 @@ async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], since: 
         "events": """SELECT account_id, day, event, events FROM usage_daily
                      WHERE account_id = ANY($1::text[]) AND day >= $2""",
         "nps": """SELECT account_id, contact_id, score, answered_at FROM nps_responses
-                  WHERE account_id = ANY($1::text[])""",
+                  WHERE account_id = ANY($1::text[])""",  # the NPS measure; contacts' answers: assessment
         "tickets": "SELECT account_id, status, severity, bug_linked FROM tickets WHERE account_id = ANY($1::text[])",
-        "contacts": """SELECT account_id, contact_id, is_champion, departed, changed_at, influence FROM contacts
-                       WHERE account_id = ANY($1::text[])""",
         "onboarding": "SELECT account_id, aspect FROM onboarding WHERE account_id = ANY($1::text[])",
-        "goals": "SELECT account_id, status FROM goals WHERE account_id = ANY($1::text[])",
         "hits": """SELECT account_id, milestone_key, day, user_id, hits FROM milestone_hits
                    WHERE account_id = ANY($1::text[])""",
         "health": "SELECT * FROM account_health WHERE account_id = ANY($1::text[])",

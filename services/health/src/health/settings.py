@@ -29,6 +29,11 @@ class HealthSettings(ServiceSettings):
         le=16,
         description="recompute workers in this process (0: run `python -m health.worker` separately)",
     )
+    champion_targets: dict[str, int] = Field(
+        default_factory=lambda: {"strategic": 3, "enterprise": 3, "mid": 2, "scale": 1},
+        description='JSON: healthy influential champions wanted per tier, e.g. {"strategic": 3}',
+    )
+    champion_target_default: int = Field(default=1, ge=1, le=20, description="for tiers not named above")
     score_history_days: int = Field(
         default=400, ge=30, le=3650, description="stored scores kept (the latest of each account always stays)"
     )

@@ -28,8 +28,11 @@ COVERED = {
     iev.UsageRecorded.event_type, iev.AccountUpserted.event_type, iev.NpsSubmitted.event_type,
     iev.DealClosedWon.event_type, iev.TicketChanged.event_type, iev.ContactChanged.event_type,
     iev.OnboardingConfirmed.event_type, iev.GoalUpdated.event_type, iev.AccountLifecycleChanged.event_type,
-    iev.UserJoinedAccount.event_type,
+    iev.UserJoinedAccount.event_type, iev.UserIdentified.event_type, iev.ProblemRecorded.event_type,
+    iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type,
 }  # fmt: skip
+SETTINGS = HealthSettings(database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1",
+                          api_token=SecretStr("t" * 32))  # type: ignore[call-arg]  # fmt: skip
 
 
 def rec(event: Event) -> Consumed:
@@ -113,6 +116,90 @@ async def test_signals_are_kept_latest_wins_and_queue_a_rescore(health_db, run_i
     assert (account["tier"], account["seats"], account["discount_pct"]) == ("gold", 10, 25.0)
     assert nps == 9 and (ticket["severity"], ticket["bug_linked"]) == ("high", True) and contact == "high"
     assert onboarding == "technical" and goal == "met" and queued == 1
+
+
+async def _rescore(conn: asyncpg.Connection, acct: str) -> list[asyncpg.Record]:
+    """One re-score on the same connection; the events it put in the outbox."""
+    before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox")
+    async with repository.unit(conn) as uow:
+        await recompute(uow, claimed=[(acct, None)], settings=SETTINGS)
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT event_type, payload FROM outbox WHERE subject = $1 AND id > $2 ORDER BY id", acct, before
+    )
+    return rows
+
+
+async def test_champions_goals_problems_requests_and_reviews_are_kept_and_assessed(health_db, run_id) -> None:
+    """Every new signal lands in its table; the re-score places each contact, counts healthy influential
+    champions, computes goal progress from a linked usage event, and announces what changed, once."""
+    acct = f"hh-champ-{run_id}"
+    linked_user, mail_user = f"u-vp-{run_id}", f"u-dir-{run_id}"
+    usage_days = [usage(acct, "Report Exported", linked_user, at=NOW - timedelta(days=d)) for d in range(10)]
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), tier="mid", seats=10, lifecycle_stage="adopting",
+                                    owners=iev.Owners(csm="csm-1"))),
+            rec(iev.ContactChanged(**sig(acct), contact_id="vp", title="VP Operations", seniority="vp",
+                                   user_id=linked_user, is_champion=True)),
+            rec(iev.ContactChanged(**sig(acct), contact_id="dir", title="Director IT", email="Dir@Acme.test")),
+            rec(iev.UserIdentified(message_id="m1", source_id="s", account_id=None, received_at=NOW, user_id=mail_user,
+                                   timestamp=NOW, traits={"email": "dir@acme.test"})),
+            rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=10, comment="Love the weekly report")),
+            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=5)), ticket_id="t1", status="opened",
+                                  severity="medium", requester_contact_id="vp")),
+            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=4)), ticket_id="t1", status="closed",
+                                  severity="medium")),
+            rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id=f"r-{run_id}", title="SSO", status="open",
+                                                blocking=True, kind="feature", contact_id="dir")),
+            rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual weekly reporting", severity=4)),
+            rec(iev.ValueReviewRecorded(**sig(acct), review_id="q3", reviewed_on=NOW.date(), outcome="partially_met",
+                                        goal_ids=["g1"])),
+            rec(iev.GoalUpdated(**sig(acct), goal_id="g1", name="Weekly reports", status="in_progress",
+                                baseline=0, target_value=20, linked_event="Report Exported", linked_window_days=30,
+                                due_date=NOW.date() + timedelta(days=30))),
+            *usage_days,
+        )  # fmt: skip
+        ticket = await conn.fetchrow(
+            "SELECT requester_contact_id, opened_at, closed_at FROM tickets WHERE account_id = $1", acct
+        )
+        linked = await conn.fetchval("SELECT email FROM user_emails WHERE user_id = $1", mail_user)
+        stored = await conn.fetchrow("SELECT lifecycle_stage, csm_id FROM accounts WHERE account_id = $1", acct)
+        first = await _rescore(conn, acct)
+        placed = {
+            r["contact_id"]: r for r in await conn.fetch("SELECT * FROM contact_health WHERE account_id = $1", acct)
+        }
+        coverage = await conn.fetchrow("SELECT * FROM champion_coverage WHERE account_id = $1", acct)
+        goal = await conn.fetchrow(
+            "SELECT computed_status, progress_pct, computed_value FROM goals WHERE account_id = $1", acct
+        )
+        quiet = await _rescore(conn, acct)  # nothing changed: nothing announced
+        # the VP turns unhappy: a detractor score with an angry comment, and a ticket left open for 10 days
+        await handle(
+            conn,
+            rec(iev.NpsSubmitted(**sig(acct, occurred_at=NOW + timedelta(seconds=1)), contact_id="vp", score=3,
+                                 comment="Terrible support, nobody answers")),
+            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=10)), ticket_id="t2", status="opened",
+                                  severity="high", requester_contact_id="vp")),
+        )  # fmt: skip
+        worse = await _rescore(conn, acct)
+    assert ticket["requester_contact_id"] == "vp" and ticket["closed_at"] - ticket["opened_at"] == timedelta(days=1)
+    assert linked == "dir@acme.test" and (stored["lifecycle_stage"], stored["csm_id"]) == ("adopting", "csm-1")
+    assert placed["vp"]["quadrant"] == "engaged_delighted" and placed["vp"]["influential"]
+    assert placed["dir"]["influence"] == "medium" and placed["dir"]["quadrant"] == "unknown"
+    assert (coverage["healthy_influential"], coverage["target"]) == (1, 2)  # tier "mid": two wanted
+    assert (goal["computed_status"], goal["progress_pct"], goal["computed_value"]) == ("in_progress", 50.0, 10.0)
+    types = [r["event_type"].split(".")[2] for r in first]
+    assert types.count("contact_assessed") == 2 and "champion_coverage_changed" in types
+    assert "goal_progress_changed" in types and "champion_at_risk" not in types
+    assert [r["event_type"] for r in quiet if "champion" in r["event_type"] or "contact" in r["event_type"]] == []
+    risk = [orjson.loads(r["payload"]) for r in worse if r["event_type"].endswith("champion_at_risk.v1")]
+    assert len(risk) == 1 and risk[0]["label"] == "the VP Operations" and risk[0]["old_quadrant"] == "engaged_delighted"
+    assert (
+        "not delighted" in risk[0]["why"][0] and "NPS 3" in risk[0]["why"][0] and "1 slow ticket" in risk[0]["why"][0]
+    )
+    cov = [orjson.loads(r["payload"]) for r in worse if r["event_type"].endswith("coverage_changed.v1")]
+    assert [c["healthy_influential"] for c in cov] == [0]
 
 
 async def test_membership_queues_the_account_and_unknown_types_are_skipped(health_db, run_id) -> None:

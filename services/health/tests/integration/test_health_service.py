@@ -81,6 +81,8 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
             contact_id="c1",
             is_champion=True,
             influence="high",
+            engagement="high",
+            delight="high",
         )
         await _usage(http, ingest, source, account, users=8)
 
@@ -92,7 +94,9 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
         h = await eventually(scored, what="score with 8 of 10 seats active")
         got = await tail.collect(lambda rs: any(r.envelope.subject == account for r in rs))
     by_key = {m["key"]: m for m in h["measures"]}
-    assert by_key["champion"]["raw"] == 100 and by_key["exposure"]["raw"] == 0
+    # one healthy influential champion, and the tier "mid" wants two
+    assert by_key["champion"]["raw"] == 50 and by_key["exposure"]["raw"] == 0
+    assert by_key["champion"]["detail"].startswith("1 of 2 healthy influential champions")
     assert by_key["nps"]["raw"] is None and by_key["nps"]["contribution"] == 0  # no data: left out
     assert abs(sum(m["contribution"] for m in h["measures"]) - h["value"]) < 0.05
     assert h["colour"] in ("green", "yellow") and h["scorecard_id"] == "default"

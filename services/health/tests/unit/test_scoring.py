@@ -9,10 +9,10 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from health.domain import champions as ch
 from health.domain.model import (
     AccountFacts,
     Colour,
-    Contact,
     MeasureSpec,
     MeasureType,
     ScalePoint,
@@ -77,15 +77,38 @@ def test_champion_departure_and_reasons_explain_the_drop() -> None:
         m("champion", MeasureType.CHAMPION, points=(ScalePoint(0, 0), ScalePoint(100, 100))),
         min_measures=1,
     )
-    champ = Contact("c1", is_champion=True, departed=False, changed_at=NOW - timedelta(days=20))
-    before = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10), contacts=(champ,)), NOW)
-    gone = replace(champ, departed=True, changed_at=NOW - timedelta(days=1))
-    after = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10), contacts=(gone,)), NOW)
+    vp = ch.ContactFacts("c1", title="VP Operations", seniority="vp", is_champion=True, linked=True,
+                         active_days=12, nps=10, changed_at=NOW - timedelta(days=20))  # fmt: skip
+
+    def facts(*contacts: ch.ContactFacts) -> AccountFacts:
+        assessed = tuple(ch.assess(c, now=NOW) for c in contacts)
+        cov = ch.coverage(contacts, assessed, target=1, now=NOW)
+        return AccountFacts("a", seats=10, daily_users=users(10), champions=assessed, coverage=cov)
+
+    before = evaluate(sc, facts(vp), NOW)
+    after = evaluate(sc, facts(replace(vp, departed=True, changed_at=NOW - timedelta(days=1))), NOW)
     assert (before.value, after.value) == (100.0, 50.0)
     why = reasons(before, after)
     assert why[0].key == "champion" and why[0].delta == -50.0 and "100 → 0" in why[0].text
+    assert "0 of 1 healthy influential champion; left recently: the VP Operations" in why[0].text
     assert meaningful(before, after, min_delta=5)
     assert not meaningful(after, after, min_delta=5)
+    # 91 days later the departure is history: no penalty, the coverage says the rest
+    later = evaluate(sc, facts(replace(vp, departed=True, changed_at=NOW - timedelta(days=91))), NOW)
+    assert next(x for x in later.measures if x.key == "champion").raw == 0.0
+
+
+def test_onboarding_without_confirmation_is_left_out_unless_late() -> None:
+    sc = card(m("users", MeasureType.ACTIVE_USERS), m("onboarding", MeasureType.ONBOARDING), min_measures=1)
+    imported = evaluate(sc, AccountFacts("a", seats=10, daily_users=users(10)), NOW)
+    assert next(x for x in imported.measures if x.key == "onboarding").raw is None and imported.value == 100.0
+    fresh = AccountFacts("a", seats=10, daily_users=users(10), onboarding_started_at=NOW.date() - timedelta(days=20))
+    assert next(x for x in evaluate(sc, fresh, NOW).measures if x.key == "onboarding").raw is None
+    late = replace(fresh, onboarding_started_at=NOW.date() - timedelta(days=75))
+    scored = next(x for x in evaluate(sc, late, NOW).measures if x.key == "onboarding")
+    assert scored.raw == 0.0 and scored.detail == "not confirmed 75 days after kickoff"
+    done = replace(late, onboarding=frozenset({"technical"}))
+    assert next(x for x in evaluate(sc, done, NOW).measures if x.key == "onboarding").raw == 50.0
 
 
 def test_trend_over_a_window() -> None:

@@ -233,6 +233,8 @@ SIGNAL_TAGS: dict[type[ev.Signal], str] = {
     ev.GoalUpdated: "goal.updated",
     ev.FeatureRequestStatusChanged: "feature_request.status_changed",
     ev.DealClosedWon: "deal.closed_won",
+    ev.ProblemRecorded: "problem.recorded",
+    ev.ValueReviewRecorded: "value_review.recorded",
 }
 SERVER_FIELDS = {"source_id", "received_at", "message_id", "occurred_at"}
 _strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, str_strip_whitespace=True)

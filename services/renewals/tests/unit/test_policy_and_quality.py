@@ -76,6 +76,22 @@ def test_a_good_deal_has_no_flags_and_each_failure_is_flagged_with_its_reason() 
     assert "45.0%" in reasons[dq.Criterion.VALUE_PRICED]
 
 
+def test_a_price_at_exactly_two_thirds_of_list_is_flagged_in_quality_and_in_risk() -> None:
+    """10,000 of 15,000: domain.md says two thirds or below churns more (it was not flagged)."""
+    from dataclasses import replace
+
+    from bellwether_shared.pricing import discount_pct
+    from renewals.domain import risk
+
+    pct = discount_pct(arr=10_000, list_price=15_000)
+    q = dq.evaluate(replace(GOOD, discount_pct=pct or 0))
+    assert [f.criterion for f in q.flags] == [dq.Criterion.VALUE_PRICED]
+    assessed = risk.assess(risk.Inputs(days_to_renewal=200, discount_pct=pct))
+    assert "deep_discount" in {r.factor for r in assessed.reasons}
+    above = discount_pct(arr=10_050, list_price=15_000)
+    assert dq.evaluate(replace(GOOD, discount_pct=above or 0)).flags == ()
+
+
 answers = st.builds(
     dq.Answers,
     problem_severity=st.integers(1, 5), expected_duration_months=st.integers(0, 120),

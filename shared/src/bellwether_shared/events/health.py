@@ -56,6 +56,7 @@ class MilestoneAchieved(HealthEvent):
     name: str
     achieved_on: date
     time_to_value_days: int | None
+    is_key: bool = Field(default=False, description="a key milestone")
 
 
 class MilestoneMissed(HealthEvent):
@@ -63,6 +64,70 @@ class MilestoneMissed(HealthEvent):
     milestone_key: str
     name: str
     deadline: date | None
+    is_key: bool = Field(default=False, description="a key milestone: alerts the CSM by default")
 
 
-EVENTS: tuple[type[Event], ...] = (HealthScoreChanged, HealthColourChanged, MilestoneAchieved, MilestoneMissed)
+Quadrant = Literal[
+    "engaged_delighted", "engaged_not_delighted", "not_engaged_delighted", "not_engaged_not_delighted",
+    "departed", "unknown",
+]  # fmt: skip
+Influence = Literal["high", "medium", "low"]
+
+
+class ContactAssessed(HealthEvent):
+    """A contact's place on the champion quadrant changed (engagement × delight, sized by influence)."""
+
+    event_type: ClassVar[str] = "bellwether.health.contact_assessed.v1"
+    contact_id: str
+    label: str = Field(description="how the contact is named in texts: 'the VP Operations'")
+    engagement: float | None = Field(description="0-100; None: no data")
+    delight: float | None
+    influence: Influence | None
+    quadrant: Quadrant
+    healthy: bool = Field(description="engaged and delighted")
+    influential: bool
+    why: list[str]
+    assessed_at: datetime
+
+
+class ChampionAtRisk(HealthEvent):
+    """An influential champion left the healthy quadrant (or the company)."""
+
+    event_type: ClassVar[str] = "bellwether.health.champion_at_risk.v1"
+    contact_id: str
+    label: str
+    old_quadrant: Quadrant
+    new_quadrant: Quadrant
+    influence: Influence | None
+    why: list[str]
+    assessed_at: datetime
+
+
+class ChampionCoverageChanged(HealthEvent):
+    """The account's number of healthy, influential champions changed (against its tier's target)."""
+
+    event_type: ClassVar[str] = "bellwether.health.champion_coverage_changed.v1"
+    healthy_influential: int
+    target: int
+    assessed_at: datetime
+
+
+class GoalProgressChanged(HealthEvent):
+    """A goal's computed status or progress changed (value is not binary: exceeded, met, partly, missed)."""
+
+    event_type: ClassVar[str] = "bellwether.health.goal_progress_changed.v1"
+    goal_id: str
+    name: str
+    old_status: str | None
+    status: str
+    progress_pct: float | None
+    current_value: float | None
+    target_value: float | None
+    due_date: date | None
+    computed_at: datetime
+
+
+EVENTS: tuple[type[Event], ...] = (
+    HealthScoreChanged, HealthColourChanged, MilestoneAchieved, MilestoneMissed, ContactAssessed, ChampionAtRisk,
+    ChampionCoverageChanged, GoalProgressChanged,
+)  # fmt: skip

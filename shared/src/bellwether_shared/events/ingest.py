@@ -136,6 +136,11 @@ class TicketChanged(Signal):
     severity: Literal["low", "medium", "high", "urgent"]
     bug_linked: bool = False
     subject_line: str | None = None
+    requester_contact_id: str | None = Field(default=None, description="the contact who asked (champion health)")
+    opened_at: datetime | None = Field(default=None, description="when it was opened (resolution time)")
+
+
+Seniority = Literal["executive", "vp", "director", "manager", "individual"]
 
 
 class ContactChanged(Signal):
@@ -147,6 +152,15 @@ class ContactChanged(Signal):
     delight: Literal["high", "medium", "low"] | None = None
     is_champion: bool = False
     departed: bool = Field(default=False, description="The contact left the company")
+    name: str | None = None
+    title: str | None = Field(default=None, description="job title, e.g. VP Operations")
+    email: str | None = Field(default=None, max_length=320, description="links the contact to product users")
+    user_id: str | None = Field(default=None, description="the contact's user id in the product (usage events)")
+    seniority: Seniority | None = None
+    can_promote: bool | None = Field(default=None, description="has the skills and standing to promote the product")
+    owns_relationship_next_12m: bool | None = Field(
+        default=None, description="will still own the relationship in 12 months"
+    )
 
 
 class OnboardingConfirmed(Signal):
@@ -156,19 +170,56 @@ class OnboardingConfirmed(Signal):
 
 
 class GoalUpdated(Signal):
+    """A customer goal. With a measurable target (metric, baseline, target value, due date) its progress
+    and status are computed by health; linked to a usage event, so is its current value."""
+
     event_type: ClassVar[str] = "bellwether.signals.goal_updated.v1"
     goal_id: str
     name: str
     problem_severity: int | None = Field(default=None, ge=1, le=5)
     target: str | None = None
     status: Literal["in_progress", "met", "exceeded", "partially_met", "missed"]
+    metric: str | None = Field(default=None, description="what is measured, e.g. 'demo requests per month'")
+    baseline: float | None = Field(default=None, ge=-1e12, le=1e12)
+    target_value: float | None = Field(default=None, ge=-1e12, le=1e12)
+    current_value: float | None = Field(default=None, ge=-1e12, le=1e12, description="typed, unless linked")
+    due_date: date | None = None
+    linked_event: str | None = Field(default=None, description="usage event counted over linked_window_days")
+    linked_window_days: int | None = Field(default=None, ge=1, le=365)
+
+
+class ProblemRecorded(Signal):
+    """The problem the customer bought the product for, recorded at onboarding (domain.md, Goals)."""
+
+    event_type: ClassVar[str] = "bellwether.signals.problem_recorded.v1"
+    problem_id: str
+    description: str
+    severity: int = Field(ge=1, le=5, description="1 not an important problem … 5 on fire")
+    recorded_by: str | None = None
+
+
+class ValueReviewRecorded(Signal):
+    """A periodic review of the value received, held with the customer (monthly or quarterly)."""
+
+    event_type: ClassVar[str] = "bellwether.signals.value_review_recorded.v1"
+    review_id: str
+    reviewed_on: date
+    outcome: Literal["exceeded", "met", "partially_met", "missed"]
+    notes: str | None = None
+    goal_ids: list[str] = Field(default_factory=list, max_length=100)
 
 
 class FeatureRequestStatusChanged(Signal):
+    """A feature request or bug and its status, linked to the account (and contact) that asked for it;
+    one request asked by several accounts arrives once per account."""
+
     event_type: ClassVar[str] = "bellwether.signals.feature_request_status_changed.v1"
     request_id: str
     title: str
     status: Literal["open", "planned", "in_progress", "shipped", "declined"]
+    kind: Literal["feature", "bug"] | None = Field(default=None, description="feature when absent")
+    contact_id: str | None = Field(default=None, description="the contact who asked")
+    blocking: bool | None = Field(default=None, description="the customer cannot reach its goals without it")
 
 
 class Qualification(Event):
@@ -207,6 +258,8 @@ SIGNAL_TYPES: tuple[type[Signal], ...] = (
     GoalUpdated,
     FeatureRequestStatusChanged,
     DealClosedWon,
+    ProblemRecorded,
+    ValueReviewRecorded,
 )
 EVENTS: tuple[type[Event], ...] = (
     UsageRecorded,

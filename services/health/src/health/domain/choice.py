@@ -1,4 +1,4 @@
-"""Which scorecard scores an account (domain.md, Health: scorecards per segment or tier)."""
+"""Which scorecard scores an account (domain.md, Health: scorecards per tier, segment or lifecycle stage)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,20 @@ class CardChoice:
     tiers: frozenset[str]
     segments: frozenset[str]
     is_default: bool
+    lifecycle_stages: frozenset[str] = frozenset()
 
 
-def choose(cards: Sequence[CardChoice], tier: str | None, segment: str | None) -> CardChoice:
-    """The first non-default card (in the given order) naming the account's tier or segment;
-    otherwise the default card; with no default, the first card. ``cards`` must not be empty."""
+def choose(
+    cards: Sequence[CardChoice], tier: str | None, segment: str | None, lifecycle_stage: str | None = None
+) -> CardChoice:
+    """The first non-default card (in the given order) naming the account's lifecycle stage (an account
+    in onboarding is scored differently from a mature one), else its tier or segment; otherwise the
+    default card; with no default, the first card. ``cards`` must not be empty."""
     if not cards:
         raise ValueError("no scorecard to choose from")
+    for c in cards:
+        if not c.is_default and lifecycle_stage and lifecycle_stage in c.lifecycle_stages:
+            return c
     for c in cards:
         if not c.is_default and ((tier and tier in c.tiers) or (segment and segment in c.segments)):
             return c

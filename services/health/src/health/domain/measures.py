@@ -6,10 +6,10 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from health.domain import champions, goals
 from health.domain.model import AccountFacts, MeasureType
 
 SEVERITY_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0, "urgent": 4.0}
-GOAL_OUTCOME = {"exceeded": 100.0, "met": 85.0, "partially_met": 50.0, "missed": 0.0}
 EXPOSURE_LEVEL = {"low": 0.0, "moderate": 1.0, "high": 2.0}
 
 
@@ -59,7 +59,16 @@ def milestone_attainment(f: AccountFacts, p: Mapping[str, Any], now: datetime) -
 
 
 def onboarding(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    return 50.0 * len(f.onboarding & {"technical", "process"})
+    """50 per aspect the customer confirmed. No confirmation: left out, unless onboarding started more
+    than ``expected_within_days`` (60) ago, when it is late (0). An account imported mature, with no
+    onboarding start, is never penalised for it."""
+    confirmed = f.onboarding & {"technical", "process"}
+    if confirmed:
+        return 50.0 * len(confirmed)
+    started = f.onboarding_started_at
+    if started is not None and (now.date() - started).days > int(p.get("expected_within_days", 60)):
+        return 0.0
+    return None
 
 
 def nps(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
@@ -80,19 +89,27 @@ def support_load(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float 
 
 
 def champion(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    if not f.contacts:
+    """Healthy influential champions against the tier's target, in % (0..100); each champion who left
+    within the departure window (bellwether_shared.champions) takes ``departure_penalty`` (25) off."""
+    if f.coverage is None:
         return None
-    if any(c.is_champion and not c.departed for c in f.contacts):
-        return 100.0
-    since = now - timedelta(days=int(p.get("window_days", 90)))
-    if any(c.is_champion and c.departed and c.changed_at >= since for c in f.contacts):
-        return 0.0
-    return 50.0
+    raw = 100.0 * f.coverage.ratio - float(p.get("departure_penalty", 25)) * len(f.coverage.recently_departed)
+    return max(0.0, raw)
 
 
 def goal_attainment(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    outcomes = [GOAL_OUTCOME[s] for s in f.goals if s in GOAL_OUTCOME]
-    return sum(outcomes) / len(outcomes) if outcomes else None
+    return goals.attainment(list(f.goals))
+
+
+def problem_severity(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
+    """The most severe problem the customer bought for (1 not important … 5 on fire)."""
+    return float(max(sev for _, sev in f.problems)) if f.problems else None
+
+
+def product_completeness(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
+    """Open blocking feature requests and bugs ("is the product complete for them"); left out for an
+    account that never asked for anything."""
+    return float(len(f.blocking_open)) if f.requests_seen else None
 
 
 def exposure(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
@@ -115,13 +132,49 @@ EVALUATORS: dict[MeasureType, Callable[[AccountFacts, Mapping[str, Any], datetim
     MeasureType.GOAL_ATTAINMENT: goal_attainment,
     MeasureType.EXPOSURE: exposure,
     MeasureType.DISCOUNT_DEPTH: discount_depth,
+    MeasureType.PROBLEM_SEVERITY: problem_severity,
+    MeasureType.PRODUCT_COMPLETENESS: product_completeness,
 }
 
-# which measure types an incoming event type can move (recompute only what may change)
-WINDOWED = {
-    MeasureType.ACTIVE_USERS,
-    MeasureType.USAGE_TREND,
-    MeasureType.FEATURE_BREADTH,
-    MeasureType.NPS,
-    MeasureType.CHAMPION,
+
+# ----------------------------------------------------------------------------- in words
+
+
+def _champion_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    return champions.explain(f.coverage, f.champions) if f.coverage is not None else None
+
+
+def _goal_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    return "; ".join(f.goal_notes[:3]) or None
+
+
+def _problem_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    if not f.problems:
+        return None
+    text, sev = max(f.problems, key=lambda x: x[1])
+    return f"bought to solve '{text[:80]}' (severity {sev}/5)"
+
+
+def _completeness_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    if not f.blocking_open:
+        return "no blocking request open"
+    return f"{len(f.blocking_open)} blocking open: " + ", ".join(f"'{t[:50]}'" for t in f.blocking_open[:3])
+
+
+def _onboarding_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    confirmed = sorted(f.onboarding & {"technical", "process"})
+    if confirmed:
+        missing = sorted({"technical", "process"} - set(confirmed))
+        return "confirmed by the customer: " + ", ".join(confirmed) + (f"; not yet: {missing[0]}" if missing else "")
+    if f.onboarding_started_at is not None:
+        return f"not confirmed {(now.date() - f.onboarding_started_at).days} days after kickoff"
+    return None
+
+
+EXPLAIN: dict[MeasureType, Callable[[AccountFacts, Mapping[str, Any], datetime], str | None]] = {
+    MeasureType.CHAMPION: _champion_detail,
+    MeasureType.GOAL_ATTAINMENT: _goal_detail,
+    MeasureType.PROBLEM_SEVERITY: _problem_detail,
+    MeasureType.PRODUCT_COMPLETENESS: _completeness_detail,
+    MeasureType.ONBOARDING: _onboarding_detail,
 }

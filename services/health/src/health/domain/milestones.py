@@ -22,6 +22,7 @@ class MilestoneDef:
     distinct_users: bool = False
     recurrence_weeks: int | None = None  # "in each of N consecutive weeks"
     filters: Mapping[str, Any] = field(default_factory=dict)  # property equality
+    is_key: bool = False  # a key milestone (predicts a long-term customer): missing it is worth an alert
 
     def matches(self, event: str, properties: Mapping[str, Any]) -> bool:
         return event == self.event and all(properties.get(k) == v for k, v in self.filters.items())

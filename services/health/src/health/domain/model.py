@@ -8,6 +8,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from health.domain.champions import Assessment, Coverage
+
 
 class MeasureType(StrEnum):
     ACTIVE_USERS = "active_users"  # distinct active users in window / seats
@@ -21,6 +23,8 @@ class MeasureType(StrEnum):
     GOAL_ATTAINMENT = "goal_attainment"  # mean of goal outcomes (exceeded 100 ... missed 0)
     EXPOSURE = "exposure"  # industry exposure: 0 low, 1 moderate, 2 high
     DISCOUNT_DEPTH = "discount_depth"  # % below list price
+    PROBLEM_SEVERITY = "problem_severity"  # 1..5: how severe the problem bought for is (higher: stickier)
+    PRODUCT_COMPLETENESS = "product_completeness"  # open blocking feature requests and bugs (lower is better)
 
 
 class Colour(StrEnum):
@@ -63,20 +67,13 @@ class Scorecard:
 
 
 @dataclass(frozen=True, slots=True)
-class Contact:
-    contact_id: str
-    is_champion: bool
-    departed: bool
-    changed_at: datetime
-    influence: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class AccountFacts:
     """Everything the measures read about one account, as of ``now``."""
 
     account_id: str
     seats: int | None = None
+    tier: str | None = None
+    onboarding_started_at: date | None = None
     exposure: str | None = None
     discount_pct: float | None = None
     onboarding: frozenset[str] = frozenset()  # {"technical", "process"}
@@ -85,9 +82,14 @@ class AccountFacts:
     nps: Mapping[str, tuple[date, int]] = field(default_factory=dict)  # contact -> (when, score)
     tickets_seen: bool = False
     open_tickets: tuple[tuple[str, bool], ...] = ()  # (severity, bug_linked)
-    contacts: tuple[Contact, ...] = ()
-    goals: tuple[str, ...] = ()  # statuses
+    champions: tuple[Assessment, ...] = ()  # each contact's placement (domain.champions)
+    coverage: Coverage | None = None  # healthy influential champions against the tier's target
+    goals: tuple[str, ...] = ()  # statuses (computed where the goal has numbers)
+    goal_notes: tuple[str, ...] = ()  # "'Cut onboarding time' partially met (62 %)"
     milestones: tuple[str, ...] = ()  # states: pending / achieved / missed
+    problems: tuple[tuple[str, int], ...] = ()  # (description, severity 1..5)
+    requests_seen: bool = False  # the account asked for anything at all
+    blocking_open: tuple[str, ...] = ()  # titles of open blocking feature requests and bugs
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ class MeasureResult:
     score: float | None
     weight: float
     contribution: float  # points of the final score this measure supplied
+    detail: str | None = None  # what the raw value stands for, in words (champions, goals, requests)
 
 
 @dataclass(frozen=True, slots=True)

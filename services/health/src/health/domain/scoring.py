@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from health.domain.measures import EVALUATORS
+from health.domain.measures import EVALUATORS, EXPLAIN
 from health.domain.model import (
     AccountFacts,
     Colour,
@@ -77,7 +77,9 @@ def evaluate(card: Scorecard, facts: AccountFacts, now: datetime) -> Score:
         sub = scale(m.scale, raw)
         contribution = m.weight / data_weight * sub
         value += contribution
-        results.append(MeasureResult(m.key, m.type, raw, sub, m.weight, contribution))
+        explain = EXPLAIN.get(m.type)
+        detail = explain(facts, m.params, now) if explain is not None else None
+        results.append(MeasureResult(m.key, m.type, raw, sub, m.weight, contribution, detail))
     value = min(100.0, max(0.0, value))
     sufficient = len(with_data) >= card.min_measures and (
         total_weight > 0 and data_weight / total_weight >= card.min_weight_share
@@ -111,6 +113,8 @@ def reasons(previous: Score | None, current: Score, top: int = 3) -> tuple[Reaso
             was = f"{old.raw:.4g}" if old is not None and old.raw is not None else "none"
             now_raw = f"{m.raw:.4g}" if m.raw is not None else "none"
             text = f"{m.key}: {was} → {now_raw} ({'+' if delta > 0 else ''}{delta:.1f} points)"
+        if m.detail:
+            text += f": {m.detail}"
         moves.append(Reason(m.key, round(delta, 2), text))
     moves.sort(key=lambda r: abs(r.delta), reverse=True)
     return tuple(moves[:top])

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol
 
+from bellwether_shared.pricing import VALUE_THRESHOLD_DISCOUNT_PCT, below_value_threshold
+
 
 class Criterion(StrEnum):
     SEVERE_PROBLEM = "severe_problem"
@@ -89,7 +91,7 @@ class Answers:
 class Thresholds:
     min_problem_severity: int = 3
     min_duration_months: int = 12
-    max_discount_pct: float = 100 / 3  # below two thirds of list price, customers churn more
+    max_discount_pct: float = VALUE_THRESHOLD_DISCOUNT_PCT  # paying two thirds of list or less: churns more
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +138,11 @@ def evaluate(a: Answers, t: Thresholds = Thresholds()) -> Quality:
                 f"{gap:g} h of implementation help needed beyond the {a.services_sold_hours:g} h sold",
             )
         )
-    if a.discount_pct > t.max_discount_pct:
+    if below_value_threshold(a.discount_pct, t.max_discount_pct):
         flags.append(
             Flag(
                 Criterion.VALUE_PRICED,
-                f"discount {a.discount_pct:.1f}% is deeper than the {t.max_discount_pct:.1f}% value threshold",
+                f"discount {a.discount_pct:.1f}% reaches the {t.max_discount_pct:.1f}% value threshold",
             )
         )
     if a.order_form_exceptions and not a.order_form_exceptions_documented:

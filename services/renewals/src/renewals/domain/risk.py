@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bellwether_shared.pricing import VALUE_THRESHOLD_DISCOUNT_PCT, below_value_threshold
+
 WINDOWS = (90, 60, 30)
 
 
@@ -38,7 +40,7 @@ class Weights:
     exposure_high: float = 15
     exposure_moderate: float = 5
     deep_discount: float = 10
-    deep_discount_pct: float = 100 / 3
+    deep_discount_pct: float = VALUE_THRESHOLD_DISCOUNT_PCT
     per_missed_milestone: float = 10
     max_missed_milestones: float = 20
     per_severe_ticket: float = 10
@@ -83,7 +85,8 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
         reasons.append(Reason("exposure_high", w.exposure_high, "industry highly exposed to the economic shock"))
     elif i.exposure == "moderate":
         reasons.append(Reason("exposure_moderate", w.exposure_moderate, "industry moderately exposed"))
-    if i.discount_pct is not None and i.discount_pct > w.deep_discount_pct:
+    if below_value_threshold(i.discount_pct, w.deep_discount_pct):
+        assert i.discount_pct is not None
         reasons.append(Reason("deep_discount", w.deep_discount, f"paying {100 - i.discount_pct:.0f}% of list price"))
     if i.missed_milestones > 0:
         pts = min(w.max_missed_milestones, w.per_missed_milestone * i.missed_milestones)

@@ -1,0 +1,144 @@
+"""Champions, goals, problems and requests inside a re-score: build each contact's and goal's facts from
+the loaded rows, let the pure core place them (domain.champions, domain.goals), keep what changed and
+announce it through the unit of work. Called by ``recompute`` for every account it scores."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from bellwether_shared.events import health as ev
+from bellwether_shared.uow import UnitOfWork
+from health import assessment_repository as repo
+from health.domain import champions as ch
+from health.domain import goals as gl
+
+
+@dataclass(frozen=True, slots=True)
+class Assessed:
+    """What the measures read (domain.model.AccountFacts takes these)."""
+
+    champions: tuple[ch.Assessment, ...] = ()
+    coverage: ch.Coverage | None = None
+    goals: tuple[str, ...] = ()
+    goal_notes: tuple[str, ...] = ()
+    problems: tuple[tuple[str, int], ...] = ()
+    requests_seen: bool = False
+    blocking_open: tuple[str, ...] = ()
+
+
+def _contact(r: Any, answers: Mapping[str, Any], tickets: Sequence[Any], requests: Sequence[Any]) -> ch.ContactFacts:
+    a = answers.get(r["contact_id"])
+    return ch.ContactFacts(
+        contact_id=r["contact_id"], name=r["name"], title=r["title"], role=r["role"], seniority=r["seniority"],
+        is_champion=r["is_champion"], departed=r["departed"], changed_at=r["changed_at"],
+        can_promote=r["can_promote"], owns_relationship_next_12m=r["owns_relationship_next_12m"],
+        stated_influence=r["influence"], stated_engagement=r["engagement"], stated_delight=r["delight"],
+        linked=bool(r["linked"]), active_days=int(r["active_days"] or 0),
+        nps=a["score"] if a else None, nps_comment=a["comment"] if a else None,
+        nps_polarity=a["comment_polarity"] if a else None,
+        tickets=tuple(ch.Ticket(t["severity"], t["opened_at"], t["closed_at"]) for t in tickets),
+        requests=tuple(ch.Request(q["status"], q["first_seen_at"]) for q in requests),
+    )  # fmt: skip
+
+
+@dataclass
+class Assessor:
+    uow: UnitOfWork
+    targets: Mapping[str, int]
+    default_target: int
+    survey_days: int = 180
+    _contacts: list[dict[str, Any]] = field(default_factory=list)
+    _coverage: list[tuple[str, int, int, Any]] = field(default_factory=list)
+    _goals: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
+
+    def account(self, account_id: str, g: Mapping[str, list[Any]], tier: str | None) -> Assessed:
+        champions, coverage = self._champions(account_id, g, tier)
+        statuses, notes = self._goals_of(account_id, g)
+        requests = {r["request_id"]: r for r in g["requests"]}
+        blocking = tuple(sorted(r["title"] for r in requests.values()
+                                if r["blocking"] and r["status"] not in ("shipped", "declined")))  # fmt: skip
+        return Assessed(
+            champions=champions, coverage=coverage, goals=statuses, goal_notes=notes,
+            problems=tuple((p["description"], p["severity"]) for p in g["problems"]),
+            requests_seen=bool(requests), blocking_open=blocking,
+        )  # fmt: skip
+
+    def _champions(
+        self, account_id: str, g: Mapping[str, list[Any]], tier: str | None
+    ) -> tuple[tuple[ch.Assessment, ...], ch.Coverage | None]:
+        if not g["contacts"]:
+            return (), None
+        now = self.uow.now
+        survey_since = now.date().toordinal() - self.survey_days
+        answers = {a["contact_id"]: a for a in g["answers"] if a["answered_at"].date().toordinal() >= survey_since}
+        tickets: dict[str, list[Any]] = defaultdict(list)
+        for t in g["contact_tickets"]:
+            tickets[t["requester_contact_id"]].append(t)
+        asked: dict[str, list[Any]] = defaultdict(list)
+        for q in g["requests"]:
+            if q["contact_id"]:
+                asked[q["contact_id"]].append(q)
+        facts = [_contact(r, answers, tickets[r["contact_id"]], asked[r["contact_id"]]) for r in g["contacts"]]
+        assessed = tuple(ch.assess(c, now=now) for c in facts)
+        cov = ch.coverage(facts, assessed, target=ch.target_for(tier, self.targets, self.default_target), now=now)
+        before = {r["contact_id"]: ch.Previous(r["quadrant"], r["healthy"], r["influential"]) for r in g["assessed"]}
+        old_cov = g["coverage"][0]["healthy_influential"] if g["coverage"] else None
+        changes = ch.changes(before, assessed, coverage_before=old_cov, coverage_now=cov.healthy_influential)
+        self._announce(account_id, changes, cov)
+        return assessed, cov
+
+    def _announce(self, account_id: str, changes: ch.Changes, cov: ch.Coverage) -> None:
+        now = self.uow.now
+        for a in changes.assessed:
+            self._contacts.append({"account_id": account_id, "contact_id": a.contact_id, "engagement": a.engagement,
+                                   "delight": a.delight, "influence": a.influence, "quadrant": a.quadrant,
+                                   "healthy": a.healthy, "influential": a.influential, "why": list(a.why),
+                                   "assessed_at": now})  # fmt: skip
+            self.uow.emit(ev.ContactAssessed(
+                account_id=account_id, contact_id=a.contact_id, label=a.label, engagement=a.engagement,
+                delight=a.delight, influence=a.influence, quadrant=a.quadrant, healthy=a.healthy,
+                influential=a.influential, why=list(a.why), assessed_at=now,
+            ))  # fmt: skip
+        for a, was in changes.at_risk:
+            self.uow.emit(ev.ChampionAtRisk(
+                account_id=account_id, contact_id=a.contact_id, label=a.label, old_quadrant=was,  # type: ignore[arg-type]
+                new_quadrant=a.quadrant, influence=a.influence, why=list(a.why), assessed_at=now,
+            ))  # fmt: skip
+        if changes.coverage_changed:
+            self._coverage.append((account_id, cov.healthy_influential, cov.target, now))
+            self.uow.emit(ev.ChampionCoverageChanged(
+                account_id=account_id, healthy_influential=cov.healthy_influential, target=cov.target,
+                assessed_at=now,
+            ))  # fmt: skip
+
+    def _goals_of(self, account_id: str, g: Mapping[str, list[Any]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        statuses: list[str] = []
+        notes: list[str] = []
+        for r in g["goal_rows"]:
+            current = r["linked_value"] if r["linked_event"] is not None else r["current_value"]
+            goal = gl.Goal(r["goal_id"], r["name"], r["status"], r["baseline"], r["target_value"], current,
+                           r["due_date"])  # fmt: skip
+            p = gl.evaluate(goal, today=self.uow.now.date())
+            statuses.append(p.status)
+            if p.status != "in_progress" or p.progress_pct is not None:
+                pct = f" ({p.progress_pct:.0f} % of the way)" if p.progress_pct is not None else ""
+                notes.append(f"'{r['name'][:60]}' {p.status.replace('_', ' ')}{pct}")
+            old = (r["computed_status"], r["progress_pct"], r["computed_value"])
+            if p.computed and old != (p.status, p.progress_pct, p.current_value):
+                self._goals.append((account_id, r["goal_id"], p.status, p.progress_pct, p.current_value))
+                self.uow.emit(ev.GoalProgressChanged(
+                    account_id=account_id, goal_id=r["goal_id"], name=r["name"], old_status=r["computed_status"],
+                    status=p.status, progress_pct=p.progress_pct, current_value=p.current_value,
+                    target_value=r["target_value"], due_date=r["due_date"], computed_at=self.uow.now,
+                ))  # fmt: skip
+        return tuple(statuses), tuple(notes)
+
+    async def save(self, conn: asyncpg.Connection) -> None:
+        await repo.save_assessments(conn, rows=self._contacts)
+        await repo.save_coverage(conn, rows=self._coverage)
+        await repo.save_goal_progress(conn, rows=self._goals)
