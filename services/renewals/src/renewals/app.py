@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from bellwether_shared import topics
 from bellwether_shared.service import Consumes, create_service
-from renewals import api, config_api, deps, handoff_api, insights_api, worker
+from renewals import api, config_api, deps, handoff_api, insights_api, requests_api, worker
 from renewals.handlers import make_handler
 from renewals.settings import RenewalsSettings
 
@@ -23,7 +23,7 @@ def create_app(settings: RenewalsSettings) -> FastAPI:
         settings,
         title="Bellwether renewals",
         description=DESCRIPTION,
-        routers=[api.router, handoff_api.router, insights_api.router, config_api.router],
+        routers=[api.router, handoff_api.router, insights_api.router, requests_api.router, config_api.router],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,

@@ -20,6 +20,7 @@ from bellwether_shared.events import ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
 from renewals import handoff, ownership, repository
+from renewals import request_repository as requests
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 
@@ -69,6 +70,14 @@ async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
     b.touched.add(e.account_id)
 
 
+@handlers.on(hev.ChampionCoverageChanged)
+async def on_coverage(b: Batch, e: hev.ChampionCoverageChanged, c: Consumed) -> None:
+    await repository.set_champion_coverage(
+        b.uow.conn, account_id=e.account_id, healthy=e.healthy_influential, target=e.target
+    )
+    b.touched.add(e.account_id)
+
+
 @handlers.on(hev.MilestoneMissed)
 async def on_milestone_missed(b: Batch, e: hev.MilestoneMissed, c: Consumed) -> None:
     await repository.add_missed_milestone(b.uow.conn, p=e.model_dump(mode="json"))
@@ -89,6 +98,8 @@ async def on_account(b: Batch, e: ev.AccountUpserted, c: Consumed) -> None:
 UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.ContactChanged: repository.upsert_contact,
     ev.TicketChanged: repository.upsert_ticket,
+    ev.ProblemRecorded: repository.upsert_problem,
+    ev.FeatureRequestStatusChanged: requests.upsert,
 }
 
 

@@ -13,6 +13,7 @@ from bellwether_shared.http import ApiError
 from renewals import insights_repository as q
 from renewals import repository
 from renewals.deps import Reader
+from renewals.domain import attention as at
 from renewals.domain import backtest as bt
 from renewals.domain import books as bk
 from renewals.domain import forecast as fc
@@ -20,12 +21,33 @@ from renewals.domain import forecast as fc
 router = APIRouter(prefix="/v1", tags=["insights"], responses={401: {"description": "missing or unknown API key"}})
 
 
+@router.get("/attention")
+async def attention(
+    caller: Reader,
+    owner_id: Annotated[str, Query(min_length=1, max_length=200, description="the CSM (or AE, renewal owner)")],
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> dict[str, Any]:
+    """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason."""
+    today = utcnow().date()
+    async with caller.pool.acquire() as conn:
+        rows = await q.attention_candidates(conn, owner_id=owner_id)
+    entries = at.queue(
+        at.Candidate(
+            r["account_id"], r["name"], r["arr"], (r["renewal_date"] - today).days if r["renewal_date"] else None,
+            r["risk_points"], [x["text"] for x in r["risk_reasons"]], r["health_colour"],
+        )
+        for r in rows
+    )  # fmt: skip
+    return {"owner_id": owner_id, "accounts": [asdict(e) for e in entries[:limit]]}
+
+
 @router.get("/books")
 async def books(
     caller: Reader, role: Literal["csm", "ae", "renewal_owner"] = "csm", over_capacity: bool | None = None
 ) -> dict[str, Any]:
     """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first.
-    Accounts whose deal was rejected at hand-off are counted apart (`excluded_accounts`)."""
+    Accounts whose deal was rejected at hand-off count in the workload and apart (`rejected_accounts`):
+    they leave the CSM's retention figures, not the CSM's work."""
     async with caller.pool.acquire() as conn:
         capacity = await repository.get_setting(conn, key="capacity")
         rows = await q.holdings(conn, role=role, today=utcnow().date())
@@ -89,10 +111,12 @@ async def backtest(
 
 @router.get("/reports/retention")
 async def retention(
-    caller: Reader, by: Literal["deal_quality_band", "lead_source", "lead_score_band"] = "deal_quality_band"
+    caller: Reader,
+    by: Literal["deal_quality_band", "lead_source", "lead_score_band", "csm", "ae"] = "deal_quality_band",
 ) -> dict[str, Any]:
     """Renewal rate and net retention of closed renewals, grouped by the deal's hand-off quality band,
-    lead source or lead-score band: which deals renew."""
+    lead source or lead-score band (which deals renew), or by CSM or AE. By CSM, renewals of deals CS
+    rejected at hand-off are left out: a CSM is not measured on a deal they flagged as badly sold."""
     async with caller.pool.acquire() as conn:
         rows = await q.retention(conn, by=by)
     return {

@@ -13,6 +13,8 @@ GROUPS: dict[str, str] = {
     "lead_source": "coalesce(r.lead_source, 'unknown')",
     "lead_score_band": """CASE WHEN r.lead_score IS NULL THEN 'unknown' WHEN r.lead_score < 40 THEN '0-39'
                                WHEN r.lead_score < 70 THEN '40-69' ELSE '70-100' END""",
+    "csm": "coalesce(a.csm, 'unassigned')",
+    "ae": "coalesce(r.ae, a.ae, 'unassigned')",
 }
 PERIODS = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
 
@@ -85,7 +87,26 @@ async def retention(conn: asyncpg.Connection, *, by: str) -> list[asyncpg.Record
             FROM opportunities o
             LEFT JOIN contracts c ON c.contract_id = o.contract_id
             LEFT JOIN handoff_reviews r ON r.deal_id = c.deal_id
+            LEFT JOIN accounts a ON a.account_id = o.account_id
             WHERE o.kind = 'renewal' AND o.stage = 'closed'
-            GROUP BY 1 ORDER BY 1"""
+              AND NOT ($1 AND coalesce(r.status, '') = 'rejected')
+            GROUP BY 1 ORDER BY 1""",
+        by == "csm",
+    )
+    return rows
+
+
+async def attention_candidates(conn: asyncpg.Connection, *, owner_id: str) -> list[asyncpg.Record]:
+    """The owner's accounts (as CSM, AE or renewal owner, or owner of their next renewal) with that
+    renewal's date, risk and ARR."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT a.account_id, a.name, a.health_colour, coalesce(o.arr, a.arr, 0)::float8 AS arr,
+                  o.renewal_date, coalesce(o.risk_points, 0)::float8 AS risk_points,
+                  coalesce(o.risk_reasons, '[]'::jsonb) AS risk_reasons
+           FROM accounts a
+           LEFT JOIN LATERAL (SELECT * FROM opportunities x WHERE x.account_id = a.account_id AND x.kind = 'renewal'
+                              AND x.stage <> 'closed' ORDER BY x.renewal_date LIMIT 1) o ON true
+           WHERE $1 IN (a.csm, a.ae, a.renewal_owner) OR o.owner_id = $1""",
+        owner_id,
     )
     return rows

@@ -208,22 +208,28 @@ async def close(
 
 
 async def risk_inputs(
-    conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, trend_since: Any, after: str, limit: int
-) -> list[asyncpg.Record]:
+    conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, trend_since: Any, after: str, limit: int,
+    departed_since: Any,
+) -> list[asyncpg.Record]:  # fmt: skip
     """Open renewals with everything their risk depends on, in opportunity id order (keyset pages).
     Two statement shapes, so each gets its own plan: by account (index on open opportunities per
-    account) or all of them (the sweep)."""
+    account) or all of them (the sweep). A champion's departure counts from ``departed_since`` on
+    (bellwether_shared.champions); only key milestones count as missed."""
     which = "o.account_id = ANY($1::text[])" if account_ids is not None else "$1::text[] IS NULL"
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
                   o.last_window, o.risk_points, o.risk_level, o.risk_reasons,
-                  a.health_colour, a.health_score, a.exposure, c.discount_pct,
+                  a.health_colour, a.health_score, a.exposure, c.discount_pct, a.healthy_champions,
+                  coalesce((SELECT max(p.severity) FROM problems p WHERE p.account_id = o.account_id),
+                           (SELECT (r.answers->>'problem_severity')::int FROM handoff_reviews r
+                            WHERE r.deal_id = c.deal_id)) AS problem_severity,
                   (SELECT h.value FROM health_history h WHERE h.account_id = o.account_id AND h.computed_at <= $2
                    ORDER BY h.computed_at DESC LIMIT 1) AS score_before,
-                  (EXISTS (SELECT 1 FROM contacts x WHERE x.account_id = o.account_id AND x.is_champion AND x.departed)
+                  (EXISTS (SELECT 1 FROM contacts x WHERE x.account_id = o.account_id AND x.is_champion AND x.departed
+                           AND x.occurred_at >= $5)
                    AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.account_id = o.account_id AND x.is_champion
                                    AND NOT x.departed)) AS champion_departed,
-                  (SELECT count(*) FROM missed_milestones m WHERE m.account_id = o.account_id) AS missed,
+                  (SELECT count(*) FROM missed_milestones m WHERE m.account_id = o.account_id AND m.is_key) AS missed,
                   (SELECT count(*) FROM tickets t WHERE t.account_id = o.account_id AND t.status <> 'closed'
                      AND t.severity IN ('high', 'urgent')) AS severe,
                   coalesce((SELECT array_agg(f->>'criterion') FROM handoff_reviews r, jsonb_array_elements(r.flags) f
@@ -239,6 +245,7 @@ async def risk_inputs(
         trend_since,
         after,
         limit,
+        departed_since,
     )
     return rows
 

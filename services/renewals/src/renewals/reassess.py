@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.champions import DEPARTURE_COUNTS_DAYS
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
@@ -34,6 +35,8 @@ def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
         missed_milestones=int(r["missed"]),
         open_severe_tickets=int(r["severe"]),
         deal_flags=tuple(sorted(set(r["flags"]))),
+        healthy_champions=r["healthy_champions"],
+        problem_severity=r["problem_severity"],
     )
 
 
@@ -48,8 +51,9 @@ async def reassess(
     after, changed = "", 0
     while True:
         rows = await opps.risk_inputs(
-            conn, account_ids=account_ids, trend_since=now - timedelta(days=trend_days), after=after, limit=PAGE
-        )
+            conn, account_ids=account_ids, trend_since=now - timedelta(days=trend_days), after=after, limit=PAGE,
+            departed_since=now - timedelta(days=DEPARTURE_COUNTS_DAYS),
+        )  # fmt: skip
         if not rows:
             return changed
         updates: list[tuple[str, float, str, bool, int | None, list[Any]]] = []
@@ -68,6 +72,14 @@ async def reassess(
             updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons))
             common = {"account_id": r["account_id"], "opportunity_id": r["opportunity_id"]}
             say = risk.announce(was_at_risk=r["at_risk"], last_window=r["last_window"], now=a)
+            uow.emit(  # the assessment moved (points, level, factors): the account view follows it, nobody is paged
+                ev.RenewalRiskAssessed(
+                    **common, at_risk=a.at_risk, level=a.level, points=a.points, renewal_date=r["renewal_date"],
+                    days_to_renewal=inputs.days_to_renewal, arr=float(r["arr"]), owner_id=r["owner_id"],
+                    reasons=[ev.RiskReason(**x) for x in reasons],
+                ),
+                at=now,
+            )  # fmt: skip
             if say.risk_changed:
                 uow.emit(
                     ev.RenewalRiskChanged(

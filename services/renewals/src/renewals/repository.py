@@ -72,24 +72,20 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
     """Latest upsert wins (by when it happened); fields it leaves out keep their value. Owners are
     not set here (see :func:`owners` and the service's ``set_owners``). False: an older upsert."""
     status = await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, upserted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, upserted_at,
+                                 lifecycle_stage)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (account_id) DO UPDATE SET
              name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
              segment = coalesce(excluded.segment, accounts.segment),
              industry = coalesce(excluded.industry, accounts.industry),
              exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
+             lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"],
-        p.get("name"),
-        p.get("tier"),
-        p.get("segment"),
-        p.get("industry"),
-        p.get("exposure"),
-        p.get("arr"),
-        at,
-    )
+        p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
+        p.get("arr"), at, p.get("lifecycle_stage"),
+    )  # fmt: skip
     return bool(status.endswith(" 1"))
 
 
@@ -140,16 +136,15 @@ async def apply_health_many(
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     await conn.execute(
-        """INSERT INTO contacts (account_id, contact_id, is_champion, departed, occurred_at) VALUES ($1, $2, $3, $4, $5)
+        """INSERT INTO contacts (account_id, contact_id, is_champion, departed, occurred_at, name, title)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (account_id, contact_id) DO UPDATE SET is_champion = excluded.is_champion,
-             departed = excluded.departed, occurred_at = excluded.occurred_at
+             departed = excluded.departed, occurred_at = excluded.occurred_at,
+             name = coalesce(excluded.name, contacts.name), title = coalesce(excluded.title, contacts.title)
            WHERE contacts.occurred_at <= excluded.occurred_at""",
-        p["account_id"],
-        p["contact_id"],
-        bool(p.get("is_champion")),
-        bool(p.get("departed")),
-        at,
-    )
+        p["account_id"], p["contact_id"], bool(p.get("is_champion")), bool(p.get("departed")), at, p.get("name"),
+        p.get("title"),
+    )  # fmt: skip
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -168,12 +163,34 @@ async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: date
 
 async def add_missed_milestone(conn: asyncpg.Connection, *, p: dict[str, Any]) -> None:
     await conn.execute(
-        """INSERT INTO missed_milestones (account_id, milestone_key, deadline) VALUES ($1, $2, $3)
+        """INSERT INTO missed_milestones (account_id, milestone_key, deadline, is_key) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING""",
         p["account_id"],
         p["milestone_key"],
         _date(p.get("deadline")),
+        bool(p.get("is_key")),
     )
+
+
+async def set_champion_coverage(conn: asyncpg.Connection, *, account_id: str, healthy: int, target: int) -> None:
+    """Healthy influential champions, as health last announced them (events of one account arrive in order)."""
+    await conn.execute(
+        """INSERT INTO accounts (account_id, healthy_champions, champion_target) VALUES ($1, $2, $3)
+           ON CONFLICT (account_id) DO UPDATE SET healthy_champions = excluded.healthy_champions,
+             champion_target = excluded.champion_target""",
+        account_id,
+        healthy,
+        target,
+    )
+
+
+async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, problem_id) DO UPDATE
+           SET description = excluded.description, severity = excluded.severity, recorded_at = excluded.recorded_at
+           WHERE excluded.recorded_at >= problems.recorded_at""",
+        p["account_id"], p["problem_id"], p["description"], p["severity"], at,
+    )  # fmt: skip
 
 
 def _date(value: Any) -> Any:

@@ -210,7 +210,9 @@ class PolicyIn(BaseModel):
     model: Model
     ae_renewal_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
     ae_expansion_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
-    growth_type_decides: bool = True
+    growth_type_decides: bool = Field(
+        False, description="refine by growth type: more of the same to the CSM, new product/division to the AE"
+    )
     renewals_team: bool = False
 
 
@@ -237,6 +239,9 @@ class RiskWeightsIn(BaseModel):
     max_severe_tickets: float | None = Field(default=None, ge=0, le=100)
     per_deal_flag: float | None = Field(default=None, ge=0, le=100)
     max_deal_flags: float | None = Field(default=None, ge=0, le=100)
+    no_healthy_champion: float | None = Field(default=None, ge=0, le=100)
+    low_severity_high_exposure: float | None = Field(default=None, ge=0, le=100)
+    low_severity_up_to: int | None = Field(default=None, ge=1, le=5, description="a problem this severe or less")
     at_risk_points: float | None = Field(default=None, gt=0, le=1000)
 
 

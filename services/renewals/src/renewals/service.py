@@ -31,6 +31,10 @@ async def record_contract(
     details = {k: (str(v) if isinstance(v, date) else v) for k, v in dict(row).items() if k != "inserted"}
     action = "created" if row["inserted"] else "updated"
     uow.audit(entity_type="contract", entity_id=c["contract_id"], action=action, actor=actor, details=details)
+    uow.emit(ev.ContractChanged(
+        account_id=row["account_id"], contract_id=row["contract_id"], start_date=row["start_date"],
+        end_date=row["end_date"], arr=float(row["arr"]), products=list(row["products"] or []), deal_id=row["deal_id"],
+    ))  # fmt: skip
     await ensure_renewal(uow, contract=row, actor=actor, lead_days=lead_days)
     await reassess(uow, account_ids=[c["account_id"]], trend_days=trend_days)
     return row

@@ -35,7 +35,8 @@ SETTINGS = RenewalsSettings(
 COVERED = {
     iev.DealClosedWon.event_type, iev.AccountUpserted.event_type, iev.ContactChanged.event_type,
     iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
-    hev.MilestoneMissed.event_type,
+    hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
+    iev.FeatureRequestStatusChanged.event_type,
 }  # fmt: skip
 
 
@@ -132,6 +133,51 @@ async def test_signals_project_latest_wins_and_upserted_owners_are_applied(renew
     assert (account["tier"], account["csm"]) == ("gold", "cara")  # the earlier upsert lost
     assert champion is True and ticket == "urgent" and missed == "m1"
     assert [o["new_owner_id"] for o in owners] == ["cara"]
+
+
+async def test_coverage_problems_and_key_milestones_move_risk_and_requests_keep_their_history(
+    renewals_db, run_id
+) -> None:
+    acct, other = f"h-cov-{run_id}", f"h-cov2-{run_id}"
+    req = f"R-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, f"D-{run_id}")))  # renews in 65 days (the deal's qualification: 2/5)
+        await handle(conn, rec(iev.AccountUpserted(**sig(acct), exposure="high", arr=30_000)),
+                     rec(iev.AccountUpserted(**sig(other), arr=70_000)))  # fmt: skip
+        before = await conn.fetchval("SELECT risk_reasons FROM opportunities WHERE account_id = $1", acct)
+        await handle(
+            conn,
+            rec(hev.ChampionCoverageChanged(account_id=acct, healthy_influential=0, target=2, assessed_at=NOW),
+                "bellwether/health"),
+            rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="nice-to-have dashboards", severity=1)),
+            rec(hev.MilestoneMissed(account_id=acct, milestone_key="minor", name="Minor", deadline=None, is_key=False),
+                "bellwether/health"),
+            rec(iev.FeatureRequestStatusChanged(**sig(acct, occurred_at=NOW - timedelta(days=3)), request_id=req,
+                                                title="SSO", status="open", contact_id="c1", blocking=True)),
+            rec(iev.FeatureRequestStatusChanged(**sig(other, occurred_at=NOW - timedelta(days=2)), request_id=req,
+                                                title="SSO", status="planned")),
+            rec(iev.FeatureRequestStatusChanged(**sig(other), request_id=req, title="SSO", status="shipped")),
+        )  # fmt: skip
+        after = await conn.fetchval("SELECT risk_reasons FROM opportunities WHERE account_id = $1", acct)
+        types = await outbox_types(conn, acct)
+        from renewals import request_repository as requests
+
+        got = await requests.get(conn, request_id=req, today=NOW.date())
+        mine = await requests.listed(conn, today=NOW.date(), owner_id=None, status="shipped", account_id=acct,
+                                     limit=10, offset=0)  # fmt: skip
+    factors = {r["factor"]: r for r in after}
+    assert "no_healthy_champion" not in {r["factor"] for r in before}
+    assert factors["no_healthy_champion"]["points"] == 20
+    assert (
+        "1/5 severe" in factors["low_severity_high_exposure"]["text"]
+    )  # the recorded problem wins over the deal's 2/5
+    assert "milestones_missed" not in factors  # a milestone that is not key does not count
+    assert "bellwether.renewals.risk_assessed.v1" in types
+    assert got is not None and got["status"] == "shipped" and got["accounts"] == 2 and got["arr_at_stake"] == 100_000
+    assert [h["status"] for h in got["history"]] == ["open", "planned", "shipped"]
+    assert got["renewing_within_90_days"] == [acct]
+    assert {(a["account_id"], a["contact_id"]) for a in got["asked_by"]} == {(acct, "c1"), (other, None)}
+    assert [r["request_id"] for r in mine] == [req]
 
 
 async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db) -> None:

@@ -184,11 +184,13 @@ async def test_ownership_follows_each_model_and_manual_choices_stick(http, kafka
 
         await http.put("/v1/policy", json={"model": "split"}, headers=ADMIN)
         assert await owner(renewal) == "cara"
+        assert (await expansion("organic_seats"))["owner_id"] == "abe"  # split: AEs lead every upsell
+        await http.put("/v1/policy", json={"model": "split", "growth_type_decides": True}, headers=ADMIN)
         seats, product = await expansion("organic_seats"), await expansion("new_product")
         assert (seats["owner_id"], product["owner_id"]) == ("cara", "abe")
         assert "more-of-the-same" in seats["owner_reason"]
 
-        await http.put("/v1/policy", json={"model": "all_csm", "growth_type_decides": False}, headers=ADMIN)
+        await http.put("/v1/policy", json={"model": "all_csm"}, headers=ADMIN)
         assert (await expansion("new_product"))["owner_id"] == "cara"
         await http.put("/v1/policy", json={"model": "split", "ae_renewal_min_arr": 40_000}, headers=ADMIN)
         assert await owner(renewal) == "abe"  # 50k contract ≥ 40k threshold
@@ -257,12 +259,13 @@ async def test_review_reject_and_vp_approval(http, kafka_bootstrap, run_id) -> N
     assert types.count("bellwether.renewals.deal_rejection_proposed.v1") == 1
     rejected = of(got, "bellwether.renewals.deal_rejected.v1", acct)[0]
     assert rejected["approved_by"] == "vp@vendor.test" and rejected["proposed_by"] == "csm@vendor.test"
-    # the contract exists, the AE became the account's AE, and the account leaves the CSM's book metrics
+    # the contract exists, the AE became the account's AE; the account stays in the CSM's workload and
+    # leaves the CSM's retention figures
     assert (await http.get(f"/v1/contracts/{deal}", headers=VIEWER)).json()["arr"] == 30_000
     assert (await http.get(f"/v1/accounts/{acct}", headers=VIEWER)).json()["ae"] == "abe"
     books = (await http.get("/v1/books", headers=VIEWER)).json()["owners"]
     mine = next(b for b in books if b["owner_id"] == f"csm-{run_id}")
-    assert mine["accounts"] == 0 and mine["excluded_accounts"] == 1
+    assert mine["accounts"] == 1 and mine["rejected_accounts"] == 1
     trail = (await http.get("/v1/audit", params={"entity_type": "review", "entity_id": deal}, headers=VIEWER)).json()
     assert [e["action"] for e in trail["entries"]] == ["rejection_approved", "rejection_proposed", "opened"]
     assert [e["actor"] for e in trail["entries"]][:2] == ["vp@vendor.test", "csm@vendor.test"]

@@ -42,6 +42,51 @@ def test_each_factor_is_counted_and_capped() -> None:
     assert [x.points for x in r.reasons] == sorted((x.points for x in r.reasons), reverse=True)
 
 
+def test_no_healthy_champion_and_a_low_severity_problem_in_an_exposed_industry() -> None:
+    """The seeds' renewal-risk playbook: a nice-to-have problem with high exposure is cut first."""
+    r = risk.assess(risk.Inputs(days_to_renewal=50, healthy_champions=0, exposure="high", problem_severity=2))
+    by = {x.factor: x for x in r.reasons}
+    assert by["no_healthy_champion"].points == 20 and by["low_severity_high_exposure"].points == 15
+    assert "2/5 severe" in by["low_severity_high_exposure"].text and r.at_risk  # 20 + 15 + 15 = 50 ≥ 40
+    fine = risk.assess(risk.Inputs(days_to_renewal=50, healthy_champions=2, exposure="high", problem_severity=5))
+    assert {x.factor for x in fine.reasons} == {"exposure_high"}
+    unknown = risk.assess(risk.Inputs(days_to_renewal=50, healthy_champions=None))
+    assert unknown.reasons == ()  # never assessed is not "none"
+
+
+def test_the_attention_queue_ranks_by_risk_arr_and_nearness_and_says_why() -> None:
+    from renewals.domain import attention as at
+
+    q = at.queue([
+        at.Candidate("big-safe", "Big", 500_000, 200, 0),
+        at.Candidate("mid-risky-soon", "Mid", 80_000, 20, 70, ["health is red (31)", "no healthy influential champion"]),
+        at.Candidate("small-risky-far", "Small", 10_000, 300, 80),
+        at.Candidate("no-renewal", None, 50_000, None, 0),
+    ])  # fmt: skip
+    assert [e.account_id for e in q][:2] == ["mid-risky-soon", "big-safe"]
+    assert q[0].why == "renews in 20 days, 80,000 ARR, risk 70 (health is red (31), no healthy influential champion)"
+    assert q[-1].why.startswith("no open renewal")
+
+
+candidates = st.builds(
+    lambda arr, days, pts: (arr, days, pts), st.floats(0, 1e7), st.none() | st.integers(-10, 800), st.floats(0, 200)
+)
+
+
+@given(candidates, st.floats(0, 1e6), st.integers(0, 400), st.floats(0, 100))
+def test_more_risk_more_arr_or_a_nearer_renewal_never_lower_priority(c: tuple, more_arr: float, sooner: int,
+                                                                      more_risk: float) -> None:  # fmt: skip
+    from renewals.domain import attention as at
+
+    arr, days, pts = c
+    base = at.priority(at.Candidate("a", None, arr, days, pts))
+    assert at.priority(at.Candidate("a", None, arr + more_arr, days, pts)) >= base
+    assert at.priority(at.Candidate("a", None, arr, days, pts + more_risk)) >= base
+    nearer = None if days is None else days - sooner
+    if days is not None:
+        assert at.priority(at.Candidate("a", None, arr, nearer, pts)) >= base
+
+
 inputs = st.builds(
     risk.Inputs,
     days_to_renewal=st.integers(-30, 400), colour=st.sampled_from([None, "red", "yellow", "green", "unknown"]),
@@ -49,6 +94,7 @@ inputs = st.builds(
     exposure=st.sampled_from([None, "high", "moderate", "low"]), discount_pct=st.none() | st.floats(0, 100),
     missed_milestones=st.integers(0, 10), open_severe_tickets=st.integers(0, 10),
     deal_flags=st.lists(st.sampled_from(["severe_problem", "right_buyer", "value_priced"]), unique=True).map(tuple),
+    healthy_champions=st.none() | st.integers(0, 5), problem_severity=st.none() | st.integers(1, 5),
 )  # fmt: skip
 
 
@@ -59,6 +105,7 @@ def test_adding_a_risk_factor_never_lowers_risk(i: risk.Inputs) -> None:
         replace(i, champion_departed=True), replace(i, missed_milestones=i.missed_milestones + 1),
         replace(i, open_severe_tickets=i.open_severe_tickets + 1), replace(i, exposure="high"),
         replace(i, colour="red"), replace(i, days_to_renewal=min(i.days_to_renewal, 30)),
+        replace(i, healthy_champions=0), replace(i, problem_severity=min(i.problem_severity or 5, 2)),
     ):  # fmt: skip
         w = risk.assess(worse)
         assert w.points >= base.points
@@ -129,7 +176,7 @@ def test_backtest_churn_rate_and_lift_by_colour() -> None:
     assert r.auc == pytest.approx(87 / 91, abs=1e-4)
 
 
-def test_books_utilisation_over_capacity_and_rejected_deals_excluded() -> None:
+def test_books_utilisation_over_capacity_and_rejected_deals_still_count_as_work() -> None:
     holdings = [bk.Holding("ana", f"s{i}", "strategic", 100.0) for i in range(10)]
     holdings += [bk.Holding("ana", f"m{i}", "mid", 10.0) for i in range(20)]
     holdings += [bk.Holding("bo", f"x{i}", "scale", 1.0) for i in range(100)]
@@ -137,5 +184,5 @@ def test_books_utilisation_over_capacity_and_rejected_deals_excluded() -> None:
     books = {b.owner_id: b for b in bk.books(holdings, bk.DEFAULT_CAPACITY)}
     assert books["ana"].utilisation == pytest.approx(10 / 15 + 20 / 40, abs=1e-3) and books["ana"].over_capacity
     assert books["ana"].accounts == 30 and books["ana"].arr == 1200
-    assert books["bo"].utilisation == 0.5 and not books["bo"].over_capacity
-    assert books["bo"].excluded_accounts == 1 and books["bo"].accounts == 100
+    assert books["bo"].utilisation == pytest.approx(101 / 200) and not books["bo"].over_capacity
+    assert books["bo"].rejected_accounts == 1 and books["bo"].accounts == 101  # work, out of retention figures

@@ -72,6 +72,34 @@ class RenewalRiskChanged(RenewalsEvent):
     reasons: list[RiskReason]
 
 
+class RenewalRiskAssessed(RenewalsEvent):
+    """The risk assessment of an open renewal moved (points, level or factors), whether or not it crossed
+    the at-risk line: for views and timelines; alerts follow ``risk_changed``."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.risk_assessed.v1"
+    opportunity_id: str
+    at_risk: bool
+    level: Literal["none", "low", "medium", "high"]
+    points: float
+    renewal_date: date
+    days_to_renewal: int
+    arr: float
+    owner_id: str | None
+    reasons: list[RiskReason]
+
+
+class ContractChanged(RenewalsEvent):
+    """A contract was created or changed (by hand or from a closed-won deal)."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.contract_changed.v1"
+    contract_id: str
+    start_date: date
+    end_date: date
+    arr: float
+    products: list[str] = Field(default_factory=list)
+    deal_id: str | None = None
+
+
 class RenewalClosed(RenewalsEvent):
     event_type: ClassVar[str] = "bellwether.renewals.renewal_closed.v1"
     opportunity_id: str
@@ -140,6 +168,8 @@ EVENTS: tuple[type[Event], ...] = (
     OpportunityCreated,
     RenewalUpcoming,
     RenewalRiskChanged,
+    RenewalRiskAssessed,
+    ContractChanged,
     RenewalClosed,
     OwnershipChanged,
     HandoffReviewOpened,

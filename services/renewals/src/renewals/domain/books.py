@@ -2,7 +2,9 @@
 
 A mixed book is measured by utilisation, the sum over tiers of accounts ÷ that tier's capacity
 (5 strategic of 15 plus 20 mid of 40 is 0.83); above 1.0 the owner is over capacity. Accounts
-whose deal CS rejected at hand-off are listed but left out of the book's metrics.
+whose deal CS rejected at hand-off still take the CSM's time, so they count in the workload; they are
+counted apart too (``rejected_accounts``), because they leave the CSM's retention figures (what a CSM
+is measured and paid on: see the retention report by CSM).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class Book:
     owner_id: str
     accounts: int = 0
     arr: float = 0.0
-    excluded_accounts: int = 0
+    rejected_accounts: int = 0  # in the workload above; out of the owner's retention figures
     by_tier: dict[str, TierLoad] = field(default_factory=dict)
     utilisation: float = 0.0
     over_capacity: bool = False
@@ -45,8 +47,7 @@ def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book
     for h in holdings:
         book = out.setdefault(h.owner_id, Book(h.owner_id))
         if h.rejected_deal:
-            book.excluded_accounts += 1
-            continue
+            book.rejected_accounts += 1
         tier = h.tier or "unassigned"
         load = book.by_tier.setdefault(tier, TierLoad(capacity=capacity.get(tier)))
         load.accounts += 1

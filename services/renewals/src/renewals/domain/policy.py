@@ -1,8 +1,10 @@
 """Ownership policy: who owns each renewal and each expansion (domain.md, People and ownership).
 
-Three models (all-sales, split, all-CSM), refined by contract size and by the type of growth:
-"more of the same" (price increase, consumption, organic seats, feature tier) suits the CSM;
-new products and new divisions suit the AE. Every decision carries its reason.
+Three models (all-sales, split, all-CSM), refined by contract size and, when the company chooses
+to, by the type of growth: "more of the same" (price increase, consumption, organic seats, feature
+tier) suits the CSM; new products and new divisions suit the AE. The models alone follow the domain:
+under split, AEs lead every upsell and cross-sell; growth type is an explicit refinement. Every
+decision carries its reason.
 """
 
 from __future__ import annotations
@@ -50,9 +52,9 @@ class Policy:
     # expansions of contracts at or above this ARR go to the AE (survey: sales ownership of
     # upsells rises with contract size)
     ae_expansion_min_arr: float | None = None
-    # under split and all-CSM, growth type decides expansions: more-of-the-same to the CSM,
-    # new product / new division to the AE
-    growth_type_decides: bool = True
+    # a refinement, off by default: under split and all-CSM, growth type decides expansions
+    # (more-of-the-same to the CSM, new product / new division to the AE)
+    growth_type_decides: bool = False
     # a renewals team: under split and all-CSM, renewals go to the account's renewal owner
     renewals_team: bool = False
 

@@ -28,6 +28,8 @@ class Inputs:
     missed_milestones: int = 0
     open_severe_tickets: int = 0
     deal_flags: tuple[str, ...] = ()
+    healthy_champions: int | None = None  # healthy influential champions (None: not assessed yet)
+    problem_severity: int | None = None  # 1..5, the problem bought for (recorded at onboarding or hand-off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,9 @@ class Weights:
     max_severe_tickets: float = 20
     per_deal_flag: float = 5
     max_deal_flags: float = 15
+    no_healthy_champion: float = 20
+    low_severity_high_exposure: float = 15  # a nice-to-have problem in an exposed industry: first to be cut
+    low_severity_up_to: int = 2
     at_risk_points: float = 40
 
 
@@ -79,6 +84,12 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
         reasons.append(Reason("health_yellow", w.yellow, f"health is yellow ({_score(i.score)})"))
     if i.trend is not None and i.trend <= -w.falling_by:
         reasons.append(Reason("health_falling", w.falling, f"health fell {-i.trend:.0f} points"))
+    if i.healthy_champions == 0:
+        reasons.append(Reason("no_healthy_champion", w.no_healthy_champion, "no healthy influential champion"))
+    if i.exposure == "high" and i.problem_severity is not None and i.problem_severity <= w.low_severity_up_to:
+        reasons.append(Reason("low_severity_high_exposure", w.low_severity_high_exposure,
+                              f"the problem bought for is {i.problem_severity}/5 severe and the industry's "
+                              "exposure is high"))  # fmt: skip
     if i.champion_departed:
         reasons.append(Reason("champion_departed", w.champion_departed, "the champion left the account"))
     if i.exposure == "high":
