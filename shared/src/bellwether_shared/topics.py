@@ -53,7 +53,7 @@ PRODUCES: dict[str, tuple[str, ...]] = {
     "ingest": (USAGE, IDENTITY, SIGNALS),
     "health": (HEALTH,),
     "renewals": (RENEWALS,),
-    "notifications": (),
+    "notifications": (NOTIFICATIONS,),
 }
 
 TOPICS: tuple[TopicSpec, ...] = BASE_TOPICS + tuple(

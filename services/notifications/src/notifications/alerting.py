@@ -14,6 +14,8 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bellwether_shared.events import notifications as nev
+from bellwether_shared.uow import UnitOfWork
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications import repository
@@ -49,10 +51,10 @@ def render(kind: str, alert: messages.Alert, recipient: str) -> bytes:
     return orjson.dumps(messages.webhook(alert, recipient))
 
 
-async def on_event(
-    conn: asyncpg.Connection, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime
-) -> int:
-    """Evaluate the rules for one event; returns how many deliveries were queued."""
+async def on_event(uow: UnitOfWork, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime) -> int:
+    """Evaluate the rules for one event; returns how many deliveries were queued. Each alert about an
+    account is announced (``alert_raised``, through the outbox in the same transaction)."""
+    conn = uow.conn
     rules = await repository.rules_for(conn, event_type=event_type)
     if not rules:
         return 0
@@ -84,14 +86,23 @@ async def on_event(
         fresh = await ar.insert_alert(conn, a=_row(alert, match.key))
         if not fresh:
             continue
+        outcomes: list[nev.RecipientOutcome] = []
         for recipient in match.recipients:
-            queued += await _route(conn, alert=alert, key=match.key, rule=match.rule, recipient=recipient, now=now)
+            n, outcome = await _route(conn, alert=alert, key=match.key, rule=match.rule, recipient=recipient, now=now)
+            queued += n
+            outcomes.append(outcome)
+        if account:
+            uow.emit(nev.AlertRaised(
+                account_id=account, alert_id=alert.alert_id, rule_id=alert.rule_id, severity=alert.severity,
+                title=alert.title, text=alert.text, why=alert.why, source_event_type=event_type,
+                source_event_id=event_id, recipients=outcomes, raised_at=now,
+            ))  # fmt: skip
     return queued
 
 
 async def _route(
     conn: asyncpg.Connection, *, alert: messages.Alert, key: str, rule: Rule, recipient: str, now: datetime
-) -> int:
+) -> tuple[int, nev.RecipientOutcome]:
     person = await repository.get_person(conn, person_id=recipient)
     prefs = noise.Prefs(
         digest_at_or_below=Severity.parse(person["digest_at_or_below"]) if person else Severity.LOW,
@@ -129,7 +140,8 @@ async def _route(
     await ar.add_outcome(
         conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason, at=now
     )
-    return await dr.add_deliveries(conn, rows=deliveries)
+    queued = await dr.add_deliveries(conn, rows=deliveries)
+    return queued, nev.RecipientOutcome(recipient=recipient, outcome=outcome, reason=reason)  # type: ignore[arg-type]
 
 
 async def notify_destination_disabled(
@@ -162,6 +174,7 @@ async def notify_destination_disabled(
         facts={"event": {"destination_id": destination_id}},
     )
     await ar.insert_alert(conn, a=_row(alert, f"{rule.rule_id}:{destination_id}"))
-    return await _route(
+    queued, _ = await _route(
         conn, alert=alert, key=f"{rule.rule_id}:{destination_id}", rule=rule, recipient=dest["owner_person_id"], now=now
     )
+    return queued

@@ -42,6 +42,6 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
             make_handler(timedelta(seconds=settings.alert_max_age_s)),
             settings.consumer_max_records,
         ),
-        publishes=False,  # its outputs are webhooks, chat and e-mail
+        publishes=True,  # alert_raised on notifications.v1 (the deliveries are webhooks, chat and e-mail)
         loops=lambda ctx: Deliverer(ctx.pool, settings, box).loops() if settings.workers else [],
     )

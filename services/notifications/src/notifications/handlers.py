@@ -16,6 +16,7 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.records import Consumed
+from bellwether_shared.uow import within
 from notifications import alerting, repository
 
 
@@ -26,6 +27,7 @@ class Batch:
 
 
 handlers: Handlers[Batch] = Handlers()
+SOURCE = "bellwether/notifications"
 
 
 def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
@@ -36,16 +38,17 @@ def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[C
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
         b = Batch(conn, utcnow())
         wanted = await repository.rule_event_types(conn)
-        for c in batch:
-            if not isinstance(c.payload, dict):
-                continue
-            await handlers.dispatch(b, c)
-            # Rules are configured per event type over its fields by path, for any event type (also
-            # ones this service has no model of): they read the decoded JSON.
-            if c.envelope.type in wanted and b.now - c.envelope.time <= max_age:
-                await alerting.on_event(
-                    conn, event_id=c.envelope.id, event_type=c.envelope.type, p=c.payload, now=b.now
-                )
+        async with within(conn, source=SOURCE, now=b.now) as uow:
+            for c in batch:
+                if not isinstance(c.payload, dict):
+                    continue
+                await handlers.dispatch(b, c)
+                # Rules are configured per event type over its fields by path, for any event type (also
+                # ones this service has no model of): they read the decoded JSON.
+                if c.envelope.type in wanted and b.now - c.envelope.time <= max_age:
+                    await alerting.on_event(
+                        uow, event_id=c.envelope.id, event_type=c.envelope.type, p=c.payload, now=b.now
+                    )
 
     return handle
 

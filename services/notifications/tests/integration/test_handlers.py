@@ -94,3 +94,46 @@ async def test_a_rule_match_records_one_alert_outcome_and_delivery_however_often
         deliveries = await conn.fetchval("SELECT count(*) FROM deliveries WHERE destination_id = $1", f"d-{run_id}")
     assert [a["rule_id"] for a in alerts] == ["champion-departed"]  # the stale event alerted nobody
     assert [o["outcome"] for o in outcomes] == ["send"] and deliveries == 1
+
+
+async def test_default_rules_for_champions_key_milestones_and_the_vps_decision_and_alert_raised(
+    notifications_db, run_id
+) -> None:
+    """The defaults this issue added: an influential champion at risk alerts the CSM and AE; only key
+    milestones alert; a proposed rejection asks the VP of CS. Each alert is announced on Kafka."""
+    acct, csm, ae, vp = f"nd-{run_id}", f"c-{run_id}", f"a-{run_id}", f"v-{run_id}"
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        for person, role in ((csm, "csm"), (ae, "ae"), (vp, "vp")):
+            await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, $2, 100)",
+                               person, role)  # fmt: skip
+        await handle(conn, rec(iev.AccountUpserted(**sig(acct), name="Acme", owners=iev.Owners(csm=csm, ae=ae))))
+        await handle(
+            conn,
+            rec(hev.ChampionAtRisk(
+                account_id=acct, contact_id="vp-ops", label="the VP Operations", old_quadrant="engaged_delighted",
+                new_quadrant="engaged_not_delighted", influence="high", assessed_at=NOW,
+                why=["the VP Operations is engaged but not delighted: NPS 4, 3 slow tickets"])),
+            rec(hev.MilestoneMissed(account_id=acct, milestone_key="minor", name="Minor", deadline=None)),
+            rec(hev.MilestoneMissed(account_id=acct, milestone_key="key", name="Weekly habit", deadline=None,
+                                    is_key=True)),
+            rec(rev.DealRejectionProposed(account_id=acct, deal_id="D1", proposed_by="csm@vendor.test",
+                                          failed_criteria=["severe_problem", "right_buyer"], note=None)),
+        )  # fmt: skip
+        alerts = await conn.fetch(
+            """SELECT a.rule_id, a.text, array_agg(o.recipient ORDER BY o.recipient) AS who FROM alerts a
+               JOIN alert_outcomes o USING (alert_id) WHERE a.account_id = $1 GROUP BY 1, 2 ORDER BY 1""",
+            acct,
+        )
+        raised = await conn.fetch("SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2", acct,
+                                  "bellwether.notifications.alert_raised.v1")  # fmt: skip
+    by_rule = {a["rule_id"]: a for a in alerts}
+    assert set(by_rule) == {"champion-at-risk", "milestone-missed", "deal-rejection-proposed"}
+    assert sorted(by_rule["champion-at-risk"]["who"]) == sorted([csm, ae])
+    assert "NPS 4, 3 slow tickets" in by_rule["champion-at-risk"]["text"]
+    assert "Weekly habit" in by_rule["milestone-missed"]["text"]  # the key one; the minor one alerted nobody
+    assert by_rule["deal-rejection-proposed"]["who"] == [vp] and "approve or decline" in by_rule[
+        "deal-rejection-proposed"]["text"]  # fmt: skip
+    payloads = [orjson.loads(r["payload"]) for r in raised]
+    assert sorted(p["rule_id"] for p in payloads) == sorted(by_rule)
+    champion = next(p for p in payloads if p["rule_id"] == "champion-at-risk")
+    assert {r["recipient"] for r in champion["recipients"]} == {csm, ae}

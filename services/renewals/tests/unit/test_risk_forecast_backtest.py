@@ -59,7 +59,8 @@ def test_the_attention_queue_ranks_by_risk_arr_and_nearness_and_says_why() -> No
 
     q = at.queue([
         at.Candidate("big-safe", "Big", 500_000, 200, 0),
-        at.Candidate("mid-risky-soon", "Mid", 80_000, 20, 70, ["health is red (31)", "no healthy influential champion"]),
+        at.Candidate("mid-risky-soon", "Mid", 80_000, 20, 70,
+                     ["health is red (31)", "no healthy influential champion"]),
         at.Candidate("small-risky-far", "Small", 10_000, 300, 80),
         at.Candidate("no-renewal", None, 50_000, None, 0),
     ])  # fmt: skip
@@ -74,8 +75,9 @@ candidates = st.builds(
 
 
 @given(candidates, st.floats(0, 1e6), st.integers(0, 400), st.floats(0, 100))
-def test_more_risk_more_arr_or_a_nearer_renewal_never_lower_priority(c: tuple, more_arr: float, sooner: int,
-                                                                      more_risk: float) -> None:  # fmt: skip
+def test_more_risk_more_arr_or_a_nearer_renewal_never_lower_priority(
+    c: tuple[float, int | None, float], more_arr: float, sooner: int, more_risk: float
+) -> None:
     from renewals.domain import attention as at
 
     arr, days, pts = c

@@ -37,6 +37,13 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
             flags = ", ".join(str(f.get("criterion")) for f in e.get("flags") or [] if isinstance(f, Mapping))
             scored = f"{e.get('score')} ({e.get('band')})"
             text = f"New deal {e.get('deal_id')} for {who} scored {scored}: {flags or 'no flags'}"
+        case "champion_at_risk":
+            why = "; ".join(str(w) for w in (e.get("why") or [])[:1])
+            text = f"At {who}, {why or str(e.get('label')) + ' left the healthy quadrant'}"
+        case "deal_rejection_proposed":
+            criteria = ", ".join(str(c) for c in e.get("failed_criteria") or [])
+            text = (f"{e.get('proposed_by')} proposes rejecting deal {e.get('deal_id')} for {who} "
+                    f"({criteria or 'no criteria cited'}): approve or decline it")  # fmt: skip
         case "deal_rejected":
             text = f"Deal {e.get('deal_id')} for {who} was rejected at hand-off (approved by {e.get('approved_by')})"
         case "ownership_changed":

@@ -1,0 +1,41 @@
+"""Events produced by the notifications service (topic notifications.v1), version 1. Key: the account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from bellwether_shared import topics
+from bellwether_shared.events.base import Event
+
+
+class RecipientOutcome(Event):
+    recipient: str
+    outcome: Literal["send", "duplicate", "digest", "throttled", "no_destination"]
+    reason: str
+
+
+class AlertRaised(Event):
+    """A rule fired for an account's event: the alert, why it fired, and what became of it for each
+    recipient (sent, held for a digest, throttled, a duplicate). For account views and timelines; the
+    deliveries themselves are webhooks, chat and e-mail."""
+
+    producer: ClassVar[str] = "notifications"
+    topic: ClassVar[str] = topics.NOTIFICATIONS
+    event_type: ClassVar[str] = "bellwether.notifications.alert_raised.v1"
+    account_id: str
+    alert_id: str
+    rule_id: str
+    severity: str
+    title: str
+    text: str
+    why: str
+    source_event_type: str
+    source_event_id: str
+    recipients: list[RecipientOutcome] = Field(default_factory=list)
+    raised_at: datetime
+
+
+EVENTS: tuple[type[Event], ...] = (AlertRaised,)
