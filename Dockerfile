@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 # One image recipe for every service. Build from the repository root:
 #   docker build --build-arg SERVICE=health --build-arg HTTP_PORT=8082 -t bellwether/health .
-# SERVICE is one of ingest, health, renewals, notifications (ports 8081-8084 by convention).
+# SERVICE is one of ingest, health, renewals, notifications, accounts (ports 8081-8085 by convention).
 # The same image runs the one-shot steps: python -m bellwether_shared.migrate <service> / bellwether_shared.topics
 
 ARG SERVICE
 FROM python:3.11-slim AS build
 ARG SERVICE
-RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=<ingest|health|renewals|notifications>"; exit 1; }
+RUN test -n "$SERVICE" || { echo "build with --build-arg SERVICE=<ingest|health|renewals|notifications|accounts>"; exit 1; }
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /build
 COPY requirements-runtime.lock .

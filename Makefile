@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PY_SYSTEM ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src
+SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src services/accounts/src
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
 
 .PHONY: help deps infra-up infra-down migrate up down run demo status test test-unit lint fmt bench chaos lock clean

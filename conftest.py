@@ -298,3 +298,31 @@ def notifications(
     ).start()
     yield svc
     svc.stop()
+
+
+# accounts (the account view): a viewer key is enough for everything it serves
+ACCOUNTS_TOKEN = "test-accounts-token-" + secrets.token_hex(8)
+
+
+def accounts_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": ACCOUNTS_TOKEN,
+        "API_KEYS": viewer_keys(), "ENVIRONMENT": "test", "CONSUMER_GROUP": "accounts-" + secrets.token_hex(3),
+        **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def accounts_db(admin_db_url: str) -> ServiceDb:
+    return migrated(admin_db_url, "accounts")
+
+
+@pytest.fixture(scope="session")
+def accounts(
+    accounts_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcess]:
+    svc = ServiceProcess(
+        "accounts", accounts_env(accounts_db, kafka_bootstrap), tmp_path_factory.mktemp("logs") / "accounts.log"
+    ).start()
+    yield svc
+    svc.stop()

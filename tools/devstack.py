@@ -57,6 +57,7 @@ SERVICES = [
     Service("health", int(os.environ.get("HEALTH_PORT", "8082"))),
     Service("renewals", int(os.environ.get("RENEWALS_PORT", "8083"))),
     Service("notifications", int(os.environ.get("NOTIFICATIONS_PORT", "8084"))),
+    Service("accounts", int(os.environ.get("ACCOUNTS_PORT", "8085"))),
 ]
 # renewals' API keys by role (the service is given their SHA-256 only); the admin one is the dev token
 DEV_RENEWALS_KEYS = {
@@ -86,7 +87,7 @@ def _service_env(svc: Service) -> dict[str, str]:
         "DATABASE_URL": service_url(_admin_url(), role=svc.name, password=svc.password),
         "HTTP_PORT": str(svc.port),
         "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
-        "API_TOKEN": DEV_ADMIN_TOKEN,  # health's API
+        "API_TOKEN": DEV_ADMIN_TOKEN,  # health's, notifications' and accounts' APIs
         "API_KEYS": _renewals_keys(),  # every service: admin, vp_cs and csm development keys (roles)
         "SECRETS_KEY": os.environ.get("SECRETS_KEY", "dev-secrets-key-change-me-0123456789abcdef"),  # notifications
         # the demo's webhook receiver listens on loopback: allowed here, never by default
@@ -108,6 +109,15 @@ async def _migrate_all() -> None:
     for svc in SERVICES:
         applied = await migrate(_admin_url(), service=svc.name, role=svc.name, role_password=svc.password)
         console.print(f"{svc.name}: {len(applied)} migration(s) applied")
+
+
+@cli.command("kafka-acls")
+def kafka_acls_cmd() -> None:
+    """Write the prod overlay's Kafka users and client settings from the topic registry."""
+    from tools import kafka_acls
+
+    for path in kafka_acls.write():
+        console.print(f"wrote {path.relative_to(ROOT)}")
 
 
 @cli.command("migrate")

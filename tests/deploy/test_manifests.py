@@ -18,7 +18,7 @@ from bellwether_shared.topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
-BUILT = ["ingest", "health", "renewals", "notifications"]  # services with a Dockerfile and manifests so far
+BUILT = ["ingest", "health", "renewals", "notifications", "accounts"]  # services with a Dockerfile and manifests
 K8S_VERSION = "1.32.0"
 
 
@@ -129,7 +129,7 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
         d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
         for d in docs if d["kind"] in ("Deployment", "Job")
     }  # fmt: skip
-    ports = {"ingest": 8081, "health": 8082, "renewals": 8083, "notifications": 8084}
+    ports = {"ingest": 8081, "health": 8082, "renewals": 8083, "notifications": 8084, "accounts": 8085}
     for name, labels in pods.items():
         mine = [p for p in policies if _selects(p, labels)]
         deny = [p for p in mine if not p["spec"].get("ingress") and not p["spec"].get("egress")]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN, renewals_headers
+from conftest import ACCOUNTS_TOKEN, ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN, renewals_headers
 
 LISTS = {
     "ingest": ({"Authorization": f"Bearer {ADMIN_TOKEN}"}, ["/v1/sources", "/v1/rejected"]),
@@ -14,7 +14,9 @@ LISTS = {
     "notifications": ({"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"},
                       ["/v1/rules", "/v1/people", "/v1/destinations", "/v1/subscriptions", "/v1/deliveries",
                        "/v1/alerts"]),
-    "renewals": (renewals_headers("viewer"), ["/v1/contracts", "/v1/opportunities", "/v1/reviews", "/v1/audit"]),
+    "renewals": (renewals_headers("viewer"), ["/v1/contracts", "/v1/opportunities", "/v1/reviews", "/v1/audit",
+                                              "/v1/requests"]),
+    "accounts": ({"Authorization": f"Bearer {ACCOUNTS_TOKEN}"}, ["/v1/accounts", "/v1/accounts/nobody/timeline"]),
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from accounts.settings import AccountsSettings
 from bellwether_shared.settings import ServiceSettings, load_settings
 from health.settings import HealthSettings
 from ingest.settings import IngestSettings
@@ -45,10 +46,11 @@ GOOD = {
     "health": {"API_TOKEN": token()},
     "renewals": {"API_KEYS": keys("viewer", "admin")},
     "notifications": {"API_TOKEN": token(), "SECRETS_KEY": token()},
+    "accounts": {"API_TOKEN": token()},
 }
 SETTINGS: dict[str, type[ServiceSettings]] = {
     "ingest": IngestSettings, "health": HealthSettings, "renewals": RenewalsSettings,
-    "notifications": NotificationsSettings,
+    "notifications": NotificationsSettings, "accounts": AccountsSettings,
 }  # fmt: skip
 BAD = [
     ("ingest", {"ADMIN_TOKEN": "dev-admin-token-change-me"}, "ADMIN_TOKEN: a development value"),
@@ -69,6 +71,7 @@ BAD = [
     ("notifications", {"ALLOW_NETWORKS": '["127.0.0.0/8"]'}, "ALLOW_NETWORKS: must be empty in production"),
     ("notifications", {"API_TOKEN": "s" * 40, "SECRETS_KEY": "s" * 40}, "SECRETS_KEY: the same value as API_TOKEN"),
     ("notifications", {"API_TOKEN": "abc" * 6}, "API_TOKEN: at least 32 characters"),
+    ("accounts", {"API_TOKEN": "dev-admin-token-change-me"}, "API_TOKEN: a development value"),
 ]
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conftest import ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN, VIEWER_KEY, renewals_headers
+from conftest import ACCOUNTS_TOKEN, ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN, VIEWER_KEY, renewals_headers
 
-ADMIN = {"ingest": ADMIN_TOKEN, "health": API_TOKEN, "notifications": NOTIFICATIONS_TOKEN}
+ADMIN = {"ingest": ADMIN_TOKEN, "health": API_TOKEN, "notifications": NOTIFICATIONS_TOKEN, "accounts": ACCOUNTS_TOKEN}
 READS = {
     "ingest": ["/v1/sources", "/v1/rejected"],
-    "health": ["/v1/accounts", "/v1/scorecards", "/v1/milestones"],
+    "health": ["/v1/accounts", "/v1/scorecards", "/v1/milestones", "/v1/segments"],
+    "accounts": ["/v1/accounts", "/v1/accounts/nobody/timeline"],
     "notifications": [
         "/v1/rules",
         "/v1/people",
@@ -26,7 +27,9 @@ WRITES: dict[str, list[tuple[str, str, dict[str, object] | None]]] = {  # config
     "ingest": [("POST", "/v1/sources", {"name": "by-viewer"})],
     "health": [("POST", "/v1/milestones", {"key": "k", "name": "n", "event": "e", "threshold": 1, "window_days": 7,
                                            "deadline_days": 30}),
-               ("DELETE", "/v1/scorecards/whatever", None)],
+               ("DELETE", "/v1/scorecards/whatever", None),
+               ("PUT", "/v1/segments/mine", {"name": "n", "filters": {"colour": "red"}})],
+    "accounts": [],  # a read model: nothing to configure
     "notifications": [("POST", "/v1/destinations", {"name": "d", "kind": "email", "target": "a@b.test"}),
                       ("PUT", "/v1/people/p", {"role": "csm"}), ("DELETE", "/v1/rules/renewal-upcoming", None),
                       ("POST", "/v1/digests/run", None)],

@@ -19,9 +19,11 @@ import pytest
 
 from bellwether_shared.topics import ensure_topics
 from conftest import (
+    ACCOUNTS_TOKEN,
     ADMIN_TOKEN,
     API_TOKEN,
     NOTIFICATIONS_TOKEN,
+    accounts_env,
     create_source,
     health_env,
     ingest_env,
@@ -63,6 +65,7 @@ def isolated(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
         "renewals": renewals_env(migrated(admin_url, "renewals"), node.bootstrap),
         # a destination's host is resolved at creation: generated names must fail fast, not wait on DNS
         "notifications": notifications_env(migrated(admin_url, "notifications"), node.bootstrap, smtp.port),
+        "accounts": accounts_env(migrated(admin_url, "accounts"), node.bootstrap),
     }
     procs = {svc: ServiceProcess(svc, env, base / f"{svc}.log").start() for svc, env in envs.items()}
     key = create_source(procs["ingest"].url).write_key
@@ -77,6 +80,7 @@ def isolated(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
             procs["renewals"].url, renewals_headers("vp")["Authorization"], include_path_regex=REVIEWS
         ),
         "notifications": Target(procs["notifications"].url, f"Bearer {NOTIFICATIONS_TOKEN}"),
+        "accounts": Target(procs["accounts"].url, f"Bearer {ACCOUNTS_TOKEN}"),
     }
     for proc in procs.values():
         proc.stop()
@@ -89,7 +93,7 @@ REVIEWS = r"^/v1/reviews"
 
 
 @pytest.mark.parametrize(
-    "target", ["ingest-admin", "ingest-tracking", "health", "renewals", "renewals-vp", "notifications"]
+    "target", ["ingest-admin", "ingest-tracking", "health", "renewals", "renewals-vp", "notifications", "accounts"]
 )
 def test_no_input_causes_a_server_error_or_an_undocumented_answer(
     target: str, isolated: dict[str, Target], tmp_path: Path

@@ -48,12 +48,14 @@ CONSUMES: dict[str, tuple[str, ...]] = {
     "health": (USAGE, IDENTITY, SIGNALS),
     "renewals": (SIGNALS, HEALTH),
     "notifications": (HEALTH, SIGNALS, RENEWALS),
+    "accounts": (SIGNALS, HEALTH, RENEWALS, NOTIFICATIONS),
 }
 PRODUCES: dict[str, tuple[str, ...]] = {
     "ingest": (USAGE, IDENTITY, SIGNALS),
     "health": (HEALTH,),
     "renewals": (RENEWALS,),
     "notifications": (NOTIFICATIONS,),
+    "accounts": (),
 }
 
 TOPICS: tuple[TopicSpec, ...] = BASE_TOPICS + tuple(

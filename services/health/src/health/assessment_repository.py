@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import asyncpg
-import orjson
 
 
 async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: date) -> dict[str, list[Any]]:
@@ -61,7 +60,7 @@ async def save_assessments(conn: asyncpg.Connection, *, rows: Sequence[dict[str,
              healthy = excluded.healthy, influential = excluded.influential, reasons = excluded.reasons,
              assessed_at = excluded.assessed_at""",
         [(r["account_id"], r["contact_id"], r["engagement"], r["delight"], r["influence"], r["quadrant"],
-          r["healthy"], r["influential"], orjson.dumps(r["why"]).decode(), r["assessed_at"]) for r in rows],
+          r["healthy"], r["influential"], r["why"], r["assessed_at"]) for r in rows],
     )  # fmt: skip
 
 

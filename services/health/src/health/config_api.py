@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
@@ -80,7 +80,9 @@ async def list_scorecards(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0
 
 
 @router.get("/scorecards/{card_id}", response_model=schemas.ScorecardOut)
-async def get_scorecard(card_id: str, rt: RuntimeDep, version: int | None = None) -> dict[str, Any]:
+async def get_scorecard(
+    card_id: str, rt: RuntimeDep, version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         row = await (
             config.scorecard_version(conn, card_id=card_id, version=version)
@@ -108,7 +110,7 @@ async def delete_scorecard(card_id: str, rt: ConfigDep) -> None:
 
 
 @router.get("/rescore-jobs/{job_id}", summary="Progress of a background re-score")
-async def rescore_job(job_id: int, rt: RuntimeDep) -> dict[str, Any]:
+async def rescore_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)], rt: RuntimeDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         row = await config.rescore_job(conn, job_id=job_id)
     if row is None:

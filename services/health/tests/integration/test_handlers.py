@@ -186,6 +186,7 @@ async def test_champions_goals_problems_requests_and_reviews_are_kept_and_assess
     assert ticket["requester_contact_id"] == "vp" and ticket["closed_at"] - ticket["opened_at"] == timedelta(days=1)
     assert linked == "dir@acme.test" and (stored["lifecycle_stage"], stored["csm_id"]) == ("adopting", "csm-1")
     assert placed["vp"]["quadrant"] == "engaged_delighted" and placed["vp"]["influential"]
+    assert placed["vp"]["reasons"][0].startswith("the VP Operations is engaged and delighted: used the product")
     assert placed["dir"]["influence"] == "medium" and placed["dir"]["quadrant"] == "unknown"
     assert (coverage["healthy_influential"], coverage["target"]) == (1, 2)  # tier "mid": two wanted
     assert (goal["computed_status"], goal["progress_pct"], goal["computed_value"]) == ("in_progress", 50.0, 10.0)

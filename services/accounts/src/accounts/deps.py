@@ -1,0 +1,33 @@
+"""Request dependencies: the runtime (settings, pool) behind the role check (``bellwether_shared.roles``):
+``RuntimeDep`` for reads (viewer). The account view has nothing to configure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Header, Request
+
+from accounts.settings import AccountsSettings
+from bellwether_shared.roles import KeyRing
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: AccountsSettings
+    pool: asyncpg.Pool
+    keys: KeyRing
+
+    @classmethod
+    def build(cls, settings: AccountsSettings, pool: asyncpg.Pool) -> Runtime:
+        return cls(settings, pool, KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()))
+
+
+def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    rt.keys.authorise(authorization, "read")
+    return rt
+
+
+RuntimeDep = Annotated[Runtime, Depends(reader)]

@@ -1,0 +1,76 @@
+"""The whole account in one answer (pure): the projection's pieces put together, with the health trend
+and the few figures a CSM reads first (the next renewal, what is at risk, what is open)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+OPEN_REQUEST = ("open", "planned", "in_progress")
+
+
+def trend(scores: Sequence[tuple[datetime, float]], now: datetime, days: int) -> float | None:
+    """The latest score minus the last one at or before the window's start (None without history)."""
+    if not scores:
+        return None
+    ordered = sorted(scores)
+    start = now - timedelta(days=days)
+    before = [v for t, v in ordered if t <= start]
+    base = before[-1] if before else ordered[0][1]
+    return round(ordered[-1][1] - base, 2)
+
+
+def next_renewal(renewals: Sequence[Mapping[str, Any]], today: date) -> dict[str, Any] | None:
+    """The open renewal nearest in time, with its days to go."""
+    open_ = [r for r in renewals if r.get("kind") == "renewal" and not r.get("outcome") and r.get("renewal_date")]
+    if not open_:
+        return None
+    first = dict(min(open_, key=lambda r: r["renewal_date"]))
+    first["days_to_renewal"] = (first["renewal_date"] - today).days
+    return first
+
+
+def assemble(parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]], now: datetime) -> dict[str, Any]:
+    account = dict(parts["account"])
+    contacts = list(parts["contacts"])
+    requests = list(parts["requests"])
+    return {
+        "account_id": account["account_id"],
+        "name": account.get("name"),
+        "tier": account.get("tier"),
+        "segment": account.get("segment"),
+        "industry": account.get("industry"),
+        "exposure": account.get("exposure"),
+        "lifecycle_stage": account.get("lifecycle_stage"),
+        "arr": account.get("arr"),
+        "owners": {"csm": account.get("csm"), "ae": account.get("ae"), "renewal_owner": account.get("renewal_owner")},
+        "health": {
+            "value": account.get("health_value"),
+            "colour": account.get("health_colour"),
+            "reasons": account.get("health_reasons") or [],
+            "computed_at": account.get("health_at"),
+            "trend": {f"{d}d": trend(scores, now, d) for d in (7, 30, 90)},
+        },
+        "champions": {
+            "healthy_influential": account.get("healthy_champions"),
+            "target": account.get("champion_target"),
+            "contacts": contacts,
+        },
+        "goals": list(parts["goals"]),
+        "problems": list(parts["problems"]),
+        "milestones": list(parts["milestones"]),
+        "tickets": {
+            "open": [t for t in parts["tickets"] if t["status"] != "closed"],
+            "recent_closed": [t for t in parts["tickets"] if t["status"] == "closed"][:10],
+        },
+        "requests": {
+            "open": [r for r in requests if r["status"] in OPEN_REQUEST],
+            "shipped": [r for r in requests if r["status"] == "shipped"],
+        },
+        "nps": list(parts["nps"]),
+        "contracts": list(parts["contracts"]),
+        "renewal": next_renewal(parts["renewals"], now.date()),
+        "opportunities": list(parts["renewals"]),
+        "recent_alerts": list(parts["alerts"]),
+    }

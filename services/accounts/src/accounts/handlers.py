@@ -1,0 +1,147 @@
+"""Kafka handlers: every event of signals.v1, health.v1, renewals.v1 and notifications.v1 → the account's
+projection (what it is now) and its timeline (what happened). One plain async function per event
+type in the ``handlers`` table, on the shared typed models; the timeline rows of a batch go in one
+statement at its end, inside the consumer loop's transaction (with the inbox claim)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from accounts import repository
+from accounts.domain import timeline
+from bellwether_shared.dispatch import Handlers
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import notifications as nev
+from bellwether_shared.events import renewals as rev
+from bellwether_shared.events.base import Event
+from bellwether_shared.records import Consumed
+
+TimelineRow = tuple[str, datetime, str, str, str, str, Any]
+
+
+@dataclass
+class Batch:
+    conn: asyncpg.Connection
+    rows: list[TimelineRow] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+handlers: Handlers[Batch] = Handlers()
+
+
+def make_handler() -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
+    async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
+        b = Batch(conn)
+        for c in batch:
+            await handlers.dispatch(b, c)
+        await repository.add_timeline(conn, rows=b.rows)
+
+    return handle
+
+
+Project = Callable[[asyncpg.Connection, dict[str, Any], datetime, Consumed], Awaitable[None]]
+
+
+def _latest(fn: Callable[..., Awaitable[None]]) -> Project:
+    async def project(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+        await fn(conn, p=p, at=at)
+
+    return project
+
+
+async def _nps(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    await repository.add_nps(conn, p=p, at=at, event_id=c.envelope.id)
+
+
+async def _health(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    await repository.set_health(
+        conn, account_id=p["account_id"], value=float(p["new_value"]), colour=p["new_colour"],
+        reasons=p.get("reasons") or [], at=datetime.fromisoformat(p["computed_at"]),
+    )  # fmt: skip
+
+
+async def _coverage(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    await repository.set_coverage(conn, account_id=p["account_id"], healthy=p["healthy_influential"],
+                                  target=p["target"])  # fmt: skip
+
+
+def _milestone(state: str) -> Project:
+    async def project(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+        await repository.set_milestone(conn, p=p, state=state)
+
+    return project
+
+
+async def _owner(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    if p.get("opportunity_id") is None:  # the account's owner in a role
+        await repository.set_owner(conn, account_id=p["account_id"], role=p["role"], owner_id=p.get("new_owner_id"))
+    else:
+        await repository.upsert_renewal(conn, p={**p, "owner_id": p.get("new_owner_id")}, at=at)
+
+
+async def _nothing(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    """Timeline only (the event says what happened; the state it changed lives in its owner)."""
+
+
+PROJECT: dict[type[Event], Project] = {
+    iev.AccountUpserted: _latest(repository.upsert_account),
+    iev.ContactChanged: _latest(repository.upsert_contact),
+    iev.NpsSubmitted: _nps,
+    iev.TicketChanged: _latest(repository.upsert_ticket),
+    iev.GoalUpdated: _latest(repository.upsert_goal),
+    iev.ProblemRecorded: _latest(repository.upsert_problem),
+    iev.FeatureRequestStatusChanged: _latest(repository.upsert_request),
+    iev.OnboardingConfirmed: _nothing,
+    iev.ValueReviewRecorded: _nothing,
+    iev.DealClosedWon: _nothing,
+    hev.HealthScoreChanged: _health,
+    hev.HealthColourChanged: _nothing,  # the score change that comes with it carries the same state
+    hev.MilestoneAchieved: _milestone("achieved"),
+    hev.MilestoneMissed: _milestone("missed"),
+    hev.ContactAssessed: _latest(repository.assess_contact),
+    hev.ChampionAtRisk: _nothing,
+    hev.ChampionCoverageChanged: _coverage,
+    hev.GoalProgressChanged: _latest(repository.set_goal_progress),
+    rev.OpportunityCreated: _latest(repository.upsert_renewal),
+    rev.RenewalUpcoming: _latest(repository.upsert_renewal),
+    rev.RenewalRiskChanged: _latest(repository.upsert_renewal),
+    rev.RenewalRiskAssessed: _latest(repository.upsert_renewal),
+    rev.RenewalClosed: _latest(repository.upsert_renewal),
+    rev.ContractChanged: _latest(repository.upsert_contract),
+    rev.OwnershipChanged: _owner,
+    rev.HandoffReviewOpened: _nothing,
+    rev.DealAccepted: _nothing,
+    rev.DealRejectionProposed: _nothing,
+    rev.DealRejected: _nothing,
+    rev.DealRejectionDeclined: _nothing,
+    nev.AlertRaised: _latest(repository.add_alert),
+}
+
+
+@handlers.on(*PROJECT)
+async def on_event(b: Batch, e: Event, c: Consumed) -> None:
+    """Project what the event says about its account, and put it on the account's timeline."""
+    p = e.model_dump(mode="json")
+    account = p.get("account_id")
+    if not account:
+        return
+    if account not in b.seen:
+        await repository.ensure_accounts(b.conn, account_ids=[account])
+        b.seen.add(account)
+    at = c.envelope.time
+    await PROJECT[type(e)](b.conn, p, at, c)
+    entry = timeline.describe(c.envelope.type, p)
+    b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))
+
+
+_DETAIL_SKIP = {"message_id", "source_id", "received_at", "account_id"}
+
+
+def _detail(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in p.items() if k not in _DETAIL_SKIP}

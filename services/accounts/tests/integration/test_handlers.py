@@ -1,0 +1,177 @@
+"""Every account-view handler, called directly on the migrated schema inside a rolled-back transaction:
+one account's life across all four topics becomes its whole view and its timeline, once however often
+the events are handled."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from accounts import query_repository as queries
+from accounts.domain import view
+from accounts.handlers import PROJECT, handlers, make_handler
+from bellwether_shared.events import health as hev
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import notifications as nev
+from bellwether_shared.events import renewals as rev
+from bellwether_shared.events.base import Event
+from bellwether_shared.records import Consumed
+from tests.support.db import rolled_back
+
+NOW = datetime.now(UTC)
+TODAY = NOW.date()
+
+
+def rec(event: Event, at: datetime = NOW) -> Consumed:
+    env = event.envelope(event_id=str(uuid.uuid4()), source="bellwether/test", time=at)
+    return Consumed(env, 0, 0, orjson.loads(env.data))
+
+
+def sig(account: str, at: datetime = NOW) -> dict[str, Any]:
+    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
+            "occurred_at": at}  # fmt: skip
+
+
+def life(acct: str) -> list[Consumed]:
+    """An account's life: every event type the view consumes, once."""
+    q = iev.Qualification(
+        problem_severity=4,
+        expected_duration_months=24,
+        buying_department_fit=True,
+        champion_fit=True,
+        technology_ready=True,
+        services_sold_hours=1,
+        services_needed_hours=1,
+    )
+    risk = [rev.RiskReason(factor="no_healthy_champion", points=20, text="no healthy influential champion")]
+    earlier = NOW - timedelta(days=2)
+    return [
+        rec(iev.AccountUpserted(**sig(acct, earlier), name="Acme", tier="strategic", arr=120_000,
+                                owners=iev.Owners(csm="cara", ae="abe")), earlier),
+        rec(iev.ContactChanged(**sig(acct), contact_id="vp", name="Ana", title="VP Operations", is_champion=True)),
+        rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=4, comment="Reports keep breaking")),
+        rec(iev.TicketChanged(**sig(acct), ticket_id="t1", status="opened", severity="high",
+                              subject_line="Export fails")),
+        rec(iev.GoalUpdated(**sig(acct, earlier), goal_id="g1", name="Weekly reports", status="in_progress",
+                            baseline=0, target_value=20), earlier),
+        rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual reporting", severity=4)),
+        rec(iev.ValueReviewRecorded(**sig(acct), review_id="q4", reviewed_on=TODAY, outcome="partially_met")),
+        rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
+        rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
+        rec(iev.DealClosedWon(**sig(acct), deal_id="D1", arr=120_000, list_price=150_000, term_months=12,
+                              qualification=q)),
+        rec(hev.HealthScoreChanged(account_id=acct, old_value=71.0, new_value=38.0, old_colour="green",
+                                   new_colour="red", delta=-33.0, sufficient=True, scorecard_id="default",
+                                   scorecard_version=2, computed_at=NOW,
+                                   reasons=[hev.Reason(key="champion", delta=-20, text="champion: 100 → 0")])),
+        rec(hev.HealthColourChanged(account_id=acct, old_colour="green", new_colour="red", value=38.0, reasons=[],
+                                    computed_at=NOW)),
+        rec(hev.MilestoneAchieved(account_id=acct, milestone_key="first", name="First export", achieved_on=TODAY,
+                                  time_to_value_days=12)),
+        rec(hev.MilestoneMissed(account_id=acct, milestone_key="habit", name="Weekly habit", deadline=TODAY,
+                                is_key=True)),
+        rec(hev.ContactAssessed(account_id=acct, contact_id="vp", label="the VP Operations", engagement=80,
+                                delight=30, influence="high", quadrant="engaged_not_delighted", healthy=False,
+                                influential=True, why=["the VP Operations is engaged but not delighted: NPS 4"],
+                                assessed_at=NOW)),
+        rec(hev.ChampionAtRisk(account_id=acct, contact_id="vp", label="the VP Operations",
+                               old_quadrant="engaged_delighted", new_quadrant="engaged_not_delighted",
+                               influence="high", why=["the VP Operations is engaged but not delighted: NPS 4"],
+                               assessed_at=NOW)),
+        rec(hev.ChampionCoverageChanged(account_id=acct, healthy_influential=0, target=3, assessed_at=NOW)),
+        rec(hev.GoalProgressChanged(account_id=acct, goal_id="g1", name="Weekly reports", old_status=None,
+                                    status="partially_met", progress_pct=60, current_value=12, target_value=20,
+                                    due_date=TODAY, computed_at=NOW)),
+        rec(rev.ContractChanged(account_id=acct, contract_id="D1", start_date=TODAY - timedelta(days=300),
+                                end_date=TODAY + timedelta(days=65), arr=120_000, deal_id="D1")),
+        rec(rev.OpportunityCreated(account_id=acct, opportunity_id="renewal-D1", kind="renewal", contract_id="D1",
+                                   renewal_date=TODAY + timedelta(days=65), arr=120_000, owner_id="cara",
+                                   owner_role="csm")),
+        rec(rev.RenewalUpcoming(account_id=acct, opportunity_id="renewal-D1", renewal_date=TODAY + timedelta(days=65),
+                                days_to_renewal=65, window=90, arr=120_000, owner_id="cara", owner_role="csm",
+                                at_risk=False)),
+        rec(rev.RenewalRiskAssessed(account_id=acct, opportunity_id="renewal-D1", at_risk=False, level="low",
+                                    points=20, renewal_date=TODAY + timedelta(days=65), days_to_renewal=65,
+                                    arr=120_000, owner_id="cara", reasons=risk)),
+        rec(rev.RenewalRiskChanged(account_id=acct, opportunity_id="renewal-D1", at_risk=True, level="high",
+                                   points=60, renewal_date=TODAY + timedelta(days=65), days_to_renewal=65,
+                                   arr=120_000, owner_id="cara", reasons=risk)),
+        rec(rev.OwnershipChanged(account_id=acct, opportunity_id=None, role="renewal_owner", old_owner_id=None,
+                                 new_owner_id="rita", reason="renewals team", actor="a")),
+        rec(rev.HandoffReviewOpened(account_id=acct, deal_id="D1", score=90, band="good", flags=[], ae="abe",
+                                    lead_source=None)),
+        rec(rev.DealAccepted(account_id=acct, deal_id="D1", accepted_by="cara")),
+        rec(rev.DealRejectionProposed(account_id=acct, deal_id="D0", proposed_by="cara", failed_criteria=[],
+                                      note=None)),
+        rec(rev.DealRejected(account_id=acct, deal_id="D0", proposed_by="cara", approved_by="vic",
+                             failed_criteria=[])),
+        rec(rev.DealRejectionDeclined(account_id=acct, deal_id="D9", declined_by="vic", note=None)),
+        rec(rev.RenewalClosed(account_id=acct, opportunity_id="renewal-D0", outcome="renewed", arr=10_000,
+                              arr_change=0, closed_at=NOW - timedelta(days=400))),
+        rec(nev.AlertRaised(account_id=acct, alert_id="al1", rule_id="champion-at-risk", severity="high",
+                            title="Influential champion at risk: Acme", text="At Acme, the VP Operations is engaged "
+                            "but not delighted", why="rule", source_event_type="x", source_event_id="y",
+                            recipients=[nev.RecipientOutcome(recipient="cara", outcome="send", reason="sent")],
+                            raised_at=NOW)),
+    ]  # fmt: skip
+
+
+async def handle(conn: asyncpg.Connection, records: list[Consumed]) -> None:
+    await make_handler()(conn, records)
+
+
+async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(accounts_db, run_id) -> None:
+    acct = f"av-{run_id}"
+    records = life(acct)
+    async with rolled_back(accounts_db.url, schema="accounts") as conn:
+        await handle(conn, records)
+        await handle(conn, records)  # redelivered past the inbox: nothing doubles
+        parts = await queries.account(conn, account_id=acct)
+        scores = await queries.scores(conn, account_id=acct, since=NOW - timedelta(days=90))
+        everything = await queries.timeline(conn, account_id=acct, kinds=None, before_id=None, limit=1000)
+        champions = await queries.timeline(conn, account_id=acct, kinds=["champion"], before_id=None, limit=1000)
+        page = await queries.timeline(conn, account_id=acct, kinds=None, before_id=None, limit=5)
+        rest = await queries.timeline(conn, account_id=acct, kinds=None, before_id=page[-1]["id"], limit=1000)
+        book = await queries.portfolio(conn, where=queries.Portfolio(owner="cara", at_risk=True), limit=10, offset=0)
+    assert parts is not None
+    v = view.assemble(parts, scores, NOW)
+    assert v["owners"] == {"csm": "cara", "ae": "abe", "renewal_owner": "rita"} and v["arr"] == 120_000
+    assert (v["health"]["value"], v["health"]["colour"]) == (38.0, "red")
+    assert v["health"]["reasons"][0]["text"] == "champion: 100 → 0"
+    assert v["champions"]["healthy_influential"] == 0 and v["champions"]["target"] == 3
+    vp = v["champions"]["contacts"][0]
+    assert (vp["name"], vp["title"], vp["quadrant"], vp["influence"]) == (
+        "Ana",
+        "VP Operations",
+        "engaged_not_delighted",
+        "high",
+    )
+    goal = v["goals"][0]
+    assert (goal["status"], goal["computed"], goal["progress_pct"], goal["target_value"]) == ("partially_met", True,
+                                                                                               60, 20)  # fmt: skip
+    assert [p["severity"] for p in v["problems"]] == [4]
+    assert {m["milestone_key"]: m["state"] for m in v["milestones"]} == {"first": "achieved", "habit": "missed"}
+    assert [t["ticket_id"] for t in v["tickets"]["open"]] == ["t1"]
+    assert [r["request_id"] for r in v["requests"]["shipped"]] == ["r1"]
+    assert [(n["score"], n["comment"]) for n in v["nps"]] == [(4, "Reports keep breaking")]
+    assert [c["contract_id"] for c in v["contracts"]] == ["D1"]
+    renewal = v["renewal"]
+    assert renewal["opportunity_id"] == "renewal-D1" and renewal["at_risk"] and renewal["risk_points"] == 60
+    assert renewal["days_to_renewal"] == 65 and renewal["risk_reasons"][0]["factor"] == "no_healthy_champion"
+    assert [a["alert_id"] for a in v["recent_alerts"]] == ["al1"]
+    # the timeline: one entry per event (redelivery included), newest first, by kind, in pages
+    assert len(everything) == len(records)
+    assert [e["occurred_at"] for e in everything] == sorted((e["occurred_at"] for e in everything), reverse=True)
+    assert {e["kind"] for e in champions} == {"champion"} and len(champions) == 3
+    assert [e["id"] for e in page + rest] == [e["id"] for e in everything]
+    assert any(e["title"] == 'NPS 4 from vp: "Reports keep breaking"' for e in everything)
+    assert [b["account_id"] for b in book] == [acct]
+
+
+async def test_every_handler_is_covered_by_the_life_above() -> None:
+    covered = {r.envelope.type for r in life("x")}
+    assert handlers.event_types == covered == {cls.event_type for cls in PROJECT}

@@ -1,0 +1,50 @@
+"""The account view's pure core: every event it consumes has a kind and a readable title; the view's
+trend and next renewal."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from accounts.domain import timeline as tl
+from accounts.domain import view
+from bellwether_shared import topics
+from bellwether_shared.events import CATALOGUE
+
+CONSUMED = sorted(t for t, cls in CATALOGUE.items() if cls.topic in topics.CONSUMES["accounts"])
+
+
+@pytest.mark.parametrize("event_type", CONSUMED)
+def test_every_consumed_event_type_has_its_own_title(event_type: str) -> None:
+    assert tl.name_of(event_type) in tl.TITLES, f"{event_type} would fall back to a generic title"
+    kind, _ = tl.TITLES[tl.name_of(event_type)]
+    assert kind in tl.KINDS
+
+
+def test_titles_read_like_what_happened() -> None:
+    score = tl.describe("bellwether.health.score_changed.v1", {
+        "new_value": 38.2, "old_value": 71.0, "new_colour": "red",
+        "reasons": [{"text": "champion: 100 → 0 (-20.0 points): 0 of 2 healthy influential champions"}]})  # fmt: skip
+    assert score == tl.Entry("health", "Health 38, red (from 71): champion: 100 → 0 (-20.0 points): 0 of 2 "
+                                       "healthy influential champions")  # fmt: skip
+    nps = tl.describe("bellwether.signals.nps_submitted.v1", {"score": 4, "contact_id": "c1", "comment": "slow"})
+    assert nps == tl.Entry("nps", 'NPS 4 from c1: "slow"')
+    closed = tl.describe("bellwether.renewals.renewal_closed.v1", {"outcome": "expanded", "arr_change": 12000})
+    assert closed.title == "Renewal closed: expanded (+12,000 ARR)"
+    assert tl.describe("bellwether.unknown.thing_happened.v1", {}).title == "thing happened"
+
+
+def test_trend_and_next_renewal() -> None:
+    now = datetime(2026, 12, 3, tzinfo=UTC)
+    scores = [(now - timedelta(days=40), 80.0), (now - timedelta(days=10), 70.0), (now - timedelta(hours=1), 55.0)]
+    assert view.trend(scores, now, 30) == -25.0 and view.trend(scores, now, 7) == -15.0
+    assert view.trend([], now, 7) is None
+    renewals = [
+        {"opportunity_id": "later", "kind": "renewal", "renewal_date": date(2027, 6, 1), "outcome": None},
+        {"opportunity_id": "next", "kind": "renewal", "renewal_date": date(2027, 1, 2), "outcome": None},
+        {"opportunity_id": "done", "kind": "renewal", "renewal_date": date(2026, 11, 1), "outcome": "renewed"},
+        {"opportunity_id": "x", "kind": "expansion", "renewal_date": date(2026, 12, 10), "outcome": None},
+    ]
+    nxt = view.next_renewal(renewals, now.date())
+    assert nxt is not None and nxt["opportunity_id"] == "next" and nxt["days_to_renewal"] == 30
