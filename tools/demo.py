@@ -23,6 +23,7 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 from tests.support.receiver import Receiver
+from tools import demo_account
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
@@ -81,6 +82,8 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                                    "buying_department_fit": True, "champion_fit": a % 3 != 2, "technology_ready": True,
                                    "services_sold_hours": 20, "services_needed_hours": 20 + 10 * (a % 2)}},
             ]  # fmt: skip
+            if a == 0:  # the close-up account: champions, goals, value reviews, requests
+                signals += demo_account.signals(account)
         elif a % 2:
             signals += [
                 {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
@@ -236,6 +239,7 @@ async def run_demo(
     health: str,
     renewals: str,
     notify: str,
+    accounts_url: str,
     token: str,
     bootstrap: str,
     run_dir: Path,
@@ -265,6 +269,8 @@ async def run_demo(
         await _risk_settled(renewals, token, names, expect_at_risk=sum(1 for a in range(len(names)) if a % 2))
         console.print(await _renewals(renewals, token, names))
         console.print(await _alerts(notify, token, receiver, dest, secret, names))
+        await demo_account.show(console, names[0], health=health, renewals=renewals, accounts=accounts_url,
+                                token=token)  # fmt: skip
         receiver.stop()
         received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")

@@ -217,13 +217,14 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
     health scores moving between the rounds."""
     from tools.demo import run_demo
 
-    ingest, health, renewals, notify = SERVICES
+    ingest, health, renewals, notify, account_view = SERVICES
     asyncio.run(
         run_demo(
             ingest.url,
             health.url,
             renewals.url,
             notify.url,
+            account_view.url,
             DEV_ADMIN_TOKEN,
             localinfra.dev_kafka().bootstrap,
             RUN,
@@ -238,6 +239,8 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
         "renewals docs": f"{renewals.url}/docs", "renewals at risk": f"{renewals.url}/v1/opportunities?at_risk=true",
         "forecast": f"{renewals.url}/v1/forecast", "books": f"{renewals.url}/v1/books",
         "notifications docs": f"{notify.url}/docs", "alerts and why": f"{notify.url}/v1/alerts",
+        "accounts docs": f"{account_view.url}/docs", "a CSM's book": f"{account_view.url}/v1/accounts?owner=csm_0",
+        "attention queue": f"{renewals.url}/v1/attention?owner_id=csm_0",
         "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
     }, indent=2))  # fmt: skip
 
