@@ -53,6 +53,15 @@ def test_the_chosen_card_is_a_matching_specific_one_else_the_default(cards, tier
         assert chosen is cards[0]
 
 
+@given(CARDS, st.one_of(st.none(), NAMES), st.one_of(st.none(), NAMES))
+def test_a_card_for_the_lifecycle_stage_wins_over_tier_and_segment(cards, tier, segment) -> None:  # type: ignore[no-untyped-def]
+    onboarding = CardChoice(Scorecard("onb", 1, "onboarding", ()), frozenset(), frozenset(), False,
+                            frozenset({"onboarding"}))  # fmt: skip
+    both = [*cards, onboarding]
+    assert choose(both, tier, segment, "onboarding") is onboarding
+    assert choose(both, tier, segment, "mature") is choose(cards, tier, segment)  # other stages: as before
+
+
 # ----------------------------------------------------------------------------- milestone transitions
 
 

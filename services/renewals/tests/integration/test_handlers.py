@@ -180,6 +180,23 @@ async def test_coverage_problems_and_key_milestones_move_risk_and_requests_keep_
     assert [r["request_id"] for r in mine] == [req]
 
 
+async def test_a_departure_counts_for_90_days_in_risk_as_in_health(renewals_db, run_id) -> None:
+    """bellwether_shared.champions: the same window in both services (it counted forever in risk)."""
+    recent, old = f"h-dep1-{run_id}", f"h-dep2-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        for acct, days in ((recent, 10), (old, 100)):
+            await handle(conn, rec(deal(acct, f"D-{acct}")))
+            await handle(conn, rec(iev.ContactChanged(**sig(acct, occurred_at=NOW - timedelta(days=days)),
+                                                      contact_id="c1", is_champion=True, departed=True)))  # fmt: skip
+        factors = {
+            r["account_id"]: {x["factor"] for x in r["risk_reasons"]}
+            for r in await conn.fetch(
+                "SELECT account_id, risk_reasons FROM opportunities WHERE account_id = ANY($1)", [recent, old]
+            )
+        }
+    assert "champion_departed" in factors[recent] and "champion_departed" not in factors[old]
+
+
 async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db) -> None:
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         other = Consumed(rec(iev.NpsSubmitted(**sig("x"), contact_id="c", score=3)).envelope, 0, 0, {"account_id": "x"})

@@ -159,3 +159,27 @@ async def test_insight_aggregates_count_what_was_added(renewals_db, run_id) -> N
     assert after_colour["red"] == (red_before[0] + 1, red_before[1] + 1)
     assert any(t["colour"] == "red" and t["value"] == 25 and t["churned"] >= 1 for t in tallies)
     assert after_retention["no review"] == before_retention.get("no review", 0) + 1
+
+
+async def test_a_deal_cs_rejected_leaves_the_csms_retention_figures_not_the_aes(renewals_db, run_id) -> None:
+    """domain.md: rejected deals stop counting in what a CSM is measured on; the AE who sold it still sees
+    it (and the CSM's workload keeps it: see the books test)."""
+    good, bad, csm, ae = f"rg-{run_id}", f"rb-{run_id}", f"cara-{run_id}", f"abe-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        for acct in (good, bad):
+            await _contract(conn, f"c-{acct}", acct, 10_000, TODAY - timedelta(days=5))
+            await repository.set_owner(conn, account_id=acct, role="csm", owner_id=csm)
+            await repository.set_owner(conn, account_id=acct, role="ae", owner_id=ae)
+            await opps.insert_opportunity(conn, o=_opp(f"renewal-{acct}", acct, f"c-{acct}", TODAY - timedelta(days=5)))
+            await opps.close(conn, opportunity_id=f"renewal-{acct}", outcome="churned", arr_change=-10_000,
+                             colour="red")  # fmt: skip
+        await conn.execute("UPDATE contracts SET deal_id = $1 WHERE contract_id = $2", f"D-{bad}", f"c-{bad}")
+        await conn.execute(
+            """INSERT INTO handoff_reviews (deal_id, account_id, contract_id, ae, answers, discount_pct, score, band,
+                                            flags, status)
+               VALUES ($1, $2, $3, $4, '{}', 0, 20, 'poor', '[]', 'rejected')""",
+            f"D-{bad}", bad, f"c-{bad}", ae,
+        )  # fmt: skip
+        by_csm = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="csm")}
+        by_ae = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="ae")}
+    assert by_csm[csm] == 1 and by_ae[ae] == 2
