@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import asyncpg
 import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -84,6 +85,22 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"code": "validation_error", "message": f"{first['field']}: {first['reason']}", "errors": errors},
             status_code=422,
+        )
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        """A database that is briefly unwell (a deadlock, a failover, too many connections) is a 503 the
+        caller retries, never a 500; anything else is a bug and re-raised (a 500 with its traceback)."""
+        from bellwether_shared.retry import transient
+
+        if not transient(exc):
+            raise exc
+        what = type(exc).__name__
+        return JSONResponse(
+            {"code": "unavailable", "message": f"the database is briefly unavailable ({what}); retry"},
+            status_code=503,
+            headers={"Retry-After": "1"},
         )
 
     @app.exception_handler(StarletteHTTPException)

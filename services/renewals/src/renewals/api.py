@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query, Request
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.pricing import discount_pct
-from renewals import handoff, ownership, repository, schemas, service
 from renewals import opportunity_repository as opps
+from renewals import ownership, repository, schemas, service
 from renewals.deps import Reader, Writer, plain, transaction
+from renewals.domain.lifecycle import add_months
 
 router = APIRouter(prefix="/v1", tags=["renewals"], responses={401: {"description": "missing or unknown API key"}})
 Limit = Annotated[int, Query(ge=1, le=1000)]
@@ -34,7 +35,7 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
             errors=[{"field": "contract_id", "reason": "differs from the path"}],
         )
     c = body.model_dump()
-    c["end_date"] = body.end_date or handoff.add_months(body.start_date, body.term_months)
+    c["end_date"] = body.end_date or add_months(body.start_date, body.term_months)
     if body.list_price:
         c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
     s = caller.settings
@@ -153,12 +154,16 @@ async def set_stage(opportunity_id: str, body: schemas.StageIn, caller: Writer) 
 
 @router.post("/opportunities/{opportunity_id}/close")
 async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> dict[str, Any]:
-    """Record the outcome (renewed, expanded, downgraded, churned) and the ARR change."""
+    """Record the outcome (renewed, expanded, downgraded, churned) and the ARR change; a churn or a
+    downgrade says why (`reason`: price, value_not_realised, champion_left, product_gaps, budget,
+    acquired, other). Anything but a churn rolls the contract forward into its next term."""
     async with transaction(caller) as uow:
         await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
+        s = caller.settings
         row = await service.close(
-            uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor
-        )
+            uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor,
+            reason=body.reason, note=body.note, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days,
+        )  # fmt: skip
     return _opportunity(row)
 
 

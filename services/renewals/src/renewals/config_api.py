@@ -83,3 +83,15 @@ async def put_churn_rates(body: schemas.ChurnRatesIn, caller: Configurer) -> dic
     async with transaction(caller) as uow:
         await _put(uow, "churn_rates", body.model_dump(), caller.actor)
     return body.model_dump()
+
+
+@router.get("/forecast/exposure-churn-rates")
+async def get_exposure_churn_rates(caller: Reader) -> dict[str, Any]:
+    return await _get(caller, "exposure_churn_rates")
+
+
+@router.put("/forecast/exposure-churn-rates")
+async def put_exposure_churn_rates(body: schemas.ExposureChurnRatesIn, caller: Configurer) -> dict[str, Any]:
+    async with transaction(caller) as uow:
+        await _put(uow, "exposure_churn_rates", body.model_dump(), caller.actor)
+    return body.model_dump()

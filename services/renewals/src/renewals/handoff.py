@@ -6,7 +6,6 @@ or declines. Every step is audited and announced through the caller's unit of wo
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 import asyncpg
@@ -18,14 +17,7 @@ from bellwether_shared.uow import UnitOfWork
 from renewals import errors, ownership, repository, service
 from renewals import handoff_repository as reviews
 from renewals.domain import deal_quality as dq
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    import calendar
-
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+from renewals.domain.lifecycle import add_months
 
 
 async def open_review(

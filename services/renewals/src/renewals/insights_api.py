@@ -65,10 +65,15 @@ async def forecast(
     start: Annotated[date | None, Query(alias="from", description="default: today")] = None,
     end: Annotated[date | None, Query(alias="to", description="exclusive; default: a year after `from`")] = None,
     period: Literal["month", "quarter", "year"] = "quarter",
+    basis: Literal["colour", "exposure"] = Query("colour", description="which churn rates: per colour or exposure"),
+    what_if: Annotated[list[str] | None, Query(max_length=4, description="exposure:rate, e.g. high:0.3")] = None,
 ) -> dict[str, Any]:
     """ARR up for renewal (contracts ending in [from, to)) by period × exposure × health colour, and the
     expected churned ARR: churn rates per colour as configured, or learned from this company's closed
-    renewals once a colour has `LEARNED_RATES_MIN_SAMPLES` of them (each rate says which)."""
+    renewals once a colour has `LEARNED_RATES_MIN_SAMPLES` of them (each rate says which); or per exposure
+    level (`basis=exposure`). `what_if=high:0.3` adds a scenario: the ARR at risk per period if
+    high-exposure accounts churned at 30 %."""
+    overrides = _what_if(what_if or [])
     start = start or utcnow().date()
     end = end or start + timedelta(days=365)
     if end <= start:
@@ -79,9 +84,49 @@ async def forecast(
         configured = await repository.get_setting(conn, key="churn_rates")
         closed = {r["colour"]: fc.Outcomes(r["closed"], r["churned"]) for r in await q.closed_by_colour(conn)}
         up = await q.up_for_renewal(conn, start=start, end=end, period=period)
-    rates = fc.rates(configured, closed, caller.settings.learned_rates_min_samples)
-    result = fc.forecast((fc.Up(r["period"], r["exposure"], r["colour"], r["arr"], r["contracts"]) for r in up), rates)
-    return {"from": start, "to": end, "period": period, **asdict(result)}
+        by_exposure = fc.exposure_rates(await repository.get_setting(conn, key="exposure_churn_rates") or {})
+    cells = [fc.Up(r["period"], r["exposure"] or "unknown", r["colour"], r["arr"], r["contracts"]) for r in up]
+    rates = (
+        fc.rates(configured, closed, caller.settings.learned_rates_min_samples) if basis == "colour" else by_exposure
+    )
+    result = fc.forecast(cells, rates, basis=basis)
+    out: dict[str, Any] = {"from": start, "to": end, "period": period, "basis": basis, **asdict(result)}
+    if overrides:
+        risk = fc.what_if(cells, by_exposure, overrides)
+        out["what_if"] = {"rates": overrides, "by_period": [asdict(p) for p in risk],
+                          "arr_at_risk_delta": round(sum(p.arr_at_risk_delta for p in risk), 2)}  # fmt: skip
+    return out
+
+
+def _what_if(given: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in given:
+        level, _, rate = item.partition(":")
+        try:
+            value = float(rate)
+        except ValueError:
+            value = -1.0
+        if level not in fc.EXPOSURES or not 0 <= value <= 1:
+            reason = f"'{item[:40]}' is not exposure:rate (exposure high, moderate, low; rate 0 to 1)"
+            raise ApiError(
+                422, "validation_error", f"what_if: {reason}", errors=[{"field": "what_if", "reason": reason}]
+            )
+        out[level] = value
+    return out
+
+
+@router.get("/reports/churn")
+async def churn_report(
+    caller: Reader,
+    start: Annotated[date | None, Query(alias="from", description="renewals closed on or after")] = None,
+    end: Annotated[date | None, Query(alias="to", description="before; default: today")] = None,
+) -> dict[str, Any]:
+    """Why ARR was lost: churned and downgraded renewals by reason (the churn taxonomy), with ARR lost."""
+    end = end or utcnow().date() + timedelta(days=1)
+    start = start or end - timedelta(days=366)
+    async with caller.pool.acquire() as conn:
+        rows = await q.churn_reasons(conn, start=start, end=end)
+    return {"from": start, "to": end, "reasons": rows, "arr_lost": round(sum(r["arr_lost"] for r in rows), 2)}
 
 
 @router.get("/backtest")

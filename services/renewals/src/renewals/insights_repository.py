@@ -4,7 +4,7 @@ run in PostgreSQL; the pure core turns them into rates, AUC and utilisation."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import asyncpg
 
@@ -110,3 +110,16 @@ async def attention_candidates(conn: asyncpg.Connection, *, owner_id: str) -> li
         owner_id,
     )
     return rows
+
+
+async def churn_reasons(conn: asyncpg.Connection, *, start: date, end: date) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT coalesce(close_reason, 'unrecorded') AS reason, outcome, count(*) AS renewals,
+                  (-sum(arr_change))::float8 AS arr_lost
+           FROM opportunities WHERE kind = 'renewal' AND outcome IN ('churned', 'downgraded')
+             AND closed_at >= $1 AND closed_at < $2
+           GROUP BY 1, 2 ORDER BY arr_lost DESC, 1, 2""",
+        start,
+        end,
+    )
+    return [dict(r) for r in rows]

@@ -68,7 +68,8 @@ async def contracts_without_renewal(conn: asyncpg.Connection, *, ends_by: date, 
 
 OPP_COLUMNS = """opportunity_id, account_id, contract_id, kind, growth_type, renewal_date, arr, stage, outcome,
     arr_change, closed_at, colour_at_close, owner_id, owner_role, owner_reason, owner_manual, risk_points,
-    risk_level, at_risk, risk_reasons, last_window, risk_assessed_at, created_at, updated_at"""
+    risk_level, at_risk, risk_reasons, last_window, risk_assessed_at, created_at, updated_at, close_reason,
+    close_note"""
 
 
 async def insert_opportunity(conn: asyncpg.Connection, *, o: dict[str, Any]) -> asyncpg.Record | None:
@@ -193,17 +194,15 @@ async def set_stage(conn: asyncpg.Connection, *, opportunity_id: str, stage: str
 
 
 async def close(
-    conn: asyncpg.Connection, *, opportunity_id: str, outcome: str, arr_change: float, colour: str | None
-) -> asyncpg.Record:
+    conn: asyncpg.Connection, *, opportunity_id: str, outcome: str, arr_change: float, colour: str | None,
+    reason: str | None = None, note: str | None = None,
+) -> asyncpg.Record:  # fmt: skip
     row: asyncpg.Record = await conn.fetchrow(
         f"""UPDATE opportunities SET stage = 'closed', outcome = $2, arr_change = $3, closed_at = now(),
-              colour_at_close = $4, at_risk = false, updated_at = now()
+              colour_at_close = $4, at_risk = false, updated_at = now(), close_reason = $5, close_note = $6
             WHERE opportunity_id = $1 RETURNING {OPP_COLUMNS}""",
-        opportunity_id,
-        outcome,
-        arr_change,
-        colour,
-    )
+        opportunity_id, outcome, arr_change, colour, reason, note,
+    )  # fmt: skip
     return row
 
 

@@ -99,6 +99,15 @@ async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, own
     await conn.execute(f"UPDATE accounts SET {role} = $2 WHERE account_id = $1", account_id, owner_id)
 
 
+async def lock_account_of(conn: asyncpg.Connection, *, opportunity_id: str) -> None:
+    """Lock the opportunity's account row (taken before the opportunity's: one lock order everywhere)."""
+    await conn.execute(
+        """SELECT 1 FROM accounts WHERE account_id = (SELECT account_id FROM opportunities WHERE opportunity_id = $1)
+           FOR UPDATE""",
+        opportunity_id,
+    )
+
+
 async def get_account(conn: asyncpg.Connection, *, account_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bellwether_shared.events.ingest import Qualification
 from renewals.domain.deal_quality import Criterion
+from renewals.domain.lifecycle import CHURN_REASONS, NEEDS_REASON, ChurnReason
 from renewals.domain.policy import GrowthType, Model
 
 MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
@@ -108,12 +109,17 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         str_max_length=MAX_TEXT,
-        json_schema_extra={"examples": [{"outcome": "expanded", "arr_change": 6000}]},
-    )
+        json_schema_extra={"examples": [
+            {"outcome": "expanded", "arr_change": 6000},
+            {"outcome": "churned", "reason": "value_not_realised", "note": "never adopted"},
+        ]},
+    )  # fmt: skip
     outcome: Outcome
     arr_change: float = Field(
         default=0.0, ge=-MAX_MONEY, le=MAX_MONEY, description="new ARR minus old; must be -ARR for churned"
     )
+    reason: ChurnReason | None = Field(None, description="why, for a churn or a downgrade (required for those)")
+    note: str | None = Field(None, max_length=2000)
 
     @model_validator(mode="after")
     def _sign(self) -> CloseIn:
@@ -121,6 +127,8 @@ class CloseIn(BaseModel):
             raise ValueError("arr_change must be positive when the outcome is expanded")
         if self.outcome == "downgraded" and self.arr_change >= 0:
             raise ValueError("arr_change must be negative when the outcome is downgraded")
+        if self.outcome in NEEDS_REASON and self.reason is None:
+            raise ValueError(f"reason: required when the outcome is {self.outcome} ({', '.join(CHURN_REASONS)})")
         return self
 
 
@@ -271,3 +279,15 @@ class ChurnRatesIn(BaseModel):
     yellow: float = Field(ge=0, le=1)
     green: float = Field(ge=0, le=1)
     unknown: float = Field(ge=0, le=1)
+
+
+class ExposureChurnRatesIn(BaseModel):
+    """Churn rates per industry exposure level (the forecast's `basis=exposure` and its what-ifs)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"high": 0.25, "moderate": 0.12, "low": 0.05, "unknown": 0.12}]}
+    )
+    high: float = Field(ge=0, le=1)
+    moderate: float = Field(ge=0, le=1)
+    low: float = Field(ge=0, le=1)
+    unknown: float = Field(0.12, ge=0, le=1)

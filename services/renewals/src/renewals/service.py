@@ -14,6 +14,7 @@ from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
+from renewals.domain import lifecycle
 from renewals.domain import policy as pol
 from renewals.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner
@@ -151,10 +152,16 @@ async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: 
 
 
 async def close(
-    uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str
-) -> asyncpg.Record:
-    """Close once; a churn takes the whole ARR (whatever change was given)."""
+    uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str,
+    reason: str | None = None, note: str | None = None, lead_days: int = 120, trend_days: int = 30,
+) -> asyncpg.Record:  # fmt: skip
+    """Close once; a churn takes the whole ARR (whatever change was given). A renewal that did not churn
+    rolls its contract forward (domain.lifecycle): the next term is recorded like any contract, so its
+    own renewal opens in time."""
     conn = uow.conn
+    # lock order: the account, then its opportunities, as the consumer does (health → risk), or the two
+    # deadlock when the contract rolls forward
+    await repository.lock_account_of(conn, opportunity_id=opportunity_id)
     row = await opps.get_opportunity(conn, opportunity_id=opportunity_id, lock=True)
     if row is None:
         raise NotFound(f"opportunity_id: no opportunity '{opportunity_id}'")
@@ -163,19 +170,18 @@ async def close(
     colour = await repository.health_colour(conn, account_id=row["account_id"])
     arr_change = -float(row["arr"]) if outcome == "churned" else (arr_change or 0.0)
     closed = await opps.close(
-        conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour
-    )
+        conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour, reason=reason,
+        note=note,
+    )  # fmt: skip
+    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, lead_days, trend_days)
     uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
         action="closed",
         actor=actor,
-        details={
-            "outcome": outcome,
-            "arr_change": arr_change,
-            "health_colour": colour,
-        },
-    )
+        details={"outcome": outcome, "arr_change": arr_change, "health_colour": colour, "reason": reason,
+                 "note": note, "next_contract_id": nxt},
+    )  # fmt: skip
     uow.emit(
         ev.RenewalClosed(
             account_id=row["account_id"],
@@ -184,9 +190,35 @@ async def close(
             arr=float(row["arr"]),
             arr_change=arr_change,
             closed_at=closed["closed_at"],
+            reason=reason,
+            renewal_date=row["renewal_date"],
+            next_contract_id=nxt,
         )
     )
     return closed
+
+
+async def _roll_forward(
+    uow: UnitOfWork, row: asyncpg.Record, outcome: str, arr_change: float, actor: str, lead_days: int,
+    trend_days: int,
+) -> str | None:  # fmt: skip
+    """The contract's next term, for a renewal that did not churn (expansions have no contract)."""
+    if row["kind"] != "renewal" or row["contract_id"] is None:
+        return None
+    old = await opps.get_contract(uow.conn, contract_id=row["contract_id"])
+    if old is None:
+        return None
+    term = lifecycle.next_term(contract_id=old["contract_id"], end_date=old["end_date"],
+                               term_months=old["term_months"], arr=float(old["arr"]), arr_change=arr_change,
+                               outcome=outcome)  # fmt: skip
+    if term is None:
+        return None
+    c = {"contract_id": term.contract_id, "account_id": old["account_id"], "deal_id": old["deal_id"],
+         "start_date": term.start_date, "end_date": term.end_date, "term_months": term.term_months, "arr": term.arr,
+         "list_price": old["list_price"], "discount_pct": old["discount_pct"],
+         "products": list(old["products"] or [])}  # fmt: skip
+    await record_contract(uow, c=c, actor=actor, lead_days=lead_days, trend_days=trend_days)
+    return term.contract_id
 
 
 async def set_stage(uow: UnitOfWork, *, opportunity_id: str, stage: str, actor: str) -> asyncpg.Record:

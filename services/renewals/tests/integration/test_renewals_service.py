@@ -13,36 +13,10 @@ from bellwether_shared import topics
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.kafka import create_producer, publish
-from conftest import renewals_headers
-from renewals.handoff import add_months
+from renewals.domain.lifecycle import add_months
 from tests.support.kafka import TopicTail
+from tests.support.renewals import ADMIN, CSM, CSM2, VIEWER, VP, contract, put_contract, today
 from tests.support.wait import eventually
-
-CSM, CSM2, VP, ADMIN, VIEWER = (renewals_headers(w) for w in ("csm", "csm2", "vp", "admin", "viewer"))
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
-def contract(cid: str, account: str, ends_in_days: int, arr: float = 50_000, **extra: Any) -> dict[str, Any]:
-    end = today() + timedelta(days=ends_in_days)
-    return {
-        "contract_id": cid,
-        "account_id": account,
-        "start_date": str(end - timedelta(days=365)),
-        "end_date": str(end),
-        "term_months": 12,
-        "arr": arr,
-        **extra,
-    }
-
-
-async def put_contract(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
-    r = await http.put(f"/v1/contracts/{body['contract_id']}", json=body, headers=CSM)
-    assert r.status_code == 200, r.text
-    out: dict[str, Any] = r.json()
-    return out
 
 
 async def read_through_sentinel(http: httpx.AsyncClient, tail: TopicTail, account: str, run_id: str) -> list[Any]:
@@ -390,6 +364,7 @@ async def test_backtest_computes_auc_on_a_constructed_history(http, kafka_bootst
         await health_event(kafka_bootstrap, acct, score, colour, at=at, card=card)
         await health_event(kafka_bootstrap, acct, 5, "red", at=at + timedelta(days=30), card=card)  # too late to count
         close = {"outcome": outcome, "arr_change": 1000 if outcome == "expanded" else 0}
+        close |= {"reason": "value_not_realised"} if outcome == "churned" else {}
         r = await http.post(f"/v1/opportunities/{oid}/close", json=close, headers=VP)
         assert r.status_code == 200, r.text
 

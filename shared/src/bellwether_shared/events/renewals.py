@@ -107,6 +107,9 @@ class RenewalClosed(RenewalsEvent):
     arr: float
     arr_change: float
     closed_at: datetime
+    reason: str | None = Field(default=None, description="why, for a churn or downgrade (the churn taxonomy)")
+    renewal_date: date | None = None
+    next_contract_id: str | None = Field(default=None, description="the term it rolled forward into")
 
 
 class OwnershipChanged(RenewalsEvent):

@@ -1,6 +1,8 @@
 """Forecast (domain.md, Renewals): ARR up for renewal by period × exposure × health colour, and
 the expected churned ARR from churn rates per colour — configured, or learned from this
-company's closed outcomes once each colour has enough of them."""
+company's closed outcomes once each colour has enough of them — or per exposure level (the seeds:
+"re-forecast the expected churn rate assuming losses in high exposure customers"). A what-if
+scenario overrides the rate of some exposure levels and shows the ARR at risk per period."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from dataclasses import dataclass, field
 
 COLOURS = ("red", "yellow", "green", "unknown")
 DEFAULT_RATES: dict[str, float] = {"red": 0.35, "yellow": 0.15, "green": 0.04, "unknown": 0.12}
+EXPOSURES = ("high", "moderate", "low", "unknown")
+DEFAULT_EXPOSURE_RATES: dict[str, float] = {"high": 0.25, "moderate": 0.12, "low": 0.05, "unknown": 0.12}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,12 @@ def rates(configured: Mapping[str, float], closed: Mapping[str, Outcomes], min_s
     return out
 
 
-def forecast(up: Iterable[Up], churn: Mapping[str, Rate]) -> Forecast:
+def exposure_rates(configured: Mapping[str, float]) -> dict[str, Rate]:
+    return {e: Rate(configured.get(e, DEFAULT_EXPOSURE_RATES[e]), "configured", 0) for e in EXPOSURES}
+
+
+def forecast(up: Iterable[Up], churn: Mapping[str, Rate], *, basis: str = "colour") -> Forecast:
+    """``basis``: which churn rates apply to a cell, its health colour's (default) or its exposure's."""
     cells: dict[tuple[str, str, str], Cell] = {}
     for u in up:
         cell = cells.get((u.period, u.exposure, u.colour))
@@ -78,7 +87,8 @@ def forecast(up: Iterable[Up], churn: Mapping[str, Rate]) -> Forecast:
     result = Forecast(rates=dict(churn))
     for key in sorted(cells):
         cell = cells[key]
-        cell.expected_churn_arr = round(cell.arr * churn[cell.colour].rate, 2)
+        key_of = cell.exposure if basis == "exposure" else cell.colour
+        cell.expected_churn_arr = round(cell.arr * churn[key_of if key_of in churn else "unknown"].rate, 2)
         cell.arr = round(cell.arr, 2)
         result.cells.append(cell)
         result.total_arr += cell.arr
@@ -86,3 +96,29 @@ def forecast(up: Iterable[Up], churn: Mapping[str, Rate]) -> Forecast:
     result.total_arr = round(result.total_arr, 2)
     result.expected_churn_arr = round(result.expected_churn_arr, 2)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodRisk:
+    period: str
+    arr: float
+    expected_churn_arr: float  # with the exposure rates as they are
+    scenario_churn_arr: float  # with the what-if rates
+    arr_at_risk_delta: float  # how much more (or less) the scenario puts at risk
+
+
+def what_if(up: Iterable[Up], base: Mapping[str, Rate], overrides: Mapping[str, float]) -> list[PeriodRisk]:
+    """ARR at risk per period if some exposure levels churn at other rates, e.g. {"high": 0.30}."""
+    periods: dict[str, list[float]] = {}
+    for u in up:
+        exposure = u.exposure if u.exposure in base else "unknown"
+        now_rate = base[exposure].rate
+        then = overrides.get(exposure, now_rate)
+        p = periods.setdefault(u.period, [0.0, 0.0, 0.0])
+        p[0] += u.arr
+        p[1] += u.arr * now_rate
+        p[2] += u.arr * then
+    return [
+        PeriodRisk(k, round(a, 2), round(b, 2), round(c, 2), round(c - b, 2))
+        for k, (a, b, c) in sorted(periods.items())
+    ]
