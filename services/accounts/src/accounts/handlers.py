@@ -108,6 +108,7 @@ PROJECT: dict[type[Event], Project] = {
     hev.ChampionAtRisk: _nothing,
     hev.ChampionCoverageChanged: _coverage,
     hev.GoalProgressChanged: _latest(repository.set_goal_progress),
+    hev.ExpansionReady: _nothing,  # the opportunity it opens arrives from renewals
     rev.OpportunityCreated: _latest(repository.upsert_renewal),
     rev.RenewalUpcoming: _latest(repository.upsert_renewal),
     rev.RenewalRiskChanged: _latest(repository.upsert_renewal),

@@ -86,6 +86,8 @@ def life(acct: str) -> list[Consumed]:
         rec(hev.GoalProgressChanged(account_id=acct, goal_id="g1", name="Weekly reports", old_status=None,
                                     status="partially_met", progress_pct=60, current_value=12, target_value=20,
                                     due_date=TODAY, computed_at=NOW)),
+        rec(hev.ExpansionReady(account_id=acct, growth_type="organic_seats", reasons=["9 of 10 seats active"],
+                               seats=10, active_users=9, assessed_at=NOW)),
         rec(rev.ContractChanged(account_id=acct, contract_id="D1", start_date=TODAY - timedelta(days=300),
                                 end_date=TODAY + timedelta(days=65), arr=120_000, deal_id="D1")),
         rec(rev.OpportunityCreated(account_id=acct, opportunity_id="renewal-D1", kind="renewal", contract_id="D1",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,9 @@ from bellwether_shared.events import health as ev
 from bellwether_shared.uow import UnitOfWork
 from health import assessment_repository as repo
 from health.domain import champions as ch
+from health.domain import expansion as xp
 from health.domain import goals as gl
+from health.domain.model import AccountFacts, MeasureType, Score
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +58,7 @@ class Assessor:
     _contacts: list[dict[str, Any]] = field(default_factory=list)
     _coverage: list[tuple[str, int, int, Any]] = field(default_factory=list)
     _goals: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
+    _expansion: list[tuple[Any, ...]] = field(default_factory=list)
 
     def account(self, account_id: str, g: Mapping[str, list[Any]], tier: str | None) -> Assessed:
         champions, coverage = self._champions(account_id, g, tier)
@@ -138,7 +142,40 @@ class Assessor:
                 ))  # fmt: skip
         return tuple(statuses), tuple(notes)
 
+    def expansion(self, account_id: str, g: Mapping[str, list[Any]], facts: AccountFacts, score: Score) -> None:
+        """Is the account ready to grow (domain.expansion)? Announced once, on becoming ready."""
+        today = self.uow.now.date()
+        recent, before = today - timedelta(days=29), today - timedelta(days=59)
+        users = {d: who for d, who in facts.daily_users.items()}
+        now_users = set().union(*(w for d, w in users.items() if d >= recent))
+        old_users = set().union(*(w for d, w in users.items() if before <= d < recent))
+        events = sum(n for (d, _), n in facts.daily_events.items() if d >= recent)
+        events_before = sum(n for (d, _), n in facts.daily_events.items() if before <= d < recent)
+        breadth = next((m.raw for m in score.measures if m.type is MeasureType.FEATURE_BREADTH and m.raw is not None),
+                       None)  # fmt: skip
+        r = xp.assess(xp.Signals(
+            seats=facts.seats, active_users=len(now_users), active_users_before=len(old_users), events=events,
+            events_before=events_before, breadth_pct=breadth,
+            healthy_champions=facts.coverage.healthy_influential if facts.coverage else 0, goal_statuses=facts.goals,
+            colour=score.colour.value, severe_open=sum(1 for sev, _ in facts.open_tickets if sev in ("urgent", "high")),
+            blocking_open=len(facts.blocking_open),
+        ))  # fmt: skip
+        was = g["expansion"][0] if g["expansion"] else None
+        if was is None or (was["ready"], was["growth_type"], was["missing"]) != (
+            r.ready,
+            r.growth_type,
+            list(r.missing),
+        ):
+            self._expansion.append((account_id, r.ready, r.growth_type, list(r.reasons), list(r.missing), self.uow.now))
+        if xp.announce(bool(was and was["ready"]), r):
+            assert r.growth_type is not None
+            self.uow.emit(ev.ExpansionReady(
+                account_id=account_id, growth_type=r.growth_type,  # type: ignore[arg-type]
+                reasons=list(r.reasons), seats=facts.seats, active_users=len(now_users), assessed_at=self.uow.now,
+            ))  # fmt: skip
+
     async def save(self, conn: asyncpg.Connection) -> None:
+        await repo.save_expansion(conn, rows=self._expansion)
         await repo.save_assessments(conn, rows=self._contacts)
         await repo.save_coverage(conn, rows=self._coverage)
         await repo.save_goal_progress(conn, rows=self._goals)

@@ -40,6 +40,7 @@ async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: 
         "problems": "SELECT account_id, description, severity FROM problems WHERE account_id = ANY($1::text[])",
         "assessed": "SELECT * FROM contact_health WHERE account_id = ANY($1::text[])",
         "coverage": "SELECT * FROM champion_coverage WHERE account_id = ANY($1::text[])",
+        "expansion": "SELECT * FROM expansion_state WHERE account_id = ANY($1::text[])",
     }
     out: dict[str, list[Any]] = {}
     for name, sql in q.items():
@@ -82,5 +83,16 @@ async def save_goal_progress(
         await conn.executemany(
             """UPDATE goals SET computed_status = $3, progress_pct = $4, computed_value = $5
                WHERE account_id = $1 AND goal_id = $2""",
+            rows,
+        )
+
+
+async def save_expansion(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
+    """(account, ready, growth type, reasons, missing, at) of accounts whose readiness changed."""
+    if rows:
+        await conn.executemany(
+            """INSERT INTO expansion_state VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE
+               SET ready = excluded.ready, growth_type = excluded.growth_type, reasons = excluded.reasons,
+                   missing = excluded.missing, changed_at = excluded.changed_at""",
             rows,
         )

@@ -126,7 +126,9 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         tier = acct["tier"] if acct else None
         choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
         assessed = assessor.account(account, g, tier)
-        score = evaluate(choice.card, _facts(account, g, tuple(states), assessed), now)
+        facts = _facts(account, g, tuple(states), assessed)
+        score = evaluate(choice.card, facts, now)
+        assessor.expansion(account, g, facts, score)
         health_row = g["health"][0] if g["health"] else None
         previous = _previous(health_row)
         why = reasons(previous, score)

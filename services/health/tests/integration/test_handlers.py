@@ -214,3 +214,30 @@ async def test_membership_queues_the_account_and_unknown_types_are_skipped(healt
         queued = await conn.fetch("SELECT account_id FROM recompute_queue WHERE account_id LIKE $1", f"{acct}%")
     assert [q["account_id"] for q in queued] == [acct]
     assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
+
+
+async def test_an_account_ready_to_grow_is_announced_once(health_db, run_id) -> None:
+    acct = f"hh-grow-{run_id}"
+    recent = [usage(acct, "Report Exported", f"u{i}", at=NOW - timedelta(days=3)) for i in range(9)]
+    earlier = [usage(acct, "Report Exported", f"u{i}", at=NOW - timedelta(days=40)) for i in range(6)]
+    vp_days = [usage(acct, "Report Exported", "u0", at=NOW - timedelta(days=d)) for d in range(8)]
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), tier="scale", seats=10)),
+            rec(iev.ContactChanged(**sig(acct), contact_id="vp", title="VP Sales", seniority="vp", user_id="u0",
+                                   is_champion=True)),
+            rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=10)),
+            rec(iev.GoalUpdated(**sig(acct), goal_id="g", name="Pipeline visibility", status="met")),
+            *recent, *earlier, *vp_days,
+        )  # fmt: skip
+        first = await _rescore(conn, acct)
+        again = await _rescore(conn, acct)
+        state = await conn.fetchrow(
+            "SELECT ready, growth_type, reasons FROM expansion_state WHERE account_id = $1", acct
+        )
+    ready = [orjson.loads(r["payload"]) for r in first if r["event_type"].endswith("expansion_ready.v1")]
+    assert len(ready) == 1 and ready[0]["growth_type"] == "organic_seats" and ready[0]["active_users"] == 9
+    assert "9 of 10 seats active" in ready[0]["reasons"] and "active users up 50 %" in ready[0]["reasons"]
+    assert not [r for r in again if r["event_type"].endswith("expansion_ready.v1")]  # once
+    assert state["ready"] and state["growth_type"] == "organic_seats"

@@ -168,3 +168,35 @@ def test_closer_to_the_target_never_scores_a_worse_outcome(base: float, target: 
     assert order[b.status] >= order[a.status]
     if due_in > 0:
         assert a.status in ("in_progress", "met", "exceeded")  # nothing is missed before its due date
+
+
+# ----------------------------------------------------------------------------- expansion readiness
+
+from health.domain import expansion as xp  # noqa: E402
+
+READY = xp.Signals(seats=10, active_users=9, active_users_before=6, events=900, events_before=700, breadth_pct=None,
+                   healthy_champions=1, goal_statuses=("met", "in_progress"), colour="green")  # fmt: skip
+
+
+def test_a_broadly_adopted_growing_account_with_a_champion_and_goals_met_is_ready() -> None:
+    r = xp.assess(READY)
+    assert r.ready and r.growth_type == "organic_seats" and r.missing == ()
+    assert r.reasons == ("9 of 10 seats active", "1 healthy influential champion", "1 goal met or exceeded",
+                         "active users up 50 %")  # fmt: skip
+    assert xp.assess(replace(READY, active_users=8)).growth_type == "consumption"  # 80 %: broad, not full
+    assert xp.announce(False, r) and not xp.announce(True, r)
+
+
+@given(
+    st.sampled_from(["red", "yellow", "green"]), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2),
+    st.lists(st.sampled_from(["met", "exceeded", "partially_met", "missed", "in_progress"]), max_size=3),
+)  # fmt: skip
+def test_anything_in_the_way_means_not_ready(colour: str, severe: int, blocking: int, champions: int,
+                                             goals: list[str]) -> None:  # fmt: skip
+    s = replace(READY, colour=colour, severe_open=severe, blocking_open=blocking, healthy_champions=champions,
+                goal_statuses=tuple(goals))  # fmt: skip
+    r = xp.assess(s)
+    if colour == "red" or severe or blocking or champions == 0 or "missed" in goals:
+        assert not r.ready and r.growth_type is None and r.missing
+    if r.ready:
+        assert xp.assess(replace(s, severe_open=1)).ready is False  # adding a blocker never keeps it ready

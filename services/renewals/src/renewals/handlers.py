@@ -19,12 +19,13 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff, ownership, repository
+from renewals import handoff, ownership, repository, service
 from renewals import request_repository as requests
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 
 SYNC_ACTOR = "sync:signals"
+SIGNALS_ACTOR = "sync:health"
 HealthRow = tuple[str, float, str, Any, datetime, str | None, int | None]
 
 
@@ -76,6 +77,13 @@ async def on_coverage(b: Batch, e: hev.ChampionCoverageChanged, c: Consumed) -> 
         b.uow.conn, account_id=e.account_id, healthy=e.healthy_influential, target=e.target
     )
     b.touched.add(e.account_id)
+
+
+@handlers.on(hev.ExpansionReady)
+async def on_expansion_ready(b: Batch, e: hev.ExpansionReady, c: Consumed) -> None:
+    await service.open_ready_expansion(
+        b.uow, account_id=e.account_id, growth_type=e.growth_type, reasons=e.reasons, actor=SIGNALS_ACTOR
+    )
 
 
 @handlers.on(hev.MilestoneMissed)

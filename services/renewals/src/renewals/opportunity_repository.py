@@ -69,15 +69,16 @@ async def contracts_without_renewal(conn: asyncpg.Connection, *, ends_by: date, 
 OPP_COLUMNS = """opportunity_id, account_id, contract_id, kind, growth_type, renewal_date, arr, stage, outcome,
     arr_change, closed_at, colour_at_close, owner_id, owner_role, owner_reason, owner_manual, risk_points,
     risk_level, at_risk, risk_reasons, last_window, risk_assessed_at, created_at, updated_at, close_reason,
-    close_note"""
+    close_note, source, signal_reasons"""
 
 
 async def insert_opportunity(conn: asyncpg.Connection, *, o: dict[str, Any]) -> asyncpg.Record | None:
     """None when this contract already has its renewal opportunity."""
     return await conn.fetchrow(
         f"""INSERT INTO opportunities (opportunity_id, account_id, contract_id, kind, growth_type, renewal_date, arr,
-                                       owner_id, owner_role, owner_reason)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING {OPP_COLUMNS}""",
+                                       owner_id, owner_role, owner_reason, source, signal_reasons)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING
+            RETURNING {OPP_COLUMNS}""",
         o["opportunity_id"],
         o["account_id"],
         o.get("contract_id"),
@@ -88,7 +89,20 @@ async def insert_opportunity(conn: asyncpg.Connection, *, o: dict[str, Any]) -> 
         o["owner_id"],
         o["owner_role"],
         o["owner_reason"],
+        o.get("source") or ("renewal" if o["kind"] == "renewal" else "manual"),
+        list(o.get("signal_reasons") or []),
     )
+
+
+async def open_expansion_from(conn: asyncpg.Connection, *, account_id: str, source: str) -> str | None:
+    """The account's open expansion that ``source`` opened, if any (one at a time)."""
+    found: str | None = await conn.fetchval(
+        """SELECT opportunity_id FROM opportunities WHERE account_id = $1 AND kind = 'expansion' AND source = $2
+             AND stage <> 'closed' LIMIT 1""",
+        account_id,
+        source,
+    )
+    return found
 
 
 async def get_opportunity(

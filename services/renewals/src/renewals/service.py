@@ -71,8 +71,9 @@ async def ensure_renewal(
 
 
 async def create_expansion(
-    uow: UnitOfWork, *, account_id: str, growth_type: str, arr: float, close_by: date | None, actor: str
-) -> asyncpg.Record:
+    uow: UnitOfWork, *, account_id: str, growth_type: str, arr: float, close_by: date | None, actor: str,
+    source: str = "manual", reasons: list[str] | None = None,
+) -> asyncpg.Record:  # fmt: skip
     conn = uow.conn
     await repository.ensure_account(conn, account_id=account_id)
     contract_arr = await repository.contracted_arr(conn, account_id=account_id, active_on=uow.now.date())
@@ -89,11 +90,34 @@ async def create_expansion(
             "owner_id": d.owner_id,
             "owner_role": d.role.value,
             "owner_reason": d.reason,
+            "source": source,
+            "signal_reasons": reasons or [],
         },
     )
     assert row is not None
     await _created(uow, row, d, actor)
     return row
+
+
+async def open_ready_expansion(
+    uow: UnitOfWork, *, account_id: str, growth_type: str, reasons: list[str], actor: str
+) -> asyncpg.Record | None:
+    """Health found the account ready to grow: one open expansion at a time, its ARR estimated at
+    the ``expansion_estimate`` setting (20 %) of the ARR under contract, its owner chosen by the policy from the
+    growth type (more of the same: the CSM when the policy refines by growth type, else the AE)."""
+    conn = uow.conn
+    if await opps.open_expansion_from(conn, account_id=account_id, source="readiness") is not None:
+        return None
+    pct = float((await repository.get_setting(conn, key="expansion_estimate") or {}).get("pct", 0.2))
+    base = await repository.contracted_arr(conn, account_id=account_id, active_on=uow.now.date())
+    if base <= 0:
+        account = await repository.get_account(conn, account_id=account_id)
+        base = float(account["arr"] or 0) if account else 0.0
+    arr = round(max(1.0, base * pct), 2)
+    return await create_expansion(
+        uow, account_id=account_id, growth_type=growth_type, arr=arr, close_by=None, actor=actor,
+        source="readiness", reasons=reasons,
+    )  # fmt: skip
 
 
 async def _created(uow: UnitOfWork, row: asyncpg.Record, d: pol.Decision, actor: str) -> None:
@@ -132,6 +156,9 @@ async def _created(uow: UnitOfWork, row: asyncpg.Record, d: pol.Decision, actor:
             growth_type=row["growth_type"],
             owner_id=d.owner_id,
             owner_role=d.role.value,
+            owner_reason=d.reason,
+            source=row["source"],
+            reasons=list(row["signal_reasons"] or []),
         )
     )
 

@@ -36,7 +36,7 @@ COVERED = {
     iev.DealClosedWon.event_type, iev.AccountUpserted.event_type, iev.ContactChanged.event_type,
     iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
     hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
-    iev.FeatureRequestStatusChanged.event_type,
+    iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type,
 }  # fmt: skip
 
 
@@ -195,6 +195,32 @@ async def test_a_departure_counts_for_90_days_in_risk_as_in_health(renewals_db, 
             )
         }
     assert "champion_departed" in factors[recent] and "champion_departed" not in factors[old]
+
+
+async def test_an_account_ready_to_grow_gets_one_expansion_routed_by_the_policy(renewals_db, run_id) -> None:
+    acct = f"h-grow-{run_id}"
+    ready = hev.ExpansionReady(account_id=acct, growth_type="organic_seats", seats=10, active_users=9,
+                               reasons=["9 of 10 seats active", "active users up 50 %"], assessed_at=NOW)  # fmt: skip
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, f"D-{run_id}")))  # 30,000 ARR, AE abe
+        await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm="cara"))))
+        await handle(conn, rec(ready, "bellwether/health"))
+        await handle(conn, rec(ready, "bellwether/health"))  # ready again while one is open: no second
+        opened = await conn.fetch(
+            "SELECT arr, growth_type, owner_id, owner_reason, source, signal_reasons FROM opportunities "
+            "WHERE account_id = $1 AND kind = 'expansion'", acct,
+        )  # fmt: skip
+        events = [orjson.loads(r["payload"]) for r in await conn.fetch(
+            "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2", acct,
+            "bellwether.renewals.opportunity_created.v1")]  # fmt: skip
+    assert len(opened) == 1
+    o = opened[0]
+    assert (float(o["arr"]), o["growth_type"], o["source"]) == (6_000.0, "organic_seats", "readiness")
+    # the split model: AEs lead every upsell, more of the same too (growth type refines only when asked)
+    assert o["owner_id"] == "abe" and "split model" in o["owner_reason"]
+    assert o["signal_reasons"] == ["9 of 10 seats active", "active users up 50 %"]
+    mine = [e for e in events if e["kind"] == "expansion"]
+    assert len(mine) == 1 and mine[0]["source"] == "readiness" and mine[0]["reasons"][0] == "9 of 10 seats active"
 
 
 async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db) -> None:

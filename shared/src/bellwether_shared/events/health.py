@@ -127,7 +127,19 @@ class GoalProgressChanged(HealthEvent):
     computed_at: datetime
 
 
+class ExpansionReady(HealthEvent):
+    """The account became ready to grow: broad adoption, a healthy influential champion, goals met, organic
+    growth, nothing in the way. Renewals opens an expansion opportunity routed by the ownership policy."""
+
+    event_type: ClassVar[str] = "bellwether.health.expansion_ready.v1"
+    growth_type: Literal["organic_seats", "consumption", "feature_tier"]
+    reasons: list[str]
+    seats: int | None
+    active_users: int
+    assessed_at: datetime
+
+
 EVENTS: tuple[type[Event], ...] = (
     HealthScoreChanged, HealthColourChanged, MilestoneAchieved, MilestoneMissed, ContactAssessed, ChampionAtRisk,
-    ChampionCoverageChanged, GoalProgressChanged,
+    ChampionCoverageChanged, GoalProgressChanged, ExpansionReady,
 )  # fmt: skip

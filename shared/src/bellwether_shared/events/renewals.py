@@ -41,6 +41,9 @@ class OpportunityCreated(RenewalsEvent):
     growth_type: str | None = None
     owner_id: str | None
     owner_role: Role
+    owner_reason: str | None = Field(default=None, description="why this owner (the ownership policy)")
+    source: str | None = Field(default=None, description="manual, renewal, or readiness (health found it ready)")
+    reasons: list[str] = Field(default_factory=list, description="why it was opened (expansion readiness)")
 
 
 class RenewalUpcoming(RenewalsEvent):

@@ -84,6 +84,8 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     "goal_progress_changed": ("goal", lambda p: f"Goal '{p.get('name')}' {str(p.get('status')).replace('_', ' ')}"
                               + (f" ({p['progress_pct']:.0f} % of the way)" if p.get("progress_pct") is not None
                                  else "")),
+    "expansion_ready": ("renewal", lambda p: f"Ready to grow ({str(p.get('growth_type')).replace('_', ' ')}): "
+                        + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])),
     # renewals.v1
     "opportunity_created": ("renewal", lambda p: f"{str(p.get('kind')).capitalize()} opportunity opened: "
                             f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"),

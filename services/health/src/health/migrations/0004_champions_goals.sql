@@ -137,3 +137,13 @@ SELECT id, 2, name,
        segments, tiers, is_default, lifecycle_stages
 FROM scorecards
 WHERE id = 'default' AND version = 1 AND NOT EXISTS (SELECT 1 FROM scorecards WHERE id = 'default' AND version > 1);
+
+-- Expansion readiness per account (announced once on becoming ready).
+CREATE TABLE expansion_state (
+    account_id   text PRIMARY KEY,
+    ready        boolean NOT NULL,
+    growth_type  text,
+    reasons      jsonb NOT NULL,
+    missing      jsonb NOT NULL,
+    changed_at   timestamptz NOT NULL
+);

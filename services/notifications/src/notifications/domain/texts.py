@@ -40,6 +40,9 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
         case "champion_at_risk":
             why = "; ".join(str(w) for w in (e.get("why") or [])[:1])
             text = f"At {who}, {why or str(e.get('label')) + ' left the healthy quadrant'}"
+        case "expansion_ready":
+            why = ", ".join(str(r) for r in (e.get("reasons") or [])[:4])
+            text = f"{who} is ready to grow ({str(e.get('growth_type')).replace('_', ' ')}): {why}"
         case "deal_rejection_proposed":
             criteria = ", ".join(str(c) for c in e.get("failed_criteria") or [])
             text = (f"{e.get('proposed_by')} proposes rejecting deal {e.get('deal_id')} for {who} "
