@@ -22,16 +22,21 @@ from tests.support.receiver import SmtpServer
 from tests.support.services import ServiceProcess
 
 ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
-# a read-only key for every service (ingest's admin API, health, notifications); the tokens above act as admin
+# keys every service knows besides its admin token: a viewer, two CSMs and a VP of CS (actors are person ids)
 VIEWER_KEY = "test-viewer-key-" + secrets.token_hex(8)
+CSM_KEYS = {"csm-ana": "test-csm-ana-" + secrets.token_hex(8), "csm-bo": "test-csm-bo-" + secrets.token_hex(8)}
+VP_KEY = "test-vp-key-" + secrets.token_hex(8)
 
 
 def viewer_keys() -> str:
     import hashlib
     import json
 
-    return json.dumps([{"actor": "viewer@vendor.test", "role": "viewer",
-                        "token_sha256": hashlib.sha256(VIEWER_KEY.encode()).hexdigest()}])  # fmt: skip
+    def key(actor: str, role: str, token: str) -> dict[str, str]:
+        return {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+
+    return json.dumps([key("viewer@vendor.test", "viewer", VIEWER_KEY), key("vp-vic", "vp_cs", VP_KEY),
+                       *(key(actor, "csm", token) for actor, token in CSM_KEYS.items())])  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from bellwether_shared.http import ApiError, Limit, Offset
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses={401: {"description": "missing or wrong key"}})
 Kind = Literal["health", "milestone", "champion", "goal", "ticket", "nps", "request", "account", "deal", "renewal",
-               "ownership", "alert"]  # fmt: skip
+               "ownership", "alert", "task"]  # fmt: skip
 assert set(Kind.__args__) == set(tl.KINDS)  # type: ignore[attr-defined]
 
 

@@ -122,6 +122,9 @@ PROJECT: dict[type[Event], Project] = {
     rev.DealRejected: _nothing,
     rev.DealRejectionDeclined: _nothing,
     nev.AlertRaised: _latest(repository.add_alert),
+    nev.TaskOpened: _latest(repository.upsert_task),
+    nev.TaskClosed: _latest(repository.upsert_task),
+    hev.OnboardingOverdue: _nothing,
 }
 
 

@@ -32,6 +32,9 @@ _PARTS = {
                           risk_reasons, outcome FROM renewals WHERE account_id = $1 ORDER BY renewal_date NULLS LAST""",
     "alerts": """SELECT alert_id, rule_id, severity, title, text, recipients, raised_at FROM alerts
                  WHERE account_id = $1 ORDER BY raised_at DESC LIMIT 20""",
+    "tasks": """SELECT task_id, playbook_id, title, owner_id, priority, due_at, status, why, steps, outcome, reason,
+                       changed_at FROM tasks WHERE account_id = $1
+                ORDER BY status IN ('done', 'dismissed'), due_at LIMIT 50""",
 }
 
 
@@ -58,10 +61,12 @@ async def scores(conn: asyncpg.Connection, *, account_id: str, since: datetime) 
 async def timeline(
     conn: asyncpg.Connection, *, account_id: str, kinds: list[str] | None, before_id: int | None, limit: int
 ) -> list[dict[str, Any]]:
-    """Newest first; ``before_id`` pages (keyset: stable while new events arrive)."""
+    """Newest first; ``before_id`` pages (keyset on (time, id), stable while new events arrive: an event
+    that happened earlier but arrived later still lands on its own page)."""
     rows = await conn.fetch(
         """SELECT id, occurred_at, kind, event_type, title, detail FROM timeline
-           WHERE account_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2)) AND ($3::bigint IS NULL OR id < $3)
+           WHERE account_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2))
+             AND ($3::bigint IS NULL OR (occurred_at, id) < (SELECT occurred_at, id FROM timeline WHERE id = $3))
            ORDER BY occurred_at DESC, id DESC LIMIT $4""",
         account_id,
         kinds,

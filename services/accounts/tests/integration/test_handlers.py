@@ -114,6 +114,17 @@ def life(acct: str) -> list[Consumed]:
         rec(rev.DealRejectionDeclined(account_id=acct, deal_id="D9", declined_by="vic", note=None)),
         rec(rev.RenewalClosed(account_id=acct, opportunity_id="renewal-D0", outcome="renewed", arr=10_000,
                               arr_change=0, closed_at=NOW - timedelta(days=400))),
+        rec(hev.OnboardingOverdue(account_id=acct, onboarding_started_at=TODAY - timedelta(days=70),
+                                  days_since_kickoff=70, confirmed=["technical"])),
+        rec(nev.TaskOpened(account_id=acct, task_id="t-open", playbook_id="renewal-at-risk", title="At risk: Acme",
+                           owner_id="rita", priority="high", due_at=NOW + timedelta(days=10), why="rule", steps=["a"],
+                           opened_at=NOW)),
+        rec(nev.TaskOpened(account_id=acct, task_id="t-done", playbook_id="champion-left", title="Left: Acme",
+                           owner_id="cara", priority="high", due_at=NOW + timedelta(days=14), why="rule", steps=["b"],
+                           opened_at=NOW - timedelta(days=1)), NOW - timedelta(days=1)),
+        rec(nev.TaskClosed(account_id=acct, task_id="t-done", playbook_id="champion-left", title="Left: Acme",
+                           owner_id="cara", priority="high", due_at=NOW + timedelta(days=14), status="done",
+                           outcome="new champion mapped", closed_by="cara", closed_at=NOW)),
         rec(nev.AlertRaised(account_id=acct, alert_id="al1", rule_id="champion-at-risk", severity="high",
                             title="Influential champion at risk: Acme", text="At Acme, the VP Operations is engaged "
                             "but not delighted", why="rule", source_event_type="x", source_event_id="y",
@@ -165,6 +176,8 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
     assert renewal["opportunity_id"] == "renewal-D1" and renewal["at_risk"] and renewal["risk_points"] == 60
     assert renewal["days_to_renewal"] == 65 and renewal["risk_reasons"][0]["factor"] == "no_healthy_champion"
     assert [a["alert_id"] for a in v["recent_alerts"]] == ["al1"]
+    assert [t["task_id"] for t in v["tasks"]["open"]] == ["t-open"]
+    assert [(t["task_id"], t["outcome"]) for t in v["tasks"]["closed"]] == [("t-done", "new champion mapped")]
     # the timeline: one entry per event (redelivery included), newest first, by kind, in pages
     assert len(everything) == len(records)
     assert [e["occurred_at"] for e in everything] == sorted((e["occurred_at"] for e in everything), reverse=True)

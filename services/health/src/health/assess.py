@@ -59,6 +59,8 @@ class Assessor:
     _coverage: list[tuple[str, int, int, Any]] = field(default_factory=list)
     _goals: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
     _expansion: list[tuple[Any, ...]] = field(default_factory=list)
+    onboarding_days: int = 60
+    _overdue: list[tuple[Any, ...]] = field(default_factory=list)
 
     def account(self, account_id: str, g: Mapping[str, list[Any]], tier: str | None) -> Assessed:
         champions, coverage = self._champions(account_id, g, tier)
@@ -174,7 +176,20 @@ class Assessor:
                 reasons=list(r.reasons), seats=facts.seats, active_users=len(now_users), assessed_at=self.uow.now,
             ))  # fmt: skip
 
+    def onboarding(self, account_id: str, g: Mapping[str, list[Any]], facts: AccountFacts) -> None:
+        """Announce, once, an onboarding the customer has not confirmed ``onboarding_days`` after kickoff."""
+        start = facts.onboarding_started_at
+        if start is None or g["onboarding_overdue"] or facts.onboarding >= {"technical", "process"}:
+            return
+        days = (self.uow.now.date() - start).days
+        if days <= self.onboarding_days:
+            return
+        self._overdue.append((account_id, self.uow.now))
+        self.uow.emit(ev.OnboardingOverdue(account_id=account_id, onboarding_started_at=start,
+                                           days_since_kickoff=days, confirmed=sorted(facts.onboarding)))  # fmt: skip
+
     async def save(self, conn: asyncpg.Connection) -> None:
+        await repo.save_onboarding_overdue(conn, rows=self._overdue)
         await repo.save_expansion(conn, rows=self._expansion)
         await repo.save_assessments(conn, rows=self._contacts)
         await repo.save_coverage(conn, rows=self._coverage)

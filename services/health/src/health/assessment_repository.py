@@ -41,6 +41,7 @@ async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: 
         "assessed": "SELECT * FROM contact_health WHERE account_id = ANY($1::text[])",
         "coverage": "SELECT * FROM champion_coverage WHERE account_id = ANY($1::text[])",
         "expansion": "SELECT * FROM expansion_state WHERE account_id = ANY($1::text[])",
+        "onboarding_overdue": "SELECT * FROM onboarding_overdue WHERE account_id = ANY($1::text[])",
     }
     out: dict[str, list[Any]] = {}
     for name, sql in q.items():
@@ -96,3 +97,8 @@ async def save_expansion(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, 
                    missing = excluded.missing, changed_at = excluded.changed_at""",
             rows,
         )
+
+
+async def save_onboarding_overdue(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        await conn.executemany("INSERT INTO onboarding_overdue VALUES ($1, $2) ON CONFLICT DO NOTHING", rows)

@@ -109,7 +109,8 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         conn, account_ids=accounts, since=now.date() - timedelta(days=settings.history_days)
     )
     rows |= await assessment_repository.fact_rows(conn, account_ids=accounts, today=now.date())
-    assessor = Assessor(uow, settings.champion_targets, settings.champion_target_default)
+    assessor = Assessor(uow, settings.champion_targets, settings.champion_target_default,
+                        onboarding_days=settings.onboarding_expected_days)  # fmt: skip
     grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for name, records in rows.items():
         for r in records:
@@ -129,6 +130,7 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         facts = _facts(account, g, tuple(states), assessed)
         score = evaluate(choice.card, facts, now)
         assessor.expansion(account, g, facts, score)
+        assessor.onboarding(account, g, facts)
         health_row = g["health"][0] if g["health"] else None
         previous = _previous(health_row)
         why = reasons(previous, score)

@@ -33,6 +33,12 @@ class HealthSettings(ServiceSettings):
         default_factory=lambda: {"strategic": 3, "enterprise": 3, "mid": 2, "scale": 1},
         description='JSON: healthy influential champions wanted per tier, e.g. {"strategic": 3}',
     )
+    onboarding_expected_days: int = Field(
+        default=60,
+        ge=1,
+        le=365,
+        description="onboarding not confirmed by the customer this long after kickoff: overdue",
+    )
     champion_target_default: int = Field(default=1, ge=1, le=20, description="for tiers not named above")
     score_history_days: int = Field(
         default=400, ge=30, le=3650, description="stored scores kept (the latest of each account always stays)"

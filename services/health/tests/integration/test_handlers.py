@@ -241,3 +241,21 @@ async def test_an_account_ready_to_grow_is_announced_once(health_db, run_id) -> 
     assert "9 of 10 seats active" in ready[0]["reasons"] and "active users up 50 %" in ready[0]["reasons"]
     assert not [r for r in again if r["event_type"].endswith("expansion_ready.v1")]  # once
     assert state["ready"] and state["growth_type"] == "organic_seats"
+
+
+async def test_onboarding_not_confirmed_after_the_expected_days_is_announced_once(health_db, run_id) -> None:
+    late, fresh, done = (f"hh-onb{i}-{run_id}" for i in range(3))
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(late), onboarding_started_at=NOW.date() - timedelta(days=75))),
+            rec(iev.AccountUpserted(**sig(fresh), onboarding_started_at=NOW.date() - timedelta(days=20))),
+            rec(iev.AccountUpserted(**sig(done), onboarding_started_at=NOW.date() - timedelta(days=75))),
+            rec(iev.OnboardingConfirmed(**sig(done), aspect="technical", confirmed_by="x")),
+            rec(iev.OnboardingConfirmed(**sig(done), aspect="process", confirmed_by="x")),
+        )
+        said = {a: [r for r in await _rescore(conn, a) if r["event_type"].endswith("onboarding_overdue.v1")]
+                for a in (late, fresh, done)}  # fmt: skip
+        again = [r for r in await _rescore(conn, late) if r["event_type"].endswith("onboarding_overdue.v1")]
+    assert len(said[late]) == 1 and orjson.loads(said[late][0]["payload"])["days_since_kickoff"] == 75
+    assert said[fresh] == [] and said[done] == [] and again == []

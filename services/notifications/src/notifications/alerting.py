@@ -6,7 +6,7 @@ consumer's transaction, so a redelivered event changes nothing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,9 +51,16 @@ def render(kind: str, alert: messages.Alert, recipient: str) -> bytes:
     return orjson.dumps(messages.webhook(alert, recipient))
 
 
-async def on_event(uow: UnitOfWork, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime) -> int:
+OpenTask = Callable[..., Awaitable[Any]]
+
+
+async def on_event(
+    uow: UnitOfWork, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime,
+    open_task: OpenTask | None = None,
+) -> int:  # fmt: skip
     """Evaluate the rules for one event; returns how many deliveries were queued. Each alert about an
-    account is announced (``alert_raised``, through the outbox in the same transaction)."""
+    account is announced (``alert_raised``, through the outbox in the same transaction). A rule with a
+    playbook opens (or updates) a task through ``open_task`` instead (``notifications.tasks``)."""
     conn = uow.conn
     rules = await repository.rules_for(conn, event_type=event_type)
     if not rules:
@@ -69,6 +76,10 @@ async def on_event(uow: UnitOfWork, *, event_id: str, event_type: str, p: Mappin
         if match is None:
             continue
         title, text = texts.describe(event_type, facts, match.rule.name)
+        if row["playbook_id"]:
+            if open_task is not None:
+                await open_task(uow, rule=row, match=match, event_type=event_type, facts=facts, text=text, now=now)
+            continue
         alert = messages.Alert(
             alert_id=str(uuid.uuid4()),
             rule_id=match.rule.rule_id,
@@ -144,6 +155,24 @@ async def _route(
     return queued, nev.RecipientOutcome(recipient=recipient, outcome=outcome, reason=reason)  # type: ignore[arg-type]
 
 
+async def notify_person(
+    conn: asyncpg.Connection, *, rule: Rule, person: str, title: str, text: str, event_type: str, event_id: str,
+    account_id: str | None, now: datetime, facts: dict[str, Any] | None = None,
+) -> int:  # fmt: skip
+    """An alert the service raises itself for one person (a disabled destination, an overdue task),
+    through the same routing and noise control as every other."""
+    alert = messages.Alert(
+        alert_id=str(uuid.uuid4()), rule_id=rule.rule_id, event_type=event_type, event_id=event_id,
+        account_id=account_id, account_name=None, severity=rule.severity.label, title=title, text=text,
+        why=f"rule '{rule.name}'", created_at=now, facts=facts or {"event": {}},
+    )  # fmt: skip
+    key = f"{rule.rule_id}:{event_id}"
+    if not await ar.insert_alert(conn, a=_row(alert, key)):
+        return 0
+    queued, _ = await _route(conn, alert=alert, key=key, rule=rule, recipient=person, now=now)
+    return queued
+
+
 async def notify_destination_disabled(
     conn: asyncpg.Connection, *, destination_id: str, reason: str, now: datetime
 ) -> int:
@@ -151,30 +180,26 @@ async def notify_destination_disabled(
     dest = await dr.get_destination(conn, destination_id=destination_id)
     if dest is None or not dest["owner_person_id"]:
         return 0
-    rule = Rule(
-        rule_id="system:destination-disabled",
-        name="Alert destination disabled",
-        event_type="system",
-        severity=Severity.HIGH,
-        recipient_people=(dest["owner_person_id"],),
-        dedupe_window_s=0,
-    )
-    alert = messages.Alert(
-        alert_id=str(uuid.uuid4()),
-        rule_id=rule.rule_id,
-        event_type="bellwether.notifications.destination_disabled",
-        event_id=f"disabled:{destination_id}:{now.isoformat()}",
-        account_id=None,
-        account_name=None,
-        severity="high",
-        title=f"Alert destination disabled: {dest['name']}",
-        text=f"{dest['target']} was disabled: {reason}",
-        why="you own this destination",
-        created_at=now,
+    rule = Rule(rule_id="system:destination-disabled", name="Alert destination disabled", event_type="system",
+                severity=Severity.HIGH, recipient_people=(dest["owner_person_id"],), dedupe_window_s=0)  # fmt: skip
+    return await notify_person(
+        conn, rule=rule, person=dest["owner_person_id"], title=f"Alert destination disabled: {dest['name']}",
+        text=f"{dest['target']} was disabled: {reason}", event_type="bellwether.notifications.destination_disabled",
+        event_id=f"disabled:{destination_id}:{now.isoformat()}", account_id=None, now=now,
         facts={"event": {"destination_id": destination_id}},
-    )
-    await ar.insert_alert(conn, a=_row(alert, f"{rule.rule_id}:{destination_id}"))
-    queued, _ = await _route(
-        conn, alert=alert, key=f"{rule.rule_id}:{destination_id}", rule=rule, recipient=dest["owner_person_id"], now=now
-    )
-    return queued
+    )  # fmt: skip
+
+
+TASK_OVERDUE = Rule(rule_id="system:task-overdue", name="Task overdue", event_type="system", severity=Severity.MEDIUM,
+                    dedupe_window_s=86400)  # fmt: skip
+
+
+async def notify_task_overdue(conn: asyncpg.Connection, *, task: Mapping[str, Any], now: datetime) -> int:
+    if not task["owner_id"]:
+        return 0
+    return await notify_person(
+        conn, rule=TASK_OVERDUE, person=task["owner_id"], title=f"Task overdue: {task['title']}",
+        text=f"'{task['title']}' was due {task['due_at']:%Y-%m-%d %H:%M} UTC ({task['priority']} priority)",
+        event_type="bellwether.notifications.task_overdue", event_id=f"overdue:{task['task_id']}",
+        account_id=task["account_id"], now=now, facts={"event": {"task_id": task["task_id"]}},
+    )  # fmt: skip

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
-from notifications import repository, schemas
+from notifications import repository, schemas, task_repository
 from notifications.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["rules and people"], responses={401: {"description": "missing or wrong token"}})
@@ -51,6 +51,10 @@ async def put_rule(rule_id: str, body: schemas.RuleIn, rt: ConfigDep) -> dict[st
     person id (`$event.<field>`: a person the event names), de-duplication window and key fields."""
     r = {**body.model_dump(), "rule_id": _id("rule_id", rule_id)}
     async with rt.pool.acquire() as conn:
+        if body.playbook_id and await task_repository.current_playbook(conn, playbook_id=body.playbook_id) is None:
+            reason = f"no active playbook '{body.playbook_id}' (GET /v1/playbooks)"
+            raise ApiError(422, "validation_error", f"playbook_id: {reason}",
+                           errors=[{"field": "playbook_id", "reason": reason}])  # fmt: skip
         return dict(await repository.put_rule(conn, r=r))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Header, Request
 
-from bellwether_shared.roles import KeyRing
+from bellwether_shared.roles import Caller, KeyRing
 from notifications.secretbox import SecretBox
 from notifications.settings import NotificationsSettings
 
@@ -33,5 +33,19 @@ def configurer(request: Request, authorization: Annotated[str | None, Header()] 
     return rt
 
 
+@dataclass(frozen=True)
+class Acting:
+    """A person acting on their own work (tasks): the runtime and who they are (actor, role)."""
+
+    rt: Runtime
+    caller: Caller
+
+
+def writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Acting:
+    rt: Runtime = request.app.state.runtime
+    return Acting(rt, rt.keys.authorise(authorization, "write"))
+
+
 RuntimeDep = Annotated[Runtime, Depends(reader)]  # reads: viewer
+WriterDep = Annotated[Acting, Depends(writer)]  # tasks: csm (their own), vp_cs, admin
 ConfigDep = Annotated[Runtime, Depends(configurer)]  # alert rules, people, destinations, replays: admin

@@ -17,7 +17,7 @@ from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import within
-from notifications import alerting, repository
+from notifications import alerting, repository, tasks
 
 
 @dataclass
@@ -47,7 +47,12 @@ def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[C
                 # ones this service has no model of): they read the decoded JSON.
                 if c.envelope.type in wanted and b.now - c.envelope.time <= max_age:
                     await alerting.on_event(
-                        uow, event_id=c.envelope.id, event_type=c.envelope.type, p=c.payload, now=b.now
+                        uow,
+                        event_id=c.envelope.id,
+                        event_type=c.envelope.type,
+                        p=c.payload,
+                        now=b.now,
+                        open_task=tasks.open_from_rule,
                     )
 
     return handle

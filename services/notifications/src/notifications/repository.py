@@ -14,10 +14,12 @@ OWNER_ROLES = ("csm", "ae", "renewal_owner")
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     owners = p.get("owners") or {}
     await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, arr, renewal_date, csm, ae, renewal_owner, upserted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        """INSERT INTO accounts (account_id, name, tier, arr, renewal_date, csm, ae, renewal_owner, upserted_at,
+                                 exposure)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (account_id) DO UPDATE SET
              name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
+             exposure = coalesce(excluded.exposure, accounts.exposure),
              arr = coalesce(excluded.arr, accounts.arr),
              renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
              csm = coalesce(excluded.csm, accounts.csm), ae = coalesce(excluded.ae, accounts.ae),
@@ -33,6 +35,7 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         owners.get("ae"),
         owners.get("renewal_owner"),
         at,
+        p.get("exposure"),
     )
 
 
@@ -77,6 +80,7 @@ async def account_facts(conn: asyncpg.Connection, *, account_id: str, today: dat
         facts.update(
             name=row["name"],
             tier=row["tier"],
+            exposure=row["exposure"],
             arr=float(row["arr"]) if row["arr"] is not None else None,
             colour=row["colour"],
             score=row["score"],
@@ -94,7 +98,7 @@ def _date(value: Any) -> date | None:
 # ----------------------------------------------------------------------------- rules and people
 
 RULE_COLUMNS = """rule_id, name, event_type, conditions, severity, recipient_roles, recipient_people, dedupe_window_s,
-    key_fields, enabled, builtin, updated_at"""
+    key_fields, enabled, builtin, updated_at, playbook_id"""
 
 
 async def rules_for(conn: asyncpg.Connection, *, event_type: str) -> list[asyncpg.Record]:
@@ -122,13 +126,13 @@ async def get_rule(conn: asyncpg.Connection, *, rule_id: str) -> asyncpg.Record 
 async def put_rule(conn: asyncpg.Connection, *, r: dict[str, Any]) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""INSERT INTO rules (rule_id, name, event_type, conditions, severity, recipient_roles, recipient_people,
-                               dedupe_window_s, key_fields, enabled)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                               dedupe_window_s, key_fields, enabled, playbook_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (rule_id) DO UPDATE SET name = excluded.name, event_type = excluded.event_type,
               conditions = excluded.conditions, severity = excluded.severity,
               recipient_roles = excluded.recipient_roles, recipient_people = excluded.recipient_people,
               dedupe_window_s = excluded.dedupe_window_s, key_fields = excluded.key_fields,
-              enabled = excluded.enabled, updated_at = now()
+              enabled = excluded.enabled, playbook_id = excluded.playbook_id, updated_at = now()
             RETURNING {RULE_COLUMNS}""",
         r["rule_id"],
         r["name"],
@@ -140,6 +144,7 @@ async def put_rule(conn: asyncpg.Connection, *, r: dict[str, Any]) -> asyncpg.Re
         r["dedupe_window_s"],
         r["key_fields"],
         r["enabled"],
+        r.get("playbook_id"),
     )
     return row
 

@@ -60,6 +60,9 @@ class RuleIn(BaseModel):
     dedupe_window_s: int = Field(default=3600, ge=0, le=30 * 86400)
     key_fields: list[str] = Field(default_factory=list, max_length=10)
     enabled: bool = True
+    playbook_id: str | None = Field(
+        None, max_length=100, description="open (or update) a task of this playbook instead of sending an alert"
+    )
 
     @field_validator("recipient_roles")
     @classmethod

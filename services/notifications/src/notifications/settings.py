@@ -33,6 +33,9 @@ class NotificationsSettings(ServiceSettings):
     delivery_lease_s: float = Field(
         default=60, gt=0, description="a claimed delivery is retried after this if its sender died"
     )
+    task_sweep_s: float = Field(
+        default=60, gt=0, le=3600, description="how often snoozed tasks wake, overdue ones alert"
+    )
     http_timeout_s: float = Field(default=10, gt=0, le=60)
     max_response_bytes: int = Field(default=64 * 1024, ge=1024)
     retry_base_s: float = Field(default=5, gt=0)

@@ -139,7 +139,16 @@ class ExpansionReady(HealthEvent):
     assessed_at: datetime
 
 
+class OnboardingOverdue(HealthEvent):
+    """The customer has not confirmed onboarding (technical and process) this long after kickoff."""
+
+    event_type: ClassVar[str] = "bellwether.health.onboarding_overdue.v1"
+    onboarding_started_at: date
+    days_since_kickoff: int
+    confirmed: list[str] = Field(default_factory=list, description="what the customer did confirm, if anything")
+
+
 EVENTS: tuple[type[Event], ...] = (
     HealthScoreChanged, HealthColourChanged, MilestoneAchieved, MilestoneMissed, ContactAssessed, ChampionAtRisk,
-    ChampionCoverageChanged, GoalProgressChanged, ExpansionReady,
+    ChampionCoverageChanged, GoalProgressChanged, ExpansionReady, OnboardingOverdue,
 )  # fmt: skip

@@ -38,4 +38,37 @@ class AlertRaised(Event):
     raised_at: datetime
 
 
-EVENTS: tuple[type[Event], ...] = (AlertRaised,)
+class TaskEvent(Event):
+    producer: ClassVar[str] = "notifications"
+    topic: ClassVar[str] = topics.NOTIFICATIONS
+    account_id: str
+    task_id: str
+    playbook_id: str
+    title: str
+    owner_id: str | None
+    priority: str
+    due_at: datetime
+
+
+class TaskOpened(TaskEvent):
+    """A playbook's task opened for an account (a rule fired), or an open one was triggered again."""
+
+    event_type: ClassVar[str] = "bellwether.notifications.task_opened.v1"
+    why: str
+    steps: list[str] = Field(default_factory=list)
+    triggers: int = Field(default=1, description="how often it was triggered while open (1: just opened)")
+    opened_at: datetime
+
+
+class TaskClosed(TaskEvent):
+    """A task was done (with its outcome) or dismissed (with the reason)."""
+
+    event_type: ClassVar[str] = "bellwether.notifications.task_closed.v1"
+    status: Literal["done", "dismissed"]
+    outcome: str | None = None
+    reason: str | None = None
+    closed_by: str
+    closed_at: datetime
+
+
+EVENTS: tuple[type[Event], ...] = (AlertRaised, TaskOpened, TaskClosed)

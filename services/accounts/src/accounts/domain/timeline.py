@@ -3,7 +3,8 @@
 Kinds (the timeline filters by them): ``health`` (score and colour changes, with their reasons),
 ``milestone``, ``champion``, ``goal`` (goals, problems, value reviews), ``ticket``, ``nps``,
 ``request``, ``account`` (upserts, contacts, onboarding), ``deal`` (closed-won and the hand-off
-review), ``renewal`` (opportunities, windows, risk, contracts, outcomes), ``ownership``, ``alert``."""
+review), ``renewal`` (opportunities, windows, risk, contracts, outcomes), ``ownership``, ``alert``,
+``task``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("health", "milestone", "champion", "goal", "ticket", "nps", "request", "account", "deal", "renewal",
-         "ownership", "alert")  # fmt: skip
+         "ownership", "alert", "task")  # fmt: skip
 
 P = Mapping[str, Any]
 
@@ -86,6 +87,8 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
                                  else "")),
     "expansion_ready": ("renewal", lambda p: f"Ready to grow ({str(p.get('growth_type')).replace('_', ' ')}): "
                         + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])),
+    "onboarding_overdue": ("account", lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after "
+                           "kickoff"),
     # renewals.v1
     "opportunity_created": ("renewal", lambda p: f"{str(p.get('kind')).capitalize()} opportunity opened: "
                             f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"),
@@ -107,6 +110,10 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     "deal_rejection_declined": ("deal", lambda p: f"Rejection of {p.get('deal_id')} declined"),
     # notifications.v1
     "alert_raised": ("alert", lambda p: f"Alert ({p.get('severity')}): {p.get('text')}"),
+    "task_opened": ("task", lambda p: f"Task {'opened' if p.get('triggers', 1) == 1 else 'triggered again'}: "
+                    f"{p.get('title')} (owner {p.get('owner_id')}, due {str(p.get('due_at'))[:10]})"),
+    "task_closed": ("task", lambda p: f"Task {p.get('status')}: {p.get('title')}"
+                    + (f" — {p['outcome']}" if p.get("outcome") else f" — {p['reason']}" if p.get("reason") else "")),
 }  # fmt: skip
 
 

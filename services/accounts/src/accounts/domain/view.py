@@ -73,4 +73,8 @@ def assemble(parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]],
         "renewal": next_renewal(parts["renewals"], now.date()),
         "opportunities": list(parts["renewals"]),
         "recent_alerts": list(parts["alerts"]),
+        "tasks": {
+            "open": [t for t in parts["tasks"] if t["status"] in ("open", "in_progress", "snoozed")],
+            "closed": [t for t in parts["tasks"] if t["status"] in ("done", "dismissed")][:10],
+        },
     }

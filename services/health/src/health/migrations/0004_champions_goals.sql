@@ -147,3 +147,9 @@ CREATE TABLE expansion_state (
     missing      jsonb NOT NULL,
     changed_at   timestamptz NOT NULL
 );
+
+-- Onboarding not confirmed by the customer N days after kickoff: announced once per account.
+CREATE TABLE onboarding_overdue (
+    account_id    text PRIMARY KEY,
+    announced_at  timestamptz NOT NULL
+);

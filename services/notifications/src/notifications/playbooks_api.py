@@ -1,0 +1,66 @@
+"""Playbooks: named, versioned lists of steps (title, description, due offset, role, optionally the
+exposure level a step is for). Reading them is a viewer's; defining them an admin's (every change is a new
+version; tasks keep the version they opened with)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from bellwether_shared.http import ApiError, Limit, Offset
+from notifications import task_repository as repo
+from notifications.deps import ConfigDep, RuntimeDep
+
+router = APIRouter(prefix="/v1", tags=["playbooks"], responses={401: {"description": "missing or wrong token"}})
+PlaybookId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    due_days: int = Field(0, ge=0, le=365, description="due this many days after the task opens")
+    role: Literal["csm", "ae", "renewal_owner", "vp"] = "csm"
+    exposure: Literal["high", "moderate", "low"] | None = Field(None, description="only for accounts so exposed")
+
+
+class PlaybookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Executive sponsor change", "due_days": 14,
+        "steps": [{"title": "Meet the new sponsor", "due_days": 7, "role": "csm"},
+                  {"title": "Re-confirm the goals", "due_days": 14, "role": "csm"}]}]})  # fmt: skip
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    due_days: int = Field(ge=0, le=365)
+    steps: list[StepIn] = Field(min_length=1, max_length=30)
+
+
+@router.get("/playbooks", summary="Current version of every active playbook")
+async def list_playbooks(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        return {"playbooks": await repo.playbooks(conn, limit=limit, offset=offset), "limit": limit, "offset": offset}
+
+
+@router.get("/playbooks/{playbook_id}", summary="A playbook's versions, newest first")
+async def get_playbook(playbook_id: PlaybookId, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.pool.acquire() as conn:
+        versions = await repo.playbook_versions(conn, playbook_id=playbook_id)
+    if not versions:
+        raise ApiError(404, "not_found", f"playbook_id: no playbook '{playbook_id}'")
+    return {"playbook_id": playbook_id, "current": versions[0], "versions": versions}
+
+
+@router.put("/playbooks/{playbook_id}", summary="Create a playbook or add a version of it")
+async def put_playbook(playbook_id: PlaybookId, body: PlaybookIn, rt: ConfigDep) -> dict[str, Any]:
+    p = body.model_dump() | {"playbook_id": playbook_id}
+    async with rt.pool.acquire() as conn:
+        return await repo.put_playbook(conn, p=p)
+
+
+@router.delete("/playbooks/{playbook_id}", status_code=204, summary="Retire a playbook (its tasks stay)")
+async def retire_playbook(playbook_id: PlaybookId, rt: ConfigDep) -> None:
+    async with rt.pool.acquire() as conn:
+        if not await repo.retire_playbook(conn, playbook_id=playbook_id):
+            raise ApiError(404, "not_found", f"playbook_id: no active playbook '{playbook_id}'")

@@ -1,0 +1,171 @@
+"""Playbooks and tasks: keyword-only async functions on a connection (SQL only here)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from notifications.domain import tasks as td
+
+TASK_COLUMNS = """task_id, account_id, playbook_id, playbook_version, rule_id, title, owner_id, owner_role, priority,
+    status, due_at, snoozed_until, outcome, reason, steps, why, triggers, notes, overdue_alerted, opened_at,
+    updated_at, closed_at"""
+
+
+def playbook_of(row: Any) -> td.Playbook:
+    return td.Playbook(
+        row["playbook_id"], row["version"], row["name"], row["due_days"],
+        tuple(td.Step(s["title"], s.get("description", ""), int(s.get("due_days", 0)), s.get("role", "csm"),
+                      s.get("exposure")) for s in row["steps"]),
+    )  # fmt: skip
+
+
+async def current_playbook(conn: asyncpg.Connection, *, playbook_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM playbooks WHERE playbook_id = $1 AND active ORDER BY version DESC LIMIT 1", playbook_id
+    )
+
+
+async def playbooks(conn: asyncpg.Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT DISTINCT ON (playbook_id) * FROM playbooks WHERE active ORDER BY playbook_id, version DESC
+           LIMIT $1 OFFSET $2""",
+        limit,
+        offset,
+    )
+    return [dict(r) for r in rows]
+
+
+async def playbook_versions(conn: asyncpg.Connection, *, playbook_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT * FROM playbooks WHERE playbook_id = $1 ORDER BY version DESC", playbook_id)
+    return [dict(r) for r in rows]
+
+
+async def put_playbook(conn: asyncpg.Connection, *, p: dict[str, Any]) -> dict[str, Any]:
+    """A new version (versions are never edited)."""
+    row = await conn.fetchrow(
+        """INSERT INTO playbooks (playbook_id, version, name, description, due_days, steps)
+           SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM playbooks WHERE playbook_id = $1
+           RETURNING *""",
+        p["playbook_id"], p["name"], p.get("description") or "", p["due_days"], p["steps"],
+    )  # fmt: skip
+    return dict(row)
+
+
+async def retire_playbook(conn: asyncpg.Connection, *, playbook_id: str) -> bool:
+    status: str = await conn.execute(
+        "UPDATE playbooks SET active = false WHERE playbook_id = $1 AND active", playbook_id
+    )
+    return not status.endswith(" 0")
+
+
+async def open_task(
+    conn: asyncpg.Connection, *, account_id: str, playbook_id: str, lock: bool = True
+) -> asyncpg.Record | None:
+    suffix = " FOR UPDATE" if lock else ""
+    return await conn.fetchrow(
+        f"""SELECT {TASK_COLUMNS} FROM tasks WHERE account_id = $1 AND playbook_id = $2
+            AND status IN ('open', 'in_progress', 'snoozed'){suffix}""",
+        account_id,
+        playbook_id,
+    )
+
+
+async def insert_task(conn: asyncpg.Connection, *, t: dict[str, Any]) -> asyncpg.Record | None:
+    """None when another open task of this account and playbook won the race (the unique index)."""
+    return await conn.fetchrow(
+        f"""INSERT INTO tasks (task_id, account_id, playbook_id, playbook_version, rule_id, title, owner_id,
+                               owner_role, priority, status, due_at, steps, why, opened_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $13)
+            ON CONFLICT DO NOTHING RETURNING {TASK_COLUMNS}""",
+        t["task_id"], t["account_id"], t["playbook_id"], t["playbook_version"], t["rule_id"], t["title"],
+        t["owner_id"], t["owner_role"], t["priority"], t["due_at"], t["steps"], t["why"], t["opened_at"],
+    )  # fmt: skip
+
+
+async def retrigger(
+    conn: asyncpg.Connection, *, task_id: str, note: dict[str, Any], priority: str, at: datetime
+) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""UPDATE tasks SET triggers = triggers + 1, notes = notes || $2::jsonb, priority = $3, updated_at = $4
+            WHERE task_id = $1 RETURNING {TASK_COLUMNS}""",
+        task_id, [note], priority, at,
+    )  # fmt: skip
+    return row
+
+
+async def get_task(conn: asyncpg.Connection, *, task_id: str, lock: bool = False) -> asyncpg.Record | None:
+    suffix = " FOR UPDATE" if lock else ""
+    return await conn.fetchrow(f"SELECT {TASK_COLUMNS} FROM tasks WHERE task_id = $1{suffix}", task_id)
+
+
+async def apply_change(
+    conn: asyncpg.Connection, *, task_id: str, change: td.Change, at: datetime, note: dict[str, Any] | None
+) -> asyncpg.Record:
+    row: asyncpg.Record = await conn.fetchrow(
+        f"""UPDATE tasks SET status = $2::text, snoozed_until = $3::timestamptz, outcome = coalesce($4::text, outcome),
+              reason = coalesce($5::text, reason), closed_at = CASE WHEN $6::bool THEN $7::timestamptz END,
+              updated_at = $7::timestamptz,
+              notes = CASE WHEN $8::jsonb IS NULL THEN notes ELSE notes || $8::jsonb END,
+              overdue_alerted = CASE WHEN $2::text = 'open' THEN false ELSE overdue_alerted END
+            WHERE task_id = $1 RETURNING {TASK_COLUMNS}""",
+        task_id, change.status, change.snoozed_until, change.outcome, change.reason, change.closed, at,
+        [note] if note else None,
+    )  # fmt: skip
+    return row
+
+
+async def audit(conn: asyncpg.Connection, *, task_id: str, at: datetime, actor: str, action: str,
+                details: dict[str, Any]) -> None:  # fmt: skip
+    await conn.execute(
+        "INSERT INTO task_audit (task_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)",
+        task_id, at, actor, action, details,
+    )  # fmt: skip
+
+
+async def history(conn: asyncpg.Connection, *, task_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetch("SELECT at, actor, action, details FROM task_audit WHERE task_id = $1 ORDER BY id", task_id)
+    return [dict(r) for r in rows]
+
+
+async def listed(
+    conn: asyncpg.Connection, *, owner_id: str | None, account_id: str | None, status: str | None,
+    due_before: datetime | None, overdue_at: datetime | None, limit: int, offset: int,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """``status`` 'open' means any open state; ``overdue_at``: open or in progress and due before it."""
+    rows = await conn.fetch(
+        f"""SELECT {TASK_COLUMNS} FROM tasks
+            WHERE ($1::text IS NULL OR owner_id = $1) AND ($2::text IS NULL OR account_id = $2)
+              AND ($3::text IS NULL OR ($3 = 'open' AND status = ANY($8::text[])) OR status = $3)
+              AND ($4::timestamptz IS NULL OR due_at < $4)
+              AND ($5::timestamptz IS NULL OR (status IN ('open', 'in_progress') AND due_at < $5))
+            ORDER BY due_at, task_id LIMIT $6 OFFSET $7""",
+        owner_id, account_id, status, due_before, overdue_at, limit, offset, list(td.OPEN),
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def claim_overdue(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""UPDATE tasks SET overdue_alerted = true WHERE task_id IN (
+              SELECT task_id FROM tasks WHERE status IN ('open', 'in_progress') AND NOT overdue_alerted
+                AND due_at < $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING {TASK_COLUMNS}""",
+        now,
+        limit,
+    )
+    return rows
+
+
+async def claim_woken(conn: asyncpg.Connection, *, now: datetime, limit: int) -> list[asyncpg.Record]:
+    rows: list[asyncpg.Record] = await conn.fetch(
+        f"""UPDATE tasks SET status = 'open', snoozed_until = NULL, updated_at = $1 WHERE task_id IN (
+              SELECT task_id FROM tasks WHERE status = 'snoozed' AND snoozed_until <= $1 ORDER BY snoozed_until
+              LIMIT $2 FOR UPDATE SKIP LOCKED)
+            RETURNING {TASK_COLUMNS}""",
+        now,
+        limit,
+    )
+    return rows

@@ -1,0 +1,135 @@
+"""Tasks from playbooks: a rule with a playbook opens the account's task (or, while one is open, notes the
+repeat trigger on it); people move tasks through their lifecycle; a sweep wakes snoozed tasks and alerts
+the owners of overdue ones through their noise control. Every change is audited; opening and closing
+are announced (``task_opened``, ``task_closed``) through the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from bellwether_shared.events import notifications as nev
+from bellwether_shared.logging import get_logger
+from bellwether_shared.uow import UnitOfWork, within
+from notifications import alerting
+from notifications import task_repository as repo
+from notifications.domain import tasks as td
+from notifications.domain.rules import Match
+
+log = get_logger(__name__)
+SOURCE = "bellwether/notifications"
+_RANK = {p: i for i, p in enumerate(td.PRIORITY)}
+
+
+class NotFound(LookupError):
+    pass
+
+
+class Forbidden(PermissionError):
+    pass
+
+
+def _announce_open(uow: UnitOfWork, row: Any) -> None:
+    uow.emit(nev.TaskOpened(
+        account_id=row["account_id"], task_id=row["task_id"], playbook_id=row["playbook_id"], title=row["title"],
+        owner_id=row["owner_id"], priority=row["priority"], due_at=row["due_at"], why=row["why"],
+        steps=[s["title"] for s in row["steps"]], triggers=row["triggers"], opened_at=row["opened_at"],
+    ))  # fmt: skip
+
+
+async def open_from_rule(
+    uow: UnitOfWork, *, rule: Mapping[str, Any], match: Match, event_type: str, facts: Mapping[str, Any],
+    text: str, now: datetime,
+) -> asyncpg.Record | None:  # fmt: skip
+    conn = uow.conn
+    found = await repo.current_playbook(conn, playbook_id=rule["playbook_id"])
+    account = facts["event"].get("account_id")
+    if found is None or not account:
+        log.warning("rule names no active playbook", rule_id=rule["rule_id"], playbook_id=rule["playbook_id"])
+        return None
+    pb = repo.playbook_of(found)
+    priority = td.priority_of(rule["severity"])
+    existing = await repo.open_task(conn, account_id=account, playbook_id=pb.playbook_id)
+    if existing is not None:
+        note = {
+            "at": now.isoformat(),
+            "by": f"rule:{rule['rule_id']}",
+            "note": f"triggered again ({event_type}): {text}",
+        }
+        keep = max(existing["priority"], priority, key=lambda p: _RANK.get(p, 0))
+        row = await repo.retrigger(conn, task_id=existing["task_id"], note=note, priority=keep, at=now)
+        await repo.audit(conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="retriggered",
+                         details={"event_type": event_type, "text": text})  # fmt: skip
+        _announce_open(uow, row)
+        return row
+    owners = (facts.get("account") or {}).get("owners") or {}
+    owner, role = td.owner(match.recipients, owners, tuple(rule["recipient_roles"]))
+    name = (facts.get("account") or {}).get("name") or account
+    exposure = (facts.get("account") or {}).get("exposure")
+    row = await repo.insert_task(conn, t={
+        "task_id": "task_" + uuid.uuid4().hex[:16], "account_id": account, "playbook_id": pb.playbook_id,
+        "playbook_version": pb.version, "rule_id": rule["rule_id"], "title": f"{pb.name}: {name}",
+        "owner_id": owner, "owner_role": role, "priority": priority, "due_at": td.due_at(pb, now),
+        "steps": td.steps_for(pb, exposure=exposure, opened_at=now), "why": f"{match.why}: {text}", "opened_at": now,
+    })  # fmt: skip
+    if row is None:  # another transaction opened it a moment ago: that one stands
+        return None
+    await repo.audit(conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="opened",
+                     details={"event_type": event_type, "owner_id": owner, "playbook_version": pb.version})  # fmt: skip
+    _announce_open(uow, row)
+    return row
+
+
+async def change(
+    uow: UnitOfWork, *, task_id: str, action: str, actor: str, role: str, until: datetime | None = None,
+    outcome: str | None = None, reason: str | None = None, note: str | None = None,
+) -> asyncpg.Record:  # fmt: skip
+    """One step of the lifecycle by a person (``td.Refused`` when the lifecycle does not allow it)."""
+    conn, now = uow.conn, uow.now
+    row = await repo.get_task(conn, task_id=task_id, lock=True)
+    if row is None:
+        raise NotFound(f"task_id: no task '{task_id}'")
+    if not td.may_change(role=role, actor=actor, owner_id=row["owner_id"]):
+        raise Forbidden(f"owner_id: the task is {row['owner_id']}'s; a CSM changes only their own (vp_cs or admin any)")
+    c = td.transition(row["status"], action, now=now, until=until, outcome=outcome, reason=reason)
+    entry = {"at": now.isoformat(), "by": actor, "note": note} if note else None
+    updated = await repo.apply_change(conn, task_id=task_id, change=c, at=now, note=entry)
+    await repo.audit(conn, task_id=task_id, at=now, actor=actor, action=action,
+                     details={"from": row["status"], "to": c.status, "until": until.isoformat() if until else None,
+                              "outcome": outcome, "reason": reason, "note": note})  # fmt: skip
+    if c.closed:
+        uow.emit(nev.TaskClosed(
+            account_id=updated["account_id"], task_id=task_id, playbook_id=updated["playbook_id"],
+            title=updated["title"], owner_id=updated["owner_id"], priority=updated["priority"],
+            due_at=updated["due_at"], status=c.status, outcome=c.outcome, reason=c.reason, closed_by=actor,  # type: ignore[arg-type]
+            closed_at=now,
+        ))  # fmt: skip
+    elif action == "reopen":
+        _announce_open(uow, updated)
+    return updated
+
+
+async def sweep(pool: asyncpg.Pool, *, now: datetime, batch: int = 200) -> int:
+    """Wake the snoozed tasks whose date came; alert the owner of each task that became overdue (once per
+    task, through their noise control: throttle, digest and de-duplication apply)."""
+    async with pool.acquire() as conn, conn.transaction():
+        return await sweep_conn(conn, now=now, batch=batch)
+
+
+async def sweep_conn(conn: asyncpg.Connection, *, now: datetime, batch: int = 200) -> int:
+    """The sweep on an open transaction."""
+    woken = await repo.claim_woken(conn, now=now, limit=batch)
+    for t in woken:
+        await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="woke", details={})
+    due = await repo.claim_overdue(conn, now=now, limit=batch)
+    for t in due:
+        await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="overdue", details={})
+        await alerting.notify_task_overdue(conn, task=t, now=now)
+    async with within(conn, source=SOURCE, now=now) as uow:
+        for t in woken:
+            _announce_open(uow, t)
+    return len(woken) + len(due)

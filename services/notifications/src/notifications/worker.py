@@ -1,0 +1,24 @@
+"""Background work of the notifications service: the deliverer (sends, retries, disables), digests,
+retention, and the task sweep (snoozed tasks wake up; overdue tasks alert their owner)."""
+
+from __future__ import annotations
+
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.loops import BackgroundLoop
+from bellwether_shared.service import Context
+from notifications import tasks
+from notifications.deliverer import Deliverer
+from notifications.settings import NotificationsSettings
+
+
+def loops(ctx: Context) -> list[BackgroundLoop]:
+    s = ctx.settings
+    assert isinstance(s, NotificationsSettings)
+    if not s.workers:
+        return []
+    pool = ctx.pool
+
+    async def sweep() -> bool:
+        return await tasks.sweep(pool, now=utcnow()) > 0
+
+    return [*Deliverer(pool, s, s.box()).loops(), BackgroundLoop("task-sweep", sweep, interval_s=s.task_sweep_s)]
