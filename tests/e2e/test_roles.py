@@ -21,6 +21,8 @@ READS = {
         "/v1/destinations",
         "/v1/subscriptions",
         "/v1/deliveries",
+        "/v1/tasks",
+        "/v1/playbooks",
     ],
 }
 WRITES: dict[str, list[tuple[str, str, dict[str, object] | None]]] = {  # configuration: admin only
@@ -32,7 +34,8 @@ WRITES: dict[str, list[tuple[str, str, dict[str, object] | None]]] = {  # config
     "accounts": [],  # a read model: nothing to configure
     "notifications": [("POST", "/v1/destinations", {"name": "d", "kind": "email", "target": "a@b.test"}),
                       ("PUT", "/v1/people/p", {"role": "csm"}), ("DELETE", "/v1/rules/renewal-upcoming", None),
-                      ("POST", "/v1/digests/run", None)],
+                      ("POST", "/v1/digests/run", None),
+                      ("PUT", "/v1/playbooks/p", {"name": "n", "due_days": 1, "steps": [{"title": "t"}]})],
 }  # fmt: skip
 
 
