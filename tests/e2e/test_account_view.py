@@ -142,3 +142,22 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
     top = queue["accounts"][0]
     assert top["account_id"] == acct and "no healthy influential champion" in top["why"]
     assert [a["account_id"] for a in book["items"]] == [acct] and [a["account_id"] for a in fell["items"]] == [acct]
+
+    # the executive report of this quarter sees the renewal coming, as JSON and as a page
+    period = f"{NOW.year}-Q{(NOW.month - 1) // 3 + 1}"
+    async with httpx.AsyncClient(timeout=30) as http:
+        doc = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": period}, headers=ACCOUNTS)
+        page = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": period, "format": "html"},
+                              headers=ACCOUNTS)  # fmt: skip
+    assert doc.status_code == 200, doc.text
+    assert sum(sum(q.values()) for q in doc.json()["forecast"].values()) >= 90_000
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"Executive report {period}" in page.text and page.text.count("Plotly.newPlot") >= 7
+
+
+async def test_the_executive_report_names_a_bad_period_and_wants_a_key(accounts) -> None:
+    async with httpx.AsyncClient(timeout=15) as http:
+        bad = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": "2026-Q5"}, headers=ACCOUNTS)
+        anonymous = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": "2026-Q4"})
+    assert bad.status_code == 422 and "period" in bad.text
+    assert anonymous.status_code == 401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from accounts import api, deps, worker
+from accounts import api, deps, reports_api, worker
 from accounts.handlers import make_handler
 from accounts.settings import AccountsSettings
 from bellwether_shared import topics
@@ -24,7 +24,7 @@ def create_app(settings: AccountsSettings) -> FastAPI:
         settings,
         title="Bellwether accounts",
         description=DESCRIPTION,
-        routers=[api.router],
+        routers=[api.router, reports_api.router],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group, topics.CONSUMES["accounts"], make_handler(), settings.consumer_max_records

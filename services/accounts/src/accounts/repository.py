@@ -15,12 +15,16 @@ def _d(v: Any) -> date | None:
     return date.fromisoformat(v) if isinstance(v, str) else v
 
 
+def _t(v: Any) -> datetime | None:
+    return datetime.fromisoformat(v) if isinstance(v, str) else v
+
+
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     owners = p.get("owners") or {}
     await conn.execute(
         """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, seats, lifecycle_stage,
-                                 renewal_date, csm, ae, renewal_owner, upserted_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                 renewal_date, csm, ae, renewal_owner, upserted_at, onboarding_started_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
            ON CONFLICT (account_id) DO UPDATE SET
              name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
              segment = coalesce(excluded.segment, accounts.segment),
@@ -31,11 +35,12 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
              csm = coalesce(excluded.csm, accounts.csm), ae = coalesce(excluded.ae, accounts.ae),
              renewal_owner = coalesce(excluded.renewal_owner, accounts.renewal_owner),
+             onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
         p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
         p.get("arr"), p.get("seats"), p.get("lifecycle_stage"), _d(p.get("renewal_date")), owners.get("csm"),
-        owners.get("ae"), owners.get("renewal_owner"), at,
+        owners.get("ae"), owners.get("renewal_owner"), at, _d(p.get("onboarding_started_at")),
     )  # fmt: skip
 
 
@@ -188,9 +193,10 @@ async def upsert_renewal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
     reasons = p.get("reasons")  # None: this event says nothing about the risk's reasons
     await conn.execute(
         """INSERT INTO renewals (account_id, opportunity_id, kind, renewal_date, arr, owner_id, at_risk, risk_level,
-                                 risk_points, risk_reasons, outcome, changed_at)
+                                 risk_points, risk_reasons, outcome, changed_at, contract_id, arr_change, closed_at,
+                                 close_reason)
            VALUES ($1, $2, coalesce($3::text, 'renewal'), $4, $5, $6, coalesce($7::bool, false), $8, $9,
-                   coalesce($10::jsonb, '[]'), $11, $12)
+                   coalesce($10::jsonb, '[]'), $11, $12, $13, $14, $15, $16)
            ON CONFLICT (account_id, opportunity_id) DO UPDATE SET
              kind = coalesce($3::text, renewals.kind),
              renewal_date = coalesce(excluded.renewal_date, renewals.renewal_date),
@@ -199,20 +205,36 @@ async def upsert_renewal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              risk_level = coalesce(excluded.risk_level, renewals.risk_level),
              risk_points = coalesce(excluded.risk_points, renewals.risk_points),
              risk_reasons = CASE WHEN $10::jsonb IS NULL THEN renewals.risk_reasons ELSE excluded.risk_reasons END,
-             outcome = coalesce(excluded.outcome, renewals.outcome), changed_at = greatest(renewals.changed_at, $12)
+             outcome = coalesce(excluded.outcome, renewals.outcome), changed_at = greatest(renewals.changed_at, $12),
+             contract_id = coalesce(excluded.contract_id, renewals.contract_id),
+             arr_change = coalesce(excluded.arr_change, renewals.arr_change),
+             closed_at = coalesce(excluded.closed_at, renewals.closed_at),
+             close_reason = coalesce(excluded.close_reason, renewals.close_reason)
            WHERE $12 >= renewals.changed_at OR $11::text IS NOT NULL""",
         p["account_id"], p["opportunity_id"], p.get("kind"), _d(p.get("renewal_date")), p.get("arr"),
         p.get("owner_id"), p.get("at_risk"), p.get("level"), p.get("points"), reasons, p.get("outcome"), at,
+        p.get("contract_id"), p.get("arr_change"), _t(p.get("closed_at")), p.get("reason"),
     )  # fmt: skip
 
 
 async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: str) -> None:
     on = _d(p.get("achieved_on") if state == "achieved" else p.get("deadline"))
     await conn.execute(
-        """INSERT INTO milestones VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, milestone_key) DO UPDATE
-           SET name = excluded.name, state = excluded.state, is_key = excluded.is_key, on_date = excluded.on_date""",
-        p["account_id"], p["milestone_key"], p["name"], state, bool(p.get("is_key")), on,
+        """INSERT INTO milestones VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, milestone_key) DO UPDATE
+           SET name = excluded.name, state = excluded.state, is_key = excluded.is_key, on_date = excluded.on_date,
+               ttv_days = excluded.ttv_days""",
+        p["account_id"], p["milestone_key"], p["name"], state, bool(p.get("is_key")), on, p.get("time_to_value_days"),
     )  # fmt: skip
+
+
+async def add_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO onboarding VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", p["account_id"], p["aspect"], at
+    )
+
+
+async def deal_rejected(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+    await conn.execute("UPDATE accounts SET deal_rejected = true WHERE account_id = $1", p["account_id"])
 
 
 async def add_alert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:

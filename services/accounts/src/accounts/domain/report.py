@@ -1,0 +1,157 @@
+"""The executive report's figures (pure): a few outcome numbers leaders act on, not a data dump.
+
+* Gross and net revenue retention of the renewals due in a quarter: GRR = (starting ARR − churned −
+  contraction) ÷ starting ARR, NRR = GRR's numerator + expansion, ÷ starting ARR; by quarter, tier, CSM
+  (accounts whose deal CS rejected at hand-off are left out of the CSM's figures) and AE.
+* ARR by health colour over time (at each month's end, the colour the account then had).
+* The renewal forecast: ARR up for renewal by quarter × health colour.
+* Median time to value (days to the first achieved milestone) and the onboarding completion rate (the
+  customer confirmed both technical and process integration).
+* The share of accounts with a healthy, influential champion.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+COLOURS = ("green", "yellow", "red", "unknown")
+
+
+def quarter_of(d: date) -> str:
+    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(period: str) -> tuple[date, date]:
+    """``2026-Q4`` → (2026-10-01, 2027-01-01): start inclusive, end exclusive."""
+    year, _, q = period.partition("-Q")
+    if not year.isdigit() or q not in ("1", "2", "3", "4"):
+        raise ValueError(f"period: '{period}' is not a quarter like 2026-Q4")
+    first = date(int(year), 3 * (int(q) - 1) + 1, 1)
+    nxt = date(first.year + (first.month + 3 > 12), (first.month + 2) % 12 + 1, 1)
+    return first, nxt
+
+
+def quarters(period: str, *, back: int = 0, ahead: int = 0) -> list[str]:
+    start, _ = quarter_bounds(period)
+    out: list[str] = []
+    for i in range(-back, ahead + 1):
+        m = start.year * 12 + start.month - 1 + 3 * i
+        out.append(quarter_of(date(m // 12, m % 12 + 1, 1)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    account_id: str
+    renewal_date: date
+    arr: float  # ARR up for renewal
+    arr_change: float  # new ARR minus old (minus the ARR for a churn)
+    outcome: str  # renewed / expanded / downgraded / churned
+    tier: str | None = None
+    csm: str | None = None
+    ae: str | None = None
+    deal_rejected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    renewals: int
+    starting_arr: float
+    churned_arr: float
+    contraction_arr: float
+    expansion_arr: float
+    grr: float | None
+    nrr: float | None
+
+
+def retention(outcomes: Iterable[Outcome]) -> Retention:
+    n = start = churned = contraction = expansion = 0.0
+    for o in outcomes:
+        n += 1
+        start += o.arr
+        if o.outcome == "churned":
+            churned += o.arr
+        elif o.arr_change < 0:
+            contraction += -o.arr_change
+        else:
+            expansion += o.arr_change
+    kept = start - churned - contraction
+    return Retention(int(n), round(start, 2), round(churned, 2), round(contraction, 2), round(expansion, 2),
+                     round(kept / start, 4) if start else None,
+                     round((kept + expansion) / start, 4) if start else None)  # fmt: skip
+
+
+def retention_by(outcomes: Sequence[Outcome], key: Callable[[Outcome], str | None], *,
+                 skip: Callable[[Outcome], bool] = lambda o: False) -> dict[str, Retention]:  # fmt: skip
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if not skip(o):
+            groups[key(o) or "unassigned"].append(o)
+    return {k: retention(v) for k, v in sorted(groups.items())}
+
+
+def retention_report(outcomes: Sequence[Outcome], period: str, *, back: int = 3) -> dict[str, object]:
+    """GRR and NRR per quarter (the period and the ``back`` before it); by tier, CSM and AE in the period."""
+    start, end = quarter_bounds(quarters(period, back=back)[0])[0], quarter_bounds(period)[1]
+    span = [o for o in outcomes if start <= o.renewal_date < end]
+    inside = [o for o in span if quarter_of(o.renewal_date) == period]
+    return {
+        "by_quarter": {
+            q: retention(o for o in span if quarter_of(o.renewal_date) == q) for q in quarters(period, back=back)
+        },
+        "by_tier": retention_by(inside, lambda o: o.tier),
+        "by_csm": retention_by(inside, lambda o: o.csm, skip=lambda o: o.deal_rejected),
+        "by_ae": retention_by(inside, lambda o: o.ae),
+        "period": retention(inside),
+    }
+
+
+def month_ends(end: date, months: int = 12) -> list[date]:
+    """The last day of each of the ``months`` months up to ``end`` (its month included)."""
+    out: list[date] = []
+    first = date(end.year, end.month, 1)
+    for _ in range(months):
+        nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        out.append(min(nxt - timedelta(days=1), end))
+        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    return sorted(out)
+
+
+def arr_by_colour(arr: Mapping[str, float], history: Mapping[str, Sequence[tuple[datetime, str]]],
+                  dates: Sequence[date]) -> list[dict[str, float | str]]:  # fmt: skip
+    """At each date, the ARR of accounts by the colour they had then (``unknown`` before any score)."""
+    out: list[dict[str, float | str]] = []
+    for d in dates:
+        row: dict[str, float | str] = {"date": d.isoformat(), **{c: 0.0 for c in COLOURS}}
+        for account, value in arr.items():
+            seen = [c for t, c in history.get(account, ()) if t.date() <= d]
+            colour = seen[-1] if seen else "unknown"
+            row[colour] = round(float(row[colour]) + value, 2)
+        out.append(row)
+    return out
+
+
+def forecast(
+    open_renewals: Iterable[tuple[date, float, str | None]], periods: Sequence[str]
+) -> dict[str, dict[str, float]]:
+    """ARR up for renewal by quarter × colour (the account's colour now)."""
+    grid = {q: {c: 0.0 for c in COLOURS} for q in periods}
+    for when, value, colour in open_renewals:
+        q = quarter_of(when)
+        if q in grid:
+            c = colour if colour in COLOURS else "unknown"
+            grid[q][c] = round(grid[q][c] + value, 2)
+    return grid
+
+
+def median_ttv(days: Iterable[int]) -> float | None:
+    values = list(days)
+    return float(statistics.median(values)) if values else None
+
+
+def share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None

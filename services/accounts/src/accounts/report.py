@@ -1,0 +1,72 @@
+"""The executive report of a quarter: the figures (``domain.report``) from the account view's projection,
+as one JSON document; ``report_html`` draws it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import asyncpg
+
+from accounts import report_repository as repo
+from accounts.domain import report as rp
+
+
+def _at(d: Any) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=UTC)
+
+
+async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, today: Any) -> dict[str, Any]:
+    start, end = rp.quarter_bounds(period)
+    back = rp.quarters(period, back=3)
+    first = rp.quarter_bounds(back[0])[0]
+    outcomes = [rp.Outcome(r["account_id"], r["renewal_date"], r["arr"], r["arr_change"], r["outcome"], r["tier"],
+                           r["csm"], r["ae"], r["deal_rejected"])
+                for r in await repo.closed_renewals(conn, since=first, until=end)]  # fmt: skip
+    retention: dict[str, Any] = rp.retention_report(outcomes, period)
+    as_of = min(end - timedelta(days=1), today)
+    dates = rp.month_ends(as_of, 12)
+    arr, history = await repo.arr_and_colours(conn, since=_at(dates[0]))
+    ahead = rp.quarters(period, ahead=3)
+    upcoming = await repo.open_renewals(conn, since=start, until=rp.quarter_bounds(ahead[-1])[1])
+    onboarding = await repo.onboarding(conn)
+    champions = await repo.champions(conn)
+    tiles = _tiles(onboarding, champions)
+    return {
+        "period": period,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "generated_at": datetime.now(UTC).isoformat(),
+        "retention": _retention(retention),
+        "arr_by_colour": rp.arr_by_colour(arr, history, dates),
+        "forecast": rp.forecast(((r["renewal_date"], r["arr"], r["colour"]) for r in upcoming), ahead),
+        **tiles,
+        "at_risk": await repo.at_risk(conn, min_arr=min_risk_arr, since=_at(first)),
+        "min_risk_arr": min_risk_arr,
+    }
+
+
+def _retention(r: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"period": asdict(r["period"])}
+    for key in ("by_quarter", "by_tier", "by_csm", "by_ae"):
+        out[key] = {group: asdict(v) for group, v in r[key].items()}
+    return out
+
+
+def _tiles(onboarding: dict[str, Any], champions: dict[str, Any]) -> dict[str, Any]:
+    ttv = onboarding["ttv_days"]
+    return {
+        "time_to_value": {"median_days": rp.median_ttv(ttv), "accounts": len(ttv)},
+        "onboarding": {
+            "started": onboarding["started"],
+            "completed": onboarding["completed"],
+            "completion_rate": rp.share(onboarding["completed"], onboarding["started"]),
+        },
+        "champions": {
+            "assessed_accounts": champions["assessed"],
+            "with_healthy_influential": champions["covered"],
+            "share": rp.share(champions["covered"], champions["assessed"]),
+            "strategic_contacts": champions["contacts"],
+        },
+    }
