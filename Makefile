@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src services/accounts/src
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help deps infra-up infra-down migrate up down run demo status test test-unit lint fmt bench chaos lock clean
+.PHONY: help deps infra-up infra-down migrate up down run demo report status test test-unit lint fmt bench chaos lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ up: migrate ## start infrastructure and every service in the background; returns
 down: ## stop every service and the infrastructure
 	@-$(PY) -m tools.devstack down 2>/dev/null || true
 	@$(PY_SYSTEM) infra/localinfra.py down
+
+report: ## the executive report of a quarter as HTML: make report PERIOD=2026-Q4 OUT=report.html
+	@$(PY) -m tools.devstack report $(if $(PERIOD),--period $(PERIOD)) --out $(or $(OUT),report.html)
 
 run: up ## everything up, then a short stream of realistic demo traffic; prints where to look
 	@$(PY) -m tools.devstack demo

@@ -23,7 +23,7 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 from tests.support.receiver import Receiver
-from tools import demo_account
+from tools import demo_account, report
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
@@ -283,3 +283,6 @@ async def run_demo(
     sample = next(r for r in received if r.envelope.type == "bellwether.health.score_changed.v1")
     console.print("One health.v1 record as it sits on Kafka (key, headers, value):")
     console.print_json(json.dumps({"key": sample.envelope.key, "headers": sample.headers, "value": sample.payload}))
+    period = report.this_quarter()
+    out = run_dir / f"report-{period}.html"
+    report.show(console, await report.write(url=accounts_url, token=token, period=period, out=out, min_risk_arr=0), out)

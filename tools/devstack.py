@@ -1,4 +1,5 @@
-"""Development stack: ``python -m tools.devstack migrate|up|down|status|demo`` (the Makefile calls it).
+"""Development stack and operator commands: ``python -m tools.devstack migrate|up|down|status|demo|report|
+kafka-acls|dlq`` (the Makefile calls it).
 
 Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``.
 """
@@ -14,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -243,6 +245,27 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
         "attention queue": f"{renewals.url}/v1/attention?owner_id=csm_0",
         "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
     }, indent=2))  # fmt: skip
+
+
+@cli.command()
+def report(
+    period: Annotated[str, typer.Option(help="a quarter, e.g. 2026-Q4 (default: this one)")] = "",
+    out: Annotated[Path, typer.Option(help="the HTML page to write")] = Path("report.html"),
+    min_risk_arr: Annotated[float, typer.Option(help="at-risk accounts from this ARR")] = 50_000,
+    url: Annotated[str, typer.Option(envvar="ACCOUNTS_URL", help="the accounts service")] = SERVICES[4].url,
+    token: Annotated[str, typer.Option(envvar="ACCOUNTS_TOKEN", help="an API key of it")] = DEV_ADMIN_TOKEN,
+) -> None:
+    """The executive report of a quarter (retention, ARR by colour, forecast, time to value, champions,
+    at-risk accounts) as one self-contained HTML page, fetched from the accounts service."""
+    from tools import report as rep
+
+    period = period or rep.this_quarter()
+    try:
+        doc = asyncio.run(rep.write(url=url, token=token, period=period, out=out, min_risk_arr=min_risk_arr))
+    except httpx.HTTPStatusError as exc:
+        console.print(f"[red]{exc.response.status_code}[/red] {exc.response.text}")
+        raise typer.Exit(1) from None
+    rep.show(console, doc, out)
 
 
 if __name__ == "__main__":

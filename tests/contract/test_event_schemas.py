@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bellwether_shared.contracts import SCHEMA_DIR, current_schemas, problems
+from bellwether_shared.contracts import SCHEMA_DIR, current_migrations, current_schemas, problems, recorded_migrations
 from bellwether_shared.events import CATALOGUE
 
 CURRENT = current_schemas()
@@ -76,3 +76,13 @@ def test_the_contract_document_names_every_event_type() -> None:
     doc = (SCHEMA_DIR.parent.parent / "docs" / "events.md").read_text()
     missing = [t for t in CATALOGUE if f"`{t}`" not in doc]
     assert missing == [], f"docs/events.md does not mention {missing}"
+
+
+def test_no_recorded_migration_was_edited_and_every_one_is_recorded() -> None:
+    """A database that applied a migration refuses an edited one: a change is a new migration."""
+    recorded, current = recorded_migrations(), current_migrations()
+    edited = sorted(n for n in recorded.keys() & current.keys() if recorded[n] != current[n])
+    assert edited == [], f"migrations edited after they were recorded (write a new one instead): {edited}"
+    missing = sorted(current.keys() - recorded.keys())
+    assert missing == [], f"not recorded: {missing}: run python -m bellwether_shared.contracts write"
+    assert recorded.keys() <= current.keys(), "a recorded migration was deleted"

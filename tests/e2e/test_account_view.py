@@ -161,3 +161,18 @@ async def test_the_executive_report_names_a_bad_period_and_wants_a_key(accounts)
         anonymous = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": "2026-Q4"})
     assert bad.status_code == 422 and "period" in bad.text
     assert anonymous.status_code == 401
+
+
+def test_the_operator_cli_writes_the_report_and_prints_its_figures(accounts, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from tools.devstack import cli
+
+    out = tmp_path / "reports" / "report.html"
+    common = ["report", "--out", str(out), "--url", accounts.url, "--token", ACCOUNTS_TOKEN]
+    done = CliRunner().invoke(cli, [*common, "--period", "2026-Q4"], terminal_width=200)
+    assert done.exit_code == 0, done.output
+    assert "Executive report 2026-Q4" in out.read_text() and "gross revenue retention" in done.output
+    assert str(out.resolve()) in done.output.replace("\n", "")
+    bad = CliRunner().invoke(cli, [*common, "--period", "2026-Q9"], terminal_width=200)
+    assert bad.exit_code == 1 and "422" in bad.output and "period" in bad.output

@@ -7,6 +7,11 @@ Compatible (consumers of either version keep working, records already on a topic
 adding an optional property, widening nothing. Incompatible: removing or renaming a property,
 changing its type, making a property required that was not, making a required one optional,
 removing an allowed enum value. An incompatible change needs a new event type (``...v2``).
+
+The database schema is a contract too, with every database already migrated: ``write`` also records
+each migration's checksum in ``shared/schemas/migrations.sha256`` (new ones only), and the contract
+test fails when a recorded migration was edited (``migrate`` would refuse it on any database that
+applied it): a change is a new migration.
 """
 
 from __future__ import annotations
@@ -19,6 +24,29 @@ from typing import Any
 from bellwether_shared.events import CATALOGUE
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+MIGRATIONS_LOCK = SCHEMA_DIR / "migrations.sha256"
+SERVICES = ("ingest", "health", "renewals", "notifications", "accounts")
+
+
+def current_migrations() -> dict[str, str]:
+    """Every migration (shared and each service's) → its checksum."""
+    from bellwether_shared.migrate import migrations_for
+
+    return {m.name: m.checksum for service in SERVICES for m in migrations_for(service)}
+
+
+def recorded_migrations(path: Path = MIGRATIONS_LOCK) -> dict[str, str]:
+    lines = path.read_text().splitlines() if path.exists() else []
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in lines if line.strip())}
+
+
+def record_migrations(path: Path = MIGRATIONS_LOCK) -> list[str]:
+    """Record the migrations not yet recorded; never rewrites a recorded checksum."""
+    recorded = recorded_migrations(path)
+    new = {n: c for n, c in current_migrations().items() if n not in recorded}
+    merged = recorded | new
+    path.write_text("".join(f"{merged[n]}  {n}\n" for n in sorted(merged)))
+    return sorted(new)
 
 
 def current_schemas() -> dict[str, dict[str, Any]]:
@@ -100,6 +128,8 @@ def main(argv: list[str]) -> int:
         return 2
     for path in write_snapshots():
         print(path.relative_to(SCHEMA_DIR.parent.parent))
+    for name in record_migrations():
+        print(f"recorded migration {name}")
     return 0
 
 

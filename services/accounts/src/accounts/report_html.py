@@ -78,11 +78,21 @@ def figures(r: dict[str, Any]) -> list[tuple[str, go.Figure]]:
     return out
 
 
+def _changes(r: dict[str, Any], key: str) -> str:
+    """Under an at-risk account's chart: each change of its score with why, readable without hovering."""
+    account = next((a for a in r["at_risk"] if f"at-risk-{a['account_id']}" == key), None)
+    if account is None or not account["changes"]:
+        return ""
+    items = "".join(f"<li>{escape(str(c['occurred_at'])[:10])}: {escape(c['title'])}</li>" for c in account["changes"])
+    return f'<ol class="changes">{items}</ol>'
+
+
 def render(r: dict[str, Any]) -> str:
     figs = figures(r)
     charts = "\n".join(
         f'<section class="chart" id="{escape(key)}">'
         + pio.to_html(fig, full_html=False, include_plotlyjs="inline" if i == 0 else False, div_id=f"fig-{escape(key)}")
+        + _changes(r, key)
         + "</section>"
         for i, (key, fig) in enumerate(figs)
     )

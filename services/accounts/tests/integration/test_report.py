@@ -188,3 +188,8 @@ def test_the_page_renders_in_chromium_with_data_in_every_chart(doc: dict[str, An
     empty = [p[0] for p in points if p[1] == 0 or p[2] == 0]
     assert empty == []
     assert (ARTIFACTS / f"executive-report-{PERIOD}.png").stat().st_size > 10_000
+
+
+def test_each_change_of_an_at_risk_score_is_listed_with_why(doc: dict[str, Any]) -> None:
+    html = report_html.render(doc)
+    assert html.count("usage &lt;fell&gt; &amp; more</li>") == 2 and "<fell>" not in html

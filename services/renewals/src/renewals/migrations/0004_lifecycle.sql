@@ -8,10 +8,3 @@ ALTER TABLE opportunities
 INSERT INTO settings (key, value, updated_by) VALUES
     ('exposure_churn_rates', '{"high": 0.25, "moderate": 0.12, "low": 0.05}', 'migration')
 ON CONFLICT (key) DO NOTHING;
-
--- Expansions opened because health found the account ready to grow: why, and that they came from it.
-ALTER TABLE opportunities
-    ADD COLUMN source text NOT NULL DEFAULT 'manual',   -- manual / readiness / renewal
-    ADD COLUMN signal_reasons jsonb NOT NULL DEFAULT '[]';
-INSERT INTO settings (key, value, updated_by) VALUES ('expansion_estimate', '{"pct": 0.2}', 'migration')
-ON CONFLICT (key) DO NOTHING;
