@@ -45,7 +45,7 @@ BASE_TOPICS = (
 # Who reads and who writes each topic: the services' consumers subscribe to CONSUMES, and the Kafka users
 # of the prod overlay get exactly these rights (plus writing the dead letters of what they read).
 CONSUMES: dict[str, tuple[str, ...]] = {
-    "health": (USAGE, IDENTITY, SIGNALS),
+    "health": (USAGE, IDENTITY, SIGNALS, RENEWALS),  # renewal outcomes calibrate scorecards
     "renewals": (SIGNALS, HEALTH),
     "notifications": (HEALTH, SIGNALS, RENEWALS),
     "accounts": (SIGNALS, HEALTH, RENEWALS, NOTIFICATIONS),

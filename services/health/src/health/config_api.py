@@ -13,35 +13,19 @@ from fastapi import APIRouter, Path, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from health import config_repository as config
-from health import repository, schemas
+from health import repository, schemas, scorecards
 from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
 
 
-def _card_out(row: asyncpg.Record, job_id: int | None = None) -> dict[str, Any]:
+def card_out(row: asyncpg.Record, job_id: int | None = None) -> dict[str, Any]:
     return dict(row["definition"]) | {
         "id": row["id"], "version": row["version"], "name": row["name"], "segments": row["segments"],
         "tiers": row["tiers"], "lifecycle_stages": row["lifecycle_stages"], "is_default": row["is_default"],
         "created_at": row["created_at"],
         "rescore_job_id": job_id,
     }  # fmt: skip
-
-
-async def _save_version(
-    conn: asyncpg.Connection, card_id: str, version: int, body: schemas.ScorecardIn
-) -> tuple[asyncpg.Record, int]:
-    """The new version, and a re-score job over its accounts (queued in the same transaction)."""
-    row = await config.insert_scorecard(
-        conn, card_id=card_id, version=version, name=body.name, definition=body.definition(),
-        segments=body.segments, tiers=body.tiers, is_default=body.is_default, lifecycle_stages=body.lifecycle_stages,
-    )  # fmt: skip
-    ids = await config.accounts_matching(
-        conn, every=body.is_default, tiers=body.tiers, segments=body.segments, lifecycle_stages=body.lifecycle_stages
-    )
-    job = await config.new_rescore_job(conn, card_id=card_id, version=version, total=len(ids))
-    await repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job)
-    return row, job
 
 
 @router.post(
@@ -53,8 +37,8 @@ async def _save_version(
 async def create_scorecard(body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str, Any]:
     card_id = re.sub(r"[^a-z0-9]+", "-", body.name.lower()).strip("-")[:40] + "-" + secrets.token_hex(3)
     async with rt.pool.acquire() as conn, conn.transaction():
-        row, job = await _save_version(conn, card_id, 1, body)
-    return _card_out(row, job)
+        row, job = await scorecards.save_version(conn, card_id=card_id, version=1, body=body)
+    return card_out(row, job)
 
 
 @router.put(
@@ -67,8 +51,8 @@ async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: ConfigDe
         current = await config.latest_scorecard(conn, card_id=card_id)
         if current is None:
             raise ApiError(404, "not_found", f"card_id: no scorecard '{card_id}'")
-        row, job = await _save_version(conn, card_id, current["version"] + 1, body)
-    return _card_out(row, job)
+        row, job = await scorecards.save_version(conn, card_id=card_id, version=current["version"] + 1, body=body)
+    return card_out(row, job)
 
 
 @router.get("/scorecards", response_model=list[schemas.ScorecardOut], summary="Current version of each scorecard")
@@ -76,7 +60,7 @@ async def list_scorecards(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0
     """A page of the current versions (a configuration table: tens of rows, paged all the same)."""
     async with rt.pool.acquire() as conn:
         rows = await repository.current_scorecards(conn)
-    return [_card_out(r) for r in rows if r["active"]][offset : offset + limit]
+    return [card_out(r) for r in rows if r["active"]][offset : offset + limit]
 
 
 @router.get("/scorecards/{card_id}", response_model=schemas.ScorecardOut)
@@ -93,7 +77,7 @@ async def get_scorecard(
         raise ApiError(
             404, "not_found", f"card_id: no scorecard '{card_id}'" + (f" version {version}" if version else "")
         )
-    return _card_out(row)
+    return card_out(row)
 
 
 @router.delete("/scorecards/{card_id}", status_code=204, summary="Retire a scorecard (never the default)")

@@ -18,9 +18,10 @@ import asyncpg
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import ingest as ev
+from bellwether_shared.events import renewals as rev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.records import Consumed
-from health import repository, sentiment
+from health import calibration_repository, repository, sentiment
 from health.domain.milestones import MilestoneDef
 
 
@@ -126,3 +127,12 @@ async def on_membership(b: Batch, e: ev.IngestEvent, c: Consumed) -> None:
     """The account exists (scored from now on); nothing here moves a score by itself."""
     if e.account_id:
         b.touched.add(e.account_id)
+
+
+@handlers.on(rev.RenewalClosed)
+async def on_renewal_closed(b: Batch, e: rev.RenewalClosed, c: Consumed) -> None:
+    """What happened at a renewal, kept to calibrate scorecards against (it moves no score)."""
+    await calibration_repository.record_outcome(
+        b.conn, opportunity_id=e.opportunity_id, account_id=e.account_id,
+        renewal_date=e.renewal_date or e.closed_at.date(), outcome=e.outcome, arr=e.arr, closed_at=e.closed_at,
+    )  # fmt: skip

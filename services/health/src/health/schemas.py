@@ -296,3 +296,22 @@ class SegmentOut(BaseModel):
     filters: dict[str, Any]
     builtin: bool
     updated_at: datetime
+
+
+class CalibrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days_before: int = Field(30, ge=0, le=365, description="each renewal's score this many days before its date")
+    holdout: float = Field(0.3, ge=0.1, le=0.5, description="share of the renewals kept out of the fit, to judge it")
+    min_outcomes: int = Field(20, ge=10, le=100_000, description="fewer closed renewals: no suggestion")
+
+
+class CalibrationOut(BaseModel):
+    id: int
+    card_id: str
+    card_version: int
+    params: dict[str, Any]
+    result: dict[str, Any] = Field(description="status, outcomes, AUC of the current and suggested weights on "
+                                   "held-out renewals, suggested weights, coefficients, notes")  # fmt: skip
+    created_at: datetime
+    applied_version: int | None
+    applied_at: datetime | None

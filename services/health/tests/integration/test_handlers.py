@@ -14,6 +14,7 @@ import orjson
 from pydantic import SecretStr
 
 from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from health import repository
@@ -29,7 +30,7 @@ COVERED = {
     iev.DealClosedWon.event_type, iev.TicketChanged.event_type, iev.ContactChanged.event_type,
     iev.OnboardingConfirmed.event_type, iev.GoalUpdated.event_type, iev.AccountLifecycleChanged.event_type,
     iev.UserJoinedAccount.event_type, iev.UserIdentified.event_type, iev.ProblemRecorded.event_type,
-    iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type,
+    iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type, rev.RenewalClosed.event_type,
 }  # fmt: skip
 SETTINGS = HealthSettings(database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1",
                           api_token=SecretStr("t" * 32))  # type: ignore[call-arg]  # fmt: skip
@@ -259,3 +260,23 @@ async def test_onboarding_not_confirmed_after_the_expected_days_is_announced_onc
         again = [r for r in await _rescore(conn, late) if r["event_type"].endswith("onboarding_overdue.v1")]
     assert len(said[late]) == 1 and orjson.loads(said[late][0]["payload"])["days_since_kickoff"] == 75
     assert said[fresh] == [] and said[done] == [] and again == []
+
+
+async def test_a_closed_renewal_is_kept_once_as_an_outcome_and_moves_no_score(health_db, run_id) -> None:
+    acct, opp = f"hh-out-{run_id}", f"renewal-{run_id}"
+    first = rev.RenewalClosed(
+        account_id=acct,
+        opportunity_id=opp,
+        outcome="renewed",
+        arr=10_000,
+        arr_change=0,
+        closed_at=NOW - timedelta(days=2),
+        renewal_date=(NOW - timedelta(days=3)).date(),
+    )
+    again = first.model_copy(update={"outcome": "churned", "closed_at": NOW})  # reopened, then closed as churned
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(conn, rec(again), rec(first), rec(first))  # the later close wins whatever the order
+        rows = await conn.fetch("SELECT outcome, renewal_date FROM renewal_outcomes WHERE opportunity_id = $1", opp)
+        queued = await conn.fetchval("SELECT count(*) FROM recompute_queue WHERE account_id = $1", acct)
+    assert [(r["outcome"], r["renewal_date"]) for r in rows] == [("churned", first.renewal_date)]
+    assert queued == 0
