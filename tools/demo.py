@@ -23,7 +23,7 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 from tests.support.receiver import Receiver
-from tools import demo_account, report
+from tools import demo_account, demo_outcomes, report
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
@@ -62,7 +62,8 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
         if first:
             signals += [
                 {"type": "account.upserted", "account_id": account, "name": f"Demo Account {a + 1}",
-                 "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]), "seats": users + 2,
+                 "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]),
+                 "seats": users if a == demo_outcomes.GROWING else users + 2,
                  "tier": rnd.choice(["scale", "mid", "strategic"]), "industry": industry, "exposure": exposure,
                  "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
                  "onboarding_started_at": str(date.today() - timedelta(days=20)),
@@ -71,8 +72,8 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                  "role": "VP Operations", "influence": "high", "is_champion": True},
                 {"type": "nps.submitted", "account_id": account, "contact_id": f"{account}-vp",
                  "score": rnd.randint(6, 10)},
-                {"type": "onboarding.confirmed", "account_id": account, "aspect": "technical",
-                 "confirmed_by": f"{account}-vp"},
+                *({"type": "onboarding.confirmed", "account_id": account, "aspect": aspect,
+                   "confirmed_by": f"{account}-vp"} for aspect in ("technical", "process")[: 1 + (a % 2 == 0)]),
                 # a 12-month contract signed about 11 months ago: renewals 30, 50, 70... days out
                 {"type": "deal.closed_won", "account_id": account, "deal_id": f"{account}-deal",
                  "arr": ARR[a % 5], "list_price": LIST[a % 5], "term_months": 12,
@@ -84,6 +85,9 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
             ]  # fmt: skip
             if a == 0:  # the close-up account: champions, goals, value reviews, requests
                 signals += demo_account.signals(account)
+            if a == demo_outcomes.GROWING:  # every seat in use, a delighted VP, more users than a month ago
+                signals = [x for x in signals if x["account_id"] != account or x["type"] != "contact.changed"]
+                signals += demo_outcomes.grow_signals(account)
         elif a % 2:
             signals += [
                 {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
@@ -91,6 +95,11 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                 {"type": "ticket.changed", "account_id": account, "ticket_id": f"{account}-t1", "status": "opened",
                  "severity": "urgent", "bug_linked": True},
             ]  # fmt: skip
+    if signals:  # before the usage: the onboarding start is known when the first milestone is reached
+        httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, "")).raise_for_status()
+    for a, account in enumerate(accounts):
+        if first and a == demo_outcomes.GROWING:
+            sent += demo_outcomes.grow_usage(client, account, users, FEATURES, now)
         active = users if first or a % 2 == 0 else 1  # round two: usage fades where the champion left
         for u in range(active):
             user = f"{account}-user{u + 1}"
@@ -109,8 +118,6 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                     )
                     sent += 1
     client.flush()
-    if signals:
-        httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, "")).raise_for_status()
     return sent + len(signals)
 
 
@@ -160,7 +167,8 @@ async def _renewals(renewals: str, token: str, accounts: list[str]) -> Table:
             for o in acc.get("opportunities", []):
                 why = "; ".join(r["text"] for r in o["risk_reasons"][:3]) or "-"
                 risk = ("AT RISK " if o["at_risk"] else "") + o["risk_level"]
-                t.add_row(a, f"{o['days_to_renewal']} d", f"{o['arr']:,.0f}", f"{o['owner_id']} ({o['owner_role']})",
+                when = f"{o['days_to_renewal']} d" if o.get("days_to_renewal") is not None else o["kind"]
+                t.add_row(a, when, f"{o['arr']:,.0f}", f"{o['owner_id']} ({o['owner_role']})",
                           str(acc.get("health_colour")), risk, why)  # fmt: skip
     return t
 
@@ -249,6 +257,7 @@ async def run_demo(
     days: int,
 ) -> None:
     key = _source(base, token, run_dir)
+    await demo_outcomes.prepare(health, renewals, token)
     receiver = Receiver().start()
     dest, secret = await _subscribe_receiver(notify, token, receiver.url)
     rnd = random.Random(7)
@@ -271,6 +280,10 @@ async def run_demo(
         console.print(await _alerts(notify, token, receiver, dest, secret, names))
         await demo_account.show(console, names[0], health=health, renewals=renewals, accounts=accounts_url,
                                 token=token)  # fmt: skip
+        await demo_outcomes.expansion(console, renewals, token, names[demo_outcomes.GROWING])
+        await demo_outcomes.task_life(console, notify, token, names[1])
+        period = await demo_outcomes.close_renewals(console, renewals, token, names)
+        await demo_outcomes.calibrate(console, health, token)
         receiver.stop()
         received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")
@@ -283,6 +296,5 @@ async def run_demo(
     sample = next(r for r in received if r.envelope.type == "bellwether.health.score_changed.v1")
     console.print("One health.v1 record as it sits on Kafka (key, headers, value):")
     console.print_json(json.dumps({"key": sample.envelope.key, "headers": sample.headers, "value": sample.payload}))
-    period = report.this_quarter()
     out = run_dir / f"report-{period}.html"
     report.show(console, await report.write(url=accounts_url, token=token, period=period, out=out, min_risk_arr=0), out)

@@ -22,6 +22,10 @@ def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v * 100:.1f} %"
 
 
+def _days(v: float) -> str:
+    return f"{v:.0f} day" + ("" if round(v) == 1 else "s")
+
+
 def headline(doc: dict[str, Any]) -> Table:
     p = doc["retention"]["period"]
     t = Table(title=f"Executive report {doc['period']} ({doc['from']} to {doc['to']})")
@@ -33,7 +37,7 @@ def headline(doc: dict[str, Any]) -> Table:
               f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned, "
               f"{p['contraction_arr']:,.0f} contraction")  # fmt: skip
     ttv = doc["time_to_value"]
-    t.add_row("median time to value", "n/a" if ttv["median_days"] is None else f"{ttv['median_days']:.0f} days",
+    t.add_row("median time to value", "n/a" if ttv["median_days"] is None else _days(ttv["median_days"]),
               f"{ttv['accounts']} accounts")  # fmt: skip
     ob = doc["onboarding"]
     t.add_row("onboarding completed", _pct(ob["completion_rate"]), f"{ob['completed']} of {ob['started']}")

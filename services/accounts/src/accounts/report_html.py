@@ -19,6 +19,10 @@ def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v * 100:.0f} %"
 
 
+def _days(v: float) -> str:
+    return f"{v:.0f} day" + ("" if round(v) == 1 else "s")
+
+
 def _t(v: object) -> str:
     """Text drawn by Plotly: it reads a subset of HTML (links, bold, line breaks), so data is escaped."""
     return escape(str(v))
@@ -55,6 +59,8 @@ def figures(r: dict[str, Any]) -> list[tuple[str, go.Figure]]:
         text=[_t(f"{c['name']} ({c['account_name'] or c['account_id']})") for c in contacts], textposition="top center",
         marker={"size": [SIZES.get(c["influence"], 10) for c in contacts], "opacity": 0.7},
     )])  # fmt: skip
+    if not contacts:
+        quad.add_annotation(x=50, y=75, showarrow=False, text="no champion of a strategic account assessed yet")
     quad.add_hline(y=50, line_dash="dot")
     quad.add_vline(x=50, line_dash="dot")
     quad.update_layout(title="Champions of strategic accounts: engagement against delight (size: influence)",
@@ -102,7 +108,7 @@ def render(r: dict[str, Any]) -> str:
         ("Net revenue retention", _pct(p["nrr"]),
          f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned"),
         ("Median time to value", "n/a" if r["time_to_value"]["median_days"] is None
-         else f"{r['time_to_value']['median_days']:.0f} days", f"{r['time_to_value']['accounts']} accounts"),
+         else _days(r["time_to_value"]["median_days"]), f"{r['time_to_value']['accounts']} accounts"),
         ("Onboarding completed", _pct(r["onboarding"]["completion_rate"]),
          f"{r['onboarding']['completed']} of {r['onboarding']['started']} confirmed by the customer"),
         ("Healthy influential champion", _pct(r["champions"]["share"]),

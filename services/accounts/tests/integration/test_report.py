@@ -193,3 +193,9 @@ def test_the_page_renders_in_chromium_with_data_in_every_chart(doc: dict[str, An
 def test_each_change_of_an_at_risk_score_is_listed_with_why(doc: dict[str, Any]) -> None:
     html = report_html.render(doc)
     assert html.count("usage &lt;fell&gt; &amp; more</li>") == 2 and "<fell>" not in html
+
+
+def test_an_empty_chart_says_why_it_is_empty(doc: dict[str, Any]) -> None:
+    empty = doc | {"champions": doc["champions"] | {"strategic_contacts": []}}
+    assert "no champion of a strategic account assessed yet" in report_html.render(empty)
+    assert "no champion of a strategic account assessed yet" not in report_html.render(doc)

@@ -240,7 +240,7 @@ async def _roll_forward(
                                outcome=outcome)  # fmt: skip
     if term is None:
         return None
-    c = {"contract_id": term.contract_id, "account_id": old["account_id"], "deal_id": old["deal_id"],
+    c = {"contract_id": term.contract_id, "account_id": old["account_id"], "deal_id": None,  # a renewal, not a sale
          "start_date": term.start_date, "end_date": term.end_date, "term_months": term.term_months, "arr": term.arr,
          "list_price": old["list_price"], "discount_pct": old["discount_pct"],
          "products": list(old["products"] or [])}  # fmt: skip

@@ -257,3 +257,22 @@ async def test_the_rejection_workflow_on_the_review_repository(renewals_db, run_
     ]  # fmt: skip
     assert types.count("bellwether.renewals.deal_rejection_proposed.v1") == 2
     assert types.count("bellwether.renewals.deal_rejected.v1") == 1
+
+
+async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one_contract(renewals_db, run_id) -> None:
+    """The next term is a renewal, not a sale: it carries no deal id (deal ids are unique per contract, and
+    the deal redelivered still finds its own contract)."""
+    from renewals import service
+
+    acct, deal_id = f"h-roll-{run_id}", f"D-{run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, deal_id)))
+        opp = await conn.fetchval("SELECT opportunity_id FROM opportunities WHERE account_id = $1", acct)
+        async with repository.unit(conn) as uow:
+            await service.close(uow, opportunity_id=opp, outcome="expanded", arr_change=6_000, actor="vic",
+                                reason=None, note=None, lead_days=120, trend_days=30)  # fmt: skip
+        await handle(conn, rec(deal(acct, deal_id)))
+        terms = await conn.fetch("SELECT contract_id, deal_id, arr FROM contracts WHERE account_id = $1 "
+                                 "ORDER BY start_date", acct)  # fmt: skip
+    assert [(t["deal_id"], float(t["arr"])) for t in terms] == [(deal_id, 30_000), (None, 36_000)]
+    assert terms[1]["contract_id"].startswith(f"{deal_id}@")
