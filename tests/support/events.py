@@ -1,7 +1,9 @@
-"""Usage events as ingest publishes them, for tests and benchmarks that write straight to Kafka."""
+"""Events for tests: usage records as ingest publishes them (for tests and benchmarks that write straight to
+Kafka), and any event as a consumer receives it (for handler tests)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -9,6 +11,8 @@ import orjson
 
 from bellwether_shared import topics
 from bellwether_shared.envelope import Envelope
+from bellwether_shared.events.base import Event
+from bellwether_shared.records import Consumed
 
 
 def usage_envelope(
@@ -39,3 +43,16 @@ def usage_envelope(
         subject=account,
         data=orjson.dumps(payload, option=orjson.OPT_UTC_Z),
     )
+
+
+def consumed(event: Event, at: datetime | None = None, *, source: str = "bellwether/test") -> Consumed:
+    """``event`` as a consumer receives it (a fresh id; ``at``: the envelope's time)."""
+    env = event.envelope(event_id=str(uuid.uuid4()), source=source, time=at or datetime.now(UTC))
+    return Consumed(env, 0, 0, orjson.loads(env.data))
+
+
+def signal_fields(account: str, at: datetime | None = None) -> dict[str, Any]:
+    """The fields every signal carries (ingest sets them), received and occurred at ``at``."""
+    at = at or datetime.now(UTC)
+    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
+            "occurred_at": at}  # fmt: skip

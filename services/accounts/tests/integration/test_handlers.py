@@ -4,12 +4,10 @@ the events are handled."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import orjson
 
 from accounts import query_repository as queries
 from accounts.domain import view
@@ -21,19 +19,18 @@ from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from tests.support.db import rolled_back
+from tests.support.events import consumed, signal_fields
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
 
 
 def rec(event: Event, at: datetime = NOW) -> Consumed:
-    env = event.envelope(event_id=str(uuid.uuid4()), source="bellwether/test", time=at)
-    return Consumed(env, 0, 0, orjson.loads(env.data))
+    return consumed(event, at)
 
 
 def sig(account: str, at: datetime = NOW) -> dict[str, Any]:
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
-            "occurred_at": at}  # fmt: skip
+    return signal_fields(account, at)
 
 
 def life(acct: str) -> list[Consumed]:

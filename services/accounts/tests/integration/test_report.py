@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -26,6 +24,7 @@ from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from conftest import ServiceDb, migrated, new_database
 from tests.support.db import rolled_back
+from tests.support.events import consumed, signal_fields
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -42,13 +41,11 @@ def portfolio_db(endpoints: Any) -> ServiceDb:
 
 
 def rec(event: Event, at: datetime = NOW) -> Consumed:
-    env = event.envelope(event_id=str(uuid.uuid4()), source="bellwether/test", time=at)
-    return Consumed(env, 0, 0, orjson.loads(env.data))
+    return consumed(event, at)
 
 
 def sig(account: str, at: datetime = NOW) -> dict[str, Any]:
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
-            "occurred_at": at}  # fmt: skip
+    return signal_fields(account, at)
 
 
 def account(acct: str, name: str, tier: str, arr: float, csm: str, *, started: date | None = None) -> Consumed:
