@@ -112,6 +112,7 @@ def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
     return {
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "DATABASE_URL": db.url,
+        "SECRETS_KEY": "test-ingest-secrets-key-" + "x" * 16,
         "ADMIN_TOKEN": ADMIN_TOKEN,
         "API_KEYS": viewer_keys(),
         "ENVIRONMENT": "test",

@@ -91,7 +91,8 @@ def _service_env(svc: Service) -> dict[str, str]:
         "ADMIN_TOKEN": DEV_ADMIN_TOKEN,  # ingest's admin API
         "API_TOKEN": DEV_ADMIN_TOKEN,  # health's, notifications' and accounts' APIs
         "API_KEYS": _renewals_keys(),  # every service: admin, vp_cs and csm development keys (roles)
-        "SECRETS_KEY": os.environ.get("SECRETS_KEY", "dev-secrets-key-change-me-0123456789abcdef"),  # notifications
+        # notifications (channel secrets) and ingest (signing secrets)
+        "SECRETS_KEY": os.environ.get("SECRETS_KEY", "dev-secrets-key-change-me-0123456789abcdef"),
         # the demo's webhook receiver listens on loopback: allowed here, never by default
         "ALLOW_NETWORKS": os.environ.get("ALLOW_NETWORKS", '["127.0.0.0/8"]'),
         "SMTP_PORT": os.environ.get("SMTP_PORT", "2525"),

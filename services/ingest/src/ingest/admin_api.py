@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from ingest import repository, schemas, scopes
+from ingest import source_repository as sources
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 
@@ -28,7 +29,7 @@ ViewerDep = Annotated[Runtime, Depends(require_viewer)]  # reading sources and r
 router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
 
 
-def _out(src: repository.Source) -> dict[str, object]:
+def _out(src: sources.Source) -> dict[str, object]:
     return schemas.SourceOut.model_validate(src, from_attributes=True).model_dump(mode="json")
 
 
@@ -41,7 +42,7 @@ def _out(src: repository.Source) -> dict[str, object]:
 async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONResponse:
     key = new_write_key()
     async with rt.pool.acquire() as conn:
-        src = await repository.insert_source(
+        src = await sources.insert_source(
             conn,
             id="src_" + secrets.token_hex(8),
             name=body.name,
@@ -60,14 +61,14 @@ async def list_sources(
     rt: ViewerDep, include_revoked: bool = True, limit: Limit = 100, offset: Offset = 0
 ) -> list[dict[str, object]]:
     async with rt.pool.acquire() as conn:
-        rows = await repository.list_sources(conn, include_revoked=include_revoked)
+        rows = await sources.list_sources(conn, include_revoked=include_revoked)
     return [_out(s) for s in rows][offset : offset + limit]
 
 
 @router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})
 async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
-        src = await repository.get_source(conn, source_id=source_id)
+        src = await sources.get_source(conn, source_id=source_id)
     if src is None:
         raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
     return _out(src)
@@ -81,7 +82,7 @@ async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
 )
 async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
-        src = await repository.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
+        src = await sources.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
     if src is None:
         raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
     rt.auth.forget(source_id)
@@ -96,11 +97,43 @@ async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) 
 )
 async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
-        src = await repository.revoke_source(conn, source_id=source_id)
+        src = await sources.revoke_source(conn, source_id=source_id)
     if src is None:
         raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
     rt.auth.forget(source_id)
     return _out(src)
+
+
+@router.put(
+    "/sources/{source_id}/signing-secret",
+    response_model=schemas.SigningSecretOut,
+    responses={404: {"model": schemas.Error}, 409: {"model": schemas.Error}},
+    summary="Set the secret the source's requests are signed with (shown once); from now on they must be signed",
+)
+async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, rt: AdminDep) -> dict[str, str]:
+    if rt.box is None:
+        raise ApiError(409, "secrets_key_missing", "secret: SECRETS_KEY is not set; signing secrets cannot be kept")
+    secret = body.secret or secrets.token_urlsafe(32)
+    async with rt.pool.acquire() as conn:
+        src = await sources.set_signing_secret(conn, source_id=source_id, sealed=rt.box.seal(secret))
+    if src is None:
+        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    rt.auth.forget(source_id)
+    return {"source_id": source_id, "signing_secret": secret}
+
+
+@router.delete(
+    "/sources/{source_id}/signing-secret",
+    status_code=204,
+    responses={404: {"model": schemas.Error}},
+    summary="Stop checking the source's signatures",
+)
+async def drop_signing_secret(source_id: str, rt: AdminDep) -> None:
+    async with rt.pool.acquire() as conn:
+        src = await sources.set_signing_secret(conn, source_id=source_id, sealed=None)
+    if src is None:
+        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+    rt.auth.forget(source_id)
 
 
 @router.get("/rejected", response_model=schemas.RejectedPage, summary="Events that failed validation, newest first")

@@ -18,8 +18,8 @@ from ingest.auth import write_key_from
 from ingest.body import read_json_object
 from ingest.deps import Runtime, RuntimeDep
 from ingest.normalise import Rejection, parse_time
-from ingest.repository import Source
 from ingest.service import Outcome, accept_messages, unavailable
+from ingest.source_repository import Source
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 
@@ -47,7 +47,7 @@ async def _authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any],
     return body, source
 
 
-def _rate_limit(rt: Runtime, source: Source, n: int) -> None:
+def rate_limit(rt: Runtime, source: Source, n: int) -> None:
     wait = rt.limiter.check(source.id, n, rate=source.rate_limit_eps, burst=source.burst)
     if wait:
         raise ApiError(
@@ -58,7 +58,7 @@ def _rate_limit(rt: Runtime, source: Source, n: int) -> None:
         )
 
 
-def _answer(outcome: Outcome) -> JSONResponse:
+def answer(outcome: Outcome) -> JSONResponse:
     return JSONResponse(
         {
             "success": True,
@@ -72,7 +72,7 @@ def _answer(outcome: Outcome) -> JSONResponse:
     )
 
 
-def _single_rejected(r: Rejection) -> ApiError:
+def single_rejected(r: Rejection) -> ApiError:
     return ApiError(
         403 if r.code in ("missing_scope", "account_not_allowed") else 400,
         r.code,
@@ -86,14 +86,14 @@ def _single_rejected(r: Rejection) -> ApiError:
 def _single(call: str, model: type[BaseModel]) -> None:
     async def handler(request: Request, rt: RuntimeDep) -> JSONResponse:
         body, source = await _authenticated(request, rt)
-        _rate_limit(rt, source, 1)
+        rate_limit(rt, source, 1)
         outcome = await accept_messages(
             rt, source_id=source.id, grant=source.grant, endpoint=call, request_id=str(uuid.uuid4()), items=[body],
             default_type=call,
         )  # fmt: skip
         if outcome.rejections:
-            raise _single_rejected(outcome.rejections[0])
-        return _answer(outcome)
+            raise single_rejected(outcome.rejections[0])
+        return answer(outcome)
 
     router.add_api_route(
         f"/{call}",
@@ -141,7 +141,7 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
         raise ApiError(
             413, "batch_too_large", f"batch: {len(items)} events; the limit is {rt.settings.max_batch_events}"
         )
-    _rate_limit(rt, source, len(items))
+    rate_limit(rt, source, len(items))
     outcome = await accept_messages(
         rt,
         source_id=source.id,
@@ -153,7 +153,7 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
         batch_integrations=_object_or_none(body, "integrations"),
         batch_sent_at=_batch_time(body),
     )
-    return _answer(outcome)
+    return answer(outcome)
 
 
 for _path in ("batch", "import"):
@@ -186,13 +186,13 @@ async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
         raise ApiError(
             413, "batch_too_large", f"batch: {len(items)} signals; the limit is {rt.settings.max_batch_events}"
         )
-    _rate_limit(rt, source, len(items))
+    rate_limit(rt, source, len(items))
     outcome = await signals.accept_signals(
         rt, source_id=source.id, grant=source.grant, request_id=str(uuid.uuid4()), items=items
     )
     if "batch" not in body and outcome.rejections:
-        raise _single_rejected(outcome.rejections[0])
-    return _answer(outcome)
+        raise single_rejected(outcome.rejections[0])
+    return answer(outcome)
 
 
 __all__ = ["router"]

@@ -17,8 +17,8 @@ import asyncpg
 from cachetools import TTLCache
 
 from bellwether_shared.http import ApiError
-from ingest import repository
-from ingest.repository import Source
+from ingest import source_repository as sources
+from ingest.source_repository import Source
 
 KEY_PREFIX = "bwk_"
 
@@ -78,7 +78,7 @@ class SourceAuth:
             source = None
         else:
             async with self.pool.acquire() as conn:
-                source = await repository.source_by_key_hash(conn, write_key_hash=digest)
+                source = await sources.source_by_key_hash(conn, write_key_hash=digest)
             if source is not None and self._known is not None:
                 self._known[digest] = source
             elif source is None and self._unknown is not None:

@@ -15,8 +15,8 @@ def too_large(limit: int) -> ApiError:
     return ApiError(413, "request_too_large", f"request body exceeds {limit} bytes")
 
 
-async def read_json_object(request: Request, *, max_bytes: int) -> tuple[dict[str, Any], int]:
-    """The body as a JSON object and its (decompressed) size in bytes."""
+async def read_bytes(request: Request, *, max_bytes: int) -> tuple[bytes, bytes]:
+    """The body as received (what a sender signed) and decoded (gunzipped), each within ``max_bytes``."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise too_large(max_bytes)
@@ -27,7 +27,7 @@ async def read_json_object(request: Request, *, max_bytes: int) -> tuple[dict[st
         if size > max_bytes:
             raise too_large(max_bytes)
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    wire = raw = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding == "gzip":
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
@@ -41,10 +41,20 @@ async def read_json_object(request: Request, *, max_bytes: int) -> tuple[dict[st
         raise ApiError(415, "unsupported_encoding", f"Content-Encoding '{encoding}' is not supported; use gzip")
     if not raw:
         raise ApiError(400, "invalid_json", "request body is empty")
+    return wire, raw
+
+
+def parse_json(raw: bytes) -> Any:
     try:
-        body = orjson.loads(raw)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+
+
+async def read_json_object(request: Request, *, max_bytes: int) -> tuple[dict[str, Any], int]:
+    """The body as a JSON object and its (decompressed) size in bytes."""
+    _, raw = await read_bytes(request, max_bytes=max_bytes)
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "request body must be a JSON object")
     return body, len(raw)

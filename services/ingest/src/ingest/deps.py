@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from bellwether_shared.roles import KeyRing
 from bellwether_shared.runtime import Producer
+from bellwether_shared.secretbox import SecretBox
 from ingest.auth import SourceAuth
 from ingest.ratelimit import RateLimiter
 from ingest.settings import IngestSettings
@@ -44,6 +45,7 @@ class Runtime:
     auth: SourceAuth
     limiter: RateLimiter
     keys: KeyRing  # the admin API's callers (API_KEYS, and ADMIN_TOKEN as an admin key)
+    box: SecretBox | None  # opens senders' signing secrets (None: SECRETS_KEY is not set)
 
     @classmethod
     def build(cls, settings: IngestSettings, pool: asyncpg.Pool, kafka: Producer) -> Runtime:
@@ -55,6 +57,7 @@ class Runtime:
             auth=SourceAuth(pool, ttl_s=settings.auth_cache_ttl_s),
             keys=KeyRing(settings.api_keys, legacy_admin_token=settings.admin_token.get_secret_value()),
             limiter=RateLimiter(),
+            box=settings.secret_box(),
         )
 
     @property

@@ -198,6 +198,21 @@ class SourceOut(BaseModel):
     revoked_at: datetime | None
     scopes: list[str]
     accounts: list[str]
+    kind: str = Field(description="api (tracking, signals, CDP destination) or a webhook adapter's kind")
+    signed: bool = Field(description="requests must carry a signature made with the source's signing secret")
+    config: dict[str, Any] = Field(description="the adapter's settings: field mapping, stage ids, …")
+
+
+class SigningSecretIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    secret: str | None = Field(
+        None, min_length=16, max_length=200, description="the secret the sender was given; omitted: one is made"
+    )
+
+
+class SigningSecretOut(BaseModel):
+    source_id: str
+    signing_secret: str = Field(description="shown once; stored encrypted (SECRETS_KEY)")
 
 
 class SourceCreated(SourceOut):

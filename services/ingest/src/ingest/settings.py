@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, model_validator
 
+from bellwether_shared.secretbox import SecretBox
 from bellwether_shared.settings import ServiceSettings
 
 
@@ -13,6 +14,18 @@ class IngestSettings(ServiceSettings):
     db_schema: str = "ingest"
 
     admin_token: SecretStr = Field(min_length=16, description="Bearer token of the admin API")
+
+    secrets_key: SecretStr | None = Field(
+        default=None, min_length=32,
+        description="encrypts senders' signing secrets at rest (32+ chars); without it no source can have one",
+    )  # fmt: skip
+    secrets_keys_previous: list[SecretStr] = Field(
+        default_factory=list, description="JSON list of earlier SECRETS_KEY values: still decrypt, never encrypt"
+    )
+    write_key_headers: list[str] = Field(
+        default_factory=lambda: ["x-write-key"],
+        description="JSON list of header names a sender may put its write key in (besides Authorization)",
+    )
 
     max_request_bytes: int = Field(default=500 * 1024, ge=1024)
     max_event_bytes: int = Field(default=32 * 1024, ge=256)
@@ -37,6 +50,12 @@ class IngestSettings(ServiceSettings):
     unattributed_retention_days: int = Field(
         default=30, ge=1, description="events whose account never became known are dropped after this long"
     )
+
+    def secret_box(self) -> SecretBox | None:
+        if self.secrets_key is None:
+            return None
+        previous = [k.get_secret_value() for k in self.secrets_keys_previous]
+        return SecretBox(self.secrets_key.get_secret_value(), previous)
 
     @model_validator(mode="after")
     def _limits(self) -> IngestSettings:

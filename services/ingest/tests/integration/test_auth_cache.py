@@ -10,7 +10,7 @@ import pytest
 
 from bellwether_shared.db import create_pool
 from bellwether_shared.http import ApiError
-from ingest import repository
+from ingest import source_repository as sources
 from ingest.auth import SourceAuth, hash_key, new_write_key
 
 
@@ -19,7 +19,7 @@ async def test_a_flood_of_unknown_keys_never_evicts_a_known_source(ingest_db, ru
     pool = await create_pool(ingest_db.url, schema="ingest", min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
-            await repository.insert_source(conn, id=f"src-{run_id}", name="n", write_key_hash=hash_key(key),
+            await sources.insert_source(conn, id=f"src-{run_id}", name="n", write_key_hash=hash_key(key),
                                            key_prefix="p", rate_limit_eps=1, burst=1)  # fmt: skip
         auth = SourceAuth(pool, ttl_s=600, size=50)
         assert (await auth.authenticate(key)).id == f"src-{run_id}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from ingest import repository
+from ingest import source_repository as sources
 from ingest.normalise import Rejection, normalise
 from tests.support.db import rolled_back
 
@@ -15,18 +16,18 @@ NOW = datetime.now(UTC)
 
 async def test_sources_are_found_by_key_hash_listed_and_revoked_once(ingest_db, run_id) -> None:
     async with rolled_back(ingest_db.url, schema="ingest") as conn:
-        src = await repository.insert_source(
+        src = await sources.insert_source(
             conn, id=f"src-{run_id}", name="n", write_key_hash=f"h-{run_id}", key_prefix="bw_", rate_limit_eps=5,
             burst=10,
         )  # fmt: skip
-        found = await repository.source_by_key_hash(conn, write_key_hash=f"h-{run_id}")
-        unknown = await repository.source_by_key_hash(conn, write_key_hash=f"nope-{run_id}")
-        first = await repository.revoke_source(conn, source_id=src.id)
-        again = await repository.revoke_source(conn, source_id=src.id)
-        active = await repository.list_sources(conn, include_revoked=False)
-        every = await repository.list_sources(conn)
-        missing = await repository.revoke_source(conn, source_id=f"none-{run_id}")
-        got = await repository.get_source(conn, source_id=src.id)
+        found = await sources.source_by_key_hash(conn, write_key_hash=f"h-{run_id}")
+        unknown = await sources.source_by_key_hash(conn, write_key_hash=f"nope-{run_id}")
+        first = await sources.revoke_source(conn, source_id=src.id)
+        again = await sources.revoke_source(conn, source_id=src.id)
+        active = await sources.list_sources(conn, include_revoked=False)
+        every = await sources.list_sources(conn)
+        missing = await sources.revoke_source(conn, source_id=f"none-{run_id}")
+        got = await sources.get_source(conn, source_id=src.id)
     assert found == src and unknown is None and missing is None
     assert first is not None and again is not None and first.revoked_at == again.revoked_at  # the first time stays
     assert src.id not in {s.id for s in active} and src.id in {s.id for s in every}
@@ -35,7 +36,7 @@ async def test_sources_are_found_by_key_hash_listed_and_revoked_once(ingest_db, 
 
 async def test_rejections_keep_payload_are_idempotent_per_request_and_page_newest_first(ingest_db, run_id) -> None:
     async with rolled_back(ingest_db.url, schema="ingest") as conn:
-        await repository.insert_source(
+        await sources.insert_source(
             conn, id=f"src-{run_id}", name="n", write_key_hash=f"h-{run_id}", key_prefix="p", rate_limit_eps=1, burst=1
         )
         rejections = [Rejection(i, f"m{i}", "event", "missing", {"type": "track", "i": i}) for i in range(3)]
@@ -58,7 +59,7 @@ async def test_identity_mappings_and_parked_events(ingest_db, run_id) -> None:
                       received_at=NOW + timedelta(seconds=1))  # fmt: skip
     assert not isinstance(parked, Rejection) and not isinstance(later, Rejection)
     async with rolled_back(ingest_db.url, schema="ingest") as conn:
-        await repository.insert_source(
+        await sources.insert_source(
             conn, id=f"src-{run_id}", name="n", write_key_hash=f"h-{run_id}", key_prefix="p", rate_limit_eps=1, burst=1
         )
         await repository.lock_identities(conn, identities=[user, user])

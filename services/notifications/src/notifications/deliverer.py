@@ -23,11 +23,11 @@ from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
+from bellwether_shared.secretbox import SecretBox, Undecryptable
 from notifications import delivery_repository as dr
 from notifications import digests, retention
 from notifications.alerting import notify_destination_disabled
 from notifications.domain import noise
-from notifications.secretbox import SecretBox, Undecryptable
 from notifications.sender import Result, Sender
 from notifications.settings import NotificationsSettings
 

@@ -9,7 +9,7 @@ import asyncpg
 from fastapi import Depends, Header, Request
 
 from bellwether_shared.roles import Caller, KeyRing
-from notifications.secretbox import SecretBox
+from bellwether_shared.secretbox import SecretBox
 from notifications.settings import NotificationsSettings
 
 

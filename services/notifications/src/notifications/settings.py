@@ -6,8 +6,8 @@ import ipaddress
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
+from bellwether_shared.secretbox import SecretBox
 from bellwether_shared.settings import ServiceSettings
-from notifications.secretbox import SecretBox
 
 
 class NotificationsSettings(ServiceSettings):

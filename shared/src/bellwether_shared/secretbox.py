@@ -1,10 +1,11 @@
-"""Endpoint signing secrets are needed in clear to sign, so they cannot be hashed: they are
-encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256) with a key derived from ``SECRETS_KEY``.
+"""Secrets needed in clear (notifications signs with its endpoints' secrets; ingest checks senders'
+signatures with theirs), so they cannot be hashed: they are encrypted at rest (Fernet: AES-128-CBC +
+HMAC-SHA256) with a key derived from ``SECRETS_KEY``.
 
 Rotating ``SECRETS_KEY``: set the new value and move the old one into ``SECRETS_KEYS_PREVIOUS``.
 New secrets are sealed with the new key; secrets sealed with any listed key still open (Fernet's
-MultiFernet), so no destination stops signing. A secret sealed with a key no longer listed cannot
-be opened: its deliveries fail with that reason (and nothing else is affected)."""
+MultiFernet), so nothing stops working. A secret sealed with a key no longer listed cannot be opened:
+what needs it fails with that reason (and nothing else is affected)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+"""Ingest as a destination of a customer-data pipeline: Segment's Webhooks destinations (Classic, one POST
+per event; Actions, optionally batched as a top-level JSON array) and RudderStack's Webhook / HTTP
+destinations deliver here with nothing but a URL and a header.
+
+One endpoint takes a single message or an array of mixed types, as those senders send them (the
+standard spec: track, identify, group, page, screen, alias; and ``delete``, a user's deletion request).
+The write key comes as ``Authorization`` (Bearer, or Basic with the key as user name) or in a header
+named in ``WRITE_KEY_HEADERS``; a source with a signing secret also needs Segment's ``X-Signature``
+(hex HMAC-SHA1 of the body). Answers follow what these senders retry on: 200 once accepted (invalid
+events of an array are listed, kept in the rejected list, and not worth a retry), 400 for a single
+invalid event, 429 with Retry-After when over the source's rate, 503 with Retry-After only when Kafka
+did not acknowledge; their retries carry the same messageId and change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from bellwether_shared.http import ApiError, JSONResponse
+from ingest import schemas, signatures
+from ingest.api import ERRORS, answer, rate_limit, single_rejected
+from ingest.auth import write_key_from
+from ingest.body import parse_json, read_bytes
+from ingest.deps import Runtime, RuntimeDep
+from ingest.service import accept_messages, unavailable
+from ingest.source_repository import Source
+
+router = APIRouter(prefix="/v1", tags=["destinations"])
+
+
+def _key(request: Request, rt: Runtime) -> str | None:
+    key = write_key_from(request.headers.get("authorization"), None)
+    for name in rt.settings.write_key_headers:
+        key = key or (request.headers.get(name) or "").strip() or None
+    return key
+
+
+def check_signature(rt: Runtime, source: Source, bodies: tuple[bytes, bytes], header: str | None) -> None:
+    """A source with a signing secret accepts only requests signed with it (Segment's X-Signature)."""
+    if source.signing_secret is None:
+        return
+    if rt.box is None:
+        raise ApiError(503, "unavailable", "this source's signing secret cannot be opened: SECRETS_KEY is not set")
+    if not signatures.segment_ok(rt.box.open(source.signing_secret), bodies, header):
+        raise ApiError(401, "invalid_signature", "X-Signature: missing or not the HMAC-SHA1 of the body "
+                       "with this source's signing secret")  # fmt: skip
+
+
+def _items(body: Any, limit: int) -> list[Any]:
+    if isinstance(body, dict):
+        return [body]
+    if not isinstance(body, list):
+        raise ApiError(400, "invalid_body", "body: must be a message (JSON object) or an array of messages")
+    if len(body) > limit:
+        raise ApiError(413, "batch_too_large", f"body: {len(body)} messages; the limit is {limit}")
+    return body
+
+
+@router.post(
+    "/destination",
+    response_model=schemas.Accepted,
+    responses=ERRORS | {401: {"model": schemas.Error, "description": "unknown key or bad X-Signature"}},
+    summary="Segment / RudderStack webhook destination: one message or an array of mixed types",
+)
+async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
+    wire, raw = await read_bytes(request, max_bytes=rt.settings.max_request_bytes)
+    source = await rt.auth.authenticate(_key(request, rt))
+    check_signature(rt, source, (wire, raw), request.headers.get("x-signature"))
+    body = parse_json(raw)
+    items = _items(body, rt.settings.max_batch_events)
+    if not rt.kafka_ready:
+        raise unavailable(rt, "event stream not connected yet")
+    rate_limit(rt, source, len(items))
+    outcome = await accept_messages(
+        rt, source_id=source.id, grant=source.grant, endpoint="destination", request_id=str(uuid.uuid4()),
+        items=items,
+    )  # fmt: skip
+    if isinstance(body, dict) and outcome.rejections:
+        raise single_rejected(outcome.rejections[0])
+    return answer(outcome)
