@@ -89,7 +89,7 @@ def _single(call: str, model: type[BaseModel]) -> None:
         rate_limit(rt, source, 1)
         outcome = await accept_messages(
             rt, source_id=source.id, grant=source.grant, endpoint=call, request_id=str(uuid.uuid4()), items=[body],
-            default_type=call,
+            default_type=call, plan=source.plan,
         )  # fmt: skip
         if outcome.rejections:
             raise single_rejected(outcome.rejections[0])
@@ -152,6 +152,7 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
         batch_context=_object_or_none(body, "context"),
         batch_integrations=_object_or_none(body, "integrations"),
         batch_sent_at=_batch_time(body),
+        plan=source.plan,
     )
     return answer(outcome)
 

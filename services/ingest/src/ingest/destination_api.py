@@ -75,7 +75,7 @@ async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
     rate_limit(rt, source, len(items))
     outcome = await accept_messages(
         rt, source_id=source.id, grant=source.grant, endpoint="destination", request_id=str(uuid.uuid4()),
-        items=items,
+        items=items, plan=source.plan,
     )  # fmt: skip
     if isinstance(body, dict) and outcome.rejections:
         raise single_rejected(outcome.rejections[0])

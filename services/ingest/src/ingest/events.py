@@ -85,7 +85,8 @@ def envelopes_for(
             "kind": msg.type, "event": msg.event, "properties": msg.properties, "context": msg.context,
             "original_timestamp": msg.original_timestamp, "sent_at": msg.sent_at,
             "timestamp_corrected": msg.timestamp_corrected,
-        }, usage_event_id(source_id, msg.message_id))  # fmt: skip
+        } | ({"plan_violations": msg.plan_violations} if msg.plan_violations else {}),
+            usage_event_id(source_id, msg.message_id))  # fmt: skip
         lifecycle = lifecycle_change(msg)
         if lifecycle is not None and account_id is not None:
             emit(

@@ -52,6 +52,7 @@ class Message:
     context: dict[str, Any] = field(default_factory=dict)
     integrations: dict[str, Any] = field(default_factory=dict)
     timestamp_corrected: bool = False  # its time lay in the future: set to when it was received
+    plan_violations: list[dict[str, str]] = field(default_factory=list)  # tracking plan, observe mode
 
     @property
     def identity(self) -> str | None:

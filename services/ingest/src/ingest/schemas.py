@@ -215,6 +215,30 @@ class SigningSecretOut(BaseModel):
     signing_secret: str = Field(description="shown once; stored encrypted (SECRETS_KEY)")
 
 
+class TrackingPlanDoc(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"mode": "observe", "events": {"Report Exported": {
+            "type": "object", "properties": {"format": {"type": "string", "enum": ["pdf", "csv"]}},
+            "required": ["format"], "additionalProperties": False}}}]},
+    )  # fmt: skip
+    mode: Literal["observe", "enforce"] = "observe"
+    events: dict[Annotated[str, Field(min_length=1, max_length=255)], dict[str, Any]] = Field(
+        max_length=2000, description="event name → JSON Schema (draft 2020-12) of its properties"
+    )
+
+
+class PlanViolationCount(BaseModel):
+    event: str
+    kind: Literal["unplanned_event", "missing_property", "wrong_type", "extra_property", "invalid_value"]
+    field: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    last_reason: str
+    last_message_id: str | None
+
+
 class SourceCreated(SourceOut):
     write_key: str = Field(description="shown once; only its hash is stored")
 

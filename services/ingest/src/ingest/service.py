@@ -21,12 +21,13 @@ from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
 from bellwether_shared.uow import UnitOfWork
-from ingest import repository, scopes
+from ingest import plan_repository, repository, scopes
 from ingest.deps import Runtime
 from ingest.events import envelopes_for, usage_event_id
 from ingest.identity import Membership, Resolver, explicit_account
 from ingest.normalise import Message, Rejection, normalise
 from ingest.scopes import Grant
+from ingest.tracking_plan import TrackingPlan
 
 _meter = metrics.get_meter(__name__)
 _accepted = _meter.create_counter("bellwether_ingest_events_accepted", description="events accepted")
@@ -39,6 +40,22 @@ class Outcome:
     accepted: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     unattributed: int = 0
+    violations: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (event, kind, field, …)
+
+
+def _planned(
+    plan: TrackingPlan | None, index: int, msg: Message, raw: Any, seen: list[tuple[str, str, str, str, str]]
+) -> Rejection | None:
+    """Checks a track call against the source's tracking plan: violations are counted (``seen``);
+    observe mode annotates the message, enforce mode answers with its rejection."""
+    if plan is None or msg.type != "track" or not (found := plan.check(msg.event or "", msg.properties)):
+        return None
+    seen.extend((msg.event or "", v.kind, v.field, v.reason, msg.message_id) for v in found)
+    if plan.mode == "observe":
+        msg.plan_violations = [v.as_dict() for v in found]
+        return None
+    more = f" (and {len(found) - 1} more: {', '.join(sorted({v.kind for v in found[1:]}))})" if len(found) > 1 else ""
+    return Rejection(index, msg.message_id, found[0].field, found[0].reason + more, raw, "plan_violation")
 
 
 def unavailable(rt: Runtime, why: str) -> ApiError:
@@ -92,6 +109,7 @@ async def accept_messages(
     batch_context: dict[str, Any] | None = None,
     batch_integrations: dict[str, Any] | None = None,
     batch_sent_at: datetime | None = None,
+    plan: TrackingPlan | None = None,
 ) -> Outcome:
     received_at = utcnow()
     outcome = Outcome()
@@ -113,6 +131,8 @@ async def accept_messages(
         elif (missing := grant.missing(scopes.CALLS[result.type])) is not None:
             reason = f"this write key lacks the scope '{missing}'"
             outcome.rejections.append(Rejection(index, result.message_id, "type", reason, raw, "missing_scope"))
+        elif (refused := _planned(plan, index, result, raw, outcome.violations)) is not None:
+            outcome.rejections.append(refused)
         else:
             indexed.append((index, result))
 
@@ -137,7 +157,7 @@ async def accept_messages(
             direct.extend(envelopes_for(msg, source_id=source_id, account_id=account, change=change))
 
     outcome.rejections.sort(key=lambda r: r.index)
-    needs_db = bool(changes or parked or outcome.rejections)
+    needs_db = bool(changes or parked or outcome.rejections or outcome.violations)
     try:
         if not needs_db:
             await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
@@ -152,6 +172,9 @@ async def accept_messages(
                     endpoint=endpoint,
                     received_at=received_at,
                     rejections=outcome.rejections,
+                )
+                await plan_repository.count_violations(
+                    conn, source_id=source_id, at=received_at, seen=outcome.violations
                 )
                 await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
     except (PublishTimeout, KafkaError) as exc:

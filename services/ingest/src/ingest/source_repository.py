@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from ingest.scopes import Grant
+from ingest.tracking_plan import TrackingPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class Source:
     kind: str = "api"
     signing_secret: str | None = None  # sealed (SecretBox); None: signatures are not checked
     config: dict[str, Any] = field(default_factory=dict)
+    plan: TrackingPlan | None = None  # compiled once per cache fill (the auth cache keeps sources)
 
     @property
     def signed(self) -> bool:
@@ -51,12 +53,13 @@ class Source:
             row["kind"],
             row["signing_secret"],
             dict(row["config"]),
+            TrackingPlan.from_doc(row["tracking_plan"]) if row["tracking_plan"] is not None else None,
         )
 
 
 _SOURCE_COLS = (
     "id, name, key_prefix, rate_limit_eps, burst, created_at, revoked_at, scopes, accounts, kind, signing_secret, "
-    "config"
+    "config, tracking_plan"
 )
 
 
@@ -135,5 +138,12 @@ async def set_signing_secret(conn: asyncpg.Connection, *, source_id: str, sealed
 async def set_config(conn: asyncpg.Connection, *, source_id: str, config: dict[str, Any]) -> Source | None:
     row = await conn.fetchrow(
         f"UPDATE sources SET config = $2 WHERE id = $1 RETURNING {_SOURCE_COLS}", source_id, config
+    )
+    return Source.from_row(row) if row else None
+
+
+async def set_tracking_plan(conn: asyncpg.Connection, *, source_id: str, plan: dict[str, Any] | None) -> Source | None:
+    row = await conn.fetchrow(
+        f"UPDATE sources SET tracking_plan = $2 WHERE id = $1 RETURNING {_SOURCE_COLS}", source_id, plan
     )
     return Source.from_row(row) if row else None

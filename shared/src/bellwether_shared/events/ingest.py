@@ -29,6 +29,12 @@ class IngestEvent(Event):
 # ----------------------------------------------------------------------------- usage.events.v1
 
 
+class PlanViolation(Event):
+    kind: Literal["unplanned_event", "missing_property", "wrong_type", "extra_property", "invalid_value"]
+    field: str = Field(description="e.g. properties.plan")
+    reason: str
+
+
 class UsageRecorded(IngestEvent):
     """A normalised track / page / screen call."""
 
@@ -46,6 +52,9 @@ class UsageRecorded(IngestEvent):
     sent_at: datetime | None = None
     timestamp_corrected: bool = Field(
         default=False, description="The event's own time lay in the future: `timestamp` is when it was received"
+    )
+    plan_violations: list[PlanViolation] = Field(
+        default_factory=list, description="How it departs from its source's tracking plan (observe mode)"
     )
 
 
