@@ -3,13 +3,16 @@ rejects (kept in the rejected list with the reason)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
+from typer.testing import CliRunner
 
 from bellwether_shared import topics
-from conftest import create_source
+from conftest import ADMIN_TOKEN, create_source
 from tests.support.kafka import TopicTail
+from tools.plans import app
 
 PLAN: dict[str, Any] = {
     "mode": "observe",
@@ -90,3 +93,50 @@ async def test_a_bad_plan_is_422_naming_the_event(ingest, source, admin_headers)
         r = await http.put(f"{ingest.url}/v1/sources/src_nope/tracking-plan", json=PLAN, headers=admin_headers)
         assert r.status_code == 404
         assert (await http.get(url, headers=admin_headers)).status_code == 404
+
+
+SEGMENT_EXPORT = {  # the shape of a Segment Protocols tracking plan (rules.events[].rules: the whole event)
+    "tracking_plan": {
+        "display_name": "Product",
+        "rules": {
+            "events": [
+                {
+                    "name": "Report Exported",
+                    "version": 1,
+                    "rules": {
+                        "$schema": "http://json-schema.org/draft-07/schema#",
+                        "type": "object",
+                        "properties": {
+                            "properties": {
+                                "type": "object",
+                                "properties": {"format": {"type": "string"}},
+                                "required": ["format"],
+                            }
+                        },
+                    },
+                }
+            ]
+        },
+    }
+}
+
+
+async def test_plans_import_from_a_file_in_either_form(ingest, source, admin_headers, tmp_path) -> None:
+    ours, theirs = tmp_path / "plan.json", tmp_path / "segment.json"
+    ours.write_text(json.dumps(PLAN))
+    theirs.write_text(json.dumps(SEGMENT_EXPORT))
+    common = ["--source", source.id, "--url", ingest.url, "--token", ADMIN_TOKEN]
+    url = f"{ingest.url}/v1/sources/{source.id}/tracking-plan"
+    runner = CliRunner()
+    done = runner.invoke(app, ["import", str(ours), *common])
+    assert done.exit_code == 0, done.output
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(url, headers=admin_headers)).json() == PLAN
+        done = runner.invoke(app, ["import", str(theirs), "--mode", "enforce", *common])
+        assert done.exit_code == 0, done.output
+        plan = (await http.get(url, headers=admin_headers)).json()
+    assert plan["mode"] == "enforce"
+    assert plan["events"]["Report Exported"]["required"] == ["format"]
+    theirs.write_text('{"rules": {"events": [{"name": "E", "rules": {"properties": {"properties": {"type": 5}}}}]}}')
+    refused = runner.invoke(app, ["import", str(theirs), *common])
+    assert refused.exit_code == 1 and "events.E" in refused.output
