@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from ingest import repository, schemas, scopes
 from ingest import source_repository as sources
+from ingest.adapters import registry
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 
@@ -40,6 +41,9 @@ def _out(src: sources.Source) -> dict[str, object]:
     summary="Create a source; its write key is shown once",
 )
 async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONResponse:
+    if found := registry.problems(body.kind, body.config):
+        raise ApiError(422, "invalid_config", f"config.{found[0].field}: {found[0].reason}", field=found[0].field)
+    default_scopes = registry.scopes_for(body.kind) if body.kind in registry.KINDS else scopes.DEFAULT
     key = new_write_key()
     async with rt.pool.acquire() as conn:
         src = await sources.insert_source(
@@ -50,8 +54,10 @@ async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONRespons
             key_prefix=key[:10],
             rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
             burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0),
-            scopes=body.scopes if body.scopes is not None else scopes.DEFAULT,
+            scopes=body.scopes if body.scopes is not None else default_scopes,
             accounts=body.accounts,
+            kind=body.kind,
+            config=body.config,
         )
     return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
 

@@ -61,6 +61,7 @@ class SourceAuth:
         # flood of bad keys stays cheap and can never push a real source out of the cache.
         self._known: TTLCache[str, Source] | None = TTLCache(maxsize=size, ttl=ttl_s) if ttl_s > 0 else None
         self._unknown: TTLCache[str, bool] | None = TTLCache(maxsize=size, ttl=ttl_s) if ttl_s > 0 else None
+        self._by_id: TTLCache[str, Source] | None = TTLCache(maxsize=size, ttl=ttl_s) if ttl_s > 0 else None
 
     async def authenticate(self, key: str | None) -> Source:
         if not key:
@@ -92,7 +93,19 @@ class SourceAuth:
             )
         return source
 
+    async def by_id(self, source_id: str) -> Source | None:
+        """A live source by id (webhooks that authenticate by signature); cached like keys."""
+        source = self._by_id.get(source_id) if self._by_id is not None else None
+        if source is None:
+            async with self.pool.acquire() as conn:
+                source = await sources.get_source(conn, source_id=source_id)
+            if source is not None and self._by_id is not None:
+                self._by_id[source_id] = source
+        return source if source is not None and source.revoked_at is None else None
+
     def forget(self, source_id: str) -> None:
+        if self._by_id is not None:
+            self._by_id.pop(source_id, None)
         if self._known is None:
             return
         for digest, src in list(self._known.items()):

@@ -178,6 +178,12 @@ class SourceCreate(BaseModel):
     accounts: AccountPatterns = Field(
         default_factory=list, description="account ids or prefixes ('acme-*') it may write to; empty: any"
     )
+    kind: Literal["api", "hubspot", "salesforce", "zendesk", "intercom"] = Field(
+        "api", description="api: tracking, signals and CDP destination; else the webhook adapter it uses"
+    )
+    config: dict[str, Any] = Field(
+        default_factory=dict, description="a webhook source's field mapping and settings (PUT …/config)"
+    )
 
 
 class SourceGrant(BaseModel):
@@ -213,6 +219,12 @@ class SigningSecretIn(BaseModel):
 class SigningSecretOut(BaseModel):
     source_id: str
     signing_secret: str = Field(description="shown once; stored encrypted (SECRETS_KEY)")
+
+
+class SourceConfigOut(BaseModel):
+    kind: str
+    config: dict[str, Any] = Field(description="what was set")
+    effective: dict[str, Any] = Field(description="what applies: the kind's defaults overlaid with what was set")
 
 
 class TrackingPlanDoc(BaseModel):

@@ -65,13 +65,18 @@ def _refusal(parsed: Any, grant: Grant, *, received_at: datetime, skew: timedelt
 
 
 async def accept_signals(
-    rt: Runtime, *, source_id: str, grant: Grant, request_id: str, items: Sequence[Any]
+    rt: Runtime, *, source_id: str, grant: Grant, request_id: str, items: Sequence[Any], endpoint: str = "signals"
 ) -> Outcome:
+    """``items``: signals as sent; an item that is already a :class:`Rejection` (a webhook adapter could
+    not map it) is kept in the rejected list as it is."""
     received_at = utcnow()
     skew = timedelta(seconds=rt.settings.future_skew_s)
     outcome = Outcome()
     envelopes = []
     for index, raw in enumerate(items):
+        if isinstance(raw, Rejection):
+            outcome.rejections.append(raw)
+            continue
         if (bad := next(problems_in(raw), None)) is not None:  # NUL characters, integers beyond 64 bits
             mid = raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
             outcome.rejections.append(Rejection(index, mid, bad[0], bad[1], None))
@@ -107,7 +112,7 @@ async def accept_signals(
                     conn,
                     source_id=source_id,
                     request_id=request_id,
-                    endpoint="signals",
+                    endpoint=endpoint,
                     received_at=received_at,
                     rejections=outcome.rejections,
                 )

@@ -1,0 +1,305 @@
+"""CRM and support-desk webhooks against a real ingest, Kafka and PostgreSQL. Payloads follow each
+vendor's documented shapes: HubSpot's webhooks API subscription events (a JSON array) and the workflow
+"Send a webhook" action (one object with its properties), Salesforce outbound messages (SOAP),
+Zendesk ticket event webhooks and Intercom notification events; signatures as each vendor makes them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+
+from bellwether_shared import topics
+from conftest import ADMIN_TOKEN, create_source
+from tests.support.kafka import TopicTail
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+QUALIFICATION = {"problem_severity": "4", "expected_duration_months": "36", "buying_department_fit": "true",
+                 "champion_fit": "true", "technology_ready": "false", "services_sold_hours": "40",
+                 "services_needed_hours": "60"}  # fmt: skip
+
+
+def webhook_source(base: str, kind: str, secret: str | None = None, config: dict[str, Any] | None = None):
+    src = create_source(base, kind=kind, scopes=None, config=config or {})
+    if secret is not None:
+        r = httpx.put(f"{base}/v1/sources/{src.id}/signing-secret", json={"secret": secret}, headers=ADMIN)
+        assert r.status_code == 200, r.text
+    return src
+
+
+def hubspot_headers(secret: str, url: str, body: bytes, *, at_ms: int | None = None) -> dict[str, str]:
+    stamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
+    digest = hmac.new(secret.encode(), b"POST" + url.encode() + body + stamp.encode(), hashlib.sha256).digest()
+    return {"X-HubSpot-Signature-v3": base64.b64encode(digest).decode(), "X-HubSpot-Request-Timestamp": stamp,
+            "Content-Type": "application/json"}  # fmt: skip
+
+
+async def rejected(http: httpx.AsyncClient, base: str, source_id: str) -> dict[str | None, dict[str, Any]]:
+    r = await http.get(f"{base}/v1/rejected", params={"source_id": source_id}, headers=ADMIN)
+    return {x["message_id"]: x for x in r.json()["items"]}
+
+
+async def test_hubspot_workflow_deal_and_subscription_events(ingest, kafka_bootstrap, run_id) -> None:
+    secret = "hubspot-client-secret-" + run_id
+    src = webhook_source(ingest.url, "hubspot", secret, {"accounts": {"9001": f"acme-{run_id}"}})
+    url = f"{ingest.url}/v1/webhooks/{src.id}?object=deal"
+    deal = {"objectId": int(time.time()), "properties": {  # the workflow action, "include all properties" form
+        "dealstage": {"value": "closedwon"}, "amount": {"value": "120000"}, "list_price": {"value": "150000"},
+        "term_months": {"value": "12"}, "closedate": {"value": "1767225600000"},
+        "associatedcompanyid": {"value": "9001"},
+        **{k: {"value": v} for k, v in QUALIFICATION.items()}}}  # fmt: skip
+    body = orjson.dumps(deal)
+    subscription = [
+        {"eventId": 100 + int(run_id[:4], 16), "subscriptionId": 25, "portalId": 33, "appId": 1160452,
+         "occurredAt": int(time.time() * 1000), "subscriptionType": "company.propertyChange", "attemptNumber": 0,
+         "objectId": 9001, "changeSource": "CRM", "propertyName": "industry", "propertyValue": "logistics"},
+        {"eventId": 200 + int(run_id[:4], 16), "subscriptionId": 26, "portalId": 33, "appId": 1160452,
+         "occurredAt": int(time.time() * 1000), "subscriptionType": "deal.propertyChange", "attemptNumber": 0,
+         "objectId": 555, "changeSource": "CRM", "propertyName": "dealstage", "propertyValue": "closedwon"},
+    ]  # fmt: skip
+    sub_body = orjson.dumps(subscription)
+    sub_url = f"{ingest.url}/v1/webhooks/{src.id}"
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        for headers, code in (
+            (hubspot_headers("not-the-secret", url, body), "invalid_signature"),
+            (hubspot_headers(secret, url, body, at_ms=int(time.time() * 1000) - 6 * 60_000), "stale_request"),
+            ({}, "invalid_signature"),
+        ):
+            r = await http.post(url, content=body, headers=headers)
+            assert (r.status_code, r.json()["code"]) == (401, code), r.text
+        r = await http.post(url, content=body, headers=hubspot_headers(secret, url, body))
+        assert (r.status_code, r.json()["accepted"]) == (200, 1), r.text
+        r = await http.post(sub_url, content=sub_body, headers=hubspot_headers(secret, sub_url, sub_body))
+        assert (r.status_code, r.json()["accepted"], len(r.json()["rejected"])) == (200, 1, 1), r.text
+        got = await tail.collect(lambda rs: sum(x.payload.get("source_id") == src.id for x in rs) == 2)
+        kept = await rejected(http, ingest.url, src.id)
+    mine = {x.envelope.type: x.payload for x in got if x.payload["source_id"] == src.id}
+    won = mine["bellwether.signals.deal_closed_won.v1"]
+    assert (won["account_id"], won["arr"], won["list_price"], won["term_months"]) == (
+        f"acme-{run_id}",
+        120000,
+        150000,
+        12,
+    )
+    assert won["qualification"]["problem_severity"] == 4 and won["qualification"]["technology_ready"] is False
+    assert won["occurred_at"].startswith("2026-01-01")
+    upserted = mine["bellwether.signals.account_upserted.v1"]
+    assert (upserted["account_id"], upserted["industry"], upserted["name"]) == (f"acme-{run_id}", "logistics", None)
+    reason = kept[f"hubspot:{subscription[1]['eventId']}"]
+    assert reason["field"] == "subscriptionType" and "workflow" in reason["reason"]
+
+
+async def test_hubspot_unmappable_deals_name_the_property(ingest, run_id) -> None:
+    src = webhook_source(ingest.url, "hubspot")
+    url = f"{ingest.url}/v1/webhooks/{src.id}"
+    lost = {
+        "objectId": 7,
+        "objectType": "DEAL",
+        "properties": {"dealstage": "closedwon", "amount": "lots", "associatedcompanyid": "1"},
+    }
+    open_deal = {"objectId": 8, "objectType": "DEAL", "properties": {"dealstage": "appointmentscheduled"}}
+    unknown = {"objectId": 9, "properties": {"name": "?"}}
+    async with httpx.AsyncClient() as http:
+        answers = [
+            await http.post(url, json=b, headers={"X-Write-Key": src.write_key}) for b in (lost, open_deal, unknown)
+        ]
+        assert [a.json()["rejected"][0]["field"] for a in answers] == ["amount", "dealstage", "objectType"]
+        assert "deal.arr: 'lots' is not a number" in answers[0].json()["rejected"][0]["reason"]
+        kept = await rejected(http, ingest.url, src.id)
+    assert {"hubspot:deal:7:closed_won", "hubspot:deal:8"} <= set(kept)
+
+
+def outbound(org: str, notifications: str) -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"
+  xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+ <soapenv:Body>
+  <notifications xmlns="http://soap.sforce.com/2005/09/outbound">
+   <OrganizationId>{org}</OrganizationId>
+   <ActionId>04kxx0000000007EAA</ActionId>
+   <SessionId xsi:nil="true"/>
+   <EnterpriseUrl>https://example.my.salesforce.com/services/Soap/c/60.0/00Dxx0000001gER</EnterpriseUrl>
+   <PartnerUrl>https://example.my.salesforce.com/services/Soap/u/60.0/00Dxx0000001gER</PartnerUrl>
+   {notifications}
+  </notifications>
+ </soapenv:Body>
+</soapenv:Envelope>""".encode()
+
+
+def notification(nid: str, sobject: str, fields: dict[str, str]) -> str:
+    inner = "".join(f"<sf:{k}>{v}</sf:{k}>" for k, v in fields.items())
+    return (f'<Notification><Id>{nid}</Id><sObject xsi:type="sf:{sobject}" '
+            f'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">{inner}</sObject></Notification>')  # fmt: skip
+
+
+async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, kafka_bootstrap, run_id) -> None:
+    org = "00Dxx0000001gEREAY"
+    src = webhook_source(ingest.url, "salesforce", config={"organization_id": org})
+    account = f"001{run_id}"
+    qualification = {"".join(w.capitalize() + "_" for w in k.split("_")) + "_c": v for k, v in QUALIFICATION.items()}
+    body = outbound(org, "".join([
+        notification(f"04l{run_id}1", "Opportunity", {"Id": f"006{run_id}", "AccountId": account, "Amount": "90000.0",
+                     "StageName": "Closed Won", "IsWon": "true", "CloseDate": "2026-11-30", "List_Price__c": "100000",
+                     "Term_Months__c": "24", **qualification}),
+        notification(f"04l{run_id}2", "Account", {"Id": account, "Name": "Acme &amp; Sons", "ARR__c": "90000",
+                     "Industry": "Retail"}),
+        notification(f"04l{run_id}3", "Contact", {"Id": "003xx", "Email": "ada@example.com"}),
+    ]))  # fmt: skip
+    url = f"{ingest.url}/v1/webhooks/{src.id}"
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        assert (await http.post(url, content=body, params={"key": "bwk_wrong"})).status_code == 401
+        wrong_org = await http.post(url, content=outbound("00Dother", ""), params={"key": src.write_key})
+        assert wrong_org.status_code == 403
+        r = await http.post(url, content=body, params={"key": src.write_key}, headers={"Content-Type": "text/xml"})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/xml")
+        assert b"<Ack>true</Ack>" in r.content
+        got = await tail.collect(lambda rs: sum(x.payload.get("source_id") == src.id for x in rs) == 2)
+        kept = await rejected(http, ingest.url, src.id)
+    mine = {x.envelope.type: x.payload for x in got if x.payload["source_id"] == src.id}
+    won = mine["bellwether.signals.deal_closed_won.v1"]
+    assert (won["deal_id"], won["account_id"], won["arr"], won["term_months"]) == (f"006{run_id}", account, 90000, 24)
+    assert mine["bellwether.signals.account_upserted.v1"]["name"] == "Acme & Sons"
+    assert kept[f"salesforce:04l{run_id}3"]["field"] == "sObject"
+
+
+async def test_salesforce_refuses_entity_expansion_and_oversized_bodies(ingest, kafka_bootstrap, run_id) -> None:
+    src = webhook_source(ingest.url, "salesforce")
+    url = f"{ingest.url}/v1/webhooks/{src.id}"
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'.encode()
+                         for i in range(9))
+              + b']><notifications xmlns="http://soap.sforce.com/2005/09/outbound">&lol8;</notifications>')  # fmt: skip
+    external = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+                b'<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>&xxe;'
+                b"</OrganizationId></notifications>")  # fmt: skip
+    too_many = outbound("00D", notification("04l", "Account", {"Id": "1"}) * 101)
+    async with httpx.AsyncClient() as http:
+        for bad in (laughs, external, too_many, b"<not-closed"):
+            r = await http.post(url, content=bad, params={"key": src.write_key})
+            assert (r.status_code, r.json()["code"]) == (400, "invalid_body"), r.text
+        huge = outbound("00D", "<x>" + "a" * 600_000 + "</x>")
+        r = await http.post(url, content=huge, params={"key": src.write_key})
+        assert r.status_code == 413
+        # the service is alive and answers the next message at once
+        r = await http.post(url, content=outbound("00D", ""), params={"key": src.write_key})
+        assert r.status_code == 200 and b"<Ack>true</Ack>" in r.content
+
+
+ZENDESK_EVENT = {  # a ticket event webhook, as Zendesk documents it
+    "account_id": 22129848,
+    "detail": {"actor_id": "8447388090494", "assignee_id": "8447388090494", "brand_id": "8447388085118",
+               "created_at": "2025-01-08T10:12:07Z", "custom_status": "8447388085374", "description": "Can't export",
+               "external_id": None, "form_id": "8646151517822", "group_id": "8447320466814", "id": "5158",
+               "is_public": True, "organization_id": "8447346621310", "priority": "HIGH",
+               "requester_id": "8447388090494", "status": "SOLVED", "subject": "Export fails", "submitter_id": "1",
+               "tags": ["export"], "type": "PROBLEM", "updated_at": "2025-01-08T10:12:07Z", "via": {"channel": "web"}},
+    "event": {"current": "SOLVED", "previous": "OPEN"},
+    "id": "cbe4028c-7239-495d-b020-f22348516046",
+    "subject": "zen:ticket:5158",
+    "time": "2025-01-08T10:12:07.672717030Z",
+    "type": "zen:event-type:ticket.status_changed",
+    "zendesk_event_version": "2022-11-06",
+}  # fmt: skip
+
+
+async def test_zendesk_ticket_event_signed_with_timestamp(ingest, kafka_bootstrap, run_id) -> None:
+    secret = "zendesk-signing-secret-" + run_id
+    src = webhook_source(ingest.url, "zendesk", secret, {"accounts": {"8447346621310": f"acme-{run_id}"}})
+    event = ZENDESK_EVENT | {"id": f"zd-{run_id}"}
+    body = orjson.dumps(event)
+    url = f"{ingest.url}/v1/webhooks/{src.id}"
+
+    def signed(stamp: str, key: str = secret) -> dict[str, str]:
+        digest = hmac.new(key.encode(), stamp.encode() + body, hashlib.sha256).digest()
+        return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+                "X-Zendesk-Webhook-Signature-Timestamp": stamp, "Content-Type": "application/json"}  # fmt: skip
+
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        assert (await http.post(url, content=body, headers=signed(now, "wrong-secret"))).status_code == 401
+        assert (await http.post(url, content=body, headers=signed(old))).json()["code"] == "stale_request"
+        r = await http.post(url, content=body, headers=signed(now))
+        assert (r.status_code, r.json()["accepted"]) == (200, 1), r.text
+        got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
+    ticket = next(x.payload for x in got if x.payload.get("source_id") == src.id)
+    assert (ticket["account_id"], ticket["ticket_id"], ticket["status"], ticket["severity"]) == (
+        f"acme-{run_id}",
+        "5158",
+        "closed",
+        "high",
+    )
+    assert ticket["message_id"] == f"zendesk:zd-{run_id}" and ticket["requester_contact_id"] == "8447388090494"
+
+
+def intercom_conversation(run_id: str, topic: str) -> dict[str, Any]:
+    return {
+        "type": "notification_event", "app_id": "ecahpwf5", "id": f"notif_{run_id}", "topic": topic,
+        "delivery_status": "pending", "delivery_attempts": 1, "delivered_at": 0, "first_sent_at": 1700000000,
+        "created_at": 1700000000, "self": None, "links": {},
+        "data": {"type": "notification_event_data", "item": {
+            "type": "conversation", "id": "147", "created_at": 1699999000, "state": "closed", "priority": "priority",
+            "source": {"type": "conversation", "subject": "Billing export", "author": {"type": "user", "id": "u1"}},
+            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "6571a2"}]},
+            "custom_attributes": {"account_id": f"acme-{run_id}"}}},
+    }  # fmt: skip
+
+
+async def test_intercom_ping_and_conversation_closed(ingest, kafka_bootstrap, run_id) -> None:
+    secret = "intercom-client-secret-" + run_id
+    src = webhook_source(ingest.url, "intercom", secret)
+    url = f"{ingest.url}/v1/webhooks/{src.id}"
+
+    def signed(payload: bytes, key: str = secret) -> dict[str, str]:
+        return {"X-Hub-Signature": "sha1=" + hmac.new(key.encode(), payload, hashlib.sha1).hexdigest(),
+                "Content-Type": "application/json"}  # fmt: skip
+
+    ping = orjson.dumps({"type": "notification_event", "topic": "ping", "id": "notif_ping", "data": {"item": {}}})
+    closed = orjson.dumps(intercom_conversation(run_id, "conversation.admin.closed"))
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        r = await http.post(url, content=ping, headers=signed(ping))
+        assert (r.status_code, r.json()["accepted"], r.json()["rejected"]) == (200, 0, [])
+        assert (await http.post(url, content=closed, headers=signed(closed, "nope"))).status_code == 401
+        r = await http.post(url, content=closed, headers=signed(closed))
+        assert (r.status_code, r.json()["accepted"]) == (200, 1), r.text
+        got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
+    ticket = next(x.payload for x in got if x.payload.get("source_id") == src.id)
+    assert (ticket["account_id"], ticket["status"], ticket["severity"], ticket["subject_line"]) == (
+        f"acme-{run_id}",
+        "closed",
+        "high",
+        "Billing export",
+    )
+
+
+async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, run_id) -> None:
+    src = webhook_source(ingest.url, "hubspot")
+    config_url = f"{ingest.url}/v1/sources/{src.id}/config"
+    async with httpx.AsyncClient() as http:
+        for bad, field in (
+            ({"fields": {"deal": {"arrr": "amount"}}}, "fields.deal.arrr"),
+            ({"fields": {"invoice": {}}}, "fields.invoice"),
+            ({"organization_id": "00D"}, "organization_id"),
+            ({"closed_won_stages": []}, "closed_won_stages"),
+            ({"fields": {"account": {"arr": "bad path!"}}}, "fields.account.arr"),
+        ):
+            r = await http.put(config_url, json=bad, headers=ADMIN)
+            assert (r.status_code, r.json()["field"]) == (422, field), r.text
+        mapping = {"fields": {"account": {"arr": "annual_contract_value", "account_id": "product_account_id"}}}
+        r = await http.put(config_url, json=mapping, headers=ADMIN)
+        assert r.status_code == 200 and r.json()["effective"]["fields"]["account"]["name"] == "name"
+        company = {"objectId": 1, "objectType": "COMPANY", "properties": {
+            "product_account_id": f"acct-{run_id}", "annual_contract_value": "48000", "name": "Initech"}}  # fmt: skip
+        async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail:
+            r = await http.post(f"{config_url.rsplit('/', 3)[0]}/webhooks/{src.id}", json=company,
+                                headers={"Authorization": f"Bearer {src.write_key}"})  # fmt: skip
+            assert r.json()["accepted"] == 1, r.text
+            got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
+    upserted = next(x.payload for x in got if x.payload.get("source_id") == src.id)
+    assert (upserted["account_id"], upserted["arr"], upserted["name"]) == (f"acct-{run_id}", 48000, "Initech")
