@@ -12,6 +12,7 @@ import orjson
 from bellwether_shared import topics
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.events.base import Event
+from bellwether_shared.events.ingest import UserDeleted
 from bellwether_shared.records import Consumed
 
 
@@ -56,3 +57,12 @@ def signal_fields(account: str, at: datetime | None = None) -> dict[str, Any]:
     at = at or datetime.now(UTC)
     return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
             "occurred_at": at}  # fmt: skip
+
+
+def deletion(user_id: str, *contact_ids: str, at: datetime | None = None) -> Consumed:
+    """A user's deletion request as every consumer receives it (identity.v1)."""
+    when = at or datetime.now(UTC)
+    event = UserDeleted(message_id=f"del-{user_id}", source_id="admin", account_id=None, received_at=when,
+                        user_id=user_id, timestamp=when, contact_ids=list(contact_ids), requested_by="admin:test",
+                        suppress=False)  # fmt: skip
+    return consumed(event, when)

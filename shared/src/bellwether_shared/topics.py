@@ -46,9 +46,9 @@ BASE_TOPICS = (
 # of the prod overlay get exactly these rights (plus writing the dead letters of what they read).
 CONSUMES: dict[str, tuple[str, ...]] = {
     "health": (USAGE, IDENTITY, SIGNALS, RENEWALS),  # renewal outcomes calibrate scorecards
-    "renewals": (SIGNALS, HEALTH),
-    "notifications": (HEALTH, SIGNALS, RENEWALS),
-    "accounts": (SIGNALS, HEALTH, RENEWALS, NOTIFICATIONS),
+    "renewals": (SIGNALS, HEALTH, IDENTITY),  # identity: a user's deletion request
+    "notifications": (HEALTH, SIGNALS, RENEWALS, IDENTITY),
+    "accounts": (SIGNALS, HEALTH, RENEWALS, NOTIFICATIONS, IDENTITY),
 }
 PRODUCES: dict[str, tuple[str, ...]] = {
     "ingest": (USAGE, IDENTITY, SIGNALS),

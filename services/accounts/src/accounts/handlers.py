@@ -14,6 +14,7 @@ import asyncpg
 
 from accounts import repository
 from accounts.domain import timeline
+from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
@@ -149,3 +150,9 @@ _DETAIL_SKIP = {"message_id", "source_id", "received_at", "account_id"}
 
 def _detail(p: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in p.items() if k not in _DETAIL_SKIP}
+
+
+@handlers.on(iev.UserDeleted)
+async def on_user_deleted(b: Batch, e: iev.UserDeleted, c: Consumed) -> None:
+    """A deletion request: every row that names the person or their contacts goes."""
+    await privacy_repository.forget_person(b.conn, user_id=e.user_id, contact_ids=e.contact_ids)

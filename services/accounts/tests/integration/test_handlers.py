@@ -19,7 +19,8 @@ from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from tests.support.db import rolled_back
-from tests.support.events import consumed, signal_fields
+from tests.support.events import consumed, deletion, signal_fields
+from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -186,4 +187,16 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
 
 async def test_every_handler_is_covered_by_the_life_above() -> None:
     covered = {r.envelope.type for r in life("x")}
-    assert handlers.event_types == covered == {cls.event_type for cls in PROJECT}
+    assert covered == {cls.event_type for cls in PROJECT}
+    assert handlers.event_types == covered | {iev.UserDeleted.event_type}  # deletion: the test below
+
+
+async def test_a_deleted_contact_leaves_no_trace_in_the_view(accounts_db, run_id) -> None:
+    acct = f"ad-{run_id}"
+    needles = ["vp", "Ana", "Reports keep breaking"]  # the contact of life(): id, name, their NPS comment
+    async with rolled_back(accounts_db.url, schema="accounts") as conn:
+        await handle(conn, life(acct))
+        assert {"accounts.contacts", "accounts.nps", "accounts.timeline"} <= set(await scan(conn, "accounts", needles))
+        await handle(conn, [deletion(f"usr-{run_id}", "vp")])
+        assert await scan(conn, "accounts", ['"vp"', "Ana Silva", "Reports keep breaking"]) == {}
+        assert await scan(conn, "accounts", [acct]), "the account itself stays"

@@ -21,7 +21,7 @@ from bellwether_shared.events import ingest as ev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.records import Consumed
-from health import calibration_repository, repository, sentiment
+from health import calibration_repository, privacy_repository, repository, sentiment
 from health.domain.milestones import MilestoneDef
 
 
@@ -120,6 +120,12 @@ async def on_identified(b: Batch, e: ev.UserIdentified, c: Consumed) -> None:
         return
     await repository.upsert_user_email(b.conn, user_id=e.user_id, email=email[:320], at=e.timestamp)
     b.touched.update(await repository.accounts_of_user(b.conn, user_id=e.user_id))
+
+
+@handlers.on(ev.UserDeleted)
+async def on_user_deleted(b: Batch, e: ev.UserDeleted, c: Consumed) -> None:
+    """A deletion request: the person is forgotten (counts kept anonymous); their accounts re-scored."""
+    b.touched.update(await privacy_repository.forget_user(b.conn, user_id=e.user_id, contact_ids=e.contact_ids))
 
 
 @handlers.on(ev.AccountLifecycleChanged, ev.UserJoinedAccount)

@@ -22,7 +22,8 @@ from health.handlers import handlers, make_handler
 from health.recompute import recompute
 from health.settings import HealthSettings
 from tests.support.db import rolled_back
-from tests.support.events import usage_envelope
+from tests.support.events import deletion, signal_fields, usage_envelope
+from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 COVERED = {
@@ -31,6 +32,7 @@ COVERED = {
     iev.OnboardingConfirmed.event_type, iev.GoalUpdated.event_type, iev.AccountLifecycleChanged.event_type,
     iev.UserJoinedAccount.event_type, iev.UserIdentified.event_type, iev.ProblemRecorded.event_type,
     iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type, rev.RenewalClosed.event_type,
+    iev.UserDeleted.event_type,
 }  # fmt: skip
 SETTINGS = HealthSettings(database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1",
                           api_token=SecretStr("t" * 32))  # type: ignore[call-arg]  # fmt: skip
@@ -280,3 +282,22 @@ async def test_a_closed_renewal_is_kept_once_as_an_outcome_and_moves_no_score(he
         queued = await conn.fetchval("SELECT count(*) FROM recompute_queue WHERE account_id = $1", acct)
     assert [(r["outcome"], r["renewal_date"]) for r in rows] == [("churned", first.renewal_date)]
     assert queued == 0
+
+
+async def test_a_deleted_user_is_forgotten_and_their_counts_stay_anonymous(health_db, run_id) -> None:
+    acct, user, contact = f"hd-{run_id}", f"usr-{run_id}", f"ct-{run_id}"
+    name, email = f"Ottilie {run_id}", f"o.{run_id}@example.com"
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(
+            conn,
+            rec(iev.UserIdentified(message_id="i", source_id="s", account_id=None, received_at=NOW, user_id=user,
+                                   timestamp=NOW, traits={"email": email})),
+            rec(iev.ContactChanged(**signal_fields(acct), contact_id=contact, name=name, email=email.upper())),
+            rec(iev.NpsSubmitted(**signal_fields(acct), contact_id=contact, score=3, comment=f"{name}: slow")),
+            usage(acct, "Report Exported", user), usage(acct, "Report Exported", user),
+        )  # fmt: skip
+        assert await scan(conn, "health", [user, contact, name, email]), "the person was there"
+        await handle(conn, deletion(user))  # linked by e-mail: the contact goes too, unnamed in the request
+        assert await scan(conn, "health", [user, contact, name, email]) == {}
+        assert await conn.fetchval("SELECT sum(events) FROM user_days WHERE account_id = $1", acct) == 2
+        assert await conn.fetchval("SELECT score FROM nps_responses WHERE account_id = $1", acct) == 3

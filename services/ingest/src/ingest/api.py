@@ -64,6 +64,7 @@ def answer(outcome: Outcome) -> JSONResponse:
             "success": True,
             "accepted": outcome.accepted,
             "unattributed": outcome.unattributed,
+            **({"suppressed": outcome.suppressed} if outcome.suppressed else {}),
             "rejected": [
                 {"index": r.index, "messageId": r.message_id, "field": r.field, "reason": r.reason}
                 for r in outcome.rejections

@@ -8,7 +8,7 @@ import gc
 from fastapi import FastAPI
 
 from bellwether_shared.service import create_service
-from ingest import admin_api, api, deps, destination_api, plan_api, webhook_api, worker
+from ingest import admin_api, api, deletion_api, deps, destination_api, plan_api, webhook_api, worker
 from ingest.settings import IngestSettings
 
 DESCRIPTION = """
@@ -41,7 +41,14 @@ def create_app(settings: IngestSettings) -> FastAPI:
         settings,
         title="Bellwether ingest",
         description=DESCRIPTION,
-        routers=[api.router, destination_api.router, admin_api.router, plan_api.router, webhook_api.router],
+        routers=[
+            api.router,
+            destination_api.router,
+            admin_api.router,
+            plan_api.router,
+            webhook_api.router,
+            deletion_api.router,
+        ],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool, ctx.kafka),
         loops=worker.loops,
         linger_ms=settings.kafka_linger_ms,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +15,7 @@ from fastapi import Depends, Request
 from bellwether_shared.roles import KeyRing
 from bellwether_shared.runtime import Producer
 from bellwether_shared.secretbox import SecretBox
+from ingest import deletion_repository
 from ingest.auth import SourceAuth
 from ingest.ratelimit import RateLimiter
 from ingest.settings import IngestSettings
@@ -36,6 +39,32 @@ class IdentityCache:
             self._data.pop(ident, None)
 
 
+class Suppressions:
+    """The suppressed users' hashes, re-read at most once per ``ttl_s`` (another replica's request
+    applies here within that time; this one's at once)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, ttl_s: float) -> None:
+        self.pool, self.ttl_s = pool, ttl_s
+        self._hashes: frozenset[str] = frozenset()
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> frozenset[str]:
+        if time.monotonic() - self._loaded_at >= self.ttl_s:
+            async with self._lock:
+                if time.monotonic() - self._loaded_at >= self.ttl_s:
+                    async with self.pool.acquire() as conn:
+                        self._hashes = await deletion_repository.suppressed(conn)
+                    self._loaded_at = time.monotonic()
+        return self._hashes
+
+    def add(self, hashed: str) -> None:
+        self._hashes = self._hashes | {hashed}
+
+    def drop(self, hashed: str) -> None:
+        self._hashes = self._hashes - {hashed}
+
+
 @dataclass
 class Runtime:
     settings: IngestSettings
@@ -46,6 +75,7 @@ class Runtime:
     limiter: RateLimiter
     keys: KeyRing  # the admin API's callers (API_KEYS, and ADMIN_TOKEN as an admin key)
     box: SecretBox | None  # opens senders' signing secrets (None: SECRETS_KEY is not set)
+    suppressions: Suppressions  # users whose events are dropped (deletion requests)
 
     @classmethod
     def build(cls, settings: IngestSettings, pool: asyncpg.Pool, kafka: Producer) -> Runtime:
@@ -58,6 +88,7 @@ class Runtime:
             keys=KeyRing(settings.api_keys, legacy_admin_token=settings.admin_token.get_secret_value()),
             limiter=RateLimiter(),
             box=settings.secret_box(),
+            suppressions=Suppressions(pool, ttl_s=settings.auth_cache_ttl_s),
         )
 
     @property

@@ -19,10 +19,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import schemas, signatures
+from ingest import schemas, scopes, signatures
 from ingest.api import ERRORS, answer, rate_limit, single_rejected
 from ingest.auth import write_key_from
 from ingest.body import parse_json, read_bytes
+from ingest.deletion import delete_user
 from ingest.deps import Runtime, RuntimeDep
 from ingest.service import accept_messages, unavailable
 from ingest.source_repository import Source
@@ -58,6 +59,20 @@ def _items(body: Any, limit: int) -> list[Any]:
     return body
 
 
+async def _deletion(rt: Runtime, source: Source, body: dict[str, Any]) -> JSONResponse:
+    """Segment's deletion request: the user is forgotten everywhere (not suppressed: that is an admin's
+    call). A retry of the same messageId is the same request."""
+    user_id = body.get("userId")
+    if not isinstance(user_id, str | int) or isinstance(user_id, bool) or not str(user_id).strip():
+        raise ApiError(400, "invalid_event", "userId: is required for delete", field="userId")
+    if (missing := source.grant.missing(scopes.IDENTITY)) is not None:
+        raise ApiError(403, "missing_scope", f"type: this write key lacks the scope '{missing}'", field="type")
+    message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
+    await delete_user(rt, user_id=str(user_id)[:255], contact_ids=(), requested_by=f"source:{source.id}",
+                      suppress=False, source_id=source.id, message_id=message_id)  # fmt: skip
+    return JSONResponse({"success": True, "accepted": 0, "unattributed": 0, "deleted": 1, "rejected": []})
+
+
 @router.post(
     "/destination",
     response_model=schemas.Accepted,
@@ -69,6 +84,8 @@ async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
     source = await rt.auth.authenticate(_key(request, rt))
     check_signature(rt, source, (wire, raw), request.headers.get("x-signature"))
     body = parse_json(raw)
+    if isinstance(body, dict) and body.get("type") == "delete":
+        return await _deletion(rt, source, body)
     items = _items(body, rt.settings.max_batch_events)
     if not rt.kafka_ready:
         raise unavailable(rt, "event stream not connected yet")

@@ -147,6 +147,8 @@ class Accepted(BaseModel):
     success: bool = True
     accepted: int
     unattributed: int = Field(0, description="accepted, kept until the user's account is known")
+    suppressed: int = Field(0, description="dropped: their user asked to be deleted and suppressed")
+    deleted: int = Field(0, description="deletion requests (type delete) taken")
     rejected: list[RejectedItem] = []
 
 
@@ -225,6 +227,24 @@ class SourceConfigOut(BaseModel):
     kind: str
     config: dict[str, Any] = Field(description="what was set")
     effective: dict[str, Any] = Field(description="what applies: the kind's defaults overlaid with what was set")
+
+
+class DeletionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+    user_id: str = Field(min_length=1, max_length=255, description="the product user id (userId)")
+    contact_ids: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, max_length=100, description="the person's CRM contacts, forgotten too"
+    )
+    suppress: bool = Field(False, description="drop this user's further events at ingest")
+
+
+class DeletionOut(BaseModel):
+    request_id: str
+    user_hash: str = Field(description="SHA-256 of the user id: the record keeps no trace of the user")
+    requested_by: str
+    requested_at: datetime
+    suppress: bool
+    contacts: int
 
 
 class TrackingPlanDoc(BaseModel):

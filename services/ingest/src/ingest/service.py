@@ -22,6 +22,7 @@ from bellwether_shared.http import ApiError
 from bellwether_shared.kafka import PublishTimeout, publish
 from bellwether_shared.uow import UnitOfWork
 from ingest import plan_repository, repository, scopes
+from ingest.deletion import suppressed
 from ingest.deps import Runtime
 from ingest.events import envelopes_for, usage_event_id
 from ingest.identity import Membership, Resolver, explicit_account
@@ -40,6 +41,7 @@ class Outcome:
     accepted: int = 0
     rejections: list[Rejection] = field(default_factory=list)
     unattributed: int = 0
+    suppressed: int = 0  # events of suppressed users, dropped (deletion requests)
     violations: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # (event, kind, field, …)
 
 
@@ -136,6 +138,9 @@ async def accept_messages(
         else:
             indexed.append((index, result))
 
+    if dropped := suppressed((m for _, m in indexed), await rt.suppressions.current()):
+        indexed = [(i, m) for i, m in indexed if m.message_id not in dropped]
+        outcome.suppressed = len(dropped)
     resolver = Resolver(await _known_accounts(rt, [m for _, m in indexed]))
     messages: list[Message] = []
     direct: list[Envelope] = []

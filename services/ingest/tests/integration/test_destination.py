@@ -159,3 +159,32 @@ async def test_a_retried_message_keeps_its_event_id(ingest, source, kafka_bootst
         got = await tail.collect(lambda rs: sum(x.payload.get("message_id") == f"ajs-{run_id}" for x in rs) == 2)
     ids = {x.envelope.id for x in got if x.payload.get("message_id") == f"ajs-{run_id}"}
     assert len(ids) == 1
+
+
+async def test_segment_delete_forgets_the_user_once(ingest, source, admin_headers, kafka_bootstrap, run_id):
+    """Segment's deletion request: ingest forgets the user (memberships, rejected payloads), publishes
+    user_deleted for every service, records who asked; the sender's retry is the same request."""
+    user = f"gone-{run_id}"
+    delete = {"type": "delete", "userId": user, "messageId": f"del-{run_id}", "context": {}, "integrations": {}}
+    async with httpx.AsyncClient() as http:
+        r = await http.post(f"{ingest.url}/v1/destination", auth=(source.write_key, ""), json=[
+            {"type": "group", "userId": user, "groupId": f"a-{run_id}"},
+            {"type": "track", "userId": user, "messageId": f"bad-{run_id}"}])  # fmt: skip
+        assert r.json()["accepted"] == 1 and len(r.json()["rejected"]) == 1
+        async with TopicTail(kafka_bootstrap, topics.IDENTITY) as tail:
+            for _ in range(2):
+                r = await http.post(f"{ingest.url}/v1/destination", json=delete, auth=(source.write_key, ""))
+                assert (r.status_code, r.json()["deleted"]) == (200, 1), r.text
+            gone = "bellwether.identity.user_deleted.v1"
+            got = await tail.collect(
+                lambda rs: any(x.payload.get("user_id") == user for x in rs if x.envelope.type == gone)
+            )
+        deleted = [x for x in got if x.envelope.type == gone]
+        requests = (await http.get(f"{ingest.url}/v1/deletions", headers=admin_headers)).json()
+        hashed = hashlib.sha256(user.encode()).hexdigest()
+        assert len([d for d in requests if d["user_hash"] == hashed]) == 1, "the retry is the same request"
+        assert deleted[0].payload["user_id"] == user and deleted[0].payload["requested_by"] == f"source:{source.id}"
+        kept = await http.get(f"{ingest.url}/v1/rejected", params={"source_id": source.id}, headers=admin_headers)
+        assert f"bad-{run_id}" not in {x["message_id"] for x in kept.json()["items"]}
+        r = await http.post(f"{ingest.url}/v1/destination", json={"type": "delete"}, auth=(source.write_key, ""))
+        assert (r.status_code, r.json()["field"]) == (400, "userId")

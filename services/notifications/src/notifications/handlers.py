@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import health as hev
@@ -88,3 +89,9 @@ async def on_opportunity(b: Batch, e: rev.OpportunityCreated, c: Consumed) -> No
 @handlers.on(rev.RenewalUpcoming)
 async def on_upcoming(b: Batch, e: rev.RenewalUpcoming, c: Consumed) -> None:
     await repository.set_renewal_date(b.conn, account_id=e.account_id, renewal_date=e.renewal_date)
+
+
+@handlers.on(iev.UserDeleted)
+async def on_user_deleted(b: Batch, e: iev.UserDeleted, c: Consumed) -> None:
+    """A deletion request: every row that names the person or their contacts goes."""
+    await privacy_repository.forget_person(b.conn, user_id=e.user_id, contact_ids=e.contact_ids)

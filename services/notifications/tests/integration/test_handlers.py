@@ -18,11 +18,14 @@ from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from notifications.handlers import handlers, make_handler
 from tests.support.db import rolled_back
+from tests.support.events import deletion
+from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 COVERED = {
     iev.AccountUpserted.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
     rev.OwnershipChanged.event_type, rev.OpportunityCreated.event_type, rev.RenewalUpcoming.event_type,
+    iev.UserDeleted.event_type,
 }  # fmt: skip
 
 
@@ -137,3 +140,21 @@ async def test_default_rules_for_champions_key_milestones_and_the_vps_decision_a
     assert sorted(p["rule_id"] for p in payloads) == sorted(by_rule)
     champion = next(p for p in payloads if p["rule_id"] == "champion-at-risk")
     assert {r["recipient"] for r in champion["recipients"]} == {csm, ae}
+
+
+async def test_a_deleted_contact_leaves_no_alert_or_delivery_naming_them(notifications_db, run_id) -> None:
+    acct, person, contact = f"nd-{run_id}", f"p-{run_id}", f"ct-{run_id}"
+    left = rec(iev.ContactChanged(**sig(acct), contact_id=contact, name=f"Ottilie {run_id}", is_champion=True,
+                                  departed=True))  # fmt: skip
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, 'csm', 100)", person)
+        await conn.execute("INSERT INTO destinations (destination_id, name, kind, target) "
+                           "VALUES ($1, 'd', 'webhook', 'https://x.test/h')", f"d-{run_id}")  # fmt: skip
+        await conn.execute("INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
+                           f"s-{run_id}", f"d-{run_id}", person)  # fmt: skip
+        await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm=person))), left)
+        before = await scan(conn, "notifications", [contact])
+        assert {"notifications.alerts", "notifications.deliveries"} <= set(before), before
+        await handle(conn, deletion(f"usr-{run_id}", contact))
+        assert await scan(conn, "notifications", [contact]) == {}
+        assert await conn.fetchval("SELECT count(*) FROM accounts WHERE account_id = $1", acct) == 1

@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
@@ -125,3 +126,9 @@ async def on_deal(b: Batch, e: ev.DealClosedWon, c: Consumed) -> None:
         b.uow, deal=deal, actor=SYNC_ACTOR, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
     )
     b.touched.add(e.account_id)
+
+
+@handlers.on(ev.UserDeleted)
+async def on_user_deleted(b: Batch, e: ev.UserDeleted, c: Consumed) -> None:
+    """A deletion request: every row that names the person or their contacts goes."""
+    await privacy_repository.forget_person(b.uow.conn, user_id=e.user_id, contact_ids=e.contact_ids)

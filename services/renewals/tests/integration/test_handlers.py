@@ -24,6 +24,8 @@ from renewals import handoff_repository as reviews
 from renewals.handlers import handlers, make_handler
 from renewals.settings import RenewalsSettings
 from tests.support.db import rolled_back
+from tests.support.events import deletion
+from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 SETTINGS = RenewalsSettings(
@@ -36,7 +38,7 @@ COVERED = {
     iev.DealClosedWon.event_type, iev.AccountUpserted.event_type, iev.ContactChanged.event_type,
     iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
     hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
-    iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type,
+    iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type, iev.UserDeleted.event_type,
 }  # fmt: skip
 
 
@@ -276,3 +278,13 @@ async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one
                                  "ORDER BY start_date", acct)  # fmt: skip
     assert [(t["deal_id"], float(t["arr"])) for t in terms] == [(deal_id, 30_000), (None, 36_000)]
     assert terms[1]["contract_id"].startswith(f"{deal_id}@")
+
+
+async def test_a_deleted_contact_is_forgotten(renewals_db, run_id) -> None:
+    acct, contact, name = f"rd-{run_id}", f"ct-{run_id}", f"Ottilie {run_id}"
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(iev.ContactChanged(**sig(acct), contact_id=contact, name=name, title="VP",
+                                                  is_champion=True)))  # fmt: skip
+        assert await scan(conn, "renewals", [contact, name])
+        await handle(conn, deletion(f"usr-{run_id}", contact))
+        assert await scan(conn, "renewals", [contact, name]) == {}

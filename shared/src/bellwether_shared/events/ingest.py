@@ -93,6 +93,20 @@ class UserAliased(_Identity):
     previous_id: str
 
 
+class UserDeleted(_Identity):
+    """A person's deletion request (privacy law; Segment's ``delete``): every service removes what it
+    keeps of the user and of the CRM contacts named, and keeps anonymous aggregates."""
+
+    event_type: ClassVar[str] = "bellwether.identity.user_deleted.v1"
+    user_id: str  # type: ignore[assignment]
+    contact_ids: list[str] = Field(default_factory=list, max_length=100, description="the person's CRM contacts")
+    requested_by: str = Field(description="who asked: an admin key's actor, or source:<id> for a sender's request")
+    suppress: bool = Field(description="further events for this user are dropped at ingest")
+
+    def partition_key(self) -> str | None:
+        return self.user_id
+
+
 class AccountLifecycleChanged(_Identity):
     """Account Created / Account Deleted / Trial Started / Trial Ended (B2B SaaS spec events)."""
 
@@ -276,6 +290,7 @@ EVENTS: tuple[type[Event], ...] = (
     UserJoinedAccount,
     UserLeftAccount,
     UserAliased,
+    UserDeleted,
     AccountLifecycleChanged,
     *SIGNAL_TYPES,
 )

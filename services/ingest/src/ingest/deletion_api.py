@@ -1,0 +1,55 @@
+"""Deletion requests (admin): forget a user everywhere, optionally suppress their further events; the
+list of requests (who asked and when); lifting a suppression."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+
+from bellwether_shared.envelope import utcnow
+from bellwether_shared.http import ApiError, JSONResponse
+from ingest import deletion_repository, schemas
+from ingest.admin_api import ViewerDep
+from ingest.deletion import delete_user
+from ingest.deletion_repository import user_hash
+from ingest.deps import RuntimeDep
+
+router = APIRouter(prefix="/v1", tags=["privacy"], responses={401: {"model": schemas.Error}})
+
+
+@router.post(
+    "/deletions",
+    status_code=202,
+    response_model=schemas.DeletionOut,
+    summary="Delete a user's personal data in every service (and suppress their further events)",
+)
+async def request_deletion(
+    body: schemas.DeletionIn, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> JSONResponse:
+    caller = rt.keys.authorise(authorization, "configure")
+    request_id, _ = await delete_user(
+        rt, user_id=body.user_id, contact_ids=body.contact_ids, requested_by=caller.actor, suppress=body.suppress
+    )
+    out = {"request_id": request_id, "user_hash": user_hash(body.user_id), "requested_by": caller.actor,
+           "requested_at": utcnow().isoformat(), "suppress": body.suppress,
+           "contacts": len(body.contact_ids)}  # fmt: skip
+    return JSONResponse(out, status_code=202)
+
+
+@router.get("/deletions", response_model=list[schemas.DeletionOut], summary="Deletion requests, newest first")
+async def list_deletions(rt: ViewerDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    async with rt.pool.acquire() as conn:
+        return await deletion_repository.list_requests(conn, limit=limit)
+
+
+@router.delete(
+    "/suppressions/{user_id}", status_code=204, responses={404: {"model": schemas.Error}},
+    summary="Accept a suppressed user's events again",
+)  # fmt: skip
+async def lift_suppression(user_id: str, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    rt.keys.authorise(authorization, "configure")
+    async with rt.pool.acquire() as conn:
+        if not await deletion_repository.lift(conn, user_id=user_id):
+            raise ApiError(404, "not_found", "user_id: not suppressed")
+    rt.suppressions.drop(user_hash(user_id))
