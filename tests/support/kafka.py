@@ -97,3 +97,14 @@ class TopicTail:
                 return self.received
             if loop.time() > deadline:
                 raise AssertionError(f"condition not met within {timeout}s; got {len(self.received)} records")
+
+
+async def committed(bootstrap: str, group: str, topic: str, partition: int) -> int:
+    """The offset ``group`` has committed on one partition (-1: none yet); reading it joins no group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        offset = await consumer.committed(TopicPartition(topic, partition))
+        return -1 if offset is None else int(offset)
+    finally:
+        await consumer.stop()

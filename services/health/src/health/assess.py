@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -185,8 +185,11 @@ class Assessor:
         if days <= self.onboarding_days:
             return
         self._overdue.append((account_id, self.uow.now))
-        self.uow.emit(ev.OnboardingOverdue(account_id=account_id, onboarding_started_at=start,
-                                           days_since_kickoff=days, confirmed=sorted(facts.onboarding)))  # fmt: skip
+        # its time is the day it fell due: an onboarding of long ago, learnt from an import, alerts nobody
+        due = min(self.uow.now, datetime.combine(start + timedelta(days=self.onboarding_days + 1), time.min, UTC))
+        overdue = ev.OnboardingOverdue(account_id=account_id, onboarding_started_at=start, days_since_kickoff=days,
+                                       confirmed=sorted(facts.onboarding))  # fmt: skip
+        self.uow.emit(overdue, at=due)
 
     async def save(self, conn: asyncpg.Connection) -> None:
         await repo.save_onboarding_overdue(conn, rows=self._overdue)

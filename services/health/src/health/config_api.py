@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from typing import Annotated, Any
 
 import asyncpg
@@ -13,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from health import config_repository as config
-from health import repository, schemas, scorecards
+from health import history, repository, schemas, scorecards
 from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
@@ -136,3 +137,19 @@ async def delete_milestone(key: str, rt: ConfigDep) -> None:
         found = await config.retire_milestone(conn, key=key)
     if not found:
         raise ApiError(404, "not_found", f"key: no milestone '{key}'")
+
+
+@router.post(
+    "/history/rebuild",
+    response_model=schemas.HistoryRebuilt,
+    responses={422: {"description": "too many days"}},
+    summary="Rebuild accounts' score history from imported usage (days before their first score; announces nothing)",
+)
+async def rebuild_history(body: schemas.HistoryRebuild, rt: ConfigDep) -> dict[str, Any]:
+    until = body.until or (utcnow().date() - timedelta(days=1))
+    if (until - body.since).days > history.MAX_DAYS:
+        raise ApiError(422, "validation_error", f"since: at most {history.MAX_DAYS} days before until")
+    async with rt.pool.acquire() as conn, conn.transaction():
+        written = await history.rebuild(conn, account_ids=body.account_ids, since=body.since, until=until,
+                                        settings=rt.settings)  # fmt: skip
+    return {"since": body.since, "until": until, "scores_written": written}

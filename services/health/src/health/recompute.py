@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -47,7 +47,7 @@ async def load_cards(conn: asyncpg.Connection) -> list[CardChoice]:
     ]
 
 
-def _measures_json(score: Score) -> list[dict[str, Any]]:
+def measures_json(score: Score) -> list[dict[str, Any]]:
     return [
         {
             "key": m.key,
@@ -97,6 +97,37 @@ def _facts(
     )  # fmt: skip
 
 
+async def facts_of(
+    conn: asyncpg.Connection, accounts: list[str], *, today: date, settings: HealthSettings, as_of: bool = False
+) -> dict[str, dict[str, list[Any]]]:
+    """Everything the scores read, per account and kind; ``as_of``: only usage up to ``today``."""
+    since = today - timedelta(days=settings.history_days)
+    rows = await score_repository.fact_rows(conn, account_ids=accounts, since=since, until=today if as_of else None)
+    rows |= await assessment_repository.fact_rows(conn, account_ids=accounts, today=today)
+    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    for name, records in rows.items():
+        for r in records:
+            grouped[r["account_id"]][name].append(r)
+    return grouped
+
+
+def score_account(
+    uow: UnitOfWork, account: str, g: dict[str, list[Any]], cards: list[CardChoice], defs: Sequence[ms.MilestoneDef],
+    assessor: Assessor, milestone_rows: list[tuple[str, str, str, date | None, int | None]],
+) -> Score:  # fmt: skip
+    """One account's score as of ``uow.now``: its milestones and assessments queued on the way."""
+    acct = g["accounts"][0] if g["accounts"] else None
+    states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
+    tier = acct["tier"] if acct else None
+    choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
+    assessed = assessor.account(account, g, tier)
+    facts = _facts(account, g, tuple(states), assessed)
+    score = evaluate(choice.card, facts, uow.now)
+    assessor.expansion(account, g, facts, score)
+    assessor.onboarding(account, g, facts)
+    return score
+
+
 async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]], settings: HealthSettings) -> int:
     """Score the claimed accounts as of the unit's time, in its transaction. Returns events queued."""
     conn, now = uow.conn, uow.now
@@ -105,16 +136,9 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         return 0
     cards = await load_cards(conn)
     defs = [ms.MilestoneDef(**r["definition"]) for r in await repository.milestone_defs(conn)]
-    rows = await score_repository.fact_rows(
-        conn, account_ids=accounts, since=now.date() - timedelta(days=settings.history_days)
-    )
-    rows |= await assessment_repository.fact_rows(conn, account_ids=accounts, today=now.date())
+    grouped = await facts_of(conn, accounts, today=now.date(), settings=settings)
     assessor = Assessor(uow, settings.champion_targets, settings.champion_target_default,
                         onboarding_days=settings.onboarding_expected_days)  # fmt: skip
-    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for name, records in rows.items():
-        for r in records:
-            grouped[r["account_id"]][name].append(r)
     base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
     base30 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))
 
@@ -122,15 +146,7 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
     milestone_rows: list[tuple[str, str, str, date | None, int | None]] = []
     for account in accounts:
         g = grouped[account]
-        acct = g["accounts"][0] if g["accounts"] else None
-        states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
-        tier = acct["tier"] if acct else None
-        choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
-        assessed = assessor.account(account, g, tier)
-        facts = _facts(account, g, tuple(states), assessed)
-        score = evaluate(choice.card, facts, now)
-        assessor.expansion(account, g, facts, score)
-        assessor.onboarding(account, g, facts)
+        score = score_account(uow, account, g, cards, defs, assessor, milestone_rows)
         health_row = g["health"][0] if g["health"] else None
         previous = _previous(health_row)
         why = reasons(previous, score)
@@ -146,7 +162,7 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         score_rows.append({
             "account_id": account, "computed_at": now, "value": score.value, "colour": score.colour.value,
             "sufficient": score.sufficient, "scorecard_id": score.scorecard_id,
-            "scorecard_version": score.scorecard_version, "measures": _measures_json(score),
+            "scorecard_version": score.scorecard_version, "measures": measures_json(score),
             "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why] if changed
             else (health_row["reasons"] if health_row else []),
             "trend_7d": round(score.value - base7[account], 2) if account in base7 else None,
@@ -165,6 +181,14 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
     await score_repository.job_progress(conn, done=jobs)
     _scored.add(len(accounts))
     return len(uow.pending_events)
+
+
+def happened(day: date | None, now: datetime) -> datetime:
+    """A milestone event's time is the day it happened (the end of that day, at the latest now): one
+    learnt late, from imported history, is old news and alerts nobody (notifications' ALERT_MAX_AGE_S)."""
+    if day is None:
+        return now
+    return min(now, datetime.combine(day, time.max, tzinfo=UTC))
 
 
 def _milestones(
@@ -193,11 +217,11 @@ def _milestones(
                 ev.MilestoneAchieved(
                     account_id=account, milestone_key=d.key, name=d.name, achieved_on=st.achieved_on,
                     time_to_value_days=st.time_to_value_days, is_key=d.is_key,
-                )
+                ), at=happened(st.achieved_on, uow.now),
             )  # fmt: skip
         elif t.announce == "missed":
             uow.emit(ev.MilestoneMissed(account_id=account, milestone_key=d.key, name=d.name, deadline=t.deadline,
-                                        is_key=d.is_key))  # fmt: skip
+                                        is_key=d.is_key), at=happened(t.deadline, uow.now))  # fmt: skip
     return states
 
 

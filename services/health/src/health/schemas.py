@@ -315,3 +315,16 @@ class CalibrationOut(BaseModel):
     created_at: datetime
     applied_version: int | None
     applied_at: datetime | None
+
+
+class HistoryRebuild(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    account_ids: list[str] = Field(min_length=1, max_length=1000)
+    since: date = Field(description="the first day to score")
+    until: date | None = Field(None, description="the last day to score (default yesterday)")
+
+
+class HistoryRebuilt(BaseModel):
+    since: date
+    until: date
+    scores_written: dict[str, int] = Field(description="history rows written per account")

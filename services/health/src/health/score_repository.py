@@ -23,28 +23,48 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, 
     return [(r["account_id"], r["job_id"]) for r in rows]
 
 
-async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], since: date) -> dict[str, list[Any]]:
-    """Everything the measures read, for many accounts at once."""
+async def fact_rows(
+    conn: asyncpg.Connection, *, account_ids: list[str], since: date, until: date | None = None
+) -> dict[str, list[Any]]:
+    """Everything the measures read, for many accounts at once; ``until``: usage and answers up to that
+    day only (a score as it was then)."""
     q = {
         "accounts": "SELECT * FROM accounts WHERE account_id = ANY($1::text[])",
         "users": """SELECT account_id, day, array_agg(user_id) AS users FROM user_days
-                    WHERE account_id = ANY($1::text[]) AND day >= $2 GROUP BY account_id, day""",
+                    WHERE account_id = ANY($1::text[]) AND day >= $2 AND day <= $3 GROUP BY account_id, day""",
         "events": """SELECT account_id, day, event, events FROM usage_daily
-                     WHERE account_id = ANY($1::text[]) AND day >= $2""",
+                     WHERE account_id = ANY($1::text[]) AND day >= $2 AND day <= $3""",
         "nps": """SELECT account_id, contact_id, score, answered_at FROM nps_responses
-                  WHERE account_id = ANY($1::text[])""",  # the NPS measure; contacts' answers: assessment
+                  WHERE account_id = ANY($1::text[]) AND answered_at::date <= $3""",  # contacts' answers: assessment
         "tickets": "SELECT account_id, status, severity, bug_linked FROM tickets WHERE account_id = ANY($1::text[])",
         "onboarding": "SELECT account_id, aspect FROM onboarding WHERE account_id = ANY($1::text[])",
         "hits": """SELECT account_id, milestone_key, day, user_id, hits FROM milestone_hits
-                   WHERE account_id = ANY($1::text[])""",
+                   WHERE account_id = ANY($1::text[]) AND day <= $3""",
         "health": "SELECT * FROM account_health WHERE account_id = ANY($1::text[])",
         "milestones": "SELECT * FROM account_milestones WHERE account_id = ANY($1::text[])",
     }
     out: dict[str, list[Any]] = {}
+    last = until or date.max
     for name, sql in q.items():
-        args = (account_ids, since) if "$2" in sql else (account_ids,)
+        args = [account_ids] + ([since] if "$2" in sql else []) + ([last] if "$3" in sql else [])
+        if "$3" in sql and "$2" not in sql:
+            sql = sql.replace("$3", "$2")
         out[name] = await conn.fetch(sql, *args)
     return out
+
+
+async def first_scores(conn: asyncpg.Connection, *, account_ids: list[str]) -> dict[str, datetime]:
+    """Each account's first stored score: history is rebuilt only before it, never over live scores."""
+    rows = await conn.fetch(
+        "SELECT account_id, min(computed_at) AS first FROM scores WHERE account_id = ANY($1::text[]) GROUP BY 1",
+        account_ids,
+    )
+    return {r["account_id"]: r["first"] for r in rows}
+
+
+async def save_history(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await _save_history(conn, rows)
 
 
 async def last_before(conn: asyncpg.Connection, *, account_ids: list[str], before: datetime) -> dict[str, float]:
