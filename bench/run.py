@@ -1,7 +1,7 @@
 """``make bench``: benchmarks against real Kafka and PostgreSQL; figures go to bench/results.json.
 
 Bounded in count and time; each suite says what it measured and how. ``--suite ingest``,
-``--suite health``, ``--suite renewals`` or ``--suite notifications`` runs one; the results file
+``--suite health``, ``--suite renewals``, ``--suite notifications`` or ``--suite import`` runs one; the results file
 keeps the other suites' last figures.
 """
 
@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 
 from bench import health as health_bench
+from bench import importer as import_bench
 from bench import ingest as ingest_bench
 from bench import notifications as notifications_bench
 from bench import renewals as renewals_bench
@@ -42,8 +43,10 @@ async def _fresh_database(admin_url: str) -> str:
 
 def main(
     suite: list[str] = typer.Option(
-        ["ingest", "health", "renewals", "notifications"], help="ingest, health, renewals and/or notifications"
+        ["ingest", "health", "renewals", "notifications", "import"],
+        help="ingest, health, renewals, notifications and/or import",
     ),
+    import_rows: int = 1_000_000,
     events: int = 200_000,
     concurrency: int = 16,
     workers: int = 2,
@@ -88,6 +91,10 @@ def main(
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             results["notifications"] = stamp | notifications_bench.run_suite(ep, Path(tmp), db)
             notifications_bench.print_results(results["notifications"])
+        if "import" in suite:
+            db = asyncio.run(_fresh_database(ep.admin_database_url))
+            results["import"] = stamp | import_bench.run_suite(ep, Path(tmp), db, rows=import_rows)
+            import_bench.print_results(results["import"])
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
     console.print(f"written to {RESULTS.relative_to(ROOT)}")
 

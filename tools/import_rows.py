@@ -36,6 +36,8 @@ class RowError(ValueError):
 
 
 def _cell(value: str) -> Any:
+    if value[:1] not in ("[", "{", " "):
+        return value
     text = value.strip()
     if text[:1] in ("[", "{"):
         try:
@@ -47,6 +49,9 @@ def _cell(value: str) -> Any:
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
     """``{"owners.csm": "x"}`` → ``{"owners": {"csm": "x"}}``; empty CSV cells are dropped."""
+    if not any(k is None or "." in k for k in flat):  # the common case (JSON Lines, plain CSV): no groups
+        return {k: _cell(v) if isinstance(v, str) else v for k, v in flat.items()
+                if v is not None and not (isinstance(v, str) and not v.strip())}  # fmt: skip
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key is None or value is None or (isinstance(value, str) and not value.strip()):
@@ -61,24 +66,25 @@ def nest(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, row) of a ``.csv`` or ``.jsonl`` file; a line that is not a JSON object is a row
-    holding the error (``__error__``), reported as rejected like any invalid row."""
+def rows(path: Path) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+    """(line number, row, the row's bytes) of a ``.csv`` or ``.jsonl`` file; a line that is not a JSON
+    object is a row holding the error (``__error__``), reported as rejected like any invalid row."""
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8") as f:
             for n, record in enumerate(csv.DictReader(f), start=2):
-                yield n, dict(record)
+                yield n, dict(record), orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
         return
     with path.open("rb") as f:
         for n, line in enumerate(f, start=1):
-            if not line.strip():
+            raw = line.strip()
+            if not raw:
                 continue
             try:
-                doc = orjson.loads(line)
+                doc = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                yield n, {"__error__": f"not JSON: {exc}"}
+                yield n, {"__error__": f"not JSON: {exc}"}, raw
                 continue
-            yield n, doc if isinstance(doc, dict) else {"__error__": "each line must be a JSON object"}
+            yield n, doc if isinstance(doc, dict) else {"__error__": "each line must be a JSON object"}, raw
 
 
 def count_rows(path: Path) -> int:
@@ -87,19 +93,10 @@ def count_rows(path: Path) -> int:
     return max(0, lines - (1 if path.suffix.lower() == ".csv" else 0))
 
 
-class Ids:
-    """A row's message id: its kind and content, and how often the same content came before in this file
-    (two identical usage rows are two events, and stay two on every run)."""
-
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        self.seen: dict[bytes, int] = {}
-
-    def __call__(self, row: dict[str, Any]) -> str:
-        digest = hashlib.sha256(orjson.dumps(row, option=orjson.OPT_SORT_KEYS)).digest()[:16]
-        n = self.seen.get(digest, 0)
-        self.seen[digest] = n + 1
-        return f"import:{self.kind}:{digest.hex()}:{n}"
+def message_id(kind: str, line: int, raw: bytes) -> str:
+    """A row's message id: its kind, content and line. The same file gives the same ids on every run
+    (and on a resumed one); two identical rows on two lines are two events."""
+    return f"import:{kind}:{hashlib.blake2b(raw, digest_size=12).hexdigest()}:{line}"
 
 
 def message(kind: str, row: dict[str, Any], message_id: str) -> dict[str, Any]:
