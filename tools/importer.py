@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from tools.import_rows import KINDS, RowError, State, count_rows, message, message_id, rejected_line, rows
 
@@ -64,15 +64,17 @@ def _refusal(doc: dict[str, Any], text: str) -> dict[str, Any]:
     return {"index": 0, "field": field, "reason": first.get("reason") or doc.get("message", text[:300])}
 
 
+@retry(stop=stop_after_attempt(30), reraise=True, retry=retry_if_exception_type((Retry, httpx.TransportError)),
+       wait=wait_exponential(multiplier=0.2, max=10))  # fmt: skip
+async def _request(http: httpx.AsyncClient, method: str, url: str, content: bytes, headers: dict[str, str]) -> Any:
+    """One request, retried on 429, 5xx and no answer; (status, parsed body, text)."""
+    r = await http.request(method, url, content=content, headers=headers)
+    return r.status_code, _answer(r), r.text if r.status_code >= 400 else ""
+
+
 async def _post(run: Run, path: str, body: Any, *, method: str = "POST") -> dict[str, Any]:
-    async for attempt in AsyncRetrying(stop=stop_after_attempt(30), reraise=True,
-                                       retry=retry_if_exception_type((Retry, httpx.TransportError)),
-                                       wait=wait_exponential(multiplier=0.2, max=10)):  # fmt: skip
-        with attempt:
-            r = await run.http.request(method, f"{run.url}{path}", content=orjson.dumps(body), headers=run.headers)
-            doc = _answer(r)
-            return doc if r.status_code < 400 else {"accepted": 0, "rejected": [_refusal(doc, r.text)]}
-    raise AssertionError("unreachable")
+    status, doc, text = await _request(run.http, method, f"{run.url}{path}", orjson.dumps(body), run.headers)
+    return dict(doc) if status < 400 else {"accepted": 0, "rejected": [_refusal(doc, text)]}
 
 
 Item = tuple[int, dict[str, Any], dict[str, Any] | RowError]  # (line, row, its message or why it has none)
@@ -180,8 +182,7 @@ def import_file(
         console.print(f"[yellow]{file.name} was imported already[/yellow] ({state.accepted:,} accepted, "
                       f"{state.rejected:,} rejected): nothing to do; --restart sends it again")  # fmt: skip
         return
-    gc.freeze()  # what is loaded lives as long as the run; each row's objects are freed by reference counting
-    gc.set_threshold(50_000, 20, 20)
+    gc.freeze()  # what is loaded lives as long as the run: the collector need not scan it again
     total, started, resumed = count_rows(file), time.monotonic(), state.rows_done
     rejected_path = rejected or file.with_name(file.name + ".rejected.jsonl")
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
