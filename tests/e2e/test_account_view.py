@@ -101,7 +101,8 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
             got = await http.get(f"{accounts.url}/v1/accounts/{acct}", headers=ACCOUNTS)
             v = got.json() if got.status_code == 200 else None
             seen["last"] = v
-            ready = (v and v["renewal"] and v["recent_alerts"] and v["champions"]["healthy_influential"] == 0
+            ready = (v and v["renewal"] and v["champions"]["healthy_influential"] == 0
+                     and any(a["rule_id"] == "champion-at-risk" for a in v["recent_alerts"])
                      and any(g["computed"] for g in v["goals"]) and v["contracts"]
                      and "no_healthy_champion" in {r["factor"] for r in v["renewal"]["risk_reasons"]})  # fmt: skip
             return v if ready else None

@@ -9,10 +9,18 @@ import pytest
 
 from accounts.domain import timeline as tl
 from accounts.domain import view
+from accounts.handlers import PROJECT
 from bellwether_shared import topics
 from bellwether_shared.events import CATALOGUE
 
-CONSUMED = sorted(t for t, cls in CATALOGUE.items() if cls.topic in topics.CONSUMES["accounts"])
+# what accounts projects onto its timeline: everything it consumes but the identity events (of those it
+# handles only deletion requests, which forget rather than record)
+CONSUMED = sorted(t for t, cls in CATALOGUE.items()
+                  if cls.topic in topics.CONSUMES["accounts"] and cls.topic != topics.IDENTITY)  # fmt: skip
+
+
+def test_accounts_projects_every_consumed_event_but_identity() -> None:
+    assert {cls.event_type for cls in PROJECT} == set(CONSUMED)
 
 
 @pytest.mark.parametrize("event_type", CONSUMED)

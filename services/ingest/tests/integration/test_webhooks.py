@@ -303,3 +303,39 @@ async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, r
             got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
     upserted = next(x.payload for x in got if x.payload.get("source_id") == src.id)
     assert (upserted["account_id"], upserted["arr"], upserted["name"]) == (f"acct-{run_id}", 48000, "Initech")
+
+
+async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstrap, run_id) -> None:
+    hub = webhook_source(ingest.url, "hubspot", config={"accounts": {"42": f"acme-{run_id}"}})
+    intercom_secret = "intercom-secret-" + run_id
+    desk = webhook_source(ingest.url, "intercom", intercom_secret)
+    ticket = {"objectId": 9100, "objectType": "TICKET", "properties": {  # workflow "Send a webhook", a ticket
+        "subject": {"value": "SSO broken"}, "hs_pipeline_stage": {"value": "4"},
+        "hs_ticket_priority": {"value": "HIGH"}, "associatedcompanyid": {"value": "42"},
+        "hs_lastmodifieddate": {"value": str(int(time.time() * 1000))}}}  # fmt: skip
+    submitted = orjson.dumps({
+        "type": "notification_event", "id": f"notif_t_{run_id}", "topic": "ticket.created", "app_id": "a",
+        "created_at": int(time.time()), "data": {"type": "notification_event_data", "item": {
+            "type": "ticket", "id": "77", "ticket_state": "submitted", "created_at": int(time.time()),
+            "ticket_attributes": {"_default_title_": "Export"}, "custom_attributes": {"account_id": f"ic-{run_id}"},
+            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "c9"}]}}},
+    })  # fmt: skip
+    signature = "sha1=" + hmac.new(intercom_secret.encode(), submitted, hashlib.sha1).hexdigest()
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        r = await http.post(f"{ingest.url}/v1/webhooks/{hub.id}", json=ticket, headers={"X-Write-Key": hub.write_key})
+        assert r.json()["accepted"] == 1, r.text
+        r = await http.post(f"{ingest.url}/v1/webhooks/{desk.id}", content=submitted,
+                            headers={"X-Hub-Signature": signature, "Content-Type": "application/json"})  # fmt: skip
+        assert r.json()["accepted"] == 1, r.text
+        got = await tail.collect(lambda rs: {x.payload.get("source_id") for x in rs} >= {hub.id, desk.id})
+    by_source = {x.payload["source_id"]: x.payload for x in got if x.payload.get("source_id") in (hub.id, desk.id)}
+    assert (by_source[hub.id]["account_id"], by_source[hub.id]["status"], by_source[hub.id]["severity"]) == (
+        f"acme-{run_id}",
+        "closed",
+        "high",
+    )
+    assert (by_source[desk.id]["account_id"], by_source[desk.id]["status"], by_source[desk.id]["ticket_id"]) == (
+        f"ic-{run_id}",
+        "opened",
+        "77",
+    )

@@ -71,8 +71,10 @@ def map_intercom(body: Any, config: Mapping[str, Any]) -> list[Mapped]:
     if not topic.startswith(("conversation.", "ticket.")) or topic.endswith(".deleted"):
         return [unmapped(message_id, body, "topic", f"'{topic[:60]}' is not a conversation or ticket topic")]
     item = (body.get("data") or {}).get("item") if isinstance(body.get("data"), dict) else None
-    if isinstance(item, dict) and item.get("type") == "ticket" and "state" not in item:
-        body = {**body, "data": {**body["data"], "item": {**item, "state": item.get("ticket_state")}}}
+    if isinstance(item, dict) and item.get("type") == "ticket":  # a ticket's state and title have other names
+        title = (item.get("ticket_attributes") or {}).get("_default_title_")
+        item = {"state": item.get("ticket_state"), "source": {"subject": title}, **item}
+        body = {**body, "data": {**body["data"], "item": item}}
     created = topic.endswith((".user.created", "ticket.created", ".admin.single.created"))
     closed = topic.endswith((".admin.closed", "ticket.closed"))
     mapped = _ticket(message_id, body, config, created=created, closed=closed)
