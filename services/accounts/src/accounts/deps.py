@@ -24,7 +24,7 @@ class Runtime:
         return cls(settings, pool, KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()))
 
 
-def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt: Runtime = request.app.state.runtime
     rt.keys.authorise(authorization, "read")
     return rt

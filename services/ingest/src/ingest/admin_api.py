@@ -15,12 +15,12 @@ from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 
 
-def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+async def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt.keys.authorise(authorization, "configure")
     return rt
 
 
-def require_viewer(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+async def require_viewer(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt.keys.authorise(authorization, "read")
     return rt
 

@@ -100,7 +100,7 @@ class Runtime:
         return self.kafka.connected.is_set()
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt
 

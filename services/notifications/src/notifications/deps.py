@@ -21,13 +21,13 @@ class Runtime:
     keys: KeyRing
 
 
-def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt: Runtime = request.app.state.runtime
     rt.keys.authorise(authorization, "read")
     return rt
 
 
-def configurer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
+async def configurer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt: Runtime = request.app.state.runtime
     rt.keys.authorise(authorization, "configure")
     return rt
@@ -41,7 +41,7 @@ class Acting:
     caller: Caller
 
 
-def writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Acting:
+async def writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Acting:
     rt: Runtime = request.app.state.runtime
     return Acting(rt, rt.keys.authorise(authorization, "write"))
 
