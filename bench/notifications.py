@@ -21,10 +21,12 @@ from typing import Any
 
 import httpx
 import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.table import Table
 
 from bellwether_shared.db import connect
+from bellwether_shared.topics import SIGNALS
 from bench.ingest import Sampler, pct
 from conftest import NOTIFICATIONS_TOKEN, create_source, ingest_env, migrated, notifications_env
 from tests.support.receiver import Receiver, SmtpServer
@@ -142,6 +144,35 @@ async def fan_out_and_catch_up(svc: ServiceProcess, db_url: str, n: int) -> dict
     }
 
 
+class Lag:
+    """The records a consumer group has yet to commit on a topic (end offsets minus committed), read
+    without joining the group."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str) -> None:
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        self.topic = topic
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        self.parts = [TopicPartition(self.topic, p) for p in sorted(self.consumer.partitions_for_topic(self.topic)
+                                                                   or await self._partitions())]  # fmt: skip
+
+    async def _partitions(self) -> set[int]:
+        await self.consumer._client.force_metadata_update()
+        return set(self.consumer.partitions_for_topic(self.topic) or ())
+
+    async def now(self) -> int:
+        ends = await self.consumer.end_offsets(self.parts)
+        total = 0
+        for tp in self.parts:
+            committed = await self.consumer.committed(tp)
+            total += ends[tp] - (committed or 0)
+        return total
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+
 async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, background_per_s: int) -> dict[str, Any]:
     rx = Receiver().start()
     tag = uuid.uuid4().hex[:6]
@@ -176,7 +207,11 @@ async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, back
         bg = asyncio.create_task(background())
         await asyncio.sleep(2.0)  # the upserts are projected, the load settled
         sent_at: dict[str, float] = {}
+        lag_at: dict[str, int] = {}
+        lag = Lag(svc.env["KAFKA_BOOTSTRAP_SERVERS"], svc.env.get("CONSUMER_GROUP", "notifications"), SIGNALS)
+        await lag.start()
         for a in accounts:
+            lag_at[a] = await lag.now()  # what the consumer still had to read when the probe was sent
             r = await http.post(
                 "/v1/signals",
                 json={
@@ -195,6 +230,7 @@ async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, back
             await asyncio.sleep(0.1)
         stop.set()
         bg_sent = await bg
+        await lag.stop()
     received: dict[str, float] = {}
     for q in rx.requests:
         body = orjson.loads(q.body)
@@ -213,7 +249,18 @@ async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, back
             "max": round(lat[-1] * 1000, 1) if lat else None,
             "mean": round(statistics.fmean(lat) * 1000, 1) if lat else None,
         },
-        "how": "ingest's 200 for a champion-departed signal → signals.v1 → notifications → signed webhook received",
+        "consumer_lag_at_probe": {
+            "p50": pct(sorted(lag_at.values()), 0.5),
+            "max": max(lag_at.values(), default=0),
+            "of_the_slowest_probes": [
+                {"ms": round((received[a] - sent_at[a]) * 1000, 1), "lag": lag_at[a]}
+                for a in sorted(received, key=lambda a: received[a] - sent_at[a])[-3:]
+            ],
+            "never_received": [{"lag": lag_at[a]} for a in accounts if a not in received],
+        },
+        "how": "ingest's 200 for a champion-departed signal → signals.v1 → notifications → signed webhook received; "
+        "consumer_lag_at_probe: records on signals.v1 the notifications group had not committed when the "
+        "probe was sent (so an outlier says whether it waited behind a backlog)",
         "target_p99_ms": 2000,
     }
 
@@ -271,5 +318,7 @@ def print_results(r: dict[str, Any]) -> None:
         f"ingest call → webhook received, {lat['background_signals_per_s']} signals/s background (p50 / p99 ms)",
         f"{lat['ms']['p50']} / {lat['ms']['p99']} ({lat['webhooks_received']}/{lat['probes']}; target 2,000)",
     )
+    lag = lat["consumer_lag_at_probe"]
+    t.add_row("  consumer lag when a probe was sent (records, p50 / max)", f"{lag['p50']:,.0f} / {lag['max']:,}")
     t.add_row("peak RSS (MB)", str(f["peak_rss_mb"]))
     console.print(t)
