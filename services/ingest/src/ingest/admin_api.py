@@ -30,6 +30,10 @@ ViewerDep = Annotated[Runtime, Depends(require_viewer)]  # reading sources and r
 router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
 
 
+def no_source(source_id: str) -> ApiError:
+    return ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+
+
 def _out(src: sources.Source) -> dict[str, object]:
     return schemas.SourceOut.model_validate(src, from_attributes=True).model_dump(mode="json")
 
@@ -76,7 +80,7 @@ async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+        raise no_source(source_id)
     return _out(src)
 
 
@@ -90,7 +94,7 @@ async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) 
     async with rt.pool.acquire() as conn:
         src = await sources.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+        raise no_source(source_id)
     rt.auth.forget(source_id)
     return _out(src)
 
@@ -105,7 +109,7 @@ async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
     async with rt.pool.acquire() as conn:
         src = await sources.revoke_source(conn, source_id=source_id)
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+        raise no_source(source_id)
     rt.auth.forget(source_id)
     return _out(src)
 
@@ -123,7 +127,7 @@ async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, rt: 
     async with rt.pool.acquire() as conn:
         src = await sources.set_signing_secret(conn, source_id=source_id, sealed=rt.box.seal(secret))
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+        raise no_source(source_id)
     rt.auth.forget(source_id)
     return {"source_id": source_id, "signing_secret": secret}
 
@@ -138,7 +142,7 @@ async def drop_signing_secret(source_id: str, rt: AdminDep) -> None:
     async with rt.pool.acquire() as conn:
         src = await sources.set_signing_secret(conn, source_id=source_id, sealed=None)
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+        raise no_source(source_id)
     rt.auth.forget(source_id)
 
 

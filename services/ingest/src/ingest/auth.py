@@ -11,12 +11,14 @@ import base64
 import binascii
 import hashlib
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
 from cachetools import TTLCache
 
 from bellwether_shared.http import ApiError
+from bellwether_shared.secretbox import SecretBox
 from ingest import source_repository as sources
 from ingest.source_repository import Source
 
@@ -49,6 +51,23 @@ def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> st
         if isinstance(key, str) and key:
             return key
     return None
+
+
+def header_key(headers: Mapping[str, str], names: Sequence[str]) -> str | None:
+    """The write key a sender that cannot put it in the body carries: ``Authorization`` (Basic or
+    Bearer), else the first of the configured headers (``WRITE_KEY_HEADERS``) that holds one."""
+    key = write_key_from(headers.get("authorization"), None)
+    for name in names:
+        key = key or (headers.get(name) or "").strip() or None
+    return key
+
+
+def signing_secret(box: SecretBox | None, source: Source) -> str:
+    """The source's signing secret in clear (only when it has one); 503 when it cannot be opened."""
+    assert source.signing_secret is not None
+    if box is None:
+        raise ApiError(503, "unavailable", "this source's signing secret cannot be opened: SECRETS_KEY is not set")
+    return box.open(source.signing_secret)
 
 
 class SourceAuth:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, scopes, signatures
 from ingest.api import ERRORS, answer, rate_limit, single_rejected
-from ingest.auth import write_key_from
+from ingest.auth import header_key, signing_secret
 from ingest.body import parse_json, read_bytes
 from ingest.deletion import delete_user
 from ingest.deps import Runtime, RuntimeDep
@@ -31,20 +31,11 @@ from ingest.source_repository import Source
 router = APIRouter(prefix="/v1", tags=["destinations"])
 
 
-def _key(request: Request, rt: Runtime) -> str | None:
-    key = write_key_from(request.headers.get("authorization"), None)
-    for name in rt.settings.write_key_headers:
-        key = key or (request.headers.get(name) or "").strip() or None
-    return key
-
-
 def check_signature(rt: Runtime, source: Source, bodies: tuple[bytes, bytes], header: str | None) -> None:
     """A source with a signing secret accepts only requests signed with it (Segment's X-Signature)."""
     if source.signing_secret is None:
         return
-    if rt.box is None:
-        raise ApiError(503, "unavailable", "this source's signing secret cannot be opened: SECRETS_KEY is not set")
-    if not signatures.segment_ok(rt.box.open(source.signing_secret), bodies, header):
+    if not signatures.segment_ok(signing_secret(rt.box, source), bodies, header):
         raise ApiError(401, "invalid_signature", "X-Signature: missing or not the HMAC-SHA1 of the body "
                        "with this source's signing secret")  # fmt: skip
 
@@ -81,7 +72,7 @@ async def _deletion(rt: Runtime, source: Source, body: dict[str, Any]) -> JSONRe
 )
 async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
     wire, raw = await read_bytes(request, max_bytes=rt.settings.max_request_bytes)
-    source = await rt.auth.authenticate(_key(request, rt))
+    source = await rt.auth.authenticate(header_key(request.headers, rt.settings.write_key_headers))
     check_signature(rt, source, (wire, raw), request.headers.get("x-signature"))
     body = parse_json(raw)
     if isinstance(body, dict) and body.get("type") == "delete":

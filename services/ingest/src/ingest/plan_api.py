@@ -9,15 +9,11 @@ from fastapi import APIRouter, Query
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import plan_repository, schemas
 from ingest import source_repository as sources
-from ingest.admin_api import AdminDep, ViewerDep
+from ingest.admin_api import AdminDep, ViewerDep, no_source
 from ingest.tracking_plan import PlanError, TrackingPlan
 
 router = APIRouter(prefix="/v1/sources/{source_id}", tags=["tracking plans"], responses={401: {"model": schemas.Error}})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.Error}}
-
-
-def _missing(source_id: str) -> ApiError:
-    return ApiError(404, "not_found", f"source_id: no source '{source_id}'")
 
 
 @router.put(
@@ -34,7 +30,7 @@ async def put_plan(source_id: str, body: schemas.TrackingPlanDoc, rt: AdminDep) 
     async with rt.pool.acquire() as conn:
         src = await sources.set_tracking_plan(conn, source_id=source_id, plan=plan.as_doc())
     if src is None:
-        raise _missing(source_id)
+        raise no_source(source_id)
     rt.auth.forget(source_id)
     return plan.as_doc()
 
@@ -44,7 +40,7 @@ async def get_plan(source_id: str, rt: ViewerDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
-        raise _missing(source_id)
+        raise no_source(source_id)
     if src.plan is None:
         raise ApiError(404, "not_found", f"source_id: source '{source_id}' has no tracking plan")
     return src.plan.as_doc()
@@ -55,7 +51,7 @@ async def drop_plan(source_id: str, rt: AdminDep) -> None:
     async with rt.pool.acquire() as conn:
         src = await sources.set_tracking_plan(conn, source_id=source_id, plan=None)
     if src is None:
-        raise _missing(source_id)
+        raise no_source(source_id)
     rt.auth.forget(source_id)
 
 
@@ -73,6 +69,6 @@ async def list_violations(
 ) -> JSONResponse:
     async with rt.pool.acquire() as conn:
         if await sources.get_source(conn, source_id=source_id) is None:
-            raise _missing(source_id)
+            raise no_source(source_id)
         rows = await plan_repository.list_violations(conn, source_id=source_id, event=event, limit=limit)
     return JSONResponse([schemas.PlanViolationCount(**r).model_dump(mode="json") for r in rows])

@@ -22,9 +22,9 @@ from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, signatures
 from ingest import source_repository as sources
 from ingest.adapters import Mapped, desk, hubspot, registry, salesforce
-from ingest.admin_api import AdminDep, ViewerDep
+from ingest.admin_api import AdminDep, ViewerDep, no_source
 from ingest.api import ERRORS, answer, rate_limit
-from ingest.auth import write_key_from
+from ingest.auth import header_key, signing_secret
 from ingest.body import parse_json, read_bytes
 from ingest.deps import Runtime, RuntimeDep
 from ingest.normalise import Rejection
@@ -41,10 +41,7 @@ def _unauthorised(message: str, code: str = "unauthorized") -> ApiError:
 
 
 def _signed_ok(rt: Runtime, source: Source, request: Request, wire: bytes) -> None:
-    assert source.signing_secret is not None
-    if rt.box is None:
-        raise ApiError(503, "unavailable", "this source's signing secret cannot be opened: SECRETS_KEY is not set")
-    secret, h, now = rt.box.open(source.signing_secret), request.headers, utcnow()
+    secret, h, now = signing_secret(rt.box, source), request.headers, utcnow()
     if source.kind == "hubspot":
         stamp = h.get("x-hubspot-request-timestamp")
         base = source.config.get("public_url")
@@ -70,10 +67,8 @@ async def _source(rt: Runtime, request: Request, source_id: str, wire: bytes) ->
     if source is not None and source.signing_secret is not None and source.kind != "salesforce":
         _signed_ok(rt, source, request, wire)
         return source
-    key = write_key_from(request.headers.get("authorization"), None)
-    for name in rt.settings.write_key_headers:
-        key = key or (request.headers.get(name) or "").strip() or None
-    keyed = await rt.auth.authenticate(key or request.query_params.get("key"))
+    key = header_key(request.headers, rt.settings.write_key_headers) or request.query_params.get("key")
+    keyed = await rt.auth.authenticate(key)
     if keyed.id != source_id:
         raise _unauthorised("this write key belongs to another source")
     return keyed
@@ -135,13 +130,17 @@ async def webhook(source_id: str, request: Request, rt: RuntimeDep) -> Response:
     return answer(outcome)
 
 
+def _config_out(src: Source) -> dict[str, Any]:
+    return {"kind": src.kind, "config": src.config, "effective": registry.resolved(src.kind, src.config)}
+
+
 @router.get("/sources/{source_id}/config", response_model=schemas.SourceConfigOut, tags=["admin"])
 async def get_config(source_id: str, rt: ViewerDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
-        raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
-    return {"kind": src.kind, "config": src.config, "effective": registry.resolved(src.kind, src.config)}
+        raise no_source(source_id)
+    return _config_out(src)
 
 
 @router.put(
@@ -155,7 +154,7 @@ async def put_config(source_id: str, body: dict[str, Any], rt: AdminDep) -> JSON
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
         if src is None:
-            raise ApiError(404, "not_found", f"source_id: no source '{source_id}'")
+            raise no_source(source_id)
         if found := registry.problems(src.kind, body):
             listed = [{"field": p.field, "reason": p.reason} for p in found]
             raise ApiError(422, "invalid_config", f"{found[0].field}: {found[0].reason}", field=found[0].field,
@@ -163,4 +162,4 @@ async def put_config(source_id: str, body: dict[str, Any], rt: AdminDep) -> JSON
         src = await sources.set_config(conn, source_id=source_id, config=body)
     assert src is not None
     rt.auth.forget(source_id)
-    return JSONResponse({"kind": src.kind, "config": src.config, "effective": registry.resolved(src.kind, src.config)})
+    return JSONResponse(_config_out(src))
