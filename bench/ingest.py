@@ -94,6 +94,7 @@ class Sampler:
     def __init__(self, pid: int) -> None:
         self.proc = psutil.Process(pid)
         self.peak_rss = 0
+        self.peak_rss_by_pid: dict[int, int] = {}
         self._task: asyncio.Task[None] | None = None
 
     def _all(self) -> list[psutil.Process]:
@@ -115,9 +116,15 @@ class Sampler:
             rss = 0
             for p in self._all():
                 with contextlib.suppress(psutil.Error):
-                    rss += p.memory_info().rss
+                    one = p.memory_info().rss
+                    rss += one
+                    self.peak_rss_by_pid[p.pid] = max(self.peak_rss_by_pid.get(p.pid, 0), one)
             self.peak_rss = max(self.peak_rss, rss)
             await asyncio.sleep(0.05)
+
+    def peak_rss_mb_per_process(self) -> list[float]:
+        """Each process's own peak (the supervisor first, then its workers), in MB."""
+        return [round(self.peak_rss_by_pid[pid] / 2**20, 1) for pid in sorted(self.peak_rss_by_pid)]
 
     def __enter__(self) -> Sampler:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -334,6 +341,7 @@ def run_suite(
         "requests_answered": res["requests"],
         "requests_ok": res["ok"],
         "ingest_peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
+        "ingest_peak_rss_mb_per_process": sampler.peak_rss_mb_per_process(),
         "ingest_cpu_cores_used": round(cpu / res["elapsed_s"], 2),
         "kafka_cpu_cores_used": round(kafka_cpu / res["elapsed_s"], 2) if kafka_cpu is not None else None,
         "load_generator_cpu_cores_used": round(res["cpu_s"] / res["elapsed_s"], 2),
@@ -342,12 +350,16 @@ def run_suite(
     }
     record_size = ingest["avg_event_bytes_on_kafka"]
     perf = kafka_perf_test(ep.kafka_bootstrap, events, record_size) if kafka_perf else None
-    return {
+    out: dict[str, Any] = {
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(), "infra": ep.mode},
         "target_events_per_s": 20_000,
         "http_batch": ingest,
         "kafka_producer_perf_test": perf,
+        "targets": {"ingest_vs_kafka_producer_ratio": 0.5, "ingest_cpu_us_per_event": 28, "rss_mb_per_process": 250},
     }
+    if perf:
+        out["ingest_vs_kafka_producer_ratio"] = round(ingest["events_per_s"] / perf["records_per_s"], 3)
+    return out
 
 
 def _kafka_pid(ep: Any) -> int | None:
@@ -365,6 +377,12 @@ def _cpu(pid: int | None) -> float:
     return float(t.user + t.system)
 
 
+def scaling_row(b: dict[str, Any]) -> dict[str, Any]:
+    keys = ("ingest_worker_processes", "events_per_s", "ingest_cpu_cores_used", "ingest_cpu_us_per_event",
+            "kafka_cpu_cores_used", "ingest_peak_rss_mb_per_process")  # fmt: skip
+    return {k: b.get(k) for k in keys}
+
+
 def print_results(r: dict[str, Any]) -> None:
     b, p = r["http_batch"], r["kafka_producer_perf_test"]
     table = Table(title=f"Ingest benchmark ({r['machine']['cores']} cores, infra: {r['machine']['infra']})")
@@ -380,13 +398,18 @@ def print_results(r: dict[str, Any]) -> None:
             "CPU cores: ingest / Kafka / load generator",
             f"{b['ingest_cpu_cores_used']} / {b['kafka_cpu_cores_used']} / {b['load_generator_cpu_cores_used']}",
         ),
-        ("ingest CPU per event (µs)", f"{b['ingest_cpu_us_per_event']}"),
+        ("ingest CPU per event (µs)", f"{b['ingest_cpu_us_per_event']}  (target 28)"),
+        ("ingest peak RSS per process (MB)", ", ".join(map(str, b.get("ingest_peak_rss_mb_per_process", [])))),
     ]
     if p:
         rows += [
             ("Kafka producer-perf-test (records/s)", f"{p['records_per_s']:,.0f}"),
             ("  its latency p50 / p99 (ms)", f"{p['p50_ms']} / {p['p99_ms']}"),
+            ("ingest / Kafka producer ratio", f"{r.get('ingest_vs_kafka_producer_ratio')}  (target 0.5)"),
         ]
+    for w in r.get("by_http_workers", []):
+        label = f"  {w['ingest_worker_processes']} HTTP worker(s): events/s, CPU cores, µs/event"
+        rows.append((label, f"{w['events_per_s']:,.0f}, {w['ingest_cpu_cores_used']}, {w['ingest_cpu_us_per_event']}"))
     for row in rows:
         table.add_row(*row)
     console.print(table)

@@ -75,18 +75,19 @@ FROM contracts c WHERE c.end_date BETWEEN current_date AND current_date + 120;
 """
 
 
+SEEDED_TABLES = ("accounts", "contracts", "opportunities", "health_history")
+
+
 async def _seed(db_url: str, accounts: int, contracts_per_account: int) -> dict[str, int]:
     conn = await connect(db_url, schema="renewals")
     try:
+        await conn.execute(f"TRUNCATE {', '.join(SEEDED_TABLES)} CASCADE")
         for statement in SEED_SQL.split(";\n\n"):
             sql = statement.strip().rstrip(";")
             args = [accounts, contracts_per_account][: 2 if "$2" in sql else 1 if "$1" in sql else 0]
             await conn.execute(sql, *args)
         await conn.execute("ANALYZE")
-        counts = {
-            t: int(await conn.fetchval(f"SELECT count(*) FROM {t}"))
-            for t in ("accounts", "contracts", "opportunities", "health_history")
-        }
+        counts = {t: int(await conn.fetchval(f"SELECT count(*) FROM {t}")) for t in SEEDED_TABLES}
         counts["open_renewals"] = int(await conn.fetchval("SELECT count(*) FROM opportunities WHERE stage <> 'closed'"))
         return counts
     finally:
@@ -328,10 +329,28 @@ async def _api_phase(renewals: ServiceProcess, db: Any, bootstrap: str) -> dict[
     return {"latency": lat, "queries": q, "api_process_peak_rss_mb": round(sampler.peak_rss / 2**20, 1)}
 
 
+async def _queries_alone(renewals: ServiceProcess) -> dict[str, Any]:
+    return await queries(renewals, runs=3)
+
+
+def queries_at(ep: Any, tmp: Path, db: Any, accounts: int, contracts_per_account: int) -> dict[str, Any]:
+    """The same queries over a smaller book (how their cost grows with the number of accounts)."""
+    seeded = asyncio.run(_seed(db.url, accounts, contracts_per_account))
+    renewals = ServiceProcess(
+        "renewals", renewals_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", SWEEP="false"), tmp / "renewals-q.log"
+    ).start()
+    try:
+        q = asyncio.run(_queries_alone(renewals))
+        return {"accounts": accounts, "contracts": seeded["contracts"], "queries": q}
+    finally:
+        renewals.stop()
+
+
 def run_suite(
     ep: Any, tmp: Path, admin_db: str, *, accounts: int = 100_000, contracts_per_account: int = 3, events: int = 50_000
 ) -> dict[str, Any]:
     db = migrated(admin_db, "renewals")
+    smaller = queries_at(ep, tmp, db, accounts // 10, contracts_per_account)
     t0 = time.perf_counter()
     seeded: dict[str, Any] = dict(asyncio.run(_seed(db.url, accounts, contracts_per_account)))
     seeded["seconds"] = round(time.perf_counter() - t0, 1)
@@ -348,6 +367,8 @@ def run_suite(
         results.update(asyncio.run(_api_phase(renewals, db, ep.kafka_bootstrap)))
     finally:
         renewals.stop()
+    results["queries_by_book_size"] = [smaller, {"accounts": accounts, "contracts": seeded["contracts"],
+                                                 "queries": results["queries"]}]  # fmt: skip
     return results
 
 
@@ -374,5 +395,9 @@ def print_results(r: dict[str, Any]) -> None:
     for name, q in r["queries"].items():
         if isinstance(q, dict):
             t.add_row(f"{name} (median / max ms)", f"{q['median_ms']} / {q['max_ms']} (target 2,000)")
+    for size in r.get("queries_by_book_size", [])[:-1]:
+        for name, q in size["queries"].items():
+            if isinstance(q, dict):
+                t.add_row(f"  at {size['accounts']:,} accounts: {name} (median ms)", f"{q['median_ms']}")
     t.add_row("peak RSS (MB): consumer run / API run", f"{k['peak_rss_mb']} / {r['api_process_peak_rss_mb']}")
     console.print(t)

@@ -226,6 +226,7 @@ async def publish(producer: AIOKafkaProducer, envelopes: Iterable[Envelope], *, 
         span.set_attribute("messaging.system", "kafka")
         span.set_attribute("messaging.batch.message_count", len(items))
         try:
-            await asyncio.wait_for(publisher_for(producer).publish(items), timeout=timeout_s)
+            async with asyncio.timeout(timeout_s):  # no extra task per call, unlike wait_for on 3.11
+                await publisher_for(producer).publish(items)
         except TimeoutError as exc:
             raise PublishTimeout(f"Kafka did not acknowledge within {timeout_s}s") from exc
