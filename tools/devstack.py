@@ -1,5 +1,5 @@
 """Development stack and operator commands: ``python -m tools.devstack migrate|up|down|status|demo|report|
-kafka-acls|dlq|plan|import`` (the Makefile calls it).
+kafka-acls|dlq|plan|import|monitoring|crds`` (the Makefile calls it).
 
 Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``.
 """
@@ -27,8 +27,10 @@ from rich.table import Table
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from tests.support.infra import localinfra
+from tools.crds import fetch as fetch_crds
 from tools.dlq import app as dlq_cli
 from tools.importer import import_file
+from tools.monitoring import cli as monitoring_cli
 from tools.plans import app as plan_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +40,8 @@ cli = typer.Typer(add_completion=False, help=__doc__)
 cli.add_typer(dlq_cli, name="dlq")
 cli.add_typer(plan_cli, name="plan")
 cli.command("import")(import_file)
+cli.add_typer(monitoring_cli, name="monitoring")
+cli.command("crds")(fetch_crds)
 
 DEV_ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "dev-admin-token-change-me")
 DATABASE = "bellwether"

@@ -46,6 +46,10 @@ _meter = metrics.get_meter(__name__)
 _records = _meter.create_counter("bellwether_consumer_records", description="records consumed, by outcome")
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
 _retries = _meter.create_counter("bellwether_consumer_transient_retries", description="database retries")
+_lag = _meter.create_gauge(
+    "bellwether_consumer_lag", description="records behind the partition's high-water mark, per group and partition"
+)
+LAG_EVERY_S = 1.0
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -56,6 +60,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         # wait for the batch in flight: its offsets get committed before the partitions move
         async with self.loop.batch_lock:
             pass
+        self.loop.forget_lag(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info(
@@ -108,6 +113,7 @@ class ConsumerLoop:
         self.transient_retries = 0
         self.inbox_retention = inbox_retention
         self._next_prune = 0.0
+        self._next_lag = 0.0
         self._producer_ready = producer_ready
         self.loop = BackgroundLoop(
             f"consumer-{name}",
@@ -120,6 +126,8 @@ class ConsumerLoop:
         )
 
     async def start(self) -> None:
+        for outcome in ("processed", "duplicate", "dead_lettered"):  # zeros from the start, for rate()
+            _records.add(0, {"consumer": self.name, "outcome": outcome})
         self.loop.start()
 
     async def stop(self) -> None:
@@ -170,7 +178,29 @@ class ConsumerLoop:
         if batches:
             async with self.batch_lock:
                 await self._process(batches)
+        await self._report_lag()
         return True  # getmany itself waits for records
+
+    def forget_lag(self, revoked: Sequence[TopicPartition]) -> None:
+        """A partition that moved to another process: its lag is reported there (max by partition)."""
+        group = self._consumer_args["group_id"]
+        for tp in revoked:
+            _lag.set(0, {"group": group, "topic": tp.topic, "partition": str(tp.partition)})
+
+    async def _report_lag(self) -> None:
+        """Each assigned partition's lag (high-water mark minus our position), at most once a second:
+        what the lag alerts and KEDA's scaling read (the broker's view of the group agrees once committed)."""
+        now = asyncio.get_running_loop().time()
+        if now < self._next_lag or self.consumer is None:
+            return
+        self._next_lag = now + LAG_EVERY_S
+        group = self._consumer_args["group_id"]
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is None:
+                continue
+            position = await self.consumer.position(tp)
+            _lag.set(max(high - position, 0), {"group": group, "topic": tp.topic, "partition": str(tp.partition)})
 
     async def _process(self, batches: Batches) -> None:
         """The whole fetched batch (every partition's slice, each in its order) in one transaction:

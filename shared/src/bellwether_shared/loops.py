@@ -27,6 +27,11 @@ from bellwether_shared.retry import interruptible_sleep
 log = get_logger(__name__)
 _meter = metrics.get_meter(__name__)
 _failures = _meter.create_counter("bellwether_loop_failures", description="background loop steps that raised")
+# "a loop is not running": time() - last success > a few intervals (deploy/k8s alert rules)
+_last_success = _meter.create_gauge(
+    "bellwether_loop_last_success_timestamp_seconds", description="Unix time of the loop's last successful step"
+)
+_interval = _meter.create_gauge("bellwether_loop_interval_seconds", description="the loop's pause between steps")
 
 Step = Callable[[], Awaitable[bool]]  # True: more work waiting, run again at once
 Hook = Callable[[], Awaitable[None]]
@@ -65,6 +70,10 @@ class BackgroundLoop:
 
     def start(self) -> None:
         self._failing_since = time.monotonic()  # not yet run: counts as down until the first success
+        labels = {"loop": self.name}
+        _failures.add(0, labels)  # exported from the start: rate() and the alerts see a zero, not nothing
+        _interval.set(max(self.interval_s, self.start_delay_s), labels)
+        _last_success.set(time.time(), labels)  # the baseline: one that never succeeds alerts after a while
         self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
@@ -105,6 +114,7 @@ class BackgroundLoop:
                 continue
             self.steps += 1
             self.healthy, self._failing_since, backoff = True, None, self.initial_backoff_s
+            _last_success.set(time.time(), {"loop": self.name})
             if not more:
                 await self.wait(self.interval_s)
         await self._close()

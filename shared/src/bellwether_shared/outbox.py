@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from opentelemetry import propagate, trace
+from opentelemetry import metrics, propagate, trace
 
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import publish
@@ -22,6 +22,11 @@ from bellwether_shared.loops import BackgroundLoop, Hook
 
 log = get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
+_meter = metrics.get_meter(__name__)
+_published = _meter.create_counter("bellwether_outbox_published", description="outbox rows published to Kafka")
+_oldest = _meter.create_gauge(
+    "bellwether_outbox_oldest_age_seconds", description="age of the oldest row waiting in the outbox (0: empty)"
+)
 
 _INSERT = """
 INSERT INTO outbox (event_id, event_type, source, topic, aggregate_id, subject, event_time, payload, trace)
@@ -58,7 +63,8 @@ async def add(conn: asyncpg.Connection, envelopes: Iterable[Envelope]) -> int:
 
 
 _CLAIM = """
-SELECT id, event_id, event_type, source, topic, aggregate_id, subject, event_time, payload, trace
+SELECT id, event_id, event_type, source, topic, aggregate_id, subject, event_time, payload, trace,
+       extract(epoch FROM now() - created_at)::float8 AS age_s
 FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
 """
 # aggregates of the batch that still have an earlier row claimed by another relay
@@ -92,6 +98,7 @@ async def relay_once(
     """Publish one batch of waiting rows. Returns how many were published."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(_CLAIM, batch_size)
+        _oldest.set(max(rows[0]["age_s"], 0.0) if rows else 0.0)  # claimed in id order: the first is the oldest
         if not rows:
             return 0
         aggregates = sorted({r["aggregate_id"] for r in rows})
@@ -104,7 +111,8 @@ async def relay_once(
             return 0
         await _publish_traced(producer, [_envelope(r) for r in ready], timeout_s=timeout_s)
         await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in ready])
-        return len(ready)
+    _published.add(len(ready))
+    return len(ready)
 
 
 async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope], *, timeout_s: float) -> None:
@@ -150,6 +158,7 @@ class OutboxRelay:
         return n >= self.batch_size
 
     def start(self) -> None:
+        _published.add(0)
         self.loop.start()
 
     async def stop(self) -> None:

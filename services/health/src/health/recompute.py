@@ -29,7 +29,7 @@ from health.settings import HealthSettings
 
 log = get_logger(__name__)
 _meter = metrics.get_meter(__name__)
-_scored = _meter.create_counter("bellwether_health_accounts_scored", description="account re-scores")
+scored = _meter.create_counter("bellwether_health_accounts_scored", description="account re-scores")
 
 
 async def load_cards(conn: asyncpg.Connection) -> list[CardChoice]:
@@ -179,7 +179,7 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
         if job is not None:
             jobs[job] += 1
     await score_repository.job_progress(conn, done=jobs)
-    _scored.add(len(accounts))
+    scored.add(len(accounts))
     return len(uow.pending_events)
 
 

@@ -23,6 +23,20 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, 
     return [(r["account_id"], r["job_id"]) for r in rows]
 
 
+async def queue_state(conn: asyncpg.Connection) -> tuple[int, float, float]:
+    """(accounts waiting, seconds the longest-waiting has been due, seconds the oldest unfinished
+    re-score job has run): what the "re-score stalled" alerts read."""
+    row = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM recompute_queue) AS depth,
+                  (SELECT coalesce(extract(epoch FROM now() - min(due_at)), 0) FROM recompute_queue
+                    WHERE due_at <= now())::float8 AS overdue_s,
+                  (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM rescore_jobs
+                    WHERE finished_at IS NULL)::float8 AS job_age_s"""
+    )
+    assert row is not None
+    return int(row["depth"]), float(row["overdue_s"]), float(row["job_age_s"])
+
+
 async def fact_rows(
     conn: asyncpg.Connection, *, account_ids: list[str], since: date, until: date | None = None
 ) -> dict[str, list[Any]]:

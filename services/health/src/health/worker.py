@@ -9,13 +9,14 @@ import asyncio
 from datetime import datetime
 
 import asyncpg
+from opentelemetry import metrics
 
 from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
 from health import repository, retention, score_repository
-from health.recompute import recompute
+from health.recompute import recompute, scored
 from health.settings import HealthSettings
 
 
@@ -27,6 +28,26 @@ async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datet
             async with repository.unit(conn, now=now or utcnow()) as uow:
                 await recompute(uow, claimed=claimed, settings=settings)
     return len(claimed)
+
+
+_meter = metrics.get_meter(__name__)
+_depth = _meter.create_gauge("bellwether_health_recompute_queue_depth", description="accounts waiting for a re-score")
+_overdue = _meter.create_gauge(
+    "bellwether_health_recompute_overdue_seconds", description="how long the longest-waiting due account has waited"
+)
+_job_age = _meter.create_gauge(
+    "bellwether_health_rescore_job_age_seconds", description="age of the oldest unfinished re-score job (0: none)"
+)
+GAUGES_EVERY_S = 15.0
+
+
+async def report_queue(pool: asyncpg.Pool) -> bool:
+    async with pool.acquire() as conn:
+        depth, overdue_s, job_age_s = await score_repository.queue_state(conn)
+    _depth.set(depth)
+    _overdue.set(overdue_s)
+    _job_age.set(job_age_s)
+    return False
 
 
 async def enqueue_all(pool: asyncpg.Pool, job_id: int | None = None) -> int:
@@ -50,6 +71,8 @@ def loops(ctx: Context, *, schedule: bool = True) -> list[BackgroundLoop]:
 
     found = [BackgroundLoop(f"recompute-{i}", work, interval_s=s.recompute_poll_s) for i in range(s.workers)]
     if schedule:
+        scored.add(0)
+        found.append(BackgroundLoop("queue-gauges", lambda: report_queue(pool), interval_s=GAUGES_EVERY_S))
         every = s.decay_interval_s
         found.append(BackgroundLoop("decay-schedule", decay, interval_s=every, start_delay_s=every))
         found.append(shared_retention.loop(pool, retention.rules(s), s))

@@ -193,9 +193,10 @@ async def accept_messages(
         else:
             rt.identities.drop(change.user_id)
     outcome.accepted = len(messages)
-    _accepted.add(outcome.accepted, {"endpoint": endpoint})
+    labels = {"endpoint": endpoint, "source": source_id}  # per source: the rejection-spike alert's unit
+    _accepted.add(outcome.accepted, labels)
     if outcome.rejections:
-        _rejected.add(len(outcome.rejections), {"endpoint": endpoint})
+        _rejected.add(len(outcome.rejections), labels)
     return outcome
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+from opentelemetry import metrics
 
 from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
@@ -32,6 +33,27 @@ from notifications.sender import Result, Sender
 from notifications.settings import NotificationsSettings
 
 log = get_logger(__name__)
+_meter = metrics.get_meter(__name__)
+_attempts = _meter.create_counter(
+    "bellwether_notifications_delivery_attempts", description="delivery attempts, by destination kind and outcome"
+)
+_disabled = _meter.create_counter("bellwether_notifications_destinations_disabled", description="destinations disabled")
+_state = {
+    "disabled": _meter.create_gauge("bellwether_notifications_destinations_disabled_now", description="disabled now"),
+    "pending": _meter.create_gauge("bellwether_notifications_deliveries_pending", description="deliveries waiting"),
+    "overdue_s": _meter.create_gauge(
+        "bellwether_notifications_delivery_overdue_seconds", description="longest a due delivery has waited"
+    ),
+}
+GAUGES_EVERY_S = 15.0
+
+
+async def report_state(pool: asyncpg.Pool) -> bool:
+    async with pool.acquire() as conn:
+        state = await dr.state(conn)
+    for name, gauge in _state.items():
+        gauge.set(state[name])
+    return False
 
 
 def active_secrets(box: SecretBox, stored: list[dict[str, Any]], now: datetime) -> list[str]:
@@ -66,10 +88,15 @@ class Deliverer:
                 await digests.run_due(conn, settings=s, now=utcnow())
             return False
 
+        _disabled.add(0)
+        for kind in ("webhook", "chat", "email"):
+            for outcome in ("delivered", "failed"):
+                _attempts.add(0, {"kind": kind, "outcome": outcome})
         return [
             BackgroundLoop("deliverer", self.step, interval_s=s.delivery_poll_s, teardown=self.drain),
             BackgroundLoop("digests", digest_step, interval_s=s.digest_check_s, start_delay_s=s.digest_check_s),
             shared_retention.loop(self.pool, retention.rules(s), s),
+            BackgroundLoop("delivery-gauges", lambda: report_state(self.pool), interval_s=GAUGES_EVERY_S),
         ]
 
     async def step(self) -> bool:
@@ -151,6 +178,7 @@ class Deliverer:
                     "next_attempt_at": nxt,
                 }
             )
+            _attempts.add(1, {"kind": row["kind"], "outcome": "delivered" if res.ok else "failed"})
             if res.ok:
                 answered.add(row["destination_id"])
             else:
@@ -173,4 +201,5 @@ class Deliverer:
         reason = f"every delivery failed since {since.isoformat()} (last: {last_error})"
         if await dr.disable(conn, destination_id=destination_id, reason=reason):
             log.warning("destination disabled", destination_id=destination_id, reason=reason)
+            _disabled.add(1)
             await notify_destination_disabled(conn, destination_id=destination_id, reason=reason, now=now)

@@ -287,3 +287,16 @@ async def replay(
         since,
     )
     return int(status.split()[-1])
+
+
+async def state(conn: asyncpg.Connection) -> dict[str, float]:
+    """Destinations disabled, deliveries waiting, and how long the longest-waiting due one has waited."""
+    row = await conn.fetchrow(
+        """SELECT (SELECT count(*) FROM destinations WHERE NOT enabled)::float8 AS disabled,
+                  (SELECT count(*) FROM deliveries WHERE status = 'pending')::float8 AS pending,
+                  (SELECT coalesce(extract(epoch FROM now() - min(d.next_attempt_at)), 0)
+                     FROM deliveries d JOIN destinations t USING (destination_id)
+                    WHERE d.status = 'pending' AND t.enabled AND d.next_attempt_at <= now())::float8 AS overdue_s"""
+    )
+    assert row is not None
+    return dict(row)
