@@ -115,6 +115,8 @@ class ConsumerLoop:
         self._next_prune = 0.0
         self._next_lag = 0.0
         self._producer_ready = producer_ready
+        for outcome in ("processed", "duplicate", "dead_lettered"):  # zeros from the start, for rate()
+            _records.add(0, {"consumer": name, "outcome": outcome})
         self.loop = BackgroundLoop(
             f"consumer-{name}",
             self._step,
@@ -126,8 +128,6 @@ class ConsumerLoop:
         )
 
     async def start(self) -> None:
-        for outcome in ("processed", "duplicate", "dead_lettered"):  # zeros from the start, for rate()
-            _records.add(0, {"consumer": self.name, "outcome": outcome})
         self.loop.start()
 
     async def stop(self) -> None:
@@ -185,7 +185,7 @@ class ConsumerLoop:
         """A partition that moved to another process: its lag is reported there (max by partition)."""
         group = self._consumer_args["group_id"]
         for tp in revoked:
-            _lag.set(0, {"group": group, "topic": tp.topic, "partition": str(tp.partition)})
+            _lag.set(0, {"consumer": self.name, "group": group, "topic": tp.topic, "partition": str(tp.partition)})
 
     async def _report_lag(self) -> None:
         """Each assigned partition's lag (high-water mark minus our position), at most once a second:
@@ -200,7 +200,8 @@ class ConsumerLoop:
             if high is None:
                 continue
             position = await self.consumer.position(tp)
-            _lag.set(max(high - position, 0), {"group": group, "topic": tp.topic, "partition": str(tp.partition)})
+            labels = {"consumer": self.name, "group": group, "topic": tp.topic, "partition": str(tp.partition)}
+            _lag.set(max(high - position, 0), labels)
 
     async def _process(self, batches: Batches) -> None:
         """The whole fetched batch (every partition's slice, each in its order) in one transaction:

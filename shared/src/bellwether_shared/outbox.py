@@ -144,6 +144,7 @@ class OutboxRelay:
         self.producer = producer
         self.batch_size = batch_size
         self.published = 0
+        _published.add(0)  # exported from the start: rate() sees a zero, not nothing
         self.loop = BackgroundLoop(
             "outbox-relay", self._step, interval_s=poll_interval_s, setup=producer_ready, max_backoff_s=5.0
         )
@@ -158,7 +159,6 @@ class OutboxRelay:
         return n >= self.batch_size
 
     def start(self) -> None:
-        _published.add(0)
         self.loop.start()
 
     async def stop(self) -> None:

@@ -36,6 +36,11 @@ _rejected = _meter.create_counter("bellwether_ingest_events_rejected", descripti
 _parked = _meter.create_counter("bellwether_ingest_events_unattributed", description="events parked without account")
 
 
+def count_from_zero() -> None:
+    """Export the counters without per-source labels from the start (rate() then sees a zero)."""
+    _parked.add(0)
+
+
 @dataclass
 class Outcome:
     accepted: int = 0
