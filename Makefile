@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src services/accounts/src
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help deps infra-up infra-down migrate up down run demo report status test test-unit lint fmt bench chaos lock clean
+.PHONY: help deps infra-up infra-down migrate up down run demo report status test test-unit lint fmt bench chaos observe lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ report: ## the executive report of a quarter as HTML: make report PERIOD=2026-Q4
 
 run: up ## everything up, then a short stream of realistic demo traffic; prints where to look
 	@$(PY) -m tools.devstack demo
+
+observe: deps ## optional: a local Prometheus on 127.0.0.1:9090 scraping the services of make up, alerts loaded
+	@$(PY) -m tools.devstack monitoring observe
 
 status: ## what is running
 	@$(PY) -m tools.devstack status

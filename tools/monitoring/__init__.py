@@ -98,3 +98,53 @@ def check() -> None:
         console.print("run: python -m tools.devstack monitoring write")
         raise typer.Exit(1)
     console.print("monitoring files are up to date")
+
+
+OBSERVE = ROOT / ".local" / "observe"
+
+
+def _scrape(service: str, target: str) -> dict[str, Any]:
+    return {"job_name": service, "static_configs": [{"targets": [target], "labels": {"service": service}}]}
+
+
+def observe_config(out: Path = OBSERVE, *, targets: dict[str, str] | None = None) -> Path:
+    """Prometheus's configuration for the services ``make up`` runs: each scraped every 5 s with the
+    ``service`` label the PodMonitors give in Kubernetes, and every PrometheusRule's groups loaded."""
+    rules = out / "rules"
+    rules.mkdir(parents=True, exist_ok=True)
+    for svc in alerts.SERVICES:
+        (rules / f"{svc}.yaml").write_text(yaml.safe_dump(alerts.prometheus_rule(svc)["spec"], sort_keys=False))
+    config = {
+        "global": {"scrape_interval": "5s", "evaluation_interval": "5s"},
+        "rule_files": [str(rules / "*.yaml")],
+        "scrape_configs": [
+            _scrape(svc, (targets or {}).get(svc, f"127.0.0.1:{scaling.PORTS[svc]}")) for svc in alerts.SERVICES
+        ],
+    }
+    path = out / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+@cli.command()
+def observe(port: int = 9090, check_only: bool = False) -> None:
+    """Prometheus (Debian's package) on 127.0.0.1:PORT scraping the services of ``make up``, with the
+    alert rules loaded; stops on Ctrl-C. ``--check-only`` writes and checks the configuration."""
+    import shutil
+    import subprocess
+
+    config = observe_config()
+    promtool, prometheus = shutil.which("promtool"), shutil.which("prometheus")
+    if promtool is None or prometheus is None:
+        console.print("[red]Prometheus is not installed[/red]: apt-get install prometheus")
+        raise typer.Exit(1)
+    subprocess.run([promtool, "check", "config", str(config)], check=True)
+    if check_only:
+        return
+    console.print(f"Prometheus on http://127.0.0.1:{port} (alerts: /alerts, graphs: /graph); Ctrl-C stops it")
+    cmd = [prometheus, f"--config.file={config}", f"--storage.tsdb.path={OBSERVE / 'data'}",
+           f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1d"]  # fmt: skip
+    try:
+        subprocess.run(cmd, check=False)
+    except KeyboardInterrupt:
+        pass
