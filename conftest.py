@@ -18,6 +18,7 @@ from bellwether_shared.db import create_pool
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from tests.support.infra import Endpoints, provide
+from tests.support.otlp import OtlpReceiver
 from tests.support.receiver import SmtpServer
 from tests.support.services import ServiceProcess
 
@@ -44,6 +45,19 @@ def endpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoints]:
     with provide(tmp_path_factory.mktemp("infra")) as ep:
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
         yield ep
+
+
+@pytest.fixture(scope="session")
+def otlp() -> Iterator[OtlpReceiver]:
+    """One OTLP receiver for the session: the shared services export their spans to it."""
+    receiver = OtlpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def traced(otlp: OtlpReceiver) -> dict[str, str]:
+    """Environment of a service that exports its spans to ``otlp`` (batched every 200 ms)."""
+    return {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp.url, "OTEL_BSP_SCHEDULE_DELAY": "200"}
 
 
 @pytest.fixture
@@ -123,11 +137,14 @@ def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def ingest(
-    ingest_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    ingest_db: ServiceDb,
+    kafka_bootstrap: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    otlp: OtlpReceiver,
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
         "ingest",
-        ingest_env(ingest_db, kafka_bootstrap, MAX_EVENT_BYTES="24576"),
+        ingest_env(ingest_db, kafka_bootstrap, MAX_EVENT_BYTES="24576", **traced(otlp)),
         tmp_path_factory.mktemp("logs") / "ingest.log",
     ).start()
     yield svc
@@ -153,11 +170,15 @@ def health_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def health(
-    health_db: ServiceDb, kafka_bootstrap: str, ingest: ServiceProcess, tmp_path_factory: pytest.TempPathFactory
+    health_db: ServiceDb,
+    kafka_bootstrap: str,
+    ingest: ServiceProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+    otlp: OtlpReceiver,
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
         "health",
-        health_env(health_db, kafka_bootstrap, DECAY_INTERVAL_S="2"),
+        health_env(health_db, kafka_bootstrap, DECAY_INTERVAL_S="2", **traced(otlp)),
         tmp_path_factory.mktemp("logs") / "health.log",
     ).start()
     yield svc
@@ -201,11 +222,14 @@ def renewals_db(admin_db_url: str) -> ServiceDb:
 
 @pytest.fixture(scope="session")
 def renewals(
-    renewals_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    renewals_db: ServiceDb,
+    kafka_bootstrap: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    otlp: OtlpReceiver,
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
         "renewals",
-        renewals_env(renewals_db, kafka_bootstrap, SWEEP_INTERVAL_S="3600"),
+        renewals_env(renewals_db, kafka_bootstrap, SWEEP_INTERVAL_S="3600", **traced(otlp)),
         tmp_path_factory.mktemp("logs") / "renewals.log",
     ).start()
     yield svc
@@ -295,11 +319,15 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="session")
 def notifications(
-    notifications_db: ServiceDb, kafka_bootstrap: str, smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory
+    notifications_db: ServiceDb,
+    kafka_bootstrap: str,
+    smtp: SmtpServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    otlp: OtlpReceiver,
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
         "notifications",
-        notifications_env(notifications_db, kafka_bootstrap, smtp.port),
+        notifications_env(notifications_db, kafka_bootstrap, smtp.port, **traced(otlp)),
         tmp_path_factory.mktemp("logs") / "notifications.log",
     ).start()
     yield svc
@@ -325,10 +353,15 @@ def accounts_db(admin_db_url: str) -> ServiceDb:
 
 @pytest.fixture(scope="session")
 def accounts(
-    accounts_db: ServiceDb, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    accounts_db: ServiceDb,
+    kafka_bootstrap: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    otlp: OtlpReceiver,
 ) -> Iterator[ServiceProcess]:
     svc = ServiceProcess(
-        "accounts", accounts_env(accounts_db, kafka_bootstrap), tmp_path_factory.mktemp("logs") / "accounts.log"
+        "accounts",
+        accounts_env(accounts_db, kafka_bootstrap, **traced(otlp)),
+        tmp_path_factory.mktemp("logs") / "accounts.log",
     ).start()
     yield svc
     svc.stop()

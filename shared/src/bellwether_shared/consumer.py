@@ -31,7 +31,7 @@ from aiokafka.errors import CommitFailedError
 from opentelemetry import metrics, propagate, trace
 from tenacity import RetryCallState, RetryError
 
-from bellwether_shared import inbox
+from bellwether_shared import inbox, tracing
 from bellwether_shared.dlq import Raw, dead_letter, raw
 from bellwether_shared.envelope import EnvelopeError
 from bellwether_shared.kafka_conn import Kafka, client_args
@@ -50,6 +50,7 @@ _lag = _meter.create_gauge(
     "bellwether_consumer_lag", description="records behind the partition's high-water mark, per group and partition"
 )
 LAG_EVERY_S = 1.0
+RECORD_SPANS = 64  # per batch: a sampled trace continues through every step it causes
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -220,14 +221,43 @@ class ConsumerLoop:
         ]
         start = asyncio.get_running_loop().time()
         names = ", ".join(sorted({tp.topic for tp in batches}))
-        with _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span:
-            span.set_attribute("messaging.batch.message_count", len(good))
-            done = await self._apply(good, batches)
+        spans, causes = self._record_spans(good)
+        try:
+            with (
+                _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span,
+                tracing.caused_by(causes),
+            ):
+                span.set_attribute("messaging.batch.message_count", len(good))
+                done = await self._apply(good, batches)
+        finally:
+            for s in spans:
+                s.end()
         _batch_seconds.record(asyncio.get_running_loop().time() - start, {"consumer": self.name})
         if not done:
             log.info("stopping with a batch unfinished; its offsets stay uncommitted", consumer=self.name)
             return
         await self._commit({tp: part[-1].offset + 1 for tp, part in batches.items() if part})
+
+    def _record_spans(self, good: Sequence[Consumed]) -> tuple[list[trace.Span], dict[str, tracing.Carrier]]:
+        """A ``<topic> process`` span per sampled record (at most ``RECORD_SPANS`` a batch), child of the
+        record's context; each becomes the cause of what happens to the record's subject meanwhile."""
+        spans: list[trace.Span] = []
+        causes: dict[str, tracing.Carrier] = {}
+        for c in good:
+            env = c.envelope
+            if len(spans) >= RECORD_SPANS or not tracing.sampled(env.trace):
+                continue
+            span = _tracer.start_span(
+                f"{env.topic} process",
+                context=propagate.extract(env.trace),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.name,
+                            "messaging.message.id": env.id, "cloudevents.event_type": env.type},
+            )  # fmt: skip
+            spans.append(span)
+            if env.subject is not None:
+                causes[env.subject] = tracing.carrier_of(span)
+        return spans, causes
 
     async def _apply(self, batch: Sequence[Consumed], batches: Batches) -> bool:
         """Apply (or dead-letter) every record. False: a stop came first; commit nothing."""

@@ -15,6 +15,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from opentelemetry import metrics, propagate, trace
 
+from bellwether_shared import tracing
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import publish
 from bellwether_shared.logging import get_logger
@@ -57,7 +58,7 @@ async def add(conn: asyncpg.Connection, envelopes: Iterable[Envelope]) -> int:
         [e.subject for e in rows],
         [e.time for e in rows],
         [e.data for e in rows],
-        [e.trace or trace_ctx for e in rows],
+        [e.trace or tracing.cause_of(e.subject) or trace_ctx for e in rows],
     )
     return len(rows)
 
@@ -123,8 +124,35 @@ async def _publish_traced(producer: AIOKafkaProducer, envelopes: list[Envelope],
         for e in envelopes[:32]
         if e.trace
     ]
-    with _tracer.start_as_current_span("outbox relay", links=links):
-        await publish(producer, envelopes, timeout_s=timeout_s)
+    spans = _record_spans(envelopes)
+    try:
+        with _tracer.start_as_current_span("outbox relay", links=links):
+            await publish(producer, envelopes, timeout_s=timeout_s)
+    finally:
+        for s in spans:
+            s.end()
+
+
+RECORD_SPANS = 64
+
+
+def _record_spans(envelopes: list[Envelope]) -> list[trace.Span]:
+    """A ``<topic> publish`` span for each row of a sampled trace (at most ``RECORD_SPANS`` a batch),
+    child of the context stored with the row; the record carries the publish span on, so the trace
+    reads writer → outbox → consumer."""
+    spans: list[trace.Span] = []
+    for e in envelopes:
+        if len(spans) >= RECORD_SPANS or not tracing.sampled(e.trace):
+            continue
+        span = _tracer.start_span(
+            f"{e.topic} publish",
+            context=propagate.extract(e.trace),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={"messaging.system": "kafka", "messaging.message.id": e.id, "cloudevents.event_type": e.type},
+        )
+        spans.append(span)
+        e.trace = tracing.carrier_of(span)
+    return spans
 
 
 class OutboxRelay:

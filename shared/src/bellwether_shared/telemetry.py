@@ -13,6 +13,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _state: dict[str, Any] = {}
 
@@ -27,7 +28,10 @@ def setup_telemetry(*, service: str, otlp_endpoint: str | None = None, kafka_rec
     from opentelemetry.sdk.metrics import MeterProvider
 
     resource = Resource.create({"service.name": f"bellwether-{service}", "service.namespace": "bellwether"})
-    tracer_provider = TracerProvider(resource=resource)
+    # Without a collector nothing is recorded (trace and span ids still reach the logs and Kafka headers):
+    # recording spans nobody receives cost ingest several µs per event. With one, the sampler is the
+    # standard OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default: parent-based, always on).
+    tracer_provider = TracerProvider(resource=resource) if otlp_endpoint else TracerProvider(ALWAYS_OFF, resource)
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 

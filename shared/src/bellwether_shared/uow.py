@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared import outbox
+from bellwether_shared import outbox, tracing
 from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.events.base import Event
 
@@ -47,10 +47,11 @@ class UnitOfWork:
     def emit(self, *events: Event, event_id: str | None = None, at: datetime | None = None) -> None:
         """Queue events for the outbox; ids are fresh uuids unless one is given (one event only)."""
         assert event_id is None or len(events) == 1, "one event id for one event"
+        current = tracing.current()  # inside a span continuing a trace (a re-score): the events continue it
         for e in events:
-            self._events.append(
-                e.envelope(event_id=event_id or str(uuid.uuid4()), source=self.source, time=at or self.now)
-            )
+            caused = tracing.cause_of(e.subject()) or current  # a consumed record about the same account first
+            eid = event_id or str(uuid.uuid4())
+            self._events.append(e.envelope(event_id=eid, source=self.source, time=at or self.now, trace=caused or None))
 
     def emit_envelopes(self, envelopes: Sequence[Envelope]) -> None:
         """Envelopes built elsewhere with ids of their own (e.g. derived from an incoming message)."""

@@ -8,13 +8,15 @@ calls it and records the outcome through the unit of work."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
 from opentelemetry import metrics
 
+from bellwether_shared import tracing
 from bellwether_shared.events import health as ev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork
@@ -128,8 +130,61 @@ def score_account(
     return score
 
 
-async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]], settings: HealthSettings) -> int:
-    """Score the claimed accounts as of the unit's time, in its transaction. Returns events queued."""
+@dataclass(frozen=True)
+class Context:
+    """What every account of one re-score batch is scored against."""
+
+    cards: list[CardChoice]
+    defs: Sequence[ms.MilestoneDef]
+    assessor: Assessor
+    base7: dict[str, float]
+    base30: dict[str, float]
+    settings: HealthSettings
+
+
+def _scored_row(
+    uow: UnitOfWork, account: str, g: dict[str, list[Any]], ctx: Context,
+    milestone_rows: list[tuple[str, str, str, date | None, int | None]],
+) -> dict[str, Any]:  # fmt: skip
+    """Score one account, queue what it announces, and return its row of ``account_health``."""
+    now = uow.now
+    score = score_account(uow, account, g, ctx.cards, ctx.defs, ctx.assessor, milestone_rows)
+    health_row = g["health"][0] if g["health"] else None
+    previous = _previous(health_row)
+    why = reasons(previous, score)
+    announced = (
+        Watermark(health_row["emitted_value"], Colour(health_row["emitted_colour"]))
+        if health_row is not None and health_row["emitted_value"] is not None
+        else None
+    )
+    said = announce(announced, score, ctx.settings.min_delta)
+    if said.score_changed:
+        _announce(uow, account, announced, score, why, colour_changed=said.colour_changed)
+    changed = stored_changed(previous, score)
+    base7, base30 = ctx.base7, ctx.base30
+    return {
+        "account_id": account, "computed_at": now, "value": score.value, "colour": score.colour.value,
+        "sufficient": score.sufficient, "scorecard_id": score.scorecard_id,
+        "scorecard_version": score.scorecard_version, "measures": measures_json(score),
+        "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why] if changed
+        else (health_row["reasons"] if health_row else []),
+        "trend_7d": round(score.value - base7[account], 2) if account in base7 else None,
+        "trend_30d": round(score.value - base30[account], 2) if account in base30 else None,
+        "emitted_value": said.watermark.value if said.watermark else None,
+        "emitted_colour": said.watermark.colour.value if said.watermark else None, "changed": changed,
+    }  # fmt: skip
+
+
+async def recompute(
+    uow: UnitOfWork,
+    *,
+    claimed: Sequence[tuple[str, int | None]],
+    settings: HealthSettings,
+    traces: Mapping[str, Mapping[str, str]] | None = None,
+) -> int:
+    """Score the claimed accounts as of the unit's time, in its transaction. Returns events queued.
+    An account queued by a sampled trace is scored in a ``health score`` span continuing it, so the
+    events it announces carry that trace on."""
     conn, now = uow.conn, uow.now
     accounts = sorted({a for a, _ in claimed})
     if not accounts:
@@ -144,32 +199,10 @@ async def recompute(uow: UnitOfWork, *, claimed: Sequence[tuple[str, int | None]
 
     score_rows: list[dict[str, Any]] = []
     milestone_rows: list[tuple[str, str, str, date | None, int | None]] = []
+    ctx = Context(cards, defs, assessor, base7, base30, settings)
     for account in accounts:
-        g = grouped[account]
-        score = score_account(uow, account, g, cards, defs, assessor, milestone_rows)
-        health_row = g["health"][0] if g["health"] else None
-        previous = _previous(health_row)
-        why = reasons(previous, score)
-        announced = (
-            Watermark(health_row["emitted_value"], Colour(health_row["emitted_colour"]))
-            if health_row is not None and health_row["emitted_value"] is not None
-            else None
-        )
-        said = announce(announced, score, settings.min_delta)
-        if said.score_changed:
-            _announce(uow, account, announced, score, why, colour_changed=said.colour_changed)
-        changed = stored_changed(previous, score)
-        score_rows.append({
-            "account_id": account, "computed_at": now, "value": score.value, "colour": score.colour.value,
-            "sufficient": score.sufficient, "scorecard_id": score.scorecard_id,
-            "scorecard_version": score.scorecard_version, "measures": measures_json(score),
-            "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why] if changed
-            else (health_row["reasons"] if health_row else []),
-            "trend_7d": round(score.value - base7[account], 2) if account in base7 else None,
-            "trend_30d": round(score.value - base30[account], 2) if account in base30 else None,
-            "emitted_value": said.watermark.value if said.watermark else None,
-            "emitted_colour": said.watermark.colour.value if said.watermark else None, "changed": changed,
-        })  # fmt: skip
+        with tracing.continued((traces or {}).get(account), "health score", account_id=account):
+            score_rows.append(_scored_row(uow, account, grouped[account], ctx, milestone_rows))
 
     await score_repository.save_scores(conn, rows=score_rows, history=[r for r in score_rows if r["changed"]])
     await score_repository.save_milestones(conn, rows=milestone_rows)

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared import tracing
 from bellwether_shared.uow import UnitOfWork, within
 
 SOURCE = "bellwether/health"
@@ -34,7 +35,10 @@ async def apply_rollups(
 ) -> None:
     """A consumed batch's rollups, the accounts it touched and their re-score queue entries, in ONE
     statement (data-modifying CTEs): one round trip instead of five. Rows must be unique per key
-    (the handler aggregates them), as ON CONFLICT DO UPDATE may touch a row once per statement."""
+    (the handler aggregates them), as ON CONFLICT DO UPDATE may touch a row once per statement. A queue
+    entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it."""
+
+    queued = sorted(set(accounts))
 
     def cols(rows: Sequence[tuple[Any, ...]], n: int) -> list[list[Any]]:
         return [list(c) for c in zip(*sorted(rows), strict=True)] if rows else [[] for _ in range(n)]
@@ -43,7 +47,10 @@ async def apply_rollups(
         """WITH acc AS (
              INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING
            ), queued AS (
-             INSERT INTO recompute_queue (account_id, due_at) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING
+             INSERT INTO recompute_queue (account_id, due_at, trace)
+             SELECT * FROM unnest($1::text[], array_fill($2::timestamptz, ARRAY[cardinality($1::text[])]),
+                                  $16::jsonb[])
+             ON CONFLICT DO NOTHING
            ), usage AS (
              INSERT INTO usage_daily (account_id, day, event, events)
              SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])
@@ -57,7 +64,7 @@ async def apply_rollups(
            SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
            ON CONFLICT (account_id, milestone_key, day, user_id)
            DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
-        sorted(set(accounts)), due_at, *cols(usage, 4), *cols(users, 4), *cols(hits, 5),
+        queued, due_at, *cols(usage, 4), *cols(users, 4), *cols(hits, 5), [tracing.cause_of(a) for a in queued],
     )  # fmt: skip
 
 

@@ -12,15 +12,16 @@ import asyncpg
 import orjson
 
 
-async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, int | None]]:
+async def claim_due(conn: asyncpg.Connection, *, limit: int) -> list[tuple[str, int | None, dict[str, str]]]:
+    """Due accounts: (account, re-score job, the trace context that queued it)."""
     rows = await conn.fetch(
         """DELETE FROM recompute_queue WHERE account_id IN (
                SELECT account_id FROM recompute_queue WHERE due_at <= now()
                ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING account_id, job_id""",
+           RETURNING account_id, job_id, trace""",
         limit,
     )
-    return [(r["account_id"], r["job_id"]) for r in rows]
+    return [(r["account_id"], r["job_id"], r["trace"]) for r in rows]
 
 
 async def queue_state(conn: asyncpg.Connection) -> tuple[int, float, float]:

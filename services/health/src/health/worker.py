@@ -25,8 +25,9 @@ async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datet
     async with pool.acquire() as conn, conn.transaction():
         claimed = await score_repository.claim_due(conn, limit=settings.recompute_batch)
         if claimed:
+            traces = {account: trace for account, _, trace in claimed if trace}
             async with repository.unit(conn, now=now or utcnow()) as uow:
-                await recompute(uow, claimed=claimed, settings=settings)
+                await recompute(uow, claimed=[(a, job) for a, job, _ in claimed], settings=settings, traces=traces)
     return len(claimed)
 
 

@@ -115,7 +115,7 @@ async def test_the_rescore_queue_claims_due_accounts_once_and_jobs_finish(health
         base = await score_repository.last_before(conn, account_ids=[a, b], before=NOW - timedelta(days=7))
         facts = await score_repository.fact_rows(conn, account_ids=[a], since=NOW.date() - timedelta(days=30))
         ids = await repository.all_account_ids(conn)
-    assert mine == [(a, job), (b, job)] and seen_elsewhere == []  # not due yet / claimed under a lock: not seen
+    assert mine == [(a, job, {}), (b, job, {})] and seen_elsewhere == []  # not due yet / claimed under a lock: not seen
     assert half is not None and (half["done"], half["finished_at"]) == (1, None)
     assert done is not None and done["done"] == 2 and done["finished_at"] is not None
     assert base == {a: 40.0}

@@ -14,6 +14,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bellwether_shared import tracing
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.uow import UnitOfWork
 from notifications import alert_repository as ar
@@ -130,6 +131,7 @@ async def _route(
     )
     outcome, reason = d.outcome.value, d.reason
     deliveries: list[dict[str, Any]] = []
+    caused = tracing.cause_of(alert.account_id) or tracing.current()  # the delivery continues the trace
     if d.outcome is noise.Outcome.SEND:
         for route in await dr.routes(conn, recipient=recipient, role=person["role"] if person else None):
             if Severity.parse(route["min_severity"]) > rule.severity:
@@ -144,6 +146,7 @@ async def _route(
                     "recipient": recipient,
                     "kind": route["kind"],
                     "payload": render(route["kind"], alert, recipient),
+                    "trace": caused,
                 }
             )
         if not deliveries:

@@ -21,6 +21,7 @@ import asyncpg
 from opentelemetry import metrics
 
 from bellwether_shared import retention as shared_retention
+from bellwether_shared import tracing
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
@@ -137,13 +138,18 @@ class Deliverer:
 
     async def _send(self, row: Any) -> Result:
         secrets = active_secrets(self.box, row["secrets"], utcnow()) if row["kind"] == "webhook" else []
-        return await self.sender.send(
-            kind=row["kind"],
-            target=target_of(self.box, row),
-            secrets=secrets,
-            delivery_id=row["delivery_id"],
-            payload=row["payload"],
-        )
+        # a span continuing the trace that raised the alert; the webhook request carries it on (traceparent)
+        with tracing.continued(row["trace"], f"{row['kind']} deliver", delivery_id=row["delivery_id"]) as span:
+            result = await self.sender.send(
+                kind=row["kind"],
+                target=target_of(self.box, row),
+                secrets=secrets,
+                delivery_id=row["delivery_id"],
+                payload=row["payload"],
+            )
+            if span is not None:
+                span.set_attribute("http.response.status_code", result.status_code or 0)
+            return result
 
     async def flush(self) -> None:
         if not self._done:

@@ -138,8 +138,8 @@ async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, A
     if not rows:
         return 0
     await conn.executemany(
-        """INSERT INTO deliveries (delivery_id, destination_id, alert_id, digest_id, recipient, kind, payload)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
+        """INSERT INTO deliveries (delivery_id, destination_id, alert_id, digest_id, recipient, kind, payload, trace)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
         [
             (
                 r["delivery_id"],
@@ -149,6 +149,7 @@ async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, A
                 r.get("recipient"),
                 r["kind"],
                 r["payload"],
+                r.get("trace") or {},
             )
             for r in rows
         ],
@@ -167,8 +168,8 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int, lease_s: float, now
              leased_until = $1 + make_interval(secs => $3)
            FROM due, destinations t
            WHERE d.delivery_id = due.delivery_id AND t.destination_id = d.destination_id
-           RETURNING d.delivery_id, d.destination_id, d.kind, d.payload, d.attempts, d.created_at, t.target,
-                     t.secrets""",
+           RETURNING d.delivery_id, d.destination_id, d.kind, d.payload, d.attempts, d.created_at, d.trace,
+                     t.target, t.secrets""",
         now,
         limit,
         lease_s,

@@ -14,6 +14,7 @@ import aiohttp
 import aiosmtplib
 import orjson
 
+from bellwether_shared import tracing
 from notifications.domain import signing, urlguard
 from notifications.settings import NotificationsSettings
 
@@ -77,6 +78,7 @@ class Sender:
         }
         if kind == "webhook":
             headers.update(signing.headers(secrets, delivery_id, int(time.time()), payload))
+        headers.update(tracing.current())  # W3C traceparent of the delivery's span, when it is traced
         url = f"{t.scheme}://{literal}:{t.port}{t.path}"
         # the checked address is what we connect to; TLS still verifies the certificate for the name
         sni = t.host if t.scheme == "https" else None
