@@ -32,6 +32,7 @@ from opentelemetry import metrics, propagate, trace
 from tenacity import RetryCallState, RetryError
 
 from bellwether_shared import inbox, tracing
+from bellwether_shared.consumer_telemetry import LagGauge, record_spans
 from bellwether_shared.dlq import Raw, dead_letter, raw
 from bellwether_shared.envelope import EnvelopeError
 from bellwether_shared.kafka_conn import Kafka, client_args
@@ -46,11 +47,6 @@ _meter = metrics.get_meter(__name__)
 _records = _meter.create_counter("bellwether_consumer_records", description="records consumed, by outcome")
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
 _retries = _meter.create_counter("bellwether_consumer_transient_retries", description="database retries")
-_lag = _meter.create_gauge(
-    "bellwether_consumer_lag", description="records behind the partition's high-water mark, per group and partition"
-)
-LAG_EVERY_S = 1.0
-RECORD_SPANS = 64  # per batch: a sampled trace continues through every step it causes
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -61,7 +57,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         # wait for the batch in flight: its offsets get committed before the partitions move
         async with self.loop.batch_lock:
             pass
-        self.loop.forget_lag(revoked)
+        self.loop.lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
         log.info(
@@ -114,8 +110,8 @@ class ConsumerLoop:
         self.transient_retries = 0
         self.inbox_retention = inbox_retention
         self._next_prune = 0.0
-        self._next_lag = 0.0
         self._producer_ready = producer_ready
+        self.lag = LagGauge(consumer=name, group=self._consumer_args["group_id"])
         for outcome in ("processed", "duplicate", "dead_lettered"):  # zeros from the start, for rate()
             _records.add(0, {"consumer": name, "outcome": outcome})
         self.loop = BackgroundLoop(
@@ -179,30 +175,9 @@ class ConsumerLoop:
         if batches:
             async with self.batch_lock:
                 await self._process(batches)
-        await self._report_lag()
+        if self.consumer is not None:
+            await self.lag.report(self.consumer)
         return True  # getmany itself waits for records
-
-    def forget_lag(self, revoked: Sequence[TopicPartition]) -> None:
-        """A partition that moved to another process: its lag is reported there (max by partition)."""
-        group = self._consumer_args["group_id"]
-        for tp in revoked:
-            _lag.set(0, {"consumer": self.name, "group": group, "topic": tp.topic, "partition": str(tp.partition)})
-
-    async def _report_lag(self) -> None:
-        """Each assigned partition's lag (high-water mark minus our position), at most once a second:
-        what the lag alerts and KEDA's scaling read (the broker's view of the group agrees once committed)."""
-        now = asyncio.get_running_loop().time()
-        if now < self._next_lag or self.consumer is None:
-            return
-        self._next_lag = now + LAG_EVERY_S
-        group = self._consumer_args["group_id"]
-        for tp in self.consumer.assignment():
-            high = self.consumer.highwater(tp)
-            if high is None:
-                continue
-            position = await self.consumer.position(tp)
-            labels = {"consumer": self.name, "group": group, "topic": tp.topic, "partition": str(tp.partition)}
-            _lag.set(max(high - position, 0), labels)
 
     async def _process(self, batches: Batches) -> None:
         """The whole fetched batch (every partition's slice, each in its order) in one transaction:
@@ -221,7 +196,7 @@ class ConsumerLoop:
         ]
         start = asyncio.get_running_loop().time()
         names = ", ".join(sorted({tp.topic for tp in batches}))
-        spans, causes = self._record_spans(good)
+        spans, causes = record_spans(good, group=self.name)
         try:
             with (
                 _tracer.start_as_current_span(f"{names} process", kind=trace.SpanKind.CONSUMER, links=links) as span,
@@ -237,27 +212,6 @@ class ConsumerLoop:
             log.info("stopping with a batch unfinished; its offsets stay uncommitted", consumer=self.name)
             return
         await self._commit({tp: part[-1].offset + 1 for tp, part in batches.items() if part})
-
-    def _record_spans(self, good: Sequence[Consumed]) -> tuple[list[trace.Span], dict[str, tracing.Carrier]]:
-        """A ``<topic> process`` span per sampled record (at most ``RECORD_SPANS`` a batch), child of the
-        record's context; each becomes the cause of what happens to the record's subject meanwhile."""
-        spans: list[trace.Span] = []
-        causes: dict[str, tracing.Carrier] = {}
-        for c in good:
-            env = c.envelope
-            if len(spans) >= RECORD_SPANS or not tracing.sampled(env.trace):
-                continue
-            span = _tracer.start_span(
-                f"{env.topic} process",
-                context=propagate.extract(env.trace),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={"messaging.system": "kafka", "messaging.consumer.group.name": self.name,
-                            "messaging.message.id": env.id, "cloudevents.event_type": env.type},
-            )  # fmt: skip
-            spans.append(span)
-            if env.subject is not None:
-                causes[env.subject] = tracing.carrier_of(span)
-        return spans, causes
 
     async def _apply(self, batch: Sequence[Consumed], batches: Batches) -> bool:
         """Apply (or dead-letter) every record. False: a stop came first; commit nothing."""
