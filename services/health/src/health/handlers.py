@@ -48,7 +48,7 @@ def make_handler(coalesce_ms: int) -> Callable[[asyncpg.Connection, Sequence[Con
         await repository.apply_rollups(
             conn, accounts=b.touched, usage=[(*k, n) for k, n in b.usage.items()],
             users=[(*k, n) for k, n in b.users.items()], hits=[(*k, n) for k, n in b.hits.items()],
-            due_at=utcnow() + timedelta(milliseconds=coalesce_ms),
+            now=utcnow(), window=timedelta(milliseconds=coalesce_ms),
         )  # fmt: skip
 
     return handle

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -31,12 +31,18 @@ async def apply_rollups(
     usage: Sequence[tuple[str, date, str, int]],
     users: Sequence[tuple[str, date, str, int]],
     hits: Sequence[tuple[str, str, date, str, int]],
-    due_at: datetime,
+    now: datetime,
+    window: timedelta,
 ) -> None:
     """A consumed batch's rollups, the accounts it touched and their re-score queue entries, in ONE
     statement (data-modifying CTEs): one round trip instead of five. Rows must be unique per key
-    (the handler aggregates them), as ON CONFLICT DO UPDATE may touch a row once per statement. A queue
-    entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it."""
+    (the handler aggregates them), as ON CONFLICT DO UPDATE may touch a row once per statement.
+
+    Re-scores are throttled per account, leading edge first: an account not scored within ``window``
+    is due at once; one scored more recently is due ``window`` after that score. An account already
+    queued stays as queued, so a burst is one re-score (two when it straddles one), and the first
+    event after a quiet spell is scored without waiting. A queue entry keeps the trace context that
+    caused it (``tracing.cause_of``), so the re-score continues it."""
 
     queued = sorted(set(accounts))
 
@@ -48,8 +54,8 @@ async def apply_rollups(
              INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING
            ), queued AS (
              INSERT INTO recompute_queue (account_id, due_at, trace)
-             SELECT * FROM unnest($1::text[], array_fill($2::timestamptz, ARRAY[cardinality($1::text[])]),
-                                  $16::jsonb[])
+             SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
+             FROM unnest($1::text[], $16::jsonb[]) AS q(a, t) LEFT JOIN account_health h ON h.account_id = q.a
              ON CONFLICT DO NOTHING
            ), usage AS (
              INSERT INTO usage_daily (account_id, day, event, events)
@@ -64,7 +70,7 @@ async def apply_rollups(
            SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
            ON CONFLICT (account_id, milestone_key, day, user_id)
            DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
-        queued, due_at, *cols(usage, 4), *cols(users, 4), *cols(hits, 5), [tracing.cause_of(a) for a in queued],
+        queued, now, *cols(usage, 4), *cols(users, 4), *cols(hits, 5), [tracing.cause_of(a) for a in queued], window,
     )  # fmt: skip
 
 

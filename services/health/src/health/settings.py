@@ -17,7 +17,12 @@ class HealthSettings(ServiceSettings):
     consumer_group: str = "health"
     consumer_max_records: int = Field(default=5000, ge=1, le=50_000)
 
-    coalesce_ms: int = Field(default=200, ge=0, le=60_000, description="debounce before an account is re-scored")
+    coalesce_ms: int = Field(
+        default=200,
+        ge=0,
+        le=60_000,
+        description="at most one re-score per account per window (the first event after a quiet one is scored at once)",
+    )
     recompute_batch: int = Field(default=500, ge=1, le=10_000)
     recompute_poll_s: float = Field(default=0.05, gt=0, le=10)
     decay_interval_s: float = Field(default=3600, gt=0, description="re-score every account this often")

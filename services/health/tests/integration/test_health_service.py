@@ -56,6 +56,15 @@ async def _health(http: httpx.AsyncClient, health, api_headers, account: str) ->
     return r.json() if r.status_code == 200 else None
 
 
+async def _health_with(  # type: ignore[no-untyped-def]
+    http: httpx.AsyncClient, health, api_headers, account: str, *, active_users: float
+) -> dict[str, Any] | None:
+    """The account's score once it counts ``active_users`` (the share of seats active), else None."""
+    h = await _health(http, health, api_headers, account)
+    users = next((m for m in h["measures"] if m["key"] == "active_users"), None) if h else None
+    return h if users and users["raw"] == active_users else None
+
+
 async def test_usage_and_signals_become_an_explained_score_and_an_event(
     ingest, health, source, api_headers, kafka_bootstrap, run_id
 ) -> None:
@@ -86,12 +95,10 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
         )
         await _usage(http, ingest, source, account, users=8)
 
-        async def scored() -> dict[str, Any] | None:
-            h = await _health(http, health, api_headers, account)
-            users = next((m for m in h["measures"] if m["key"] == "active_users"), None) if h else None
-            return h if users and users["raw"] == 0.8 else None
-
-        h = await eventually(scored, what="score with 8 of 10 seats active")
+        h = await eventually(
+            lambda: _health_with(http, health, api_headers, account, active_users=0.8),
+            what="score with 8 of 10 seats active",
+        )
         got = await tail.collect(lambda rs: any(r.envelope.subject == account for r in rs))
     by_key = {m["key"]: m for m in h["measures"]}
     # one healthy influential champion, and the tier "mid" wants two
@@ -378,15 +385,16 @@ async def test_time_alone_moves_scores_without_any_event(
     async with httpx.AsyncClient() as http:
         await _signal(http, ingest, source, type="account.upserted", account_id=account, seats=4, tier=f"d-{run_id}")
         await _usage(http, ingest, source, account, users=4, days_ago=29)  # inside 30 days today, outside tomorrow
-        first = await eventually(lambda: _health(http, health, api_headers, account), what="first score")
+        # the first event is scored at once and the usage a moment later: wait for the score that counts it
+        first = await eventually(
+            lambda: _health_with(http, health, api_headers, account, active_users=1.0), what="score with the usage"
+        )
         conn = await connect(health_db.url, schema="health")
         try:
             n0 = await conn.fetchval("SELECT recomputes FROM health.account_health WHERE account_id = $1", account)
             await eventually(lambda: _more(conn, account, n0), what="a scheduled re-score without new events")
         finally:
             await conn.close()
-    users = next(m for m in first["measures"] if m["key"] == "active_users")
-    assert users["raw"] == 1.0
     # the same account, scored as of two days later by the real re-score path, has decayed (scored and
     # read in one transaction: the service's own workers keep re-scoring it as of today meanwhile)
     from bellwether_shared.db import create_pool
