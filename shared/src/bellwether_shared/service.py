@@ -32,7 +32,7 @@ from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.outbox import OutboxRelay
 from bellwether_shared.records import Handler
-from bellwether_shared.runtime import Producer, configure_process, new_producer, open_pool
+from bellwether_shared.runtime import Producer, configure_process, freeze_heap, new_producer, open_pool
 from bellwether_shared.settings import ServiceSettings
 from bellwether_shared.telemetry import instrument_app
 
@@ -208,6 +208,7 @@ async def _running(
         ctx = Context(settings, pool, Producer(new_producer(settings, **producer_args)))
         parts = Parts(kafka=ctx.kafka, loops=list(loops(ctx) if loops else ()))
         await parts.start(ctx, consumes(ctx) if consumes else None, publishes)
+        freeze_heap(settings)
         try:
             yield ctx, parts
         finally:

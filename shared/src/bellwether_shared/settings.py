@@ -36,6 +36,10 @@ class ServiceSettings(KafkaConnection):
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413 before routing"
     )
 
+    gc_freeze: bool = Field(
+        default=True, description="freeze start-up objects and run the cyclic collector less often (see runtime.py)"
+    )
+
     kafka_client_id: str | None = None
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1_000)
 

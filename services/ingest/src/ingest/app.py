@@ -3,8 +3,6 @@ Nothing is built at import time."""
 
 from __future__ import annotations
 
-import gc
-
 from fastapi import FastAPI
 
 from bellwether_shared.service import create_service
@@ -26,16 +24,6 @@ request was accepted: retry after `Retry-After`; messageIds make the retry safe.
 """
 
 
-def _freeze_heap(settings: IngestSettings) -> None:
-    if settings.gc_freeze:
-        # Everything built so far lives as long as the process: keep the collector from re-scanning
-        # it, and let it run less often (each request allocates thousands of short-lived objects
-        # that reference counting frees anyway).
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(20_000, 50, 100)
-
-
 def create_app(settings: IngestSettings) -> FastAPI:
     return create_service(
         settings,
@@ -52,7 +40,6 @@ def create_app(settings: IngestSettings) -> FastAPI:
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool, ctx.kafka),
         loops=worker.loops,
         linger_ms=settings.kafka_linger_ms,
-        on_started=lambda app: _freeze_heap(settings),
         # the tracking and signal endpoints check each event themselves (a bad one is rejected, the rest kept)
         guard_bodies_except=(
             "/v1/track",

@@ -43,7 +43,6 @@ class IngestSettings(ServiceSettings):
     identity_cache_ttl_s: float = Field(default=10.0, ge=0)
     identity_cache_size: int = Field(default=100_000, ge=0)
 
-    gc_freeze: bool = Field(default=True, description="freeze start-up objects and collect less often")
     kafka_linger_ms: int = Field(default=5, ge=0, le=1000)
 
     rejected_retention_days: int = Field(default=30, ge=1, description="rejected events kept for operators this long")
