@@ -41,8 +41,9 @@ async def apply_rollups(
     Re-scores are throttled per account, leading edge first: an account not scored within ``window``
     is due at once; one scored more recently is due ``window`` after that score. An account already
     queued stays as queued, so a burst is one re-score (two when it straddles one), and the first
-    event after a quiet spell is scored without waiting. A queue entry keeps the trace context that
-    caused it (``tracing.cause_of``), so the re-score continues it."""
+    event after a quiet spell is scored without waiting. One claimed by a re-score in flight is
+    marked dirty (never waited for: the claim is committed apart) and queued again when it ends.
+    A queue entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it."""
 
     queued = sorted(set(accounts))
 
@@ -56,7 +57,8 @@ async def apply_rollups(
              INSERT INTO recompute_queue (account_id, due_at, trace)
              SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
              FROM unnest($1::text[], $16::jsonb[]) AS q(a, t) LEFT JOIN account_health h ON h.account_id = q.a
-             ON CONFLICT DO NOTHING
+             ON CONFLICT (account_id) DO UPDATE SET dirty = true, trace = excluded.trace
+             WHERE recompute_queue.claimed_until IS NOT NULL
            ), usage AS (
              INSERT INTO usage_daily (account_id, day, event, events)
              SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])
@@ -270,10 +272,12 @@ async def accounts_of_user(conn: asyncpg.Connection, *, user_id: str) -> list[st
 async def enqueue(
     conn: asyncpg.Connection, *, account_ids: Iterable[str], due_at: datetime, job_id: int | None = None
 ) -> None:
-    """Coalesce: an account already waiting keeps its (earlier) due time; a re-score job claims it."""
+    """Coalesce: an account already waiting keeps its (earlier) due time; a re-score job claims it;
+    one being re-scored is queued again when that re-score ends."""
     await conn.execute(
         """INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3
-           ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id)""",
+           ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
+             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL""",
         sorted(set(account_ids)),
         due_at,
         job_id,

@@ -25,6 +25,9 @@ class HealthSettings(ServiceSettings):
     )
     recompute_batch: int = Field(default=500, ge=1, le=10_000)
     recompute_poll_s: float = Field(default=0.05, gt=0, le=10)
+    recompute_lease_s: float = Field(
+        default=60, ge=1, le=3600, description="a claimed account is claimable again after this (its worker died)"
+    )
     decay_interval_s: float = Field(default=3600, gt=0, description="re-score every account this often")
     min_delta: float = Field(default=5.0, ge=0, le=100, description="smallest change announced on health.v1")
     history_days: int = Field(default=180, ge=30, le=3650, description="usage kept for the measures' windows")

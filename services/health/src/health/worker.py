@@ -6,7 +6,8 @@ so scoring scales apart from consumption."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import contextlib
+from datetime import datetime, timedelta
 
 import asyncpg
 from opentelemetry import metrics
@@ -21,14 +22,28 @@ from health.settings import HealthSettings
 
 
 async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datetime | None = None) -> int:
-    """Claim due accounts (``SKIP LOCKED``) and score them; a failure rolls the claim back into the queue."""
-    async with pool.acquire() as conn, conn.transaction():
-        claimed = await score_repository.claim_due(conn, limit=settings.recompute_batch)
-        if claimed:
-            traces = {account: trace for account, _, trace in claimed if trace}
-            async with repository.unit(conn, now=now or utcnow()) as uow:
-                await recompute(uow, claimed=[(a, job) for a, job, _ in claimed], settings=settings, traces=traces)
-    return len(claimed)
+    """Lease due accounts (``SKIP LOCKED``, committed at once) and score them in one transaction that
+    ends the lease; a failure hands the accounts back to the queue, due at once."""
+    lease = timedelta(seconds=settings.recompute_lease_s)
+    async with pool.acquire() as conn:
+        claim = await score_repository.claim_due(conn, limit=settings.recompute_batch, lease=lease)
+        if claim.lease is None:
+            return 0
+        accounts = [a for a, _, _ in claim.due]
+        try:
+            async with conn.transaction():
+                traces = {account: trace for account, _, trace in claim.due if trace}
+                async with repository.unit(conn, now=now or utcnow()) as uow:
+                    await recompute(
+                        uow, claimed=[(a, job) for a, job, _ in claim.due], settings=settings, traces=traces
+                    )
+                next_due = uow.now + timedelta(milliseconds=settings.coalesce_ms)
+                await score_repository.release(conn, accounts=accounts, lease=claim.lease, next_due=next_due)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the database may be what failed: the lease then runs out
+                await score_repository.unclaim(conn, accounts=accounts, lease=claim.lease)
+            raise
+    return len(claim.due)
 
 
 _meter = metrics.get_meter(__name__)

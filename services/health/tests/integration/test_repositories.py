@@ -12,6 +12,7 @@ from health import repository, score_repository
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
+LEASE = timedelta(seconds=60)
 SCORE = """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id, scorecard_version,
            measures, reasons) VALUES ($1, $2, $3, 'yellow', true, 'default', 1, '[]', '[]')"""
 
@@ -102,9 +103,10 @@ async def test_the_rescore_queue_claims_due_accounts_once_and_jobs_finish(health
         await repository.enqueue(conn, account_ids=[a, b], due_at=NOW - timedelta(seconds=5), job_id=job)
         await repository.enqueue(conn, account_ids=[later], due_at=NOW + timedelta(hours=1))
         await repository.enqueue(conn, account_ids=[a], due_at=NOW + timedelta(hours=2))  # queued already: kept due
-        claimed = await score_repository.claim_due(conn, limit=10_000)
-        mine = sorted(x for x in claimed if x[0].endswith(run_id))
-        seen_elsewhere = [x for x in await score_repository.claim_due(other, limit=10_000) if x[0].endswith(run_id)]
+        claimed = await score_repository.claim_due(conn, limit=10_000, lease=LEASE)
+        mine = sorted(x for x in claimed.due if x[0].endswith(run_id))
+        elsewhere = await score_repository.claim_due(other, limit=10_000, lease=LEASE)
+        seen_elsewhere = [x for x in elsewhere.due if x[0].endswith(run_id)]
         await score_repository.job_progress(conn, done={job: 1})
         half = await config.rescore_job(conn, job_id=job)
         await score_repository.job_progress(conn, done={job: 5})  # never past the total
