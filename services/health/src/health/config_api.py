@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from health import config_repository as config
-from health import history, repository, schemas, scorecards
+from health import history, queue_repository, repository, schemas, scorecards
 from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
@@ -91,7 +91,7 @@ async def delete_scorecard(card_id: str, rt: ConfigDep) -> None:
             raise ApiError(409, "default_scorecard", "card_id: make another scorecard the default first")
         await config.retire_scorecard(conn, card_id=card_id)
         ids = await config.accounts_scored_by(conn, card_id=card_id)
-        await repository.enqueue(conn, account_ids=ids, due_at=utcnow())
+        await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow())
 
 
 @router.get("/rescore-jobs/{job_id}", summary="Progress of a background re-score")
@@ -109,7 +109,7 @@ async def create_milestone(body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.insert_milestone(conn, key=body.key, definition=body.model_dump(mode="json")):
             raise ApiError(409, "conflict", f"key: milestone '{body.key}' exists; PUT to change it")
-        await repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
+        await queue_repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
     return body.model_dump(mode="json")
 
 
@@ -120,7 +120,7 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, rt: ConfigDep) -
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.update_milestone(conn, key=key, definition=body.model_dump(mode="json")):
             raise ApiError(404, "not_found", f"key: no milestone '{key}'")
-        await repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
+        await queue_repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
     return body.model_dump(mode="json")
 
 

@@ -14,7 +14,7 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.uow import UnitOfWork
-from health import repository, score_repository
+from health import queue_repository, repository, score_repository
 from health.assess import Assessor
 from health.domain import milestones as ms
 from health.domain.model import Score
@@ -62,5 +62,5 @@ async def rebuild(
                     written[account] = written.get(account, 0) + 1
             await score_repository.save_history(conn, rows=rows)
         day += timedelta(days=1)
-    await repository.enqueue(conn, account_ids=accounts, due_at=utcnow())
+    await queue_repository.enqueue(conn, account_ids=accounts, due_at=utcnow())
     return written

@@ -269,21 +269,6 @@ async def accounts_of_user(conn: asyncpg.Connection, *, user_id: str) -> list[st
     return [r["account_id"] for r in rows]
 
 
-async def enqueue(
-    conn: asyncpg.Connection, *, account_ids: Iterable[str], due_at: datetime, job_id: int | None = None
-) -> None:
-    """Coalesce: an account already waiting keeps its (earlier) due time; a re-score job claims it;
-    one being re-scored is queued again when that re-score ends."""
-    await conn.execute(
-        """INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3
-           ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
-             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL""",
-        sorted(set(account_ids)),
-        due_at,
-        job_id,
-    )
-
-
 # ----------------------------------------------------------------------------- shared reads
 
 

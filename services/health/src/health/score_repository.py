@@ -1,92 +1,15 @@
-"""The re-score side of health's persistence: claim queued accounts, load their facts in bulk,
+"""The re-score side of health's persistence: load queued accounts' facts in bulk,
 store scores (history only where they changed) and milestone states, report job progress.
 Keyword-only async functions taking a connection; batches are single unnest statements."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
-
-
-@dataclass(frozen=True)
-class Claim:
-    due: list[tuple[str, int | None, dict[str, str]]]  # (account, re-score job, the trace that queued it)
-    lease: datetime | None  # the claim's token: the claimed rows' ``claimed_until``
-
-
-async def claim_due(conn: asyncpg.Connection, *, limit: int, lease: timedelta) -> Claim:
-    """Lease due accounts to one re-score; run it on its own (committed at once), so the re-score's
-    transaction holds no lock on the queue rows the consumer upserts. The claimed ids are an ARRAY
-    (one InitPlan), so the update finds them through the primary key whatever the planner believes
-    of the queue's size (a join plan scanned the whole queue, dead rows included, on every claim)."""
-    rows = await conn.fetch(
-        """WITH due AS (
-             SELECT account_id, job_id, trace FROM recompute_queue
-             WHERE account_id = ANY(ARRAY(
-               SELECT account_id FROM recompute_queue
-               WHERE due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-               ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED))
-           )
-           UPDATE recompute_queue q SET claimed_until = now() + $2::interval, dirty = false, job_id = NULL
-           FROM due WHERE q.account_id = due.account_id
-           RETURNING q.account_id, due.job_id, due.trace, q.claimed_until""",
-        limit,
-        lease,
-    )
-    return Claim([(r["account_id"], r["job_id"], r["trace"]) for r in rows], rows[0]["claimed_until"] if rows else None)
-
-
-async def release(conn: asyncpg.Connection, *, accounts: Sequence[str], lease: datetime, next_due: datetime) -> None:
-    """End a claim, last thing in the re-score's transaction: rows untouched since the claim leave the
-    queue; rows touched meanwhile (dirty) stay, due at ``next_due`` (the throttle window after this
-    score). Rows are locked in key order first, the order the consumer's upsert takes them in."""
-    ids = sorted(accounts)
-    await conn.execute(
-        "SELECT 1 FROM recompute_queue WHERE account_id = ANY($1::text[]) AND claimed_until = $2"
-        " ORDER BY account_id FOR UPDATE",
-        ids,
-        lease,
-    )
-    await conn.execute(
-        "DELETE FROM recompute_queue WHERE account_id = ANY($1::text[]) AND claimed_until = $2 AND NOT dirty",
-        ids,
-        lease,
-    )
-    await conn.execute(
-        """UPDATE recompute_queue SET claimed_until = NULL, dirty = false, due_at = $3
-           WHERE account_id = ANY($1::text[]) AND claimed_until = $2""",
-        ids,
-        lease,
-        next_due,
-    )
-
-
-async def unclaim(conn: asyncpg.Connection, *, accounts: Sequence[str], lease: datetime) -> None:
-    """A re-score failed: its accounts are due again now, not when the lease runs out."""
-    await conn.execute(
-        "UPDATE recompute_queue SET claimed_until = NULL WHERE account_id = ANY($1::text[]) AND claimed_until = $2",
-        sorted(accounts),
-        lease,
-    )
-
-
-async def queue_state(conn: asyncpg.Connection) -> tuple[int, float, float]:
-    """(accounts waiting, seconds the longest-waiting has been due, seconds the oldest unfinished
-    re-score job has run): what the "re-score stalled" alerts read."""
-    row = await conn.fetchrow(
-        """SELECT (SELECT count(*) FROM recompute_queue) AS depth,
-                  (SELECT coalesce(extract(epoch FROM now() - min(due_at)), 0) FROM recompute_queue
-                    WHERE due_at <= now() AND (claimed_until IS NULL OR claimed_until < now()))::float8 AS overdue_s,
-                  (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM rescore_jobs
-                    WHERE finished_at IS NULL)::float8 AS job_age_s"""
-    )
-    assert row is not None
-    return int(row["depth"]), float(row["overdue_s"]), float(row["job_age_s"])
 
 
 async def fact_rows(

@@ -7,7 +7,7 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from health import config_repository as config
-from health import repository, schemas
+from health import queue_repository, schemas
 
 
 async def save_version(
@@ -22,7 +22,7 @@ async def save_version(
         conn, every=body.is_default, tiers=body.tiers, segments=body.segments, lifecycle_stages=body.lifecycle_stages
     )
     job = await config.new_rescore_job(conn, card_id=card_id, version=version, total=len(ids))
-    await repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job)
+    await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job)
     return row, job
 
 

@@ -16,7 +16,7 @@ from bellwether_shared import retention as shared_retention
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
-from health import repository, retention, score_repository
+from health import queue_repository, repository, retention
 from health.recompute import recompute, scored
 from health.settings import HealthSettings
 
@@ -26,7 +26,7 @@ async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datet
     ends the lease; a failure hands the accounts back to the queue, due at once."""
     lease = timedelta(seconds=settings.recompute_lease_s)
     async with pool.acquire() as conn:
-        claim = await score_repository.claim_due(conn, limit=settings.recompute_batch, lease=lease)
+        claim = await queue_repository.claim_due(conn, limit=settings.recompute_batch, lease=lease)
         if claim.lease is None:
             return 0
         accounts = [a for a, _, _ in claim.due]
@@ -38,10 +38,10 @@ async def recompute_due(pool: asyncpg.Pool, settings: HealthSettings, now: datet
                         uow, claimed=[(a, job) for a, job, _ in claim.due], settings=settings, traces=traces
                     )
                 next_due = uow.now + timedelta(milliseconds=settings.coalesce_ms)
-                await score_repository.release(conn, accounts=accounts, lease=claim.lease, next_due=next_due)
+                await queue_repository.release(conn, accounts=accounts, lease=claim.lease, next_due=next_due)
         except BaseException:
             with contextlib.suppress(Exception):  # the database may be what failed: the lease then runs out
-                await score_repository.unclaim(conn, accounts=accounts, lease=claim.lease)
+                await queue_repository.unclaim(conn, accounts=accounts, lease=claim.lease)
             raise
     return len(claim.due)
 
@@ -59,7 +59,7 @@ GAUGES_EVERY_S = 15.0
 
 async def report_queue(pool: asyncpg.Pool) -> bool:
     async with pool.acquire() as conn:
-        depth, overdue_s, job_age_s = await score_repository.queue_state(conn)
+        depth, overdue_s, job_age_s = await queue_repository.queue_state(conn)
     _depth.set(depth)
     _overdue.set(overdue_s)
     _job_age.set(job_age_s)
@@ -69,7 +69,7 @@ async def report_queue(pool: asyncpg.Pool) -> bool:
 async def enqueue_all(pool: asyncpg.Pool, job_id: int | None = None) -> int:
     async with pool.acquire() as conn, conn.transaction():
         ids = await repository.all_account_ids(conn)
-        await repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job_id)
+        await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job_id)
     return len(ids)
 
 

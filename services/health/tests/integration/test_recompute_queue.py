@@ -12,7 +12,7 @@ import pytest
 
 from bellwether_shared.db import connect
 from conftest import ServiceDb, migrated, new_database
-from health import repository, score_repository
+from health import queue_repository, repository
 from tests.support.infra import Endpoints
 
 LEASE = timedelta(seconds=60)
@@ -50,17 +50,17 @@ async def _queue(conn: asyncpg.Connection) -> dict[str, asyncpg.Record]:
 async def test_a_rollup_during_a_rescore_neither_waits_nor_is_lost(conns, run_id) -> None:
     worker, consumer = conns
     touched, quiet = f"t-{run_id}", f"q-{run_id}"
-    await repository.enqueue(worker, account_ids=[touched, quiet], due_at=NOW - timedelta(seconds=1))
-    claim = await score_repository.claim_due(worker, limit=10, lease=LEASE)
+    await queue_repository.enqueue(worker, account_ids=[touched, quiet], due_at=NOW - timedelta(seconds=1))
+    claim = await queue_repository.claim_due(worker, limit=10, lease=LEASE)
     assert claim.lease is not None and sorted(a for a, _, _ in claim.due) == [quiet, touched]
-    again = await score_repository.claim_due(consumer, limit=10, lease=LEASE)
+    again = await queue_repository.claim_due(consumer, limit=10, lease=LEASE)
     async with worker.transaction():  # the re-score in flight
         await worker.execute("INSERT INTO accounts (account_id, tier) VALUES ($1, 'gold')", quiet)
         await consumer.execute("SET lock_timeout = '1s'")  # a wait on the re-score would fail here
         await _rollup(consumer, touched)
         during = await _queue(consumer)
         next_due = NOW + WINDOW
-        await score_repository.release(worker, accounts=[touched, quiet], lease=claim.lease, next_due=next_due)
+        await queue_repository.release(worker, accounts=[touched, quiet], lease=claim.lease, next_due=next_due)
     after = await _queue(worker)
     usage = await worker.fetchval("SELECT events FROM usage_daily WHERE account_id = $1", touched)
     assert again.due == [] and again.lease is None  # leased: no second worker gets them
@@ -76,34 +76,34 @@ async def test_a_rollup_during_a_rescore_neither_waits_nor_is_lost(conns, run_id
 async def test_a_lease_that_ran_out_is_claimed_again_and_only_its_holder_ends_it(conns, run_id) -> None:
     first, second = conns
     account = f"l-{run_id}"
-    await repository.enqueue(first, account_ids=[account], due_at=NOW - timedelta(seconds=1))
-    dead = await score_repository.claim_due(first, limit=10, lease=timedelta(microseconds=1))  # its worker died
-    taken = await score_repository.claim_due(second, limit=10, lease=LEASE)
+    await queue_repository.enqueue(first, account_ids=[account], due_at=NOW - timedelta(seconds=1))
+    dead = await queue_repository.claim_due(first, limit=10, lease=timedelta(microseconds=1))  # its worker died
+    taken = await queue_repository.claim_due(second, limit=10, lease=LEASE)
     assert dead.lease is not None and taken.lease is not None and taken.due == dead.due
-    await score_repository.release(first, accounts=[account], lease=dead.lease, next_due=NOW)  # too late: no effect
+    await queue_repository.release(first, accounts=[account], lease=dead.lease, next_due=NOW)  # too late: no effect
     still = await _queue(first)
-    await score_repository.release(second, accounts=[account], lease=taken.lease, next_due=NOW)
+    await queue_repository.release(second, accounts=[account], lease=taken.lease, next_due=NOW)
     assert still[account]["claimed_until"] == taken.lease and await _queue(first) == {}
 
 
 async def test_a_failed_rescore_hands_its_accounts_back_at_once(conns, run_id) -> None:
     worker, other = conns
     account = f"f-{run_id}"
-    await repository.enqueue(worker, account_ids=[account], due_at=NOW - timedelta(seconds=1), job_id=None)
-    failed = await score_repository.claim_due(worker, limit=10, lease=LEASE)
+    await queue_repository.enqueue(worker, account_ids=[account], due_at=NOW - timedelta(seconds=1), job_id=None)
+    failed = await queue_repository.claim_due(worker, limit=10, lease=LEASE)
     assert failed.lease is not None
-    await score_repository.unclaim(worker, accounts=[account], lease=failed.lease)
-    retried = await score_repository.claim_due(other, limit=10, lease=LEASE)
+    await queue_repository.unclaim(worker, accounts=[account], lease=failed.lease)
+    retried = await queue_repository.claim_due(other, limit=10, lease=LEASE)
     assert [a for a, _, _ in retried.due] == [account]
 
 
 async def test_a_rescore_job_queued_during_a_claim_is_kept_for_the_next_one(conns, run_id) -> None:
     worker, scheduler = conns
     account = f"j-{run_id}"
-    await repository.enqueue(worker, account_ids=[account], due_at=NOW - timedelta(seconds=1), job_id=7)
-    claim = await score_repository.claim_due(worker, limit=10, lease=LEASE)
-    await repository.enqueue(scheduler, account_ids=[account], due_at=NOW, job_id=8)  # a new job meanwhile
+    await queue_repository.enqueue(worker, account_ids=[account], due_at=NOW - timedelta(seconds=1), job_id=7)
+    claim = await queue_repository.claim_due(worker, limit=10, lease=LEASE)
+    await queue_repository.enqueue(scheduler, account_ids=[account], due_at=NOW, job_id=8)  # a new job meanwhile
     assert claim.lease is not None
-    await score_repository.release(worker, accounts=[account], lease=claim.lease, next_due=NOW)
-    nxt = await score_repository.claim_due(scheduler, limit=10, lease=LEASE)
+    await queue_repository.release(worker, accounts=[account], lease=claim.lease, next_due=NOW)
+    nxt = await queue_repository.claim_due(scheduler, limit=10, lease=LEASE)
     assert claim.due == [(account, 7, {})] and nxt.due == [(account, 8, {})]

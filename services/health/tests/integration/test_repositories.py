@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from health import config_repository as config
 from health import query_repository as queries
-from health import repository, score_repository
+from health import queue_repository, repository, score_repository
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
@@ -100,12 +100,14 @@ async def test_the_rescore_queue_claims_due_accounts_once_and_jobs_finish(health
         rolled_back(health_db.url, schema="health") as other,
     ):
         job = await config.new_rescore_job(conn, card_id="default", version=1, total=2)
-        await repository.enqueue(conn, account_ids=[a, b], due_at=NOW - timedelta(seconds=5), job_id=job)
-        await repository.enqueue(conn, account_ids=[later], due_at=NOW + timedelta(hours=1))
-        await repository.enqueue(conn, account_ids=[a], due_at=NOW + timedelta(hours=2))  # queued already: kept due
-        claimed = await score_repository.claim_due(conn, limit=10_000, lease=LEASE)
+        await queue_repository.enqueue(conn, account_ids=[a, b], due_at=NOW - timedelta(seconds=5), job_id=job)
+        await queue_repository.enqueue(conn, account_ids=[later], due_at=NOW + timedelta(hours=1))
+        await queue_repository.enqueue(
+            conn, account_ids=[a], due_at=NOW + timedelta(hours=2)
+        )  # queued already: kept due
+        claimed = await queue_repository.claim_due(conn, limit=10_000, lease=LEASE)
         mine = sorted(x for x in claimed.due if x[0].endswith(run_id))
-        elsewhere = await score_repository.claim_due(other, limit=10_000, lease=LEASE)
+        elsewhere = await queue_repository.claim_due(other, limit=10_000, lease=LEASE)
         seen_elsewhere = [x for x in elsewhere.due if x[0].endswith(run_id)]
         await score_repository.job_progress(conn, done={job: 1})
         half = await config.rescore_job(conn, job_id=job)
