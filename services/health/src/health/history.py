@@ -55,7 +55,9 @@ async def rebuild(
             grouped = await facts_of(conn, todo, today=day, settings=settings, as_of=True)
             rows = []
             for account in todo:
-                score = score_account(scratch, account, grouped[account], cards, defs, assessor, [])
+                score = score_account(
+                    scratch, account, grouped[account], cards, defs, assessor, [], settings.usage_grace_days
+                )
                 if stored_changed(previous.get(account), score):
                     rows.append(_row(score, previous.get(account)))
                     previous[account] = score

@@ -25,6 +25,7 @@ from health.assess import Assessed, Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
 from health.domain.model import AccountFacts, Colour, MeasureResult, MeasureType, Score
+from health.domain.observation import usage_observed_from
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.schemas import scorecard_from_row
 from health.settings import HealthSettings
@@ -77,9 +78,15 @@ def _previous(row: Any) -> Score | None:
 
 
 def _facts(
-    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed
+    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed, grace_days: int
 ) -> AccountFacts:
     acct = g["accounts"][0] if g["accounts"] else None
+    observed_from = usage_observed_from(
+        first_usage=acct["first_usage_on"] if acct else None,
+        first_seen=acct["created_at"].date() if acct else None,
+        started=acct["onboarding_started_at"] if acct else None,
+        grace_days=grace_days,
+    )
     return AccountFacts(
         account_id=account_id,
         seats=acct["seats"] if acct else None,
@@ -96,6 +103,7 @@ def _facts(
         champions=assessed.champions, coverage=assessed.coverage, goals=assessed.goals,
         goal_notes=assessed.goal_notes, milestones=milestone_states, problems=assessed.problems,
         requests_seen=assessed.requests_seen, blocking_open=assessed.blocking_open,
+        usage_observed_from=observed_from,
     )  # fmt: skip
 
 
@@ -115,7 +123,7 @@ async def facts_of(
 
 def score_account(
     uow: UnitOfWork, account: str, g: dict[str, list[Any]], cards: list[CardChoice], defs: Sequence[ms.MilestoneDef],
-    assessor: Assessor, milestone_rows: list[tuple[str, str, str, date | None, int | None]],
+    assessor: Assessor, milestone_rows: list[tuple[str, str, str, date | None, int | None]], grace_days: int,
 ) -> Score:  # fmt: skip
     """One account's score as of ``uow.now``: its milestones and assessments queued on the way."""
     acct = g["accounts"][0] if g["accounts"] else None
@@ -123,7 +131,7 @@ def score_account(
     tier = acct["tier"] if acct else None
     choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
     assessed = assessor.account(account, g, tier)
-    facts = _facts(account, g, tuple(states), assessed)
+    facts = _facts(account, g, tuple(states), assessed, grace_days)
     score = evaluate(choice.card, facts, uow.now)
     assessor.expansion(account, g, facts, score)
     assessor.onboarding(account, g, facts)
@@ -148,7 +156,9 @@ def _scored_row(
 ) -> dict[str, Any]:  # fmt: skip
     """Score one account, queue what it announces, and return its row of ``account_health``."""
     now = uow.now
-    score = score_account(uow, account, g, ctx.cards, ctx.defs, ctx.assessor, milestone_rows)
+    score = score_account(
+        uow, account, g, ctx.cards, ctx.defs, ctx.assessor, milestone_rows, ctx.settings.usage_grace_days
+    )
     health_row = g["health"][0] if g["health"] else None
     previous = _previous(health_row)
     why = reasons(previous, score)
@@ -159,7 +169,7 @@ def _scored_row(
     )
     said = announce(announced, score, ctx.settings.min_delta)
     if said.score_changed:
-        _announce(uow, account, announced, score, why, colour_changed=said.colour_changed)
+        _announce(uow, account, announced, score, why, colour_changed=said.colour_changed, baseline=said.baseline)
     changed = stored_changed(previous, score)
     base7, base30 = ctx.base7, ctx.base30
     return {
@@ -266,6 +276,7 @@ def _announce(
     why: Sequence[Any],
     *,
     colour_changed: bool,
+    baseline: bool,
 ) -> None:
     old_value = announced.value if announced else None
     old_colour: ev.Colour | None = announced.colour.value if announced else None  # type: ignore[assignment]
@@ -274,15 +285,16 @@ def _announce(
         ev.HealthScoreChanged(
             account_id=account, old_value=old_value, new_value=score.value, old_colour=old_colour,
             new_colour=score.colour.value,
-            delta=round(score.value - old_value, 2) if old_value is not None else None,
+            delta=round(score.value - old_value, 2) if old_value is not None and not baseline else None,
             sufficient=score.sufficient, scorecard_id=score.scorecard_id,
             scorecard_version=score.scorecard_version, reasons=reason_models, computed_at=uow.now,
+            baseline=baseline, usage_data=score.usage_data,
         )
     )  # fmt: skip
     if colour_changed:
         uow.emit(
             ev.HealthColourChanged(
                 account_id=account, old_colour=old_colour, new_colour=score.colour.value, value=score.value,
-                reasons=reason_models, computed_at=uow.now,
+                reasons=reason_models, computed_at=uow.now, usage_data=score.usage_data,
             )
         )  # fmt: skip

@@ -43,16 +43,23 @@ async def apply_rollups(
     queued stays as queued, so a burst is one re-score (two when it straddles one), and the first
     event after a quiet spell is scored without waiting. One claimed by a re-score in flight is
     marked dirty (never waited for: the claim is committed apart) and queued again when it ends.
-    A queue entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it."""
+    A queue entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it.
+    An account's first usage day is kept (the earliest seen): its usage is data from then on."""
 
     queued = sorted(set(accounts))
+    first: dict[str, date] = {}  # each account's earliest usage day in the batch: usage is data from then on
+    for account, day, _, _ in usage:
+        if account not in first or day < first[account]:
+            first[account] = day
 
     def cols(rows: Sequence[tuple[Any, ...]], n: int) -> list[list[Any]]:
         return [list(c) for c in zip(*sorted(rows), strict=True)] if rows else [[] for _ in range(n)]
 
     await conn.execute(
         """WITH acc AS (
-             INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING
+             INSERT INTO accounts (account_id, first_usage_on) SELECT * FROM unnest($1::text[], $18::date[])
+             ON CONFLICT (account_id) DO UPDATE SET first_usage_on = excluded.first_usage_on
+             WHERE accounts.first_usage_on IS NULL OR excluded.first_usage_on < accounts.first_usage_on
            ), queued AS (
              INSERT INTO recompute_queue (account_id, due_at, trace)
              SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
@@ -73,6 +80,7 @@ async def apply_rollups(
            ON CONFLICT (account_id, milestone_key, day, user_id)
            DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
         queued, now, *cols(usage, 4), *cols(users, 4), *cols(hits, 5), [tracing.cause_of(a) for a in queued], window,
+        [first.get(a) for a in queued],
     )  # fmt: skip
 
 

@@ -47,6 +47,13 @@ class HealthSettings(ServiceSettings):
         le=365,
         description="onboarding not confirmed by the customer this long after kickoff: overdue",
     )
+    usage_grace_days: int = Field(
+        default=14,
+        ge=0,
+        le=365,
+        description="an account never seen using the product: its missing usage counts as none this long after it "
+        "was first seen or its onboarding started (whichever is later); before, it is no data",
+    )
     champion_target_default: int = Field(default=1, ge=1, le=20, description="for tiers not named above")
     score_history_days: int = Field(
         default=400, ge=30, le=3650, description="stored scores kept (the latest of each account always stays)"

@@ -93,6 +93,9 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
             engagement="high",
             delight="high",
         )
+        for aspect in ("technical", "process"):  # enough data besides 30 days of usage for a colour
+            await _signal(http, ingest, source, type="onboarding.confirmed", account_id=account, aspect=aspect,
+                          confirmed_by="c1")  # fmt: skip
         await _usage(http, ingest, source, account, users=8)
 
         h = await eventually(
@@ -431,7 +434,7 @@ async def test_a_separate_worker_process_scores_queued_accounts(health_db, kafka
     account = f"worker-{run_id}"
     conn = await connect(health_db.url, schema="health")
     try:
-        await conn.execute("INSERT INTO accounts (account_id, seats) VALUES ($1, 2)", account)
+        await conn.execute("INSERT INTO accounts (account_id, seats, first_usage_on) VALUES ($1, 2, current_date)", account)
         await conn.execute("INSERT INTO user_days VALUES ($1, current_date, 'u1', 3)", account)
         await conn.execute("INSERT INTO recompute_queue (account_id, due_at) VALUES ($1, now())", account)
         worker = ServiceProcess(

@@ -107,8 +107,12 @@ def test_the_watermark_moves_exactly_when_something_is_announced(last, value, co
         assert said.watermark == last and not said.colour_changed
     if said.colour_changed:
         assert said.score_changed
-    if last is not None and last.colour != colour:
-        assert said.colour_changed  # a colour change is always announced
+    known = last is not None and last.colour is not Colour.UNKNOWN
+    if known and last is not None and last.colour != colour:
+        assert said.colour_changed  # a change between known colours is always announced
+    if not known:
+        assert not said.colour_changed  # a first known colour is a baseline, never a change
+        assert said.baseline == (colour is not Colour.UNKNOWN)
     repeat = announce(said.watermark, score(value, colour), min_delta)
     assert not repeat.score_changed  # the same score twice is announced at most once
 
@@ -133,3 +137,15 @@ def test_history_rows_only_for_a_real_change() -> None:
     assert stored_changed(base, score(50.0, Colour.RED))
     assert stored_changed(base, score(50.0, Colour.YELLOW, version=2))
     assert stored_changed(base, score(50.0, Colour.YELLOW, card="other"))
+
+
+@given(st.sampled_from([Colour.RED, Colour.YELLOW, Colour.GREEN]), st.floats(0, 100))
+def test_a_first_score_is_a_baseline_not_a_change(colour, value) -> None:  # type: ignore[no-untyped-def]
+    """Go-live: whatever the first known colour, nothing says it changed; the next real change does."""
+    first = announce(None, score(value, colour), 5.0)
+    assert first.score_changed and first.baseline and not first.colour_changed
+    after_unknown = announce(Watermark(value, Colour.UNKNOWN), score(value, colour), 5.0)
+    assert after_unknown.baseline and not after_unknown.colour_changed
+    other = next(c for c in (Colour.RED, Colour.GREEN) if c is not colour)
+    later = announce(first.watermark, score(value, other), 5.0)
+    assert later.colour_changed and not later.baseline

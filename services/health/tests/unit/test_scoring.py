@@ -19,6 +19,7 @@ from health.domain.model import (
     Scorecard,
     Thresholds,
 )
+from health.domain.observation import usage_observed_from
 from health.domain.scoring import ScaleError, check_scale, evaluate, meaningful, reasons, scale, trend
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -194,3 +195,80 @@ def test_more_active_users_never_lower_the_score(a: int, extra: int, seats: int)
     base = AccountFacts("a", seats=seats, daily_users=users(a), onboarding=frozenset({"technical"}))
     more = replace(base, daily_users=users(a + extra))
     assert evaluate(sc, more, NOW).value >= evaluate(sc, base, NOW).value
+
+
+# ----------------------------------------------------------------------------- go-live: missing usage is no data
+
+
+def test_an_account_connected_today_has_no_usage_data_not_zero_users() -> None:
+    """The CRM connected a happy customer (promoter NPS) before the product's usage arrived: its score
+    rests on the NPS alone, and says usage did not count; once its grace period passes with no usage,
+    the silence is data (zero active users)."""
+    sc = card(
+        m("users", MeasureType.ACTIVE_USERS, 3),
+        m("trend", MeasureType.USAGE_TREND, 1, points=(ScalePoint(-50, 0), ScalePoint(50, 100))),
+        m("nps", MeasureType.NPS, 1, points=(ScalePoint(-100, 0), ScalePoint(100, 100))),
+        min_measures=1,
+        min_weight_share=0.0,
+    )
+    promoter = {"c1": (TODAY, 10)}
+    seen_today = usage_observed_from(first_usage=None, first_seen=TODAY, started=None, grace_days=14)
+    fresh = evaluate(sc, AccountFacts("a", seats=10, nps=promoter, usage_observed_from=seen_today), NOW)
+    assert fresh.value == 100.0 and fresh.colour is Colour.GREEN
+    assert not fresh.usage_data
+    assert [r.raw for r in fresh.measures if r.key in ("users", "trend")] == [None, None]
+
+    seen_long_ago = usage_observed_from(first_usage=None, first_seen=TODAY - timedelta(days=15), started=None,
+                                        grace_days=14)  # fmt: skip
+    silent = evaluate(sc, AccountFacts("a", seats=10, nps=promoter, usage_observed_from=seen_long_ago), NOW)
+    assert silent.usage_data and next(r for r in silent.measures if r.key == "users").raw == 0.0
+    assert silent.colour is not Colour.GREEN
+
+
+def test_usage_counts_from_its_first_day_and_a_trend_needs_the_window_before() -> None:
+    sc = card(
+        m("users", MeasureType.ACTIVE_USERS, 1),
+        m("trend", MeasureType.USAGE_TREND, 1, points=(ScalePoint(-50, 0), ScalePoint(50, 100))),
+        min_measures=1,
+    )
+    first_day = TODAY - timedelta(days=3)
+    observed = usage_observed_from(first_usage=first_day, first_seen=TODAY, started=None, grace_days=14)
+    assert observed == first_day
+    events = {(first_day, "Report Exported"): 5}
+    facts = AccountFacts("a", seats=4, daily_users=users(2, days_ago=3), daily_events=events,
+                         usage_observed_from=observed)  # fmt: skip
+    score = evaluate(sc, facts, NOW)
+    by_key = {r.key: r.raw for r in score.measures}
+    assert by_key == {"users": 0.5, "trend": None}  # growth from before the first usage is no trend
+    old = replace(facts, usage_observed_from=TODAY - timedelta(days=90))
+    assert {r.key: r.raw for r in evaluate(sc, old, NOW).measures}["trend"] == 100.0
+
+
+@given(
+    st.one_of(st.none(), st.dates()),
+    st.one_of(st.none(), st.dates()),
+    st.one_of(st.none(), st.dates()),
+    st.integers(0, 365),
+)
+def test_usage_is_data_no_later_than_the_first_usage_nor_the_grace_end(first_usage, seen, started, grace) -> None:  # type: ignore[no-untyped-def]
+    try:
+        got = usage_observed_from(first_usage=first_usage, first_seen=seen, started=started, grace_days=grace)
+    except OverflowError:
+        return  # a grace period past date.max
+    if first_usage is None and seen is None and started is None:
+        assert got is None
+        return
+    assert got is not None
+    if first_usage is not None:
+        assert got <= first_usage
+    later = max([d for d in (seen, started) if d is not None], default=None)
+    if later is not None:
+        assert got <= later + timedelta(days=grace)
+
+
+def test_pending_milestones_are_no_data_only_decided_ones_count() -> None:
+    sc = card(m("ms", MeasureType.MILESTONE_ATTAINMENT, 1), min_measures=1)
+    pending = evaluate(sc, AccountFacts("a", milestones=("pending", "pending")), NOW)
+    assert pending.measures[0].raw is None
+    decided = evaluate(sc, AccountFacts("a", milestones=("achieved", "missed", "pending")), NOW)
+    assert decided.measures[0].raw == 50.0

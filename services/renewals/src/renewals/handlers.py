@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 import asyncpg
 
@@ -23,11 +21,11 @@ from bellwether_shared.uow import UnitOfWork
 from renewals import handoff, ownership, repository, service
 from renewals import request_repository as requests
 from renewals.reassess import reassess
+from renewals.repository import HealthRow
 from renewals.settings import RenewalsSettings
 
 SYNC_ACTOR = "sync:signals"
 SIGNALS_ACTOR = "sync:health"
-HealthRow = tuple[str, float, str, Any, datetime, str | None, int | None]
 
 
 @dataclass
@@ -60,15 +58,16 @@ def make_handler(settings: RenewalsSettings) -> Callable[[asyncpg.Connection, Se
 async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
     reasons = [r.model_dump() for r in e.reasons]
     b.health.append(
-        (e.account_id, e.new_value, e.new_colour, reasons, e.computed_at, e.scorecard_id, e.scorecard_version)
-    )
+        (e.account_id, e.new_value, e.new_colour, reasons, e.computed_at, e.scorecard_id, e.scorecard_version,
+         e.usage_data)
+    )  # fmt: skip
     b.touched.add(e.account_id)
 
 
 @handlers.on(hev.HealthColourChanged)
 async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
     reasons = [r.model_dump() for r in e.reasons]
-    b.health.append((e.account_id, e.value, e.new_colour, reasons, e.computed_at, None, None))
+    b.health.append((e.account_id, e.value, e.new_colour, reasons, e.computed_at, None, None, e.usage_data))
     b.touched.add(e.account_id)
 
 

@@ -232,7 +232,7 @@ async def risk_inputs(
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
                   o.last_window, o.risk_points, o.risk_level, o.risk_reasons,
-                  a.health_colour, a.health_score, a.exposure, c.discount_pct, a.healthy_champions,
+                  a.health_colour, a.health_score, a.health_usage_data, a.exposure, c.discount_pct, a.healthy_champions,
                   coalesce((SELECT max(p.severity) FROM problems p WHERE p.account_id = o.account_id),
                            (SELECT (r.answers->>'problem_severity')::int FROM handoff_reviews r
                             WHERE r.deal_id = c.deal_id)) AS problem_severity,

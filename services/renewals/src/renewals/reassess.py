@@ -27,6 +27,7 @@ def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
     return risk.Inputs(
         days_to_renewal=(r["renewal_date"] - today).days,
         colour=r["health_colour"],
+        usage_data=r["health_usage_data"] is not False,
         score=score,
         trend=(score - before) if score is not None and before is not None else None,
         champion_departed=bool(r["champion_departed"]),

@@ -112,14 +112,15 @@ async def get_account(conn: asyncpg.Connection, *, account_id: str) -> asyncpg.R
     return await conn.fetchrow("SELECT * FROM accounts WHERE account_id = $1", account_id)
 
 
-async def apply_health_many(
-    conn: asyncpg.Connection, *, rows: list[tuple[str, float, str, Any, datetime, str | None, int | None]]
-) -> None:
-    """A batch of announced scores (account, value, colour, reasons, computed_at, scorecard, version):
-    the projection keeps the latest per account, the history keeps them all. Three statements."""
+HealthRow = tuple[str, float, str, Any, datetime, str | None, int | None, bool]
+
+
+async def apply_health_many(conn: asyncpg.Connection, *, rows: list[HealthRow]) -> None:
+    """A batch of announced scores (account, value, colour, reasons, computed_at, scorecard, version,
+    usage counted): the projection keeps the latest per account, the history keeps them all. Three statements."""
     if not rows:
         return
-    latest: dict[str, tuple[str, float, str, Any, datetime, str | None, int | None]] = {}
+    latest: dict[str, HealthRow] = {}
     for r in rows:
         if r[0] not in latest or latest[r[0]][4] <= r[4]:
             latest[r[0]] = r
@@ -127,12 +128,13 @@ async def apply_health_many(
     await conn.execute("INSERT INTO accounts (account_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", accounts)
     await conn.execute(
         """UPDATE accounts a SET health_score = u.value, health_colour = u.colour, health_reasons = u.reasons::jsonb,
-             health_computed_at = u.at
-           FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::timestamptz[])
-             AS u(id, value, colour, reasons, at)
+             health_computed_at = u.at, health_usage_data = u.usage
+           FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[])
+             AS u(id, value, colour, reasons, at, usage)
            WHERE a.account_id = u.id AND (a.health_computed_at IS NULL OR a.health_computed_at <= u.at)""",
         accounts, [latest[a][1] for a in accounts], [latest[a][2] for a in accounts],
         [orjson.dumps(latest[a][3]).decode() for a in accounts], [latest[a][4] for a in accounts],
+        [latest[a][7] for a in accounts],
     )  # fmt: skip
     await conn.execute(
         """INSERT INTO health_history (account_id, computed_at, value, colour, scorecard_id, scorecard_version)

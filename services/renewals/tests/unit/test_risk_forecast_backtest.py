@@ -188,3 +188,11 @@ def test_books_utilisation_over_capacity_and_rejected_deals_still_count_as_work(
     assert books["ana"].accounts == 30 and books["ana"].arr == 1200
     assert books["bo"].utilisation == pytest.approx(101 / 200) and not books["bo"].over_capacity
     assert books["bo"].rejected_accounts == 1 and books["bo"].accounts == 101  # work, out of retention figures
+
+
+def test_a_colour_computed_without_usage_is_no_risk_factor() -> None:
+    """Go-live: health scored the account before any usage was data; its colour says nothing yet."""
+    no_usage = risk.assess(risk.Inputs(days_to_renewal=45, colour="red", score=20, usage_data=False))
+    assert no_usage.reasons == () and not no_usage.at_risk
+    with_usage = risk.assess(risk.Inputs(days_to_renewal=45, colour="red", score=20, usage_data=True))
+    assert [r.factor for r in with_usage.reasons] == ["health_red"] and with_usage.at_risk

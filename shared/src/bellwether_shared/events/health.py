@@ -39,15 +39,27 @@ class HealthScoreChanged(HealthEvent):
     scorecard_version: int
     reasons: list[Reason]
     computed_at: datetime
+    baseline: bool = Field(
+        default=False,
+        description="the account's first known score: a starting point, not a change (delta is null)",
+    )
+    usage_data: bool = Field(
+        default=True, description="usage counted in it (false: no usage is data yet for this account)"
+    )
 
 
 class HealthColourChanged(HealthEvent):
+    """A change between known colours; an account's first known colour is never one."""
+
     event_type: ClassVar[str] = "bellwether.health.colour_changed.v1"
     old_colour: Colour | None
     new_colour: Colour
     value: float
     reasons: list[Reason]
     computed_at: datetime
+    usage_data: bool = Field(
+        default=True, description="usage counted in it (false: no usage is data yet for this account)"
+    )
 
 
 class MilestoneAchieved(HealthEvent):

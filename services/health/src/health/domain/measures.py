@@ -8,6 +8,7 @@ from typing import Any
 
 from health.domain import champions, goals
 from health.domain.model import AccountFacts, MeasureType
+from health.domain.observation import observed
 
 SEVERITY_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0, "urgent": 4.0}
 EXPOSURE_LEVEL = {"low": 0.0, "moderate": 1.0, "high": 2.0}
@@ -20,9 +21,9 @@ def _window(now: datetime, params: Mapping[str, Any], default: int = 30) -> tupl
 
 
 def active_users(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    if not f.seats:
-        return None
     start, end = _window(now, p)
+    if not f.seats or not observed(f.usage_observed_from, end):
+        return None
     users: set[str] = set()
     for day, who in f.daily_users.items():
         if start <= day <= end:
@@ -34,6 +35,8 @@ def usage_trend(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float |
     start, end = _window(now, p)
     days = (end - start).days + 1
     prev_start, prev_end = start - timedelta(days=days), start - timedelta(days=1)
+    if not observed(f.usage_observed_from, prev_start):
+        return None  # the window before is not data yet: growth from nothing is no trend
     cur = sum(n for (d, _), n in f.daily_events.items() if start <= d <= end)
     prev = sum(n for (d, _), n in f.daily_events.items() if prev_start <= d <= prev_end)
     if cur == 0 and prev == 0:
@@ -45,17 +48,20 @@ def usage_trend(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float |
 
 def feature_breadth(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
     features = set(p.get("features") or ())
-    if not features:
-        return None
     start, end = _window(now, p)
+    if not features or not observed(f.usage_observed_from, end):
+        return None
     used = {e for (d, e), n in f.daily_events.items() if start <= d <= end and n > 0 and e in features}
     return len(used) / len(features) * 100.0
 
 
 def milestone_attainment(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    if not f.milestones:
+    """Achieved among the milestones decided (achieved or missed); a pending one, still inside its
+    deadline, is no data yet, not a failure."""
+    decided = [s for s in f.milestones if s in ("achieved", "missed")]
+    if not decided:
         return None
-    return sum(1 for s in f.milestones if s == "achieved") / len(f.milestones) * 100.0
+    return sum(1 for s in decided if s == "achieved") / len(decided) * 100.0
 
 
 def onboarding(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:

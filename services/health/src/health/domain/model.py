@@ -27,6 +27,9 @@ class MeasureType(StrEnum):
     PRODUCT_COMPLETENESS = "product_completeness"  # open blocking feature requests and bugs (lower is better)
 
 
+USAGE_MEASURES = frozenset({MeasureType.ACTIVE_USERS, MeasureType.USAGE_TREND, MeasureType.FEATURE_BREADTH})
+
+
 class Colour(StrEnum):
     RED = "red"
     YELLOW = "yellow"
@@ -90,6 +93,9 @@ class AccountFacts:
     problems: tuple[tuple[str, int], ...] = ()  # (description, severity 1..5)
     requests_seen: bool = False  # the account asked for anything at all
     blocking_open: tuple[str, ...] = ()  # titles of open blocking feature requests and bugs
+    # the first day whose usage is data (domain.observation); None: none is yet, so usage measures have
+    # no data. The default (date.min) is "always observed", for facts that predate the notion.
+    usage_observed_from: date | None = date.min
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,3 +127,10 @@ class Score:
     measures: tuple[MeasureResult, ...]
     computed_at: datetime
     reasons: tuple[Reason, ...] = ()
+
+    @property
+    def usage_data(self) -> bool:
+        """Did usage count in this score? False while every usage measure of the card had no data (a
+        card without usage measures: True). A colour without it never makes a renewal at risk."""
+        usage = [m for m in self.measures if m.type in USAGE_MEASURES]
+        return not usage or any(m.raw is not None for m in usage)

@@ -155,15 +155,23 @@ class Announcement:
     score_changed: bool
     colour_changed: bool
     watermark: Watermark | None  # after this score: moved only when something was announced
+    baseline: bool = False  # the first known colour: a starting point, never a change or a fall
 
 
 def announce(announced: Watermark | None, current: Score, min_delta: float) -> Announcement:
     """Announce against what was last announced, not the last stored score: many small moves
-    below ``min_delta`` add up until they cross it. A colour change is always announced."""
+    below ``min_delta`` add up until they cross it. A colour change is always announced.
+
+    An account's first known colour (nothing announced yet, or only ``unknown``) is its baseline:
+    announced as a score, so views have it, but never as a colour change: "a first score is not a
+    change", and nobody is paged because the CRM's news arrived before the product's."""
+    known = announced is not None and announced.colour is not Colour.UNKNOWN
+    if not known and current.colour is not Colour.UNKNOWN:
+        return Announcement(True, False, Watermark(current.value, current.colour), baseline=True)
     last = Score("", "", 0, announced.value, announced.colour, True, (), current.computed_at) if announced else None
     if not meaningful(last, current, min_delta):
         return Announcement(False, False, announced)
-    colour_changed = announced is None or announced.colour != current.colour
+    colour_changed = known and announced is not None and announced.colour != current.colour
     return Announcement(True, colour_changed, Watermark(current.value, current.colour))
 
 

@@ -20,6 +20,7 @@ WINDOWS = (90, 60, 30)
 class Inputs:
     days_to_renewal: int
     colour: str | None = None  # red / yellow / green / unknown; None: no score yet
+    usage_data: bool = True  # usage counted in that colour; a colour without it is no risk factor
     score: float | None = None
     trend: float | None = None  # score change over the trend window (points)
     champion_departed: bool = False
@@ -78,7 +79,9 @@ def window(days_to_renewal: int) -> int | None:
 
 def assess(i: Inputs, w: Weights = Weights()) -> Risk:
     reasons: list[Reason] = []
-    if i.colour == "red":
+    if not i.usage_data:
+        pass  # domain.md: missing data is not bad data; a colour computed without usage makes no risk
+    elif i.colour == "red":
         reasons.append(Reason("health_red", w.red, f"health is red ({_score(i.score)})"))
     elif i.colour == "yellow":
         reasons.append(Reason("health_yellow", w.yellow, f"health is yellow ({_score(i.score)})"))
