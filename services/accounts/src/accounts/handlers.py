@@ -101,6 +101,7 @@ PROJECT: dict[type[Event], Project] = {
     iev.OnboardingConfirmed: _latest(repository.add_onboarding),
     iev.ValueReviewRecorded: _nothing,
     iev.DealClosedWon: _nothing,
+    iev.DealClosedWonV2: _nothing,
     hev.HealthScoreChanged: _health,
     hev.HealthColourChanged: _nothing,  # the score change that comes with it carries the same state
     hev.MilestoneAchieved: _milestone("achieved"),
@@ -118,6 +119,7 @@ PROJECT: dict[type[Event], Project] = {
     rev.ContractChanged: _latest(repository.upsert_contract),
     rev.OwnershipChanged: _owner,
     rev.HandoffReviewOpened: _nothing,
+    rev.HandoffReviewScored: _nothing,
     rev.DealAccepted: _nothing,
     rev.DealRejectionProposed: _nothing,
     rev.DealRejected: _latest(repository.deal_rejected),
@@ -142,7 +144,8 @@ async def on_event(b: Batch, e: Event, c: Consumed) -> None:
     at = c.envelope.time
     await PROJECT[type(e)](b.conn, p, at, c)
     entry = timeline.describe(c.envelope.type, p)
-    b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))
+    if entry is not None:
+        b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))
 
 
 _DETAIL_SKIP = {"message_id", "source_id", "received_at", "account_id"}

@@ -25,6 +25,8 @@ def test_accounts_projects_every_consumed_event_but_identity() -> None:
 
 @pytest.mark.parametrize("event_type", CONSUMED)
 def test_every_consumed_event_type_has_its_own_title(event_type: str) -> None:
+    if tl.name_of(event_type) in tl.SAME_AS_COMPANION:
+        return  # its companion's line says it (test_an_assessment_is_on_the_timeline_once)
     assert tl.name_of(event_type) in tl.TITLES, f"{event_type} would fall back to a generic title"
     kind, _ = tl.TITLES[tl.name_of(event_type)]
     assert kind in tl.KINDS
@@ -39,8 +41,17 @@ def test_titles_read_like_what_happened() -> None:
     nps = tl.describe("bellwether.signals.nps_submitted.v1", {"score": 4, "contact_id": "c1", "comment": "slow"})
     assert nps == tl.Entry("nps", 'NPS 4 from c1: "slow"')
     closed = tl.describe("bellwether.renewals.renewal_closed.v1", {"outcome": "expanded", "arr_change": 12000})
-    assert closed.title == "Renewal closed: expanded (+12,000 ARR)"
-    assert tl.describe("bellwether.unknown.thing_happened.v1", {}).title == "thing happened"
+    assert closed is not None and closed.title == "Renewal closed: expanded (+12,000 ARR)"
+    unknown = tl.describe("bellwether.unknown.thing_happened.v1", {})
+    assert unknown is not None and unknown.title == "thing happened"
+
+
+def test_an_assessment_is_on_the_timeline_once() -> None:
+    """risk_changed comes with the risk_assessed of the same assessment: only the latter is a line."""
+    p = {"at_risk": True, "level": "high", "points": 70, "reasons": [{"text": "health is red (31)"}]}
+    assert tl.describe("bellwether.renewals.risk_changed.v1", p) is None
+    assessed = tl.describe("bellwether.renewals.risk_assessed.v1", p)
+    assert assessed is not None and assessed.title.startswith("Renewal at risk: high risk, 70 points")
 
 
 def test_trend_and_next_renewal() -> None:

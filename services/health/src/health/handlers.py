@@ -85,8 +85,8 @@ async def on_nps(b: Batch, e: ev.NpsSubmitted, c: Consumed) -> None:
     b.touched.add(e.account_id)
 
 
-@handlers.on(ev.DealClosedWon)
-async def on_deal(b: Batch, e: ev.DealClosedWon, c: Consumed) -> None:
+@handlers.on(ev.DealClosedWon, ev.DealClosedWonV2)
+async def on_deal(b: Batch, e: ev.DealSignal, c: Consumed) -> None:
     pct = discount_pct(arr=e.arr, list_price=e.list_price)
     if pct is not None:
         await repository.set_discount(b.conn, account_id=e.account_id, discount_pct=pct)

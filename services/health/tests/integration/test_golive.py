@@ -37,6 +37,7 @@ async def test_a_happy_customer_connected_today_is_a_baseline_not_a_red_alarm(
         await _signal(http, ingest, source, type="nps.submitted", account_id=account, contact_id="c1", score=10)
         await _signal(http, ingest, source, type="ticket.changed", account_id=account, ticket_id="t1",
                       status="closed", severity="low")  # fmt: skip
+
         async def knows_the_ticket() -> dict[str, Any] | None:
             h = (await http.get(f"{health.url}/v1/accounts/{account}/health", headers=api_headers)).json()
             by_key = {m["key"]: m for m in h.get("measures", [])}

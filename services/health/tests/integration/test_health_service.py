@@ -434,7 +434,9 @@ async def test_a_separate_worker_process_scores_queued_accounts(health_db, kafka
     account = f"worker-{run_id}"
     conn = await connect(health_db.url, schema="health")
     try:
-        await conn.execute("INSERT INTO accounts (account_id, seats, first_usage_on) VALUES ($1, 2, current_date)", account)
+        await conn.execute(
+            "INSERT INTO accounts (account_id, seats, first_usage_on) VALUES ($1, 2, current_date)", account
+        )
         await conn.execute("INSERT INTO user_days VALUES ($1, current_date, 'u1', 3)", account)
         await conn.execute("INSERT INTO recompute_queue (account_id, due_at) VALUES ($1, now())", account)
         worker = ServiceProcess(

@@ -303,7 +303,7 @@ SIGNAL_TAGS: dict[type[ev.Signal], str] = {
     ev.OnboardingConfirmed: "onboarding.confirmed",
     ev.GoalUpdated: "goal.updated",
     ev.FeatureRequestStatusChanged: "feature_request.status_changed",
-    ev.DealClosedWon: "deal.closed_won",
+    ev.DealClosedWonV2: "deal.closed_won",
     ev.ProblemRecorded: "problem.recorded",
     ev.ValueReviewRecorded: "value_review.recorded",
 }

@@ -195,6 +195,6 @@ async def test_signals_are_validated_strictly_and_published(
     by_type = {x.envelope.type: x.payload for x in got if x.envelope.subject == account}
     assert by_type["bellwether.signals.account_upserted.v1"]["exposure"] == "high"
     assert by_type["bellwether.signals.contact_changed.v1"]["departed"] is True
-    deal = by_type["bellwether.signals.deal_closed_won.v1"]
+    deal = by_type["bellwether.signals.deal_closed_won.v2"]
     assert deal["qualification"]["services_needed_hours"] == 40 and deal["source_id"] == source.id
     assert len(listed.json()["items"]) == 6

@@ -80,7 +80,7 @@ async def test_hubspot_workflow_deal_and_subscription_events(ingest, kafka_boots
         got = await tail.collect(lambda rs: sum(x.payload.get("source_id") == src.id for x in rs) == 2)
         kept = await rejected(http, ingest.url, src.id)
     mine = {x.envelope.type: x.payload for x in got if x.payload["source_id"] == src.id}
-    won = mine["bellwether.signals.deal_closed_won.v1"]
+    won = mine["bellwether.signals.deal_closed_won.v2"]
     assert (won["account_id"], won["arr"], won["list_price"], won["term_months"]) == (
         f"acme-{run_id}",
         120000,
@@ -113,6 +113,31 @@ async def test_hubspot_unmappable_deals_name_the_property(ingest, run_id) -> Non
         assert "deal.arr: 'lots' is not a number" in answers[0].json()["rejected"][0]["reason"]
         kept = await rejected(http, ingest.url, src.id)
     assert {"hubspot:deal:7:closed_won", "hubspot:deal:8"} <= set(kept)
+
+
+async def test_a_crm_deal_without_all_hand_off_answers_is_accepted_without_them(
+    ingest, kafka_bootstrap, run_id
+) -> None:
+    """The review opens as "answers missing" downstream; CS records them at kickoff. Half the answers
+    are no answers: none is sent, so nothing half-known is scored."""
+    src = webhook_source(ingest.url, "hubspot")
+    url = f"{ingest.url}/v1/webhooks/{src.id}?object=deal"
+    base = {"dealstage": "closedwon", "amount": "9000", "list_price": "9000", "term_months": "12",
+            "associatedcompanyid": f"c-{run_id}"}  # fmt: skip
+    none = {"objectId": 71, "properties": base}
+    half = {"objectId": 72, "properties": {**base, "problem_severity": "4", "technology_ready": "true"}}
+    async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
+        for body in (none, half):
+            r = await http.post(url, json=body, headers={"X-Write-Key": src.write_key})
+            assert (r.status_code, r.json()["accepted"]) == (200, 1), r.text
+        got = await tail.collect(lambda rs: sum(x.payload.get("source_id") == src.id for x in rs) == 2)
+    deals = [x.payload for x in got if x.payload.get("source_id") == src.id]
+    assert {x.envelope.type for x in got if x.payload.get("source_id") == src.id} == {
+        "bellwether.signals.deal_closed_won.v2"
+    }
+    assert [(d["deal_id"], d["qualification"]) for d in sorted(deals, key=lambda d: d["deal_id"])] == [
+        ("71", None), ("72", None)
+    ]  # fmt: skip
 
 
 def outbound(org: str, notifications: str) -> bytes:
@@ -162,7 +187,7 @@ async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, ka
         got = await tail.collect(lambda rs: sum(x.payload.get("source_id") == src.id for x in rs) == 2)
         kept = await rejected(http, ingest.url, src.id)
     mine = {x.envelope.type: x.payload for x in got if x.payload["source_id"] == src.id}
-    won = mine["bellwether.signals.deal_closed_won.v1"]
+    won = mine["bellwether.signals.deal_closed_won.v2"]
     assert (won["deal_id"], won["account_id"], won["arr"], won["term_months"]) == (f"006{run_id}", account, 90000, 24)
     assert mine["bellwether.signals.account_upserted.v1"]["name"] == "Acme & Sons"
     assert kept[f"salesforce:04l{run_id}3"]["field"] == "sObject"

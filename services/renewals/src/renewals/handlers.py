@@ -117,8 +117,8 @@ async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
     b.touched.add(e.account_id)
 
 
-@handlers.on(ev.DealClosedWon)
-async def on_deal(b: Batch, e: ev.DealClosedWon, c: Consumed) -> None:
+@handlers.on(ev.DealClosedWon, ev.DealClosedWonV2)
+async def on_deal(b: Batch, e: ev.DealSignal, c: Consumed) -> None:
     s = b.settings
     deal = e.model_dump(mode="python") | {"start_date": e.occurred_at.date()}
     await handoff.open_review(

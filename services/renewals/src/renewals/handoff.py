@@ -5,6 +5,7 @@ or declines. Every step is audited and announced through the caller's unit of wo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -53,9 +54,9 @@ async def open_review(
                 reason="the AE who closed the deal",
                 actor=actor,
             )
-    q = deal["qualification"]
-    quality = dq.evaluate(dq.Answers.of(iev.Qualification.model_validate(q), discount_pct=discount))
-    flags = [{"criterion": f.criterion.value, "reason": f.reason} for f in quality.flags]
+    answers = deal.get("qualification")
+    quality = _quality(answers, discount)
+    flags = quality_flags(quality)
     # the review first: the contract's renewal risk reads its flags
     await reviews.insert_review(
         conn, deal=deal, discount_pct=discount, score=quality.score, band=quality.band, flags=flags
@@ -67,26 +68,53 @@ async def open_review(
         entity_id=deal["deal_id"],
         action="opened",
         actor=actor,
-        details={
-            "score": quality.score,
-            "band": quality.band,
-            "flags": flags,
-        },
+        details={"score": quality.score, "band": quality.band, "flags": flags},
     )
-    uow.emit(
-        ev.HandoffReviewOpened(
-            account_id=deal["account_id"],
-            deal_id=deal["deal_id"],
-            score=quality.score,
-            band=quality.band,
-            flags=[ev.QualityFlag(**f) for f in flags],
-            ae=deal.get("ae"),
-            lead_source=deal.get("lead_source"),
-        )
-    )
+    _announce(uow, review=deal, quality=quality, previous=None, actor=actor)
     fresh = await reviews.get_review(conn, deal_id=deal["deal_id"])
     assert fresh is not None
     return fresh
+
+
+def _quality(answers: Any, discount: float) -> dq.Quality:
+    if answers is None:
+        return dq.evaluate(None)
+    return dq.evaluate(dq.Answers.of(iev.Qualification.model_validate(answers), discount_pct=discount))
+
+
+def _announce(
+    uow: UnitOfWork, *, review: Mapping[str, Any], quality: dq.Quality, previous: dq.Band | None, actor: str
+) -> None:
+    uow.emit(
+        ev.HandoffReviewScored(
+            account_id=review["account_id"], deal_id=review["deal_id"], score=quality.score, band=quality.band,
+            flagged=quality.flagged, flags=[ev.QualityFlag(**f) for f in quality_flags(quality)],
+            previous_band=previous, scored_by=actor, ae=review.get("ae"), lead_source=review.get("lead_source"),
+        )
+    )  # fmt: skip
+
+
+async def record_answers(
+    uow: UnitOfWork, *, deal_id: str, answers: iev.Qualification, note: str | None, actor: str
+) -> asyncpg.Record:
+    """CS records (or amends) the hand-off answers at kickoff: the review is re-scored with them, the
+    change audited (before and after) and announced."""
+    conn = uow.conn
+    row = await _locked(conn, deal_id)
+    if row["status"] == "rejected":
+        raise errors.Conflict("status: the deal was rejected at hand-off; its answers are final")
+    quality = _quality(answers.model_dump(), float(row["discount_pct"]))
+    flags = quality_flags(quality)
+    await reviews.rescore(conn, deal_id=deal_id, answers=answers.model_dump(), score=quality.score,
+                          band=quality.band, flags=flags, actor=actor)  # fmt: skip
+    uow.audit(
+        entity_type="review", entity_id=deal_id, action="answers_recorded", actor=actor,
+        details={"before": {"answers": row["answers"], "band": row["band"], "score": row["score"]},
+                 "after": {"answers": answers.model_dump(), "band": quality.band, "score": quality.score},
+                 "note": note},
+    )  # fmt: skip
+    _announce(uow, review=dict(row), quality=quality, previous=row["band"], actor=actor)
+    return await _locked(conn, deal_id)
 
 
 async def _locked(conn: asyncpg.Connection, deal_id: str) -> asyncpg.Record:

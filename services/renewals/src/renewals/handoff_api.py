@@ -36,7 +36,7 @@ async def open_review(body: schemas.DealIn, caller: Writer) -> dict[str, Any]:
 async def list_reviews(
     caller: Reader,
     status: Literal["open", "accepted", "rejection_proposed", "rejected"] | None = None,
-    band: Literal["good", "fair", "poor"] | None = None,
+    band: Literal["good", "fair", "poor", "answers_missing"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -51,6 +51,16 @@ async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
         row = await reviews.get_review(conn, deal_id=deal_id)
     if row is None:
         raise ApiError(404, "not_found", f"deal_id: no hand-off review for deal '{deal_id}'")
+    return plain(row)
+
+
+@router.put("/{deal_id}/answers", responses={404: {"description": "no review for the deal"}})
+async def record_answers(deal_id: str, body: schemas.AnswersIn, caller: Proposer) -> dict[str, Any]:
+    """CS records or amends the hand-off answers at kickoff, the checkpoint: the review is re-scored
+    (any failed criterion flags the deal), the change audited with before and after, and announced."""
+    async with transaction(caller) as uow:
+        row = await handoff.record_answers(uow, deal_id=deal_id, answers=body.answers, note=body.note,
+                                           actor=caller.actor)  # fmt: skip
     return plain(row)
 
 

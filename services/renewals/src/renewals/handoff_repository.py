@@ -8,7 +8,8 @@ from typing import Any
 import asyncpg
 
 REVIEW_COLUMNS = """deal_id, account_id, contract_id, ae, lead_source, lead_score, answers, discount_pct, score, band,
-    flags, status, proposed_by, proposal_note, failed_criteria, decided_by, decided_at, opened_at, updated_at"""
+    flags, status, proposed_by, proposal_note, failed_criteria, decided_by, decided_at, opened_at, updated_at,
+    answers_by, answers_at"""
 
 
 async def insert_review(
@@ -16,7 +17,7 @@ async def insert_review(
     *,
     deal: dict[str, Any],
     discount_pct: float,
-    score: float,
+    score: float | None,
     band: str,
     flags: list[dict[str, Any]],
 ) -> None:
@@ -25,7 +26,19 @@ async def insert_review(
                                         band, flags)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
         deal["deal_id"], deal["account_id"], deal.get("ae"), deal.get("lead_source"), deal.get("lead_score"),
-        deal["qualification"], discount_pct, score, band, flags,
+        deal.get("qualification"), discount_pct, score, band, flags,
+    )  # fmt: skip
+
+
+async def rescore(
+    conn: asyncpg.Connection, *, deal_id: str, answers: dict[str, Any], score: float | None, band: str,
+    flags: list[dict[str, Any]], actor: str,
+) -> None:  # fmt: skip
+    """CS's answers at kickoff replace the CRM's (or fill them in)."""
+    await conn.execute(
+        """UPDATE handoff_reviews SET answers = $2, score = $3, band = $4, flags = $5, answers_by = $6,
+             answers_at = now(), updated_at = now() WHERE deal_id = $1""",
+        deal_id, answers, score, band, flags, actor,
     )  # fmt: skip
 
 

@@ -177,7 +177,17 @@ class DealIn(BaseModel):
     ae: str | None = None
     lead_source: str | None = None
     lead_score: float | None = Field(default=None, ge=0, le=100)
-    qualification: QualificationIn
+    qualification: QualificationIn | None = Field(
+        default=None, description="the hand-off answers; without them the review opens as answers_missing"
+    )
+
+
+class AnswersIn(BaseModel):
+    """The hand-off answers CS records or amends at kickoff (the review is re-scored, the change audited)."""
+
+    model_config = _strict
+    answers: QualificationIn
+    note: str | None = Field(default=None, max_length=2000, description="why they differ from the CRM's")
 
 
 class RejectionIn(BaseModel):

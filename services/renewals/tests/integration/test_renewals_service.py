@@ -229,7 +229,7 @@ async def test_review_reject_and_vp_approval(http, kafka_bootstrap, run_id) -> N
         assert (await http.post(f"/v1/reviews/{deal}/approve-rejection", json={}, headers=VP)).status_code == 409
         got = await read_through_sentinel(http, tail, acct, run_id)
     types = [r.envelope.type for r in got if r.payload.get("account_id") == acct]
-    assert types.count("bellwether.renewals.handoff_review_opened.v1") == 1
+    assert types.count("bellwether.renewals.handoff_review_scored.v1") == 1
     assert types.count("bellwether.renewals.deal_rejection_proposed.v1") == 1
     rejected = of(got, "bellwether.renewals.deal_rejected.v1", acct)[0]
     assert rejected["approved_by"] == "vp@vendor.test" and rejected["proposed_by"] == "csm@vendor.test"
@@ -448,7 +448,7 @@ async def test_redelivered_events_change_nothing(http, renewals_db, kafka_bootst
     finally:
         await producer.stop()
     assert (contracts, reviews, audited) == (1, 1, 2)  # contract created + review opened, once
-    assert len(of(got, "bellwether.renewals.handoff_review_opened.v1", acct)) == 1
+    assert len(of(got, "bellwether.renewals.handoff_review_scored.v1", acct)) == 1
     assert len(of(got, "bellwether.renewals.opportunity_created.v1", acct)) == 1
     # (risk events are not counted here: in the whole suite the health service scores this account too,
     # and its real scores move the risk after the test's own health event)

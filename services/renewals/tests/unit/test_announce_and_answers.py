@@ -64,7 +64,11 @@ def test_the_domain_answers_are_the_shared_model_plus_the_discount(q, discount) 
         assert getattr(a, name) == getattr(q, name)
     assert a.discount_pct == discount
     quality = dq.evaluate(a)
-    assert 0 <= quality.score <= 100 and len({f.criterion for f in quality.flags}) == len(quality.flags)
+    assert (
+        quality.score is not None
+        and 0 <= quality.score <= 100
+        and len({f.criterion for f in quality.flags}) == len(quality.flags)
+    )
 
 
 def test_the_review_api_takes_the_same_fields_as_the_event() -> None:

@@ -106,10 +106,41 @@ answers = st.builds(
 @given(answers)
 def test_quality_score_is_bounded_and_is_100_minus_the_weights_of_its_flags(a: dq.Answers) -> None:
     q = dq.evaluate(a)
-    assert 0 <= q.score <= 100
+    assert q.score is not None and 0 <= q.score <= 100
     assert q.score == 100 - sum(dq.WEIGHTS[f.criterion] for f in q.flags)
     assert len({f.criterion for f in q.flags}) == len(q.flags)
-    assert q.band == dq.band(q.score)
+
+
+@given(answers)
+def test_any_failed_criterion_flags_the_deal_banded_by_the_worst(a: dq.Answers) -> None:
+    """domain.md: each hand-off criterion alone makes a bad deal; no points total can hide one."""
+    q = dq.evaluate(a)
+    assert q.flagged == bool(q.flags) and (q.band == "good") == (not q.flags)
+    worst = {dq.BAND_OF[f.criterion] for f in q.flags}
+    assert q.band == ("poor" if "poor" in worst else "fair" if worst else "good")
+
+
+@pytest.mark.parametrize("criterion", list(dq.Criterion))
+def test_each_criterion_failed_alone_flags_the_deal(criterion: dq.Criterion) -> None:
+    from dataclasses import replace
+
+    alone = {
+        dq.Criterion.SEVERE_PROBLEM: {"problem_severity": 2},
+        dq.Criterion.LONG_TERM_USE: {"expected_duration_months": 12},  # a year is not more than a year
+        dq.Criterion.RIGHT_BUYER: {"buying_department_fit": False},
+        dq.Criterion.TECHNOLOGY_READY: {"technology_ready": False},
+        dq.Criterion.ENOUGH_SERVICES: {"services_needed_hours": 41},
+        dq.Criterion.VALUE_PRICED: {"discount_pct": 40},
+        dq.Criterion.STANDARD_TERMS: {"order_form_exceptions_documented": False},
+    }[criterion]
+    q = dq.evaluate(replace(GOOD, **alone))  # type: ignore[arg-type]
+    assert [f.criterion for f in q.flags] == [criterion]
+    assert q.flagged and q.band == dq.BAND_OF[criterion]
+
+
+def test_a_deal_without_answers_is_answers_missing_not_zero() -> None:
+    q = dq.evaluate(None)
+    assert (q.score, q.band, q.flags, q.flagged) == (None, "answers_missing", (), False)
 
 
 @given(answers, st.integers(1, 5))
@@ -118,4 +149,5 @@ def test_a_more_severe_problem_never_lowers_quality(a: dq.Answers, extra: int) -
 
     worse = dq.evaluate(a)
     better = dq.evaluate(replace(a, problem_severity=min(5, a.problem_severity + extra)))
-    assert better.score >= worse.score
+    assert better.score is not None and worse.score is not None and better.score >= worse.score
+    assert len(better.flags) <= len(worse.flags)

@@ -259,8 +259,16 @@ class Qualification(Event):
     order_form_exceptions_documented: bool = True
 
 
-class DealClosedWon(Signal):
-    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v1"
+class TemporaryDiscount(Event):
+    """A discount granted for a while (a first-year ramp, a concession): its end is a renewal-risk reason."""
+
+    label: str = Field(min_length=1, max_length=200, description="what it was for, e.g. 'first-year ramp'")
+    expires_on: date
+
+
+class DealSignal(Signal):
+    """What every version of a closed-won deal carries (handlers take this)."""
+
     deal_id: str
     arr: float = Field(ge=0, le=1e12)
     list_price: float = Field(ge=0, le=1e12)
@@ -269,7 +277,26 @@ class DealClosedWon(Signal):
     lead_source: str | None = None
     lead_score: float | None = Field(default=None, ge=0, le=100)
     ae: str | None = None
+
+
+class DealClosedWon(DealSignal):
+    """Version 1 (records already written): the hand-off answers were required."""
+
+    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v1"
     qualification: Qualification
+
+
+class DealClosedWonV2(DealSignal):
+    """A closed-won deal. A CRM without the hand-off answers still opens the contract and its review
+    ("answers missing"); CS records them at kickoff."""
+
+    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v2"
+    qualification: Qualification | None = Field(
+        default=None, description="the hand-off answers; missing: the review opens as answers_missing"
+    )
+    temporary_discount: TemporaryDiscount | None = Field(
+        default=None, description="part of the discount is temporary: its label and when it ends"
+    )
 
 
 SIGNAL_TYPES: tuple[type[Signal], ...] = (
@@ -280,7 +307,7 @@ SIGNAL_TYPES: tuple[type[Signal], ...] = (
     OnboardingConfirmed,
     GoalUpdated,
     FeatureRequestStatusChanged,
-    DealClosedWon,
+    DealClosedWonV2,
     ProblemRecorded,
     ValueReviewRecorded,
 )
@@ -293,4 +320,5 @@ EVENTS: tuple[type[Event], ...] = (
     UserDeleted,
     AccountLifecycleChanged,
     *SIGNAL_TYPES,
+    DealClosedWon,
 )

@@ -126,13 +126,33 @@ class OwnershipChanged(RenewalsEvent):
 
 
 class HandoffReviewOpened(RenewalsEvent):
-    """A closed-won deal's hand-off review, with its deal-quality score and flags."""
+    """A closed-won deal's hand-off review, with its deal-quality score and flags. No longer produced
+    (records already written): ``handoff_review_scored`` replaces it."""
 
     event_type: ClassVar[str] = "bellwether.renewals.handoff_review_opened.v1"
     deal_id: str
     score: float
     band: Literal["good", "fair", "poor"]
     flags: list[QualityFlag]
+    ae: str | None
+    lead_source: str | None
+
+
+class HandoffReviewScored(RenewalsEvent):
+    """A hand-off review scored: when it opens, and each time CS records or amends the answers at kickoff.
+    Any failed criterion flags the deal (band fair or poor, by the worst one); ``answers_missing``: the
+    CRM sent none, CS is to record them."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.handoff_review_scored.v1"
+    deal_id: str
+    score: float | None = Field(description="100 minus the failed criteria's weights; null: answers missing")
+    band: Literal["good", "fair", "poor", "answers_missing"]
+    flagged: bool = Field(description="at least one criterion failed")
+    flags: list[QualityFlag]
+    previous_band: Literal["good", "fair", "poor", "answers_missing"] | None = Field(
+        description="null when the review opened now"
+    )
+    scored_by: str = Field(description="who gave the answers: the CRM sync or the CS member at kickoff")
     ae: str | None
     lead_source: str | None
 
@@ -179,6 +199,7 @@ EVENTS: tuple[type[Event], ...] = (
     RenewalClosed,
     OwnershipChanged,
     HandoffReviewOpened,
+    HandoffReviewScored,
     DealAccepted,
     DealRejectionProposed,
     DealRejected,

@@ -47,6 +47,21 @@ def _renewal_risk(p: P) -> str:
     return f"Renewal {state}: {p.get('level')} risk, {p.get('points', 0):.0f} points{_reasons(p)}"
 
 
+def _review(p: P) -> str:
+    band = str(p.get("band")).replace("_", " ")
+    what = (
+        "Hand-off review opened"
+        if p.get("previous_band") is None
+        else f"Hand-off answers recorded by {p.get('scored_by')}"
+    )
+    flags = [str(f.get("criterion")) for f in (p.get("flags") or []) if isinstance(f, Mapping)]
+    return f"{what} for {p.get('deal_id')}: {band}" + (f" ({', '.join(flags)})" if flags else "")
+
+
+# Not on the timeline: events whose companion, sent with them, says the same thing at the same moment
+# (every risk_changed comes with the risk_assessed of the same assessment).
+SAME_AS_COMPANION = frozenset({"risk_changed"})
+
 TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     # signals.v1
     "account_upserted": ("account", lambda p: "Account details updated"
@@ -94,7 +109,6 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
                             f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"),
     "renewal_upcoming": ("renewal", lambda p: f"Renewal in {p.get('days_to_renewal')} days "
                          f"({_money(p.get('arr'))} ARR)"),
-    "risk_changed": ("renewal", _renewal_risk),
     "risk_assessed": ("renewal", _renewal_risk),
     "renewal_closed": ("renewal", lambda p: f"Renewal closed: {p.get('outcome')} "
                        f"({'+' if float(p.get('arr_change') or 0) >= 0 else ''}{_money(p.get('arr_change'))} ARR)"),
@@ -104,6 +118,7 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
                           f" (was {p.get('old_owner_id')}): {p.get('reason')}"),
     "handoff_review_opened": ("deal", lambda p: f"Hand-off review of {p.get('deal_id')}: {p.get('score')} "
                               f"({p.get('band')})"),
+    "handoff_review_scored": ("deal", _review),
     "deal_accepted": ("deal", lambda p: f"Deal {p.get('deal_id')} accepted at hand-off"),
     "deal_rejection_proposed": ("deal", lambda p: f"{p.get('proposed_by')} proposed rejecting {p.get('deal_id')}"),
     "deal_rejected": ("deal", lambda p: f"Deal {p.get('deal_id')} rejected (approved by {p.get('approved_by')})"),
@@ -123,6 +138,9 @@ def name_of(event_type: str) -> str:
     return parts[-2] if len(parts) >= 2 else event_type
 
 
-def describe(event_type: str, payload: P) -> Entry:
+def describe(event_type: str, payload: P) -> Entry | None:
+    """The timeline line of an event; None for an event its companion already shows."""
+    if name_of(event_type) in SAME_AS_COMPANION:
+        return None
     kind, title = TITLES.get(name_of(event_type), ("account", lambda p: name_of(event_type).replace("_", " ")))
     return Entry(kind, title(payload)[:500])

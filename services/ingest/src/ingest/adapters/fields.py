@@ -20,6 +20,7 @@ QUALIFICATION = {
     "champion_fit": "bool", "technology_ready": "bool", "services_sold_hours": "number",
     "services_needed_hours": "number", "order_form_exceptions": "bool", "order_form_exceptions_documented": "bool",
 }  # fmt: skip
+ANSWERED = frozenset(list(QUALIFICATION)[:7])  # the hand-off answers a review needs (the rest default)
 TARGETS: dict[str, dict[str, str]] = {  # object → our field → its type
     "account": {
         "account_id": "id", "name": "str", "arr": "number", "seats": "int", "tier": "str", "segment": "str",
@@ -38,8 +39,7 @@ TARGETS: dict[str, dict[str, str]] = {  # object → our field → its type
 }  # fmt: skip
 REQUIRED = {
     "account": {"account_id"},
-    "deal": {"deal_id", "account_id", "arr", "list_price", "term_months",
-             *(f"qualification.{k}" for k in list(QUALIFICATION)[:7])},
+    "deal": {"deal_id", "account_id", "arr", "list_price", "term_months"},
     "ticket": {"ticket_id", "account_id"},
 }  # fmt: skip
 SETTINGS = {  # other settings a source's config may carry, with their defaults per kind
@@ -157,6 +157,8 @@ def read(
             _put(out, field, coerce(TARGETS[obj][field], value))
         except Unreadable as exc:
             problems.append(Problem(path, f"{obj}.{field}: {exc}"))
+    if obj == "deal" and not ANSWERED.issubset(out.get("qualification", {})):
+        out.pop("qualification", None)  # answers missing: the review opens so, and CS records them at kickoff
     return out, problems
 
 

@@ -10,6 +10,14 @@ def _money(v: Any) -> str:
     return f"{float(v):,.0f}" if isinstance(v, int | float) else "?"
 
 
+def _review(e: Mapping[str, Any], who: str) -> str:
+    if e.get("band") == "answers_missing":
+        return f"Deal {e.get('deal_id')} for {who} came without its hand-off answers: record them at kickoff"
+    flags = "; ".join(str(f.get("reason")) for f in e.get("flags") or [] if isinstance(f, Mapping))
+    how = "flagged at hand-off" if e.get("previous_band") is None else f"flagged by the answers of {e.get('scored_by')}"
+    return f"Deal {e.get('deal_id')} for {who} {how} ({e.get('band')}): {flags}"
+
+
 def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple[str, str]:
     e: Mapping[str, Any] = facts.get("event") or {}
     a: Mapping[str, Any] = facts.get("account") or {}
@@ -37,6 +45,8 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
             flags = ", ".join(str(f.get("criterion")) for f in e.get("flags") or [] if isinstance(f, Mapping))
             scored = f"{e.get('score')} ({e.get('band')})"
             text = f"New deal {e.get('deal_id')} for {who} scored {scored}: {flags or 'no flags'}"
+        case "handoff_review_scored":
+            text = _review(e, who)
         case "champion_at_risk":
             why = "; ".join(str(w) for w in (e.get("why") or [])[:1])
             text = f"At {who}, {why or str(e.get('label')) + ' left the healthy quadrant'}"

@@ -1,11 +1,15 @@
 """Deal quality at the sales-to-CS hand-off (domain.md, Deal quality at hand-off).
 
 A bad deal will not renew without heroic CS effort or margin-killing concessions. Each criterion
-that fails becomes a flag with its reason; the score is 100 minus the weights of failed criteria.
+that fails becomes a flag with its reason, and any one of them alone flags the deal: the band is the
+worst failed criterion's (``BAND_OF``), never a points total. The score (100 minus the weights of the
+failed criteria) only ranks deals in reports. A deal without the hand-off answers is banded
+``answers_missing`` until CS records them at kickoff.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, Protocol
@@ -32,6 +36,22 @@ WEIGHTS: dict[Criterion, float] = {
     Criterion.VALUE_PRICED: 10,
     Criterion.STANDARD_TERMS: 10,
 }
+
+
+Band = Literal["good", "fair", "poor", "answers_missing"]
+# each failed criterion alone flags the deal; these four mean it cannot succeed as sold, the others that
+# it needs CS's challenge (more services, a price or terms to fix) at kickoff
+BAND_OF: dict[Criterion, Band] = {
+    Criterion.SEVERE_PROBLEM: "poor",
+    Criterion.LONG_TERM_USE: "poor",
+    Criterion.RIGHT_BUYER: "poor",
+    Criterion.TECHNOLOGY_READY: "poor",
+    Criterion.ENOUGH_SERVICES: "fair",
+    Criterion.VALUE_PRICED: "fair",
+    Criterion.STANDARD_TERMS: "fair",
+}
+_RANK: dict[Band, int] = {"good": 0, "fair": 1, "poor": 2}
+FLAGGED: frozenset[Band] = frozenset({"fair", "poor"})
 
 
 class Qualification(Protocol):
@@ -90,7 +110,7 @@ class Answers:
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     min_problem_severity: int = 3
-    min_duration_months: int = 12
+    min_duration_months: int = 12  # "more than a year": 12 months is not
     max_discount_pct: float = VALUE_THRESHOLD_DISCOUNT_PCT  # paying two thirds of list or less: churns more
 
 
@@ -102,12 +122,32 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Quality:
-    score: float
-    band: Literal["good", "fair", "poor"]
+    score: float | None  # None: answers missing
+    band: Band
     flags: tuple[Flag, ...]
 
+    @property
+    def flagged(self) -> bool:
+        return self.band in FLAGGED
 
-def evaluate(a: Answers, t: Thresholds = Thresholds()) -> Quality:
+
+ANSWERS_MISSING = Quality(score=None, band="answers_missing", flags=())
+
+
+def evaluate(a: Answers | None, t: Thresholds = Thresholds()) -> Quality:
+    if a is None:
+        return ANSWERS_MISSING
+    flags = _flags(a, t)
+    score = max(0.0, 100.0 - sum(WEIGHTS[f.criterion] for f in flags))
+    return Quality(score=score, band=band(f.criterion for f in flags), flags=tuple(flags))
+
+
+def band(failed: Iterable[Criterion]) -> Band:
+    """The worst failed criterion's band; good only when none failed."""
+    return max((BAND_OF[c] for c in failed), key=_RANK.__getitem__, default="good")
+
+
+def _flags(a: Answers, t: Thresholds) -> list[Flag]:
     flags: list[Flag] = []
     if a.problem_severity < t.min_problem_severity:
         flags.append(
@@ -116,11 +156,11 @@ def evaluate(a: Answers, t: Thresholds = Thresholds()) -> Quality:
                 f"problem severity {a.problem_severity}/5: the customer does not see a severe problem",
             )
         )
-    if a.expected_duration_months < t.min_duration_months:
+    if a.expected_duration_months <= t.min_duration_months:
         flags.append(
             Flag(
                 Criterion.LONG_TERM_USE,
-                f"expects to use it {a.expected_duration_months} months, under {t.min_duration_months}",
+                f"expects to use it {a.expected_duration_months} months, not more than {t.min_duration_months}",
             )
         )
     if not (a.buying_department_fit and a.champion_fit):
@@ -147,9 +187,4 @@ def evaluate(a: Answers, t: Thresholds = Thresholds()) -> Quality:
         )
     if a.order_form_exceptions and not a.order_form_exceptions_documented:
         flags.append(Flag(Criterion.STANDARD_TERMS, "exceptions to the standard order form are not documented"))
-    score = max(0.0, 100.0 - sum(WEIGHTS[f.criterion] for f in flags))
-    return Quality(score=score, band=band(score), flags=tuple(flags))
-
-
-def band(score: float) -> Literal["good", "fair", "poor"]:
-    return "good" if score >= 80 else "fair" if score >= 55 else "poor"
+    return flags
