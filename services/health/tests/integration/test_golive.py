@@ -29,14 +29,32 @@ async def test_a_happy_customer_connected_today_is_a_baseline_not_a_red_alarm(
     account = f"golive-{run_id}"
     async with TopicTail(kafka_bootstrap, topics.HEALTH) as tail, httpx.AsyncClient() as http:
         # the CRM's news first: the account, a confirmed onboarding, a promoter, a closed ticket
-        await _signal(http, ingest, source, type="account.upserted", account_id=account, seats=20, tier="mid",
-                      exposure="low", name="Happy Co")  # fmt: skip
+        await _signal(
+            http,
+            ingest,
+            source,
+            type="account.upserted",
+            account_id=account,
+            seats=20,
+            tier="mid",
+            exposure="low",
+            name="Happy Co",
+        )
         for aspect in ("technical", "process"):
-            await _signal(http, ingest, source, type="onboarding.confirmed", account_id=account, aspect=aspect,
-                          confirmed_by="c1")  # fmt: skip
+            await _signal(
+                http, ingest, source, type="onboarding.confirmed", account_id=account, aspect=aspect, confirmed_by="c1"
+            )
         await _signal(http, ingest, source, type="nps.submitted", account_id=account, contact_id="c1", score=10)
-        await _signal(http, ingest, source, type="ticket.changed", account_id=account, ticket_id="t1",
-                      status="closed", severity="low")  # fmt: skip
+        await _signal(
+            http,
+            ingest,
+            source,
+            type="ticket.changed",
+            account_id=account,
+            ticket_id="t1",
+            status="closed",
+            severity="low",
+        )
 
         async def knows_the_ticket() -> dict[str, Any] | None:
             h = (await http.get(f"{health.url}/v1/accounts/{account}/health", headers=api_headers)).json()
@@ -50,8 +68,16 @@ async def test_a_happy_customer_connected_today_is_a_baseline_not_a_red_alarm(
 
         # then its product usage: 15 of 20 seats active today
         ts = datetime.now(UTC).isoformat()
-        batch = [{"type": "track", "userId": f"{account}-u{u}", "event": "Dashboard Viewed", "timestamp": ts,
-                  "context": {"groupId": account}} for u in range(15)]  # fmt: skip
+        batch = [
+            {
+                "type": "track",
+                "userId": f"{account}-u{u}",
+                "event": "Dashboard Viewed",
+                "timestamp": ts,
+                "context": {"groupId": account},
+            }
+            for u in range(15)
+        ]
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch}, auth=(source.write_key, ""))
         assert r.status_code == 200, r.text
 
@@ -62,8 +88,17 @@ async def test_a_happy_customer_connected_today_is_a_baseline_not_a_red_alarm(
 
         scored = await eventually(with_usage, what="the score counts the usage")
         # sentinel: a new contact's assessment, announced after every event of the scores above
-        await _signal(http, ingest, source, type="contact.changed", account_id=account, contact_id="sentinel",
-                      influence="low", engagement="low", delight="low")  # fmt: skip
+        await _signal(
+            http,
+            ingest,
+            source,
+            type="contact.changed",
+            account_id=account,
+            contact_id="sentinel",
+            influence="low",
+            engagement="low",
+            delight="low",
+        )
         got = await tail.collect(
             lambda rs: any(p["contact_id"] == "sentinel" for p in _of(rs, account, "contact_assessed.v1")), timeout=60
         )

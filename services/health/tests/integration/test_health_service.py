@@ -94,8 +94,9 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
             delight="high",
         )
         for aspect in ("technical", "process"):  # enough data besides 30 days of usage for a colour
-            await _signal(http, ingest, source, type="onboarding.confirmed", account_id=account, aspect=aspect,
-                          confirmed_by="c1")  # fmt: skip
+            await _signal(
+                http, ingest, source, type="onboarding.confirmed", account_id=account, aspect=aspect, confirmed_by="c1"
+            )
         await _usage(http, ingest, source, account, users=8)
 
         h = await eventually(

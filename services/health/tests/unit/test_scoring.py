@@ -218,8 +218,9 @@ def test_an_account_connected_today_has_no_usage_data_not_zero_users() -> None:
     assert not fresh.usage_data
     assert [r.raw for r in fresh.measures if r.key in ("users", "trend")] == [None, None]
 
-    seen_long_ago = usage_observed_from(first_usage=None, first_seen=TODAY - timedelta(days=15), started=None,
-                                        grace_days=14)  # fmt: skip
+    seen_long_ago = usage_observed_from(
+        first_usage=None, first_seen=TODAY - timedelta(days=15), started=None, grace_days=14
+    )
     silent = evaluate(sc, AccountFacts("a", seats=10, nps=promoter, usage_observed_from=seen_long_ago), NOW)
     assert silent.usage_data and next(r for r in silent.measures if r.key == "users").raw == 0.0
     assert silent.colour is not Colour.GREEN
@@ -235,8 +236,9 @@ def test_usage_counts_from_its_first_day_and_a_trend_needs_the_window_before() -
     observed = usage_observed_from(first_usage=first_day, first_seen=TODAY, started=None, grace_days=14)
     assert observed == first_day
     events = {(first_day, "Report Exported"): 5}
-    facts = AccountFacts("a", seats=4, daily_users=users(2, days_ago=3), daily_events=events,
-                         usage_observed_from=observed)  # fmt: skip
+    facts = AccountFacts(
+        "a", seats=4, daily_users=users(2, days_ago=3), daily_events=events, usage_observed_from=observed
+    )
     score = evaluate(sc, facts, NOW)
     by_key = {r.key: r.raw for r in score.measures}
     assert by_key == {"users": 0.5, "trend": None}  # growth from before the first usage is no trend

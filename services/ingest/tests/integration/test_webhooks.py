@@ -56,13 +56,33 @@ async def test_hubspot_workflow_deal_and_subscription_events(ingest, kafka_boots
         **{k: {"value": v} for k, v in QUALIFICATION.items()}}}  # fmt: skip
     body = orjson.dumps(deal)
     subscription = [
-        {"eventId": 100 + int(run_id[:4], 16), "subscriptionId": 25, "portalId": 33, "appId": 1160452,
-         "occurredAt": int(time.time() * 1000), "subscriptionType": "company.propertyChange", "attemptNumber": 0,
-         "objectId": 9001, "changeSource": "CRM", "propertyName": "industry", "propertyValue": "logistics"},
-        {"eventId": 200 + int(run_id[:4], 16), "subscriptionId": 26, "portalId": 33, "appId": 1160452,
-         "occurredAt": int(time.time() * 1000), "subscriptionType": "deal.propertyChange", "attemptNumber": 0,
-         "objectId": 555, "changeSource": "CRM", "propertyName": "dealstage", "propertyValue": "closedwon"},
-    ]  # fmt: skip
+        {
+            "eventId": 100 + int(run_id[:4], 16),
+            "subscriptionId": 25,
+            "portalId": 33,
+            "appId": 1160452,
+            "occurredAt": int(time.time() * 1000),
+            "subscriptionType": "company.propertyChange",
+            "attemptNumber": 0,
+            "objectId": 9001,
+            "changeSource": "CRM",
+            "propertyName": "industry",
+            "propertyValue": "logistics",
+        },
+        {
+            "eventId": 200 + int(run_id[:4], 16),
+            "subscriptionId": 26,
+            "portalId": 33,
+            "appId": 1160452,
+            "occurredAt": int(time.time() * 1000),
+            "subscriptionType": "deal.propertyChange",
+            "attemptNumber": 0,
+            "objectId": 555,
+            "changeSource": "CRM",
+            "propertyName": "dealstage",
+            "propertyValue": "closedwon",
+        },
+    ]
     sub_body = orjson.dumps(subscription)
     sub_url = f"{ingest.url}/v1/webhooks/{src.id}"
     async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
@@ -122,8 +142,13 @@ async def test_a_crm_deal_without_all_hand_off_answers_is_accepted_without_them(
     are no answers: none is sent, so nothing half-known is scored."""
     src = webhook_source(ingest.url, "hubspot")
     url = f"{ingest.url}/v1/webhooks/{src.id}?object=deal"
-    base = {"dealstage": "closedwon", "amount": "9000", "list_price": "9000", "term_months": "12",
-            "associatedcompanyid": f"c-{run_id}"}  # fmt: skip
+    base = {
+        "dealstage": "closedwon",
+        "amount": "9000",
+        "list_price": "9000",
+        "term_months": "12",
+        "associatedcompanyid": f"c-{run_id}",
+    }
     none = {"objectId": 71, "properties": base}
     half = {"objectId": 72, "properties": {**base, "problem_severity": "4", "technology_ready": "true"}}
     async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
@@ -136,8 +161,9 @@ async def test_a_crm_deal_without_all_hand_off_answers_is_accepted_without_them(
         "bellwether.signals.deal_closed_won.v2"
     }
     assert [(d["deal_id"], d["qualification"]) for d in sorted(deals, key=lambda d: d["deal_id"])] == [
-        ("71", None), ("72", None)
-    ]  # fmt: skip
+        ("71", None),
+        ("72", None),
+    ]
 
 
 def outbound(org: str, notifications: str) -> bytes:

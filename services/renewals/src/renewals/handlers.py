@@ -58,9 +58,17 @@ def make_handler(settings: RenewalsSettings) -> Callable[[asyncpg.Connection, Se
 async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
     reasons = [r.model_dump() for r in e.reasons]
     b.health.append(
-        (e.account_id, e.new_value, e.new_colour, reasons, e.computed_at, e.scorecard_id, e.scorecard_version,
-         e.usage_data)
-    )  # fmt: skip
+        (
+            e.account_id,
+            e.new_value,
+            e.new_colour,
+            reasons,
+            e.computed_at,
+            e.scorecard_id,
+            e.scorecard_version,
+            e.usage_data,
+        )
+    )
     b.touched.add(e.account_id)
 
 

@@ -87,11 +87,18 @@ def _announce(
 ) -> None:
     uow.emit(
         ev.HandoffReviewScored(
-            account_id=review["account_id"], deal_id=review["deal_id"], score=quality.score, band=quality.band,
-            flagged=quality.flagged, flags=[ev.QualityFlag(**f) for f in quality_flags(quality)],
-            previous_band=previous, scored_by=actor, ae=review.get("ae"), lead_source=review.get("lead_source"),
+            account_id=review["account_id"],
+            deal_id=review["deal_id"],
+            score=quality.score,
+            band=quality.band,
+            flagged=quality.flagged,
+            flags=[ev.QualityFlag(**f) for f in quality_flags(quality)],
+            previous_band=previous,
+            scored_by=actor,
+            ae=review.get("ae"),
+            lead_source=review.get("lead_source"),
         )
-    )  # fmt: skip
+    )
 
 
 async def record_answers(
@@ -105,14 +112,26 @@ async def record_answers(
         raise errors.Conflict("status: the deal was rejected at hand-off; its answers are final")
     quality = _quality(answers.model_dump(), float(row["discount_pct"]))
     flags = quality_flags(quality)
-    await reviews.rescore(conn, deal_id=deal_id, answers=answers.model_dump(), score=quality.score,
-                          band=quality.band, flags=flags, actor=actor)  # fmt: skip
+    await reviews.rescore(
+        conn,
+        deal_id=deal_id,
+        answers=answers.model_dump(),
+        score=quality.score,
+        band=quality.band,
+        flags=flags,
+        actor=actor,
+    )
     uow.audit(
-        entity_type="review", entity_id=deal_id, action="answers_recorded", actor=actor,
-        details={"before": {"answers": row["answers"], "band": row["band"], "score": row["score"]},
-                 "after": {"answers": answers.model_dump(), "band": quality.band, "score": quality.score},
-                 "note": note},
-    )  # fmt: skip
+        entity_type="review",
+        entity_id=deal_id,
+        action="answers_recorded",
+        actor=actor,
+        details={
+            "before": {"answers": row["answers"], "band": row["band"], "score": row["score"]},
+            "after": {"answers": answers.model_dump(), "band": quality.band, "score": quality.score},
+            "note": note,
+        },
+    )
     _announce(uow, review=dict(row), quality=quality, previous=row["band"], actor=actor)
     return await _locked(conn, deal_id)
 

@@ -59,8 +59,9 @@ async def record_answers(deal_id: str, body: schemas.AnswersIn, caller: Proposer
     """CS records or amends the hand-off answers at kickoff, the checkpoint: the review is re-scored
     (any failed criterion flags the deal), the change audited with before and after, and announced."""
     async with transaction(caller) as uow:
-        row = await handoff.record_answers(uow, deal_id=deal_id, answers=body.answers, note=body.note,
-                                           actor=caller.actor)  # fmt: skip
+        row = await handoff.record_answers(
+            uow, deal_id=deal_id, answers=body.answers, note=body.note, actor=caller.actor
+        )
     return plain(row)
 
 

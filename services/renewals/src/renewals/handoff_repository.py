@@ -25,21 +25,40 @@ async def insert_review(
         """INSERT INTO handoff_reviews (deal_id, account_id, ae, lead_source, lead_score, answers, discount_pct, score,
                                         band, flags)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-        deal["deal_id"], deal["account_id"], deal.get("ae"), deal.get("lead_source"), deal.get("lead_score"),
-        deal.get("qualification"), discount_pct, score, band, flags,
-    )  # fmt: skip
+        deal["deal_id"],
+        deal["account_id"],
+        deal.get("ae"),
+        deal.get("lead_source"),
+        deal.get("lead_score"),
+        deal.get("qualification"),
+        discount_pct,
+        score,
+        band,
+        flags,
+    )
 
 
 async def rescore(
-    conn: asyncpg.Connection, *, deal_id: str, answers: dict[str, Any], score: float | None, band: str,
-    flags: list[dict[str, Any]], actor: str,
-) -> None:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    deal_id: str,
+    answers: dict[str, Any],
+    score: float | None,
+    band: str,
+    flags: list[dict[str, Any]],
+    actor: str,
+) -> None:
     """CS's answers at kickoff replace the CRM's (or fill them in)."""
     await conn.execute(
         """UPDATE handoff_reviews SET answers = $2, score = $3, band = $4, flags = $5, answers_by = $6,
              answers_at = now(), updated_at = now() WHERE deal_id = $1""",
-        deal_id, answers, score, band, flags, actor,
-    )  # fmt: skip
+        deal_id,
+        answers,
+        score,
+        band,
+        flags,
+        actor,
+    )
 
 
 async def link_contract(conn: asyncpg.Connection, *, deal_id: str, contract_id: str) -> None:

@@ -35,7 +35,8 @@ SETTINGS = RenewalsSettings(
 )  # type: ignore[call-arg]
 # the types the tests below send through the handler: a new handler fails the last test until tested
 COVERED = {
-    iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.AccountUpserted.event_type, iev.ContactChanged.event_type,
+    iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.AccountUpserted.event_type,
+    iev.ContactChanged.event_type,
     iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
     hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
     iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type, iev.UserDeleted.event_type,
@@ -225,21 +226,30 @@ async def test_an_account_ready_to_grow_gets_one_expansion_routed_by_the_policy(
     assert len(mine) == 1 and mine[0]["source"] == "readiness" and mine[0]["reasons"][0] == "9 of 10 seats active"
 
 
-async def test_a_crm_deal_without_answers_opens_its_contract_and_an_answers_missing_review(
-    renewals_db, run_id
-) -> None:  # fmt: skip
+async def test_a_crm_deal_without_answers_opens_its_contract_and_an_answers_missing_review(renewals_db, run_id) -> None:
     acct, deal_id = f"h-noq-{run_id}", f"DQ-{run_id}"
-    won = iev.DealClosedWonV2(**sig(acct, occurred_at=NOW - timedelta(days=10)), deal_id=deal_id, arr=20_000,
-                              list_price=20_000, term_months=12)  # fmt: skip
+    won = iev.DealClosedWonV2(
+        **sig(acct, occurred_at=NOW - timedelta(days=10)),
+        deal_id=deal_id,
+        arr=20_000,
+        list_price=20_000,
+        term_months=12,
+    )
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         await handle(conn, rec(won))
         await handle(conn, rec(won))  # redelivered: nothing twice
-        review = await conn.fetchrow("SELECT band, score, answers, contract_id FROM handoff_reviews WHERE deal_id = $1",
-                                     deal_id)  # fmt: skip
+        review = await conn.fetchrow(
+            "SELECT band, score, answers, contract_id FROM handoff_reviews WHERE deal_id = $1", deal_id
+        )
         contracts = await conn.fetchval("SELECT count(*) FROM contracts WHERE deal_id = $1", deal_id)
-        scored = [orjson.loads(r["payload"]) for r in await conn.fetch(
-            "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2", acct,
-            "bellwether.renewals.handoff_review_scored.v1")]  # fmt: skip
+        scored = [
+            orjson.loads(r["payload"])
+            for r in await conn.fetch(
+                "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2",
+                acct,
+                "bellwether.renewals.handoff_review_scored.v1",
+            )
+        ]
     assert dict(review) == {"band": "answers_missing", "score": None, "answers": None, "contract_id": deal_id}
     assert contracts == 1
     assert [(e["band"], e["flagged"], e["score"]) for e in scored] == [("answers_missing", False, None)]

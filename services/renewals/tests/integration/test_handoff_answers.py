@@ -15,9 +15,14 @@ from tests.support.kafka import TopicTail
 from tests.support.renewals import ADMIN, CSM, VIEWER, today
 
 ANSWERS = {
-    "problem_severity": 4, "expected_duration_months": 36, "buying_department_fit": True, "champion_fit": True,
-    "technology_ready": False, "services_sold_hours": 20, "services_needed_hours": 20,
-}  # fmt: skip
+    "problem_severity": 4,
+    "expected_duration_months": 36,
+    "buying_department_fit": True,
+    "champion_fit": True,
+    "technology_ready": False,
+    "services_sold_hours": 20,
+    "services_needed_hours": 20,
+}
 
 
 @pytest.fixture
@@ -27,31 +32,46 @@ async def http(renewals) -> Any:  # type: ignore[no-untyped-def]
 
 
 def _scored(recs: list[Any], deal: str) -> list[dict[str, Any]]:
-    return [r.payload for r in recs
-            if r.envelope.type == "bellwether.renewals.handoff_review_scored.v1" and r.payload["deal_id"] == deal]  # fmt: skip
+    return [
+        r.payload
+        for r in recs
+        if r.envelope.type == "bellwether.renewals.handoff_review_scored.v1" and r.payload["deal_id"] == deal
+    ]
 
 
 async def test_a_deal_without_answers_opens_and_cs_answers_at_kickoff(http, kafka_bootstrap, run_id) -> None:  # type: ignore[no-untyped-def]
     acct, deal = f"noanswers-{run_id}", f"DN-{run_id}"
-    body = {"deal_id": deal, "account_id": acct, "arr": 30000, "list_price": 30000, "term_months": 12,
-            "start_date": str(today() - timedelta(days=10))}  # fmt: skip
+    body = {
+        "deal_id": deal,
+        "account_id": acct,
+        "arr": 30000,
+        "list_price": 30000,
+        "term_months": 12,
+        "start_date": str(today() - timedelta(days=10)),
+    }
     async with TopicTail(kafka_bootstrap, topics.RENEWALS) as tail:
         r = await http.post("/v1/reviews", json=body, headers=CSM)
         assert r.status_code == 201, r.text
         opened = r.json()
         assert (opened["band"], opened["score"], opened["answers"], opened["contract_id"]) == (
-            "answers_missing", None, None, deal)  # fmt: skip
+            "answers_missing",
+            None,
+            None,
+            deal,
+        )
 
-        bad = await http.put(f"/v1/reviews/{deal}/answers", json={"answers": {**ANSWERS, "problem_severity": 9}},
-                             headers=CSM)  # fmt: skip
+        bad = await http.put(
+            f"/v1/reviews/{deal}/answers", json={"answers": {**ANSWERS, "problem_severity": 9}}, headers=CSM
+        )
         assert bad.status_code == 422 and "problem_severity" in bad.json()["message"]
         viewer = await http.put(f"/v1/reviews/{deal}/answers", json={"answers": ANSWERS}, headers=VIEWER)
         assert viewer.status_code == 403
         missing = await http.put("/v1/reviews/nope/answers", json={"answers": ANSWERS}, headers=CSM)
         assert missing.status_code == 404
 
-        r = await http.put(f"/v1/reviews/{deal}/answers", json={"answers": ANSWERS, "note": "kickoff call"},
-                           headers=CSM)  # fmt: skip
+        r = await http.put(
+            f"/v1/reviews/{deal}/answers", json={"answers": ANSWERS, "note": "kickoff call"}, headers=CSM
+        )
         assert r.status_code == 200, r.text
         scored = r.json()
         # the only failed criterion is the technology: the deal is flagged poor, not "good" on points
