@@ -7,6 +7,8 @@ from typing import Any
 
 import asyncpg
 
+from notifications.domain import messages
+
 
 async def insert_alert(conn: asyncpg.Connection, *, a: dict[str, Any]) -> bool:
     """False when this rule already fired for this event (a redelivery)."""
@@ -49,17 +51,51 @@ async def recipient_state(
 
 
 async def add_outcome(
-    conn: asyncpg.Connection, *, alert_id: str, recipient: str, key: str, outcome: str, reason: str, at: datetime
-) -> None:
+    conn: asyncpg.Connection, *, alert_id: str, recipient: str, key: str, outcome: str, reason: str, at: datetime,
+    incident_id: str | None = None,
+) -> None:  # fmt: skip
     await conn.execute(
-        """INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+        """INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at, incident_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",
         alert_id,
         recipient,
         key,
         outcome,
         reason,
         at,
+        incident_id,
+    )
+
+
+async def set_outcome(conn: asyncpg.Connection, *, alert_id: str, recipient: str, outcome: str, reason: str) -> None:
+    await conn.execute(
+        "UPDATE alert_outcomes SET outcome = $3, reason = $4 WHERE alert_id = $1 AND recipient = $2",
+        alert_id,
+        recipient,
+        outcome,
+        reason,
+    )
+
+
+async def get_alert(conn: asyncpg.Connection, *, alert_id: str) -> messages.Alert | None:
+    r = await conn.fetchrow("SELECT * FROM alerts WHERE alert_id = $1", alert_id)
+    return alert_of(r) if r is not None else None
+
+
+def alert_of(r: Any) -> messages.Alert:
+    return messages.Alert(
+        alert_id=r["alert_id"],
+        rule_id=r["rule_id"],
+        event_type=r["event_type"],
+        event_id=r["event_id"],
+        account_id=r["account_id"],
+        account_name=None,
+        severity=r["severity"],
+        title=r["title"],
+        text=r["text"],
+        why=r["why"],
+        created_at=r["created_at"],
+        facts=r["facts"],
     )
 
 
@@ -68,7 +104,8 @@ async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int
         """SELECT a.alert_id, a.rule_id, a.event_id, a.event_type, a.account_id, a.severity, a.title, a.text, a.why,
                   a.created_at,
                   coalesce(json_agg(json_build_object('recipient', o.recipient, 'outcome', o.outcome,
-                                                      'reason', o.reason, 'digest_id', o.digest_id))
+                                                      'reason', o.reason, 'digest_id', o.digest_id,
+                                                      'incident_id', o.incident_id))
                            FILTER (WHERE o.alert_id IS NOT NULL), '[]') AS outcomes
            FROM alerts a LEFT JOIN alert_outcomes o USING (alert_id)
            WHERE ($1::text IS NULL OR a.account_id = $1)
@@ -101,7 +138,9 @@ async def take_for_digest(conn: asyncpg.Connection, *, recipient: str, digest_id
              UPDATE alert_outcomes SET digest_id = $2
              WHERE recipient = $1 AND outcome IN ('digest', 'throttled') AND digest_id IS NULL
              RETURNING alert_id)
-           SELECT a.* FROM alerts a JOIN taken USING (alert_id) ORDER BY a.created_at, a.alert_id""",
+           SELECT a.*, o.incident_id FROM alerts a JOIN taken USING (alert_id)
+           JOIN alert_outcomes o ON o.alert_id = a.alert_id AND o.recipient = $1
+           ORDER BY a.created_at, a.alert_id""",
         recipient,
         digest_id,
     )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,8 +19,9 @@ from bellwether_shared.events import notifications as nev
 from bellwether_shared.uow import UnitOfWork
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
+from notifications import incident_repository as ir
 from notifications import repository
-from notifications.domain import messages, noise, texts
+from notifications.domain import incidents, messages, noise, texts
 from notifications.domain.rules import Condition, Rule, Severity, evaluate
 
 
@@ -43,13 +44,13 @@ def to_rule(r: Mapping[str, Any]) -> Rule:
     )
 
 
-def render(kind: str, alert: messages.Alert, recipient: str) -> bytes:
+def render(kind: str, alert: messages.Alert, recipient: str, incident: messages.Incident | None = None) -> bytes:
     if kind == "chat":
-        return orjson.dumps(messages.chat(alert))
+        return orjson.dumps(messages.chat(messages.merged(alert, incident)))
     if kind == "email":
-        subject, body = messages.email(alert)
+        subject, body = messages.email(messages.merged(alert, incident))
         return orjson.dumps({"subject": subject, "body": body})
-    return orjson.dumps(messages.webhook(alert, recipient))
+    return orjson.dumps(messages.webhook(alert, recipient, incident))
 
 
 OpenTask = Callable[..., Awaitable[Any]]
@@ -57,7 +58,7 @@ OpenTask = Callable[..., Awaitable[Any]]
 
 async def on_event(
     uow: UnitOfWork, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime,
-    open_task: OpenTask | None = None,
+    open_task: OpenTask | None = None, policy: incidents.IncidentPolicy | None = None,
 ) -> int:  # fmt: skip
     """Evaluate the rules for one event; returns how many deliveries were queued. Each alert about an
     account is announced (``alert_raised``, through the outbox in the same transaction). A rule with a
@@ -79,7 +80,16 @@ async def on_event(
         title, text = texts.describe(event_type, facts, match.rule.name)
         if row["playbook_id"]:
             if open_task is not None:
-                await open_task(uow, rule=row, match=match, event_type=event_type, facts=facts, text=text, now=now)
+                await open_task(
+                    uow,
+                    rule=row,
+                    match=match,
+                    event_type=event_type,
+                    facts=facts,
+                    text=text,
+                    now=now,
+                    window=(policy or incidents.IncidentPolicy()).window,
+                )
             continue
         alert = messages.Alert(
             alert_id=str(uuid.uuid4()),
@@ -100,7 +110,15 @@ async def on_event(
             continue
         outcomes: list[nev.RecipientOutcome] = []
         for recipient in match.recipients:
-            n, outcome = await _route(conn, alert=alert, key=match.key, rule=match.rule, recipient=recipient, now=now)
+            n, outcome = await _route(
+                conn,
+                alert=alert,
+                key=match.key,
+                rule=match.rule,
+                recipient=recipient,
+                now=now,
+                policy=policy or incidents.IncidentPolicy(),
+            )
             queued += n
             outcomes.append(outcome)
         if account:
@@ -113,8 +131,9 @@ async def on_event(
 
 
 async def _route(
-    conn: asyncpg.Connection, *, alert: messages.Alert, key: str, rule: Rule, recipient: str, now: datetime
-) -> tuple[int, nev.RecipientOutcome]:
+    conn: asyncpg.Connection, *, alert: messages.Alert, key: str, rule: Rule, recipient: str, now: datetime,
+    policy: incidents.IncidentPolicy,
+) -> tuple[int, nev.RecipientOutcome]:  # fmt: skip
     person = await repository.get_person(conn, person_id=recipient)
     prefs = noise.Prefs(
         digest_at_or_below=Severity.parse(person["digest_at_or_below"]) if person else Severity.LOW,
@@ -129,33 +148,98 @@ async def _route(
         sent_last_hour=sent,
         prefs=prefs,
     )
+    joined = None
+    if d.outcome is not noise.Outcome.DUPLICATE and alert.account_id:
+        joined, d = await _join(conn, account=alert.account_id, recipient=recipient, severity=rule.severity, d=d,
+                                now=now, policy=policy)  # fmt: skip
     outcome, reason = d.outcome.value, d.reason
-    deliveries: list[dict[str, Any]] = []
-    caused = tracing.cause_of(alert.account_id) or tracing.current()  # the delivery continues the trace
+    incident_id = joined.incident_id if joined else None
+    await ar.add_outcome(conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason,
+                         at=now, incident_id=incident_id)  # fmt: skip
+    view = await _incident(conn, joined=joined, sent=d.outcome is noise.Outcome.SEND, now=now)
+    queued = 0
     if d.outcome is noise.Outcome.SEND:
-        for route in await dr.routes(conn, recipient=recipient, role=person["role"] if person else None):
-            if Severity.parse(route["min_severity"]) > rule.severity:
-                continue
-            if route["event_types"] and alert.event_type not in route["event_types"]:
-                continue
-            deliveries.append(
-                {
-                    "delivery_id": "msg_" + uuid.uuid4().hex,
-                    "destination_id": route["destination_id"],
-                    "alert_id": alert.alert_id,
-                    "recipient": recipient,
-                    "kind": route["kind"],
-                    "payload": render(route["kind"], alert, recipient),
-                    "trace": caused,
-                }
-            )
-        if not deliveries:
+        fresh = view is not None and len(view.causes) == 1
+        queued = await _deliver(conn, alert=alert, rule=rule, recipient=recipient, person=person, incident=view,
+                                due=now + policy.group_wait if fresh else now)  # fmt: skip
+        if not queued:
             outcome, reason = "no_destination", f"{reason}, but no destination is subscribed for {recipient}"
-    await ar.add_outcome(
-        conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason, at=now
+            await ar.set_outcome(conn, alert_id=alert.alert_id, recipient=recipient, outcome=outcome, reason=reason)
+        elif view is not None:
+            await ir.named_in_message(conn, incident_id=view.incident_id, recipient=recipient)
+    elif d.outcome is noise.Outcome.GROUPED and view is not None:
+        await _rerender(conn, alert=alert, recipient=recipient, incident=view)
+    return queued, nev.RecipientOutcome(recipient=recipient, outcome=outcome, reason=reason, incident_id=incident_id)  # type: ignore[arg-type]
+
+
+async def _join(
+    conn: asyncpg.Connection, *, account: str, recipient: str, severity: Severity, d: noise.Decision,
+    now: datetime, policy: incidents.IncidentPolicy,
+) -> tuple[incidents.Joined, noise.Decision]:  # fmt: skip
+    """This cause's incident for the person: a new one (the noise decision stands), or the open one,
+    which it raises (the decision stands) or joins quietly (grouped into its message, or its digest)."""
+    row = await ir.open_for(conn, account_id=account, recipient=recipient, since=now - policy.window)
+    current = (
+        incidents.OpenIncident(row["incident_id"], Severity.parse(row["severity"]), row["last_cause_at"], row["sent"])
+        if row is not None
+        else None
     )
-    queued = await dr.add_deliveries(conn, rows=deliveries)
-    return queued, nev.RecipientOutcome(recipient=recipient, outcome=outcome, reason=reason)  # type: ignore[arg-type]
+    joined = incidents.join(current, severity=severity, now=now, window=policy.window)
+    if joined.incident_id is None:
+        incident_id = "inc_" + uuid.uuid4().hex[:20]
+        await ir.open_new(conn, incident_id=incident_id, account_id=account, recipient=recipient,
+                          severity=severity.label, at=now)  # fmt: skip
+        return replace(joined, incident_id=incident_id), d
+    if joined.notify:
+        return joined, noise.Decision(d.outcome, f"{d.reason}; {joined.reason}")
+    quiet = noise.Outcome.GROUPED if current is not None and current.sent else noise.Outcome.DIGEST
+    return joined, noise.Decision(quiet, joined.reason)
+
+
+async def _incident(
+    conn: asyncpg.Connection, *, joined: incidents.Joined | None, sent: bool, now: datetime
+) -> messages.Incident | None:
+    if joined is None or joined.incident_id is None:
+        return None
+    revision = await ir.add_cause(conn, incident_id=joined.incident_id, severity=joined.severity.label, sent=sent,
+                                  at=now)  # fmt: skip
+    rows = await ir.causes(conn, incident_ids=[joined.incident_id])
+    return messages.Incident(joined.incident_id, joined.severity.label, revision, tuple(_cause(r) for r in rows))
+
+
+def _cause(r: Mapping[str, Any]) -> incidents.Cause:
+    return incidents.Cause(r["rule_id"], r["severity"], r["title"], r["text"], r["created_at"])
+
+
+async def _deliver(
+    conn: asyncpg.Connection, *, alert: messages.Alert, rule: Rule, recipient: str, person: Any,
+    incident: messages.Incident | None, due: datetime,
+) -> int:  # fmt: skip
+    caused = tracing.cause_of(alert.account_id) or tracing.current()  # the delivery continues the trace
+    deliveries: list[dict[str, Any]] = []
+    for route in await dr.routes(conn, recipient=recipient, role=person["role"] if person else None):
+        if Severity.parse(route["min_severity"]) > rule.severity:
+            continue
+        if route["event_types"] and alert.event_type not in route["event_types"]:
+            continue
+        deliveries.append({
+            "delivery_id": "msg_" + uuid.uuid4().hex, "destination_id": route["destination_id"],
+            "alert_id": alert.alert_id, "recipient": recipient, "kind": route["kind"],
+            "payload": render(route["kind"], alert, recipient, incident), "trace": caused,
+            "incident_id": incident.incident_id if incident else None, "due_at": due,
+        })  # fmt: skip
+    return await dr.add_deliveries(conn, rows=deliveries)
+
+
+async def _rerender(
+    conn: asyncpg.Connection, *, alert: messages.Alert, recipient: str, incident: messages.Incident
+) -> None:
+    """A quiet cause joins the incident's message still waiting to go: it is rendered again to name it
+    (same delivery id, so the same ``webhook-id``)."""
+    for d in await ir.pending_deliveries(conn, incident_id=incident.incident_id, recipient=recipient):
+        first = await ar.get_alert(conn, alert_id=d["alert_id"])
+        base = first if first is not None else alert
+        await ir.set_payload(conn, delivery_id=d["delivery_id"], payload=render(d["kind"], base, recipient, incident))
 
 
 async def notify_person(
@@ -172,7 +256,9 @@ async def notify_person(
     key = f"{rule.rule_id}:{event_id}"
     if not await ar.insert_alert(conn, a=_row(alert, key)):
         return 0
-    queued, _ = await _route(conn, alert=alert, key=key, rule=rule, recipient=person, now=now)
+    queued, _ = await _route(
+        conn, alert=alert, key=key, rule=rule, recipient=person, now=now, policy=incidents.IncidentPolicy()
+    )
     return queued
 
 

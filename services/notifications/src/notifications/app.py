@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from bellwether_shared import topics
 from bellwether_shared.roles import KeyRing
 from bellwether_shared.service import Consumes, create_service
-from notifications import api, deps, destinations_api, playbooks_api, tasks_api, worker
+from notifications import api, deps, destinations_api, incidents_api, playbooks_api, tasks_api, worker
 from notifications.handlers import make_handler
 from notifications.settings import NotificationsSettings
 
@@ -28,7 +28,7 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         settings,
         title="Bellwether notifications",
         description=DESCRIPTION,
-        routers=[api.router, destinations_api.router, tasks_api.router, playbooks_api.router],
+        routers=[api.router, incidents_api.router, destinations_api.router, tasks_api.router, playbooks_api.router],
         runtime=lambda ctx: deps.Runtime(
             settings,
             ctx.pool,
@@ -38,7 +38,7 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
             topics.CONSUMES["notifications"],
-            make_handler(timedelta(seconds=settings.alert_max_age_s)),
+            make_handler(timedelta(seconds=settings.alert_max_age_s), settings.incident_policy()),
             settings.consumer_max_records,
         ),
         publishes=True,  # alert_raised on notifications.v1 (the deliveries are webhooks, chat and e-mail)

@@ -138,8 +138,9 @@ async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, A
     if not rows:
         return 0
     await conn.executemany(
-        """INSERT INTO deliveries (delivery_id, destination_id, alert_id, digest_id, recipient, kind, payload, trace)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING""",
+        """INSERT INTO deliveries (delivery_id, destination_id, alert_id, digest_id, recipient, kind, payload, trace,
+                                   incident_id, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now())) ON CONFLICT DO NOTHING""",
         [
             (
                 r["delivery_id"],
@@ -150,6 +151,8 @@ async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, A
                 r["kind"],
                 r["payload"],
                 r.get("trace") or {},
+                r.get("incident_id"),
+                r.get("due_at"),
             )
             for r in rows
         ],

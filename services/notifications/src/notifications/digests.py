@@ -13,25 +13,34 @@ import orjson
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
 from notifications.domain import messages
+from notifications.domain.incidents import Cause
 from notifications.domain.rules import Severity
 from notifications.settings import NotificationsSettings
 
 
-def _alert(r: Any) -> messages.Alert:
-    return messages.Alert(
-        alert_id=r["alert_id"],
-        rule_id=r["rule_id"],
-        event_type=r["event_type"],
-        event_id=r["event_id"],
-        account_id=r["account_id"],
-        account_name=None,
-        severity=r["severity"],
-        title=r["title"],
-        text=r["text"],
-        why=r["why"],
-        created_at=r["created_at"],
-        facts=r["facts"],
-    )
+def _by_incident(rows: list[Any]) -> list[messages.Alert]:
+    """One line per incident: the causes that waited for this digest together, named in one alert."""
+    alerts: list[messages.Alert] = []
+    groups: dict[str, list[Any]] = {}
+    for r in rows:
+        if r["incident_id"] is None:
+            alerts.append(ar.alert_of(r))
+        elif r["incident_id"] not in groups:
+            groups[r["incident_id"]] = [r]
+            alerts.append(ar.alert_of(r))  # its place in the list: the incident's first cause
+        else:
+            groups[r["incident_id"]].append(r)
+    merged: dict[str, messages.Alert] = {}
+    for incident_id, causes in groups.items():
+        top = max(Severity.parse(c["severity"]) for c in causes).label
+        view = messages.Incident(
+            incident_id,
+            top,
+            len(causes),
+            tuple(Cause(c["rule_id"], c["severity"], c["title"], c["text"], c["created_at"]) for c in causes),
+        )
+        merged[causes[0]["alert_id"]] = messages.merged(ar.alert_of(causes[0]), view)
+    return [merged.get(a.alert_id, a) for a in alerts]
 
 
 def _render(kind: str, recipient: str, period: str, alerts: list[messages.Alert]) -> bytes:
@@ -57,7 +66,7 @@ async def run_due(
         rows = await ar.take_for_digest(conn, recipient=w["recipient"], digest_id=digest_id)
         if not rows:
             continue
-        alerts = [_alert(r) for r in rows]
+        alerts = _by_incident(list(rows))
         top = max(Severity.parse(a.severity) for a in alerts)
         await ar.insert_digest(
             conn, digest_id=digest_id, recipient=w["recipient"], period=w["period"], alerts=len(alerts), at=now

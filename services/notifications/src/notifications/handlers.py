@@ -19,6 +19,7 @@ from bellwether_shared.events import renewals as rev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import within
 from notifications import alerting, repository, tasks
+from notifications.domain.incidents import IncidentPolicy
 
 
 @dataclass
@@ -31,7 +32,9 @@ handlers: Handlers[Batch] = Handlers()
 SOURCE = "bellwether/notifications"
 
 
-def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
+def make_handler(
+    max_age: timedelta, policy: IncidentPolicy | None = None
+) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
     """Events older than ``max_age`` (by their ``ce_time``) still update the projection but alert nobody:
     a new deployment reading the topics from the start, or a consumer back from a long outage, must not
     page people about last month."""
@@ -54,6 +57,7 @@ def make_handler(max_age: timedelta) -> Callable[[asyncpg.Connection, Sequence[C
                         p=c.payload,
                         now=b.now,
                         open_task=tasks.open_from_rule,
+                        policy=policy,
                     )
 
     return handle

@@ -1,7 +1,8 @@
 """What notifications deletes, and when: finished deliveries (succeeded or given up) with their
 attempt log after ``DELIVERY_RETENTION_DAYS``; digests no delivery still waits for, after the same;
 alerts with their outcomes after ``ALERT_RETENTION_DAYS`` once no delivery of theirs is left and no
-digest still waits for them. Pending deliveries are never deleted (they end by ``RETRY_FOR_S``)."""
+digest still waits for them, and incidents once none of their causes is left. Pending deliveries are
+never deleted (they end by ``RETRY_FOR_S``)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ def rules(settings: NotificationsSettings) -> list[Rule]:
                AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.alert_id)
                AND NOT EXISTS (SELECT 1 FROM alert_outcomes o WHERE o.alert_id = alerts.alert_id
                                AND o.outcome IN ('digest', 'throttled') AND o.digest_id IS NULL)""",
+            timedelta(days=settings.alert_retention_days),
+        ),
+        Rule(
+            "incidents",
+            """last_cause_at < $1
+               AND NOT EXISTS (SELECT 1 FROM alert_outcomes o WHERE o.incident_id = incidents.incident_id)""",
             timedelta(days=settings.alert_retention_days),
         ),
     ]

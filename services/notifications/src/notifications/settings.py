@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
 from bellwether_shared.secretbox import SecretBox
 from bellwether_shared.settings import ServiceSettings
+from notifications.domain.incidents import IncidentPolicy
 
 
 class NotificationsSettings(ServiceSettings):
@@ -55,6 +57,18 @@ class NotificationsSettings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
 
+    incident_window_s: float = Field(
+        default=600,
+        ge=0,
+        le=86400,
+        description="alerts about one account reaching one person within this long are one incident",
+    )
+    incident_group_wait_s: float = Field(
+        default=5,
+        ge=0,
+        le=600,
+        description="a new incident's message waits this long for more causes before it goes",
+    )
     digest_hourly_s: float = Field(default=3600, gt=0, description="age of the oldest item when an hourly digest goes")
     digest_daily_s: float = Field(default=86400, gt=0)
     digest_check_s: float = Field(default=30, gt=0)
@@ -96,3 +110,8 @@ class NotificationsSettings(ServiceSettings):
 
     def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
         return [ipaddress.ip_network(c, strict=False) for c in self.allow_networks]
+
+    def incident_policy(self) -> IncidentPolicy:
+        return IncidentPolicy(
+            window=timedelta(seconds=self.incident_window_s), group_wait=timedelta(seconds=self.incident_group_wait_s)
+        )

@@ -73,6 +73,21 @@ async def open_task(
     )
 
 
+async def recent_for_owner(
+    conn: asyncpg.Connection, *, account_id: str, owner_id: str | None, since: datetime
+) -> asyncpg.Record | None:
+    """The owner's open task about the account opened (or triggered) since ``since``, any playbook:
+    a task another consequence of the same cause opened a moment ago."""
+    return await conn.fetchrow(
+        f"""SELECT {TASK_COLUMNS} FROM tasks WHERE account_id = $1 AND owner_id IS NOT DISTINCT FROM $2
+            AND status IN ('open', 'in_progress', 'snoozed') AND updated_at >= $3
+            ORDER BY opened_at DESC LIMIT 1 FOR UPDATE""",
+        account_id,
+        owner_id,
+        since,
+    )
+
+
 async def insert_task(conn: asyncpg.Connection, *, t: dict[str, Any]) -> asyncpg.Record | None:
     """None when another open task of this account and playbook won the race (the unique index)."""
     return await conn.fetchrow(

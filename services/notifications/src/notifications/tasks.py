@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -43,8 +43,11 @@ def _announce_open(uow: UnitOfWork, row: Any) -> None:
 
 async def open_from_rule(
     uow: UnitOfWork, *, rule: Mapping[str, Any], match: Match, event_type: str, facts: Mapping[str, Any],
-    text: str, now: datetime,
+    text: str, now: datetime, window: timedelta = timedelta(0),
 ) -> asyncpg.Record | None:  # fmt: skip
+    """Open the playbook's task for the account's owner, unless one stands for the same trigger: the
+    account's open task of this playbook, or (one cause, one task per owner) the task another
+    consequence of it opened for the same owner within ``window``; that one gets a note saying why."""
     conn = uow.conn
     found = await repo.current_playbook(conn, playbook_id=rule["playbook_id"])
     account = facts["event"].get("account_id")
@@ -53,21 +56,16 @@ async def open_from_rule(
         return None
     pb = repo.playbook_of(found)
     priority = td.priority_of(rule["severity"])
-    existing = await repo.open_task(conn, account_id=account, playbook_id=pb.playbook_id)
-    if existing is not None:
-        note = {
-            "at": now.isoformat(),
-            "by": f"rule:{rule['rule_id']}",
-            "note": f"triggered again ({event_type}): {text}",
-        }
-        keep = max(existing["priority"], priority, key=lambda p: _RANK.get(p, 0))
-        row = await repo.retrigger(conn, task_id=existing["task_id"], note=note, priority=keep, at=now)
-        await repo.audit(conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="retriggered",
-                         details={"event_type": event_type, "text": text})  # fmt: skip
-        _announce_open(uow, row)
-        return row
     owners = (facts.get("account") or {}).get("owners") or {}
     owner, role = td.owner(match.recipients, owners, tuple(rule["recipient_roles"]))
+    existing = await repo.open_task(conn, account_id=account, playbook_id=pb.playbook_id)
+    also = ""
+    if existing is None and window > timedelta(0):
+        existing = await repo.recent_for_owner(conn, account_id=account, owner_id=owner, since=now - window)
+        also = f" (the same cause: also '{pb.name}')"
+    if existing is not None:
+        return await _retrigger(uow, existing, rule=rule, event_type=event_type, text=text + also, priority=priority,
+                                now=now)  # fmt: skip
     name = (facts.get("account") or {}).get("name") or account
     exposure = (facts.get("account") or {}).get("exposure")
     row = await repo.insert_task(conn, t={
@@ -80,6 +78,19 @@ async def open_from_rule(
         return None
     await repo.audit(conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="opened",
                      details={"event_type": event_type, "owner_id": owner, "playbook_version": pb.version})  # fmt: skip
+    _announce_open(uow, row)
+    return row
+
+
+async def _retrigger(
+    uow: UnitOfWork, existing: Any, *, rule: Mapping[str, Any], event_type: str, text: str, priority: str,
+    now: datetime,
+) -> asyncpg.Record:  # fmt: skip
+    note = {"at": now.isoformat(), "by": f"rule:{rule['rule_id']}", "note": f"triggered again ({event_type}): {text}"}
+    keep = max(existing["priority"], priority, key=lambda p: _RANK.get(p, 0))
+    row = await repo.retrigger(uow.conn, task_id=existing["task_id"], note=note, priority=keep, at=now)
+    await repo.audit(uow.conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="retriggered",
+                     details={"event_type": event_type, "text": text})  # fmt: skip
     _announce_open(uow, row)
     return row
 

@@ -58,15 +58,24 @@ async def test_an_alert_reaches_the_owner_signed_by_webhook_and_by_email(
         return next((m for m in smtp.messages if m["To"] == f"{csm}@vendor.test"), None)
 
     mail = await eventually(mailed, what="e-mail through SMTP")
-    assert mail["Subject"].startswith("[HIGH] Renewal at risk")
+    # one incident: the renewal at risk raised the ownership change's (low, waiting for the digest), and
+    # its one message names both; the low cause leaves the digest
+    assert mail["Subject"].startswith("[HIGH] Renewal at risk") and "You own a new account" in mail["Subject"]
+    incident = body["incident"]
+    assert incident["severity"] == "high" and [c["rule_id"] for c in incident["causes"]] == [
+        "renewal-at-risk", "ownership-changed"]  # fmt: skip
     alerts = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
     assert sorted(a["rule_id"] for a in alerts) == ["ownership-changed", "renewal-at-risk"]
     owner_alert = next(a for a in alerts if a["rule_id"] == "ownership-changed")
-    assert owner_alert["outcomes"][0]["outcome"] == "digest"  # low severity: waits for the digest
+    assert owner_alert["outcomes"][0]["outcome"] == "grouped"  # named in the incident's message
+    assert owner_alert["outcomes"][0]["incident_id"] == incident["id"]
     alerts = [a for a in alerts if a["rule_id"] == "renewal-at-risk"]
-    assert alerts[0]["outcomes"] == [
-        {"recipient": csm, "outcome": "send", "reason": "high severity, sent at once", "digest_id": None}
-    ]
+    sent = alerts[0]["outcomes"][0]
+    assert (sent["recipient"], sent["outcome"], sent["incident_id"]) == (csm, "send", incident["id"])
+    assert sent["reason"].startswith("high severity, sent at once; raises incident")
+    listed = (await http.get("/v1/incidents", params={"account_id": acct}, headers=AUTH)).json()["items"]
+    assert [(i["incident_id"], i["recipient"], i["severity"], len(i["causes"])) for i in listed] == [
+        (incident["id"], csm, "high", 2)]  # fmt: skip
     assert "event.at_risk eq True" in alerts[0]["why"]
 
     async def recorded() -> list[dict[str, Any]] | None:
@@ -84,12 +93,12 @@ async def test_a_receiver_down_then_up_gets_every_delivery_once(http, kafka_boot
     rx = Receiver().start()
     rx.stop()  # down: connections are refused
     try:
-        acct, csm = f"outage-{run_id}", f"olga-{run_id}"
+        csm = f"olga-{run_id}"
         await person(http, csm, role="csm", throttle_per_hour=1000)
         dest, _ = await webhook_for(http, csm, rx.url)
-        await owners(kafka_bootstrap, acct, csm=csm)
-        for i in range(12):
-            await risk(kafka_bootstrap, acct, f"opp-{i}")
+        for i in range(12):  # an account each: one incident, one message each
+            await owners(kafka_bootstrap, f"outage-{run_id}-{i}", csm=csm)
+            await risk(kafka_bootstrap, f"outage-{run_id}-{i}", f"opp-{i}")
 
         async def retried() -> bool:
             rows = (await http.get("/v1/deliveries", params={"destination_id": dest}, headers=AUTH)).json()[
@@ -124,15 +133,20 @@ async def _succeeded(http: httpx.AsyncClient, csm: str) -> set[str]:
 async def test_dedupe_throttle_and_a_digest_of_exactly_the_held_back_alerts(
     http, receiver, kafka_bootstrap, run_id
 ) -> None:
-    acct, csm = f"noise-{run_id}", f"nora-{run_id}"
+    csm = f"nora-{run_id}"
+    accounts = [f"noise-{run_id}-{i}" for i in range(5)]  # an account each: five incidents
     await person(http, csm, role="csm", throttle_per_hour=2, digest="hourly")
     await webhook_for(http, csm, receiver.url)
-    await owners(kafka_bootstrap, acct, csm=csm)
-    ids = [await risk(kafka_bootstrap, acct, f"o{i}") for i in range(5)]
-    await risk(kafka_bootstrap, acct, "o0")  # the same alert key again within the window
+    ids = []
+    for i, acct in enumerate(accounts):
+        await owners(kafka_bootstrap, acct, csm=csm)
+        ids.append(await risk(kafka_bootstrap, acct, f"o{i}"))
+    await risk(kafka_bootstrap, accounts[0], "o0")  # the same alert key again within the window
 
     async def decided() -> list[dict[str, Any]] | None:
-        rows = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
+        rows = []
+        for acct in accounts:
+            rows += (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
         return rows if len([a for a in rows if a["rule_id"] == "renewal-at-risk"]) == 6 else None
 
     everything = await eventually(decided, what="six risk alerts decided")
@@ -144,9 +158,11 @@ async def test_dedupe_throttle_and_a_digest_of_exactly_the_held_back_alerts(
     assert counts == {"send": 2, "throttled": 3, "duplicate": 1}
     dup = next(o for o in outcome.values() if o["outcome"] == "duplicate")
     assert "the same alert went to this recipient" in dup["reason"]
-    # held back: the three throttled ones and the low-severity ownership change
+    # held back: the three throttled ones and, in their incidents, the low-severity ownership changes (the
+    # two sent named theirs, which left the digest)
     held = {a["alert_id"] for a in everything if a["outcomes"][0]["outcome"] in ("throttled", "digest")}
-    assert len(held) == 4
+    assert len(held) == 6
+    assert sum(a["outcomes"][0]["outcome"] == "grouped" for a in everything) == 2
     assert all(i in outcome for i in ids)
 
     r = await http.post("/v1/digests/run", params={"recipient": csm}, headers=AUTH)
@@ -159,7 +175,9 @@ async def test_dedupe_throttle_and_a_digest_of_exactly_the_held_back_alerts(
         )
 
     digest = await eventually(digest_arrived, what="digest delivered")
-    assert {a["alert_id"] for a in digest["alerts"]} == held  # exactly the held-back ones
+    # exactly the held-back ones, one line per incident naming both of its causes
+    assert len(digest["alerts"]) == 3 and {a["alert_id"] for a in digest["alerts"]} <= held
+    assert all("Renewal at risk" in a["title"] and "You own a new account" in a["title"] for a in digest["alerts"])
     assert digest["recipient"] == csm and digest["period"] == "hourly"
     again = await http.post("/v1/digests/run", params={"recipient": csm}, headers=AUTH)
     assert again.json()["digests"] == []  # nothing waits any more
@@ -291,9 +309,9 @@ async def test_killed_mid_delivery_the_service_resumes(
             acct, csm = f"kill-{run_id}", f"kim-{run_id}"
             await person(http, csm, role="csm", throttle_per_hour=1000)
             await webhook_for(http, csm, slow.url)
-        await owners(kafka_bootstrap, acct, csm=csm)
-        for i in range(8):
-            await risk(kafka_bootstrap, acct, f"k{i}")
+        for i in range(8):  # an account each: one incident, one message each
+            await owners(kafka_bootstrap, f"{acct}-{i}", csm=csm)
+            await risk(kafka_bootstrap, f"{acct}-{i}", f"k{i}")
         await eventually(lambda: _true(len(slow.requests) >= 1), what="a request in flight")
         assert svc.proc is not None
         os.kill(svc.proc.pid, signal.SIGKILL)

@@ -36,9 +36,9 @@ async def test_two_deliverers_and_a_slow_receiver_send_each_delivery_once(
         async with httpx.AsyncClient(base_url=first.url, timeout=15) as http:
             await person(http, csm, role="csm", throttle_per_hour=1000)
             await webhook_for(http, csm, slow.url)
-            await owners(kafka_bootstrap, acct, csm=csm)
-            for i in range(DELIVERIES):
-                await risk(kafka_bootstrap, acct, f"opp-{i}")
+            for i in range(DELIVERIES):  # an account each: one incident, one message each
+                await owners(kafka_bootstrap, f"{acct}-{i}", csm=csm)
+                await risk(kafka_bootstrap, f"{acct}-{i}", f"opp-{i}")
 
             async def all_succeeded() -> list[str] | None:
                 rows = (

@@ -13,8 +13,9 @@ from bellwether_shared.events.base import Event
 
 class RecipientOutcome(Event):
     recipient: str
-    outcome: Literal["send", "duplicate", "digest", "throttled", "no_destination"]
+    outcome: Literal["send", "duplicate", "digest", "throttled", "no_destination", "grouped"]
     reason: str
+    incident_id: str | None = Field(default=None, description="the incident it is a cause of for this person")
 
 
 class AlertRaised(Event):

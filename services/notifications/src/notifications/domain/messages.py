@@ -4,9 +4,11 @@ a Slack-compatible message for chat incoming webhooks, and a subject and text bo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from notifications.domain.incidents import Cause, headline, ordered_causes
 
 EMOJI = {
     "critical": ":rotating_light:",
@@ -33,7 +35,43 @@ class Alert:
     facts: dict[str, Any]
 
 
-def webhook(alert: Alert, recipient: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """What one person is told about one account: every cause, at the highest severity of them."""
+
+    incident_id: str
+    severity: str
+    revision: int
+    causes: tuple[Cause, ...]
+
+
+def merged(alert: Alert, incident: Incident | None) -> Alert:
+    """The alert as the person reads it: with more than one cause, the incident's severity, a headline
+    and a line per cause (most severe first)."""
+    if incident is None or len(incident.causes) < 2:
+        return alert
+    lines = [f"{c.title}: {c.text}" for c in ordered_causes(incident.causes)]
+    return replace(alert, severity=incident.severity, title=headline(incident.causes), text="\n".join(lines))
+
+
+def webhook(alert: Alert, recipient: str | None = None, incident: Incident | None = None) -> dict[str, Any]:
+    shown = merged(alert, incident)
+    doc = _webhook(shown, recipient)
+    if incident is not None:
+        doc["incident"] = {
+            "id": incident.incident_id,  # stable across its updates: a receiver upserts on it
+            "severity": incident.severity,
+            "revision": incident.revision,
+            "causes": [_cause(c) for c in ordered_causes(incident.causes)],
+        }
+    return doc
+
+
+def _cause(c: Cause) -> dict[str, Any]:
+    return {"rule_id": c.rule_id, "severity": c.severity, "title": c.title, "text": c.text, "at": c.at.isoformat()}
+
+
+def _webhook(alert: Alert, recipient: str | None) -> dict[str, Any]:
     return {
         "type": "bellwether.alert.v1",
         "alert_id": alert.alert_id,
@@ -84,7 +122,7 @@ def digest_webhook(recipient: str, period: str, alerts: Sequence[Alert]) -> dict
         "type": "bellwether.digest.v1",
         "recipient": recipient,
         "period": period,
-        "alerts": [webhook(a) for a in alerts],
+        "alerts": [_webhook(a, None) for a in alerts],
     }
 
 

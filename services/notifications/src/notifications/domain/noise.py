@@ -16,6 +16,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     DIGEST = "digest"
     THROTTLED = "throttled"  # into the digest
+    GROUPED = "grouped"  # joined an incident the person was already told of (domain.incidents)
 
 
 @dataclass(frozen=True, slots=True)
