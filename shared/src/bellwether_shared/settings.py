@@ -16,6 +16,7 @@ from pydantic_settings import SettingsConfigDict
 
 from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.roles import ApiKey
+from bellwether_shared.tiers import Tiers
 
 S = TypeVar("S", bound="ServiceSettings")
 
@@ -34,6 +35,11 @@ class ServiceSettings(KafkaConnection):
     log_json: bool = True
     max_request_bytes: int = Field(
         default=1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="larger bodies get 413 before routing"
+    )
+
+    tiers: Tiers = Field(
+        default_factory=Tiers,
+        description="JSON: the company's tiers and what each service reads of them (bellwether_shared.tiers)",
     )
 
     gc_freeze: bool = Field(

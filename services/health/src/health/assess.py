@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared.events import health as ev
+from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from health import assessment_repository as repo
 from health.domain import champions as ch
@@ -52,8 +53,7 @@ def _contact(r: Any, answers: Mapping[str, Any], tickets: Sequence[Any], request
 @dataclass
 class Assessor:
     uow: UnitOfWork
-    targets: Mapping[str, int]
-    default_target: int
+    tiers: Tiers
     survey_days: int = 180
     _contacts: list[dict[str, Any]] = field(default_factory=list)
     _coverage: list[tuple[str, int, int, Any]] = field(default_factory=list)
@@ -91,7 +91,7 @@ class Assessor:
                 asked[q["contact_id"]].append(q)
         facts = [_contact(r, answers, tickets[r["contact_id"]], asked[r["contact_id"]]) for r in g["contacts"]]
         assessed = tuple(ch.assess(c, now=now) for c in facts)
-        cov = ch.coverage(facts, assessed, target=ch.target_for(tier, self.targets, self.default_target), now=now)
+        cov = ch.coverage(facts, assessed, target=self.tiers.policy(tier).champion_target, now=now)
         before = {r["contact_id"]: ch.Previous(r["quadrant"], r["healthy"], r["influential"]) for r in g["assessed"]}
         old_cov = g["coverage"][0]["healthy_influential"] if g["coverage"] else None
         changes = ch.changes(before, assessed, coverage_before=old_cov, coverage_now=cov.healthy_influential)

@@ -50,7 +50,7 @@ async def rebuild(
         todo = [a for a in accounts if a not in first or now < first[a]]
         if todo:
             scratch = UnitOfWork(conn, source="bellwether/health", now=now)  # never flushed: nothing is sent
-            assessor = Assessor(scratch, settings.champion_targets, settings.champion_target_default,
+            assessor = Assessor(scratch, settings.tiers,
                                 onboarding_days=settings.onboarding_expected_days)  # fmt: skip
             grouped = await facts_of(conn, todo, today=day, settings=settings, as_of=True)
             rows = []

@@ -202,7 +202,7 @@ async def recompute(
     cards = await load_cards(conn)
     defs = [ms.MilestoneDef(**r["definition"]) for r in await repository.milestone_defs(conn)]
     grouped = await facts_of(conn, accounts, today=now.date(), settings=settings)
-    assessor = Assessor(uow, settings.champion_targets, settings.champion_target_default,
+    assessor = Assessor(uow, settings.tiers,
                         onboarding_days=settings.onboarding_expected_days)  # fmt: skip
     base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
     base30 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))

@@ -37,10 +37,6 @@ class HealthSettings(ServiceSettings):
         le=16,
         description="recompute workers in this process (0: run `python -m health.worker` separately)",
     )
-    champion_targets: dict[str, int] = Field(
-        default_factory=lambda: {"strategic": 3, "enterprise": 3, "mid": 2, "scale": 1},
-        description='JSON: healthy influential champions wanted per tier, e.g. {"strategic": 3}',
-    )
     onboarding_expected_days: int = Field(
         default=60,
         ge=1,
@@ -54,7 +50,6 @@ class HealthSettings(ServiceSettings):
         description="an account never seen using the product: its missing usage counts as none this long after it "
         "was first seen or its onboarding started (whichever is later); before, it is no data",
     )
-    champion_target_default: int = Field(default=1, ge=1, le=20, description="for tiers not named above")
     score_history_days: int = Field(
         default=400, ge=30, le=3650, description="stored scores kept (the latest of each account always stays)"
     )

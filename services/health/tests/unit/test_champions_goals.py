@@ -85,7 +85,7 @@ def test_coverage_counts_healthy_influential_against_the_tier_target() -> None:
     ic = replace(healthy, contact_id="ic", title=None, seniority="individual")
     contacts = [healthy, ic, replace(VP, contact_id="old", departed=True, changed_at=NOW - timedelta(days=5))]
     assessed = [ch.assess(c, now=NOW) for c in contacts]
-    cov = ch.coverage(contacts, assessed, target=ch.target_for("strategic", {"strategic": 3}), now=NOW)
+    cov = ch.coverage(contacts, assessed, target=3, now=NOW)
     assert (cov.healthy_influential, cov.target, cov.recently_departed) == (1, 3, ("the VP Operations",))
     assert ch.explain(cov, assessed).startswith("1 of 3 healthy influential champions; left recently")
 

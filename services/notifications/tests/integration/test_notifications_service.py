@@ -538,7 +538,9 @@ async def test_the_full_path_from_an_ingest_call_to_a_signed_webhook(http, recei
 
     got = await eventually(received, what="the webhook from an ingest call")
     body = Webhook(secret).verify(got.body, got.headers)
-    assert body["rule_id"] == "champion-departed" and body["title"] == "Champion left: Path Co"
+    assert body["rule_id"] == "champion-departed" and body["title"].startswith("Champion left: Path Co")
+    # one incident: the account's ownership change (low) waited for the digest and is named here instead
+    assert [c["rule_id"] for c in body["incident"]["causes"]] == ["champion-departed", "ownership-changed"]
     assert body["recipient"] == csm and body["event"]["type"] == "bellwether.signals.contact_changed.v1"
 
     async def recorded() -> bool:

@@ -40,9 +40,7 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
         c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
     s = caller.settings
     async with transaction(caller) as uow:
-        row = await service.record_contract(
-            uow, c=c, actor=caller.actor, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
-        )
+        row = await service.record_contract(uow, c=c, actor=caller.actor, horizon=s.horizon())
         renewal = await repository.renewal_of(uow.conn, contract_id=contract_id)
     return {**{k: v for k, v in plain(row).items() if k != "inserted"}, "renewal_opportunity_id": renewal}
 
@@ -162,7 +160,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
         s = caller.settings
         row = await service.close(
             uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor,
-            reason=body.reason, note=body.note, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days,
+            reason=body.reason, note=body.note, horizon=s.horizon(),
         )  # fmt: skip
     return _opportunity(row)
 

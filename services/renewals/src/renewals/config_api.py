@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from bellwether_shared.http import ApiError
+from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from renewals import ownership, repository, schemas
 from renewals.deps import Configurer, Reader, transaction
@@ -57,20 +59,31 @@ async def put_risk_weights(body: schemas.RiskWeightsIn, caller: Configurer) -> d
     value = body.model_dump(exclude_none=True)
     async with transaction(caller) as uow:
         await _put(uow, "risk_weights", value, caller.actor)
-        changed = await reassess(uow, account_ids=None, trend_days=caller.settings.health_trend_days)
+        changed = await reassess(uow, account_ids=None, horizon=caller.settings.horizon())
     return {**asdict(risk.Weights(**value)), "opportunities_reassessed": changed}
 
 
 @router.get("/capacity")
 async def get_capacity(caller: Reader) -> dict[str, Any]:
-    return {"tiers": await _get(caller, "capacity")}
+    """Accounts one owner can carry per tier: the tier vocabulary's (`TIERS`), overridden here."""
+    return {"tiers": capacity(caller.settings.tiers, await _get(caller, "capacity"))}
 
 
 @router.put("/capacity")
 async def put_capacity(body: schemas.CapacityIn, caller: Configurer) -> dict[str, Any]:
+    tiers = caller.settings.tiers
+    unknown = sorted(t for t in body.tiers if tiers.name(t) is None)
+    if unknown:
+        raise ApiError(422, "validation_error", f"tiers.{unknown[0]}: not one of the tiers {sorted(tiers.policies)}",
+                       errors=[{"field": f"tiers.{t}", "reason": "unknown tier"} for t in unknown])  # fmt: skip
+    value = {tiers.name(t) or t: n for t, n in body.tiers.items()}
     async with transaction(caller) as uow:
-        await _put(uow, "capacity", body.tiers, caller.actor)
-    return {"tiers": body.tiers}
+        await _put(uow, "capacity", value, caller.actor)
+    return {"tiers": capacity(tiers, value)}
+
+
+def capacity(tiers: Tiers, overrides: dict[str, Any]) -> dict[str, int]:
+    return tiers.capacity() | {k: int(v) for k, v in overrides.items()}
 
 
 @router.get("/forecast/churn-rates")

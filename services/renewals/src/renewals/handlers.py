@@ -49,7 +49,7 @@ def make_handler(settings: RenewalsSettings) -> Callable[[asyncpg.Connection, Se
             # order relative to the other events does not matter)
             await repository.apply_health_many(conn, rows=b.health)
             if b.touched:
-                await reassess(uow, account_ids=sorted(b.touched), trend_days=settings.health_trend_days)
+                await reassess(uow, account_ids=sorted(b.touched), horizon=settings.horizon())
 
     return handle
 
@@ -129,9 +129,7 @@ async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
 async def on_deal(b: Batch, e: ev.DealSignal, c: Consumed) -> None:
     s = b.settings
     deal = e.model_dump(mode="python") | {"start_date": e.occurred_at.date()}
-    await handoff.open_review(
-        b.uow, deal=deal, actor=SYNC_ACTOR, lead_days=s.renewal_lead_days, trend_days=s.health_trend_days
-    )
+    await handoff.open_review(b.uow, deal=deal, actor=SYNC_ACTOR, horizon=s.horizon())
     b.touched.add(e.account_id)
 
 

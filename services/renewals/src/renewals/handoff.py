@@ -19,11 +19,10 @@ from renewals import errors, ownership, repository, service
 from renewals import handoff_repository as reviews
 from renewals.domain import deal_quality as dq
 from renewals.domain.lifecycle import add_months
+from renewals.reassess import Horizon
 
 
-async def open_review(
-    uow: UnitOfWork, *, deal: dict[str, Any], actor: str, lead_days: int, trend_days: int
-) -> asyncpg.Record:
+async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, horizon: Horizon) -> asyncpg.Record:
     """Idempotent per deal: a second call returns the review already open."""
     conn = uow.conn
     existing = await reviews.get_review(conn, deal_id=deal["deal_id"])
@@ -61,7 +60,7 @@ async def open_review(
     await reviews.insert_review(
         conn, deal=deal, discount_pct=discount, score=quality.score, band=quality.band, flags=flags
     )
-    await service.record_contract(uow, c=contract, actor=actor, lead_days=lead_days, trend_days=trend_days)
+    await service.record_contract(uow, c=contract, actor=actor, horizon=horizon)
     await reviews.link_contract(conn, deal_id=deal["deal_id"], contract_id=contract["contract_id"])
     uow.audit(
         entity_type="review",

@@ -26,8 +26,7 @@ async def open_review(body: schemas.DealIn, caller: Writer) -> dict[str, Any]:
             uow,
             deal=body.model_dump(mode="python"),
             actor=caller.actor,
-            lead_days=s.renewal_lead_days,
-            trend_days=s.health_trend_days,
+            horizon=s.horizon(),
         )
     return plain(row)
 

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
+from renewals import config_api, repository
 from renewals import insights_repository as q
-from renewals import repository
 from renewals.deps import Reader
 from renewals.domain import attention as at
 from renewals.domain import backtest as bt
 from renewals.domain import books as bk
 from renewals.domain import forecast as fc
+from renewals.domain import timeliness as tl
 
 router = APIRouter(prefix="/v1", tags=["insights"], responses={401: {"description": "missing or unknown API key"}})
 
@@ -48,12 +49,15 @@ async def books(
     """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first.
     Accounts whose deal was rejected at hand-off count in the workload and apart (`rejected_accounts`):
     they leave the CSM's retention figures, not the CSM's work."""
+    tiers = caller.settings.tiers
     async with caller.pool.acquire() as conn:
-        capacity = await repository.get_setting(conn, key="capacity")
+        capacity = config_api.capacity(tiers, await repository.get_setting(conn, key="capacity"))
         rows = await q.holdings(conn, role=role, today=utcnow().date())
     result = bk.books(
-        (bk.Holding(r["owner_id"], r["account_id"], r["tier"], r["arr"], r["rejected"]) for r in rows), capacity
-    )
+        (bk.Holding(r["owner_id"], r["account_id"], tiers.name(r["tier"]) or r["tier"], r["arr"], r["rejected"])
+         for r in rows),
+        capacity,
+    )  # fmt: skip
     if over_capacity is not None:
         result = [b for b in result if b.over_capacity == over_capacity]
     return {"role": role, "capacity": capacity, "owners": [asdict(b) for b in result]}
@@ -179,3 +183,23 @@ async def retention(
             for r in rows
         ],
     }
+
+
+@router.get("/reports/timeliness")
+async def timeliness(
+    caller: Reader,
+    start: Annotated[date | None, Query(alias="from", description="default: 90 days ago")] = None,
+    end: Annotated[date | None, Query(alias="to", description="exclusive; default: tomorrow")] = None,
+    last_days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> dict[str, Any]:
+    """Renewals are a non-event: per owner, of the renewals dated in [from, to) up to today, those that
+    closed after their date (or are still open past it) and those whose risk was first seen inside their
+    last `last_days` days, each named; owners with the most failures first."""
+    today = utcnow().date()
+    start, end = start or tl.since(today, 90), end or today + timedelta(days=1)
+    if end <= start:
+        raise ApiError(422, "validation_error", "to: must be after from", errors=[{"field": "to", "reason": "<= from"}])
+    async with caller.pool.acquire() as conn:
+        rows = await q.renewals_due(conn, start=start, end=end)
+    owners = tl.by_owner((tl.Renewal(**dict(r)) for r in rows), today=today, last_days=last_days)
+    return {"from": start, "to": end, "last_days": last_days, "owners": [asdict(o) for o in owners]}

@@ -123,3 +123,15 @@ async def churn_reasons(conn: asyncpg.Connection, *, start: date, end: date) -> 
         end,
     )
     return [dict(r) for r in rows]
+
+
+async def renewals_due(conn: asyncpg.Connection, *, start: date, end: date) -> list[asyncpg.Record]:
+    """Renewal opportunities dated in [start, end): their owner, when they closed, when first at risk."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT opportunity_id, account_id, owner_id, renewal_date, closed_at, first_at_risk_at
+           FROM opportunities WHERE kind = 'renewal' AND renewal_date >= $1 AND renewal_date < $2
+           ORDER BY renewal_date, opportunity_id""",
+        start,
+        end,
+    )
+    return rows

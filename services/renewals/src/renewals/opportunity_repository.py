@@ -231,7 +231,7 @@ async def risk_inputs(
     which = "o.account_id = ANY($1::text[])" if account_ids is not None else "$1::text[] IS NULL"
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
-                  o.last_window, o.risk_points, o.risk_level, o.risk_reasons,
+                  o.last_window, o.risk_points, o.risk_level, o.risk_reasons, o.escalated_at, a.tier,
                   a.health_colour, a.health_score, a.health_usage_data, a.exposure, c.discount_pct, a.healthy_champions,
                   coalesce((SELECT max(p.severity) FROM problems p WHERE p.account_id = o.account_id),
                            (SELECT (r.answers->>'problem_severity')::int FROM handoff_reviews r
@@ -264,16 +264,20 @@ async def risk_inputs(
 
 
 async def save_risk(
-    conn: asyncpg.Connection, *, rows: Sequence[tuple[str, float, str, bool, int | None, list[Any]]]
+    conn: asyncpg.Connection, *, rows: Sequence[tuple[str, float, str, bool, int | None, list[Any], bool]], at: Any
 ) -> None:
+    """The assessments; the first time each renewal was at risk and when it escalated are kept (the
+    late-risk report reads them)."""
     if not rows:
         return
-    ids, points, levels, at_risk, windows, reasons = (list(c) for c in zip(*rows, strict=True))
+    ids, points, levels, at_risk, windows, reasons, escalated = (list(c) for c in zip(*rows, strict=True))
     await conn.execute(
         """UPDATE opportunities o SET risk_points = u.points, risk_level = u.level, at_risk = u.at_risk,
-             last_window = u.win, risk_reasons = u.reasons::jsonb, risk_assessed_at = now(), updated_at = now()
-           FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::int[], $6::text[])
-             AS u(id, points, level, at_risk, win, reasons)
+             last_window = u.win, risk_reasons = u.reasons::jsonb, risk_assessed_at = now(), updated_at = now(),
+             first_at_risk_at = CASE WHEN u.at_risk THEN coalesce(o.first_at_risk_at, $8) ELSE o.first_at_risk_at END,
+             escalated_at = CASE WHEN u.escalated THEN coalesce(o.escalated_at, $8) ELSE o.escalated_at END
+           FROM unnest($1::text[], $2::float8[], $3::text[], $4::bool[], $5::int[], $6::text[], $7::bool[])
+             AS u(id, points, level, at_risk, win, reasons, escalated)
            WHERE o.opportunity_id = u.id""",
         ids,
         points,
@@ -281,4 +285,6 @@ async def save_risk(
         at_risk,
         windows,
         [orjson.dumps(r).decode() for r in reasons],  # a JSON list inside an array parameter reads as a dimension
+        escalated,
+        at,
     )

@@ -5,7 +5,7 @@ State and events are written through the caller's unit of work (one transaction,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +13,7 @@ import asyncpg
 
 from bellwether_shared.champions import DEPARTURE_COUNTS_DAYS
 from bellwether_shared.events import renewals as ev
+from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
@@ -22,7 +23,17 @@ SOURCE = "bellwether/renewals"
 PAGE = 2000
 
 
-def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """What a re-assessment reads of the settings: how long before its end a renewal opens (risk may be
+    raised from then on), the window of the "health falling" factor, and the tier vocabulary (escalation)."""
+
+    lead_days: int = 120
+    trend_days: int = 30
+    tiers: Tiers = field(default_factory=Tiers)
+
+
+def _inputs(r: asyncpg.Record, today: date, horizon: Horizon) -> risk.Inputs:
     score, before = r["health_score"], r["score_before"]
     return risk.Inputs(
         days_to_renewal=(r["renewal_date"] - today).days,
@@ -38,81 +49,84 @@ def _inputs(r: asyncpg.Record, today: date) -> risk.Inputs:
         deal_flags=tuple(sorted(set(r["flags"]))),
         healthy_champions=r["healthy_champions"],
         problem_severity=r["problem_severity"],
+        horizon_days=horizon.lead_days,
+        escalate_within_days=horizon.tiers.policy(r["tier"]).escalate_within_days,
     )
 
 
 async def reassess(
-    uow: UnitOfWork, *, account_ids: Sequence[str] | None, trend_days: int, now: datetime | None = None
+    uow: UnitOfWork, *, account_ids: Sequence[str] | None, horizon: Horizon, now: datetime | None = None
 ) -> int:
     """Re-assess open renewals (of ``account_ids``, or all of them) as of ``now`` (default: the
     unit's time). Returns how many changed."""
     conn, now = uow.conn, now or uow.now
-    today = now.date()
-    weights = risk.Weights(**(await repository.get_setting(conn, key="risk_weights") or {}))
+    weights = risk.Weights(**(await repository.get_setting(conn, key="risk_weights")))
     after, changed = "", 0
     while True:
         rows = await opps.risk_inputs(
-            conn, account_ids=account_ids, trend_since=now - timedelta(days=trend_days), after=after, limit=PAGE,
+            conn,
+            account_ids=account_ids,
+            trend_since=now - timedelta(days=horizon.trend_days),
+            after=after,
+            limit=PAGE,
             departed_since=now - timedelta(days=DEPARTURE_COUNTS_DAYS),
-        )  # fmt: skip
+        )
         if not rows:
             return changed
-        updates: list[tuple[str, float, str, bool, int | None, list[Any]]] = []
+        updates: list[tuple[str, float, str, bool, int | None, list[Any], bool]] = []
         for r in rows:
-            inputs = _inputs(r, today)
+            inputs = _inputs(r, now.date(), horizon)
             a = risk.assess(inputs, weights)
             reasons = [asdict(x) for x in a.reasons]
-            if (a.points, a.level, a.at_risk, a.window, reasons) == (
-                r["risk_points"],
-                r["risk_level"],
-                r["at_risk"],
-                r["last_window"],
-                r["risk_reasons"],
-            ):
+            same = (a.points, a.level, a.at_risk, a.window, reasons) == (
+                r["risk_points"], r["risk_level"], r["at_risk"], r["last_window"], r["risk_reasons"])  # fmt: skip
+            if same and (r["escalated_at"] is not None or not a.escalate):
                 continue
-            updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons))
-            common = {"account_id": r["account_id"], "opportunity_id": r["opportunity_id"]}
-            say = risk.announce(was_at_risk=r["at_risk"], last_window=r["last_window"], now=a)
-            uow.emit(  # the assessment moved (points, level, factors): the account view follows it, nobody is paged
-                ev.RenewalRiskAssessed(
-                    **common, at_risk=a.at_risk, level=a.level, points=a.points, renewal_date=r["renewal_date"],
-                    days_to_renewal=inputs.days_to_renewal, arr=float(r["arr"]), owner_id=r["owner_id"],
-                    reasons=[ev.RiskReason(**x) for x in reasons],
-                ),
-                at=now,
-            )  # fmt: skip
-            if say.risk_changed:
-                uow.emit(
-                    ev.RenewalRiskChanged(
-                        **common,
-                        at_risk=a.at_risk,
-                        level=a.level,
-                        points=a.points,
-                        renewal_date=r["renewal_date"],
-                        days_to_renewal=inputs.days_to_renewal,
-                        arr=float(r["arr"]),
-                        owner_id=r["owner_id"],
-                        reasons=[ev.RiskReason(**x) for x in reasons],
-                    ),
-                    at=now,
-                )
-            if say.window_entered:
-                assert a.window is not None
-                uow.emit(
-                    ev.RenewalUpcoming(
-                        **common,
-                        renewal_date=r["renewal_date"],
-                        days_to_renewal=inputs.days_to_renewal,
-                        window=a.window,
-                        arr=float(r["arr"]),
-                        owner_id=r["owner_id"],
-                        owner_role=r["owner_role"],
-                        at_risk=a.at_risk,
-                    ),
-                    at=now,
-                )
-        await opps.save_risk(conn, rows=updates)
+            say = risk.announce(was_at_risk=r["at_risk"], last_window=r["last_window"], now=a,
+                                was_escalated=r["escalated_at"] is not None)  # fmt: skip
+            updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons, say.escalated))
+            _announce(uow, r, inputs, a, say, horizon, now, assessed=not same)
+        await opps.save_risk(conn, rows=updates, at=now)
         changed += len(updates)
         after = rows[-1]["opportunity_id"]
         if len(rows) < PAGE:
             return changed
+
+
+def _announce(
+    uow: UnitOfWork,
+    r: asyncpg.Record,
+    inputs: risk.Inputs,
+    a: risk.Risk,
+    say: risk.Announcements,
+    horizon: Horizon,
+    now: datetime,
+    *,
+    assessed: bool,
+) -> None:
+    reasons = [ev.RiskReason(**asdict(x)) for x in a.reasons]
+    account, opp, date_, days = r["account_id"], r["opportunity_id"], r["renewal_date"], inputs.days_to_renewal
+    arr, owner = float(r["arr"]), r["owner_id"]
+    if assessed:  # the assessment moved (points, level, factors): the account view follows it, nobody is paged
+        uow.emit(ev.RenewalRiskAssessed(
+            account_id=account, opportunity_id=opp, at_risk=a.at_risk, level=a.level, points=a.points,
+            renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner, reasons=reasons,
+        ), at=now)  # fmt: skip
+    if say.risk_changed:
+        uow.emit(ev.RenewalRiskChanged(
+            account_id=account, opportunity_id=opp, at_risk=a.at_risk, level=a.level, points=a.points,
+            renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner, reasons=reasons,
+        ), at=now)  # fmt: skip
+    tier = horizon.tiers.name(r["tier"])
+    if say.escalated and inputs.escalate_within_days is not None:
+        uow.emit(ev.RenewalRiskEscalated(
+            account_id=account, opportunity_id=opp, tier=tier, escalate_within_days=inputs.escalate_within_days,
+            level=a.level, points=a.points, renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner,
+            reasons=reasons,
+        ), at=now)  # fmt: skip
+    if say.window_entered and a.window is not None:
+        uow.emit(ev.RenewalUpcoming(
+            account_id=account, opportunity_id=opp, renewal_date=date_, days_to_renewal=days, window=a.window,
+            arr=arr, owner_id=owner, owner_role=r["owner_role"], at_risk=a.at_risk,
+            renewal_task=horizon.tiers.policy(r["tier"]).renewal_task == "always", tier=tier,
+        ), at=now)  # fmt: skip

@@ -30,8 +30,9 @@ async def write_audit(conn: asyncpg.Connection, entries: Sequence[AuditEntry]) -
 
 
 async def get_setting(conn: asyncpg.Connection, *, key: str) -> dict[str, Any]:
-    value: dict[str, Any] = await conn.fetchval("SELECT value FROM settings WHERE key = $1", key)
-    return value
+    """The setting's value; {} when none is stored."""
+    value: dict[str, Any] | None = await conn.fetchval("SELECT value FROM settings WHERE key = $1", key)
+    return value or {}
 
 
 async def put_setting(conn: asyncpg.Connection, *, key: str, value: dict[str, Any], actor: str) -> None:

@@ -18,12 +18,10 @@ from renewals.domain import lifecycle
 from renewals.domain import policy as pol
 from renewals.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner
-from renewals.reassess import reassess
+from renewals.reassess import Horizon, reassess
 
 
-async def record_contract(
-    uow: UnitOfWork, *, c: dict[str, Any], actor: str, lead_days: int, trend_days: int
-) -> asyncpg.Record:
+async def record_contract(uow: UnitOfWork, *, c: dict[str, Any], actor: str, horizon: Horizon) -> asyncpg.Record:
     conn = uow.conn
     await repository.ensure_account(conn, account_id=c["account_id"])
     row = await opps.upsert_contract(conn, c=c)
@@ -36,8 +34,8 @@ async def record_contract(
         account_id=row["account_id"], contract_id=row["contract_id"], start_date=row["start_date"],
         end_date=row["end_date"], arr=float(row["arr"]), products=list(row["products"] or []), deal_id=row["deal_id"],
     ))  # fmt: skip
-    await ensure_renewal(uow, contract=row, actor=actor, lead_days=lead_days)
-    await reassess(uow, account_ids=[c["account_id"]], trend_days=trend_days)
+    await ensure_renewal(uow, contract=row, actor=actor, lead_days=horizon.lead_days)
+    await reassess(uow, account_ids=[c["account_id"]], horizon=horizon)
     return row
 
 
@@ -180,7 +178,7 @@ async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: 
 
 async def close(
     uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str,
-    reason: str | None = None, note: str | None = None, lead_days: int = 120, trend_days: int = 30,
+    reason: str | None = None, note: str | None = None, horizon: Horizon | None = None,
 ) -> asyncpg.Record:  # fmt: skip
     """Close once; a churn takes the whole ARR (whatever change was given). A renewal that did not churn
     rolls its contract forward (domain.lifecycle): the next term is recorded like any contract, so its
@@ -200,7 +198,7 @@ async def close(
         conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour, reason=reason,
         note=note,
     )  # fmt: skip
-    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, lead_days, trend_days)
+    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon or Horizon())
     uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
@@ -226,8 +224,7 @@ async def close(
 
 
 async def _roll_forward(
-    uow: UnitOfWork, row: asyncpg.Record, outcome: str, arr_change: float, actor: str, lead_days: int,
-    trend_days: int,
+    uow: UnitOfWork, row: asyncpg.Record, outcome: str, arr_change: float, actor: str, horizon: Horizon,
 ) -> str | None:  # fmt: skip
     """The contract's next term, for a renewal that did not churn (expansions have no contract)."""
     if row["kind"] != "renewal" or row["contract_id"] is None:
@@ -244,7 +241,7 @@ async def _roll_forward(
          "start_date": term.start_date, "end_date": term.end_date, "term_months": term.term_months, "arr": term.arr,
          "list_price": old["list_price"], "discount_pct": old["discount_pct"],
          "products": list(old["products"] or [])}  # fmt: skip
-    await record_contract(uow, c=c, actor=actor, lead_days=lead_days, trend_days=trend_days)
+    await record_contract(uow, c=c, actor=actor, horizon=horizon)
     return term.contract_id
 
 

@@ -6,6 +6,7 @@ from pydantic import Field
 
 from bellwether_shared.roles import ApiKey
 from bellwether_shared.settings import ServiceSettings
+from renewals.reassess import Horizon
 
 
 class RenewalsSettings(ServiceSettings):
@@ -25,3 +26,6 @@ class RenewalsSettings(ServiceSettings):
     sweep: bool = Field(default=True, description="run the sweep in this process")
     health_trend_days: int = Field(default=30, ge=1, le=365, description="window of the 'health falling' factor")
     learned_rates_min_samples: int = Field(default=30, ge=1, description="closed renewals per colour to learn from")
+
+    def horizon(self) -> Horizon:
+        return Horizon(lead_days=self.renewal_lead_days, trend_days=self.health_trend_days, tiers=self.tiers)

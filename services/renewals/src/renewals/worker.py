@@ -45,7 +45,7 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
                 if len(due) < 500:
                     break
         async with conn.transaction(), repository.unit(conn, now=now) as uow:
-            changed = await reassess(uow, account_ids=None, trend_days=settings.health_trend_days)
+            changed = await reassess(uow, account_ids=None, horizon=settings.horizon())
     if opened or changed:
         log.info("sweep", opened=opened, reassessed=changed)
     return {"opened": opened, "reassessed": changed, "skipped": 0}

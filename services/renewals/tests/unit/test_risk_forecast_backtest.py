@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bellwether_shared.tiers import Tiers
 from renewals.domain import backtest as bt
 from renewals.domain import books as bk
 from renewals.domain import forecast as fc
@@ -183,7 +184,7 @@ def test_books_utilisation_over_capacity_and_rejected_deals_still_count_as_work(
     holdings += [bk.Holding("ana", f"m{i}", "mid", 10.0) for i in range(20)]
     holdings += [bk.Holding("bo", f"x{i}", "scale", 1.0) for i in range(100)]
     holdings += [bk.Holding("bo", "bad", "scale", 5.0, rejected_deal=True)]
-    books = {b.owner_id: b for b in bk.books(holdings, bk.DEFAULT_CAPACITY)}
+    books = {b.owner_id: b for b in bk.books(holdings, Tiers().capacity())}
     assert books["ana"].utilisation == pytest.approx(10 / 15 + 20 / 40, abs=1e-3) and books["ana"].over_capacity
     assert books["ana"].accounts == 30 and books["ana"].arr == 1200
     assert books["bo"].utilisation == pytest.approx(101 / 200) and not books["bo"].over_capacity
@@ -196,3 +197,67 @@ def test_a_colour_computed_without_usage_is_no_risk_factor() -> None:
     assert no_usage.reasons == () and not no_usage.at_risk
     with_usage = risk.assess(risk.Inputs(days_to_renewal=45, colour="red", score=20, usage_data=True))
     assert [r.factor for r in with_usage.reasons] == ["health_red"] and with_usage.at_risk
+
+
+def test_risk_is_raised_from_the_moment_the_renewal_opens_not_only_inside_90_days() -> None:
+    """domain.md: risk seen at 120 days is raised at 120 days (no 90-day scramble)."""
+    early = risk.assess(risk.Inputs(days_to_renewal=115, colour="red", score=20, champion_departed=True))
+    assert early.at_risk and early.window is None  # at risk, before any 90/60/30 window
+    beyond = risk.assess(risk.Inputs(days_to_renewal=121, colour="red", score=20, champion_departed=True))
+    assert not beyond.at_risk
+    custom = risk.assess(risk.Inputs(days_to_renewal=150, colour="red", score=20, horizon_days=180))
+    assert custom.at_risk
+
+
+@given(inputs, st.one_of(st.none(), st.integers(0, 200)))
+def test_escalation_is_at_risk_within_the_tiers_days_and_announced_once(i: risk.Inputs, days: int | None) -> None:
+    a = risk.assess(replace(i, escalate_within_days=days))
+    assert a.escalate == (a.at_risk and days is not None and i.days_to_renewal <= days)
+    first = risk.announce(was_at_risk=a.at_risk, last_window=a.window, now=a, was_escalated=False)
+    again = risk.announce(was_at_risk=a.at_risk, last_window=a.window, now=a, was_escalated=True)
+    assert first.escalated == a.escalate and not again.escalated
+
+
+def test_one_tier_vocabulary_with_aliases_and_a_default() -> None:
+    from bellwether_shared.tiers import TierPolicy, Tiers
+
+    tiers = Tiers()
+    assert tiers.name("Enterprise") == "strategic" and tiers.name("SCALE") == "scale" and tiers.name("gold") is None
+    assert tiers.policy("gold") == tiers.policy("mid") == tiers.policy(None)
+    assert tiers.policy("strategic").renewal_task == "always" and tiers.policy("scale").renewal_task == "at_risk"
+    assert tiers.capacity() == {"strategic": 15, "mid": 40, "scale": 200}
+    assert tiers.champion_targets() == {"strategic": 3, "mid": 2, "scale": 1}
+    own = Tiers(policies={"gold": TierPolicy(book_capacity=10, champion_target=2, renewal_task="always")},
+                aliases={}, default="gold")  # fmt: skip
+    assert own.policy("anything").book_capacity == 10
+    with pytest.raises(ValueError, match="default"):
+        Tiers(policies={"gold": own.policies["gold"]}, aliases={}, default="silver")
+    with pytest.raises(ValueError, match=r"aliases\.vip"):
+        Tiers(policies={"gold": own.policies["gold"]}, aliases={"vip": "platinum"}, default="gold")
+
+
+def test_late_closes_and_late_risk_are_failures_per_owner() -> None:
+    from datetime import UTC, date, datetime
+
+    from renewals.domain import timeliness as tl
+
+    today = date(2026, 12, 7)
+
+    def at(d: date) -> datetime:
+        return datetime(d.year, d.month, d.day, 12, tzinfo=UTC)
+
+    renewals = [
+        tl.Renewal("on-time", "a1", "ana", date(2026, 11, 1), at(date(2026, 10, 20)), at(date(2026, 8, 1))),
+        tl.Renewal("late", "a2", "ana", date(2026, 11, 1), at(date(2026, 11, 9)), None),
+        tl.Renewal("late-risk", "a3", "bo", date(2026, 11, 30), at(date(2026, 11, 20)), at(date(2026, 11, 10))),
+        tl.Renewal("open-past", "a4", "bo", date(2026, 12, 1), None, None),
+        tl.Renewal("future", "a5", "bo", date(2027, 1, 1), None, at(date(2026, 12, 20))),
+    ]
+    owners = {o.owner_id: o for o in tl.by_owner(renewals, today=today)}
+    assert (owners["ana"].due, owners["ana"].closed_late, owners["ana"].late_risk) == (2, 1, 0)
+    assert (owners["bo"].due, owners["bo"].closed_late, owners["bo"].late_risk) == (2, 1, 1)
+    failed = {f["opportunity_id"]: f for o in owners.values() for f in o.failures}
+    assert set(failed) == {"late", "late-risk", "open-past"}
+    assert failed["late"]["days_late"] == 8 and failed["late-risk"]["risk_days_before"] == 20
+    assert failed["open-past"]["days_late"] == 6 and failed["open-past"]["closed"] is False
+    assert tl.judge(renewals[2], today=today, last_days=15).late_risk is False  # 20 days before: not late then

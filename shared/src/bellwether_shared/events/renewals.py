@@ -58,6 +58,10 @@ class RenewalUpcoming(RenewalsEvent):
     owner_id: str | None
     owner_role: Role
     at_risk: bool
+    renewal_task: bool = Field(
+        default=False, description="the account's tier wants a person's task at every renewal (TIERS renewal_task)"
+    )
+    tier: str | None = Field(default=None, description="the account's tier in the tier vocabulary")
 
 
 class RenewalRiskChanged(RenewalsEvent):
@@ -66,6 +70,23 @@ class RenewalRiskChanged(RenewalsEvent):
     event_type: ClassVar[str] = "bellwether.renewals.risk_changed.v1"
     opportunity_id: str
     at_risk: bool
+    level: Literal["none", "low", "medium", "high"]
+    points: float
+    renewal_date: date
+    days_to_renewal: int
+    arr: float
+    owner_id: str | None
+    reasons: list[RiskReason]
+
+
+class RenewalRiskEscalated(RenewalsEvent):
+    """A renewal at risk came as close to its date as its tier escalates (TIERS escalate_within_days):
+    the VP of CS is to know. Once per renewal."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.risk_escalated.v1"
+    opportunity_id: str
+    tier: str | None
+    escalate_within_days: int
     level: Literal["none", "low", "medium", "high"]
     points: float
     renewal_date: date
@@ -195,6 +216,7 @@ EVENTS: tuple[type[Event], ...] = (
     RenewalUpcoming,
     RenewalRiskChanged,
     RenewalRiskAssessed,
+    RenewalRiskEscalated,
     ContractChanged,
     RenewalClosed,
     OwnershipChanged,

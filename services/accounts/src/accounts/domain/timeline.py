@@ -110,6 +110,8 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     "renewal_upcoming": ("renewal", lambda p: f"Renewal in {p.get('days_to_renewal')} days "
                          f"({_money(p.get('arr'))} ARR)"),
     "risk_assessed": ("renewal", _renewal_risk),
+    "risk_escalated": ("renewal", lambda p: f"Renewal risk escalated to the VP ({p.get('tier') or 'tier'}: "
+                       f"{p.get('days_to_renewal')} days before the date)"),
     "renewal_closed": ("renewal", lambda p: f"Renewal closed: {p.get('outcome')} "
                        f"({'+' if float(p.get('arr_change') or 0) >= 0 else ''}{_money(p.get('arr_change'))} ARR)"),
     "contract_changed": ("renewal", lambda p: f"Contract {p.get('contract_id')}: {_money(p.get('arr'))} ARR, "

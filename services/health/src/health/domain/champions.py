@@ -216,10 +216,6 @@ class Coverage:
         return min(1.0, self.healthy_influential / self.target) if self.target else 1.0
 
 
-def target_for(tier: str | None, targets: Mapping[str, int], default: int = 1) -> int:
-    return int(targets.get(tier or "", default))
-
-
 def coverage(
     contacts: Sequence[ContactFacts], assessments: Sequence[Assessment], *, target: int, now: datetime
 ) -> Coverage:

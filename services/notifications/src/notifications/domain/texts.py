@@ -37,6 +37,9 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
         case "risk_changed":
             when = f"{e.get('renewal_date')} ({e.get('days_to_renewal')} days, ARR {_money(e.get('arr'))})"
             text = f"Renewal of {who} on {when} is at risk"
+        case "risk_escalated":
+            when = f"{e.get('renewal_date')} ({e.get('days_to_renewal')} days, ARR {_money(e.get('arr'))})"
+            text = f"Renewal of {who} on {when} is at risk ({e.get('level')}), {e.get('tier') or 'its'} tier escalates"
         case "renewal_upcoming":
             text = f"{who} renews in {e.get('days_to_renewal')} days (ARR {_money(e.get('arr'))})"
         case "feature_request_status_changed":

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-DEFAULT_CAPACITY: dict[str, int] = {"strategic": 15, "mid": 40, "scale": 200}
-
 
 @dataclass(frozen=True, slots=True)
 class Holding:

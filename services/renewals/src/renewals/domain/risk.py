@@ -2,8 +2,10 @@
 
 Risk is a sum of points, one entry per factor present (health red or falling, champion gone,
 high exposure, deep discount, missed milestones, open severe tickets, hand-off flags). Adding a
-factor never lowers it. An opportunity is *at risk* inside the 90-day horizon once its points
-reach the threshold; the 90/60/30-day window says how close the renewal is.
+factor never lowers it. An opportunity is *at risk* from the moment its renewal opens (the horizon,
+120 days: "risk seen at 120 days is raised at 120 days") once its points reach the threshold; the
+90/60/30-day window says how close the renewal is. A renewal at risk escalates to the VP of CS once
+it is as close as its tier says (bellwether_shared.tiers).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class Inputs:
     deal_flags: tuple[str, ...] = ()
     healthy_champions: int | None = None  # healthy influential champions (None: not assessed yet)
     problem_severity: int | None = None  # 1..5, the problem bought for (recorded at onboarding or hand-off)
+    horizon_days: int = 120  # risk is raised from this close to the date (the renewal opportunity opens then)
+    escalate_within_days: int | None = None  # the tier's: at risk this close goes to the VP (None: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class Risk:
     at_risk: bool
     window: int | None  # 90 / 60 / 30 once inside the horizon
     reasons: tuple[Reason, ...]
+    escalate: bool = False  # at risk, and as close to the date as the tier escalates
 
 
 def window(days_to_renewal: int) -> int | None:
@@ -116,12 +121,14 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
     level: Literal["none", "low", "medium", "high"] = (
         "high" if points >= 60 else "medium" if points >= 30 else "low" if points > 0 else "none"
     )
+    at_risk = i.days_to_renewal <= i.horizon_days and points >= w.at_risk_points
     return Risk(
         points=points,
         level=level,
-        at_risk=win is not None and points >= w.at_risk_points,
+        at_risk=at_risk,
         window=win,
         reasons=tuple(sorted(reasons, key=lambda r: -r.points)),
+        escalate=at_risk and i.escalate_within_days is not None and i.days_to_renewal <= i.escalate_within_days,
     )
 
 
@@ -133,12 +140,15 @@ def _score(score: float | None) -> str:
 class Announcements:
     risk_changed: bool  # entered or left "at risk"
     window_entered: bool  # reached a nearer 90/60/30-day window than announced before
+    escalated: bool = False  # at risk and now close enough for the tier's escalation, first time
 
 
-def announce(*, was_at_risk: bool, last_window: int | None, now: Risk) -> Announcements:
+def announce(*, was_at_risk: bool, last_window: int | None, now: Risk, was_escalated: bool = False) -> Announcements:
     """What a re-assessment announces: only changes. Entering or leaving risk once each way; each
-    window once, when first reached (a renewal that moves further away announces nothing)."""
+    window once, when first reached (a renewal that moves further away announces nothing); an
+    escalation once per renewal."""
     return Announcements(
         risk_changed=now.at_risk != was_at_risk,
         window_entered=now.window is not None and (last_window is None or now.window < last_window),
+        escalated=now.escalate and not was_escalated,
     )
