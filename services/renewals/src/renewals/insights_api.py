@@ -46,7 +46,8 @@ async def attention(
 async def books(
     caller: Reader, role: Literal["csm", "ae", "renewal_owner"] = "csm", over_capacity: bool | None = None
 ) -> dict[str, Any]:
-    """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first.
+    """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first;
+    accounts whose open renewal and open expansion have different owners (`split_accounts`).
     Accounts whose deal was rejected at hand-off count in the workload and apart (`rejected_accounts`):
     they leave the CSM's retention figures, not the CSM's work."""
     tiers = caller.settings.tiers
@@ -54,8 +55,8 @@ async def books(
         capacity = config_api.capacity(tiers, await repository.get_setting(conn, key="capacity"))
         rows = await q.holdings(conn, role=role, today=utcnow().date())
     result = bk.books(
-        (bk.Holding(r["owner_id"], r["account_id"], tiers.name(r["tier"]) or r["tier"], r["arr"], r["rejected"])
-         for r in rows),
+        (bk.Holding(r["owner_id"], r["account_id"], tiers.name(r["tier"]) or r["tier"], r["arr"], r["rejected"],
+                    r["renewal_owner"], tuple(r["expansion_owners"])) for r in rows),
         capacity,
     )  # fmt: skip
     if over_capacity is not None:

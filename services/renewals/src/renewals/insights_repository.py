@@ -23,7 +23,12 @@ async def holdings(conn: asyncpg.Connection, *, role: str, today: date) -> list[
     assert role in ("csm", "ae", "renewal_owner")
     rows: list[asyncpg.Record] = await conn.fetch(
         f"""SELECT a.{role} AS owner_id, a.account_id, a.tier,
-                   coalesce(ct.arr, a.arr, 0)::float8 AS arr, coalesce(rj.rejected, false) AS rejected
+                   coalesce(ct.arr, a.arr, 0)::float8 AS arr, coalesce(rj.rejected, false) AS rejected,
+                   (SELECT min(o.owner_id) FROM opportunities o WHERE o.account_id = a.account_id
+                      AND o.kind = 'renewal' AND o.stage <> 'closed') AS renewal_owner,
+                   coalesce((SELECT array_agg(DISTINCT o.owner_id) FROM opportunities o
+                             WHERE o.account_id = a.account_id AND o.kind = 'expansion' AND o.stage <> 'closed'
+                               AND o.owner_id IS NOT NULL), '{{}}') AS expansion_owners
             FROM accounts a
             LEFT JOIN (SELECT account_id, sum(arr) AS arr FROM contracts WHERE end_date >= $1 GROUP BY account_id) ct
               ON ct.account_id = a.account_id

@@ -22,7 +22,7 @@ async def load_policy(conn: asyncpg.Connection) -> pol.Policy:
         model=pol.Model(v.get("model", "split")),
         ae_renewal_min_arr=v.get("ae_renewal_min_arr"),
         ae_expansion_min_arr=v.get("ae_expansion_min_arr"),
-        growth_type_decides=v.get("growth_type_decides", False),
+        growth_type_decides=v.get("growth_type_decides", True),
         renewals_team=v.get("renewals_team", False),
     )
 

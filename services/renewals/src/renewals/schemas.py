@@ -229,7 +229,7 @@ class PolicyIn(BaseModel):
     ae_renewal_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
     ae_expansion_min_arr: float | None = Field(default=None, ge=0, le=MAX_MONEY)
     growth_type_decides: bool = Field(
-        False, description="refine by growth type: more of the same to the CSM, new product/division to the AE"
+        True, description="refine by growth type: more of the same to the CSM, new product/division to the AE"
     )
     renewals_team: bool = False
 

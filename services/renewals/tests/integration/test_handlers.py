@@ -219,8 +219,8 @@ async def test_an_account_ready_to_grow_gets_one_expansion_routed_by_the_policy(
     assert len(opened) == 1
     o = opened[0]
     assert (float(o["arr"]), o["growth_type"], o["source"]) == (6_000.0, "organic_seats", "readiness")
-    # the split model: AEs lead every upsell, more of the same too (growth type refines only when asked)
-    assert o["owner_id"] == "abe" and "split model" in o["owner_reason"]
+    # growth type decides (the default): more of the same belongs to the CSM
+    assert o["owner_id"] == "cara" and "more-of-the-same" in o["owner_reason"]
     assert o["signal_reasons"] == ["9 of 10 seats active", "active users up 50 %"]
     mine = [e for e in events if e["kind"] == "expansion"]
     assert len(mine) == 1 and mine[0]["source"] == "readiness" and mine[0]["reasons"][0] == "9 of 10 seats active"

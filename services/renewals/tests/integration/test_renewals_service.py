@@ -156,15 +156,15 @@ async def test_ownership_follows_each_model_and_manual_choices_stick(http, kafka
             )
             assert (change["old_owner_id"], change["new_owner_id"], change["role"]) == ("cara", "abe", "ae")
 
-        await http.put("/v1/policy", json={"model": "split"}, headers=ADMIN)
+        await http.put("/v1/policy", json={"model": "split"}, headers=ADMIN)  # growth type decides by default
         assert await owner(renewal) == "cara"
-        assert (await expansion("organic_seats"))["owner_id"] == "abe"  # split: AEs lead every upsell
-        await http.put("/v1/policy", json={"model": "split", "growth_type_decides": True}, headers=ADMIN)
         seats, product = await expansion("organic_seats"), await expansion("new_product")
         assert (seats["owner_id"], product["owner_id"]) == ("cara", "abe")
         assert "more-of-the-same" in seats["owner_reason"]
+        await http.put("/v1/policy", json={"model": "split", "growth_type_decides": False}, headers=ADMIN)
+        assert (await expansion("organic_seats"))["owner_id"] == "abe"  # split alone: AEs lead every upsell
 
-        await http.put("/v1/policy", json={"model": "all_csm"}, headers=ADMIN)
+        await http.put("/v1/policy", json={"model": "all_csm", "growth_type_decides": False}, headers=ADMIN)
         assert (await expansion("new_product"))["owner_id"] == "cara"
         await http.put("/v1/policy", json={"model": "split", "ae_renewal_min_arr": 40_000}, headers=ADMIN)
         assert await owner(renewal) == "abe"  # 50k contract ≥ 40k threshold

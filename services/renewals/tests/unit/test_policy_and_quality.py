@@ -18,11 +18,14 @@ OWNERS = AccountOwners(csm="cara", ae="abe", renewal_owner="rita")
         (Policy(Model.ALL_SALES), Motion.RENEWAL, None, 10_000, Role.AE),
         (Policy(Model.ALL_SALES), Motion.EXPANSION, GrowthType.ORGANIC_SEATS, 10_000, Role.AE),
         (Policy(Model.SPLIT), Motion.RENEWAL, None, 10_000, Role.CSM),
-        # the split model alone: AEs lead every upsell, more of the same too (domain.md)
-        (Policy(Model.SPLIT), Motion.EXPANSION, GrowthType.ORGANIC_SEATS, 10_000, Role.AE),
+        # by default growth type decides: more of the same to the CSM, a new product to the AE (domain.md)
+        (Policy(Model.SPLIT), Motion.EXPANSION, GrowthType.ORGANIC_SEATS, 10_000, Role.CSM),
+        (Policy(Model.SPLIT), Motion.EXPANSION, GrowthType.NEW_PRODUCT, 10_000, Role.AE),
+        # the split model alone: AEs lead every upsell, more of the same too
+        (Policy(Model.SPLIT, growth_type_decides=False), Motion.EXPANSION, GrowthType.ORGANIC_SEATS, 10_000, Role.AE),
         (Policy(Model.SPLIT, growth_type_decides=True), Motion.EXPANSION, GrowthType.CONSUMPTION, 10_000, Role.CSM),
         (Policy(Model.SPLIT, growth_type_decides=True), Motion.EXPANSION, GrowthType.NEW_DIVISION, 10_000, Role.AE),
-        (Policy(Model.ALL_CSM), Motion.EXPANSION, GrowthType.NEW_PRODUCT, 10_000, Role.CSM),
+        (Policy(Model.ALL_CSM, growth_type_decides=False), Motion.EXPANSION, GrowthType.NEW_PRODUCT, 10_000, Role.CSM),
         (Policy(Model.ALL_CSM, growth_type_decides=True), Motion.EXPANSION, GrowthType.NEW_PRODUCT, 10_000, Role.AE),
         (Policy(Model.ALL_CSM), Motion.RENEWAL, None, 10_000, Role.CSM),
         (Policy(Model.SPLIT, ae_renewal_min_arr=100_000), Motion.RENEWAL, None, 150_000, Role.AE),

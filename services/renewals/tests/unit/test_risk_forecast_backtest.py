@@ -261,3 +261,13 @@ def test_late_closes_and_late_risk_are_failures_per_owner() -> None:
     assert failed["late"]["days_late"] == 8 and failed["late-risk"]["risk_days_before"] == 20
     assert failed["open-past"]["days_late"] == 6 and failed["open-past"]["closed"] is False
     assert tl.judge(renewals[2], today=today, last_days=15).late_risk is False  # 20 days before: not late then
+
+
+def test_books_flag_accounts_whose_renewal_and_expansion_owners_differ() -> None:
+    holdings = [
+        bk.Holding("cara", "one-person", "mid", 10_000, renewal_owner="cara", expansion_owners=("cara",)),
+        bk.Holding("cara", "two-people", "mid", 10_000, renewal_owner="cara", expansion_owners=("abe",)),
+        bk.Holding("cara", "no-expansion", "mid", 10_000, renewal_owner="cara"),
+    ]
+    (book,) = bk.books(holdings, Tiers().capacity())
+    assert book.split_accounts == ["two-people"]

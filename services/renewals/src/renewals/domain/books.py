@@ -4,7 +4,9 @@ A mixed book is measured by utilisation, the sum over tiers of accounts ÷ that 
 (5 strategic of 15 plus 20 mid of 40 is 0.83); above 1.0 the owner is over capacity. Accounts
 whose deal CS rejected at hand-off still take the CSM's time, so they count in the workload; they are
 counted apart too (``rejected_accounts``), because they leave the CSM's retention figures (what a CSM
-is measured and paid on: see the retention report by CSM).
+is measured and paid on: see the retention report by CSM). An account whose open renewal and open
+expansion have different owners is flagged (``split_accounts``): the customer wants one accountable
+person.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ class Holding:
     tier: str | None
     arr: float
     rejected_deal: bool = False
+    renewal_owner: str | None = None  # of the account's open renewal
+    expansion_owners: tuple[str, ...] = ()  # of its open expansions
+
+
+def split_ownership(h: Holding) -> bool:
+    """Two people sell to the customer at once: an open renewal and an open expansion, other owners."""
+    return h.renewal_owner is not None and any(o != h.renewal_owner for o in h.expansion_owners)
 
 
 @dataclass(slots=True)
@@ -38,6 +47,7 @@ class Book:
     by_tier: dict[str, TierLoad] = field(default_factory=dict)
     utilisation: float = 0.0
     over_capacity: bool = False
+    split_accounts: list[str] = field(default_factory=list)  # renewal and expansion owned by different people
 
 
 def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book]:
@@ -46,6 +56,8 @@ def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book
         book = out.setdefault(h.owner_id, Book(h.owner_id))
         if h.rejected_deal:
             book.rejected_accounts += 1
+        if split_ownership(h):
+            book.split_accounts.append(h.account_id)
         tier = h.tier or "unassigned"
         load = book.by_tier.setdefault(tier, TierLoad(capacity=capacity.get(tier)))
         load.accounts += 1

@@ -52,9 +52,9 @@ class Policy:
     # expansions of contracts at or above this ARR go to the AE (survey: sales ownership of
     # upsells rises with contract size)
     ae_expansion_min_arr: float | None = None
-    # a refinement, off by default: under split and all-CSM, growth type decides expansions
-    # (more-of-the-same to the CSM, new product / new division to the AE)
-    growth_type_decides: bool = False
+    # on by default (domain.md, "Growth type decides who sells it"): under split and all-CSM, more of
+    # the same goes to the CSM, a new product or division to the AE
+    growth_type_decides: bool = True
     # a renewals team: under split and all-CSM, renewals go to the account's renewal owner
     renewals_team: bool = False
 
