@@ -28,7 +28,8 @@ from tests.support.traces import scan
 NOW = datetime.now(UTC)
 COVERED = {
     iev.UsageRecorded.event_type, iev.AccountUpserted.event_type, iev.NpsSubmitted.event_type,
-    iev.DealClosedWon.event_type, iev.TicketChanged.event_type, iev.ContactChanged.event_type,
+    iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.TicketChanged.event_type,
+    iev.ContactChanged.event_type,
     iev.OnboardingConfirmed.event_type, iev.GoalUpdated.event_type, iev.AccountLifecycleChanged.event_type,
     iev.UserJoinedAccount.event_type, iev.UserIdentified.event_type, iev.ProblemRecorded.event_type,
     iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type, rev.RenewalClosed.event_type,
@@ -109,6 +110,9 @@ async def test_signals_are_kept_latest_wins_and_queue_a_rescore(health_db, run_i
             rec(iev.GoalUpdated(**sig(acct), goal_id="g1", name="Cut churn", status="met")),
             rec(iev.DealClosedWon(**sig(acct), deal_id="d", arr=45, list_price=60, term_months=12, qualification=q)),
         )
+        v2 = f"{acct}-v2"
+        await handle(conn, rec(iev.DealClosedWonV2(**sig(v2), deal_id="d2", arr=40, list_price=50, term_months=12)))
+        discount_v2 = await conn.fetchval("SELECT discount_pct FROM accounts WHERE account_id = $1", v2)
         account = await conn.fetchrow("SELECT tier, seats, discount_pct FROM accounts WHERE account_id = $1", acct)
         nps = await conn.fetchval("SELECT score FROM nps_responses WHERE account_id = $1", acct)
         ticket = await conn.fetchrow("SELECT severity, bug_linked FROM tickets WHERE account_id = $1", acct)
@@ -119,6 +123,7 @@ async def test_signals_are_kept_latest_wins_and_queue_a_rescore(health_db, run_i
     assert (account["tier"], account["seats"], account["discount_pct"]) == ("gold", 10, 25.0)
     assert nps == 9 and (ticket["severity"], ticket["bug_linked"]) == ("high", True) and contact == "high"
     assert onboarding == "technical" and goal == "met" and queued == 1
+    assert round(discount_v2, 6) == 20.0  # a deal without the hand-off answers still gives the discount
 
 
 async def _rescore(conn: asyncpg.Connection, acct: str) -> list[asyncpg.Record]:

@@ -106,7 +106,8 @@ async def test_usage_and_signals_become_an_explained_score_and_an_event(
         got = await tail.collect(lambda rs: any(r.envelope.subject == account for r in rs))
     by_key = {m["key"]: m for m in h["measures"]}
     # one healthy influential champion, and the tier "mid" wants two
-    assert by_key["champion"]["raw"] == 50 and by_key["exposure"]["raw"] == 0
+    assert by_key["champion"]["raw"] == 50
+    assert "exposure" not in by_key and "discount" not in by_key  # macro facts: renewal-risk factors only
     assert by_key["champion"]["detail"].startswith("1 of 2 healthy influential champions")
     assert by_key["nps"]["raw"] is None and by_key["nps"]["contribution"] == 0  # no data: left out
     assert abs(sum(m["contribution"] for m in h["measures"]) - h["value"]) < 0.05

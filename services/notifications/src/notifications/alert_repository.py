@@ -51,9 +51,16 @@ async def recipient_state(
 
 
 async def add_outcome(
-    conn: asyncpg.Connection, *, alert_id: str, recipient: str, key: str, outcome: str, reason: str, at: datetime,
+    conn: asyncpg.Connection,
+    *,
+    alert_id: str,
+    recipient: str,
+    key: str,
+    outcome: str,
+    reason: str,
+    at: datetime,
     incident_id: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     await conn.execute(
         """INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at, incident_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING""",

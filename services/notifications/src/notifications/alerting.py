@@ -57,9 +57,15 @@ OpenTask = Callable[..., Awaitable[Any]]
 
 
 async def on_event(
-    uow: UnitOfWork, *, event_id: str, event_type: str, p: Mapping[str, Any], now: datetime,
-    open_task: OpenTask | None = None, policy: incidents.IncidentPolicy | None = None,
-) -> int:  # fmt: skip
+    uow: UnitOfWork,
+    *,
+    event_id: str,
+    event_type: str,
+    p: Mapping[str, Any],
+    now: datetime,
+    open_task: OpenTask | None = None,
+    policy: incidents.IncidentPolicy | None = None,
+) -> int:
     """Evaluate the rules for one event; returns how many deliveries were queued. Each alert about an
     account is announced (``alert_raised``, through the outbox in the same transaction). A rule with a
     playbook opens (or updates) a task through ``open_task`` instead (``notifications.tasks``)."""
@@ -131,9 +137,15 @@ async def on_event(
 
 
 async def _route(
-    conn: asyncpg.Connection, *, alert: messages.Alert, key: str, rule: Rule, recipient: str, now: datetime,
+    conn: asyncpg.Connection,
+    *,
+    alert: messages.Alert,
+    key: str,
+    rule: Rule,
+    recipient: str,
+    now: datetime,
     policy: incidents.IncidentPolicy,
-) -> tuple[int, nev.RecipientOutcome]:  # fmt: skip
+) -> tuple[int, nev.RecipientOutcome]:
     person = await repository.get_person(conn, person_id=recipient)
     prefs = noise.Prefs(
         digest_at_or_below=Severity.parse(person["digest_at_or_below"]) if person else Severity.LOW,
@@ -150,18 +162,34 @@ async def _route(
     )
     joined = None
     if d.outcome is not noise.Outcome.DUPLICATE and alert.account_id:
-        joined, d = await _join(conn, account=alert.account_id, recipient=recipient, severity=rule.severity, d=d,
-                                now=now, policy=policy)  # fmt: skip
+        joined, d = await _join(
+            conn, account=alert.account_id, recipient=recipient, severity=rule.severity, d=d, now=now, policy=policy
+        )
     outcome, reason = d.outcome.value, d.reason
     incident_id = joined.incident_id if joined else None
-    await ar.add_outcome(conn, alert_id=alert.alert_id, recipient=recipient, key=key, outcome=outcome, reason=reason,
-                         at=now, incident_id=incident_id)  # fmt: skip
+    await ar.add_outcome(
+        conn,
+        alert_id=alert.alert_id,
+        recipient=recipient,
+        key=key,
+        outcome=outcome,
+        reason=reason,
+        at=now,
+        incident_id=incident_id,
+    )
     view = await _incident(conn, joined=joined, sent=d.outcome is noise.Outcome.SEND, now=now)
     queued = 0
     if d.outcome is noise.Outcome.SEND:
         fresh = view is not None and len(view.causes) == 1
-        queued = await _deliver(conn, alert=alert, rule=rule, recipient=recipient, person=person, incident=view,
-                                due=now + policy.group_wait if fresh else now)  # fmt: skip
+        queued = await _deliver(
+            conn,
+            alert=alert,
+            rule=rule,
+            recipient=recipient,
+            person=person,
+            incident=view,
+            due=now + policy.group_wait if fresh else now,
+        )
         if not queued:
             outcome, reason = "no_destination", f"{reason}, but no destination is subscribed for {recipient}"
             await ar.set_outcome(conn, alert_id=alert.alert_id, recipient=recipient, outcome=outcome, reason=reason)
@@ -173,9 +201,15 @@ async def _route(
 
 
 async def _join(
-    conn: asyncpg.Connection, *, account: str, recipient: str, severity: Severity, d: noise.Decision,
-    now: datetime, policy: incidents.IncidentPolicy,
-) -> tuple[incidents.Joined, noise.Decision]:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    account: str,
+    recipient: str,
+    severity: Severity,
+    d: noise.Decision,
+    now: datetime,
+    policy: incidents.IncidentPolicy,
+) -> tuple[incidents.Joined, noise.Decision]:
     """This cause's incident for the person: a new one (the noise decision stands), or the open one,
     which it raises (the decision stands) or joins quietly (grouped into its message, or its digest)."""
     row = await ir.open_for(conn, account_id=account, recipient=recipient, since=now - policy.window)
@@ -187,8 +221,9 @@ async def _join(
     joined = incidents.join(current, severity=severity, now=now, window=policy.window)
     if joined.incident_id is None:
         incident_id = "inc_" + uuid.uuid4().hex[:20]
-        await ir.open_new(conn, incident_id=incident_id, account_id=account, recipient=recipient,
-                          severity=severity.label, at=now)  # fmt: skip
+        await ir.open_new(
+            conn, incident_id=incident_id, account_id=account, recipient=recipient, severity=severity.label, at=now
+        )
         return replace(joined, incident_id=incident_id), d
     if joined.notify:
         return joined, noise.Decision(d.outcome, f"{d.reason}; {joined.reason}")
@@ -201,8 +236,9 @@ async def _incident(
 ) -> messages.Incident | None:
     if joined is None or joined.incident_id is None:
         return None
-    revision = await ir.add_cause(conn, incident_id=joined.incident_id, severity=joined.severity.label, sent=sent,
-                                  at=now)  # fmt: skip
+    revision = await ir.add_cause(
+        conn, incident_id=joined.incident_id, severity=joined.severity.label, sent=sent, at=now
+    )
     rows = await ir.causes(conn, incident_ids=[joined.incident_id])
     return messages.Incident(joined.incident_id, joined.severity.label, revision, tuple(_cause(r) for r in rows))
 
@@ -212,9 +248,15 @@ def _cause(r: Mapping[str, Any]) -> incidents.Cause:
 
 
 async def _deliver(
-    conn: asyncpg.Connection, *, alert: messages.Alert, rule: Rule, recipient: str, person: Any,
-    incident: messages.Incident | None, due: datetime,
-) -> int:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    alert: messages.Alert,
+    rule: Rule,
+    recipient: str,
+    person: Any,
+    incident: messages.Incident | None,
+    due: datetime,
+) -> int:
     caused = tracing.cause_of(alert.account_id) or tracing.current()  # the delivery continues the trace
     deliveries: list[dict[str, Any]] = []
     for route in await dr.routes(conn, recipient=recipient, role=person["role"] if person else None):
@@ -222,12 +264,19 @@ async def _deliver(
             continue
         if route["event_types"] and alert.event_type not in route["event_types"]:
             continue
-        deliveries.append({
-            "delivery_id": "msg_" + uuid.uuid4().hex, "destination_id": route["destination_id"],
-            "alert_id": alert.alert_id, "recipient": recipient, "kind": route["kind"],
-            "payload": render(route["kind"], alert, recipient, incident), "trace": caused,
-            "incident_id": incident.incident_id if incident else None, "due_at": due,
-        })  # fmt: skip
+        deliveries.append(
+            {
+                "delivery_id": "msg_" + uuid.uuid4().hex,
+                "destination_id": route["destination_id"],
+                "alert_id": alert.alert_id,
+                "recipient": recipient,
+                "kind": route["kind"],
+                "payload": render(route["kind"], alert, recipient, incident),
+                "trace": caused,
+                "incident_id": incident.incident_id if incident else None,
+                "due_at": due,
+            }
+        )
     return await dr.add_deliveries(conn, rows=deliveries)
 
 
@@ -243,9 +292,18 @@ async def _rerender(
 
 
 async def notify_person(
-    conn: asyncpg.Connection, *, rule: Rule, person: str, title: str, text: str, event_type: str, event_id: str,
-    account_id: str | None, now: datetime, facts: dict[str, Any] | None = None,
-) -> int:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    rule: Rule,
+    person: str,
+    title: str,
+    text: str,
+    event_type: str,
+    event_id: str,
+    account_id: str | None,
+    now: datetime,
+    facts: dict[str, Any] | None = None,
+) -> int:
     """An alert the service raises itself for one person (a disabled destination, an overdue task),
     through the same routing and noise control as every other."""
     alert = messages.Alert(

@@ -25,14 +25,21 @@ def _with_causes(incident: dict[str, Any], causes: list[Any]) -> dict[str, Any]:
 
 @router.get("/incidents")
 async def incidents(
-    rt: RuntimeDep, account_id: str | None = None, recipient: str | None = None, limit: Limit = 100,
+    rt: RuntimeDep,
+    account_id: str | None = None,
+    recipient: str | None = None,
+    limit: Limit = 100,
     offset: Offset = 0,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Newest first: per account and person, the severity (the highest of its causes), whether the person
     was told at once, its revision (one more per cause) and every cause with what became of it."""
     async with rt.pool.acquire() as conn:
-        rows = [dict(r) for r in await ir.list_incidents(conn, account_id=account_id, recipient=recipient,
-                                                         limit=limit, offset=offset)]  # fmt: skip
+        rows = [
+            dict(r)
+            for r in await ir.list_incidents(
+                conn, account_id=account_id, recipient=recipient, limit=limit, offset=offset
+            )
+        ]
         causes = await ir.causes(conn, incident_ids=[r["incident_id"] for r in rows])
     return {"items": [_with_causes(r, list(causes)) for r in rows], "limit": limit, "offset": offset}
 

@@ -64,8 +64,9 @@ async def open_from_rule(
         existing = await repo.recent_for_owner(conn, account_id=account, owner_id=owner, since=now - window)
         also = f" (the same cause: also '{pb.name}')"
     if existing is not None:
-        return await _retrigger(uow, existing, rule=rule, event_type=event_type, text=text + also, priority=priority,
-                                now=now)  # fmt: skip
+        return await _retrigger(
+            uow, existing, rule=rule, event_type=event_type, text=text + also, priority=priority, now=now
+        )
     name = (facts.get("account") or {}).get("name") or account
     exposure = (facts.get("account") or {}).get("exposure")
     row = await repo.insert_task(conn, t={
@@ -83,22 +84,42 @@ async def open_from_rule(
 
 
 async def _retrigger(
-    uow: UnitOfWork, existing: Any, *, rule: Mapping[str, Any], event_type: str, text: str, priority: str,
+    uow: UnitOfWork,
+    existing: Any,
+    *,
+    rule: Mapping[str, Any],
+    event_type: str,
+    text: str,
+    priority: str,
     now: datetime,
-) -> asyncpg.Record:  # fmt: skip
+) -> asyncpg.Record:
     note = {"at": now.isoformat(), "by": f"rule:{rule['rule_id']}", "note": f"triggered again ({event_type}): {text}"}
     keep = max(existing["priority"], priority, key=lambda p: _RANK.get(p, 0))
     row = await repo.retrigger(uow.conn, task_id=existing["task_id"], note=note, priority=keep, at=now)
-    await repo.audit(uow.conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="retriggered",
-                     details={"event_type": event_type, "text": text})  # fmt: skip
+    await repo.audit(
+        uow.conn,
+        task_id=row["task_id"],
+        at=now,
+        actor=f"rule:{rule['rule_id']}",
+        action="retriggered",
+        details={"event_type": event_type, "text": text},
+    )
     _announce_open(uow, row)
     return row
 
 
 async def change(
-    uow: UnitOfWork, *, task_id: str, action: str, actor: str, role: str, until: datetime | None = None,
-    outcome: str | None = None, reason: str | None = None, note: str | None = None,
-) -> asyncpg.Record:  # fmt: skip
+    uow: UnitOfWork,
+    *,
+    task_id: str,
+    action: str,
+    actor: str,
+    role: str,
+    until: datetime | None = None,
+    outcome: str | None = None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> asyncpg.Record:
     """One step of the lifecycle by a person (``td.Refused`` when the lifecycle does not allow it)."""
     conn, now = uow.conn, uow.now
     row = await repo.get_task(conn, task_id=task_id, lock=True)

@@ -63,7 +63,9 @@ async def test_an_alert_reaches_the_owner_signed_by_webhook_and_by_email(
     assert mail["Subject"].startswith("[HIGH] Renewal at risk") and "You own a new account" in mail["Subject"]
     incident = body["incident"]
     assert incident["severity"] == "high" and [c["rule_id"] for c in incident["causes"]] == [
-        "renewal-at-risk", "ownership-changed"]  # fmt: skip
+        "renewal-at-risk",
+        "ownership-changed",
+    ]
     alerts = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
     assert sorted(a["rule_id"] for a in alerts) == ["ownership-changed", "renewal-at-risk"]
     owner_alert = next(a for a in alerts if a["rule_id"] == "ownership-changed")
@@ -75,7 +77,8 @@ async def test_an_alert_reaches_the_owner_signed_by_webhook_and_by_email(
     assert sent["reason"].startswith("high severity, sent at once; raises incident")
     listed = (await http.get("/v1/incidents", params={"account_id": acct}, headers=AUTH)).json()["items"]
     assert [(i["incident_id"], i["recipient"], i["severity"], len(i["causes"])) for i in listed] == [
-        (incident["id"], csm, "high", 2)]  # fmt: skip
+        (incident["id"], csm, "high", 2)
+    ]
     assert "event.at_risk eq True" in alerts[0]["why"]
 
     async def recorded() -> list[dict[str, Any]] | None:

@@ -45,16 +45,27 @@ def test_a_cause_after_the_window_opens_a_new_incident() -> None:
     assert (inside.incident_id, inside.notify) == ("i1", False) and "message names" in inside.reason
     after = inc.join(open_, severity=Severity.LOW, now=NOW + WINDOW + timedelta(seconds=1), window=WINDOW)
     assert after.incident_id is None and after.notify
-    waiting = inc.join(inc.OpenIncident("i2", Severity.LOW, NOW, sent=False), severity=Severity.LOW, now=NOW,
-                       window=WINDOW)  # fmt: skip
+    waiting = inc.join(
+        inc.OpenIncident("i2", Severity.LOW, NOW, sent=False), severity=Severity.LOW, now=NOW, window=WINDOW
+    )
     assert not waiting.notify and "digest" in waiting.reason
 
 
 def _alert(rule: str, severity: str, title: str, text: str) -> messages.Alert:
     return messages.Alert(
-        alert_id=rule, rule_id=rule, event_type="t", event_id="e", account_id="acme", account_name="Acme",
-        severity=severity, title=title, text=text, why="w", created_at=NOW, facts={},
-    )  # fmt: skip
+        alert_id=rule,
+        rule_id=rule,
+        event_type="t",
+        event_id="e",
+        account_id="acme",
+        account_name="Acme",
+        severity=severity,
+        title=title,
+        text=text,
+        why="w",
+        created_at=NOW,
+        facts={},
+    )
 
 
 def test_one_message_names_every_cause_most_severe_first() -> None:
@@ -80,8 +91,11 @@ def test_one_message_names_every_cause_most_severe_first() -> None:
     ]
     doc = messages.webhook(_alert("champion-departed", "high", "Champion left: Acme", "x"), "cara", incident)
     assert doc["incident"]["id"] == "inc_1" and doc["incident"]["revision"] == 3
-    assert [c["rule_id"] for c in doc["incident"]["causes"]] == ["renewal-at-risk", "champion-departed",
-                                                                  "champion-at-risk"]  # fmt: skip
+    assert [c["rule_id"] for c in doc["incident"]["causes"]] == [
+        "renewal-at-risk",
+        "champion-departed",
+        "champion-at-risk",
+    ]
     chat = messages.chat(shown)
     assert chat["text"].startswith("Renewal at risk: Acme (and:")
     single = messages.merged(_alert("a", "low", "T", "x"), messages.Incident("i", "low", 1, causes[:1]))

@@ -74,8 +74,12 @@ async def put_capacity(body: schemas.CapacityIn, caller: Configurer) -> dict[str
     tiers = caller.settings.tiers
     unknown = sorted(t for t in body.tiers if tiers.name(t) is None)
     if unknown:
-        raise ApiError(422, "validation_error", f"tiers.{unknown[0]}: not one of the tiers {sorted(tiers.policies)}",
-                       errors=[{"field": f"tiers.{t}", "reason": "unknown tier"} for t in unknown])  # fmt: skip
+        raise ApiError(
+            422,
+            "validation_error",
+            f"tiers.{unknown[0]}: not one of the tiers {sorted(tiers.policies)}",
+            errors=[{"field": f"tiers.{t}", "reason": "unknown tier"} for t in unknown],
+        )
     value = {tiers.name(t) or t: n for t, n in body.tiers.items()}
     async with transaction(caller) as uow:
         await _put(uow, "capacity", value, caller.actor)

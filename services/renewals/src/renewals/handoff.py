@@ -42,6 +42,7 @@ async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, hori
         "list_price": list_price,
         "discount_pct": discount,
         "products": deal.get("products") or [],
+        "temporary_discount": deal.get("temporary_discount"),
     }
     if deal.get("ae"):
         owners = await repository.owners(conn, account_id=deal["account_id"])

@@ -34,11 +34,16 @@ async def attention(
         rows = await q.attention_candidates(conn, owner_id=owner_id)
     entries = at.queue(
         at.Candidate(
-            r["account_id"], r["name"], r["arr"], (r["renewal_date"] - today).days if r["renewal_date"] else None,
-            r["risk_points"], [x["text"] for x in r["risk_reasons"]], r["health_colour"],
+            r["account_id"],
+            r["name"],
+            r["arr"],
+            (r["renewal_date"] - today).days if r["renewal_date"] else None,
+            r["risk_points"],
+            [x["text"] for x in r["risk_reasons"]],
+            r["health_colour"],
         )
         for r in rows
-    )  # fmt: skip
+    )
     return {"owner_id": owner_id, "accounts": [asdict(e) for e in entries[:limit]]}
 
 
@@ -55,10 +60,20 @@ async def books(
         capacity = config_api.capacity(tiers, await repository.get_setting(conn, key="capacity"))
         rows = await q.holdings(conn, role=role, today=utcnow().date())
     result = bk.books(
-        (bk.Holding(r["owner_id"], r["account_id"], tiers.name(r["tier"]) or r["tier"], r["arr"], r["rejected"],
-                    r["renewal_owner"], tuple(r["expansion_owners"])) for r in rows),
+        (
+            bk.Holding(
+                r["owner_id"],
+                r["account_id"],
+                tiers.name(r["tier"]) or r["tier"],
+                r["arr"],
+                r["rejected"],
+                r["renewal_owner"],
+                tuple(r["expansion_owners"]),
+            )
+            for r in rows
+        ),
         capacity,
-    )  # fmt: skip
+    )
     if over_capacity is not None:
         result = [b for b in result if b.over_capacity == over_capacity]
     return {"role": role, "capacity": capacity, "owners": [asdict(b) for b in result]}
@@ -87,7 +102,10 @@ async def forecast(
         )
     async with caller.pool.acquire() as conn:
         configured = await repository.get_setting(conn, key="churn_rates")
-        closed = {r["colour"]: fc.Outcomes(r["closed"], r["churned"]) for r in await q.closed_by_colour(conn)}
+        closed = {
+            r["colour"]: fc.Outcomes(r["closed"], r["churned"])
+            for r in await q.closed_by_colour(conn, days_before=caller.settings.learned_rates_days_before)
+        }
         up = await q.up_for_renewal(conn, start=start, end=end, period=period)
         by_exposure = fc.exposure_rates(await repository.get_setting(conn, key="exposure_churn_rates") or {})
     cells = [fc.Up(r["period"], r["exposure"] or "unknown", r["colour"], r["arr"], r["contracts"]) for r in up]

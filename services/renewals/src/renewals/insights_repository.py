@@ -55,11 +55,19 @@ async def up_for_renewal(
     return rows
 
 
-async def closed_by_colour(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+async def closed_by_colour(conn: asyncpg.Connection, *, days_before: int) -> list[asyncpg.Record]:
+    """Closed renewals by the health colour ``days_before`` days before their date (as the backtest reads
+    it: what the forecast knew then, not the colour at close, which already shows the outcome)."""
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT coalesce(colour_at_close, 'unknown') AS colour, count(*) AS closed,
-                  count(*) FILTER (WHERE outcome = 'churned') AS churned
-           FROM opportunities WHERE kind = 'renewal' AND stage = 'closed' GROUP BY 1"""
+        """SELECT coalesce(h.colour, 'unknown') AS colour, count(*) AS closed,
+                  count(*) FILTER (WHERE o.outcome = 'churned') AS churned
+           FROM opportunities o
+           LEFT JOIN LATERAL (
+             SELECT colour FROM health_history h
+             WHERE h.account_id = o.account_id AND h.computed_at <= (o.renewal_date - $1::int)::timestamptz
+             ORDER BY h.computed_at DESC LIMIT 1) h ON true
+           WHERE o.kind = 'renewal' AND o.stage = 'closed' GROUP BY 1""",
+        days_before,
     )
     return rows
 
@@ -91,7 +99,7 @@ async def retention(conn: asyncpg.Connection, *, by: str) -> list[asyncpg.Record
                    sum(o.arr)::float8 AS arr_before, sum(o.arr + coalesce(o.arr_change, 0))::float8 AS arr_after
             FROM opportunities o
             LEFT JOIN contracts c ON c.contract_id = o.contract_id
-            LEFT JOIN handoff_reviews r ON r.deal_id = c.deal_id
+            LEFT JOIN handoff_reviews r ON r.deal_id = coalesce(c.origin_deal_id, c.deal_id)
             LEFT JOIN accounts a ON a.account_id = o.account_id
             WHERE o.kind = 'renewal' AND o.stage = 'closed'
               AND NOT ($1 AND coalesce(r.status, '') = 'rejected')

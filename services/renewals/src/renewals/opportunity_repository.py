@@ -10,16 +10,21 @@ import asyncpg
 import orjson
 
 CONTRACT_COLUMNS = (
-    "contract_id, account_id, deal_id, start_date, end_date, term_months, arr, list_price, discount_pct, products"
+    "contract_id, account_id, deal_id, start_date, end_date, term_months, arr, list_price, discount_pct, products, "
+    "origin_deal_id, temporary_discount_label, temporary_discount_expires_on"
 )
 
 
 async def upsert_contract(conn: asyncpg.Connection, *, c: dict[str, Any]) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
-        f"""INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        f"""INSERT INTO contracts ({CONTRACT_COLUMNS})
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, $3), $12, $13)
             ON CONFLICT (contract_id) DO UPDATE SET start_date = excluded.start_date, end_date = excluded.end_date,
               term_months = excluded.term_months, arr = excluded.arr, list_price = excluded.list_price,
-              discount_pct = excluded.discount_pct, products = excluded.products, updated_at = now()
+              discount_pct = excluded.discount_pct, products = excluded.products,
+              origin_deal_id = coalesce(excluded.origin_deal_id, contracts.origin_deal_id),
+              temporary_discount_label = excluded.temporary_discount_label,
+              temporary_discount_expires_on = excluded.temporary_discount_expires_on, updated_at = now()
             WHERE contracts.account_id = excluded.account_id
             RETURNING {CONTRACT_COLUMNS}, (xmax = 0) AS inserted""",
         c["contract_id"],
@@ -32,6 +37,9 @@ async def upsert_contract(conn: asyncpg.Connection, *, c: dict[str, Any]) -> asy
         c.get("list_price"),
         c.get("discount_pct"),
         c.get("products") or [],
+        c.get("origin_deal_id"),
+        (c.get("temporary_discount") or {}).get("label"),
+        (c.get("temporary_discount") or {}).get("expires_on"),
     )
     return row
 
@@ -233,9 +241,10 @@ async def risk_inputs(
         f"""SELECT o.opportunity_id, o.account_id, o.renewal_date, o.arr, o.owner_id, o.owner_role, o.at_risk,
                   o.last_window, o.risk_points, o.risk_level, o.risk_reasons, o.escalated_at, a.tier,
                   a.health_colour, a.health_score, a.health_usage_data, a.exposure, c.discount_pct, a.healthy_champions,
+                  c.temporary_discount_label, c.temporary_discount_expires_on,
                   coalesce((SELECT max(p.severity) FROM problems p WHERE p.account_id = o.account_id),
                            (SELECT (r.answers->>'problem_severity')::int FROM handoff_reviews r
-                            WHERE r.deal_id = c.deal_id)) AS problem_severity,
+                            WHERE r.deal_id = coalesce(c.origin_deal_id, c.deal_id))) AS problem_severity,
                   (SELECT h.value FROM health_history h WHERE h.account_id = o.account_id AND h.computed_at <= $2
                    ORDER BY h.computed_at DESC LIMIT 1) AS score_before,
                   (EXISTS (SELECT 1 FROM contacts x WHERE x.account_id = o.account_id AND x.is_champion AND x.departed
@@ -246,7 +255,7 @@ async def risk_inputs(
                   (SELECT count(*) FROM tickets t WHERE t.account_id = o.account_id AND t.status <> 'closed'
                      AND t.severity IN ('high', 'urgent')) AS severe,
                   coalesce((SELECT array_agg(f->>'criterion') FROM handoff_reviews r, jsonb_array_elements(r.flags) f
-                            WHERE r.deal_id = c.deal_id), '{{}}') AS flags
+                            WHERE r.deal_id = coalesce(c.origin_deal_id, c.deal_id)), '{{}}') AS flags
            FROM opportunities o
            LEFT JOIN accounts a ON a.account_id = o.account_id
            LEFT JOIN contracts c ON c.contract_id = o.contract_id

@@ -49,9 +49,18 @@ def _inputs(r: asyncpg.Record, today: date, horizon: Horizon) -> risk.Inputs:
         deal_flags=tuple(sorted(set(r["flags"]))),
         healthy_champions=r["healthy_champions"],
         problem_severity=r["problem_severity"],
+        temporary_discount=_ending(r),
         horizon_days=horizon.lead_days,
         escalate_within_days=horizon.tiers.policy(r["tier"]).escalate_within_days,
     )
+
+
+def _ending(r: asyncpg.Record) -> tuple[str, date] | None:
+    """The term's temporary discount when it ends by the renewal date (the price rises at renewal)."""
+    ends = r["temporary_discount_expires_on"]
+    if ends is None or ends > r["renewal_date"]:
+        return None
+    return r["temporary_discount_label"], ends
 
 
 async def reassess(
@@ -79,11 +88,20 @@ async def reassess(
             a = risk.assess(inputs, weights)
             reasons = [asdict(x) for x in a.reasons]
             same = (a.points, a.level, a.at_risk, a.window, reasons) == (
-                r["risk_points"], r["risk_level"], r["at_risk"], r["last_window"], r["risk_reasons"])  # fmt: skip
+                r["risk_points"],
+                r["risk_level"],
+                r["at_risk"],
+                r["last_window"],
+                r["risk_reasons"],
+            )
             if same and (r["escalated_at"] is not None or not a.escalate):
                 continue
-            say = risk.announce(was_at_risk=r["at_risk"], last_window=r["last_window"], now=a,
-                                was_escalated=r["escalated_at"] is not None)  # fmt: skip
+            say = risk.announce(
+                was_at_risk=r["at_risk"],
+                last_window=r["last_window"],
+                now=a,
+                was_escalated=r["escalated_at"] is not None,
+            )
             updates.append((r["opportunity_id"], a.points, a.level, a.at_risk, a.window, reasons, say.escalated))
             _announce(uow, r, inputs, a, say, horizon, now, assessed=not same)
         await opps.save_risk(conn, rows=updates, at=now)
@@ -108,25 +126,69 @@ def _announce(
     account, opp, date_, days = r["account_id"], r["opportunity_id"], r["renewal_date"], inputs.days_to_renewal
     arr, owner = float(r["arr"]), r["owner_id"]
     if assessed:  # the assessment moved (points, level, factors): the account view follows it, nobody is paged
-        uow.emit(ev.RenewalRiskAssessed(
-            account_id=account, opportunity_id=opp, at_risk=a.at_risk, level=a.level, points=a.points,
-            renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner, reasons=reasons,
-        ), at=now)  # fmt: skip
+        uow.emit(
+            ev.RenewalRiskAssessed(
+                account_id=account,
+                opportunity_id=opp,
+                at_risk=a.at_risk,
+                level=a.level,
+                points=a.points,
+                renewal_date=date_,
+                days_to_renewal=days,
+                arr=arr,
+                owner_id=owner,
+                reasons=reasons,
+            ),
+            at=now,
+        )
     if say.risk_changed:
-        uow.emit(ev.RenewalRiskChanged(
-            account_id=account, opportunity_id=opp, at_risk=a.at_risk, level=a.level, points=a.points,
-            renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner, reasons=reasons,
-        ), at=now)  # fmt: skip
+        uow.emit(
+            ev.RenewalRiskChanged(
+                account_id=account,
+                opportunity_id=opp,
+                at_risk=a.at_risk,
+                level=a.level,
+                points=a.points,
+                renewal_date=date_,
+                days_to_renewal=days,
+                arr=arr,
+                owner_id=owner,
+                reasons=reasons,
+            ),
+            at=now,
+        )
     tier = horizon.tiers.name(r["tier"])
     if say.escalated and inputs.escalate_within_days is not None:
-        uow.emit(ev.RenewalRiskEscalated(
-            account_id=account, opportunity_id=opp, tier=tier, escalate_within_days=inputs.escalate_within_days,
-            level=a.level, points=a.points, renewal_date=date_, days_to_renewal=days, arr=arr, owner_id=owner,
-            reasons=reasons,
-        ), at=now)  # fmt: skip
+        uow.emit(
+            ev.RenewalRiskEscalated(
+                account_id=account,
+                opportunity_id=opp,
+                tier=tier,
+                escalate_within_days=inputs.escalate_within_days,
+                level=a.level,
+                points=a.points,
+                renewal_date=date_,
+                days_to_renewal=days,
+                arr=arr,
+                owner_id=owner,
+                reasons=reasons,
+            ),
+            at=now,
+        )
     if say.window_entered and a.window is not None:
-        uow.emit(ev.RenewalUpcoming(
-            account_id=account, opportunity_id=opp, renewal_date=date_, days_to_renewal=days, window=a.window,
-            arr=arr, owner_id=owner, owner_role=r["owner_role"], at_risk=a.at_risk,
-            renewal_task=horizon.tiers.policy(r["tier"]).renewal_task == "always", tier=tier,
-        ), at=now)  # fmt: skip
+        uow.emit(
+            ev.RenewalUpcoming(
+                account_id=account,
+                opportunity_id=opp,
+                renewal_date=date_,
+                days_to_renewal=days,
+                window=a.window,
+                arr=arr,
+                owner_id=owner,
+                owner_role=r["owner_role"],
+                at_risk=a.at_risk,
+                renewal_task=horizon.tiers.policy(r["tier"]).renewal_task == "always",
+                tier=tier,
+            ),
+            at=now,
+        )

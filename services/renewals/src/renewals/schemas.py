@@ -22,6 +22,14 @@ Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
 OwnerRole = Literal["csm", "ae", "renewal_owner"]
 
 
+class TemporaryDiscountIn(BaseModel):
+    """Part of the price is a discount granted for a while: its end is a renewal-risk reason."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+    label: str = Field(min_length=1, max_length=200, description="what it was for, e.g. 'first-year ramp'")
+    expires_on: date
+
+
 class ContractIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -50,6 +58,7 @@ class ContractIn(BaseModel):
         default=None, ge=0, le=MAX_MONEY, description="annual list price; gives the discount"
     )
     products: list[str] = Field(default_factory=list, max_length=100)
+    temporary_discount: TemporaryDiscountIn | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ContractIn:
@@ -120,6 +129,10 @@ class CloseIn(BaseModel):
     )
     reason: ChurnReason | None = Field(None, description="why, for a churn or a downgrade (required for those)")
     note: str | None = Field(None, max_length=2000)
+    list_price: float | None = Field(
+        None, ge=0, le=MAX_MONEY, description="the next term's annual list price (default: this term's)"
+    )
+    temporary_discount: TemporaryDiscountIn | None = Field(None, description="granted with the next term")
 
     @model_validator(mode="after")
     def _sign(self) -> CloseIn:

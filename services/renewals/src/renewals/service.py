@@ -5,6 +5,7 @@ commit together."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -179,6 +180,7 @@ async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: 
 async def close(
     uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str,
     reason: str | None = None, note: str | None = None, horizon: Horizon | None = None,
+    next_terms: NextTerms | None = None,
 ) -> asyncpg.Record:  # fmt: skip
     """Close once; a churn takes the whole ARR (whatever change was given). A renewal that did not churn
     rolls its contract forward (domain.lifecycle): the next term is recorded like any contract, so its
@@ -198,7 +200,7 @@ async def close(
         conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour, reason=reason,
         note=note,
     )  # fmt: skip
-    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon or Horizon())
+    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon or Horizon(), next_terms or NextTerms())
     uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
@@ -223,8 +225,18 @@ async def close(
     return closed
 
 
+@dataclass(frozen=True, slots=True)
+class NextTerms:
+    """What closing a renewal may say of the next term: its list price (else the old one stands) and a
+    temporary discount granted with it (a temporary discount never rolls forward by itself)."""
+
+    list_price: float | None = None
+    temporary_discount: dict[str, Any] | None = None
+
+
 async def _roll_forward(
     uow: UnitOfWork, row: asyncpg.Record, outcome: str, arr_change: float, actor: str, horizon: Horizon,
+    terms: NextTerms,
 ) -> str | None:  # fmt: skip
     """The contract's next term, for a renewal that did not churn (expansions have no contract)."""
     if row["kind"] != "renewal" or row["contract_id"] is None:
@@ -232,15 +244,33 @@ async def _roll_forward(
     old = await opps.get_contract(uow.conn, contract_id=row["contract_id"])
     if old is None:
         return None
-    term = lifecycle.next_term(contract_id=old["contract_id"], end_date=old["end_date"],
-                               term_months=old["term_months"], arr=float(old["arr"]), arr_change=arr_change,
-                               outcome=outcome)  # fmt: skip
+    old_price = float(old["list_price"]) if old["list_price"] is not None else None
+    term = lifecycle.next_term(
+        contract_id=old["contract_id"],
+        end_date=old["end_date"],
+        term_months=old["term_months"],
+        arr=float(old["arr"]),
+        arr_change=arr_change,
+        outcome=outcome,
+        list_price=old_price,
+        new_list_price=terms.list_price,
+    )
     if term is None:
         return None
-    c = {"contract_id": term.contract_id, "account_id": old["account_id"], "deal_id": None,  # a renewal, not a sale
-         "start_date": term.start_date, "end_date": term.end_date, "term_months": term.term_months, "arr": term.arr,
-         "list_price": old["list_price"], "discount_pct": old["discount_pct"],
-         "products": list(old["products"] or [])}  # fmt: skip
+    c = {
+        "contract_id": term.contract_id,
+        "account_id": old["account_id"],
+        "deal_id": None,  # a renewal, not a sale
+        "origin_deal_id": old["origin_deal_id"] or old["deal_id"],  # its lineage: the deal it came from
+        "start_date": term.start_date,
+        "end_date": term.end_date,
+        "term_months": term.term_months,
+        "arr": term.arr,
+        "list_price": term.list_price,
+        "discount_pct": term.discount_pct,
+        "products": list(old["products"] or []),
+        "temporary_discount": terms.temporary_discount,
+    }
     await record_contract(uow, c=c, actor=actor, horizon=horizon)
     return term.contract_id
 

@@ -25,6 +25,12 @@ class RenewalsSettings(ServiceSettings):
     sweep_interval_s: float = Field(default=3600, gt=0, description="windows, new renewals and risk re-checked")
     sweep: bool = Field(default=True, description="run the sweep in this process")
     health_trend_days: int = Field(default=30, ge=1, le=365, description="window of the 'health falling' factor")
+    learned_rates_days_before: int = Field(
+        default=90,
+        ge=0,
+        le=730,
+        description="learned churn rates read each closed renewal's colour this many days before its date",
+    )
     learned_rates_min_samples: int = Field(default=30, ge=1, description="closed renewals per colour to learn from")
 
     def horizon(self) -> Horizon:

@@ -301,8 +301,16 @@ async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one
         await handle(conn, rec(deal(acct, deal_id)))
         opp = await conn.fetchval("SELECT opportunity_id FROM opportunities WHERE account_id = $1", acct)
         async with repository.unit(conn) as uow:
-            await service.close(uow, opportunity_id=opp, outcome="expanded", arr_change=6_000, actor="vic",
-                                reason=None, note=None, horizon=SETTINGS.horizon())  # fmt: skip
+            await service.close(
+                uow,
+                opportunity_id=opp,
+                outcome="expanded",
+                arr_change=6_000,
+                actor="vic",
+                reason=None,
+                note=None,
+                horizon=SETTINGS.horizon(),
+            )
         await handle(conn, rec(deal(acct, deal_id)))
         terms = await conn.fetch("SELECT contract_id, deal_id, arr FROM contracts WHERE account_id = $1 "
                                  "ORDER BY start_date", acct)  # fmt: skip

@@ -30,13 +30,32 @@ async def _signals(bootstrap: str, *accounts: tuple[str, str]) -> None:
     now = datetime.now(UTC)
     envs = []
     for acct, tier in accounts:
-        envs.append(iev.AccountUpserted(message_id=acct, source_id="s", account_id=acct, received_at=now,
-                                        occurred_at=now, tier=tier, owners=iev.Owners(csm=f"csm-{acct}"))
-                    .envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest"))  # fmt: skip
-        envs.append(hev.HealthScoreChanged(
-            account_id=acct, old_value=None, new_value=25, old_colour=None, new_colour="red", delta=None,
-            sufficient=True, scorecard_id="default", scorecard_version=1, reasons=[], computed_at=now,
-        ).envelope(event_id=str(uuid.uuid4()), source="bellwether/health"))  # fmt: skip
+        envs.append(
+            iev.AccountUpserted(
+                message_id=acct,
+                source_id="s",
+                account_id=acct,
+                received_at=now,
+                occurred_at=now,
+                tier=tier,
+                owners=iev.Owners(csm=f"csm-{acct}"),
+            ).envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
+        )
+        envs.append(
+            hev.HealthScoreChanged(
+                account_id=acct,
+                old_value=None,
+                new_value=25,
+                old_colour=None,
+                new_colour="red",
+                delta=None,
+                sufficient=True,
+                scorecard_id="default",
+                scorecard_version=1,
+                reasons=[],
+                computed_at=now,
+            ).envelope(event_id=str(uuid.uuid4()), source="bellwether/health")
+        )
     producer = create_producer(bootstrap, client_id="test-early")
     await producer.start()
     try:
@@ -46,8 +65,11 @@ async def _signals(bootstrap: str, *accounts: tuple[str, str]) -> None:
 
 
 def _of(recs: list[Any], kind: str, account: str) -> list[dict[str, Any]]:
-    return [r.payload for r in recs if r.envelope.type == f"bellwether.renewals.{kind}.v1"
-            and r.payload.get("account_id") == account]  # fmt: skip
+    return [
+        r.payload
+        for r in recs
+        if r.envelope.type == f"bellwether.renewals.{kind}.v1" and r.payload.get("account_id") == account
+    ]
 
 
 async def test_risk_at_100_days_escalates_by_tier_and_tasks_follow_the_tier(http, kafka_bootstrap, run_id) -> None:

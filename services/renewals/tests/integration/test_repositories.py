@@ -134,7 +134,9 @@ async def test_contracts_and_opportunities_list_stage_close_and_history(renewals
 async def test_insight_aggregates_count_what_was_added(renewals_db, run_id) -> None:
     acct, year = f"ri-{run_id}", date(2098, 1, 1)
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
-        before_colour = {r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn)}
+        before_colour = {
+            r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn, days_before=60)
+        }
         before_retention = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="deal_quality_band")}
         await _contract(conn, f"c-{run_id}", acct, 3_000, year + timedelta(days=40))
         await repository.set_owner(conn, account_id=acct, role="csm", owner_id=f"csm-{run_id}")
@@ -145,10 +147,15 @@ async def test_insight_aggregates_count_what_was_added(renewals_db, run_id) -> N
         await opps.insert_opportunity(
             conn, o=_opp(f"renewal-c-{run_id}", acct, f"c-{run_id}", year + timedelta(days=40))
         )
-        await opps.close(conn, opportunity_id=f"renewal-c-{run_id}", outcome="churned", arr_change=-3_000, colour="red")
+        # green at close, red 60 days before the date: the learned rates read what was known then
+        await opps.close(
+            conn, opportunity_id=f"renewal-c-{run_id}", outcome="churned", arr_change=-3_000, colour="green"
+        )
         held = [h for h in await insights.holdings(conn, role="csm", today=TODAY) if h["owner_id"] == f"csm-{run_id}"]
         upcoming = await insights.up_for_renewal(conn, start=year, end=year + timedelta(days=365), period="quarter")
-        after_colour = {r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn)}
+        after_colour = {
+            r["colour"]: (r["closed"], r["churned"]) for r in await insights.closed_by_colour(conn, days_before=60)
+        }
         tallies = await insights.backtest_tallies(conn, days_before=60, churn=["churned"])
         after_retention = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="deal_quality_band")}
     assert [(h["account_id"], h["arr"]) for h in held] == [(acct, 3_000.0)]  # the running contract's ARR

@@ -36,3 +36,46 @@ def test_what_if_high_exposure_churns_more() -> None:
     ]  # fmt: skip
     f = fc.forecast(up, base, basis="exposure")
     assert f.expected_churn_arr == 22_500 + 9_200
+
+
+def test_each_term_carries_its_own_list_price_and_discount() -> None:
+    """A renewal concession at the same list price is the deeper discount it is (it used to copy the old)."""
+    from datetime import date
+
+    from renewals.domain import lifecycle as lc
+
+    kept = lc.next_term(
+        contract_id="c",
+        end_date=date(2027, 1, 1),
+        term_months=12,
+        arr=60_000,
+        arr_change=-20_000,
+        outcome="downgraded",
+        list_price=60_000,
+    )
+    assert kept is not None and kept.list_price == 60_000 and round(kept.discount_pct or 0, 2) == 33.33
+    repriced = lc.next_term(
+        contract_id="c",
+        end_date=date(2027, 1, 1),
+        term_months=12,
+        arr=60_000,
+        arr_change=0,
+        outcome="renewed",
+        list_price=60_000,
+        new_list_price=75_000,
+    )
+    assert repriced is not None and repriced.list_price == 75_000 and round(repriced.discount_pct or 0, 6) == 20.0
+    unpriced = lc.next_term(
+        contract_id="c", end_date=date(2027, 1, 1), term_months=12, arr=10, arr_change=0, outcome="renewed"
+    )
+    assert unpriced is not None and (unpriced.list_price, unpriced.discount_pct) == (None, None)
+
+
+def test_a_temporary_discount_ending_is_a_renewal_risk_reason() -> None:
+    from datetime import date
+
+    from renewals.domain import risk
+
+    r = risk.assess(risk.Inputs(days_to_renewal=60, temporary_discount=("first-year ramp", date(2027, 1, 31))))
+    (reason,) = r.reasons
+    assert reason.factor == "discount_ending" and "'first-year ramp' ends on 2027-01-31" in reason.text

@@ -227,8 +227,11 @@ def test_one_tier_vocabulary_with_aliases_and_a_default() -> None:
     assert tiers.policy("strategic").renewal_task == "always" and tiers.policy("scale").renewal_task == "at_risk"
     assert tiers.capacity() == {"strategic": 15, "mid": 40, "scale": 200}
     assert tiers.champion_targets() == {"strategic": 3, "mid": 2, "scale": 1}
-    own = Tiers(policies={"gold": TierPolicy(book_capacity=10, champion_target=2, renewal_task="always")},
-                aliases={}, default="gold")  # fmt: skip
+    own = Tiers(
+        policies={"gold": TierPolicy(book_capacity=10, champion_target=2, renewal_task="always")},
+        aliases={},
+        default="gold",
+    )
     assert own.policy("anything").book_capacity == 10
     with pytest.raises(ValueError, match="default"):
         Tiers(policies={"gold": own.policies["gold"]}, aliases={}, default="silver")

@@ -11,6 +11,7 @@ it is as close as its tier says (bellwether_shared.tiers).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from bellwether_shared.pricing import VALUE_THRESHOLD_DISCOUNT_PCT, below_value_threshold
@@ -33,6 +34,7 @@ class Inputs:
     deal_flags: tuple[str, ...] = ()
     healthy_champions: int | None = None  # healthy influential champions (None: not assessed yet)
     problem_severity: int | None = None  # 1..5, the problem bought for (recorded at onboarding or hand-off)
+    temporary_discount: tuple[str, date] | None = None  # (label, ends on) of the term's temporary discount
     horizon_days: int = 120  # risk is raised from this close to the date (the renewal opportunity opens then)
     escalate_within_days: int | None = None  # the tier's: at risk this close goes to the VP (None: never)
 
@@ -48,6 +50,7 @@ class Weights:
     exposure_moderate: float = 5
     deep_discount: float = 10
     deep_discount_pct: float = VALUE_THRESHOLD_DISCOUNT_PCT
+    discount_ending: float = 10  # a temporary discount ends before the renewal: the price rises then
     per_missed_milestone: float = 10
     max_missed_milestones: float = 20
     per_severe_ticket: float = 10
@@ -107,6 +110,15 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
     if below_value_threshold(i.discount_pct, w.deep_discount_pct):
         assert i.discount_pct is not None
         reasons.append(Reason("deep_discount", w.deep_discount, f"paying {100 - i.discount_pct:.0f}% of list price"))
+    if i.temporary_discount is not None:
+        label, ends = i.temporary_discount
+        reasons.append(
+            Reason(
+                "discount_ending",
+                w.discount_ending,
+                f"the temporary discount '{label}' ends on {ends.isoformat()}: the price rises",
+            )
+        )
     if i.missed_milestones > 0:
         pts = min(w.max_missed_milestones, w.per_missed_milestone * i.missed_milestones)
         reasons.append(Reason("milestones_missed", pts, f"{i.missed_milestones} milestone(s) missed"))

@@ -58,10 +58,16 @@ def by_owner(renewals: Iterable[Renewal], *, today: date, last_days: int = 30) -
         t.closed_late += j.closed_late
         t.late_risk += j.late_risk
         if j.closed_late or j.late_risk:
-            t.failures.append({
-                "opportunity_id": r.opportunity_id, "account_id": r.account_id, "renewal_date": r.renewal_date,
-                "closed": r.closed_at is not None, "days_late": j.days_late, "risk_days_before": j.risk_days_before,
-            })  # fmt: skip
+            t.failures.append(
+                {
+                    "opportunity_id": r.opportunity_id,
+                    "account_id": r.account_id,
+                    "renewal_date": r.renewal_date,
+                    "closed": r.closed_at is not None,
+                    "days_late": j.days_late,
+                    "risk_days_before": j.risk_days_before,
+                }
+            )
     return sorted(tallies.values(), key=lambda t: (-(t.closed_late + t.late_risk), t.owner_id or ""))
 
 
