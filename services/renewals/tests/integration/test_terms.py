@@ -23,7 +23,8 @@ async def _renewal_of(http: httpx.AsyncClient, account: str, contract_id: str) -
     opps = (await http.get("/v1/opportunities", params={"account_id": account}, headers=VIEWER)).json()
     rows = [o for o in opps["opportunities"] if o["contract_id"] == contract_id and o["kind"] == "renewal"]
     assert len(rows) == 1, opps
-    return rows[0]
+    found: dict[str, Any] = rows[0]
+    return found
 
 
 async def test_a_concession_at_renewal_is_a_deeper_discount_and_a_temporary_one_ends(http, run_id) -> None:
