@@ -116,6 +116,7 @@ PROJECT: dict[type[Event], Project] = {
     rev.RenewalRiskChanged: _latest(repository.upsert_renewal),
     rev.RenewalRiskAssessed: _latest(repository.upsert_renewal),
     rev.RenewalRiskEscalated: _nothing,
+    rev.RequestShipped: _nothing,
     rev.RenewalClosed: _latest(repository.upsert_renewal),
     rev.ContractChanged: _latest(repository.upsert_contract),
     rev.OwnershipChanged: _owner,

@@ -440,74 +440,41 @@ async def test_old_events_update_the_projection_but_alert_nobody(http, receiver,
     assert [a["event_id"] for a in risky] == [fresh]
 
 
-async def test_a_shipped_feature_alerts_only_for_accounts_renewing_within_90_days(
+async def test_a_shipped_request_is_urgent_for_accounts_renewing_within_90_days_and_digest_for_others(
     http, kafka_bootstrap, run_id
 ) -> None:
-    from bellwether_shared.events import ingest as iev
-
+    """renewals announces a shipped request to each account that asked (request_shipped, with its
+    urgency); notifications sends the urgent one at once and holds the other for the digest."""
     csm = f"fay-{run_id}"
     await person(http, csm, role="csm", throttle_per_hour=1000)
     soon, later = f"soon-{run_id}", f"later-{run_id}"
-    now = datetime.now(UTC)
-
-    def signal(event: Any) -> Any:
-        return event.envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
-
-    upserts = [
-        iev.AccountUpserted(
-            message_id=f"u-{a}",
-            source_id="s",
+    await owners(kafka_bootstrap, soon, csm=csm)
+    await owners(kafka_bootstrap, later, csm=csm)
+    told = [
+        rev.RequestShipped(
             account_id=a,
-            received_at=now,
-            occurred_at=now,
-            name=a,
-            renewal_date=date.today() + timedelta(days=d),
-            owners=iev.Owners(csm=csm),
-        )
-        for a, d in ((soon, 60), (later, 200))
-    ]
-    shipped = [
-        iev.FeatureRequestStatusChanged(
-            message_id=f"f-{a}",
-            source_id="s",
-            account_id=a,
-            received_at=now,
-            occurred_at=now,
             request_id="FR-1",
             title="SSO for contractors",
-            status="shipped",
-        )
-        for a in (soon, later)
+            kind="feature",
+            urgency=u,  # type: ignore[arg-type]
+            renewal_date=date.today() + timedelta(days=d),
+            days_to_renewal=d,
+            arr=50_000,
+        ).envelope(event_id=str(uuid.uuid4()), source="bellwether/renewals")
+        for a, d, u in ((soon, 60, "urgent"), (later, 200, "digest"))
     ]
-    await _publish(kafka_bootstrap, [signal(e) for e in upserts])
-    await _publish(kafka_bootstrap, [signal(e) for e in shipped])  # same keys: after the upserts
-    # a sentinel after the other account's shipped feature (same key, so same partition, later offset)
-    sentinel = iev.ContactChanged(
-        message_id=f"c-{later}",
-        source_id="s",
-        account_id=later,
-        received_at=now,
-        occurred_at=now,
-        contact_id="champ",
-        is_champion=True,
-        departed=True,
-    )
-    await _publish(kafka_bootstrap, [signal(sentinel)])
+    await _publish(kafka_bootstrap, told)
 
-    async def alerted() -> list[dict[str, Any]] | None:
-        rows = (await http.get("/v1/alerts", params={"account_id": soon}, headers=AUTH)).json()["alerts"]
-        return [a for a in rows if a["rule_id"] == "feature-shipped-renewing"] or None
+    async def alerted(acct: str) -> list[dict[str, Any]] | None:
+        rows = (await http.get("/v1/alerts", params={"account_id": acct}, headers=AUTH)).json()["alerts"]
+        return [a for a in rows if a["rule_id"].startswith("request-shipped")] or None
 
-    hit = await eventually(alerted, what="the alert for the account renewing in 60 days")
+    hit = await eventually(lambda: alerted(soon), what="the urgent one")
+    assert [a["rule_id"] for a in hit] == ["request-shipped-renewing"]
     assert "'SSO for contractors' shipped for" in hit[0]["text"] and "renews in 60 days" in hit[0]["text"]
-    assert "account.days_to_renewal lte 90 (is 60)" in hit[0]["why"]
-
-    async def sentinel_alerted() -> list[dict[str, Any]] | None:
-        rows = (await http.get("/v1/alerts", params={"account_id": later}, headers=AUTH)).json()["alerts"]
-        return rows if any(a["rule_id"] == "champion-departed" for a in rows) else None
-
-    other = await eventually(sentinel_alerted, what="the sentinel after the other account's shipped feature")
-    assert [a for a in other if a["rule_id"] == "feature-shipped-renewing"] == []  # renews in 200 days
+    assert hit[0]["outcomes"][0]["outcome"] == "no_destination"  # sent at once; this person has no destination
+    quiet = await eventually(lambda: alerted(later), what="the digest one")
+    assert [a["rule_id"] for a in quiet] == ["request-shipped"] and quiet[0]["outcomes"][0]["outcome"] == "digest"
 
 
 async def test_the_full_path_from_an_ingest_call_to_a_signed_webhook(http, receiver, ingest, source, run_id) -> None:

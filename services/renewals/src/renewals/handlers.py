@@ -18,7 +18,7 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff, ownership, repository, service
+from renewals import handoff, ownership, repository, service, shipped
 from renewals import request_repository as requests
 from renewals.reassess import reassess
 from renewals.repository import HealthRow
@@ -115,7 +115,6 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.ContactChanged: repository.upsert_contact,
     ev.TicketChanged: repository.upsert_ticket,
     ev.ProblemRecorded: repository.upsert_problem,
-    ev.FeatureRequestStatusChanged: requests.upsert,
 }
 
 
@@ -123,6 +122,15 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
     await UPSERTS[type(e)](b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
     b.touched.add(e.account_id)
+
+
+@handlers.on(ev.FeatureRequestStatusChanged)
+async def on_request(b: Batch, e: ev.FeatureRequestStatusChanged, c: Consumed) -> None:
+    """Latest status wins; once shipped, every account that asked for it is told (shipped.py)."""
+    await requests.upsert(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    b.touched.add(e.account_id)
+    if e.status == "shipped":
+        await shipped.tell_requesters(b.uow, request_id=e.request_id)
 
 
 @handlers.on(ev.DealClosedWon, ev.DealClosedWonV2)

@@ -84,3 +84,34 @@ async def listed(
         today, owner_id, status, limit, offset, list(OPEN), account_id,
     )  # fmt: skip
     return [dict(r) for r in rows]
+
+
+async def untold_requesters(conn: asyncpg.Connection, *, request_id: str, today: date) -> list[asyncpg.Record]:
+    """The accounts that asked for a shipped request and were not told yet, locked for this transaction:
+    each with its next open renewal and whether it churned (a churned renewal, nothing open or running)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT l.account_id, r.title, r.kind, a.arr::float8 AS arr,
+                  (SELECT min(o.renewal_date) FROM opportunities o WHERE o.account_id = l.account_id
+                     AND o.kind = 'renewal' AND o.stage <> 'closed') AS renewal_date,
+                  (EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = l.account_id AND o.outcome = 'churned')
+                   AND NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = l.account_id
+                                   AND o.kind = 'renewal' AND o.stage <> 'closed')
+                   AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.account_id = l.account_id
+                                   AND c.end_date >= $2)) AS churned
+           FROM request_links l JOIN requests r USING (request_id) LEFT JOIN accounts a USING (account_id)
+           WHERE l.request_id = $1 AND r.status = 'shipped'
+             AND NOT EXISTS (SELECT 1 FROM request_told t WHERE t.request_id = $1 AND t.account_id = l.account_id)
+           GROUP BY l.account_id, r.title, r.kind, a.arr ORDER BY l.account_id""",
+        request_id,
+        today,
+    )
+    return rows
+
+
+async def mark_told(conn: asyncpg.Connection, *, request_id: str, account_ids: list[str]) -> None:
+    await conn.execute(
+        """INSERT INTO request_told (request_id, account_id) SELECT $1, unnest($2::text[])
+           ON CONFLICT DO NOTHING""",
+        request_id,
+        account_ids,
+    )

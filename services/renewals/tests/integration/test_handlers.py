@@ -5,9 +5,7 @@ latest-wins or idempotent)."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,23 +14,15 @@ import pytest
 
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
-from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
-from bellwether_shared.roles import ApiKey
 from renewals import errors, handoff, repository
 from renewals import handoff_repository as reviews
-from renewals.handlers import handlers, make_handler
-from renewals.settings import RenewalsSettings
+from renewals.handlers import handlers
 from tests.support.db import rolled_back
 from tests.support.events import deletion
+from tests.support.renewals_handlers import NOW, SETTINGS, handle, rec, sig
 from tests.support.traces import scan
 
-NOW = datetime.now(UTC)
-SETTINGS = RenewalsSettings(
-    database_url="postgresql://x@localhost/x",
-    kafka_bootstrap_servers="localhost:9092",
-    api_keys=[ApiKey(actor="a", role="admin", token_sha256=hashlib.sha256(b"t").hexdigest())],
-)  # type: ignore[call-arg]
 # the types the tests below send through the handler: a new handler fails the last test until tested
 COVERED = {
     iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.AccountUpserted.event_type,
@@ -41,20 +31,6 @@ COVERED = {
     hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
     iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type, iev.UserDeleted.event_type,
 }  # fmt: skip
-
-
-def rec(event: Event, source: str = "bellwether/ingest") -> Consumed:
-    env = event.envelope(event_id=str(uuid.uuid4()), source=source)
-    return Consumed(env, 0, 0, orjson.loads(env.data))
-
-
-def sig(account: str, **kw: Any) -> dict[str, Any]:
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
-            "occurred_at": kw.pop("occurred_at", NOW), **kw}  # fmt: skip
-
-
-async def handle(conn: asyncpg.Connection, *records: Consumed) -> None:
-    await make_handler(SETTINGS)(conn, list(records))
 
 
 async def outbox_types(conn: asyncpg.Connection, account: str) -> list[str]:

@@ -96,6 +96,21 @@ class RenewalRiskEscalated(RenewalsEvent):
     reasons: list[RiskReason]
 
 
+class RequestShipped(RenewalsEvent):
+    """A feature request or bug an account asked for shipped: told once to each asking account (not
+    only the one on the status change), urgent when its renewal lies ahead within 90 days, for the
+    digest otherwise; a churned account is not told."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.request_shipped.v1"
+    request_id: str
+    title: str
+    kind: Literal["feature", "bug"]
+    urgency: Literal["urgent", "digest"]
+    renewal_date: date | None = Field(description="the account's next open renewal")
+    days_to_renewal: int | None
+    arr: float | None
+
+
 class RenewalRiskAssessed(RenewalsEvent):
     """The risk assessment of an open renewal moved (points, level or factors), whether or not it crossed
     the at-risk line: for views and timelines; alerts follow ``risk_changed``."""
@@ -217,6 +232,7 @@ EVENTS: tuple[type[Event], ...] = (
     RenewalRiskChanged,
     RenewalRiskAssessed,
     RenewalRiskEscalated,
+    RequestShipped,
     ContractChanged,
     RenewalClosed,
     OwnershipChanged,

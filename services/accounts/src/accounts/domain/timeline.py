@@ -110,6 +110,7 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     "renewal_upcoming": ("renewal", lambda p: f"Renewal in {p.get('days_to_renewal')} days "
                          f"({_money(p.get('arr'))} ARR)"),
     "risk_assessed": ("renewal", _renewal_risk),
+    "request_shipped": ("request", lambda p: f"'{p.get('title')}', which the account asked for, shipped"),
     "risk_escalated": ("renewal", lambda p: f"Renewal risk escalated to the VP ({p.get('tier') or 'tier'}: "
                        f"{p.get('days_to_renewal')} days before the date)"),
     "renewal_closed": ("renewal", lambda p: f"Renewal closed: {p.get('outcome')} "

@@ -48,6 +48,13 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
             flags = ", ".join(str(f.get("criterion")) for f in e.get("flags") or [] if isinstance(f, Mapping))
             scored = f"{e.get('score')} ({e.get('band')})"
             text = f"New deal {e.get('deal_id')} for {who} scored {scored}: {flags or 'no flags'}"
+        case "request_shipped":
+            what = f"'{e.get('title')}' shipped for {who}"
+            text = (
+                f"{what}, which renews in {e.get('days_to_renewal')} days: tell them"
+                if e.get("urgency") == "urgent"
+                else f"{what}, which asked for it"
+            )
         case "handoff_review_scored":
             text = _review(e, who)
         case "champion_at_risk":
