@@ -104,6 +104,15 @@ def life(acct: str) -> list[Consumed]:
                                  new_owner_id="rita", reason="renewals team", actor="a")),
         rec(rev.HandoffReviewOpened(account_id=acct, deal_id="D1", score=90, band="good", flags=[], ae="abe",
                                     lead_source=None)),
+        rec(rev.HandoffReviewScored(account_id=acct, deal_id="D2", score=None, band="answers_missing", flagged=False,
+                                    flags=[], previous_band=None, scored_by="sync", ae="abe", lead_source=None)),
+        rec(iev.DealClosedWonV2(**sig(acct), deal_id="D2", arr=1_000, list_price=1_000, term_months=12)),
+        rec(rev.RenewalRiskEscalated(account_id=acct, opportunity_id="renewal-D1", tier="strategic",
+                                     escalate_within_days=120, level="high", points=60,
+                                     renewal_date=TODAY + timedelta(days=65), days_to_renewal=65, arr=120_000,
+                                     owner_id="cara", reasons=risk)),
+        rec(rev.RequestShipped(account_id=acct, request_id="r1", title="SSO", kind="feature", urgency="urgent",
+                               renewal_date=TODAY + timedelta(days=65), days_to_renewal=65, arr=120_000)),
         rec(rev.DealAccepted(account_id=acct, deal_id="D1", accepted_by="cara")),
         rec(rev.DealRejectionProposed(account_id=acct, deal_id="D0", proposed_by="cara", failed_criteria=[],
                                       note=None)),
@@ -176,8 +185,10 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
     assert [a["alert_id"] for a in v["recent_alerts"]] == ["al1"]
     assert [t["task_id"] for t in v["tasks"]["open"]] == ["t-open"]
     assert [(t["task_id"], t["outcome"]) for t in v["tasks"]["closed"]] == [("t-done", "new champion mapped")]
-    # the timeline: one entry per event (redelivery included), newest first, by kind, in pages
-    assert len(everything) == len(records)
+    # the timeline: one entry per event (redelivery included) but those their companion shows (risk_changed,
+    # with its risk_assessed), newest first, by kind, in pages
+    shown = [r for r in records if r.envelope.type != "bellwether.renewals.risk_changed.v1"]
+    assert len(everything) == len(shown) < len(records)
     assert [e["occurred_at"] for e in everything] == sorted((e["occurred_at"] for e in everything), reverse=True)
     assert {e["kind"] for e in champions} == {"champion"} and len(champions) == 3
     assert [e["id"] for e in page + rest] == [e["id"] for e in everything]

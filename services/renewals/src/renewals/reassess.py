@@ -187,7 +187,7 @@ def _announce(
                 owner_id=owner,
                 owner_role=r["owner_role"],
                 at_risk=a.at_risk,
-                renewal_task=horizon.tiers.policy(r["tier"]).renewal_task == "always",
+                renewal_task=horizon.tiers.policy(r["tier"]).renewal_task == "always" and r["last_window"] is None,
                 tier=tier,
             ),
             at=now,

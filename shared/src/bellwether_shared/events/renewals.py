@@ -59,7 +59,8 @@ class RenewalUpcoming(RenewalsEvent):
     owner_role: Role
     at_risk: bool
     renewal_task: bool = Field(
-        default=False, description="the account's tier wants a person's task at every renewal (TIERS renewal_task)"
+        default=False,
+        description="the first window announced for a renewal whose tier wants a person's task at every renewal",
     )
     tier: str | None = Field(default=None, description="the account's tier in the tier vocabulary")
 
