@@ -86,24 +86,22 @@ async def listed(
     return [dict(r) for r in rows]
 
 
-async def untold_requesters(conn: asyncpg.Connection, *, request_id: str, today: date) -> list[asyncpg.Record]:
-    """The accounts that asked for a shipped request and were not told yet, locked for this transaction:
-    each with its next open renewal and whether it churned (a churned renewal, nothing open or running)."""
+async def untold_requesters(conn: asyncpg.Connection, *, request_id: str) -> list[asyncpg.Record]:
+    """The accounts that asked for a shipped request and were not told yet: each with its next open renewal
+    and whether it churned (a renewal closed as churned, and none open: it is leaving, even before its
+    contract's last day)."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT l.account_id, r.title, r.kind, a.arr::float8 AS arr,
                   (SELECT min(o.renewal_date) FROM opportunities o WHERE o.account_id = l.account_id
                      AND o.kind = 'renewal' AND o.stage <> 'closed') AS renewal_date,
                   (EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = l.account_id AND o.outcome = 'churned')
                    AND NOT EXISTS (SELECT 1 FROM opportunities o WHERE o.account_id = l.account_id
-                                   AND o.kind = 'renewal' AND o.stage <> 'closed')
-                   AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.account_id = l.account_id
-                                   AND c.end_date >= $2)) AS churned
+                                   AND o.kind = 'renewal' AND o.stage <> 'closed')) AS churned
            FROM request_links l JOIN requests r USING (request_id) LEFT JOIN accounts a USING (account_id)
            WHERE l.request_id = $1 AND r.status = 'shipped'
              AND NOT EXISTS (SELECT 1 FROM request_told t WHERE t.request_id = $1 AND t.account_id = l.account_id)
            GROUP BY l.account_id, r.title, r.kind, a.arr ORDER BY l.account_id""",
         request_id,
-        today,
     )
     return rows
 

@@ -13,7 +13,7 @@ from renewals.domain.requests import urgency
 async def tell_requesters(uow: UnitOfWork, *, request_id: str) -> int:
     """Announce the shipped request to each asking account not told yet; returns how many were told."""
     today = uow.now.date()
-    rows = await requests.untold_requesters(uow.conn, request_id=request_id, today=today)
+    rows = await requests.untold_requesters(uow.conn, request_id=request_id)
     for r in rows:
         days = (r["renewal_date"] - today).days if r["renewal_date"] is not None else None
         how = urgency(days_to_renewal=days, churned=bool(r["churned"]))

@@ -16,9 +16,18 @@ from tests.support.renewals_handlers import NOW, handle, rec, sig
 
 
 def _opp(oid: str, account: str, days: int, **kw: object) -> dict[str, object]:
-    return {"opportunity_id": oid, "account_id": account, "contract_id": None, "kind": "renewal",
-            "renewal_date": NOW.date() + timedelta(days=days), "arr": 1_000, "owner_id": "cara",
-            "owner_role": "csm", "owner_reason": "r", **kw}  # fmt: skip
+    return {
+        "opportunity_id": oid,
+        "account_id": account,
+        "contract_id": None,
+        "kind": "renewal",
+        "renewal_date": NOW.date() + timedelta(days=days),
+        "arr": 1_000,
+        "owner_id": "cara",
+        "owner_role": "csm",
+        "owner_reason": "r",
+        **kw,
+    }
 
 
 async def test_each_asking_account_is_told_once_by_its_renewal(renewals_db, run_id) -> None:

@@ -76,7 +76,7 @@ def retention(outcomes: Iterable[Outcome]) -> Retention:
         if o.outcome == "churned":
             churned += o.arr
         elif o.arr_change < 0:
-            contraction += -o.arr_change
+            contraction += min(o.arr, -o.arr_change)  # a term cannot lose more than its ARR
         else:
             expansion += o.arr_change
     kept = start - churned - contraction
