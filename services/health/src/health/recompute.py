@@ -25,7 +25,7 @@ from health.assess import Assessed, Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
 from health.domain.model import AccountFacts, Colour, MeasureResult, MeasureType, Score
-from health.domain.observation import usage_observed_from
+from health.domain.observation import observed, usage_as_of, usage_observed_from
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.schemas import scorecard_from_row
 from health.settings import HealthSettings
@@ -77,16 +77,37 @@ def _previous(row: Any) -> Score | None:
     )  # fmt: skip
 
 
-def _facts(
-    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed, grace_days: int
-) -> AccountFacts:
-    acct = g["accounts"][0] if g["accounts"] else None
+@dataclass(frozen=True, slots=True)
+class UsageView:
+    """How far an account's usage is data (domain.observation): from which day, and up to which day the
+    windows run (None: today)."""
+
+    observed_from: date | None
+    as_of: date | None
+
+    def product_use_known(self, today: date) -> bool:
+        """A contact's own product use is data (else left out of their engagement, not counted as none)."""
+        return observed(self.observed_from, today) and self.as_of is None
+
+
+def usage_view(acct: Any, g: dict[str, list[Any]], today: date, grace_days: int) -> UsageView:
+    first_seen = acct["created_at"].date() if acct else None
     observed_from = usage_observed_from(
         first_usage=acct["first_usage_on"] if acct else None,
-        first_seen=acct["created_at"].date() if acct else None,
+        first_seen=first_seen,
         started=acct["onboarding_started_at"] if acct else None,
         grace_days=grace_days,
     )
+    newest = max((r["day"] for r in g["events"]), default=None)
+    return UsageView(
+        observed_from, usage_as_of(newest_usage=newest, first_seen=first_seen, today=today, grace_days=grace_days)
+    )
+
+
+def _facts(
+    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed, usage: UsageView
+) -> AccountFacts:
+    acct = g["accounts"][0] if g["accounts"] else None
     return AccountFacts(
         account_id=account_id,
         seats=acct["seats"] if acct else None,
@@ -100,11 +121,17 @@ def _facts(
         nps={r["contact_id"]: (r["answered_at"].date(), r["score"]) for r in g["nps"]},
         tickets_seen=bool(g["tickets"]),
         open_tickets=tuple((r["severity"], r["bug_linked"]) for r in g["tickets"] if r["status"] != "closed"),
-        champions=assessed.champions, coverage=assessed.coverage, goals=assessed.goals,
-        goal_notes=assessed.goal_notes, milestones=milestone_states, problems=assessed.problems,
-        requests_seen=assessed.requests_seen, blocking_open=assessed.blocking_open,
-        usage_observed_from=observed_from,
-    )  # fmt: skip
+        champions=assessed.champions,
+        coverage=assessed.coverage,
+        goals=assessed.goals,
+        goal_notes=assessed.goal_notes,
+        milestones=milestone_states,
+        problems=assessed.problems,
+        requests_seen=assessed.requests_seen,
+        blocking_open=assessed.blocking_open,
+        usage_observed_from=usage.observed_from,
+        usage_as_of=usage.as_of,
+    )
 
 
 async def facts_of(
@@ -130,8 +157,9 @@ def score_account(
     states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
     tier = acct["tier"] if acct else None
     choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
-    assessed = assessor.account(account, g, tier)
-    facts = _facts(account, g, tuple(states), assessed, grace_days)
+    usage = usage_view(acct, g, uow.now.date(), grace_days)
+    assessed = assessor.account(account, g, tier, product_use=usage.product_use_known(uow.now.date()))
+    facts = _facts(account, g, tuple(states), assessed, usage)
     score = evaluate(choice.card, facts, uow.now)
     assessor.expansion(account, g, facts, score)
     assessor.onboarding(account, g, facts)

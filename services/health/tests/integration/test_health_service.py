@@ -413,6 +413,10 @@ async def test_time_alone_moves_scores_without_any_event(
     pool = await create_pool(health_db.url, schema="health", min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn, conn.transaction():
+            # known for a month (past its grace period): its quiet users are silence, not history to come
+            await conn.execute(
+                "UPDATE accounts SET created_at = now() - interval '30 days' WHERE account_id = $1", account
+            )
             async with repository.unit(conn, now=datetime.now(UTC) + timedelta(days=2)) as uow:
                 await recompute(uow, claimed=[(account, None)], settings=settings)
             later = await conn.fetchrow("SELECT value, measures FROM account_health WHERE account_id = $1", account)

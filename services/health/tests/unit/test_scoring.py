@@ -274,3 +274,21 @@ def test_pending_milestones_are_no_data_only_decided_ones_count() -> None:
     assert pending.measures[0].raw is None
     decided = evaluate(sc, AccountFacts("a", milestones=("achieved", "missed", "pending")), NOW)
     assert decided.measures[0].raw == 50.0
+
+
+def test_an_account_catching_up_on_its_history_is_scored_as_of_its_newest_day() -> None:
+    """Connected a week ago, its month of history half arrived (oldest first): the score is that of the
+    days it covers, not of a month whose last weeks look silent; once caught up, or past the grace
+    period, windows end today."""
+    from health.domain.observation import usage_as_of
+
+    today = TODAY
+    newest = today - timedelta(days=15)
+    assert usage_as_of(newest_usage=newest, first_seen=today - timedelta(days=7), today=today, grace_days=14) == newest
+    assert usage_as_of(newest_usage=today - timedelta(days=1), first_seen=today, today=today, grace_days=14) is None
+    assert usage_as_of(newest_usage=newest, first_seen=today - timedelta(days=20), today=today, grace_days=14) is None
+    sc = card(m("users", MeasureType.ACTIVE_USERS, 1, window_days=14), min_measures=1)
+    half = {newest - timedelta(days=d): frozenset({"u1", "u2", "u3", "u4"}) for d in range(10)}
+    facts = AccountFacts("a", seats=4, daily_users=half, usage_observed_from=newest - timedelta(days=10))
+    assert evaluate(sc, replace(facts, usage_as_of=newest), NOW).measures[0].raw == 1.0  # all four, as of then
+    assert evaluate(sc, facts, NOW).measures[0].raw == 0.0  # the same days, read as two silent weeks

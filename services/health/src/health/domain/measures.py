@@ -14,14 +14,16 @@ SEVERITY_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0, "urgent": 4.0}
 EXPOSURE_LEVEL = {"low": 0.0, "moderate": 1.0, "high": 2.0}
 
 
-def _window(now: datetime, params: Mapping[str, Any], default: int = 30) -> tuple[date, date]:
+def _window(
+    now: datetime, params: Mapping[str, Any], default: int = 30, as_of: date | None = None
+) -> tuple[date, date]:
     days = int(params.get("window_days", default))
-    end = now.date()
+    end = as_of or now.date()
     return end - timedelta(days=days - 1), end
 
 
 def active_users(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    start, end = _window(now, p)
+    start, end = _window(now, p, as_of=f.usage_as_of)
     if not f.seats or not observed(f.usage_observed_from, end):
         return None
     users: set[str] = set()
@@ -32,7 +34,7 @@ def active_users(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float 
 
 
 def usage_trend(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
-    start, end = _window(now, p)
+    start, end = _window(now, p, as_of=f.usage_as_of)
     days = (end - start).days + 1
     prev_start, prev_end = start - timedelta(days=days), start - timedelta(days=1)
     if not observed(f.usage_observed_from, prev_start):
@@ -48,7 +50,7 @@ def usage_trend(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float |
 
 def feature_breadth(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
     features = set(p.get("features") or ())
-    start, end = _window(now, p)
+    start, end = _window(now, p, as_of=f.usage_as_of)
     if not features or not observed(f.usage_observed_from, end):
         return None
     used = {e for (d, e), n in f.daily_events.items() if start <= d <= end and n > 0 and e in features}

@@ -96,6 +96,9 @@ class AccountFacts:
     # the first day whose usage is data (domain.observation); None: none is yet, so usage measures have
     # no data. The default (date.min) is "always observed", for facts that predate the notion.
     usage_observed_from: date | None = date.min
+    # the day usage windows end on while an account connected lately catches up on its history
+    # (domain.observation.usage_as_of); None: today
+    usage_as_of: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,3 +23,15 @@ def usage_observed_from(
 def observed(observed_from: date | None, day: date) -> bool:
     """Is the usage of ``day`` (and every day after it) data?"""
     return observed_from is not None and observed_from <= day
+
+
+def usage_as_of(*, newest_usage: date | None, first_seen: date | None, today: date, grace_days: int) -> date | None:
+    """The day usage windows end on. Normally today (None). While an account connected within its grace
+    period is still catching up on its history (its newest usage day is older than yesterday), the
+    newest day it has: the days after it have not arrived yet, which is no data, not silence; a score
+    of half the history is the score of the days it covers. Past the grace period silence is silence."""
+    if newest_usage is None or first_seen is None or newest_usage >= today - timedelta(days=1):
+        return None
+    if today >= first_seen + timedelta(days=grace_days):
+        return None
+    return newest_usage
