@@ -101,16 +101,18 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
         if first and a == demo_outcomes.GROWING:
             sent += demo_outcomes.grow_usage(client, account, users, FEATURES, now)
         active = users if first or a % 2 == 0 else 1  # round two: usage fades where the champion left
-        for u in range(active):
-            user = f"{account}-user{u + 1}"
-            if first:
+        if first:
+            for u in range(active):
+                user = f"{account}-user{u + 1}"
                 client.group(user_id=user, group_id=account, traits={"name": f"Demo Account {a + 1}"})
                 client.identify(user_id=user, traits={"email": f"user{u + 1}@acct{a + 1}.example"})
                 sent += 2
-            for d in range(days):
+        # in the order it happened, day by day, as a product's tracking sends it (and replays its history)
+        for d in range(days):
+            for u in range(active):
                 for _ in range(rnd.randint(1, 3)):
                     client.track(
-                        user_id=user,
+                        user_id=f"{account}-user{u + 1}",
                         event=rnd.choice(FEATURES),
                         properties={"demo": True},
                         context={"groupId": account},

@@ -214,7 +214,12 @@ async def _join(
     which it raises (the decision stands) or joins quietly (grouped into its message, or its digest)."""
     row = await ir.open_for(conn, account_id=account, recipient=recipient, since=now - policy.window)
     current = (
-        incidents.OpenIncident(row["incident_id"], Severity.parse(row["severity"]), row["last_cause_at"], row["sent"])
+        incidents.OpenIncident(
+            row["incident_id"],
+            Severity.parse(row["severity"]),
+            row["last_cause_at"],
+            Severity.parse(row["told_severity"]) if row["told_severity"] else None,
+        )
         if row is not None
         else None
     )
@@ -236,8 +241,9 @@ async def _incident(
 ) -> messages.Incident | None:
     if joined is None or joined.incident_id is None:
         return None
+    told = joined.severity.label if sent else None  # the message shows the incident at its severity
     revision = await ir.add_cause(
-        conn, incident_id=joined.incident_id, severity=joined.severity.label, sent=sent, at=now
+        conn, incident_id=joined.incident_id, severity=joined.severity.label, told=told, at=now
     )
     rows = await ir.causes(conn, incident_ids=[joined.incident_id])
     return messages.Incident(joined.incident_id, joined.severity.label, revision, tuple(_cause(r) for r in rows))

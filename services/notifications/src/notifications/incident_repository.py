@@ -16,7 +16,7 @@ async def open_for(
     """The person's latest incident about the account with a cause since ``since``, locked: two
     consumers' causes for the same person join it one after the other."""
     row: asyncpg.Record | None = await conn.fetchrow(
-        """SELECT incident_id, severity, sent, last_cause_at, revision FROM incidents
+        """SELECT incident_id, severity, told_severity, last_cause_at, revision FROM incidents
            WHERE account_id = $1 AND recipient = $2 AND last_cause_at >= $3
            ORDER BY last_cause_at DESC LIMIT 1 FOR UPDATE""",
         account_id,
@@ -40,16 +40,20 @@ async def open_new(
     )
 
 
-async def add_cause(conn: asyncpg.Connection, *, incident_id: str, severity: str, sent: bool, at: datetime) -> int:
-    """A cause joined (its outcome row names the incident): severity, whether the person was told at
-    once, and the time of the last cause move; returns the new revision."""
+async def add_cause(
+    conn: asyncpg.Connection, *, incident_id: str, severity: str, told: str | None, at: datetime
+) -> int:
+    """A cause joined (its outcome row names the incident): its severity, the severity the person was
+    told at when a message went at once (``told``; the incident's only rises), and the time of the last
+    cause; returns the new revision."""
     revision: int = await conn.fetchval(
-        """UPDATE incidents SET severity = $2, sent = sent OR $3, last_cause_at = greatest(last_cause_at, $4),
+        """UPDATE incidents SET severity = $2, sent = sent OR $3::text IS NOT NULL,
+             told_severity = coalesce($3, told_severity), last_cause_at = greatest(last_cause_at, $4),
              revision = revision + 1
            WHERE incident_id = $1 RETURNING revision""",
         incident_id,
         severity,
-        sent,
+        told,
         at,
     )
     return revision
@@ -100,7 +104,8 @@ async def list_incidents(
     conn: asyncpg.Connection, *, account_id: str | None, recipient: str | None, limit: int, offset: int
 ) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
-        """SELECT incident_id, account_id, recipient, severity, sent, revision, opened_at, last_cause_at
+        """SELECT incident_id, account_id, recipient, severity, sent, told_severity, revision, opened_at,
+                  last_cause_at
            FROM incidents WHERE ($1::text IS NULL OR account_id = $1) AND ($2::text IS NULL OR recipient = $2)
            ORDER BY last_cause_at DESC, incident_id LIMIT $3 OFFSET $4""",
         account_id,
@@ -113,7 +118,8 @@ async def list_incidents(
 
 async def get_incident(conn: asyncpg.Connection, *, incident_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        """SELECT incident_id, account_id, recipient, severity, sent, revision, opened_at, last_cause_at
+        """SELECT incident_id, account_id, recipient, severity, sent, told_severity, revision, opened_at,
+                  last_cause_at
            FROM incidents WHERE incident_id = $1""",
         incident_id,
     )

@@ -34,19 +34,26 @@ def test_notifications_per_incident_only_when_severity_rises(causes) -> None:  #
             assert j.notify == (severity > current.severity)
         if j.notify:
             notified.setdefault(incident_id, []).append(j.severity)
-        current = inc.OpenIncident(incident_id, j.severity, at, sent=True)
+        current = inc.OpenIncident(incident_id, j.severity, at, told=j.severity)
     for levels in notified.values():
         assert levels == sorted(set(levels))  # strictly rising: never the same level twice
 
 
+def test_a_raise_held_back_by_the_throttle_is_not_taken_as_told() -> None:
+    """Told at medium; a high cause was throttled into the digest: the next high cause may notify."""
+    held = inc.OpenIncident("i3", Severity.HIGH, NOW, told=Severity.MEDIUM)
+    assert inc.join(held, severity=Severity.HIGH, now=NOW, window=WINDOW).notify
+    assert not inc.join(held, severity=Severity.MEDIUM, now=NOW, window=WINDOW).notify
+
+
 def test_a_cause_after_the_window_opens_a_new_incident() -> None:
-    open_ = inc.OpenIncident("i1", Severity.HIGH, NOW, sent=True)
+    open_ = inc.OpenIncident("i1", Severity.HIGH, NOW, told=Severity.HIGH)
     inside = inc.join(open_, severity=Severity.HIGH, now=NOW + WINDOW, window=WINDOW)
-    assert (inside.incident_id, inside.notify) == ("i1", False) and "message names" in inside.reason
+    assert (inside.incident_id, inside.notify) == ("i1", False) and "told at high" in inside.reason
     after = inc.join(open_, severity=Severity.LOW, now=NOW + WINDOW + timedelta(seconds=1), window=WINDOW)
     assert after.incident_id is None and after.notify
     waiting = inc.join(
-        inc.OpenIncident("i2", Severity.LOW, NOW, sent=False), severity=Severity.LOW, now=NOW, window=WINDOW
+        inc.OpenIncident("i2", Severity.LOW, NOW, told=None), severity=Severity.LOW, now=NOW, window=WINDOW
     )
     assert not waiting.notify and "digest" in waiting.reason
 

@@ -24,9 +24,13 @@ class IncidentPolicy:
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
     incident_id: str
-    severity: Severity
+    severity: Severity  # the highest of its causes
     last_cause_at: datetime
-    sent: bool  # the person was told at once (not only through a digest)
+    told: Severity | None  # the highest severity the person got a message at (None: only digests so far)
+
+    @property
+    def sent(self) -> bool:
+        return self.told is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +42,21 @@ class Joined:
 
 
 def join(current: OpenIncident | None, *, severity: Severity, now: datetime, window: timedelta) -> Joined:
+    """A cause notifies again only above what the person was told at (or, told nothing yet, above the
+    incident's severity): a raise that throttling held back is not taken as told."""
     if current is None or now - current.last_cause_at > window:
         return Joined(None, severity, True, "a new incident")
     top = max(current.severity, severity)
-    if severity > current.severity:
+    bar = current.told if current.told is not None else current.severity
+    if severity > bar:
         return Joined(
             current.incident_id,
             top,
             True,
-            f"raises incident {current.incident_id} from {current.severity.label} to {severity.label}",
+            f"raises incident {current.incident_id} from {bar.label} to {severity.label}",
         )
-    way = "its message names this cause too" if current.sent else "it waits for the digest with this cause"
-    return Joined(
-        current.incident_id, top, False, f"joins incident {current.incident_id} ({current.severity.label}); {way}"
-    )
+    way = f"told at {bar.label}, no new message" if current.sent else "it waits for the digest with this cause"
+    return Joined(current.incident_id, top, False, f"joins incident {current.incident_id} ({way})")
 
 
 @dataclass(frozen=True, slots=True)
