@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import migrated, notifications_env, renewals_headers
+from conftest import migrated, new_database, notifications_env, renewals_headers
 from tests.support.notifications import AUTH, person, webhook_for
 from tests.support.quiet import Db, Group, quiet
 from tests.support.receiver import Receiver
@@ -91,7 +91,7 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def quarter_notifications(admin_db_url, kafka_bootstrap, smtp, tmp_path) -> Iterator[ServiceProcess]:  # type: ignore[no-untyped-def]
-    db = migrated(admin_db_url, "notifications")
+    db = migrated(new_database(admin_db_url), "notifications")  # a database of its own
     env = notifications_env(
         db, kafka_bootstrap, smtp.port, INCIDENT_WINDOW_S=str(WINDOW_S), INCIDENT_GROUP_WAIT_S="0.2"
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -102,3 +103,13 @@ async def queue_state(conn: asyncpg.Connection) -> tuple[int, float, float]:
     )
     assert row is not None
     return int(row["depth"]), float(row["overdue_s"]), float(row["job_age_s"])
+
+
+async def traces(conn: asyncpg.Connection, *, account_ids: Sequence[str]) -> dict[str, Any]:
+    """The newest traced cause of each queued account, as committed now: read after a re-score's facts,
+    any event whose effect the facts show has its trace here (a newer cause may have replaced it)."""
+    rows = await conn.fetch(
+        "SELECT account_id, trace FROM recompute_queue WHERE account_id = ANY($1::text[]) AND trace <> '{}'::jsonb",
+        list(account_ids),
+    )
+    return {r["account_id"]: r["trace"] for r in rows}

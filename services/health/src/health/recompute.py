@@ -20,7 +20,7 @@ from bellwether_shared import tracing
 from bellwether_shared.events import health as ev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork
-from health import assessment_repository, repository, score_repository
+from health import assessment_repository, queue_repository, repository, score_repository
 from health.assess import Assessed, Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
@@ -221,8 +221,8 @@ async def recompute(
     traces: Mapping[str, Mapping[str, str]] | None = None,
 ) -> int:
     """Score the claimed accounts as of the unit's time, in its transaction. Returns events queued.
-    An account queued by a sampled trace is scored in a ``health score`` span continuing it, so the
-    events it announces carry that trace on."""
+    An account queued by a sampled trace is scored in a ``health score`` span continuing its newest
+    traced cause, so the events it announces carry that trace on."""
     conn, now = uow.conn, uow.now
     accounts = sorted({a for a, _ in claimed})
     if not accounts:
@@ -230,6 +230,9 @@ async def recompute(
     cards = await load_cards(conn)
     defs = [ms.MilestoneDef(**r["definition"]) for r in await repository.milestone_defs(conn)]
     grouped = await facts_of(conn, accounts, today=now.date(), settings=settings)
+    # the causes as of the facts just read: an event that arrived after the claim, but whose effect the
+    # facts show, is what the score continues (not the claim's older cause)
+    traces = {**(traces or {}), **await queue_repository.traces(conn, account_ids=accounts)}
     assessor = Assessor(uow, settings.tiers,
                         onboarding_days=settings.onboarding_expected_days)  # fmt: skip
     base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))

@@ -43,7 +43,8 @@ async def apply_rollups(
     queued stays as queued, so a burst is one re-score (two when it straddles one), and the first
     event after a quiet spell is scored without waiting. One claimed by a re-score in flight is
     marked dirty (never waited for: the claim is committed apart) and queued again when it ends.
-    A queue entry keeps the trace context that caused it (``tracing.cause_of``), so the re-score continues it.
+    A queue entry keeps the trace context of its newest traced cause (``tracing.cause_of``), so the re-score
+    continues the call that last moved it (an untraced event leaves a queued entry as it is).
     An account's first usage day is kept (the earliest seen): its usage is data from then on."""
 
     queued = sorted(set(accounts))
@@ -64,8 +65,10 @@ async def apply_rollups(
              INSERT INTO recompute_queue (account_id, due_at, trace)
              SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
              FROM unnest($1::text[], $16::jsonb[]) AS q(a, t) LEFT JOIN account_health h ON h.account_id = q.a
-             ON CONFLICT (account_id) DO UPDATE SET dirty = true, trace = excluded.trace
-             WHERE recompute_queue.claimed_until IS NOT NULL
+             ON CONFLICT (account_id) DO UPDATE
+               SET dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL,
+                   trace = CASE WHEN excluded.trace = '{}'::jsonb THEN recompute_queue.trace ELSE excluded.trace END
+             WHERE recompute_queue.claimed_until IS NOT NULL OR excluded.trace <> '{}'::jsonb
            ), usage AS (
              INSERT INTO usage_daily (account_id, day, event, events)
              SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])

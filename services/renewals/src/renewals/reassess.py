@@ -125,38 +125,22 @@ def _announce(
     reasons = [ev.RiskReason(**asdict(x)) for x in a.reasons]
     account, opp, date_, days = r["account_id"], r["opportunity_id"], r["renewal_date"], inputs.days_to_renewal
     arr, owner = float(r["arr"]), r["owner_id"]
+    assessment = ev.RenewalRiskAssessed(
+        account_id=account,
+        opportunity_id=opp,
+        at_risk=a.at_risk,
+        level=a.level,
+        points=a.points,
+        renewal_date=date_,
+        days_to_renewal=days,
+        arr=arr,
+        owner_id=owner,
+        reasons=reasons,
+    )
     if assessed:  # the assessment moved (points, level, factors): the account view follows it, nobody is paged
-        uow.emit(
-            ev.RenewalRiskAssessed(
-                account_id=account,
-                opportunity_id=opp,
-                at_risk=a.at_risk,
-                level=a.level,
-                points=a.points,
-                renewal_date=date_,
-                days_to_renewal=days,
-                arr=arr,
-                owner_id=owner,
-                reasons=reasons,
-            ),
-            at=now,
-        )
-    if say.risk_changed:
-        uow.emit(
-            ev.RenewalRiskChanged(
-                account_id=account,
-                opportunity_id=opp,
-                at_risk=a.at_risk,
-                level=a.level,
-                points=a.points,
-                renewal_date=date_,
-                days_to_renewal=days,
-                arr=arr,
-                owner_id=owner,
-                reasons=reasons,
-            ),
-            at=now,
-        )
+        uow.emit(assessment, at=now)
+    if say.risk_changed:  # entered or left risk: the same assessment, announced as the change it is
+        uow.emit(ev.RenewalRiskChanged(**assessment.model_dump()), at=now)
     tier = horizon.tiers.name(r["tier"])
     if say.escalated and inputs.escalate_within_days is not None:
         uow.emit(
