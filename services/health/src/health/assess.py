@@ -35,16 +35,14 @@ class Assessed:
     blocking_open: tuple[str, ...] = ()
 
 
-def _contact(
-    r: Any, answers: Mapping[str, Any], tickets: Sequence[Any], requests: Sequence[Any], product_use: bool = True
-) -> ch.ContactFacts:
+def _contact(r: Any, answers: Mapping[str, Any], tickets: Sequence[Any], requests: Sequence[Any]) -> ch.ContactFacts:
     a = answers.get(r["contact_id"])
     return ch.ContactFacts(
         contact_id=r["contact_id"], name=r["name"], title=r["title"], role=r["role"], seniority=r["seniority"],
         is_champion=r["is_champion"], departed=r["departed"], changed_at=r["changed_at"],
         can_promote=r["can_promote"], owns_relationship_next_12m=r["owns_relationship_next_12m"],
         stated_influence=r["influence"], stated_engagement=r["engagement"], stated_delight=r["delight"],
-        linked=bool(r["linked"]) and product_use, active_days=int(r["active_days"] or 0),
+        linked=bool(r["linked"]), active_days=int(r["active_days"] or 0),
         nps=a["score"] if a else None, nps_comment=a["comment"] if a else None,
         nps_polarity=a["comment_polarity"] if a else None,
         tickets=tuple(ch.Ticket(t["severity"], t["opened_at"], t["closed_at"]) for t in tickets),
@@ -64,12 +62,8 @@ class Assessor:
     onboarding_days: int = 60
     _overdue: list[tuple[Any, ...]] = field(default_factory=list)
 
-    def account(
-        self, account_id: str, g: Mapping[str, list[Any]], tier: str | None, *, product_use: bool = True
-    ) -> Assessed:
-        """``product_use``: the account's usage is data yet, so a linked contact's use of the product
-        (or lack of it) counts in their engagement; before, it is left out, not taken as none."""
-        champions, coverage = self._champions(account_id, g, tier, product_use)
+    def account(self, account_id: str, g: Mapping[str, list[Any]], tier: str | None) -> Assessed:
+        champions, coverage = self._champions(account_id, g, tier)
         statuses, notes = self._goals_of(account_id, g)
         requests = {r["request_id"]: r for r in g["requests"]}
         blocking = tuple(sorted(r["title"] for r in requests.values()
@@ -81,7 +75,7 @@ class Assessor:
         )  # fmt: skip
 
     def _champions(
-        self, account_id: str, g: Mapping[str, list[Any]], tier: str | None, product_use: bool
+        self, account_id: str, g: Mapping[str, list[Any]], tier: str | None
     ) -> tuple[tuple[ch.Assessment, ...], ch.Coverage | None]:
         if not g["contacts"]:
             return (), None
@@ -95,9 +89,7 @@ class Assessor:
         for q in g["requests"]:
             if q["contact_id"]:
                 asked[q["contact_id"]].append(q)
-        facts = [
-            _contact(r, answers, tickets[r["contact_id"]], asked[r["contact_id"]], product_use) for r in g["contacts"]
-        ]
+        facts = [_contact(r, answers, tickets[r["contact_id"]], asked[r["contact_id"]]) for r in g["contacts"]]
         assessed = tuple(ch.assess(c, now=now) for c in facts)
         cov = ch.coverage(facts, assessed, target=self.tiers.policy(tier).champion_target, now=now)
         before = {r["contact_id"]: ch.Previous(r["quadrant"], r["healthy"], r["influential"]) for r in g["assessed"]}

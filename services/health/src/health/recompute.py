@@ -25,7 +25,7 @@ from health.assess import Assessed, Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
 from health.domain.model import AccountFacts, Colour, MeasureResult, MeasureType, Score
-from health.domain.observation import observed, usage_as_of, usage_observed_from
+from health.domain.observation import usage_as_of, usage_observed_from
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.schemas import scorecard_from_row
 from health.settings import HealthSettings
@@ -84,10 +84,6 @@ class UsageView:
 
     observed_from: date | None
     as_of: date | None
-
-    def product_use_known(self, today: date) -> bool:
-        """A contact's own product use is data (else left out of their engagement, not counted as none)."""
-        return observed(self.observed_from, today) and self.as_of is None
 
 
 def usage_view(acct: Any, g: dict[str, list[Any]], today: date, grace_days: int) -> UsageView:
@@ -158,7 +154,7 @@ def score_account(
     tier = acct["tier"] if acct else None
     choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
     usage = usage_view(acct, g, uow.now.date(), grace_days)
-    assessed = assessor.account(account, g, tier, product_use=usage.product_use_known(uow.now.date()))
+    assessed = assessor.account(account, g, tier)
     facts = _facts(account, g, tuple(states), assessed, usage)
     score = evaluate(choice.card, facts, uow.now)
     assessor.expansion(account, g, facts, score)

@@ -17,6 +17,7 @@ from bellwether_shared.events import ingest as iev
 from bellwether_shared.kafka import create_producer, publish
 from tests.support.kafka import TopicTail
 from tests.support.renewals import CSM, VIEWER, contract, put_contract, today
+from tests.support.wait import eventually
 
 
 @pytest.fixture
@@ -76,7 +77,17 @@ async def test_risk_at_100_days_escalates_by_tier_and_tasks_follow_the_tier(http
     big, mid = f"early-big-{run_id}", f"early-mid-{run_id}"
     async with TopicTail(kafka_bootstrap, topics.RENEWALS) as tail:
         await _signals(kafka_bootstrap, (big, "Enterprise"), (mid, "mid"))
-        # the contracts after the accounts' news: each renewal opens at 100 days with its risk known
+        # the contracts after the accounts' news (their tiers and colours known to renewals): each renewal
+        # opens at 100 days with its risk known
+
+        async def known() -> bool:
+            for acct in (big, mid):
+                r = await http.get(f"/v1/accounts/{acct}", headers=VIEWER)
+                if r.status_code != 200 or r.json().get("tier") is None or r.json().get("health_colour") is None:
+                    return False
+            return True
+
+        await eventually(known, what="renewals knows both accounts' tiers and colours")
         for acct in (big, mid):
             await put_contract(http, contract(f"c-{acct}", acct, 100))
         got = await tail.collect(lambda rs: all(_of(rs, "risk_changed", a) for a in (big, mid)), timeout=60)
