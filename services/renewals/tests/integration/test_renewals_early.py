@@ -87,16 +87,17 @@ async def test_risk_at_100_days_escalates_by_tier_and_tasks_follow_the_tier(http
                     return False
             return True
 
-        await eventually(known, what="renewals knows both accounts' tiers and colours")
+        # late in a full run the renewals consumer may still be reading the history of earlier suites
+        await eventually(known, timeout=240, what="renewals knows both accounts' tiers and colours")
         for acct in (big, mid):
             await put_contract(http, contract(f"c-{acct}", acct, 100))
-        got = await tail.collect(lambda rs: all(_of(rs, "risk_changed", a) for a in (big, mid)), timeout=60)
+        got = await tail.collect(lambda rs: all(_of(rs, "risk_changed", a) for a in (big, mid)), timeout=120)
         # a second contract ending in 80 days: its renewal opens inside the 90-day window and announces it
         for acct in (big, mid):
             await put_contract(http, contract(f"n-{acct}", acct, 80))
         near = await tail.collect(
             lambda rs: all(any(p["window"] == 90 for p in _of(rs, "renewal_upcoming", a)) for a in (big, mid)),
-            timeout=60,
+            timeout=120,
         )
     for acct in (big, mid):
         changed = _of(got, "risk_changed", acct)[0]
