@@ -12,7 +12,6 @@ import httpx
 import pytest
 
 from bellwether_shared import topics
-from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.kafka import create_producer, publish
 from tests.support.kafka import TopicTail
@@ -27,7 +26,9 @@ async def http(renewals) -> Any:  # type: ignore[no-untyped-def]
 
 
 async def _signals(bootstrap: str, *accounts: tuple[str, str]) -> None:
-    """Each account with its tier (as the CRM sends it) and a red score that counts usage."""
+    """Each account with its tier (as the CRM sends it), a highly exposed industry and two urgent tickets
+    open: at risk on renewals' own facts (15 + 20 points, and a deep discount on the contract), whatever
+    the health service, running in the same session, makes of these accounts."""
     now = datetime.now(UTC)
     envs = []
     for acct, tier in accounts:
@@ -39,24 +40,23 @@ async def _signals(bootstrap: str, *accounts: tuple[str, str]) -> None:
                 received_at=now,
                 occurred_at=now,
                 tier=tier,
+                exposure="high",
                 owners=iev.Owners(csm=f"csm-{acct}"),
             ).envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
         )
-        envs.append(
-            hev.HealthScoreChanged(
-                account_id=acct,
-                old_value=None,
-                new_value=25,
-                old_colour=None,
-                new_colour="red",
-                delta=None,
-                sufficient=True,
-                scorecard_id="default",
-                scorecard_version=1,
-                reasons=[],
-                computed_at=now,
-            ).envelope(event_id=str(uuid.uuid4()), source="bellwether/health")
-        )
+        for t in ("t1", "t2"):
+            envs.append(
+                iev.TicketChanged(
+                    message_id=f"{acct}-{t}",
+                    source_id="s",
+                    account_id=acct,
+                    received_at=now,
+                    occurred_at=now,
+                    ticket_id=t,
+                    status="opened",
+                    severity="urgent",
+                ).envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
+            )
     producer = create_producer(bootstrap, client_id="test-early")
     await producer.start()
     try:
@@ -83,18 +83,18 @@ async def test_risk_at_100_days_escalates_by_tier_and_tasks_follow_the_tier(http
         async def known() -> bool:
             for acct in (big, mid):
                 r = await http.get(f"/v1/accounts/{acct}", headers=VIEWER)
-                if r.status_code != 200 or r.json().get("tier") is None or r.json().get("health_colour") is None:
+                if r.status_code != 200 or r.json().get("tier") is None or r.json().get("exposure") is None:
                     return False
             return True
 
         # late in a full run the renewals consumer may still be reading the history of earlier suites
         await eventually(known, timeout=240, what="renewals knows both accounts' tiers and colours")
         for acct in (big, mid):
-            await put_contract(http, contract(f"c-{acct}", acct, 100))
+            await put_contract(http, contract(f"c-{acct}", acct, 100, list_price=100_000))
         got = await tail.collect(lambda rs: all(_of(rs, "risk_changed", a) for a in (big, mid)), timeout=120)
         # a second contract ending in 80 days: its renewal opens inside the 90-day window and announces it
         for acct in (big, mid):
-            await put_contract(http, contract(f"n-{acct}", acct, 80))
+            await put_contract(http, contract(f"n-{acct}", acct, 80, list_price=100_000))
         near = await tail.collect(
             lambda rs: all(any(p["window"] == 90 for p in _of(rs, "renewal_upcoming", a)) for a in (big, mid)),
             timeout=120,
