@@ -107,7 +107,7 @@ async def forecast(
             for r in await q.closed_by_colour(conn, days_before=caller.settings.learned_rates_days_before)
         }
         up = await q.up_for_renewal(conn, start=start, end=end, period=period)
-        by_exposure = fc.exposure_rates(await repository.get_setting(conn, key="exposure_churn_rates") or {})
+        by_exposure = fc.exposure_rates(await repository.get_setting(conn, key="exposure_churn_rates"))
     cells = [fc.Up(r["period"], r["exposure"] or "unknown", r["colour"], r["arr"], r["contracts"]) for r in up]
     rates = (
         fc.rates(configured, closed, caller.settings.learned_rates_min_samples) if basis == "colour" else by_exposure

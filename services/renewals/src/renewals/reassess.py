@@ -143,21 +143,9 @@ def _announce(
         uow.emit(ev.RenewalRiskChanged(**assessment.model_dump()), at=now)
     tier = horizon.tiers.name(r["tier"])
     if say.escalated and inputs.escalate_within_days is not None:
+        escalated = assessment.model_dump(exclude={"at_risk"})
         uow.emit(
-            ev.RenewalRiskEscalated(
-                account_id=account,
-                opportunity_id=opp,
-                tier=tier,
-                escalate_within_days=inputs.escalate_within_days,
-                level=a.level,
-                points=a.points,
-                renewal_date=date_,
-                days_to_renewal=days,
-                arr=arr,
-                owner_id=owner,
-                reasons=reasons,
-            ),
-            at=now,
+            ev.RenewalRiskEscalated(**escalated, tier=tier, escalate_within_days=inputs.escalate_within_days), at=now
         )
     if say.window_entered and a.window is not None:
         uow.emit(

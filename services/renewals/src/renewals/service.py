@@ -107,7 +107,7 @@ async def open_ready_expansion(
     conn = uow.conn
     if await opps.open_expansion_from(conn, account_id=account_id, source="readiness") is not None:
         return None
-    pct = float((await repository.get_setting(conn, key="expansion_estimate") or {}).get("pct", 0.2))
+    pct = float((await repository.get_setting(conn, key="expansion_estimate")).get("pct", 0.2))
     base = await repository.contracted_arr(conn, account_id=account_id, active_on=uow.now.date())
     if base <= 0:
         account = await repository.get_account(conn, account_id=account_id)
@@ -179,7 +179,7 @@ async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: 
 
 async def close(
     uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str,
-    reason: str | None = None, note: str | None = None, horizon: Horizon | None = None,
+    horizon: Horizon, reason: str | None = None, note: str | None = None,
     next_terms: NextTerms | None = None,
 ) -> asyncpg.Record:  # fmt: skip
     """Close once; a churn takes the whole ARR (whatever change was given). A renewal that did not churn
@@ -200,7 +200,7 @@ async def close(
         conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour, reason=reason,
         note=note,
     )  # fmt: skip
-    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon or Horizon(), next_terms or NextTerms())
+    nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon, next_terms or NextTerms())
     uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
