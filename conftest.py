@@ -36,8 +36,13 @@ def viewer_keys() -> str:
     def key(actor: str, role: str, token: str) -> dict[str, str]:
         return {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
 
-    return json.dumps([key("viewer@vendor.test", "viewer", VIEWER_KEY), key("vp-vic", "vp_cs", VP_KEY),
-                       *(key(actor, "csm", token) for actor, token in CSM_KEYS.items())])  # fmt: skip
+    return json.dumps(
+        [
+            key("viewer@vendor.test", "viewer", VIEWER_KEY),
+            key("vp-vic", "vp_cs", VP_KEY),
+            *(key(actor, "csm", token) for actor, token in CSM_KEYS.items()),
+        ]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -161,11 +166,16 @@ API_TOKEN = "test-api-token-" + secrets.token_hex(8)
 
 def health_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": API_TOKEN,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": db.url,
+        "API_TOKEN": API_TOKEN,
         "API_KEYS": viewer_keys(),
-        "ENVIRONMENT": "test", "CONSUMER_GROUP": "health-" + secrets.token_hex(3), "COALESCE_MS": "100",
-        "MIN_DELTA": "1", **extra,
-    }  # fmt: skip
+        "ENVIRONMENT": "test",
+        "CONSUMER_GROUP": "health-" + secrets.token_hex(3),
+        "COALESCE_MS": "100",
+        "MIN_DELTA": "1",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -210,9 +220,13 @@ def renewals_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
         for who, (role, token) in RENEWALS_KEYS.items()
     ]
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_KEYS": json.dumps(keys),
-        "ENVIRONMENT": "test", "CONSUMER_GROUP": "renewals-" + secrets.token_hex(3), **extra,
-    }  # fmt: skip
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": db.url,
+        "API_KEYS": json.dumps(keys),
+        "ENVIRONMENT": "test",
+        "CONSUMER_GROUP": "renewals-" + secrets.token_hex(3),
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -297,12 +311,23 @@ NOTIFICATIONS_TOKEN = "test-notify-token-" + secrets.token_hex(8)
 
 def notifications_env(db: ServiceDb, bootstrap: str, smtp_port: int, **extra: str) -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": NOTIFICATIONS_TOKEN,
-        "SECRETS_KEY": "test-secrets-key-" + "x" * 32, "ENVIRONMENT": "test", "API_KEYS": viewer_keys(),
-        "CONSUMER_GROUP": "notifications-" + secrets.token_hex(3), "ALLOW_NETWORKS": '["127.0.0.0/8"]',
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "RETRY_BASE_S": "0.2", "RETRY_CAP_S": "1",
-        "DELIVERY_POLL_S": "0.05", "DIGEST_CHECK_S": "1", "HTTP_TIMEOUT_S": "3", **extra,
-    }  # fmt: skip
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": db.url,
+        "API_TOKEN": NOTIFICATIONS_TOKEN,
+        "SECRETS_KEY": "test-secrets-key-" + "x" * 32,
+        "ENVIRONMENT": "test",
+        "API_KEYS": viewer_keys(),
+        "CONSUMER_GROUP": "notifications-" + secrets.token_hex(3),
+        "ALLOW_NETWORKS": '["127.0.0.0/8"]',
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "RETRY_BASE_S": "0.2",
+        "RETRY_CAP_S": "1",
+        "DELIVERY_POLL_S": "0.05",
+        "DIGEST_CHECK_S": "1",
+        "HTTP_TIMEOUT_S": "3",
+        **extra,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -340,10 +365,14 @@ ACCOUNTS_TOKEN = "test-accounts-token-" + secrets.token_hex(8)
 
 def accounts_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db.url, "API_TOKEN": ACCOUNTS_TOKEN,
-        "API_KEYS": viewer_keys(), "ENVIRONMENT": "test", "CONSUMER_GROUP": "accounts-" + secrets.token_hex(3),
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "DATABASE_URL": db.url,
+        "API_TOKEN": ACCOUNTS_TOKEN,
+        "API_KEYS": viewer_keys(),
+        "ENVIRONMENT": "test",
+        "CONSUMER_GROUP": "accounts-" + secrets.token_hex(3),
         **extra,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="session")

@@ -137,8 +137,10 @@ async def _setup_fan_out(
             (await h.post("/v1/subscriptions", json={"destination_id": dest, "recipient": person})).raise_for_status()
     async with httpx.AsyncClient(base_url=ingest.url, auth=(key, ""), timeout=30) as h:
         for i in range(0, n, 100):
-            batch = [{"type": "account.upserted", "account_id": a, "owners": {"csm": CSMS[j % len(CSMS)]}}
-                     for j, a in enumerate(accounts[i : i + 100], start=i)]  # fmt: skip
+            batch = [
+                {"type": "account.upserted", "account_id": a, "owners": {"csm": CSMS[j % len(CSMS)]}}
+                for j, a in enumerate(accounts[i : i + 100], start=i)
+            ]
             (await h.post("/v1/signals", json={"batch": batch})).raise_for_status()
 
     async def projected() -> bool:
@@ -160,8 +162,16 @@ async def _setup_fan_out(
 async def _champions_leave(ingest: ServiceProcess, key: str, accounts: list[str]) -> None:
     async with httpx.AsyncClient(base_url=ingest.url, auth=(key, ""), timeout=30) as h:
         for i in range(0, len(accounts), 100):
-            batch = [{"type": "contact.changed", "account_id": a, "contact_id": "champ", "is_champion": True,
-                      "departed": True} for a in accounts[i : i + 100]]  # fmt: skip
+            batch = [
+                {
+                    "type": "contact.changed",
+                    "account_id": a,
+                    "contact_id": "champ",
+                    "is_champion": True,
+                    "departed": True,
+                }
+                for a in accounts[i : i + 100]
+            ]
             (await h.post("/v1/signals", json={"batch": batch})).raise_for_status()
 
 
@@ -186,9 +196,14 @@ async def _webhooks(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[s
                FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)""",
             accounts,
         )
-        expected = {r["alert_id"] for r in await conn.fetch(
-            "SELECT DISTINCT d.alert_id FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)",
-            accounts)}  # fmt: skip
+        expected = {
+            r["alert_id"]
+            for r in await conn.fetch(
+                "SELECT DISTINCT d.alert_id FROM deliveries d JOIN alerts a USING (alert_id)"
+                " WHERE a.account_id = ANY($1)",
+                accounts,
+            )
+        }
     finally:
         await conn.close()
     ids_by_alert: dict[str, list[str]] = defaultdict(list)
@@ -329,10 +344,12 @@ async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeou
             "load_s": round(load_s, 1),
             "elapsed_s": round(time.monotonic() - run.t0, 1),
             "accounts": accounts,
-            "passed": result["lost"] == 0 and result["double_counted"] == 0
-            and hooks["alerts"] == len(alert_accounts) and hooks["min_received_per_alert"] >= 1
+            "passed": result["lost"] == 0
+            and result["double_counted"] == 0
+            and hooks["alerts"] == len(alert_accounts)
+            and hooks["min_received_per_alert"] >= 1
             and hooks["duplicates_with_another_webhook_id"] == 0,
-        }  # fmt: skip
+        }
     finally:
         stop.set()
         run.stop()
@@ -380,8 +397,17 @@ def main(
     t = Table(title="Chaos run")
     t.add_column("measure")
     t.add_column("value", justify="right")
-    for k in ("events_sent", "events_acknowledged", "events_counted_by_health", "lost", "double_counted",
-              "redeliveries_observed_by_health", "requests_sent_including_retries", "load_s", "elapsed_s"):  # fmt: skip
+    for k in (
+        "events_sent",
+        "events_acknowledged",
+        "events_counted_by_health",
+        "lost",
+        "double_counted",
+        "redeliveries_observed_by_health",
+        "requests_sent_including_retries",
+        "load_s",
+        "elapsed_s",
+    ):
         t.add_row(k, f"{result[k]:,}" if isinstance(result[k], int) else str(result[k]))
     for k, v in result["webhooks"].items():
         t.add_row(f"webhooks: {k}", str(v))

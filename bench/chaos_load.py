@@ -38,10 +38,16 @@ class Load:
     def body(self, i: int, event: str | None = None) -> bytes:
         name, ts = event or f"b{i}", self.timestamp.isoformat()
         batch = [
-            {"type": "track", "userId": f"u{k % 7}", "event": name, "messageId": f"{self.run}-{name}-{i}-{k}",
-             "timestamp": ts, "context": {"groupId": self.account(i)}}
+            {
+                "type": "track",
+                "userId": f"u{k % 7}",
+                "event": name,
+                "messageId": f"{self.run}-{name}-{i}-{k}",
+                "timestamp": ts,
+                "context": {"groupId": self.account(i)},
+            }
             for k in range(BATCH)
-        ]  # fmt: skip
+        ]
         return orjson.dumps({"batch": batch})
 
     async def send_until_acked(self, http: httpx.AsyncClient, body: bytes, deadline: float) -> None:

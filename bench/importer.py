@@ -35,18 +35,28 @@ def write_usage(path: Path, rows: int, accounts: int = 500, users: int = 20) -> 
     with path.open("wb") as f:
         for i in range(rows):
             a = i % accounts
-            f.write(orjson.dumps({
-                "user_id": f"u{a}-{i % users}", "account_id": f"bench-{a}", "event": "Report Exported",
-                "timestamp": (start + timedelta(seconds=i * step)).isoformat(), "properties": {"format": "pdf"},
-            }) + b"\n")  # fmt: skip
+            f.write(
+                orjson.dumps(
+                    {
+                        "user_id": f"u{a}-{i % users}",
+                        "account_id": f"bench-{a}",
+                        "event": "Report Exported",
+                        "timestamp": (start + timedelta(seconds=i * step)).isoformat(),
+                        "properties": {"format": "pdf"},
+                    }
+                )
+                + b"\n"
+            )
     return path.stat().st_size
 
 
-def run_suite(ep: Any, tmp: Path, admin_db: str, *, rows: int = 1_000_000, batch: int = 1000,
-              parallel: int = 4) -> dict[str, Any]:  # fmt: skip
+def run_suite(
+    ep: Any, tmp: Path, admin_db: str, *, rows: int = 1_000_000, batch: int = 1000, parallel: int = 4
+) -> dict[str, Any]:
     db = migrated(admin_db, "ingest")
-    svc = ServiceProcess("ingest", ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", HTTP_WORKERS="2"),
-                         tmp / "ingest-import.log").start()  # fmt: skip
+    svc = ServiceProcess(
+        "ingest", ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", HTTP_WORKERS="2"), tmp / "ingest-import.log"
+    ).start()
     try:
         admin = {"Authorization": f"Bearer {ingest_env(db, '')['ADMIN_TOKEN']}"}
         body = {"name": "import", "rate_limit_eps": 1_000_000, "burst": 1_000_000}
@@ -55,14 +65,30 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, rows: int = 1_000_000, batch
         file = tmp / f"usage-{secrets.token_hex(3)}.jsonl"
         size = write_usage(file, rows)
         before = asyncio.run(end_offsets(ep.kafka_bootstrap, USAGE))
-        cmd = [sys.executable, "-m", "tools.devstack", "import", str(file), "--kind", "usage", "--write-key", key,
-               "--url", svc.url, "--batch", str(batch), "--parallel", str(parallel)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "tools.devstack",
+            "import",
+            str(file),
+            "--kind",
+            "usage",
+            "--write-key",
+            key,
+            "--url",
+            svc.url,
+            "--batch",
+            str(batch),
+            "--parallel",
+            str(parallel),
+        ]
         assert svc.proc is not None
         before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cli_cpu_before = before_children.ru_utime + before_children.ru_stime
         started = time.monotonic()
-        cli = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=os.environ | {"TERM": "dumb"})  # fmt: skip
+        cli = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | {"TERM": "dumb"}
+        )
 
         async def watch() -> tuple[float, float]:
             with Sampler(cli.pid) as c, Sampler(svc_pid) as s:
@@ -82,15 +108,22 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, rows: int = 1_000_000, batch
         landed = asyncio.run(end_offsets(ep.kafka_bootstrap, USAGE)) - before
         state = orjson.loads(file.with_name(file.name + ".import-state").read_bytes())
         return {
-            "rows": rows, "file_bytes": size, "batch": batch, "parallel": parallel,
-            "seconds": round(elapsed, 1), "rows_per_s": round(rows / elapsed),
-            "accepted": state["accepted"], "rejected": state["rejected"], "records_on_kafka": landed,
-            "cli_peak_rss_mb": round(cli_rss / 2**20, 1), "ingest_peak_rss_mb": round(svc_rss / 2**20, 1),
+            "rows": rows,
+            "file_bytes": size,
+            "batch": batch,
+            "parallel": parallel,
+            "seconds": round(elapsed, 1),
+            "rows_per_s": round(rows / elapsed),
+            "accepted": state["accepted"],
+            "rejected": state["rejected"],
+            "records_on_kafka": landed,
+            "cli_peak_rss_mb": round(cli_rss / 2**20, 1),
+            "ingest_peak_rss_mb": round(svc_rss / 2**20, 1),
             "ingest_cpu_s": round(Sampler(svc_pid).cpu_seconds() - svc_cpu0, 1),
             "cli_cpu_s": round(children.ru_utime + children.ru_stime - cli_cpu_before, 1),
             "method": "python -m tools.devstack import FILE --kind usage (a subprocess) → ingest /v1/import "
-                      "(2 workers, acks=all) on the machine's one broker; rows/s over the whole run",
-        }  # fmt: skip
+            "(2 workers, acks=all) on the machine's one broker; rows/s over the whole run",
+        }
     finally:
         svc.stop()
 

@@ -378,8 +378,14 @@ def _cpu(pid: int | None) -> float:
 
 
 def scaling_row(b: dict[str, Any]) -> dict[str, Any]:
-    keys = ("ingest_worker_processes", "events_per_s", "ingest_cpu_cores_used", "ingest_cpu_us_per_event",
-            "kafka_cpu_cores_used", "ingest_peak_rss_mb_per_process")  # fmt: skip
+    keys = (
+        "ingest_worker_processes",
+        "events_per_s",
+        "ingest_cpu_cores_used",
+        "ingest_cpu_us_per_event",
+        "kafka_cpu_cores_used",
+        "ingest_peak_rss_mb_per_process",
+    )
     return {k: b.get(k) for k in keys}
 
 

@@ -154,8 +154,10 @@ class Lag:
 
     async def start(self) -> None:
         await self.consumer.start()
-        self.parts = [TopicPartition(self.topic, p) for p in sorted(self.consumer.partitions_for_topic(self.topic)
-                                                                   or await self._partitions())]  # fmt: skip
+        self.parts = [
+            TopicPartition(self.topic, p)
+            for p in sorted(self.consumer.partitions_for_topic(self.topic) or await self._partitions())
+        ]
 
     async def _partitions(self) -> set[int]:
         await self.consumer._client.force_metadata_update()
@@ -216,8 +218,11 @@ async def latency(ingest: ServiceProcess, svc: ServiceProcess, probes: int, back
         backlog, waited = await lag.now(), time.monotonic()
         while (current := await lag.now()) > background_per_s and time.monotonic() - waited < 900:
             await asyncio.sleep(0.5)
-        caught_up = {"backlog_at_start": backlog, "caught_up_after_s": round(time.monotonic() - waited, 1),
-                     "lag_when_probing_began": current}  # fmt: skip
+        caught_up = {
+            "backlog_at_start": backlog,
+            "caught_up_after_s": round(time.monotonic() - waited, 1),
+            "lag_when_probing_began": current,
+        }
         for a in accounts:
             lag_at[a] = await lag.now()  # what the consumer still had to read when the probe was sent
             r = await http.post(

@@ -16,11 +16,18 @@ from bellwether_shared.events import ingest as ev
 def _payload() -> dict[str, Any]:
     now = datetime.now(UTC).isoformat()
     doc = {
-        "message_id": "m-1", "source_id": "s", "account_id": "acct-1", "received_at": now, "user_id": "u1",
-        "anonymous_id": None, "timestamp": now, "kind": "track", "event": "Report Exported",
+        "message_id": "m-1",
+        "source_id": "s",
+        "account_id": "acct-1",
+        "received_at": now,
+        "user_id": "u1",
+        "anonymous_id": None,
+        "timestamp": now,
+        "kind": "track",
+        "event": "Report Exported",
         "properties": {"format": "pdf", "rows": 120},
         "context": {"groupId": "acct-1", "library": {"name": "analytics-python", "version": "2.3"}},
-    }  # fmt: skip
+    }
     parsed: dict[str, Any] = orjson.loads(orjson.dumps(doc))
     return parsed
 

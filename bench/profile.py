@@ -81,8 +81,21 @@ class Sample:
 def sampled(pid: int, raw: Path, seconds: float) -> Iterator[Sample]:
     """py-spy on ``pid`` for at most ``seconds`` (non-blocking), and the CPU the process used meanwhile."""
     target = psutil.Process(pid)
-    cmd = [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid), "--duration",
-           str(int(seconds)), "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"]  # fmt: skip
+    cmd = [
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "200",
+        "--format",
+        "raw",
+        "--output",
+        str(raw),
+        "--nonblocking",
+    ]
     spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sample = Sample(raw)
     cpu0 = sum(target.cpu_times()[:2])
@@ -99,8 +112,11 @@ def _report(name: str, headline: str, sample: Sample, units: int, unit: str, top
     if raw_copy is not None:
         raw_copy.write_bytes(sample.raw.read_bytes())
     us = sample.cpu_s / max(units, 1) * 1e6
-    lines = [f"{headline}, {sample.cpu_s:.1f} CPU s, {us:.1f} µs of CPU per {unit}; {total:,} samples", "",
-             "by function (self):"]  # fmt: skip
+    lines = [
+        f"{headline}, {sample.cpu_s:.1f} CPU s, {us:.1f} µs of CPU per {unit}; {total:,} samples",
+        "",
+        "by function (self):",
+    ]
     lines += [f"  {share * 100:5.1f} %  {share * us:6.1f} µs  {fn}" for fn, share in fns]
     lines += ["", "by module (self):"]
     lines += [f"  {share * 100:5.1f} %  {share * us:6.1f} µs  {mod}" for mod, share in mods]
@@ -119,8 +135,11 @@ def ingest(seconds: int = 20, concurrency: int = 16, top: int = 30, raw_copy: Pa
 
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
         db = migrated(ep.admin_database_url, "ingest")
-        svc = ServiceProcess("ingest", ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", HTTP_WORKERS="1"),
-                             Path(tmp) / "ingest.log").start()  # fmt: skip
+        svc = ServiceProcess(
+            "ingest",
+            ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", HTTP_WORKERS="1"),
+            Path(tmp) / "ingest.log",
+        ).start()
         try:
             admin = {"Authorization": f"Bearer {ingest_env(db, '')['ADMIN_TOKEN']}"}
             body = {"name": "profile", "rate_limit_eps": 1_000_000, "burst": 1_000_000}
@@ -149,8 +168,9 @@ def rescore(accounts: int = 10_000, top: int = 30, raw_copy: Path | None = None)
 
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
         db = migrated(ep.admin_database_url, "health")
-        svc = ServiceProcess("health", health_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING"),
-                             Path(tmp) / "health.log").start()  # fmt: skip
+        svc = ServiceProcess(
+            "health", health_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING"), Path(tmp) / "health.log"
+        ).start()
         try:
             assert svc.proc is not None
             pid, samples = svc.proc.pid, []

@@ -367,8 +367,10 @@ def run_suite(
         results.update(asyncio.run(_api_phase(renewals, db, ep.kafka_bootstrap)))
     finally:
         renewals.stop()
-    results["queries_by_book_size"] = [smaller, {"accounts": accounts, "contracts": seeded["contracts"],
-                                                 "queries": results["queries"]}]  # fmt: skip
+    results["queries_by_book_size"] = [
+        smaller,
+        {"accounts": accounts, "contracts": seeded["contracts"], "queries": results["queries"]},
+    ]
     return results
 
 

@@ -78,9 +78,16 @@ def main(
             )
             if workers > 1:  # how throughput grows with HTTP workers: the same load on one worker
                 one = ingest_bench.run_suite(
-                    ep, Path(tmp), asyncio.run(_fresh_database(ep.admin_database_url)), events=events,
-                    concurrency=concurrency, workers=1, loadgen=loadgen, wrk_seconds=wrk_seconds, kafka_perf=False,
-                )  # fmt: skip
+                    ep,
+                    Path(tmp),
+                    asyncio.run(_fresh_database(ep.admin_database_url)),
+                    events=events,
+                    concurrency=concurrency,
+                    workers=1,
+                    loadgen=loadgen,
+                    wrk_seconds=wrk_seconds,
+                    kafka_perf=False,
+                )
                 results["ingest"]["by_http_workers"] = [
                     ingest_bench.scaling_row(one["http_batch"]),
                     ingest_bench.scaling_row(results["ingest"]["http_batch"]),

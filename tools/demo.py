@@ -28,8 +28,13 @@ from tools import demo_account, demo_outcomes, report
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
 ARR, LIST = [18_000, 60_000, 150_000, 42_000, 96_000], [20_000, 64_000, 240_000, 48_000, 100_000]
-INDUSTRIES = [("logistics", "high"), ("healthcare", "low"), ("retail", "high"), ("fintech", "moderate"),
-              ("education", "low")]  # fmt: skip
+INDUSTRIES = [
+    ("logistics", "high"),
+    ("healthcare", "low"),
+    ("retail", "high"),
+    ("fintech", "moderate"),
+    ("education", "low"),
+]
 
 
 def _source(base: str, token: str, run_dir: Path) -> str:
@@ -61,28 +66,64 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
         industry, exposure = INDUSTRIES[a % len(INDUSTRIES)]
         if first:
             signals += [
-                {"type": "account.upserted", "account_id": account, "name": f"Demo Account {a + 1}",
-                 "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]),
-                 "seats": users if a == demo_outcomes.GROWING else users + 2,
-                 "tier": rnd.choice(["scale", "mid", "strategic"]), "industry": industry, "exposure": exposure,
-                 "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
-                 "onboarding_started_at": str(date.today() - timedelta(days=20)),
-                 "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"}},
-                {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
-                 "role": "VP Operations", "influence": "high", "is_champion": True},
-                {"type": "nps.submitted", "account_id": account, "contact_id": f"{account}-vp",
-                 "score": rnd.randint(6, 10)},
-                *({"type": "onboarding.confirmed", "account_id": account, "aspect": aspect,
-                   "confirmed_by": f"{account}-vp"} for aspect in ("technical", "process")[: 1 + (a % 2 == 0)]),
+                {
+                    "type": "account.upserted",
+                    "account_id": account,
+                    "name": f"Demo Account {a + 1}",
+                    "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]),
+                    "seats": users if a == demo_outcomes.GROWING else users + 2,
+                    "tier": rnd.choice(["scale", "mid", "strategic"]),
+                    "industry": industry,
+                    "exposure": exposure,
+                    "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
+                    "onboarding_started_at": str(date.today() - timedelta(days=20)),
+                    "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"},
+                },
+                {
+                    "type": "contact.changed",
+                    "account_id": account,
+                    "contact_id": f"{account}-vp",
+                    "role": "VP Operations",
+                    "influence": "high",
+                    "is_champion": True,
+                },
+                {
+                    "type": "nps.submitted",
+                    "account_id": account,
+                    "contact_id": f"{account}-vp",
+                    "score": rnd.randint(6, 10),
+                },
+                *(
+                    {
+                        "type": "onboarding.confirmed",
+                        "account_id": account,
+                        "aspect": aspect,
+                        "confirmed_by": f"{account}-vp",
+                    }
+                    for aspect in ("technical", "process")[: 1 + (a % 2 == 0)]
+                ),
                 # a 12-month contract signed about 11 months ago: renewals 30, 50, 70... days out
-                {"type": "deal.closed_won", "account_id": account, "deal_id": f"{account}-deal",
-                 "arr": ARR[a % 5], "list_price": LIST[a % 5], "term_months": 12,
-                 "lead_source": ["webinar", "partner", "outbound"][a % 3], "ae": f"ae_{a % 3}",
-                 "occurred_at": f"{date.today() - timedelta(days=335 - 20 * a)}T09:00:00Z",
-                 "qualification": {"problem_severity": 2 + a % 4, "expected_duration_months": 24,
-                                   "buying_department_fit": True, "champion_fit": a % 3 != 2, "technology_ready": True,
-                                   "services_sold_hours": 20, "services_needed_hours": 20 + 10 * (a % 2)}},
-            ]  # fmt: skip
+                {
+                    "type": "deal.closed_won",
+                    "account_id": account,
+                    "deal_id": f"{account}-deal",
+                    "arr": ARR[a % 5],
+                    "list_price": LIST[a % 5],
+                    "term_months": 12,
+                    "lead_source": ["webinar", "partner", "outbound"][a % 3],
+                    "ae": f"ae_{a % 3}",
+                    "occurred_at": f"{date.today() - timedelta(days=335 - 20 * a)}T09:00:00Z",
+                    "qualification": {
+                        "problem_severity": 2 + a % 4,
+                        "expected_duration_months": 24,
+                        "buying_department_fit": True,
+                        "champion_fit": a % 3 != 2,
+                        "technology_ready": True,
+                        "services_sold_hours": 20,
+                        "services_needed_hours": 20 + 10 * (a % 2),
+                    },
+                },
+            ]
             if a == 0:  # the close-up account: champions, goals, value reviews, requests
                 signals += demo_account.signals(account)
             if a == demo_outcomes.GROWING:  # every seat in use, a delighted VP, more users than a month ago
@@ -90,11 +131,24 @@ def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, firs
                 signals += demo_outcomes.grow_signals(account)
         elif a % 2:
             signals += [
-                {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp",
-                 "role": "VP Operations", "influence": "high", "is_champion": True, "departed": True},
-                {"type": "ticket.changed", "account_id": account, "ticket_id": f"{account}-t1", "status": "opened",
-                 "severity": "urgent", "bug_linked": True},
-            ]  # fmt: skip
+                {
+                    "type": "contact.changed",
+                    "account_id": account,
+                    "contact_id": f"{account}-vp",
+                    "role": "VP Operations",
+                    "influence": "high",
+                    "is_champion": True,
+                    "departed": True,
+                },
+                {
+                    "type": "ticket.changed",
+                    "account_id": account,
+                    "ticket_id": f"{account}-t1",
+                    "status": "opened",
+                    "severity": "urgent",
+                    "bug_linked": True,
+                },
+            ]
     if signals:  # before the usage: the onboarding start is known when the first milestone is reached
         httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, "")).raise_for_status()
     for a, account in enumerate(accounts):
@@ -170,8 +224,15 @@ async def _renewals(renewals: str, token: str, accounts: list[str]) -> Table:
                 why = "; ".join(r["text"] for r in o["risk_reasons"][:3]) or "-"
                 risk = ("AT RISK " if o["at_risk"] else "") + o["risk_level"]
                 when = f"{o['days_to_renewal']} d" if o.get("days_to_renewal") is not None else o["kind"]
-                t.add_row(a, when, f"{o['arr']:,.0f}", f"{o['owner_id']} ({o['owner_role']})",
-                          str(acc.get("health_colour")), risk, why)  # fmt: skip
+                t.add_row(
+                    a,
+                    when,
+                    f"{o['arr']:,.0f}",
+                    f"{o['owner_id']} ({o['owner_role']})",
+                    str(acc.get("health_colour")),
+                    risk,
+                    why,
+                )
     return t
 
 
@@ -280,8 +341,7 @@ async def run_demo(
         await _risk_settled(renewals, token, names, expect_at_risk=sum(1 for a in range(len(names)) if a % 2))
         console.print(await _renewals(renewals, token, names))
         console.print(await _alerts(notify, token, receiver, dest, secret, names))
-        await demo_account.show(console, names[0], health=health, renewals=renewals, accounts=accounts_url,
-                                token=token)  # fmt: skip
+        await demo_account.show(console, names[0], health=health, renewals=renewals, accounts=accounts_url, token=token)
         await demo_outcomes.expansion(console, renewals, token, names[demo_outcomes.GROWING])
         await demo_outcomes.task_life(console, notify, token, names[1])
         period = await demo_outcomes.close_renewals(console, renewals, token, names)

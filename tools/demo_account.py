@@ -18,32 +18,104 @@ def signals(account: str) -> list[dict[str, Any]]:
     its first user (by id), the director its second (by the e-mail the product knows)."""
     today = date.today()
     return [
-        {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp", "name": "Ana Silva",
-         "title": "VP Operations", "seniority": "vp", "user_id": f"{account}-user1", "is_champion": True,
-         "can_promote": True, "owns_relationship_next_12m": True},
-        {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-dir", "name": "Bo Chen",
-         "title": "Director of IT", "seniority": "director", "email": "user2@acct1.example"},
-        {"type": "nps.submitted", "account_id": account, "contact_id": f"{account}-dir", "score": 5,
-         "comment": "Setup was slow and the SSO we need is still missing"},
-        {"type": "ticket.changed", "account_id": account, "ticket_id": f"{account}-sso", "status": "opened",
-         "severity": "high", "requester_contact_id": f"{account}-dir", "subject_line": "SSO login fails",
-         "occurred_at": f"{today - timedelta(days=9)}T10:00:00Z"},
-        {"type": "problem.recorded", "account_id": account, "problem_id": "reporting",
-         "description": "Weekly operations reporting takes two people a full day", "severity": 4},
-        {"type": "goal.updated", "account_id": account, "goal_id": "report-time", "name": "Cut reporting time",
-         "status": "in_progress", "metric": "hours per weekly report", "baseline": 16, "target_value": 2,
-         "current_value": 8, "due_date": str(today - timedelta(days=1))},
-        {"type": "goal.updated", "account_id": account, "goal_id": "exports", "name": "Reports exported each month",
-         "status": "in_progress", "metric": "exports in 30 days", "baseline": 0, "target_value": 40,
-         "linked_event": "Report Exported", "linked_window_days": 30, "due_date": str(today + timedelta(days=60))},
-        {"type": "value_review.recorded", "account_id": account, "review_id": "q4-review", "reviewed_on": str(today),
-         "outcome": "partially_met", "notes": "reporting faster, not yet at target", "goal_ids": ["report-time"]},
-        {"type": "feature_request.status_changed", "account_id": account, "request_id": "demo-bulk-export",
-         "title": "Bulk export", "status": "shipped", "contact_id": f"{account}-vp"},
-        {"type": "feature_request.status_changed", "account_id": account, "request_id": "demo-sso",
-         "title": "SAML SSO", "status": "planned", "kind": "feature", "blocking": True,
-         "contact_id": f"{account}-dir"},
-    ]  # fmt: skip
+        {
+            "type": "contact.changed",
+            "account_id": account,
+            "contact_id": f"{account}-vp",
+            "name": "Ana Silva",
+            "title": "VP Operations",
+            "seniority": "vp",
+            "user_id": f"{account}-user1",
+            "is_champion": True,
+            "can_promote": True,
+            "owns_relationship_next_12m": True,
+        },
+        {
+            "type": "contact.changed",
+            "account_id": account,
+            "contact_id": f"{account}-dir",
+            "name": "Bo Chen",
+            "title": "Director of IT",
+            "seniority": "director",
+            "email": "user2@acct1.example",
+        },
+        {
+            "type": "nps.submitted",
+            "account_id": account,
+            "contact_id": f"{account}-dir",
+            "score": 5,
+            "comment": "Setup was slow and the SSO we need is still missing",
+        },
+        {
+            "type": "ticket.changed",
+            "account_id": account,
+            "ticket_id": f"{account}-sso",
+            "status": "opened",
+            "severity": "high",
+            "requester_contact_id": f"{account}-dir",
+            "subject_line": "SSO login fails",
+            "occurred_at": f"{today - timedelta(days=9)}T10:00:00Z",
+        },
+        {
+            "type": "problem.recorded",
+            "account_id": account,
+            "problem_id": "reporting",
+            "description": "Weekly operations reporting takes two people a full day",
+            "severity": 4,
+        },
+        {
+            "type": "goal.updated",
+            "account_id": account,
+            "goal_id": "report-time",
+            "name": "Cut reporting time",
+            "status": "in_progress",
+            "metric": "hours per weekly report",
+            "baseline": 16,
+            "target_value": 2,
+            "current_value": 8,
+            "due_date": str(today - timedelta(days=1)),
+        },
+        {
+            "type": "goal.updated",
+            "account_id": account,
+            "goal_id": "exports",
+            "name": "Reports exported each month",
+            "status": "in_progress",
+            "metric": "exports in 30 days",
+            "baseline": 0,
+            "target_value": 40,
+            "linked_event": "Report Exported",
+            "linked_window_days": 30,
+            "due_date": str(today + timedelta(days=60)),
+        },
+        {
+            "type": "value_review.recorded",
+            "account_id": account,
+            "review_id": "q4-review",
+            "reviewed_on": str(today),
+            "outcome": "partially_met",
+            "notes": "reporting faster, not yet at target",
+            "goal_ids": ["report-time"],
+        },
+        {
+            "type": "feature_request.status_changed",
+            "account_id": account,
+            "request_id": "demo-bulk-export",
+            "title": "Bulk export",
+            "status": "shipped",
+            "contact_id": f"{account}-vp",
+        },
+        {
+            "type": "feature_request.status_changed",
+            "account_id": account,
+            "request_id": "demo-sso",
+            "title": "SAML SSO",
+            "status": "planned",
+            "kind": "feature",
+            "blocking": True,
+            "contact_id": f"{account}-dir",
+        },
+    ]
 
 
 async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> Any:
@@ -68,15 +140,27 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     for col in ("contact", "influence", "engagement", "delight", "quadrant", "why"):
         t.add_column(col)
     for c in (champions or {}).get("contacts", []):
-        t.add_row(c["name"] or c["contact_id"], str(c["influence"]), f"{c['engagement'] or 0:.0f}",
-                  f"{c['delight'] or 0:.0f}", c["quadrant"], "; ".join(c["why"]))  # fmt: skip
+        t.add_row(
+            c["name"] or c["contact_id"],
+            str(c["influence"]),
+            f"{c['engagement'] or 0:.0f}",
+            f"{c['delight'] or 0:.0f}",
+            c["quadrant"],
+            "; ".join(c["why"]),
+        )
     console.print(t)
     t = Table(title=f"{account}: the problem bought for, goals and value (health)")
     for col in ("goal", "metric", "baseline → target", "now", "progress", "status"):
         t.add_column(col)
     for g in (goals or {}).get("goals", []):
-        t.add_row(g["name"], str(g["metric"]), f"{g['baseline']} → {g['target_value']}", str(g["current_value"]),
-                  f"{g['progress_pct']} %", g["status"])  # fmt: skip
+        t.add_row(
+            g["name"],
+            str(g["metric"]),
+            f"{g['baseline']} → {g['target_value']}",
+            str(g["current_value"]),
+            f"{g['progress_pct']} %",
+            g["status"],
+        )
     console.print(t)
     for p in (goals or {}).get("problems", []):
         console.print(f"  problem: {p['description']} (severity {p['severity']}/5)")
@@ -84,8 +168,13 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     for col in ("request", "status", "blocking", "ARR at stake", "renewing within 90 days"):
         t.add_column(col)
     for r in (requests or {}).get("requests", []):
-        t.add_row(r["title"], r["status"], str(r["blocking"]), f"{r['arr_at_stake']:,.0f}",
-                  ", ".join(r["renewing_within_90_days"]) or "-")  # fmt: skip
+        t.add_row(
+            r["title"],
+            r["status"],
+            str(r["blocking"]),
+            f"{r['arr_at_stake']:,.0f}",
+            ", ".join(r["renewing_within_90_days"]) or "-",
+        )
     console.print(t)
     t = Table(title=f"{account}: timeline, newest first (accounts)")
     for col in ("when", "kind", "what"):
@@ -95,5 +184,7 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     console.print(t)
     if view:
         r = view["renewal"]
-        console.print(f"  whole account: {accounts}/v1/accounts/{account} — health {view['health']['colour']}, "
-                      f"renews in {r['days_to_renewal']} days, risk {r['risk_level']}")  # fmt: skip
+        console.print(
+            f"  whole account: {accounts}/v1/accounts/{account} — health {view['health']['colour']}, "
+            f"renews in {r['days_to_renewal']} days, risk {r['risk_level']}"
+        )

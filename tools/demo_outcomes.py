@@ -24,12 +24,26 @@ GROWING = 4  # the demo's fifth account (index 4) is the one ready to grow
 def grow_signals(account: str) -> list[dict[str, Any]]:
     """Its VP (the champion) is its first user, and delighted."""
     return [
-        {"type": "contact.changed", "account_id": account, "contact_id": f"{account}-vp", "name": "Noor Haddad",
-         "title": "VP Operations", "seniority": "vp", "user_id": f"{account}-user1", "is_champion": True,
-         "can_promote": True, "owns_relationship_next_12m": True},
-        {"type": "nps.submitted", "account_id": account, "contact_id": f"{account}-vp", "score": 10,
-         "comment": "The team lives in it now"},
-    ]  # fmt: skip
+        {
+            "type": "contact.changed",
+            "account_id": account,
+            "contact_id": f"{account}-vp",
+            "name": "Noor Haddad",
+            "title": "VP Operations",
+            "seniority": "vp",
+            "user_id": f"{account}-user1",
+            "is_champion": True,
+            "can_promote": True,
+            "owns_relationship_next_12m": True,
+        },
+        {
+            "type": "nps.submitted",
+            "account_id": account,
+            "contact_id": f"{account}-vp",
+            "score": 10,
+            "comment": "The team lives in it now",
+        },
+    ]
 
 
 def grow_usage(client: Client, account: str, users: int, features: list[str], now: datetime) -> int:
@@ -37,14 +51,25 @@ def grow_usage(client: Client, account: str, users: int, features: list[str], no
     sent = 0
     for u in range(1, users):
         for d in range(35, 50, 2):
-            client.track(user_id=f"{account}-user{u}", event=features[d % len(features)], properties={"demo": True},
-                         context={"groupId": account}, timestamp=now - timedelta(days=d))  # fmt: skip
+            client.track(
+                user_id=f"{account}-user{u}",
+                event=features[d % len(features)],
+                properties={"demo": True},
+                context={"groupId": account},
+                timestamp=now - timedelta(days=d),
+            )
             sent += 1
     return sent
 
 
-MILESTONE = {"key": "first-reports", "name": "First reports exported", "event": "Report Exported", "threshold": 3,
-             "window_days": 30, "deadline_days": 45}  # fmt: skip
+MILESTONE = {
+    "key": "first-reports",
+    "name": "First reports exported",
+    "event": "Report Exported",
+    "threshold": 3,
+    "window_days": 30,
+    "deadline_days": 45,
+}
 
 
 async def prepare(health: str, renewals: str, token: str) -> None:
@@ -145,8 +170,14 @@ async def close_renewals(console: Console, renewals: str, token: str, accounts: 
             quarters[f"{day.year}-Q{(day.month - 1) // 3 + 1}"] += 1
             terms = (await http.get("/v1/contracts", params={"account_id": accounts[i]})).json()["contracts"]
             nxt = next((c for c in terms if c["contract_id"].startswith(f"{opp['contract_id']}@")), None)
-            t.add_row(accounts[i], opp["renewal_date"], outcome, f"{body['arr_change']:+,.0f}", reason or "-",
-                      f"{nxt['start_date']} → {nxt['end_date']}, {nxt['arr']:,.0f}" if nxt else "-")  # fmt: skip
+            t.add_row(
+                accounts[i],
+                opp["renewal_date"],
+                outcome,
+                f"{body['arr_change']:+,.0f}",
+                reason or "-",
+                f"{nxt['start_date']} → {nxt['end_date']}, {nxt['arr']:,.0f}" if nxt else "-",
+            )
     console.print(t)
     return quarters.most_common(1)[0][0]
 
@@ -163,5 +194,7 @@ async def calibrate(console: Console, health: str, token: str) -> None:
 
         cal = await _until("health to hear of the closed renewals", recorded)
     res = cal["result"]
-    console.print(f"Calibration {cal['id']} of scorecard default v{cal['card_version']}: {res['status']} — "
-                  f"{res['outcomes']} outcomes ({res['churned']} churned); {'; '.join(res['notes'])}")  # fmt: skip
+    console.print(
+        f"Calibration {cal['id']} of scorecard default v{cal['card_version']}: {res['status']} — "
+        f"{res['outcomes']} outcomes ({res['churned']} churned); {'; '.join(res['notes'])}"
+    )

@@ -80,10 +80,12 @@ DEV_RENEWALS_KEYS = {
 def _renewals_keys() -> str:
     import hashlib
 
-    return json.dumps([
-        {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
-        for role, (actor, token) in DEV_RENEWALS_KEYS.items()
-    ])  # fmt: skip
+    return json.dumps(
+        [
+            {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+            for role, (actor, token) in DEV_RENEWALS_KEYS.items()
+        ]
+    )
 
 
 def _admin_url() -> str:
@@ -244,16 +246,28 @@ def demo(accounts: int = 5, users_per_account: int = 4, days: int = 7) -> None:
             days=days,
         )
     )
-    console.print(json.dumps({
-        "ingest docs": f"{ingest.url}/docs", "rejected events": f"{ingest.url}/v1/rejected",
-        "health docs": f"{health.url}/docs", "accounts by score": f"{health.url}/v1/accounts?sort=score",
-        "renewals docs": f"{renewals.url}/docs", "renewals at risk": f"{renewals.url}/v1/opportunities?at_risk=true",
-        "forecast": f"{renewals.url}/v1/forecast", "books": f"{renewals.url}/v1/books",
-        "notifications docs": f"{notify.url}/docs", "alerts and why": f"{notify.url}/v1/alerts",
-        "accounts docs": f"{account_view.url}/docs", "a CSM's book": f"{account_view.url}/v1/accounts?owner=csm_0",
-        "attention queue": f"{renewals.url}/v1/attention?owner_id=csm_0",
-        "metrics": [f"{s.url}/metrics" for s in SERVICES], "token": DEV_ADMIN_TOKEN,
-    }, indent=2))  # fmt: skip
+    console.print(
+        json.dumps(
+            {
+                "ingest docs": f"{ingest.url}/docs",
+                "rejected events": f"{ingest.url}/v1/rejected",
+                "health docs": f"{health.url}/docs",
+                "accounts by score": f"{health.url}/v1/accounts?sort=score",
+                "renewals docs": f"{renewals.url}/docs",
+                "renewals at risk": f"{renewals.url}/v1/opportunities?at_risk=true",
+                "forecast": f"{renewals.url}/v1/forecast",
+                "books": f"{renewals.url}/v1/books",
+                "notifications docs": f"{notify.url}/docs",
+                "alerts and why": f"{notify.url}/v1/alerts",
+                "accounts docs": f"{account_view.url}/docs",
+                "a CSM's book": f"{account_view.url}/v1/accounts?owner=csm_0",
+                "attention queue": f"{renewals.url}/v1/attention?owner_id=csm_0",
+                "metrics": [f"{s.url}/metrics" for s in SERVICES],
+                "token": DEV_ADMIN_TOKEN,
+            },
+            indent=2,
+        )
+    )
 
 
 @cli.command()

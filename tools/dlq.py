@@ -32,8 +32,14 @@ def _kafka() -> KafkaConnection:
     return kafka_conn.from_environment()
 
 
-def _selected(consumer: str | None, topic: str | None, error_type: str | None, since: datetime | None,
-              until: datetime | None, refs: list[str] | None = None) -> list[DeadLetter]:  # fmt: skip
+def _selected(
+    consumer: str | None,
+    topic: str | None,
+    error_type: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    refs: list[str] | None = None,
+) -> list[DeadLetter]:
     letters = asyncio.run(dlq_ops.read_all(_kafka()))
     return dlq_ops.select(
         letters, consumer=consumer, topic=topic, error_type=error_type, since=since, until=until, refs=refs
@@ -51,8 +57,13 @@ def _table(letters: list[DeadLetter]) -> Table:
 
 
 @app.command("list")
-def list_(consumer: Consumer = None, topic: Topic = None, error_type: ErrorType = None, since: Since = None,
-          until: Until = None) -> None:  # fmt: skip
+def list_(
+    consumer: Consumer = None,
+    topic: Topic = None,
+    error_type: ErrorType = None,
+    since: Since = None,
+    until: Until = None,
+) -> None:
     """Dead letters, with counts per consumer and error type."""
     letters = _selected(consumer, topic, error_type, since, until)
     counts: dict[tuple[str, str], int] = {}
@@ -85,8 +96,15 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="list what would be repl
 
 
 @app.command()
-def replay(consumer: Consumer = None, topic: Topic = None, error_type: ErrorType = None, since: Since = None,
-           until: Until = None, ref: Refs = None, dry_run: DryRun = False) -> None:  # fmt: skip
+def replay(
+    consumer: Consumer = None,
+    topic: Topic = None,
+    error_type: ErrorType = None,
+    since: Since = None,
+    until: Until = None,
+    ref: Refs = None,
+    dry_run: DryRun = False,
+) -> None:
     """Send the selected dead letters back to their original topics (same key, headers, event id)."""
     letters = _selected(consumer, topic, error_type, since, until, ref)
     console.print(_table(letters))

@@ -24,8 +24,13 @@ from typing import Any
 
 import orjson
 
-KINDS = {"accounts": "account.upserted", "contacts": "contact.changed", "deals": "deal.closed_won",
-         "contracts": "contract", "usage": "track"}  # fmt: skip
+KINDS = {
+    "accounts": "account.upserted",
+    "contacts": "contact.changed",
+    "deals": "deal.closed_won",
+    "contracts": "contract",
+    "usage": "track",
+}
 USAGE_FIELDS = {"user_id": "userId", "anonymous_id": "anonymousId", "event": "event", "timestamp": "timestamp"}
 
 
@@ -50,8 +55,11 @@ def _cell(value: str) -> Any:
 def nest(flat: dict[str, Any]) -> dict[str, Any]:
     """``{"owners.csm": "x"}`` → ``{"owners": {"csm": "x"}}``; empty CSV cells are dropped."""
     if not any(k is None or "." in k for k in flat):  # the common case (JSON Lines, plain CSV): no groups
-        return {k: _cell(v) if isinstance(v, str) else v for k, v in flat.items()
-                if v is not None and not (isinstance(v, str) and not v.strip())}  # fmt: skip
+        return {
+            k: _cell(v) if isinstance(v, str) else v
+            for k, v in flat.items()
+            if v is not None and not (isinstance(v, str) and not v.strip())
+        }
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key is None or value is None or (isinstance(value, str) and not value.strip()):

@@ -64,8 +64,12 @@ def _refusal(doc: dict[str, Any], text: str) -> dict[str, Any]:
     return {"index": 0, "field": field, "reason": first.get("reason") or doc.get("message", text[:300])}
 
 
-@retry(stop=stop_after_attempt(30), reraise=True, retry=retry_if_exception_type((Retry, httpx.TransportError)),
-       wait=wait_exponential(multiplier=0.2, max=10))  # fmt: skip
+@retry(
+    stop=stop_after_attempt(30),
+    reraise=True,
+    retry=retry_if_exception_type((Retry, httpx.TransportError)),
+    wait=wait_exponential(multiplier=0.2, max=10),
+)
 async def _request(http: httpx.AsyncClient, method: str, url: str, content: bytes, headers: dict[str, str]) -> Any:
     """One request, retried on 429, 5xx and no answer; (status, parsed body, text)."""
     r = await http.request(method, url, content=content, headers=headers)
@@ -179,14 +183,21 @@ def import_file(
         State(State.fingerprint_of(file, kind)) if restart else State.load(state_path, State.fingerprint_of(file, kind))
     )
     if state.finished:
-        console.print(f"[yellow]{file.name} was imported already[/yellow] ({state.accepted:,} accepted, "
-                      f"{state.rejected:,} rejected): nothing to do; --restart sends it again")  # fmt: skip
+        console.print(
+            f"[yellow]{file.name} was imported already[/yellow] ({state.accepted:,} accepted, "
+            f"{state.rejected:,} rejected): nothing to do; --restart sends it again"
+        )
         return
     gc.freeze()  # what is loaded lives as long as the run: the collector need not scan it again
     total, started, resumed = count_rows(file), time.monotonic(), state.rows_done
     rejected_path = rejected or file.with_name(file.name + ".rejected.jsonl")
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())  # fmt: skip
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=console) as progress, rejected_path.open("ab" if resumed else "wb") as out:
         task = progress.add_task(f"{kind} from {file.name}", total=total, completed=resumed, rate="")
 

@@ -34,7 +34,8 @@ def _acls(svc: str) -> list[tuple[str, str, list[str]]]:
 def users() -> str:
     docs = [USERS_HEAD]
     for svc in SERVICES:
-        lines = [f"""apiVersion: kafka.strimzi.io/v1beta2
+        lines = [
+            f"""apiVersion: kafka.strimzi.io/v1beta2
 kind: KafkaUser
 metadata:
   name: bellwether-{svc}
@@ -43,9 +44,13 @@ spec:
   authentication: {{type: scram-sha-512}}
   authorization:
     type: simple
-    acls:"""]  # fmt: skip
-        lines += [f"      - resource: {{type: {kind}, name: {name}, patternType: literal}}\n"
-                  f"        operations: [{', '.join(ops)}]" for name, kind, ops in _acls(svc)]  # fmt: skip
+    acls:"""
+        ]
+        lines += [
+            f"      - resource: {{type: {kind}, name: {name}, patternType: literal}}\n"
+            f"        operations: [{', '.join(ops)}]"
+            for name, kind, ops in _acls(svc)
+        ]
         docs += ["---", "\n".join(lines)]
     return "\n".join(docs) + "\n"
 
@@ -53,7 +58,9 @@ spec:
 def security() -> str:
     docs = [SECURITY_HEAD]
     for svc in SERVICES:
-        docs += ["---", f"""apiVersion: v1
+        docs += [
+            "---",
+            f"""apiVersion: v1
 kind: ConfigMap
 metadata:
   name: {svc}-config
@@ -83,7 +90,8 @@ spec:
         - name: kafka-ca
           secret:
             secretName: bellwether-cluster-ca-cert
-            items: [{{key: ca.crt, path: ca.crt}}]"""]  # fmt: skip
+            items: [{{key: ca.crt, path: ca.crt}}]""",
+        ]
     return "\n".join(docs) + "\n"
 
 

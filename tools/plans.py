@@ -59,8 +59,9 @@ def import_plan(
     plan = from_file(json.loads(file.read_text()))
     if mode is not None:
         plan["mode"] = mode
-    r = httpx.put(f"{url}/v1/sources/{source}/tracking-plan", json=plan,
-                  headers={"Authorization": f"Bearer {token}"}, timeout=30)  # fmt: skip
+    r = httpx.put(
+        f"{url}/v1/sources/{source}/tracking-plan", json=plan, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
     if r.status_code != 200:
         console.print(f"[red]refused ({r.status_code})[/red]: {r.json().get('message', r.text)}")
         raise typer.Exit(1)
@@ -69,8 +70,9 @@ def import_plan(
 
 
 @app.command()
-def show(source: Annotated[str, typer.Option(help="the source's id")], url: Url = DEV_URL,
-         token: Token = DEV_TOKEN) -> None:  # fmt: skip
+def show(
+    source: Annotated[str, typer.Option(help="the source's id")], url: Url = DEV_URL, token: Token = DEV_TOKEN
+) -> None:
     """The source's plan (event names, mode) and the violations seen."""
     headers = {"Authorization": f"Bearer {token}"}
     plan = httpx.get(f"{url}/v1/sources/{source}/tracking-plan", headers=headers, timeout=30)

@@ -33,17 +33,26 @@ def headline(doc: dict[str, Any]) -> Table:
     t.add_column("value", justify="right")
     t.add_column("from")
     t.add_row("gross revenue retention", _pct(p["grr"]), f"{p['renewals']} renewals, {p['starting_arr']:,.0f} ARR due")
-    t.add_row("net revenue retention", _pct(p["nrr"]),
-              f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned, "
-              f"{p['contraction_arr']:,.0f} contraction")  # fmt: skip
+    t.add_row(
+        "net revenue retention",
+        _pct(p["nrr"]),
+        f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned, "
+        f"{p['contraction_arr']:,.0f} contraction",
+    )
     ttv = doc["time_to_value"]
-    t.add_row("median time to value", "n/a" if ttv["median_days"] is None else _days(ttv["median_days"]),
-              f"{ttv['accounts']} accounts")  # fmt: skip
+    t.add_row(
+        "median time to value",
+        "n/a" if ttv["median_days"] is None else _days(ttv["median_days"]),
+        f"{ttv['accounts']} accounts",
+    )
     ob = doc["onboarding"]
     t.add_row("onboarding completed", _pct(ob["completion_rate"]), f"{ob['completed']} of {ob['started']}")
     ch = doc["champions"]
-    t.add_row("healthy influential champion", _pct(ch["share"]),
-              f"{ch['with_healthy_influential']} of {ch['assessed_accounts']} accounts")  # fmt: skip
+    t.add_row(
+        "healthy influential champion",
+        _pct(ch["share"]),
+        f"{ch['with_healthy_influential']} of {ch['assessed_accounts']} accounts",
+    )
     t.add_row("at-risk accounts", str(len(doc["at_risk"])), f"ARR from {doc['min_risk_arr']:,.0f}")
     return t
 

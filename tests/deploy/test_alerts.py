@@ -66,8 +66,9 @@ def _unit_tests(service: str, names: set[str], rules_file: Path) -> list[Path]:
 
 @pytest.mark.parametrize("service", alerts.SERVICES)
 def test_rules_pass_promtool_check(service: str, tmp_path: Path) -> None:
-    out = subprocess.run([_promtool(), "check", "rules", str(_write_rules(service, tmp_path))],
-                         capture_output=True, text=True)  # fmt: skip
+    out = subprocess.run(
+        [_promtool(), "check", "rules", str(_write_rules(service, tmp_path))], capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert f"SUCCESS: {len(_rules(service))} rules found" in out.stdout
 
@@ -84,8 +85,7 @@ def test_every_alert_fires_in_its_unit_tests(service: str, tmp_path: Path) -> No
         if case["exp_alerts"]
     }
     assert fired == names, f"alerts without a test that makes them fire: {sorted(names - fired)}"
-    out = subprocess.run([_promtool(), "test", "rules", *map(str, files)], capture_output=True, text=True,
-                         cwd=tmp_path)  # fmt: skip
+    out = subprocess.run([_promtool(), "test", "rules", *map(str, files)], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.count("SUCCESS") == len(files), out.stdout
 
@@ -101,8 +101,10 @@ def test_a_wrong_expectation_fails_promtool(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("service", alerts.SERVICES)
 def test_each_alert_has_severity_summary_and_a_runbook_section(service: str) -> None:
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
-               for h in re.findall(r"^#+ (.+)$", RUNBOOK.read_text(), re.M)}  # fmt: skip
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", RUNBOOK.read_text(), re.M)
+    }
     for rule in _rules(service):
         if "alert" not in rule:
             continue

@@ -134,8 +134,9 @@ def test_network_policies_deny_by_default_and_open_only_what_each_service_needs(
     policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
     pods = {
         d["metadata"]["name"]: d["spec"]["template"]["metadata"]["labels"]
-        for d in docs if d["kind"] in ("Deployment", "Job")
-    }  # fmt: skip
+        for d in docs
+        if d["kind"] in ("Deployment", "Job")
+    }
     ports = {"ingest": 8081, "health": 8082, "renewals": 8083, "notifications": 8084, "accounts": 8085}
     for name, labels in pods.items():
         mine = [p for p in policies if _selects(p, labels)]
@@ -162,8 +163,11 @@ def test_prod_kafka_users_have_exactly_the_rights_the_topic_registry_gives() -> 
     for service in BUILT:
         user = users.pop(f"bellwether-{service}")
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
-        rights = {(a["resource"]["type"], a["resource"]["name"], op)
-                  for a in user["spec"]["authorization"]["acls"] for op in a["operations"]}  # fmt: skip
+        rights = {
+            (a["resource"]["type"], a["resource"]["name"], op)
+            for a in user["spec"]["authorization"]["acls"]
+            for op in a["operations"]
+        }
         consumed = topics.CONSUMES.get(service, ())
         expected = {("topic", t, op) for t in consumed for op in ("Read", "Describe")}
         expected |= {("group", service, "Read")} if consumed else set()

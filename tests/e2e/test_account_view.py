@@ -32,36 +32,117 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
 ) -> None:
     acct, vp_user = f"view-{run_id}", f"vp-user-{run_id}"
     csm, ae = f"cara-{run_id}", f"abe-{run_id}"
-    q = {"problem_severity": 2, "expected_duration_months": 24, "buying_department_fit": True, "champion_fit": True,
-         "technology_ready": True, "services_sold_hours": 10, "services_needed_hours": 10}  # fmt: skip
+    q = {
+        "problem_severity": 2,
+        "expected_duration_months": 24,
+        "buying_department_fit": True,
+        "champion_fit": True,
+        "technology_ready": True,
+        "services_sold_hours": 10,
+        "services_needed_hours": 10,
+    }
     async with httpx.AsyncClient(timeout=15) as http:
         await _signals(
-            http, ingest, source.write_key,
-            {"type": "account.upserted", "account_id": acct, "name": "Acme", "tier": "mid", "seats": 10,
-             "arr": 90_000, "exposure": "high", "lifecycle_stage": "adopting",
-             "owners": {"csm": csm, "ae": ae}, "occurred_at": _ago(1)},
-            {"type": "contact.changed", "account_id": acct, "contact_id": "vp", "name": "Ana Silva",
-             "title": "VP Operations", "seniority": "vp", "user_id": vp_user, "is_champion": True,
-             "occurred_at": _ago(1)},
-            {"type": "nps.submitted", "account_id": acct, "contact_id": "vp", "score": 9,
-             "comment": "Love the weekly report", "occurred_at": _ago(0.5)},
-            {"type": "ticket.changed", "account_id": acct, "ticket_id": "t1", "status": "opened",
-             "severity": "medium", "requester_contact_id": "vp", "occurred_at": _ago(3)},
-            {"type": "ticket.changed", "account_id": acct, "ticket_id": "t1", "status": "closed",
-             "severity": "medium", "occurred_at": _ago(2.5)},
-            {"type": "problem.recorded", "account_id": acct, "problem_id": "p1",
-             "description": "Nice-to-have dashboards", "severity": 2},
-            {"type": "goal.updated", "account_id": acct, "goal_id": "g1", "name": "Weekly reports", "status":
-             "in_progress", "metric": "reports exported per month", "baseline": 0, "target_value": 20,
-             "linked_event": "Report Exported", "linked_window_days": 30,
-             "due_date": (NOW + timedelta(days=20)).date().isoformat()},
-            {"type": "feature_request.status_changed", "account_id": acct, "request_id": f"sso-{run_id}",
-             "title": "SSO", "status": "shipped", "contact_id": "vp"},
-            {"type": "deal.closed_won", "account_id": acct, "deal_id": f"D-{run_id}", "arr": 90_000,
-             "list_price": 100_000, "term_months": 12, "qualification": q, "occurred_at": _ago(300)},
-        )  # fmt: skip
-        usage = [{"type": "track", "userId": vp_user, "event": "Report Exported", "timestamp": _ago(d),
-                  "context": {"groupId": acct}} for d in range(12)]  # fmt: skip
+            http,
+            ingest,
+            source.write_key,
+            {
+                "type": "account.upserted",
+                "account_id": acct,
+                "name": "Acme",
+                "tier": "mid",
+                "seats": 10,
+                "arr": 90_000,
+                "exposure": "high",
+                "lifecycle_stage": "adopting",
+                "owners": {"csm": csm, "ae": ae},
+                "occurred_at": _ago(1),
+            },
+            {
+                "type": "contact.changed",
+                "account_id": acct,
+                "contact_id": "vp",
+                "name": "Ana Silva",
+                "title": "VP Operations",
+                "seniority": "vp",
+                "user_id": vp_user,
+                "is_champion": True,
+                "occurred_at": _ago(1),
+            },
+            {
+                "type": "nps.submitted",
+                "account_id": acct,
+                "contact_id": "vp",
+                "score": 9,
+                "comment": "Love the weekly report",
+                "occurred_at": _ago(0.5),
+            },
+            {
+                "type": "ticket.changed",
+                "account_id": acct,
+                "ticket_id": "t1",
+                "status": "opened",
+                "severity": "medium",
+                "requester_contact_id": "vp",
+                "occurred_at": _ago(3),
+            },
+            {
+                "type": "ticket.changed",
+                "account_id": acct,
+                "ticket_id": "t1",
+                "status": "closed",
+                "severity": "medium",
+                "occurred_at": _ago(2.5),
+            },
+            {
+                "type": "problem.recorded",
+                "account_id": acct,
+                "problem_id": "p1",
+                "description": "Nice-to-have dashboards",
+                "severity": 2,
+            },
+            {
+                "type": "goal.updated",
+                "account_id": acct,
+                "goal_id": "g1",
+                "name": "Weekly reports",
+                "status": "in_progress",
+                "metric": "reports exported per month",
+                "baseline": 0,
+                "target_value": 20,
+                "linked_event": "Report Exported",
+                "linked_window_days": 30,
+                "due_date": (NOW + timedelta(days=20)).date().isoformat(),
+            },
+            {
+                "type": "feature_request.status_changed",
+                "account_id": acct,
+                "request_id": f"sso-{run_id}",
+                "title": "SSO",
+                "status": "shipped",
+                "contact_id": "vp",
+            },
+            {
+                "type": "deal.closed_won",
+                "account_id": acct,
+                "deal_id": f"D-{run_id}",
+                "arr": 90_000,
+                "list_price": 100_000,
+                "term_months": 12,
+                "qualification": q,
+                "occurred_at": _ago(300),
+            },
+        )
+        usage = [
+            {
+                "type": "track",
+                "userId": vp_user,
+                "event": "Report Exported",
+                "timestamp": _ago(d),
+                "context": {"groupId": acct},
+            }
+            for d in range(12)
+        ]
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": usage}, auth=(source.write_key, ""))
         assert r.status_code == 200, r.text
 
@@ -74,7 +155,11 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
         champions = await eventually(placed, timeout=60, what="the VP placed as a healthy champion")
         vp = champions["contacts"][0]
         assert (vp["influence"], vp["influential"], champions["healthy_influential"], champions["target"]) == (
-            "high", True, 1, 2)  # fmt: skip
+            "high",
+            True,
+            1,
+            2,
+        )
         assert "used the product on 12 of the last 30 days" in vp["why"][0]
 
         async def progressed() -> dict[str, Any] | None:
@@ -88,12 +173,28 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
         # the VP turns unhappy (a detractor answer and a severe ticket left open for ten days): an influential
         # champion leaves the healthy quadrant
         await _signals(
-            http, ingest, source.write_key,
-            {"type": "nps.submitted", "account_id": acct, "contact_id": "vp", "score": 2,
-             "comment": "Terrible support, nobody answers", "occurred_at": NOW.isoformat()},
-            {"type": "ticket.changed", "account_id": acct, "ticket_id": "t2", "status": "opened", "severity": "high",
-             "requester_contact_id": "vp", "subject_line": "Exports fail", "occurred_at": _ago(10)},
-        )  # fmt: skip
+            http,
+            ingest,
+            source.write_key,
+            {
+                "type": "nps.submitted",
+                "account_id": acct,
+                "contact_id": "vp",
+                "score": 2,
+                "comment": "Terrible support, nobody answers",
+                "occurred_at": NOW.isoformat(),
+            },
+            {
+                "type": "ticket.changed",
+                "account_id": acct,
+                "ticket_id": "t2",
+                "status": "opened",
+                "severity": "high",
+                "requester_contact_id": "vp",
+                "subject_line": "Exports fail",
+                "occurred_at": _ago(10),
+            },
+        )
 
         seen: dict[str, Any] = {}
 
@@ -101,25 +202,40 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
             got = await http.get(f"{accounts.url}/v1/accounts/{acct}", headers=ACCOUNTS)
             v = got.json() if got.status_code == 200 else None
             seen["last"] = v
-            ready = (v and v["renewal"] and v["champions"]["healthy_influential"] == 0
-                     and any(a["rule_id"] == "champion-at-risk" for a in v["recent_alerts"])
-                     and any(g["computed"] for g in v["goals"]) and v["contracts"]
-                     and "no_healthy_champion" in {r["factor"] for r in v["renewal"]["risk_reasons"]})  # fmt: skip
+            ready = (
+                v
+                and v["renewal"]
+                and v["champions"]["healthy_influential"] == 0
+                and any(a["rule_id"] == "champion-at-risk" for a in v["recent_alerts"])
+                and any(g["computed"] for g in v["goals"])
+                and v["contracts"]
+                and "no_healthy_champion" in {r["factor"] for r in v["renewal"]["risk_reasons"]}
+            )
             return v if ready else None
 
         try:
             view = await eventually(whole, timeout=90, what="the whole account in the account view")
         except AssertionError as exc:
             raise AssertionError(f"{exc}; the view as last seen: {seen.get('last')}") from None
-        timeline = (await http.get(f"{accounts.url}/v1/accounts/{acct}/timeline", headers=ACCOUNTS,
-                                   params={"kind": ["champion", "alert"]})).json()  # fmt: skip
-        requests = (await http.get(f"{renewals.url}/v1/requests", params={"account_id": acct},
-                                   headers=renewals_headers("viewer"))).json()  # fmt: skip
-        queue = (await http.get(f"{renewals.url}/v1/attention", params={"owner_id": csm},
-                                headers=renewals_headers("viewer"))).json()  # fmt: skip
+        timeline = (
+            await http.get(
+                f"{accounts.url}/v1/accounts/{acct}/timeline", headers=ACCOUNTS, params={"kind": ["champion", "alert"]}
+            )
+        ).json()
+        requests = (
+            await http.get(
+                f"{renewals.url}/v1/requests", params={"account_id": acct}, headers=renewals_headers("viewer")
+            )
+        ).json()
+        queue = (
+            await http.get(f"{renewals.url}/v1/attention", params={"owner_id": csm}, headers=renewals_headers("viewer"))
+        ).json()
         book = (await http.get(f"{health.url}/v1/accounts", params={"owner": csm}, headers=HEALTH)).json()
-        fell = (await http.get(f"{health.url}/v1/accounts", params={"saved": "no-healthy-champion", "owner": csm},
-                               headers=HEALTH)).json()  # fmt: skip
+        fell = (
+            await http.get(
+                f"{health.url}/v1/accounts", params={"saved": "no-healthy-champion", "owner": csm}, headers=HEALTH
+            )
+        ).json()
     assert view["owners"]["csm"] == csm and view["lifecycle_stage"] == "adopting"
     assert view["health"]["colour"] in ("red", "yellow", "green") and set(view["health"]["trend"]) == {
         "7d",
@@ -148,8 +264,9 @@ async def test_champions_goals_requests_risk_alerts_and_the_whole_account(
     period = f"{NOW.year}-Q{(NOW.month - 1) // 3 + 1}"
     async with httpx.AsyncClient(timeout=30) as http:
         doc = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": period}, headers=ACCOUNTS)
-        page = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": period, "format": "html"},
-                              headers=ACCOUNTS)  # fmt: skip
+        page = await http.get(
+            f"{accounts.url}/v1/reports/executive", params={"period": period, "format": "html"}, headers=ACCOUNTS
+        )
     assert doc.status_code == 200, doc.text
     assert sum(sum(q.values()) for q in doc.json()["forecast"].values()) >= 90_000
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -11,13 +11,16 @@ from conftest import ACCOUNTS_TOKEN, ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN
 LISTS = {
     "ingest": ({"Authorization": f"Bearer {ADMIN_TOKEN}"}, ["/v1/sources", "/v1/rejected"]),
     "health": ({"Authorization": f"Bearer {API_TOKEN}"}, ["/v1/accounts", "/v1/scorecards", "/v1/milestones"]),
-    "notifications": ({"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"},
-                      ["/v1/rules", "/v1/people", "/v1/destinations", "/v1/subscriptions", "/v1/deliveries",
-                       "/v1/alerts"]),
-    "renewals": (renewals_headers("viewer"), ["/v1/contracts", "/v1/opportunities", "/v1/reviews", "/v1/audit",
-                                              "/v1/requests"]),
+    "notifications": (
+        {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"},
+        ["/v1/rules", "/v1/people", "/v1/destinations", "/v1/subscriptions", "/v1/deliveries", "/v1/alerts"],
+    ),
+    "renewals": (
+        renewals_headers("viewer"),
+        ["/v1/contracts", "/v1/opportunities", "/v1/reviews", "/v1/audit", "/v1/requests"],
+    ),
     "accounts": ({"Authorization": f"Bearer {ACCOUNTS_TOKEN}"}, ["/v1/accounts", "/v1/accounts/nobody/timeline"]),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("service", sorted(LISTS))
@@ -38,10 +41,16 @@ def test_every_list_refuses_a_page_over_the_maximum(service: str, request: pytes
 def test_free_text_and_lists_have_maximum_sizes(notifications, renewals) -> None:
     auth = {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"}
     long_name = httpx.put(f"{notifications.url}/v1/people/p-long", json={"name": "x" * 10_001}, headers=auth)
-    many = httpx.post(f"{notifications.url}/v1/subscriptions", headers=auth,
-                      json={"destination_id": "d", "recipient": "r", "event_types": ["t"] * 101})  # fmt: skip
-    note = httpx.post(f"{renewals.url}/v1/reviews/D/propose-rejection", headers=renewals_headers("csm"),
-                      json={"failed_criteria": ["right_buyer"], "note": "n" * 10_001})  # fmt: skip
+    many = httpx.post(
+        f"{notifications.url}/v1/subscriptions",
+        headers=auth,
+        json={"destination_id": "d", "recipient": "r", "event_types": ["t"] * 101},
+    )
+    note = httpx.post(
+        f"{renewals.url}/v1/reviews/D/propose-rejection",
+        headers=renewals_headers("csm"),
+        json={"failed_criteria": ["right_buyer"], "note": "n" * 10_001},
+    )
     assert long_name.status_code == 422 and long_name.json()["errors"][0]["field"] == "name", long_name.text
     assert many.status_code == 422 and many.json()["errors"][0]["field"] == "event_types", many.text
     assert note.status_code == 422 and note.json()["errors"][0]["field"] == "note", note.text

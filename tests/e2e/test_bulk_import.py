@@ -46,27 +46,77 @@ def rejected_rows(file: Path) -> list[dict[str, Any]]:
 async def test_signals_and_contracts_import_with_rejected_rows(ingest, renewals, tmp_path, run_id) -> None:
     src = create_source(ingest.url)
     accounts = tmp_path / "accounts.csv"
-    accounts.write_text(csv_text([
-        {"account_id": f"imp-a-{run_id}", "name": "Acme", "arr": "120000", "tier": "mid", "owners.csm": "cara",
-         "renewal_date": "2027-03-31"},
-        {"account_id": f"imp-b-{run_id}", "name": "Bolt", "arr": "lots", "tier": "", "owners.csm": "",
-         "renewal_date": ""},
-        {"account_id": f"imp-c-{run_id}", "name": "Cogs", "arr": "9000", "tier": "", "owners.csm": "",
-         "renewal_date": "2027-13-01"},
-    ]))  # fmt: skip
+    accounts.write_text(
+        csv_text(
+            [
+                {
+                    "account_id": f"imp-a-{run_id}",
+                    "name": "Acme",
+                    "arr": "120000",
+                    "tier": "mid",
+                    "owners.csm": "cara",
+                    "renewal_date": "2027-03-31",
+                },
+                {
+                    "account_id": f"imp-b-{run_id}",
+                    "name": "Bolt",
+                    "arr": "lots",
+                    "tier": "",
+                    "owners.csm": "",
+                    "renewal_date": "",
+                },
+                {
+                    "account_id": f"imp-c-{run_id}",
+                    "name": "Cogs",
+                    "arr": "9000",
+                    "tier": "",
+                    "owners.csm": "",
+                    "renewal_date": "2027-13-01",
+                },
+            ]
+        )
+    )
     deals = tmp_path / "deals.jsonl"
-    deal = {"account_id": f"imp-a-{run_id}", "deal_id": f"D-{run_id}", "arr": 120000, "list_price": 150000,
-            "term_months": 12, "qualification": {"problem_severity": 4, "expected_duration_months": 36,
-            "buying_department_fit": True, "champion_fit": True, "technology_ready": True,
-            "services_sold_hours": 10, "services_needed_hours": 10}}  # fmt: skip
+    deal = {
+        "account_id": f"imp-a-{run_id}",
+        "deal_id": f"D-{run_id}",
+        "arr": 120000,
+        "list_price": 150000,
+        "term_months": 12,
+        "qualification": {
+            "problem_severity": 4,
+            "expected_duration_months": 36,
+            "buying_department_fit": True,
+            "champion_fit": True,
+            "technology_ready": True,
+            "services_sold_hours": 10,
+            "services_needed_hours": 10,
+        },
+    }
     deals.write_bytes(orjson.dumps(deal) + b"\n{not json\n" + orjson.dumps({**deal, "deal_id": ""}) + b"\n")
     contracts = tmp_path / "contracts.csv"
-    contracts.write_text(csv_text([
-        {"contract_id": f"C-{run_id}", "account_id": f"imp-a-{run_id}", "start_date": "2026-01-01",
-         "term_months": "12", "arr": "48000", "products": '["core"]'},
-        {"contract_id": f"C2-{run_id}", "account_id": f"imp-a-{run_id}", "start_date": "someday",
-         "term_months": "12", "arr": "1", "products": ""},
-    ]))  # fmt: skip
+    contracts.write_text(
+        csv_text(
+            [
+                {
+                    "contract_id": f"C-{run_id}",
+                    "account_id": f"imp-a-{run_id}",
+                    "start_date": "2026-01-01",
+                    "term_months": "12",
+                    "arr": "48000",
+                    "products": '["core"]',
+                },
+                {
+                    "contract_id": f"C2-{run_id}",
+                    "account_id": f"imp-a-{run_id}",
+                    "start_date": "someday",
+                    "term_months": "12",
+                    "arr": "1",
+                    "products": "",
+                },
+            ]
+        )
+    )
     key = ["--write-key", src.write_key, "--url", ingest.url]
     done = await run_cli(str(accounts), "--kind", "accounts", *key)
     assert done.exit_code == 0, done.output
@@ -90,9 +140,17 @@ def usage_rows(accounts: list[str], n: int, run_id: str) -> bytes:
     lines = []
     for i in range(n):
         at = NOW - timedelta(days=60) + timedelta(seconds=i * (59 * 86400 // n))
-        lines.append(orjson.dumps({"user_id": f"u{i % 7}-{run_id}", "account_id": accounts[i % len(accounts)],
-                                   "event": "Report Exported", "timestamp": at.isoformat(),
-                                   "properties": {"format": "pdf"}}))  # fmt: skip
+        lines.append(
+            orjson.dumps(
+                {
+                    "user_id": f"u{i % 7}-{run_id}",
+                    "account_id": accounts[i % len(accounts)],
+                    "event": "Report Exported",
+                    "timestamp": at.isoformat(),
+                    "properties": {"format": "pdf"},
+                }
+            )
+        )
     return b"\n".join(lines) + b"\n"
 
 
@@ -110,13 +168,20 @@ async def _usage_total(health_db: Any, accounts: list[str]) -> int:
 
 async def test_usage_import_resumes_counts_once_rebuilds_history_and_alerts_nobody(
     ingest, health, notifications, health_db, notifications_db, kafka_bootstrap, api_headers, tmp_path, run_id
-) -> None:  # fmt: skip
+) -> None:
     src = create_source(ingest.url, rate_limit_eps=1_000_000, burst=1_000_000)
     accts = [f"hist-{run_id}-{i}" for i in range(2)]
     async with httpx.AsyncClient(timeout=30) as http:
         # a key milestone due 3,000 days after an onboarding of 2010: missed in 2018, learnt today
-        milestone = {"key": f"imp-{run_id}", "name": "Never done", "event": f"Never Done {run_id}", "threshold": 1,
-                     "window_days": 30, "deadline_days": 3000, "is_key": True}  # fmt: skip
+        milestone = {
+            "key": f"imp-{run_id}",
+            "name": "Never done",
+            "event": f"Never Done {run_id}",
+            "threshold": 1,
+            "window_days": 30,
+            "deadline_days": 3000,
+            "is_key": True,
+        }
         assert (await http.post(f"{health.url}/v1/milestones", json=milestone, headers=api_headers)).status_code == 201
         signals = [
             {
@@ -150,16 +215,23 @@ async def test_usage_import_resumes_counts_once_rebuilds_history_and_alerts_nobo
     assert all(x.envelope.time < NOW - timedelta(days=365) for x in mine)
     group = notifications.env["CONSUMER_GROUP"]
     for x in mine:
-        await eventually(partial(_past, kafka_bootstrap, group, x.partition, x.offset), timeout=60,
-                         what="notifications read the milestone events")  # fmt: skip
+        await eventually(
+            partial(_past, kafka_bootstrap, group, x.partition, x.offset),
+            timeout=60,
+            what="notifications read the milestone events",
+        )
     conn = await asyncpg.connect(notifications_db.admin_url)
     try:
         past = ["bellwether.health.milestone_missed.v1", "bellwether.health.onboarding_overdue.v1"]
-        alerts = await conn.fetchval("SELECT count(*) FROM notifications.alerts WHERE account_id = ANY($1) "
-                                     "AND event_type = ANY($2)", accts, past)  # fmt: skip
+        alerts = await conn.fetchval(
+            "SELECT count(*) FROM notifications.alerts WHERE account_id = ANY($1) AND event_type = ANY($2)", accts, past
+        )
         tasks = await conn.fetchval(
             "SELECT count(*) FROM notifications.tasks t JOIN notifications.rules r USING (rule_id) "
-            "WHERE t.account_id = ANY($1) AND r.event_type = ANY($2)", accts, past)  # fmt: skip
+            "WHERE t.account_id = ANY($1) AND r.event_type = ANY($2)",
+            accts,
+            past,
+        )
     finally:
         await conn.close()
     assert (alerts, tasks) == (0, 0), "nobody is alerted about a milestone missed in 2018"
@@ -169,8 +241,23 @@ async def test_usage_import_resumes_counts_once_rebuilds_history_and_alerts_nobo
     file = tmp_path / "usage.jsonl"
     file.write_bytes(usage_rows(accts, total, run_id))
     state = file.with_name(file.name + ".import-state")
-    cmd = [sys.executable, "-m", "tools.devstack", "import", str(file), "--kind", "usage", "--write-key",
-           src.write_key, "--url", ingest.url, "--batch", "100", "--parallel", "1"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "tools.devstack",
+        "import",
+        str(file),
+        "--kind",
+        "usage",
+        "--write-key",
+        src.write_key,
+        "--url",
+        ingest.url,
+        "--batch",
+        "100",
+        "--parallel",
+        "1",
+    ]
     proc = await asyncio.create_subprocess_exec(
         *cmd,
         cwd=ROOT,
@@ -183,8 +270,9 @@ async def test_usage_import_resumes_counts_once_rebuilds_history_and_alerts_nobo
     await asyncio.wait_for(proc.wait(), 30)
     part = orjson.loads(state.read_bytes())
     assert 1000 <= part["rows_done"] < total and not part["finished"], part
-    resumed = await asyncio.create_subprocess_exec(*cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-                                                   stderr=asyncio.subprocess.STDOUT)  # fmt: skip
+    resumed = await asyncio.create_subprocess_exec(
+        *cmd, cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     out, _ = await asyncio.wait_for(resumed.communicate(), 120)
     assert resumed.returncode == 0, out.decode()
     assert orjson.loads(state.read_bytes())["rows_done"] == total
@@ -200,8 +288,9 @@ async def test_usage_import_resumes_counts_once_rebuilds_history_and_alerts_nobo
 
         # score history, rebuilt from the imported days (nothing announced)
         since = (NOW - timedelta(days=61)).date().isoformat()
-        r = await http.post(f"{health.url}/v1/history/rebuild", json={"account_ids": accts, "since": since},
-                            headers=api_headers)  # fmt: skip
+        r = await http.post(
+            f"{health.url}/v1/history/rebuild", json={"account_ids": accts, "since": since}, headers=api_headers
+        )
         assert r.status_code == 200 and all(r.json()["scores_written"].get(a, 0) >= 1 for a in accts), r.text
         history = (await http.get(f"{health.url}/v1/accounts/{accts[0]}/health/history", headers=api_headers)).json()
     oldest = min(datetime.fromisoformat(h["computed_at"]) for h in history)

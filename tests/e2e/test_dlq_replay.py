@@ -24,10 +24,13 @@ pytestmark = pytest.mark.integration
 
 def env(topic: str, eid: str, **data: object) -> Envelope:
     return Envelope(
-        id=eid, type="bellwether.test.thing_happened.v1", source="bellwether/test", topic=topic,
+        id=eid,
+        type="bellwether.test.thing_happened.v1",
+        source="bellwether/test",
+        topic=topic,
         data=orjson.dumps(data),
         subject="acct",
-    )  # fmt: skip
+    )
 
 
 async def test_dead_letter_fix_replay_applied_once(counter_pool, kafka_bootstrap, run_id, monkeypatch) -> None:
@@ -40,9 +43,15 @@ async def test_dead_letter_fix_replay_applied_once(counter_pool, kafka_bootstrap
     await producer.start()
     name = f"replay-{run_id}"
     loop = ConsumerLoop(
-        name=name, topics=[topic], bootstrap_servers=kafka_bootstrap, pool=counter_pool,
-        handler=make_handler(None), producer=producer, max_attempts=1, retry_backoff_s=0.01,
-    )  # fmt: skip
+        name=name,
+        topics=[topic],
+        bootstrap_servers=kafka_bootstrap,
+        pool=counter_pool,
+        handler=make_handler(None),
+        producer=producer,
+        max_attempts=1,
+        retry_backoff_s=0.01,
+    )
     runner = CliRunner()
     try:
         await loop.start()

@@ -31,9 +31,12 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[lo
     base = tmp_path_factory.mktemp("sasl")
     pki = make_pki(base / "pki")
     node = localinfra.KafkaNode(
-        base / "kafka", localinfra.free_port(), localinfra.free_port(), heap="384m",
+        base / "kafka",
+        localinfra.free_port(),
+        localinfra.free_port(),
+        heap="384m",
         sasl_ssl=localinfra.SaslSsl(localinfra.free_port(), USER, PASSWORD, pki.server_pem),
-    )  # fmt: skip
+    )
     node.start()
     yield node, pki
     node.stop()
@@ -42,21 +45,27 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[lo
 def _conn(node: localinfra.KafkaNode, pki: Pki, **overrides: object) -> KafkaConnection:
     assert node.sasl_ssl is not None
     values: dict[str, object] = {
-        "kafka_bootstrap_servers": f"127.0.0.1:{node.sasl_ssl.port}", "kafka_security_protocol": "SASL_SSL",
-        "kafka_sasl_mechanism": "SCRAM-SHA-512", "kafka_sasl_username": USER, "kafka_sasl_password": PASSWORD,
-        "kafka_ssl_cafile": str(pki.ca_pem), **overrides,
-    }  # fmt: skip
+        "kafka_bootstrap_servers": f"127.0.0.1:{node.sasl_ssl.port}",
+        "kafka_security_protocol": "SASL_SSL",
+        "kafka_sasl_mechanism": "SCRAM-SHA-512",
+        "kafka_sasl_username": USER,
+        "kafka_sasl_password": PASSWORD,
+        "kafka_ssl_cafile": str(pki.ca_pem),
+        **overrides,
+    }
     return KafkaConnection(**values)  # type: ignore[arg-type]
 
 
 def _env(conn: KafkaConnection) -> dict[str, str]:
     assert conn.kafka_sasl_password is not None
     return {
-        "KAFKA_BOOTSTRAP_SERVERS": conn.kafka_bootstrap_servers, "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": USER,
+        "KAFKA_BOOTSTRAP_SERVERS": conn.kafka_bootstrap_servers,
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+        "KAFKA_SASL_USERNAME": USER,
         "KAFKA_SASL_PASSWORD": conn.kafka_sasl_password.get_secret_value(),
         "KAFKA_SSL_CAFILE": str(conn.kafka_ssl_cafile),
-    }  # fmt: skip
+    }
 
 
 async def _connects(kafka: KafkaConnection | str) -> str:
@@ -103,18 +112,25 @@ def test_services_work_over_sasl_ssl(secure_broker, endpoints, tmp_path: Path) -
         source = create_source(ingest.url)
         account = "acct-sasl-" + secrets.token_hex(3)
         r = httpx.post(
-            f"{ingest.url}/v1/batch", auth=(source.write_key, ""), timeout=10,
-            json={"batch": [{"type": "track", "userId": f"u{i}", "event": "Report Exported",
-                             "context": {"groupId": account}} for i in range(3)]},
-        )  # fmt: skip
+            f"{ingest.url}/v1/batch",
+            auth=(source.write_key, ""),
+            timeout=10,
+            json={
+                "batch": [
+                    {"type": "track", "userId": f"u{i}", "event": "Report Exported", "context": {"groupId": account}}
+                    for i in range(3)
+                ]
+            },
+        )
         assert r.status_code == 200, r.text
 
         async def counted() -> dict[str, int] | None:
             async with httpx.AsyncClient() as http:
                 got = await http.get(
-                    f"{health.url}/v1/accounts/{account}/usage", params={"days": 7},
+                    f"{health.url}/v1/accounts/{account}/usage",
+                    params={"days": 7},
                     headers={"Authorization": f"Bearer {API_TOKEN}"},
-                )  # fmt: skip
+                )
             return got.json() if got.status_code == 200 and got.json().get("events") == 3 else None
 
         usage = asyncio.run(eventually(counted, timeout=60, what="health counted the events sent over SASL_SSL"))

@@ -38,8 +38,11 @@ def _queries() -> list[tuple[str, str]]:
     ]
     for svc in alerts.SERVICES:
         doc = yaml.safe_load((ROOT / "deploy" / "k8s" / "base" / svc / "prometheusrule.yaml").read_text())
-        out += [(f"{svc} rule {r.get('alert') or r.get('record')}", r["expr"])
-                for g in doc["spec"]["groups"] for r in g["rules"]]  # fmt: skip
+        out += [
+            (f"{svc} rule {r.get('alert') or r.get('record')}", r["expr"])
+            for g in doc["spec"]["groups"]
+            for r in g["rules"]
+        ]
     return out
 
 
@@ -83,14 +86,21 @@ def _missing(exposed: dict[str, dict[str, set[str]]]) -> list[str]:
 async def test_dashboards_and_alerts_name_only_exported_metrics(
     ingest: Any, health: Any, renewals: Any, notifications: Any, accounts: Any, source: Any, run_id: str
 ) -> None:
-    services = {"ingest": ingest, "health": health, "renewals": renewals, "notifications": notifications,
-                "accounts": accounts}  # fmt: skip
+    services = {
+        "ingest": ingest,
+        "health": health,
+        "renewals": renewals,
+        "notifications": notifications,
+        "accounts": accounts,
+    }
     assert set(services) == set(alerts.SERVICES)
     async with httpx.AsyncClient(timeout=15) as http:
-        batch = {"batch": [
-            {"type": "track", "userId": f"u-{run_id}", "event": "Exported", "context": {"groupId": f"a-{run_id}"}},
-            {"type": "track", "userId": f"u-{run_id}"},  # no event name: rejected, naming the field
-        ]}  # fmt: skip
+        batch = {
+            "batch": [
+                {"type": "track", "userId": f"u-{run_id}", "event": "Exported", "context": {"groupId": f"a-{run_id}"}},
+                {"type": "track", "userId": f"u-{run_id}"},  # no event name: rejected, naming the field
+            ]
+        }
         r = await http.post(f"{ingest.url}/v1/batch", json=batch, auth=(source.write_key, ""))
         assert r.status_code == 200 and r.json()["accepted"] == 1 and r.json()["rejected"][0]["field"] == "event"
         for svc in services.values():  # one request each, so the HTTP server metrics exist
@@ -113,6 +123,7 @@ def test_the_check_catches_a_misspelt_metric_and_label() -> None:
     assert any("http_server_duration_milliseconds_count is not exported" in p for p in problems)
     assert not any("bellwether_loop_failures_total is not" in p for p in problems)
     exposed = {s: {"http_server_duration_milliseconds_count": {"http_method"}} for s in alerts.SERVICES}
-    assert any("http_server_duration_milliseconds_count has no label ['http_status_code']" in p
-               for p in _missing(exposed))  # fmt: skip
+    assert any(
+        "http_server_duration_milliseconds_count has no label ['http_status_code']" in p for p in _missing(exposed)
+    )
     assert any("groups by ['loop']" in p for p in _missing(exposed))  # by (loop) over a metric without it

@@ -39,15 +39,25 @@ def prometheus_url(
     binary = shutil.which("prometheus")
     if binary is None:
         pytest.fail("prometheus is not installed: apt-get install prometheus (.ci/run does)")
-    running = {"ingest": ingest, "health": health, "renewals": renewals, "notifications": notifications,
-               "accounts": accounts}  # fmt: skip
+    running = {
+        "ingest": ingest,
+        "health": health,
+        "renewals": renewals,
+        "notifications": notifications,
+        "accounts": accounts,
+    }
     config = observe_config(tmp_path, targets={k: urlsplit(v.url).netloc for k, v in running.items()})
     port = _free_port()
     proc = subprocess.Popen(
-        [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -71,14 +81,23 @@ async def test_prometheus_scrapes_every_service_and_loads_the_rules(
         await eventually(all_up, timeout=60, what="every service scraped and up", interval=0.5)
         rules = (await http.get(f"{base}/api/v1/rules")).json()["data"]["groups"]
         loaded = {r["name"] for g in rules for r in g["rules"] if r["type"] == "alerting"}
-        assert {"BellwetherConsumerLagHigh", "BellwetherRescoreStalled", "BellwetherDeliveriesFailing",
-                "BellwetherIngestRejectionsSpiking", "BellwetherOutboxBacklogOld"} <= loaded  # fmt: skip
+        assert {
+            "BellwetherConsumerLagHigh",
+            "BellwetherRescoreStalled",
+            "BellwetherDeliveriesFailing",
+            "BellwetherIngestRejectionsSpiking",
+            "BellwetherOutboxBacklogOld",
+        } <= loaded
 
         q = f'sum(bellwether_ingest_events_accepted_total{{service="ingest", source="{source.id}"}})'
         before = await _query(http, base, q)
         n_before = float(before[0]["value"][1]) if before else 0.0
-        batch = {"batch": [{"type": "track", "userId": f"o-{run_id}", "event": "Seen",
-                            "context": {"groupId": f"obs-{run_id}"}} for _ in range(7)]}  # fmt: skip
+        batch = {
+            "batch": [
+                {"type": "track", "userId": f"o-{run_id}", "event": "Seen", "context": {"groupId": f"obs-{run_id}"}}
+                for _ in range(7)
+            ]
+        }
         r = await http.post(f"{ingest.url}/v1/batch", json=batch, auth=(source.write_key, ""))
         assert r.json()["accepted"] == 7
 

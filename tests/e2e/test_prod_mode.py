@@ -29,11 +29,16 @@ def token() -> str:
 
 def keys(*roles: str, same: bool = False, raw: str | None = None) -> str:
     shared = token()
-    return json.dumps([
-        {"actor": f"{r}@x", "role": r,
-         "token_sha256": hashlib.sha256((raw or (shared if same else token())).encode()).hexdigest()}
-        for r in roles
-    ])  # fmt: skip
+    return json.dumps(
+        [
+            {
+                "actor": f"{r}@x",
+                "role": r,
+                "token_sha256": hashlib.sha256((raw or (shared if same else token())).encode()).hexdigest(),
+            }
+            for r in roles
+        ]
+    )
 
 
 BASE = {
@@ -49,9 +54,12 @@ GOOD = {
     "accounts": {"API_TOKEN": token()},
 }
 SETTINGS: dict[str, type[ServiceSettings]] = {
-    "ingest": IngestSettings, "health": HealthSettings, "renewals": RenewalsSettings,
-    "notifications": NotificationsSettings, "accounts": AccountsSettings,
-}  # fmt: skip
+    "ingest": IngestSettings,
+    "health": HealthSettings,
+    "renewals": RenewalsSettings,
+    "notifications": NotificationsSettings,
+    "accounts": AccountsSettings,
+}
 BAD = [
     ("ingest", {"ADMIN_TOKEN": "dev-admin-token-change-me"}, "ADMIN_TOKEN: a development value"),
     ("ingest", {"ADMIN_TOKEN": "x" * 20}, "ADMIN_TOKEN: at least 32 characters"),

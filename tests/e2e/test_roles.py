@@ -27,16 +27,24 @@ READS = {
 }
 WRITES: dict[str, list[tuple[str, str, dict[str, object] | None]]] = {  # configuration: admin only
     "ingest": [("POST", "/v1/sources", {"name": "by-viewer"})],
-    "health": [("POST", "/v1/milestones", {"key": "k", "name": "n", "event": "e", "threshold": 1, "window_days": 7,
-                                           "deadline_days": 30}),
-               ("DELETE", "/v1/scorecards/whatever", None),
-               ("PUT", "/v1/segments/mine", {"name": "n", "filters": {"colour": "red"}})],
+    "health": [
+        (
+            "POST",
+            "/v1/milestones",
+            {"key": "k", "name": "n", "event": "e", "threshold": 1, "window_days": 7, "deadline_days": 30},
+        ),
+        ("DELETE", "/v1/scorecards/whatever", None),
+        ("PUT", "/v1/segments/mine", {"name": "n", "filters": {"colour": "red"}}),
+    ],
     "accounts": [],  # a read model: nothing to configure
-    "notifications": [("POST", "/v1/destinations", {"name": "d", "kind": "email", "target": "a@b.test"}),
-                      ("PUT", "/v1/people/p", {"role": "csm"}), ("DELETE", "/v1/rules/renewal-upcoming", None),
-                      ("POST", "/v1/digests/run", None),
-                      ("PUT", "/v1/playbooks/p", {"name": "n", "due_days": 1, "steps": [{"title": "t"}]})],
-}  # fmt: skip
+    "notifications": [
+        ("POST", "/v1/destinations", {"name": "d", "kind": "email", "target": "a@b.test"}),
+        ("PUT", "/v1/people/p", {"role": "csm"}),
+        ("DELETE", "/v1/rules/renewal-upcoming", None),
+        ("POST", "/v1/digests/run", None),
+        ("PUT", "/v1/playbooks/p", {"name": "n", "due_days": 1, "steps": [{"title": "t"}]}),
+    ],
+}
 
 
 @pytest.mark.parametrize("service", sorted(READS))

@@ -100,12 +100,29 @@ def test_no_input_causes_a_server_error_or_an_undocumented_answer(
 ) -> None:
     t = isolated[target]
     args = [
-        str(Path(sys.executable).with_name("st")), "run", f"{t.url}/openapi.json",
-        "--checks", CHECKS, "--max-examples", str(EXAMPLES), "--seed", str(SEED),
-        "--workers", "1", "--no-shrink", "--request-timeout", "10", "--phases", "examples,coverage,fuzzing",
-        "-H", f"Authorization: {t.header}",
-        "--report", "junit", "--report-dir", str(tmp_path),
-    ]  # fmt: skip
+        str(Path(sys.executable).with_name("st")),
+        "run",
+        f"{t.url}/openapi.json",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--no-shrink",
+        "--request-timeout",
+        "10",
+        "--phases",
+        "examples,coverage,fuzzing",
+        "-H",
+        f"Authorization: {t.header}",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(tmp_path),
+    ]
     if t.include_path_regex:
         args += ["--include-path-regex", t.include_path_regex]
     if t.exclude_path_regex:

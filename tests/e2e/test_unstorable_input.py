@@ -10,16 +10,31 @@ import pytest
 from conftest import ADMIN_TOKEN, API_TOKEN, NOTIFICATIONS_TOKEN, renewals_headers
 
 CASES = {  # service: (auth headers, a write with a NUL, a read with a huge int in the path, one in the query)
-    "ingest": ({"Authorization": f"Bearer {ADMIN_TOKEN}"}, ("POST", "/v1/sources", {"name": "a\u0000b"}, "name"),
-               "/v1/sources/99999999999999999999", "/v1/rejected?before_id=99999999999999999999"),
-    "health": ({"Authorization": f"Bearer {API_TOKEN}"}, ("POST", "/v1/milestones", {"key": "k\u0000"}, "key"),
-               "/v1/rescore-jobs/99999999999999999999", "/v1/scorecards/default?version=99999999999999999999"),
-    "renewals": (renewals_headers("admin"), ("PUT", "/v1/accounts/a/owners", {"csm": "c\u0000", "reason": "r"}, "csm"),
-                 "/v1/opportunities/x", "/v1/contracts?offset=99999999999999999999"),
-    "notifications": ({"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"},
-                      ("PUT", "/v1/people/p", {"name": "n\u0000"}, "name"), "/v1/deliveries/x",
-                      "/v1/alerts?limit=99999999999999999999"),
-}  # fmt: skip
+    "ingest": (
+        {"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        ("POST", "/v1/sources", {"name": "a\u0000b"}, "name"),
+        "/v1/sources/99999999999999999999",
+        "/v1/rejected?before_id=99999999999999999999",
+    ),
+    "health": (
+        {"Authorization": f"Bearer {API_TOKEN}"},
+        ("POST", "/v1/milestones", {"key": "k\u0000"}, "key"),
+        "/v1/rescore-jobs/99999999999999999999",
+        "/v1/scorecards/default?version=99999999999999999999",
+    ),
+    "renewals": (
+        renewals_headers("admin"),
+        ("PUT", "/v1/accounts/a/owners", {"csm": "c\u0000", "reason": "r"}, "csm"),
+        "/v1/opportunities/x",
+        "/v1/contracts?offset=99999999999999999999",
+    ),
+    "notifications": (
+        {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"},
+        ("PUT", "/v1/people/p", {"name": "n\u0000"}, "name"),
+        "/v1/deliveries/x",
+        "/v1/alerts?limit=99999999999999999999",
+    ),
+}
 
 
 @pytest.mark.parametrize("service", sorted(CASES))
@@ -57,11 +72,23 @@ def test_ingest_rejects_only_the_event_with_a_nul_and_keeps_the_rest(ingest, sou
 
 def test_absurd_magnitudes_are_refused_on_write(renewals, ingest, source) -> None:
     """A list price of 8.4e307 accepted once broke later computations (risk weights, forecasts)."""
-    deal = {"deal_id": "D-huge", "account_id": "a", "arr": 1, "list_price": 8.4e307, "term_months": 12,
-            "start_date": "2026-01-01", "qualification": {
-                "problem_severity": 3, "expected_duration_months": 12, "buying_department_fit": True,
-                "champion_fit": True, "technology_ready": True, "services_sold_hours": 1,
-                "services_needed_hours": 1}}  # fmt: skip
+    deal = {
+        "deal_id": "D-huge",
+        "account_id": "a",
+        "arr": 1,
+        "list_price": 8.4e307,
+        "term_months": 12,
+        "start_date": "2026-01-01",
+        "qualification": {
+            "problem_severity": 3,
+            "expected_duration_months": 12,
+            "buying_department_fit": True,
+            "champion_fit": True,
+            "technology_ready": True,
+            "services_sold_hours": 1,
+            "services_needed_hours": 1,
+        },
+    }
     review = httpx.post(f"{renewals.url}/v1/reviews", json=deal, headers=renewals_headers("csm"), timeout=30)
     signal = {"type": "deal.closed_won", **{k: v for k, v in deal.items() if k != "start_date"}}
     sent = httpx.post(f"{ingest.url}/v1/signals", json=signal, auth=(source.write_key, ""), timeout=30)

@@ -22,14 +22,30 @@ NOW = datetime.now(UTC)
 
 
 async def test_a_deleted_user_leaves_no_trace_in_any_schema(
-    ingest, health, renewals, notifications, accounts, ingest_db, health_db, renewals_db, notifications_db,
-    accounts_db, source, kafka_bootstrap, run_id,
-) -> None:  # fmt: skip
+    ingest,
+    health,
+    renewals,
+    notifications,
+    accounts,
+    ingest_db,
+    health_db,
+    renewals_db,
+    notifications_db,
+    accounts_db,
+    source,
+    kafka_bootstrap,
+    run_id,
+) -> None:
     acct, user, contact = f"del-{run_id}", f"usr-{run_id}", f"ct-{run_id}"
     name, email = f"Ottilie Zandvoort-{run_id}", f"ottilie.{run_id}@example.com"
     needles = [user, contact, name, email]
-    dbs = [(ingest_db, "ingest"), (health_db, "health"), (renewals_db, "renewals"),
-           (notifications_db, "notifications"), (accounts_db, "accounts")]  # fmt: skip
+    dbs = [
+        (ingest_db, "ingest"),
+        (health_db, "health"),
+        (renewals_db, "renewals"),
+        (notifications_db, "notifications"),
+        (accounts_db, "accounts"),
+    ]
     when = (NOW - timedelta(hours=2)).isoformat()
     batch = [
         {"type": "identify", "userId": user, "traits": {"email": email, "name": name}},
@@ -39,13 +55,36 @@ async def test_a_deleted_user_leaves_no_trace_in_any_schema(
     ]
     signals = [
         {"type": "account.upserted", "account_id": acct, "name": "Acme", "tier": "mid", "occurred_at": when},
-        {"type": "contact.changed", "account_id": acct, "contact_id": contact, "name": name, "email": email,
-         "user_id": user, "title": "VP Operations", "seniority": "vp", "is_champion": True, "occurred_at": when},
-        {"type": "nps.submitted", "account_id": acct, "contact_id": contact, "score": 3,
-         "comment": f"{name} here: exports keep failing", "occurred_at": when},
-        {"type": "ticket.changed", "account_id": acct, "ticket_id": f"t-{run_id}", "status": "opened",
-         "severity": "high", "requester_contact_id": contact, "occurred_at": when},
-    ]  # fmt: skip
+        {
+            "type": "contact.changed",
+            "account_id": acct,
+            "contact_id": contact,
+            "name": name,
+            "email": email,
+            "user_id": user,
+            "title": "VP Operations",
+            "seniority": "vp",
+            "is_champion": True,
+            "occurred_at": when,
+        },
+        {
+            "type": "nps.submitted",
+            "account_id": acct,
+            "contact_id": contact,
+            "score": 3,
+            "comment": f"{name} here: exports keep failing",
+            "occurred_at": when,
+        },
+        {
+            "type": "ticket.changed",
+            "account_id": acct,
+            "ticket_id": f"t-{run_id}",
+            "status": "opened",
+            "severity": "high",
+            "requester_contact_id": contact,
+            "occurred_at": when,
+        },
+    ]
     async with httpx.AsyncClient(timeout=15) as http:
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch}, auth=(source.write_key, ""))
         assert r.json()["accepted"] == 5, r.text
@@ -60,8 +99,11 @@ async def test_a_deleted_user_leaves_no_trace_in_any_schema(
         user_days = "SELECT count(*) FROM health.user_days WHERE account_id = $1"
         days_before = await _count(health_db.admin_url, user_days, acct)
 
-        r = await http.post(f"{ingest.url}/v1/deletions", json={"user_id": user, "contact_ids": [contact],
-                            "suppress": True}, headers=ADMIN)  # fmt: skip
+        r = await http.post(
+            f"{ingest.url}/v1/deletions",
+            json={"user_id": user, "contact_ids": [contact], "suppress": True},
+            headers=ADMIN,
+        )
         assert r.status_code == 202, r.text
         left: dict[str, int] = {}
 
@@ -87,11 +129,28 @@ async def test_a_deleted_user_leaves_no_trace_in_any_schema(
 
         # suppressed: their next event is dropped; a sentinel on the same key shows nothing came before it
         async with TopicTail(kafka_bootstrap, topics.USAGE) as tail:
-            r = await http.post(f"{ingest.url}/v1/batch", auth=(source.write_key, ""), json={"batch": [
-                {"type": "track", "userId": user, "event": "Report Exported", "context": {"groupId": acct},
-                 "messageId": f"after-{run_id}"},
-                {"type": "track", "userId": f"other-{run_id}", "event": "Sentinel", "context": {"groupId": acct},
-                 "messageId": f"sentinel-{run_id}"}]})  # fmt: skip
+            r = await http.post(
+                f"{ingest.url}/v1/batch",
+                auth=(source.write_key, ""),
+                json={
+                    "batch": [
+                        {
+                            "type": "track",
+                            "userId": user,
+                            "event": "Report Exported",
+                            "context": {"groupId": acct},
+                            "messageId": f"after-{run_id}",
+                        },
+                        {
+                            "type": "track",
+                            "userId": f"other-{run_id}",
+                            "event": "Sentinel",
+                            "context": {"groupId": acct},
+                            "messageId": f"sentinel-{run_id}",
+                        },
+                    ]
+                },
+            )
             assert (r.json()["accepted"], r.json()["suppressed"]) == (1, 1), r.text
             got = await tail.collect(lambda rs: any(x.payload["message_id"] == f"sentinel-{run_id}" for x in rs))
         assert not [x for x in got if x.payload["message_id"] == f"after-{run_id}"]

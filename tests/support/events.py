@@ -32,10 +32,18 @@ def usage_envelope(
     now = datetime.now(UTC)
     if payload is None:
         payload = {
-            "message_id": event_id, "source_id": source.rsplit("/", 1)[-1], "account_id": account,
-            "received_at": now, "user_id": user, "anonymous_id": None, "timestamp": timestamp or now,
-            "kind": "track", "event": event, "properties": {}, "context": {"groupId": account},
-        } | fields  # fmt: skip
+            "message_id": event_id,
+            "source_id": source.rsplit("/", 1)[-1],
+            "account_id": account,
+            "received_at": now,
+            "user_id": user,
+            "anonymous_id": None,
+            "timestamp": timestamp or now,
+            "kind": "track",
+            "event": event,
+            "properties": {},
+            "context": {"groupId": account},
+        } | fields
     return Envelope(
         id=event_id,
         type="bellwether.usage.recorded.v1",
@@ -55,14 +63,27 @@ def consumed(event: Event, at: datetime | None = None, *, source: str = "bellwet
 def signal_fields(account: str, at: datetime | None = None) -> dict[str, Any]:
     """The fields every signal carries (ingest sets them), received and occurred at ``at``."""
     at = at or datetime.now(UTC)
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": at,
-            "occurred_at": at}  # fmt: skip
+    return {
+        "message_id": uuid.uuid4().hex,
+        "source_id": "s",
+        "account_id": account,
+        "received_at": at,
+        "occurred_at": at,
+    }
 
 
 def deletion(user_id: str, *contact_ids: str, at: datetime | None = None) -> Consumed:
     """A user's deletion request as every consumer receives it (identity.v1)."""
     when = at or datetime.now(UTC)
-    event = UserDeleted(message_id=f"del-{user_id}", source_id="admin", account_id=None, received_at=when,
-                        user_id=user_id, timestamp=when, contact_ids=list(contact_ids), requested_by="admin:test",
-                        suppress=False)  # fmt: skip
+    event = UserDeleted(
+        message_id=f"del-{user_id}",
+        source_id="admin",
+        account_id=None,
+        received_at=when,
+        user_id=user_id,
+        timestamp=when,
+        contact_ids=list(contact_ids),
+        requested_by="admin:test",
+        suppress=False,
+    )
     return consumed(event, when)

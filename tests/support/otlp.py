@@ -70,12 +70,18 @@ class OtlpReceiver:
             resource = {a.key: _value(a.value) for a in rs.resource.attributes}
             for ss in rs.scope_spans:
                 for s in ss.spans:
-                    found.append(Span(
-                        trace_id=s.trace_id.hex(), span_id=s.span_id.hex(), parent_span_id=s.parent_span_id.hex(),
-                        name=s.name, service=str(resource.get("service.name", "")), kind=s.kind,
-                        attributes={a.key: _value(a.value) for a in s.attributes},
-                        links=tuple((lk.trace_id.hex(), lk.span_id.hex()) for lk in s.links),
-                    ))  # fmt: skip
+                    found.append(
+                        Span(
+                            trace_id=s.trace_id.hex(),
+                            span_id=s.span_id.hex(),
+                            parent_span_id=s.parent_span_id.hex(),
+                            name=s.name,
+                            service=str(resource.get("service.name", "")),
+                            kind=s.kind,
+                            attributes={a.key: _value(a.value) for a in s.attributes},
+                            links=tuple((lk.trace_id.hex(), lk.span_id.hex()) for lk in s.links),
+                        )
+                    )
         with self._lock:
             self.spans.extend(found)
             self.requests += 1

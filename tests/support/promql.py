@@ -5,8 +5,23 @@ from __future__ import annotations
 
 import re
 
-KEYWORDS = frozenset({"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
-                      "offset", "inf", "nan"})  # fmt: skip
+KEYWORDS = frozenset(
+    {
+        "and",
+        "or",
+        "unless",
+        "by",
+        "without",
+        "on",
+        "ignoring",
+        "group_left",
+        "group_right",
+        "bool",
+        "offset",
+        "inf",
+        "nan",
+    }
+)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _CLAUSE = re.compile(r"\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)")
 _RANGE = re.compile(r"\[[^\]]*\]")
@@ -33,5 +48,9 @@ _GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)")
 
 def grouping(expr: str) -> set[str]:
     """Label names the expression aggregates or joins on (``by``, ``without``, ``on``, ``ignoring``)."""
-    return {label.strip() for m in _GROUPING.finditer(_STRING.sub('""', expr)) for label in m.group(1).split(",")
-            if label.strip()}  # fmt: skip
+    return {
+        label.strip()
+        for m in _GROUPING.finditer(_STRING.sub('""', expr))
+        for label in m.group(1).split(",")
+        if label.strip()
+    }

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from bellwether_shared.events.ingest import Exposure
 from conftest import renewals_headers
 
 CSM, CSM2, VP, ADMIN, VIEWER = (renewals_headers(w) for w in ("csm", "csm2", "vp", "admin", "viewer"))
@@ -36,7 +37,7 @@ async def put_contract(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[st
     return out
 
 
-async def upsert_accounts(bootstrap: str, *accounts: tuple[str, str]) -> None:
+async def upsert_accounts(bootstrap: str, *accounts: tuple[str, Exposure]) -> None:
     """(account, exposure) upserts on signals.v1, as ingest publishes them."""
     import uuid
 
@@ -45,10 +46,11 @@ async def upsert_accounts(bootstrap: str, *accounts: tuple[str, str]) -> None:
 
     now = datetime.now(UTC)
     envelopes = [
-        iev.AccountUpserted(message_id=acct, source_id="s", account_id=acct, received_at=now, occurred_at=now,
-                            exposure=exposure).envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")  # type: ignore[arg-type]
+        iev.AccountUpserted(
+            message_id=acct, source_id="s", account_id=acct, received_at=now, occurred_at=now, exposure=exposure
+        ).envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
         for acct, exposure in accounts
-    ]  # fmt: skip
+    ]
     producer = create_producer(bootstrap, client_id="test-signals")
     await producer.start()
     try:

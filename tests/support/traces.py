@@ -30,8 +30,11 @@ async def scan(conn: asyncpg.Connection, schema: str, needles: Sequence[str]) ->
     tables: dict[str, list[str]] = {}
     for c in columns:
         col = '"' + c["column_name"].replace('"', '""') + '"'
-        test = (f"position(convert_to(n, 'UTF8') IN {col}) > 0" if c["data_type"] == "bytea"
-                else f"strpos({col}::text, n) > 0")  # fmt: skip
+        test = (
+            f"position(convert_to(n, 'UTF8') IN {col}) > 0"
+            if c["data_type"] == "bytea"
+            else f"strpos({col}::text, n) > 0"
+        )
         tables.setdefault(c["table_name"], []).append(test)
     for table, tests in tables.items():
         count = await conn.fetchval(

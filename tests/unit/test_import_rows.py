@@ -14,26 +14,40 @@ from tools.import_rows import RowError, State, count_rows, csv_text, message, me
 
 def test_dotted_columns_nest_and_empty_cells_are_left_out() -> None:
     assert nest({"owners.csm": "cara", "owners.ae": "", "arr": "10", "products": '["a","b"]', "x": " "}) == {
-        "owners": {"csm": "cara"}, "arr": "10", "products": ["a", "b"]}  # fmt: skip
+        "owners": {"csm": "cara"},
+        "arr": "10",
+        "products": ["a", "b"],
+    }
     with pytest.raises(RowError):
         nest({"owners": "x", "owners.csm": "y"})
 
 
 def test_a_usage_row_is_a_track_call_that_keeps_its_time() -> None:
-    row = {"user_id": "u1", "account_id": "acme", "event": "Report Exported", "timestamp": "2026-01-02T03:04:05Z",
-           "properties.format": "pdf", "plan": "pro"}  # fmt: skip
+    row = {
+        "user_id": "u1",
+        "account_id": "acme",
+        "event": "Report Exported",
+        "timestamp": "2026-01-02T03:04:05Z",
+        "properties.format": "pdf",
+        "plan": "pro",
+    }
     assert message("usage", row, "m1") == {
-        "type": "track", "messageId": "m1", "userId": "u1", "event": "Report Exported",
-        "timestamp": "2026-01-02T03:04:05Z", "context": {"groupId": "acme"},
+        "type": "track",
+        "messageId": "m1",
+        "userId": "u1",
+        "event": "Report Exported",
+        "timestamp": "2026-01-02T03:04:05Z",
+        "context": {"groupId": "acme"},
         "properties": {"format": "pdf", "plan": "pro"},
-    }  # fmt: skip
+    }
     with pytest.raises(RowError) as err:
         message("usage", {"user_id": "u1", "event": "e"}, "m")
     assert err.value.field == "timestamp"
 
 
-@given(st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(["1", "2"]), min_size=1),
-                max_size=30))  # fmt: skip
+@given(
+    st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(["1", "2"]), min_size=1), max_size=30)
+)
 def test_ids_are_the_same_on_every_run_and_distinct_within_one(batch: list[dict[str, str]]) -> None:
     raw = [orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in batch]
     ids = [message_id("usage", n, r) for n, r in enumerate(raw, start=1)]

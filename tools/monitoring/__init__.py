@@ -142,8 +142,13 @@ def observe(port: int = 9090, check_only: bool = False) -> None:
     if check_only:
         return
     console.print(f"Prometheus on http://127.0.0.1:{port} (alerts: /alerts, graphs: /graph); Ctrl-C stops it")
-    cmd = [prometheus, f"--config.file={config}", f"--storage.tsdb.path={OBSERVE / 'data'}",
-           f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=1d"]  # fmt: skip
+    cmd = [
+        prometheus,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={OBSERVE / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--storage.tsdb.retention.time=1d",
+    ]
     try:
         subprocess.run(cmd, check=False)
     except KeyboardInterrupt:

@@ -190,8 +190,14 @@ def alerts_of(service: str) -> list[Alert]:
 def prometheus_rule(service: str) -> dict[str, Any]:
     group: dict[str, Any] = {"name": f"bellwether-{service}", "rules": []}
     if service in CONSUMES:
-        group["rules"].append({**LAG_RECORD, "expr": LAG_RECORD["expr"].replace(
-            "(bellwether_consumer_lag)", f'(bellwether_consumer_lag{{service="{service}"}})')})  # fmt: skip
+        group["rules"].append(
+            {
+                **LAG_RECORD,
+                "expr": LAG_RECORD["expr"].replace(
+                    "(bellwether_consumer_lag)", f'(bellwether_consumer_lag{{service="{service}"}})'
+                ),
+            }
+        )
     group["rules"] += [a.rule(service) for a in alerts_of(service)]
     return {
         "apiVersion": "monitoring.coreos.com/v1",

@@ -62,9 +62,13 @@ def record_spans(good: Sequence[Consumed], *, group: str) -> tuple[list[trace.Sp
             f"{env.topic} process",
             context=propagate.extract(env.trace),
             kind=trace.SpanKind.CONSUMER,
-            attributes={"messaging.system": "kafka", "messaging.consumer.group.name": group,
-                        "messaging.message.id": env.id, "cloudevents.event_type": env.type},
-        )  # fmt: skip
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.consumer.group.name": group,
+                "messaging.message.id": env.id,
+                "cloudevents.event_type": env.type,
+            },
+        )
         spans.append(span)
         if env.subject is not None:
             causes[env.subject] = tracing.carrier_of(span)

@@ -102,9 +102,17 @@ def _in_target(scope: Scope) -> tuple[str, str] | None:
 
 
 async def _refuse(send: Send, field: str, reason: str) -> None:
-    body = orjson.dumps({"code": "validation_error", "message": f"{field}: {reason}",
-                         "errors": [{"field": field, "reason": reason}]})  # fmt: skip
-    await send({"type": "http.response.start", "status": 422, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-    ]})  # fmt: skip
+    body = orjson.dumps(
+        {"code": "validation_error", "message": f"{field}: {reason}", "errors": [{"field": field, "reason": reason}]}
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -44,8 +44,10 @@ class KafkaConnection(BaseSettings):
     def _consistent(self) -> KafkaConnection:
         sasl = self.kafka_security_protocol.startswith("SASL_")
         if sasl and not (self.kafka_sasl_username and self.kafka_sasl_password):
-            raise ValueError(f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_USERNAME "
-                             "and KAFKA_SASL_PASSWORD")  # fmt: skip
+            raise ValueError(
+                f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs KAFKA_SASL_USERNAME "
+                "and KAFKA_SASL_PASSWORD"
+            )
         if bool(self.kafka_ssl_certfile) != bool(self.kafka_ssl_keyfile):
             raise ValueError("KAFKA_SSL_CERTFILE and KAFKA_SSL_KEYFILE go together (mutual TLS)")
         for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):

@@ -78,16 +78,20 @@ async def pseudonymise(conn: asyncpg.Connection, *, table: str, column: str, ids
     await conn.execute(
         f"UPDATE {_q(table)} SET {_q(column)} = p.fresh FROM unnest($1::text[], $2::text[]) AS p(id, fresh) "
         f"WHERE {_q(table)}.{_q(column)} = p.id",
-        list(ids), fresh,
-    )  # fmt: skip
+        list(ids),
+        fresh,
+    )
 
 
 async def contact_details(conn: asyncpg.Connection, *, contact_ids: Sequence[str]) -> list[str]:
     """The names (and e-mail addresses) this service keeps of the contacts: what else may name them."""
-    columns = {r["column_name"] for r in await conn.fetch(
-        """SELECT column_name FROM information_schema.columns
+    columns = {
+        r["column_name"]
+        for r in await conn.fetch(
+            """SELECT column_name FROM information_schema.columns
             WHERE table_schema = current_schema() AND table_name = 'contacts' AND column_name IN ('name', 'email')"""
-    )}  # fmt: skip
+        )
+    }
     if not columns:
         return []
     rows = await conn.fetch(

@@ -77,7 +77,9 @@ class KeyRing:
         if not caller.may(permission):
             needed = NEEDED[permission]
             raise ApiError(
-                403, "forbidden", f"role: '{caller.role}' may not {permission}; that needs the {needed} role",
+                403,
+                "forbidden",
+                f"role: '{caller.role}' may not {permission}; that needs the {needed} role",
                 needed_role=needed,
-            )  # fmt: skip
+            )
         return caller

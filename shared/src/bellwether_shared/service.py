@@ -184,9 +184,14 @@ async def run_worker(
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with _running(
-        settings, loops=loops, consumes=None, publishes=publishes, name=name, pool_size=pool_size,
+        settings,
+        loops=loops,
+        consumes=None,
+        publishes=publishes,
+        name=name,
+        pool_size=pool_size,
         producer_args={"client_id": name},
-    ) as (_, parts):  # fmt: skip
+    ) as (_, parts):
         log.info("worker started", worker=name, loops=[lp.name for lp in parts.all_loops()])
         await stop.wait()
 

@@ -19,8 +19,9 @@ NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def colour(account: str) -> hev.HealthColourChanged:
-    return hev.HealthColourChanged(account_id=account, old_colour=None, new_colour="red", value=1, reasons=[],
-                                   computed_at=NOW)  # fmt: skip
+    return hev.HealthColourChanged(
+        account_id=account, old_colour=None, new_colour="red", value=1, reasons=[], computed_at=NOW
+    )
 
 
 async def _outbox(pool: asyncpg.Pool, account: str) -> list[asyncpg.Record]:

@@ -26,9 +26,14 @@ def consumed(event_type: str, payload: dict[str, object]) -> Consumed:
 
 
 NPS = {
-    "message_id": "m", "source_id": "s", "account_id": "a", "received_at": NOW.isoformat(),
-    "occurred_at": NOW.isoformat(), "contact_id": "c", "score": 9,
-}  # fmt: skip
+    "message_id": "m",
+    "source_id": "s",
+    "account_id": "a",
+    "received_at": NOW.isoformat(),
+    "occurred_at": NOW.isoformat(),
+    "contact_id": "c",
+    "score": 9,
+}
 
 
 async def test_each_type_reaches_its_handler_parsed_and_unknown_types_are_skipped() -> None:

@@ -10,8 +10,10 @@ from bellwether_shared.http import ApiError
 from bellwether_shared.roles import NEEDED, PERMISSIONS, ApiKey, KeyRing, sha256
 
 KEYS = {role: f"key-of-{role}-" + "x" * 20 for role in PERMISSIONS}
-RING = KeyRing([ApiKey(actor=f"{r}@x", role=r, token_sha256=sha256(k)) for r, k in KEYS.items()],  # type: ignore[arg-type]
-               legacy_admin_token="legacy-" + "y" * 30)  # fmt: skip
+RING = KeyRing(
+    [ApiKey(actor=f"{r}@x", role=r, token_sha256=sha256(k)) for r, k in KEYS.items()],  # type: ignore[arg-type]
+    legacy_admin_token="legacy-" + "y" * 30,
+)
 
 
 @given(st.sampled_from(sorted(PERMISSIONS)), st.sampled_from(sorted(NEEDED)))

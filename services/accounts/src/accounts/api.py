@@ -15,13 +15,29 @@ from accounts.domain import view
 from bellwether_shared.http import ApiError, Limit, Offset
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses={401: {"description": "missing or wrong key"}})
-Kind = Literal["health", "milestone", "champion", "goal", "ticket", "nps", "request", "account", "deal", "renewal",
-               "ownership", "alert", "task"]  # fmt: skip
+Kind = Literal[
+    "health",
+    "milestone",
+    "champion",
+    "goal",
+    "ticket",
+    "nps",
+    "request",
+    "account",
+    "deal",
+    "renewal",
+    "ownership",
+    "alert",
+    "task",
+]
 assert set(Kind.__args__) == set(tl.KINDS)  # type: ignore[attr-defined]
 
 
-@router.get("/accounts/{account_id}", summary="The whole account: owners, health, champions, goals, tickets, "
-            "requests, NPS, contracts, renewal and risk, recent alerts")  # fmt: skip
+@router.get(
+    "/accounts/{account_id}",
+    summary="The whole account: owners, health, champions, goals, tickets, "
+    "requests, NPS, contracts, renewal and risk, recent alerts",
+)
 async def whole_account(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:

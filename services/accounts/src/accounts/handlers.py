@@ -62,14 +62,19 @@ async def _nps(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Con
 
 async def _health(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     await repository.set_health(
-        conn, account_id=p["account_id"], value=float(p["new_value"]), colour=p["new_colour"],
-        reasons=p.get("reasons") or [], at=datetime.fromisoformat(p["computed_at"]),
-    )  # fmt: skip
+        conn,
+        account_id=p["account_id"],
+        value=float(p["new_value"]),
+        colour=p["new_colour"],
+        reasons=p.get("reasons") or [],
+        at=datetime.fromisoformat(p["computed_at"]),
+    )
 
 
 async def _coverage(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-    await repository.set_coverage(conn, account_id=p["account_id"], healthy=p["healthy_influential"],
-                                  target=p["target"])  # fmt: skip
+    await repository.set_coverage(
+        conn, account_id=p["account_id"], healthy=p["healthy_influential"], target=p["target"]
+    )
 
 
 def _milestone(state: str) -> Project:

@@ -98,6 +98,12 @@ async def portfolio(conn: asyncpg.Connection, *, where: Portfolio, limit: int, o
              AND ($4::bool IS NULL OR coalesce(r.at_risk, false) = $4)
              AND ($5::date IS NULL OR r.renewal_date < $5)
            ORDER BY r.renewal_date NULLS LAST, a.account_id LIMIT $6 OFFSET $7""",
-        where.owner, where.colour, where.tier, where.at_risk, where.renewing_before, limit, offset,
-    )  # fmt: skip
+        where.owner,
+        where.colour,
+        where.tier,
+        where.at_risk,
+        where.renewing_before,
+        limit,
+        offset,
+    )
     return [dict(r) for r in rows]

@@ -21,9 +21,20 @@ async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, t
     start, end = rp.quarter_bounds(period)
     back = rp.quarters(period, back=3)
     first = rp.quarter_bounds(back[0])[0]
-    outcomes = [rp.Outcome(r["account_id"], r["renewal_date"], r["arr"], r["arr_change"], r["outcome"], r["tier"],
-                           r["csm"], r["ae"], r["deal_rejected"])
-                for r in await repo.closed_renewals(conn, since=first, until=end)]  # fmt: skip
+    outcomes = [
+        rp.Outcome(
+            r["account_id"],
+            r["renewal_date"],
+            r["arr"],
+            r["arr_change"],
+            r["outcome"],
+            r["tier"],
+            r["csm"],
+            r["ae"],
+            r["deal_rejected"],
+        )
+        for r in await repo.closed_renewals(conn, since=first, until=end)
+    ]
     retention: dict[str, Any] = rp.retention_report(outcomes, period)
     as_of = min(end - timedelta(days=1), today)
     dates = rp.month_ends(as_of, 12)

@@ -30,10 +30,12 @@ def _t(v: object) -> str:
 
 def _retention_bars(title: str, groups: dict[str, dict[str, Any]]) -> go.Figure:
     names = list(groups)
-    fig = go.Figure([
-        go.Bar(name="GRR", x=[_t(n) for n in names], y=[(groups[n]["grr"] or 0) * 100 for n in names]),
-        go.Bar(name="NRR", x=[_t(n) for n in names], y=[(groups[n]["nrr"] or 0) * 100 for n in names]),
-    ])  # fmt: skip
+    fig = go.Figure(
+        [
+            go.Bar(name="GRR", x=[_t(n) for n in names], y=[(groups[n]["grr"] or 0) * 100 for n in names]),
+            go.Bar(name="NRR", x=[_t(n) for n in names], y=[(groups[n]["nrr"] or 0) * 100 for n in names]),
+        ]
+    )
     fig.update_layout(title=title, barmode="group", yaxis_title="%", height=320, margin={"t": 50, "b": 40})
     return fig
 
@@ -44,42 +46,78 @@ def figures(r: dict[str, Any]) -> list[tuple[str, go.Figure]]:
     for key, label in (("by_tier", "tier"), ("by_csm", "CSM (deals CS rejected left out)"), ("by_ae", "AE")):
         out.append((f"retention-{key}", _retention_bars(f"Retention in {r['period']} by {label}", ret[key])))
     rows = r["arr_by_colour"]
-    area = go.Figure([go.Scatter(name=c, x=[x["date"] for x in rows], y=[x[c] for x in rows], stackgroup="arr",
-                                 line={"color": COLOURS[c]}) for c in COLOURS])  # fmt: skip
+    area = go.Figure(
+        [
+            go.Scatter(
+                name=c,
+                x=[x["date"] for x in rows],
+                y=[x[c] for x in rows],
+                stackgroup="arr",
+                line={"color": COLOURS[c]},
+            )
+            for c in COLOURS
+        ]
+    )
     area.update_layout(title="ARR by health colour over time", yaxis_title="ARR", height=340)
     out.append(("arr-by-colour", area))
     fc = r["forecast"]
     bars = go.Figure([go.Bar(name=c, x=list(fc), y=[fc[q][c] for q in fc], marker_color=COLOURS[c]) for c in COLOURS])
-    bars.update_layout(title="Renewal forecast: ARR up for renewal by quarter and health colour", barmode="stack",
-                       yaxis_title="ARR", height=340)  # fmt: skip
+    bars.update_layout(
+        title="Renewal forecast: ARR up for renewal by quarter and health colour",
+        barmode="stack",
+        yaxis_title="ARR",
+        height=340,
+    )
     out.append(("forecast", bars))
     contacts = r["champions"]["strategic_contacts"]
-    quad = go.Figure([go.Scatter(
-        x=[c["engagement"] for c in contacts], y=[c["delight"] for c in contacts], mode="markers+text",
-        text=[_t(f"{c['name']} ({c['account_name'] or c['account_id']})") for c in contacts], textposition="top center",
-        marker={"size": [SIZES.get(c["influence"], 10) for c in contacts], "opacity": 0.7},
-    )])  # fmt: skip
+    quad = go.Figure(
+        [
+            go.Scatter(
+                x=[c["engagement"] for c in contacts],
+                y=[c["delight"] for c in contacts],
+                mode="markers+text",
+                text=[_t(f"{c['name']} ({c['account_name'] or c['account_id']})") for c in contacts],
+                textposition="top center",
+                marker={"size": [SIZES.get(c["influence"], 10) for c in contacts], "opacity": 0.7},
+            )
+        ]
+    )
     if not contacts:
         quad.add_annotation(x=50, y=75, showarrow=False, text="no champion of a strategic account assessed yet")
     quad.add_hline(y=50, line_dash="dot")
     quad.add_vline(x=50, line_dash="dot")
-    quad.update_layout(title="Champions of strategic accounts: engagement against delight (size: influence)",
-                       xaxis={"title": "engagement", "range": [0, 105]}, yaxis={"title": "delight", "range": [0, 105]},
-                       height=420)  # fmt: skip
+    quad.update_layout(
+        title="Champions of strategic accounts: engagement against delight (size: influence)",
+        xaxis={"title": "engagement", "range": [0, 105]},
+        yaxis={"title": "delight", "range": [0, 105]},
+        height=420,
+    )
     out.append(("champion-quadrant", quad))
     for a in r["at_risk"]:
         s = a["scores"]
-        fig = go.Figure([go.Scatter(x=[x["at"] for x in s], y=[x["value"] for x in s], mode="lines+markers",
-                                    name="score")])  # fmt: skip
+        fig = go.Figure(
+            [go.Scatter(x=[x["at"] for x in s], y=[x["value"] for x in s], mode="lines+markers", name="score")]
+        )
         if a["changes"]:  # each change of score, at the score it left, with why
             at = [x["at"] for x in s]
-            ys = [s[max(bisect.bisect_right(at, c["occurred_at"]) - 1, 0)]["value"] if s else None
-                  for c in a["changes"]]  # fmt: skip
-            fig.add_trace(go.Scatter(x=[c["occurred_at"] for c in a["changes"]], y=ys, mode="markers",
-                                     name="changes", hovertext=[_t(c["title"]) for c in a["changes"]],
-                                     marker={"symbol": "diamond", "size": 10}))  # fmt: skip
-        fig.update_layout(title=f"{_t(a['name'] or a['account_id'])}: health score (at risk, {a['arr']:,.0f} ARR)",
-                          yaxis={"range": [0, 100]}, height=300)  # fmt: skip
+            ys = [
+                s[max(bisect.bisect_right(at, c["occurred_at"]) - 1, 0)]["value"] if s else None for c in a["changes"]
+            ]
+            fig.add_trace(
+                go.Scatter(
+                    x=[c["occurred_at"] for c in a["changes"]],
+                    y=ys,
+                    mode="markers",
+                    name="changes",
+                    hovertext=[_t(c["title"]) for c in a["changes"]],
+                    marker={"symbol": "diamond", "size": 10},
+                )
+            )
+        fig.update_layout(
+            title=f"{_t(a['name'] or a['account_id'])}: health score (at risk, {a['arr']:,.0f} ARR)",
+            yaxis={"range": [0, 100]},
+            height=300,
+        )
         out.append((f"at-risk-{a['account_id']}", fig))
     return out
 
@@ -105,25 +143,41 @@ def render(r: dict[str, Any]) -> str:
     p = r["retention"]["period"]
     tiles = [
         ("Gross revenue retention", _pct(p["grr"]), f"{p['renewals']} renewals, {p['starting_arr']:,.0f} ARR due"),
-        ("Net revenue retention", _pct(p["nrr"]),
-         f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned"),
-        ("Median time to value", "n/a" if r["time_to_value"]["median_days"] is None
-         else _days(r["time_to_value"]["median_days"]), f"{r['time_to_value']['accounts']} accounts"),
-        ("Onboarding completed", _pct(r["onboarding"]["completion_rate"]),
-         f"{r['onboarding']['completed']} of {r['onboarding']['started']} confirmed by the customer"),
-        ("Healthy influential champion", _pct(r["champions"]["share"]),
-         f"{r['champions']['with_healthy_influential']} of {r['champions']['assessed_accounts']} accounts"),
-    ]  # fmt: skip
+        (
+            "Net revenue retention",
+            _pct(p["nrr"]),
+            f"{p['expansion_arr']:,.0f} expansion, {p['churned_arr']:,.0f} churned",
+        ),
+        (
+            "Median time to value",
+            "n/a" if r["time_to_value"]["median_days"] is None else _days(r["time_to_value"]["median_days"]),
+            f"{r['time_to_value']['accounts']} accounts",
+        ),
+        (
+            "Onboarding completed",
+            _pct(r["onboarding"]["completion_rate"]),
+            f"{r['onboarding']['completed']} of {r['onboarding']['started']} confirmed by the customer",
+        ),
+        (
+            "Healthy influential champion",
+            _pct(r["champions"]["share"]),
+            f"{r['champions']['with_healthy_influential']} of {r['champions']['assessed_accounts']} accounts",
+        ),
+    ]
     tile_html = "".join(
         f'<div class="tile"><div class="label">{escape(a)}</div><div class="value">{escape(b)}</div>'
         f'<div class="note">{escape(c)}</div></div>'
         for a, b, c in tiles
     )
-    risk_items = "".join(
-        f"<li><b>{escape(str(a['name'] or a['account_id']))}</b>: "
-        + escape("; ".join(x["text"] for x in (a["risk_reasons"] or [])[:3])) + "</li>"
-        for a in r["at_risk"]
-    ) or "<li>none above the size</li>"  # fmt: skip
+    risk_items = (
+        "".join(
+            f"<li><b>{escape(str(a['name'] or a['account_id']))}</b>: "
+            + escape("; ".join(x["text"] for x in (a["risk_reasons"] or [])[:3]))
+            + "</li>"
+            for a in r["at_risk"]
+        )
+        or "<li>none above the size</li>"
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Bellwether executive report {escape(r["period"])}</title>
 <style>body{{font-family:system-ui,sans-serif;margin:24px;color:#222}} .tiles{{display:flex;gap:12px;flex-wrap:wrap}}

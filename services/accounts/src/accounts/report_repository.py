@@ -23,8 +23,10 @@ async def closed_renewals(conn: asyncpg.Connection, *, since: date, until: date)
 async def arr_and_colours(
     conn: asyncpg.Connection, *, since: datetime
 ) -> tuple[dict[str, float], dict[str, list[Any]]]:
-    arr = {r["account_id"]: float(r["arr"]) for r in await conn.fetch(
-        "SELECT account_id, arr FROM accounts WHERE arr IS NOT NULL AND arr > 0")}  # fmt: skip
+    arr = {
+        r["account_id"]: float(r["arr"])
+        for r in await conn.fetch("SELECT account_id, arr FROM accounts WHERE arr IS NOT NULL AND arr > 0")
+    }
     history: dict[str, list[Any]] = {}
     for r in await conn.fetch(
         """(SELECT DISTINCT ON (account_id) account_id, at, colour FROM health_scores WHERE at < $1
@@ -56,9 +58,13 @@ async def onboarding(conn: asyncpg.Connection) -> dict[str, Any]:
                     AS completed
            FROM accounts a"""
     )
-    ttv = [r["ttv_days"] for r in await conn.fetch(
-        """SELECT min(ttv_days) AS ttv_days FROM milestones WHERE state = 'achieved' AND ttv_days IS NOT NULL
-           GROUP BY account_id""")]  # fmt: skip
+    ttv = [
+        r["ttv_days"]
+        for r in await conn.fetch(
+            """SELECT min(ttv_days) AS ttv_days FROM milestones WHERE state = 'achieved' AND ttv_days IS NOT NULL
+           GROUP BY account_id"""
+        )
+    ]
     return {"started": int(row["started"]), "completed": int(row["completed"]), "ttv_days": ttv}
 
 
@@ -92,12 +98,14 @@ async def at_risk(conn: asyncpg.Connection, *, min_arr: float, since: datetime) 
     for a in accounts:
         scores = await conn.fetch(
             "SELECT at, value, colour FROM health_scores WHERE account_id = $1 AND at >= $2 ORDER BY at",
-            a["account_id"], since,
-        )  # fmt: skip
+            a["account_id"],
+            since,
+        )
         changes = await conn.fetch(
             """SELECT occurred_at, title FROM timeline WHERE account_id = $1 AND kind = 'health'
                  AND event_type LIKE '%score_changed%' AND occurred_at >= $2 ORDER BY occurred_at""",
-            a["account_id"], since,
-        )  # fmt: skip
+            a["account_id"],
+            since,
+        )
         out.append(dict(a) | {"scores": [dict(s) for s in scores], "changes": [dict(c) for c in changes]})
     return out

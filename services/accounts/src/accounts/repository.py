@@ -38,10 +38,22 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
-        p.get("arr"), p.get("seats"), p.get("lifecycle_stage"), _d(p.get("renewal_date")), owners.get("csm"),
-        owners.get("ae"), owners.get("renewal_owner"), at, _d(p.get("onboarding_started_at")),
-    )  # fmt: skip
+        p["account_id"],
+        p.get("name"),
+        p.get("tier"),
+        p.get("segment"),
+        p.get("industry"),
+        p.get("exposure"),
+        p.get("arr"),
+        p.get("seats"),
+        p.get("lifecycle_stage"),
+        _d(p.get("renewal_date")),
+        owners.get("csm"),
+        owners.get("ae"),
+        owners.get("renewal_owner"),
+        at,
+        _d(p.get("onboarding_started_at")),
+    )
 
 
 async def ensure_accounts(conn: asyncpg.Connection, *, account_ids: Sequence[str]) -> None:
@@ -61,8 +73,12 @@ async def set_health(
     await conn.execute(
         """UPDATE accounts SET health_value = $2, health_colour = $3, health_reasons = $4::jsonb, health_at = $5
            WHERE account_id = $1 AND (health_at IS NULL OR health_at <= $5)""",
-        account_id, value, colour, reasons, at,
-    )  # fmt: skip
+        account_id,
+        value,
+        colour,
+        reasons,
+        at,
+    )
     await conn.execute(
         "INSERT INTO health_scores VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", account_id, at, value, colour
     )
@@ -71,8 +87,10 @@ async def set_health(
 async def set_coverage(conn: asyncpg.Connection, *, account_id: str, healthy: int, target: int) -> None:
     await conn.execute(
         "UPDATE accounts SET healthy_champions = $2, champion_target = $3 WHERE account_id = $1",
-        account_id, healthy, target,
-    )  # fmt: skip
+        account_id,
+        healthy,
+        target,
+    )
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -83,9 +101,15 @@ async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              title = coalesce(excluded.title, contacts.title), role = coalesce(excluded.role, contacts.role),
              is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at
            WHERE contacts.changed_at IS NULL OR excluded.changed_at >= contacts.changed_at""",
-        p["account_id"], p["contact_id"], p.get("name"), p.get("title"), p.get("role"), bool(p.get("is_champion")),
-        bool(p.get("departed")), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["contact_id"],
+        p.get("name"),
+        p.get("title"),
+        p.get("role"),
+        bool(p.get("is_champion")),
+        bool(p.get("departed")),
+        at,
+    )
 
 
 async def assess_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -98,9 +122,18 @@ async def assess_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              quadrant = excluded.quadrant, healthy = excluded.healthy, influential = excluded.influential,
              why = excluded.why, assessed_at = excluded.assessed_at
            WHERE contacts.assessed_at IS NULL OR excluded.assessed_at >= contacts.assessed_at""",
-        p["account_id"], p["contact_id"], p.get("label"), p.get("engagement"), p.get("delight"), p.get("influence"),
-        p.get("quadrant"), p.get("healthy"), p.get("influential"), p.get("why") or [], at,
-    )  # fmt: skip
+        p["account_id"],
+        p["contact_id"],
+        p.get("label"),
+        p.get("engagement"),
+        p.get("delight"),
+        p.get("influence"),
+        p.get("quadrant"),
+        p.get("healthy"),
+        p.get("influential"),
+        p.get("why") or [],
+        at,
+    )
 
 
 async def set_goal_progress(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -113,9 +146,16 @@ async def set_goal_progress(conn: asyncpg.Connection, *, p: dict[str, Any], at: 
              progress_pct = excluded.progress_pct, current_value = excluded.current_value,
              target_value = coalesce(excluded.target_value, goals.target_value),
              due_date = coalesce(excluded.due_date, goals.due_date)""",
-        p["account_id"], p["goal_id"], p["name"], p["status"], p.get("progress_pct"), p.get("current_value"),
-        p.get("target_value"), _d(p.get("due_date")), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["goal_id"],
+        p["name"],
+        p["status"],
+        p.get("progress_pct"),
+        p.get("current_value"),
+        p.get("target_value"),
+        _d(p.get("due_date")),
+        at,
+    )
 
 
 async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -131,9 +171,18 @@ async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
              current_value = coalesce(excluded.current_value, goals.current_value),
              due_date = coalesce(excluded.due_date, goals.due_date), changed_at = excluded.changed_at
            WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"], p["goal_id"], p["name"], p.get("status"), p.get("metric"), p.get("baseline"),
-        p.get("target_value"), p.get("current_value"), p.get("progress_pct"), _d(p.get("due_date")), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["goal_id"],
+        p["name"],
+        p.get("status"),
+        p.get("metric"),
+        p.get("baseline"),
+        p.get("target_value"),
+        p.get("current_value"),
+        p.get("progress_pct"),
+        _d(p.get("due_date")),
+        at,
+    )
 
 
 async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -141,8 +190,12 @@ async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         """INSERT INTO problems VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, problem_id) DO UPDATE
            SET description = excluded.description, severity = excluded.severity, recorded_at = excluded.recorded_at
            WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"], p["problem_id"], p["description"], p["severity"], at,
-    )  # fmt: skip
+        p["account_id"],
+        p["problem_id"],
+        p["description"],
+        p["severity"],
+        at,
+    )
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -151,17 +204,27 @@ async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: date
            SET status = excluded.status, severity = excluded.severity, bug_linked = excluded.bug_linked,
                subject_line = coalesce(excluded.subject_line, tickets.subject_line), changed_at = excluded.changed_at
            WHERE excluded.changed_at >= tickets.changed_at""",
-        p["account_id"], p["ticket_id"], p["status"], p["severity"], bool(p.get("bug_linked")),
-        p.get("subject_line"), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["ticket_id"],
+        p["status"],
+        p["severity"],
+        bool(p.get("bug_linked")),
+        p.get("subject_line"),
+        at,
+    )
 
 
 async def add_nps(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime, event_id: str) -> None:
     """Every answer stays, with its comment (the account view shows them newest first)."""
     await conn.execute(
         "INSERT INTO nps VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        p["account_id"], event_id, p["contact_id"], p["score"], p.get("comment"), at,
-    )  # fmt: skip
+        p["account_id"],
+        event_id,
+        p["contact_id"],
+        p["score"],
+        p.get("comment"),
+        at,
+    )
 
 
 async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -172,9 +235,15 @@ async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              kind = coalesce($4::text, requests.kind), blocking = coalesce($6::bool, requests.blocking),
              contact_id = coalesce(excluded.contact_id, requests.contact_id), changed_at = excluded.changed_at
            WHERE excluded.changed_at >= requests.changed_at""",
-        p["account_id"], p["request_id"], p["title"], p.get("kind"), p["status"], p.get("blocking"),
-        p.get("contact_id"), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["request_id"],
+        p["title"],
+        p.get("kind"),
+        p["status"],
+        p.get("blocking"),
+        p.get("contact_id"),
+        at,
+    )
 
 
 async def upsert_contract(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -183,9 +252,14 @@ async def upsert_contract(conn: asyncpg.Connection, *, p: dict[str, Any], at: da
            SET start_date = excluded.start_date, end_date = excluded.end_date, arr = excluded.arr,
                products = excluded.products, changed_at = excluded.changed_at
            WHERE excluded.changed_at >= contracts.changed_at""",
-        p["account_id"], p["contract_id"], _d(p["start_date"]), _d(p["end_date"]), p["arr"],
-        list(p.get("products") or []), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["contract_id"],
+        _d(p["start_date"]),
+        _d(p["end_date"]),
+        p["arr"],
+        list(p.get("products") or []),
+        at,
+    )
 
 
 async def upsert_renewal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -211,10 +285,23 @@ async def upsert_renewal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              closed_at = coalesce(excluded.closed_at, renewals.closed_at),
              close_reason = coalesce(excluded.close_reason, renewals.close_reason)
            WHERE $12 >= renewals.changed_at OR $11::text IS NOT NULL""",
-        p["account_id"], p["opportunity_id"], p.get("kind"), _d(p.get("renewal_date")), p.get("arr"),
-        p.get("owner_id"), p.get("at_risk"), p.get("level"), p.get("points"), reasons, p.get("outcome"), at,
-        p.get("contract_id"), p.get("arr_change"), _t(p.get("closed_at")), p.get("reason"),
-    )  # fmt: skip
+        p["account_id"],
+        p["opportunity_id"],
+        p.get("kind"),
+        _d(p.get("renewal_date")),
+        p.get("arr"),
+        p.get("owner_id"),
+        p.get("at_risk"),
+        p.get("level"),
+        p.get("points"),
+        reasons,
+        p.get("outcome"),
+        at,
+        p.get("contract_id"),
+        p.get("arr_change"),
+        _t(p.get("closed_at")),
+        p.get("reason"),
+    )
 
 
 async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: str) -> None:
@@ -223,8 +310,14 @@ async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: s
         """INSERT INTO milestones VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, milestone_key) DO UPDATE
            SET name = excluded.name, state = excluded.state, is_key = excluded.is_key, on_date = excluded.on_date,
                ttv_days = excluded.ttv_days""",
-        p["account_id"], p["milestone_key"], p["name"], state, bool(p.get("is_key")), on, p.get("time_to_value_days"),
-    )  # fmt: skip
+        p["account_id"],
+        p["milestone_key"],
+        p["name"],
+        state,
+        bool(p.get("is_key")),
+        on,
+        p.get("time_to_value_days"),
+    )
 
 
 async def add_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -240,9 +333,15 @@ async def deal_rejected(conn: asyncpg.Connection, *, p: dict[str, Any], at: date
 async def add_alert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     await conn.execute(
         "INSERT INTO alerts VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT DO NOTHING",
-        p["account_id"], p["alert_id"], p["rule_id"], p["severity"], p["title"], p["text"],
-        p.get("recipients") or [], at,
-    )  # fmt: skip
+        p["account_id"],
+        p["alert_id"],
+        p["rule_id"],
+        p["severity"],
+        p["title"],
+        p["text"],
+        p.get("recipients") or [],
+        at,
+    )
 
 
 async def add_timeline(
@@ -258,9 +357,14 @@ async def add_timeline(
            SELECT a, t, k, e, i, ti, d::jsonb FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[],
                                                           $5::text[], $6::text[], $7::text[]) AS x(a, t, k, e, i, ti, d)
            ON CONFLICT (event_id) DO NOTHING""",
-        list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]), list(cols[5]),
+        list(cols[0]),
+        list(cols[1]),
+        list(cols[2]),
+        list(cols[3]),
+        list(cols[4]),
+        list(cols[5]),
         [orjson.dumps(d).decode() for d in cols[6]],
-    )  # fmt: skip
+    )
 
 
 async def upsert_task(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -276,7 +380,17 @@ async def upsert_task(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
              steps = CASE WHEN cardinality(excluded.steps) > 0 THEN excluded.steps ELSE tasks.steps END,
              outcome = excluded.outcome, reason = excluded.reason, changed_at = excluded.changed_at
            WHERE excluded.changed_at >= tasks.changed_at""",
-        p["account_id"], p["task_id"], p["playbook_id"], p["title"], p.get("owner_id"), p["priority"],
-        datetime.fromisoformat(p["due_at"]), status, p.get("why"), list(p.get("steps") or []), p.get("outcome"),
-        p.get("reason"), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["task_id"],
+        p["playbook_id"],
+        p["title"],
+        p.get("owner_id"),
+        p["priority"],
+        datetime.fromisoformat(p["due_at"]),
+        status,
+        p.get("why"),
+        list(p.get("steps") or []),
+        p.get("outcome"),
+        p.get("reason"),
+        at,
+    )

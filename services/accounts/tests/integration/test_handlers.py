@@ -48,96 +48,330 @@ def life(acct: str) -> list[Consumed]:
     risk = [rev.RiskReason(factor="no_healthy_champion", points=20, text="no healthy influential champion")]
     earlier = NOW - timedelta(days=2)
     return [
-        rec(iev.AccountUpserted(**sig(acct, earlier), name="Acme", tier="strategic", arr=120_000,
-                                owners=iev.Owners(csm="cara", ae="abe")), earlier),
+        rec(
+            iev.AccountUpserted(
+                **sig(acct, earlier),
+                name="Acme",
+                tier="strategic",
+                arr=120_000,
+                owners=iev.Owners(csm="cara", ae="abe"),
+            ),
+            earlier,
+        ),
         rec(iev.ContactChanged(**sig(acct), contact_id="vp", name="Ana", title="VP Operations", is_champion=True)),
         rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=4, comment="Reports keep breaking")),
-        rec(iev.TicketChanged(**sig(acct), ticket_id="t1", status="opened", severity="high",
-                              subject_line="Export fails")),
-        rec(iev.GoalUpdated(**sig(acct, earlier), goal_id="g1", name="Weekly reports", status="in_progress",
-                            baseline=0, target_value=20), earlier),
+        rec(
+            iev.TicketChanged(
+                **sig(acct), ticket_id="t1", status="opened", severity="high", subject_line="Export fails"
+            )
+        ),
+        rec(
+            iev.GoalUpdated(
+                **sig(acct, earlier),
+                goal_id="g1",
+                name="Weekly reports",
+                status="in_progress",
+                baseline=0,
+                target_value=20,
+            ),
+            earlier,
+        ),
         rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual reporting", severity=4)),
         rec(iev.ValueReviewRecorded(**sig(acct), review_id="q4", reviewed_on=TODAY, outcome="partially_met")),
         rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
         rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
-        rec(iev.DealClosedWon(**sig(acct), deal_id="D1", arr=120_000, list_price=150_000, term_months=12,
-                              qualification=q)),
-        rec(hev.HealthScoreChanged(account_id=acct, old_value=71.0, new_value=38.0, old_colour="green",
-                                   new_colour="red", delta=-33.0, sufficient=True, scorecard_id="default",
-                                   scorecard_version=2, computed_at=NOW,
-                                   reasons=[hev.Reason(key="champion", delta=-20, text="champion: 100 → 0")])),
-        rec(hev.HealthColourChanged(account_id=acct, old_colour="green", new_colour="red", value=38.0, reasons=[],
-                                    computed_at=NOW)),
-        rec(hev.MilestoneAchieved(account_id=acct, milestone_key="first", name="First export", achieved_on=TODAY,
-                                  time_to_value_days=12)),
-        rec(hev.MilestoneMissed(account_id=acct, milestone_key="habit", name="Weekly habit", deadline=TODAY,
-                                is_key=True)),
-        rec(hev.ContactAssessed(account_id=acct, contact_id="vp", label="the VP Operations", engagement=80,
-                                delight=30, influence="high", quadrant="engaged_not_delighted", healthy=False,
-                                influential=True, why=["the VP Operations is engaged but not delighted: NPS 4"],
-                                assessed_at=NOW)),
-        rec(hev.ChampionAtRisk(account_id=acct, contact_id="vp", label="the VP Operations",
-                               old_quadrant="engaged_delighted", new_quadrant="engaged_not_delighted",
-                               influence="high", why=["the VP Operations is engaged but not delighted: NPS 4"],
-                               assessed_at=NOW)),
+        rec(
+            iev.DealClosedWon(
+                **sig(acct), deal_id="D1", arr=120_000, list_price=150_000, term_months=12, qualification=q
+            )
+        ),
+        rec(
+            hev.HealthScoreChanged(
+                account_id=acct,
+                old_value=71.0,
+                new_value=38.0,
+                old_colour="green",
+                new_colour="red",
+                delta=-33.0,
+                sufficient=True,
+                scorecard_id="default",
+                scorecard_version=2,
+                computed_at=NOW,
+                reasons=[hev.Reason(key="champion", delta=-20, text="champion: 100 → 0")],
+            )
+        ),
+        rec(
+            hev.HealthColourChanged(
+                account_id=acct, old_colour="green", new_colour="red", value=38.0, reasons=[], computed_at=NOW
+            )
+        ),
+        rec(
+            hev.MilestoneAchieved(
+                account_id=acct, milestone_key="first", name="First export", achieved_on=TODAY, time_to_value_days=12
+            )
+        ),
+        rec(
+            hev.MilestoneMissed(
+                account_id=acct, milestone_key="habit", name="Weekly habit", deadline=TODAY, is_key=True
+            )
+        ),
+        rec(
+            hev.ContactAssessed(
+                account_id=acct,
+                contact_id="vp",
+                label="the VP Operations",
+                engagement=80,
+                delight=30,
+                influence="high",
+                quadrant="engaged_not_delighted",
+                healthy=False,
+                influential=True,
+                why=["the VP Operations is engaged but not delighted: NPS 4"],
+                assessed_at=NOW,
+            )
+        ),
+        rec(
+            hev.ChampionAtRisk(
+                account_id=acct,
+                contact_id="vp",
+                label="the VP Operations",
+                old_quadrant="engaged_delighted",
+                new_quadrant="engaged_not_delighted",
+                influence="high",
+                why=["the VP Operations is engaged but not delighted: NPS 4"],
+                assessed_at=NOW,
+            )
+        ),
         rec(hev.ChampionCoverageChanged(account_id=acct, healthy_influential=0, target=3, assessed_at=NOW)),
-        rec(hev.GoalProgressChanged(account_id=acct, goal_id="g1", name="Weekly reports", old_status=None,
-                                    status="partially_met", progress_pct=60, current_value=12, target_value=20,
-                                    due_date=TODAY, computed_at=NOW)),
-        rec(hev.ExpansionReady(account_id=acct, growth_type="organic_seats", reasons=["9 of 10 seats active"],
-                               seats=10, active_users=9, assessed_at=NOW)),
-        rec(rev.ContractChanged(account_id=acct, contract_id="D1", start_date=TODAY - timedelta(days=300),
-                                end_date=TODAY + timedelta(days=65), arr=120_000, deal_id="D1")),
-        rec(rev.OpportunityCreated(account_id=acct, opportunity_id="renewal-D1", kind="renewal", contract_id="D1",
-                                   renewal_date=TODAY + timedelta(days=65), arr=120_000, owner_id="cara",
-                                   owner_role="csm")),
-        rec(rev.RenewalUpcoming(account_id=acct, opportunity_id="renewal-D1", renewal_date=TODAY + timedelta(days=65),
-                                days_to_renewal=65, window=90, arr=120_000, owner_id="cara", owner_role="csm",
-                                at_risk=False)),
-        rec(rev.RenewalRiskAssessed(account_id=acct, opportunity_id="renewal-D1", at_risk=False, level="low",
-                                    points=20, renewal_date=TODAY + timedelta(days=65), days_to_renewal=65,
-                                    arr=120_000, owner_id="cara", reasons=risk)),
-        rec(rev.RenewalRiskChanged(account_id=acct, opportunity_id="renewal-D1", at_risk=True, level="high",
-                                   points=60, renewal_date=TODAY + timedelta(days=65), days_to_renewal=65,
-                                   arr=120_000, owner_id="cara", reasons=risk)),
-        rec(rev.OwnershipChanged(account_id=acct, opportunity_id=None, role="renewal_owner", old_owner_id=None,
-                                 new_owner_id="rita", reason="renewals team", actor="a")),
-        rec(rev.HandoffReviewOpened(account_id=acct, deal_id="D1", score=90, band="good", flags=[], ae="abe",
-                                    lead_source=None)),
-        rec(rev.HandoffReviewScored(account_id=acct, deal_id="D2", score=None, band="answers_missing", flagged=False,
-                                    flags=[], previous_band=None, scored_by="sync", ae="abe", lead_source=None)),
+        rec(
+            hev.GoalProgressChanged(
+                account_id=acct,
+                goal_id="g1",
+                name="Weekly reports",
+                old_status=None,
+                status="partially_met",
+                progress_pct=60,
+                current_value=12,
+                target_value=20,
+                due_date=TODAY,
+                computed_at=NOW,
+            )
+        ),
+        rec(
+            hev.ExpansionReady(
+                account_id=acct,
+                growth_type="organic_seats",
+                reasons=["9 of 10 seats active"],
+                seats=10,
+                active_users=9,
+                assessed_at=NOW,
+            )
+        ),
+        rec(
+            rev.ContractChanged(
+                account_id=acct,
+                contract_id="D1",
+                start_date=TODAY - timedelta(days=300),
+                end_date=TODAY + timedelta(days=65),
+                arr=120_000,
+                deal_id="D1",
+            )
+        ),
+        rec(
+            rev.OpportunityCreated(
+                account_id=acct,
+                opportunity_id="renewal-D1",
+                kind="renewal",
+                contract_id="D1",
+                renewal_date=TODAY + timedelta(days=65),
+                arr=120_000,
+                owner_id="cara",
+                owner_role="csm",
+            )
+        ),
+        rec(
+            rev.RenewalUpcoming(
+                account_id=acct,
+                opportunity_id="renewal-D1",
+                renewal_date=TODAY + timedelta(days=65),
+                days_to_renewal=65,
+                window=90,
+                arr=120_000,
+                owner_id="cara",
+                owner_role="csm",
+                at_risk=False,
+            )
+        ),
+        rec(
+            rev.RenewalRiskAssessed(
+                account_id=acct,
+                opportunity_id="renewal-D1",
+                at_risk=False,
+                level="low",
+                points=20,
+                renewal_date=TODAY + timedelta(days=65),
+                days_to_renewal=65,
+                arr=120_000,
+                owner_id="cara",
+                reasons=risk,
+            )
+        ),
+        rec(
+            rev.RenewalRiskChanged(
+                account_id=acct,
+                opportunity_id="renewal-D1",
+                at_risk=True,
+                level="high",
+                points=60,
+                renewal_date=TODAY + timedelta(days=65),
+                days_to_renewal=65,
+                arr=120_000,
+                owner_id="cara",
+                reasons=risk,
+            )
+        ),
+        rec(
+            rev.OwnershipChanged(
+                account_id=acct,
+                opportunity_id=None,
+                role="renewal_owner",
+                old_owner_id=None,
+                new_owner_id="rita",
+                reason="renewals team",
+                actor="a",
+            )
+        ),
+        rec(
+            rev.HandoffReviewOpened(
+                account_id=acct, deal_id="D1", score=90, band="good", flags=[], ae="abe", lead_source=None
+            )
+        ),
+        rec(
+            rev.HandoffReviewScored(
+                account_id=acct,
+                deal_id="D2",
+                score=None,
+                band="answers_missing",
+                flagged=False,
+                flags=[],
+                previous_band=None,
+                scored_by="sync",
+                ae="abe",
+                lead_source=None,
+            )
+        ),
         rec(iev.DealClosedWonV2(**sig(acct), deal_id="D2", arr=1_000, list_price=1_000, term_months=12)),
-        rec(rev.RenewalRiskEscalated(account_id=acct, opportunity_id="renewal-D1", tier="strategic",
-                                     escalate_within_days=120, level="high", points=60,
-                                     renewal_date=TODAY + timedelta(days=65), days_to_renewal=65, arr=120_000,
-                                     owner_id="cara", reasons=risk)),
-        rec(rev.RequestShipped(account_id=acct, request_id="r1", title="SSO", kind="feature", urgency="urgent",
-                               renewal_date=TODAY + timedelta(days=65), days_to_renewal=65, arr=120_000)),
+        rec(
+            rev.RenewalRiskEscalated(
+                account_id=acct,
+                opportunity_id="renewal-D1",
+                tier="strategic",
+                escalate_within_days=120,
+                level="high",
+                points=60,
+                renewal_date=TODAY + timedelta(days=65),
+                days_to_renewal=65,
+                arr=120_000,
+                owner_id="cara",
+                reasons=risk,
+            )
+        ),
+        rec(
+            rev.RequestShipped(
+                account_id=acct,
+                request_id="r1",
+                title="SSO",
+                kind="feature",
+                urgency="urgent",
+                renewal_date=TODAY + timedelta(days=65),
+                days_to_renewal=65,
+                arr=120_000,
+            )
+        ),
         rec(rev.DealAccepted(account_id=acct, deal_id="D1", accepted_by="cara")),
-        rec(rev.DealRejectionProposed(account_id=acct, deal_id="D0", proposed_by="cara", failed_criteria=[],
-                                      note=None)),
-        rec(rev.DealRejected(account_id=acct, deal_id="D0", proposed_by="cara", approved_by="vic",
-                             failed_criteria=[])),
+        rec(
+            rev.DealRejectionProposed(account_id=acct, deal_id="D0", proposed_by="cara", failed_criteria=[], note=None)
+        ),
+        rec(rev.DealRejected(account_id=acct, deal_id="D0", proposed_by="cara", approved_by="vic", failed_criteria=[])),
         rec(rev.DealRejectionDeclined(account_id=acct, deal_id="D9", declined_by="vic", note=None)),
-        rec(rev.RenewalClosed(account_id=acct, opportunity_id="renewal-D0", outcome="renewed", arr=10_000,
-                              arr_change=0, closed_at=NOW - timedelta(days=400))),
-        rec(hev.OnboardingOverdue(account_id=acct, onboarding_started_at=TODAY - timedelta(days=70),
-                                  days_since_kickoff=70, confirmed=["technical"])),
-        rec(nev.TaskOpened(account_id=acct, task_id="t-open", playbook_id="renewal-at-risk", title="At risk: Acme",
-                           owner_id="rita", priority="high", due_at=NOW + timedelta(days=10), why="rule", steps=["a"],
-                           opened_at=NOW)),
-        rec(nev.TaskOpened(account_id=acct, task_id="t-done", playbook_id="champion-left", title="Left: Acme",
-                           owner_id="cara", priority="high", due_at=NOW + timedelta(days=14), why="rule", steps=["b"],
-                           opened_at=NOW - timedelta(days=1)), NOW - timedelta(days=1)),
-        rec(nev.TaskClosed(account_id=acct, task_id="t-done", playbook_id="champion-left", title="Left: Acme",
-                           owner_id="cara", priority="high", due_at=NOW + timedelta(days=14), status="done",
-                           outcome="new champion mapped", closed_by="cara", closed_at=NOW)),
-        rec(nev.AlertRaised(account_id=acct, alert_id="al1", rule_id="champion-at-risk", severity="high",
-                            title="Influential champion at risk: Acme", text="At Acme, the VP Operations is engaged "
-                            "but not delighted", why="rule", source_event_type="x", source_event_id="y",
-                            recipients=[nev.RecipientOutcome(recipient="cara", outcome="send", reason="sent")],
-                            raised_at=NOW)),
-    ]  # fmt: skip
+        rec(
+            rev.RenewalClosed(
+                account_id=acct,
+                opportunity_id="renewal-D0",
+                outcome="renewed",
+                arr=10_000,
+                arr_change=0,
+                closed_at=NOW - timedelta(days=400),
+            )
+        ),
+        rec(
+            hev.OnboardingOverdue(
+                account_id=acct,
+                onboarding_started_at=TODAY - timedelta(days=70),
+                days_since_kickoff=70,
+                confirmed=["technical"],
+            )
+        ),
+        rec(
+            nev.TaskOpened(
+                account_id=acct,
+                task_id="t-open",
+                playbook_id="renewal-at-risk",
+                title="At risk: Acme",
+                owner_id="rita",
+                priority="high",
+                due_at=NOW + timedelta(days=10),
+                why="rule",
+                steps=["a"],
+                opened_at=NOW,
+            )
+        ),
+        rec(
+            nev.TaskOpened(
+                account_id=acct,
+                task_id="t-done",
+                playbook_id="champion-left",
+                title="Left: Acme",
+                owner_id="cara",
+                priority="high",
+                due_at=NOW + timedelta(days=14),
+                why="rule",
+                steps=["b"],
+                opened_at=NOW - timedelta(days=1),
+            ),
+            NOW - timedelta(days=1),
+        ),
+        rec(
+            nev.TaskClosed(
+                account_id=acct,
+                task_id="t-done",
+                playbook_id="champion-left",
+                title="Left: Acme",
+                owner_id="cara",
+                priority="high",
+                due_at=NOW + timedelta(days=14),
+                status="done",
+                outcome="new champion mapped",
+                closed_by="cara",
+                closed_at=NOW,
+            )
+        ),
+        rec(
+            nev.AlertRaised(
+                account_id=acct,
+                alert_id="al1",
+                rule_id="champion-at-risk",
+                severity="high",
+                title="Influential champion at risk: Acme",
+                text="At Acme, the VP Operations is engaged but not delighted",
+                why="rule",
+                source_event_type="x",
+                source_event_id="y",
+                recipients=[nev.RecipientOutcome(recipient="cara", outcome="send", reason="sent")],
+                raised_at=NOW,
+            )
+        ),
+    ]
 
 
 async def handle(conn: asyncpg.Connection, records: list[Consumed]) -> None:
@@ -171,8 +405,12 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
         "high",
     )
     goal = v["goals"][0]
-    assert (goal["status"], goal["computed"], goal["progress_pct"], goal["target_value"]) == ("partially_met", True,
-                                                                                               60, 20)  # fmt: skip
+    assert (goal["status"], goal["computed"], goal["progress_pct"], goal["target_value"]) == (
+        "partially_met",
+        True,
+        60,
+        20,
+    )
     assert [p["severity"] for p in v["problems"]] == [4]
     assert {m["milestone_key"]: m["state"] for m in v["milestones"]} == {"first": "achieved", "habit": "missed"}
     assert [t["ticket_id"] for t in v["tickets"]["open"]] == ["t1"]

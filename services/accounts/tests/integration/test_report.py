@@ -50,27 +50,67 @@ def sig(account: str, at: datetime = NOW) -> dict[str, Any]:
 
 def account(acct: str, name: str, tier: str, arr: float, csm: str, *, started: date | None = None) -> Consumed:
     at = NOW - timedelta(days=200)
-    return rec(iev.AccountUpserted(**sig(acct, at), name=name, tier=tier, arr=arr, onboarding_started_at=started,
-                                   owners=iev.Owners(csm=csm, ae="abe")), at)  # fmt: skip
+    return rec(
+        iev.AccountUpserted(
+            **sig(acct, at),
+            name=name,
+            tier=tier,
+            arr=arr,
+            onboarding_started_at=started,
+            owners=iev.Owners(csm=csm, ae="abe"),
+        ),
+        at,
+    )
 
 
-def closed(acct: str, arr: float, change: float, outcome: str, reason: str | None = None) -> list[Consumed]:
+def closed(acct: str, arr: float, change: float, outcome: rev.Outcome, reason: str | None = None) -> list[Consumed]:
     opp = f"renewal-{acct}"
     return [
-        rec(rev.OpportunityCreated(account_id=acct, opportunity_id=opp, kind="renewal", contract_id=f"C-{acct}",
-                                   renewal_date=Q_START + timedelta(days=3), arr=arr, owner_id="x",
-                                   owner_role="csm")),
-        rec(rev.RenewalClosed(account_id=acct, opportunity_id=opp, outcome=outcome, arr=arr,  # type: ignore[arg-type]
-                              arr_change=change, closed_at=NOW, reason=reason,
-                              renewal_date=Q_START + timedelta(days=3))),
-    ]  # fmt: skip
+        rec(
+            rev.OpportunityCreated(
+                account_id=acct,
+                opportunity_id=opp,
+                kind="renewal",
+                contract_id=f"C-{acct}",
+                renewal_date=Q_START + timedelta(days=3),
+                arr=arr,
+                owner_id="x",
+                owner_role="csm",
+            )
+        ),
+        rec(
+            rev.RenewalClosed(
+                account_id=acct,
+                opportunity_id=opp,
+                outcome=outcome,
+                arr=arr,
+                arr_change=change,
+                closed_at=NOW,
+                reason=reason,
+                renewal_date=Q_START + timedelta(days=3),
+            )
+        ),
+    ]
 
 
 def score(acct: str, value: float, colour: hev.Colour, at: datetime) -> Consumed:
     why = [hev.Reason(key="usage", delta=-10, text="usage <fell> & more")]
-    return rec(hev.HealthScoreChanged(account_id=acct, old_value=None, new_value=value, old_colour=None,
-                                      new_colour=colour, delta=0, sufficient=True, scorecard_id="default",
-                                      scorecard_version=1, computed_at=at, reasons=why), at)  # fmt: skip
+    return rec(
+        hev.HealthScoreChanged(
+            account_id=acct,
+            old_value=None,
+            new_value=value,
+            old_colour=None,
+            new_colour=colour,
+            delta=0,
+            sufficient=True,
+            scorecard_id="default",
+            scorecard_version=1,
+            computed_at=at,
+            reasons=why,
+        ),
+        at,
+    )
 
 
 def portfolio() -> list[Consumed]:
@@ -88,29 +128,69 @@ def portfolio() -> list[Consumed]:
         *closed("r-churn", 50_000, -50_000, "churned", "price"),
         *closed("r-down", 40_000, -10_000, "downgraded", "budget"),
         *closed("r-rej", 30_000, -30_000, "churned", "value_not_realised"),
-        rec(rev.DealRejected(account_id="r-rej", deal_id="D", proposed_by="dan", approved_by="vic",
-                             failed_criteria=["champion_fit"])),
+        rec(
+            rev.DealRejected(
+                account_id="r-rej", deal_id="D", proposed_by="dan", approved_by="vic", failed_criteria=["champion_fit"]
+            )
+        ),
         rec(iev.OnboardingConfirmed(**sig("r-exp"), aspect="technical", confirmed_by="c")),
         rec(iev.OnboardingConfirmed(**sig("r-exp"), aspect="process", confirmed_by="c")),
         rec(iev.OnboardingConfirmed(**sig("r-churn"), aspect="technical", confirmed_by="c")),
-        *[rec(hev.MilestoneAchieved(account_id=a, milestone_key="first", name="First", achieved_on=TODAY,
-                                    time_to_value_days=d))
-          for a, d in (("r-exp", 12), ("r-churn", 30), ("r-down", 20))],
+        *[
+            rec(
+                hev.MilestoneAchieved(
+                    account_id=a, milestone_key="first", name="First", achieved_on=TODAY, time_to_value_days=d
+                )
+            )
+            for a, d in (("r-exp", 12), ("r-churn", 30), ("r-down", 20))
+        ],
         rec(hev.ChampionCoverageChanged(account_id="r-exp", healthy_influential=1, target=3, assessed_at=NOW)),
         rec(hev.ChampionCoverageChanged(account_id="r-churn", healthy_influential=0, target=3, assessed_at=NOW)),
-        rec(hev.ContactAssessed(account_id="r-exp", contact_id="vp", label="the VP", engagement=80, delight=70,
-                                influence="high", quadrant="engaged_delighted", healthy=True, influential=True,
-                                why=[], assessed_at=NOW)),
+        rec(
+            hev.ContactAssessed(
+                account_id="r-exp",
+                contact_id="vp",
+                label="the VP",
+                engagement=80,
+                delight=70,
+                influence="high",
+                quadrant="engaged_delighted",
+                healthy=True,
+                influential=True,
+                why=[],
+                assessed_at=NOW,
+            )
+        ),
         score("r-exp", 80, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 75, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 35, "red", NOW - timedelta(days=20)),
-        rec(rev.OpportunityCreated(account_id=big_at_risk, opportunity_id="renewal-big", kind="renewal",
-                                   contract_id="C-big", renewal_date=NEXT_Q + timedelta(days=10), arr=80_000,
-                                   owner_id="cara", owner_role="csm")),
-        rec(rev.RenewalRiskChanged(account_id=big_at_risk, opportunity_id="renewal-big", at_risk=True, level="high",
-                                   points=70, renewal_date=NEXT_Q + timedelta(days=10), days_to_renewal=90,
-                                   arr=80_000, owner_id="cara", reasons=risk)),
-    ]  # fmt: skip
+        rec(
+            rev.OpportunityCreated(
+                account_id=big_at_risk,
+                opportunity_id="renewal-big",
+                kind="renewal",
+                contract_id="C-big",
+                renewal_date=NEXT_Q + timedelta(days=10),
+                arr=80_000,
+                owner_id="cara",
+                owner_role="csm",
+            )
+        ),
+        rec(
+            rev.RenewalRiskChanged(
+                account_id=big_at_risk,
+                opportunity_id="renewal-big",
+                at_risk=True,
+                level="high",
+                points=70,
+                renewal_date=NEXT_Q + timedelta(days=10),
+                days_to_renewal=90,
+                arr=80_000,
+                owner_id="cara",
+                reasons=risk,
+            )
+        ),
+    ]
     return events
 
 
@@ -180,8 +260,13 @@ def test_the_page_renders_in_chromium_with_data_in_every_chart(doc: dict[str, An
             browser.close()
     assert errors == []
     ids = {p[0] for p in points}
-    assert {"fig-retention-by-quarter", "fig-arr-by-colour", "fig-forecast", "fig-champion-quadrant",
-            "fig-at-risk-r-risk"} <= ids  # fmt: skip
+    assert {
+        "fig-retention-by-quarter",
+        "fig-arr-by-colour",
+        "fig-forecast",
+        "fig-champion-quadrant",
+        "fig-at-risk-r-risk",
+    } <= ids
     empty = [p[0] for p in points if p[1] == 0 or p[2] == 0]
     assert empty == []
     assert (ARTIFACTS / f"executive-report-{PERIOD}.png").stat().st_size > 10_000

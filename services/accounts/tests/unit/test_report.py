@@ -39,8 +39,11 @@ def test_retention_counts_churn_contraction_and_expansion() -> None:
 
 
 def test_the_csm_view_leaves_out_deals_cs_rejected_but_the_tier_view_keeps_them() -> None:
-    rows = [o(100, 0, "renewed", csm="cara", tier="mid"), o(50, -50, "churned", csm="cara", tier="mid",
-            deal_rejected=True), o(10, 0, "renewed", tier="mid")]  # fmt: skip
+    rows = [
+        o(100, 0, "renewed", csm="cara", tier="mid"),
+        o(50, -50, "churned", csm="cara", tier="mid", deal_rejected=True),
+        o(10, 0, "renewed", tier="mid"),
+    ]
     by_csm = rp.retention_by(rows, lambda x: x.csm, skip=lambda x: x.deal_rejected)
     assert set(by_csm) == {"cara", "unassigned"} and by_csm["cara"].grr == 1.0
     assert rp.retention_by(rows, lambda x: x.tier)["mid"].grr == round(110 / 160, 4)
@@ -65,9 +68,11 @@ def test_grr_is_between_zero_and_one_and_never_above_nrr(rows: list[rp.Outcome])
 
 
 def test_retention_report_groups_by_quarter_and_keeps_only_the_period_for_groups() -> None:
-    rows = [rp.Outcome("a", date(2026, 11, 1), 100, 0, "renewed", tier="mid"),
-            rp.Outcome("b", date(2026, 5, 1), 50, -50, "churned", tier="mid"),
-            rp.Outcome("c", date(2025, 5, 1), 50, -50, "churned", tier="mid")]  # fmt: skip
+    rows = [
+        rp.Outcome("a", date(2026, 11, 1), 100, 0, "renewed", tier="mid"),
+        rp.Outcome("b", date(2026, 5, 1), 50, -50, "churned", tier="mid"),
+        rp.Outcome("c", date(2025, 5, 1), 50, -50, "churned", tier="mid"),
+    ]
     rep = rp.retention_report(rows, "2026-Q4", back=3)
     assert list(rep["by_quarter"]) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]  # type: ignore[call-overload]
     assert rep["by_quarter"]["2026-Q2"].grr == 0  # type: ignore[index]
@@ -75,15 +80,18 @@ def test_retention_report_groups_by_quarter_and_keeps_only_the_period_for_groups
 
 
 def test_month_ends_run_up_to_the_day() -> None:
-    assert rp.month_ends(date(2026, 3, 15), 4) == [date(2025, 12, 31), date(2026, 1, 31), date(2026, 2, 28),
-                                                   date(2026, 3, 15)]  # fmt: skip
+    assert rp.month_ends(date(2026, 3, 15), 4) == [
+        date(2025, 12, 31),
+        date(2026, 1, 31),
+        date(2026, 2, 28),
+        date(2026, 3, 15),
+    ]
 
 
 @given(
     st.dictionaries(st.sampled_from("abcdef"), st.floats(0, 1e6, allow_nan=False), max_size=6),
-    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 400), st.sampled_from(rp.COLOURS[:3])),
-             max_size=20),
-)  # fmt: skip
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 400), st.sampled_from(rp.COLOURS[:3])), max_size=20),
+)
 def test_arr_by_colour_counts_every_account_once_at_every_date(arr: dict[str, float], changes: list) -> None:  # type: ignore[type-arg]
     base = datetime(2026, 1, 1, tzinfo=UTC)
     history: dict[str, list[tuple[datetime, str]]] = {}
@@ -98,8 +106,10 @@ def test_arr_by_colour_counts_every_account_once_at_every_date(arr: dict[str, fl
 
 
 def test_forecast_puts_each_renewal_in_its_quarter_and_colour() -> None:
-    grid = rp.forecast([(date(2026, 11, 1), 10, "red"), (date(2027, 2, 1), 5, None), (date(2030, 1, 1), 7, "red")],
-                       ["2026-Q4", "2027-Q1"])  # fmt: skip
+    grid = rp.forecast(
+        [(date(2026, 11, 1), 10, "red"), (date(2027, 2, 1), 5, None), (date(2030, 1, 1), 7, "red")],
+        ["2026-Q4", "2027-Q1"],
+    )
     assert grid["2026-Q4"]["red"] == 10 and grid["2027-Q1"]["unknown"] == 5
     assert sum(sum(q.values()) for q in grid.values()) == 15
 

@@ -15,8 +15,9 @@ from bellwether_shared.events import CATALOGUE
 
 # what accounts projects onto its timeline: everything it consumes but the identity events (of those it
 # handles only deletion requests, which forget rather than record)
-CONSUMED = sorted(t for t, cls in CATALOGUE.items()
-                  if cls.topic in topics.CONSUMES["accounts"] and cls.topic != topics.IDENTITY)  # fmt: skip
+CONSUMED = sorted(
+    t for t, cls in CATALOGUE.items() if cls.topic in topics.CONSUMES["accounts"] and cls.topic != topics.IDENTITY
+)
 
 
 def test_accounts_projects_every_consumed_event_but_identity() -> None:
@@ -33,11 +34,18 @@ def test_every_consumed_event_type_has_its_own_title(event_type: str) -> None:
 
 
 def test_titles_read_like_what_happened() -> None:
-    score = tl.describe("bellwether.health.score_changed.v1", {
-        "new_value": 38.2, "old_value": 71.0, "new_colour": "red",
-        "reasons": [{"text": "champion: 100 → 0 (-20.0 points): 0 of 2 healthy influential champions"}]})  # fmt: skip
-    assert score == tl.Entry("health", "Health 38, red (from 71): champion: 100 → 0 (-20.0 points): 0 of 2 "
-                                       "healthy influential champions")  # fmt: skip
+    score = tl.describe(
+        "bellwether.health.score_changed.v1",
+        {
+            "new_value": 38.2,
+            "old_value": 71.0,
+            "new_colour": "red",
+            "reasons": [{"text": "champion: 100 → 0 (-20.0 points): 0 of 2 healthy influential champions"}],
+        },
+    )
+    assert score == tl.Entry(
+        "health", "Health 38, red (from 71): champion: 100 → 0 (-20.0 points): 0 of 2 healthy influential champions"
+    )
     nps = tl.describe("bellwether.signals.nps_submitted.v1", {"score": 4, "contact_id": "c1", "comment": "slow"})
     assert nps == tl.Entry("nps", 'NPS 4 from c1: "slow"')
     closed = tl.describe("bellwether.renewals.renewal_closed.v1", {"outcome": "expanded", "arr_change": 12000})

@@ -135,8 +135,16 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    given = {"colour": colour, "segment": segment, "tier": tier, "owner": owner, "lifecycle_stage": lifecycle_stage,
-             "min_score": min_score, "max_score": max_score, "trend": trend}  # fmt: skip
+    given = {
+        "colour": colour,
+        "segment": segment,
+        "tier": tier,
+        "owner": owner,
+        "lifecycle_stage": lifecycle_stage,
+        "min_score": min_score,
+        "max_score": max_score,
+        "trend": trend,
+    }
     async with rt.pool.acquire() as conn:
         base: dict[str, Any] = {}
         if saved is not None:

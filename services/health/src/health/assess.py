@@ -38,16 +38,27 @@ class Assessed:
 def _contact(r: Any, answers: Mapping[str, Any], tickets: Sequence[Any], requests: Sequence[Any]) -> ch.ContactFacts:
     a = answers.get(r["contact_id"])
     return ch.ContactFacts(
-        contact_id=r["contact_id"], name=r["name"], title=r["title"], role=r["role"], seniority=r["seniority"],
-        is_champion=r["is_champion"], departed=r["departed"], changed_at=r["changed_at"],
-        can_promote=r["can_promote"], owns_relationship_next_12m=r["owns_relationship_next_12m"],
-        stated_influence=r["influence"], stated_engagement=r["engagement"], stated_delight=r["delight"],
-        linked=bool(r["linked"]), active_days=int(r["active_days"] or 0),
-        nps=a["score"] if a else None, nps_comment=a["comment"] if a else None,
+        contact_id=r["contact_id"],
+        name=r["name"],
+        title=r["title"],
+        role=r["role"],
+        seniority=r["seniority"],
+        is_champion=r["is_champion"],
+        departed=r["departed"],
+        changed_at=r["changed_at"],
+        can_promote=r["can_promote"],
+        owns_relationship_next_12m=r["owns_relationship_next_12m"],
+        stated_influence=r["influence"],
+        stated_engagement=r["engagement"],
+        stated_delight=r["delight"],
+        linked=bool(r["linked"]),
+        active_days=int(r["active_days"] or 0),
+        nps=a["score"] if a else None,
+        nps_comment=a["comment"] if a else None,
         nps_polarity=a["comment_polarity"] if a else None,
         tickets=tuple(ch.Ticket(t["severity"], t["opened_at"], t["closed_at"]) for t in tickets),
         requests=tuple(ch.Request(q["status"], q["first_seen_at"]) for q in requests),
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -66,13 +77,20 @@ class Assessor:
         champions, coverage = self._champions(account_id, g, tier)
         statuses, notes = self._goals_of(account_id, g)
         requests = {r["request_id"]: r for r in g["requests"]}
-        blocking = tuple(sorted(r["title"] for r in requests.values()
-                                if r["blocking"] and r["status"] not in ("shipped", "declined")))  # fmt: skip
+        blocking = tuple(
+            sorted(
+                r["title"] for r in requests.values() if r["blocking"] and r["status"] not in ("shipped", "declined")
+            )
+        )
         return Assessed(
-            champions=champions, coverage=coverage, goals=statuses, goal_notes=notes,
+            champions=champions,
+            coverage=coverage,
+            goals=statuses,
+            goal_notes=notes,
             problems=tuple((p["description"], p["severity"]) for p in g["problems"]),
-            requests_seen=bool(requests), blocking_open=blocking,
-        )  # fmt: skip
+            requests_seen=bool(requests),
+            blocking_open=blocking,
+        )
 
     def _champions(
         self, account_id: str, g: Mapping[str, list[Any]], tier: str | None
@@ -101,34 +119,67 @@ class Assessor:
     def _announce(self, account_id: str, changes: ch.Changes, cov: ch.Coverage) -> None:
         now = self.uow.now
         for a in changes.assessed:
-            self._contacts.append({"account_id": account_id, "contact_id": a.contact_id, "engagement": a.engagement,
-                                   "delight": a.delight, "influence": a.influence, "quadrant": a.quadrant,
-                                   "healthy": a.healthy, "influential": a.influential, "why": list(a.why),
-                                   "assessed_at": now})  # fmt: skip
-            self.uow.emit(ev.ContactAssessed(
-                account_id=account_id, contact_id=a.contact_id, label=a.label, engagement=a.engagement,
-                delight=a.delight, influence=a.influence, quadrant=a.quadrant, healthy=a.healthy,
-                influential=a.influential, why=list(a.why), assessed_at=now,
-            ))  # fmt: skip
+            self._contacts.append(
+                {
+                    "account_id": account_id,
+                    "contact_id": a.contact_id,
+                    "engagement": a.engagement,
+                    "delight": a.delight,
+                    "influence": a.influence,
+                    "quadrant": a.quadrant,
+                    "healthy": a.healthy,
+                    "influential": a.influential,
+                    "why": list(a.why),
+                    "assessed_at": now,
+                }
+            )
+            self.uow.emit(
+                ev.ContactAssessed(
+                    account_id=account_id,
+                    contact_id=a.contact_id,
+                    label=a.label,
+                    engagement=a.engagement,
+                    delight=a.delight,
+                    influence=a.influence,
+                    quadrant=a.quadrant,
+                    healthy=a.healthy,
+                    influential=a.influential,
+                    why=list(a.why),
+                    assessed_at=now,
+                )
+            )
         for a, was in changes.at_risk:
-            self.uow.emit(ev.ChampionAtRisk(
-                account_id=account_id, contact_id=a.contact_id, label=a.label, old_quadrant=was,  # type: ignore[arg-type]
-                new_quadrant=a.quadrant, influence=a.influence, why=list(a.why), assessed_at=now,
-            ))  # fmt: skip
+            self.uow.emit(
+                ev.ChampionAtRisk(
+                    account_id=account_id,
+                    contact_id=a.contact_id,
+                    label=a.label,
+                    old_quadrant=was,  # type: ignore[arg-type]
+                    new_quadrant=a.quadrant,
+                    influence=a.influence,
+                    why=list(a.why),
+                    assessed_at=now,
+                )
+            )
         if changes.coverage_changed:
             self._coverage.append((account_id, cov.healthy_influential, cov.target, now))
-            self.uow.emit(ev.ChampionCoverageChanged(
-                account_id=account_id, healthy_influential=cov.healthy_influential, target=cov.target,
-                assessed_at=now,
-            ))  # fmt: skip
+            self.uow.emit(
+                ev.ChampionCoverageChanged(
+                    account_id=account_id,
+                    healthy_influential=cov.healthy_influential,
+                    target=cov.target,
+                    assessed_at=now,
+                )
+            )
 
     def _goals_of(self, account_id: str, g: Mapping[str, list[Any]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         statuses: list[str] = []
         notes: list[str] = []
         for r in g["goal_rows"]:
             current = r["linked_value"] if r["linked_event"] is not None else r["current_value"]
-            goal = gl.Goal(r["goal_id"], r["name"], r["status"], r["baseline"], r["target_value"], current,
-                           r["due_date"])  # fmt: skip
+            goal = gl.Goal(
+                r["goal_id"], r["name"], r["status"], r["baseline"], r["target_value"], current, r["due_date"]
+            )
             p = gl.evaluate(goal, today=self.uow.now.date())
             statuses.append(p.status)
             if p.status != "in_progress" or p.progress_pct is not None:
@@ -137,11 +188,20 @@ class Assessor:
             old = (r["computed_status"], r["progress_pct"], r["computed_value"])
             if p.computed and old != (p.status, p.progress_pct, p.current_value):
                 self._goals.append((account_id, r["goal_id"], p.status, p.progress_pct, p.current_value))
-                self.uow.emit(ev.GoalProgressChanged(
-                    account_id=account_id, goal_id=r["goal_id"], name=r["name"], old_status=r["computed_status"],
-                    status=p.status, progress_pct=p.progress_pct, current_value=p.current_value,
-                    target_value=r["target_value"], due_date=r["due_date"], computed_at=self.uow.now,
-                ))  # fmt: skip
+                self.uow.emit(
+                    ev.GoalProgressChanged(
+                        account_id=account_id,
+                        goal_id=r["goal_id"],
+                        name=r["name"],
+                        old_status=r["computed_status"],
+                        status=p.status,
+                        progress_pct=p.progress_pct,
+                        current_value=p.current_value,
+                        target_value=r["target_value"],
+                        due_date=r["due_date"],
+                        computed_at=self.uow.now,
+                    )
+                )
         return tuple(statuses), tuple(notes)
 
     def expansion(self, account_id: str, g: Mapping[str, list[Any]], facts: AccountFacts, score: Score) -> None:
@@ -153,15 +213,24 @@ class Assessor:
         old_users = set().union(*(w for d, w in users.items() if before <= d < recent))
         events = sum(n for (d, _), n in facts.daily_events.items() if d >= recent)
         events_before = sum(n for (d, _), n in facts.daily_events.items() if before <= d < recent)
-        breadth = next((m.raw for m in score.measures if m.type is MeasureType.FEATURE_BREADTH and m.raw is not None),
-                       None)  # fmt: skip
-        r = xp.assess(xp.Signals(
-            seats=facts.seats, active_users=len(now_users), active_users_before=len(old_users), events=events,
-            events_before=events_before, breadth_pct=breadth,
-            healthy_champions=facts.coverage.healthy_influential if facts.coverage else 0, goal_statuses=facts.goals,
-            colour=score.colour.value, severe_open=sum(1 for sev, _ in facts.open_tickets if sev in ("urgent", "high")),
-            blocking_open=len(facts.blocking_open),
-        ))  # fmt: skip
+        breadth = next(
+            (m.raw for m in score.measures if m.type is MeasureType.FEATURE_BREADTH and m.raw is not None), None
+        )
+        r = xp.assess(
+            xp.Signals(
+                seats=facts.seats,
+                active_users=len(now_users),
+                active_users_before=len(old_users),
+                events=events,
+                events_before=events_before,
+                breadth_pct=breadth,
+                healthy_champions=facts.coverage.healthy_influential if facts.coverage else 0,
+                goal_statuses=facts.goals,
+                colour=score.colour.value,
+                severe_open=sum(1 for sev, _ in facts.open_tickets if sev in ("urgent", "high")),
+                blocking_open=len(facts.blocking_open),
+            )
+        )
         was = g["expansion"][0] if g["expansion"] else None
         if was is None or (was["ready"], was["growth_type"], was["missing"]) != (
             r.ready,
@@ -171,10 +240,16 @@ class Assessor:
             self._expansion.append((account_id, r.ready, r.growth_type, list(r.reasons), list(r.missing), self.uow.now))
         if xp.announce(bool(was and was["ready"]), r):
             assert r.growth_type is not None
-            self.uow.emit(ev.ExpansionReady(
-                account_id=account_id, growth_type=r.growth_type,  # type: ignore[arg-type]
-                reasons=list(r.reasons), seats=facts.seats, active_users=len(now_users), assessed_at=self.uow.now,
-            ))  # fmt: skip
+            self.uow.emit(
+                ev.ExpansionReady(
+                    account_id=account_id,
+                    growth_type=r.growth_type,  # type: ignore[arg-type]
+                    reasons=list(r.reasons),
+                    seats=facts.seats,
+                    active_users=len(now_users),
+                    assessed_at=self.uow.now,
+                )
+            )
 
     def onboarding(self, account_id: str, g: Mapping[str, list[Any]], facts: AccountFacts) -> None:
         """Announce, once, an onboarding the customer has not confirmed ``onboarding_days`` after kickoff."""
@@ -187,8 +262,12 @@ class Assessor:
         self._overdue.append((account_id, self.uow.now))
         # its time is the day it fell due: an onboarding of long ago, learnt from an import, alerts nobody
         due = min(self.uow.now, datetime.combine(start + timedelta(days=self.onboarding_days + 1), time.min, UTC))
-        overdue = ev.OnboardingOverdue(account_id=account_id, onboarding_started_at=start, days_since_kickoff=days,
-                                       confirmed=sorted(facts.onboarding))  # fmt: skip
+        overdue = ev.OnboardingOverdue(
+            account_id=account_id,
+            onboarding_started_at=start,
+            days_since_kickoff=days,
+            confirmed=sorted(facts.onboarding),
+        )
         self.uow.emit(overdue, at=due)
 
     async def save(self, conn: asyncpg.Connection) -> None:

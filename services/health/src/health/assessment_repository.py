@@ -61,9 +61,22 @@ async def save_assessments(conn: asyncpg.Connection, *, rows: Sequence[dict[str,
              delight = excluded.delight, influence = excluded.influence, quadrant = excluded.quadrant,
              healthy = excluded.healthy, influential = excluded.influential, reasons = excluded.reasons,
              assessed_at = excluded.assessed_at""",
-        [(r["account_id"], r["contact_id"], r["engagement"], r["delight"], r["influence"], r["quadrant"],
-          r["healthy"], r["influential"], r["why"], r["assessed_at"]) for r in rows],
-    )  # fmt: skip
+        [
+            (
+                r["account_id"],
+                r["contact_id"],
+                r["engagement"],
+                r["delight"],
+                r["influence"],
+                r["quadrant"],
+                r["healthy"],
+                r["influential"],
+                r["why"],
+                r["assessed_at"],
+            )
+            for r in rows
+        ],
+    )
 
 
 async def save_coverage(conn: asyncpg.Connection, *, rows: Sequence[tuple[str, int, int, Any]]) -> None:

@@ -61,8 +61,11 @@ async def apply(conn: asyncpg.Connection, *, card_id: str, calibration_id: int) 
     card = await config.latest_scorecard(conn, card_id=card_id)
     if card is None or card["version"] != found["card_version"]:
         now = "retired" if card is None else f"at version {card['version']}"
-        raise CalibrationError(409, "scorecard_changed", f"card_id: the scorecard is {now} since "
-                               f"version {found['card_version']} was calibrated; calibrate again")  # fmt: skip
+        raise CalibrationError(
+            409,
+            "scorecard_changed",
+            f"card_id: the scorecard is {now} since version {found['card_version']} was calibrated; calibrate again",
+        )
     measures = [m | {"weight": suggested[m["key"]]} for m in card["definition"]["measures"]]
     body = scorecards.as_input(card, measures=measures)
     row, job = await scorecards.save_version(conn, card_id=card_id, version=card["version"] + 1, body=body)

@@ -13,13 +13,20 @@ from health import calibration_repository as repo
 from health.config_api import card_out
 from health.deps import ConfigDep, RuntimeDep
 
-router = APIRouter(prefix="/v1/scorecards/{card_id}/calibrations", tags=["calibration"],
-                   responses={401: {"description": "missing or wrong key"}})  # fmt: skip
+router = APIRouter(
+    prefix="/v1/scorecards/{card_id}/calibrations",
+    tags=["calibration"],
+    responses={401: {"description": "missing or wrong key"}},
+)
 CalibrationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
-@router.post("", status_code=201, response_model=schemas.CalibrationOut,
-             summary="Fit suggested weights on closed renewals; current vs suggested AUC on held-out ones")  # fmt: skip
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.CalibrationOut,
+    summary="Fit suggested weights on closed renewals; current vs suggested AUC on held-out ones",
+)
 async def create(card_id: str, rt: ConfigDep, body: schemas.CalibrationIn) -> Any:
     async with rt.pool.acquire() as conn, conn.transaction():
         try:
@@ -43,8 +50,12 @@ async def one(card_id: str, calibration_id: CalibrationId, rt: RuntimeDep) -> An
     return dict(row)
 
 
-@router.post("/{calibration_id}/apply", status_code=201, response_model=schemas.ScorecardOut,
-             summary="Make the suggestion the scorecard's next version (its accounts are re-scored)")  # fmt: skip
+@router.post(
+    "/{calibration_id}/apply",
+    status_code=201,
+    response_model=schemas.ScorecardOut,
+    summary="Make the suggestion the scorecard's next version (its accounts are re-scored)",
+)
 async def apply(card_id: str, calibration_id: CalibrationId, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn, conn.transaction():
         try:

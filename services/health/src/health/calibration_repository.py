@@ -10,17 +10,28 @@ import asyncpg
 
 
 async def record_outcome(
-    conn: asyncpg.Connection, *, opportunity_id: str, account_id: str, renewal_date: date, outcome: str,
-    arr: float | None, closed_at: datetime,
-) -> None:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    opportunity_id: str,
+    account_id: str,
+    renewal_date: date,
+    outcome: str,
+    arr: float | None,
+    closed_at: datetime,
+) -> None:
     """Latest close wins (a renewal reopened and closed again); a redelivery changes nothing."""
     await conn.execute(
         """INSERT INTO renewal_outcomes VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (opportunity_id) DO UPDATE SET renewal_date = excluded.renewal_date,
              outcome = excluded.outcome, arr = excluded.arr, closed_at = excluded.closed_at
            WHERE excluded.closed_at >= renewal_outcomes.closed_at""",
-        opportunity_id, account_id, renewal_date, outcome, arr, closed_at,
-    )  # fmt: skip
+        opportunity_id,
+        account_id,
+        renewal_date,
+        outcome,
+        arr,
+        closed_at,
+    )
 
 
 async def samples(conn: asyncpg.Connection, *, card_id: str, days_before: int, limit: int) -> list[asyncpg.Record]:
@@ -35,8 +46,10 @@ async def samples(conn: asyncpg.Connection, *, card_id: str, days_before: int, l
                AND computed_at <= o.renewal_date - make_interval(days => $2)
              ORDER BY computed_at DESC LIMIT 1) s ON true
            ORDER BY o.renewal_date DESC, o.opportunity_id LIMIT $3""",
-        card_id, days_before, limit,
-    )  # fmt: skip
+        card_id,
+        days_before,
+        limit,
+    )
     return rows
 
 
@@ -45,16 +58,20 @@ async def save(
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         "INSERT INTO calibrations (card_id, card_version, params, result) VALUES ($1, $2, $3, $4) RETURNING *",
-        card_id, card_version, params, result,
-    )  # fmt: skip
+        card_id,
+        card_version,
+        params,
+        result,
+    )
     return row
 
 
 async def get(conn: asyncpg.Connection, *, card_id: str, calibration_id: int, lock: bool = False) -> Any:
     return await conn.fetchrow(
         "SELECT * FROM calibrations WHERE card_id = $1 AND id = $2" + (" FOR UPDATE" if lock else ""),
-        card_id, calibration_id,
-    )  # fmt: skip
+        card_id,
+        calibration_id,
+    )
 
 
 async def recent(conn: asyncpg.Connection, *, card_id: str, limit: int, offset: int) -> list[asyncpg.Record]:

@@ -22,11 +22,16 @@ router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"descr
 
 def card_out(row: asyncpg.Record, job_id: int | None = None) -> dict[str, Any]:
     return dict(row["definition"]) | {
-        "id": row["id"], "version": row["version"], "name": row["name"], "segments": row["segments"],
-        "tiers": row["tiers"], "lifecycle_stages": row["lifecycle_stages"], "is_default": row["is_default"],
+        "id": row["id"],
+        "version": row["version"],
+        "name": row["name"],
+        "segments": row["segments"],
+        "tiers": row["tiers"],
+        "lifecycle_stages": row["lifecycle_stages"],
+        "is_default": row["is_default"],
         "created_at": row["created_at"],
         "rescore_job_id": job_id,
-    }  # fmt: skip
+    }
 
 
 @router.post(
@@ -150,6 +155,7 @@ async def rebuild_history(body: schemas.HistoryRebuild, rt: ConfigDep) -> dict[s
     if (until - body.since).days > history.MAX_DAYS:
         raise ApiError(422, "validation_error", f"since: at most {history.MAX_DAYS} days before until")
     async with rt.pool.acquire() as conn, conn.transaction():
-        written = await history.rebuild(conn, account_ids=body.account_ids, since=body.since, until=until,
-                                        settings=rt.settings)  # fmt: skip
+        written = await history.rebuild(
+            conn, account_ids=body.account_ids, since=body.since, until=until, settings=rt.settings
+        )
     return {"since": body.since, "until": until, "scores_written": written}

@@ -37,8 +37,15 @@ async def insert_scorecard(
     row: asyncpg.Record = await conn.fetchrow(
         """INSERT INTO scorecards (id, version, name, definition, segments, tiers, is_default, lifecycle_stages)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *""",
-        card_id, version, name, definition, segments, tiers, is_default, list(lifecycle_stages),
-    )  # fmt: skip
+        card_id,
+        version,
+        name,
+        definition,
+        segments,
+        tiers,
+        is_default,
+        list(lifecycle_stages),
+    )
     return row
 
 

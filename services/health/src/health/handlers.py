@@ -46,10 +46,14 @@ def make_handler(coalesce_ms: int) -> Callable[[asyncpg.Connection, Sequence[Con
         if not b.touched:
             return
         await repository.apply_rollups(
-            conn, accounts=b.touched, usage=[(*k, n) for k, n in b.usage.items()],
-            users=[(*k, n) for k, n in b.users.items()], hits=[(*k, n) for k, n in b.hits.items()],
-            now=utcnow(), window=timedelta(milliseconds=coalesce_ms),
-        )  # fmt: skip
+            conn,
+            accounts=b.touched,
+            usage=[(*k, n) for k, n in b.usage.items()],
+            users=[(*k, n) for k, n in b.users.items()],
+            hits=[(*k, n) for k, n in b.hits.items()],
+            now=utcnow(),
+            window=timedelta(milliseconds=coalesce_ms),
+        )
 
     return handle
 
@@ -79,9 +83,14 @@ async def on_usage(b: Batch, p: dict[str, Any], c: Consumed) -> None:
 @handlers.on(ev.NpsSubmitted)
 async def on_nps(b: Batch, e: ev.NpsSubmitted, c: Consumed) -> None:
     await repository.upsert_nps(
-        b.conn, account_id=e.account_id, contact_id=e.contact_id, score=e.score, at=e.occurred_at,
-        comment=e.comment, polarity=sentiment.polarity(e.comment),
-    )  # fmt: skip
+        b.conn,
+        account_id=e.account_id,
+        contact_id=e.contact_id,
+        score=e.score,
+        at=e.occurred_at,
+        comment=e.comment,
+        polarity=sentiment.polarity(e.comment),
+    )
     b.touched.add(e.account_id)
 
 
@@ -139,6 +148,11 @@ async def on_membership(b: Batch, e: ev.IngestEvent, c: Consumed) -> None:
 async def on_renewal_closed(b: Batch, e: rev.RenewalClosed, c: Consumed) -> None:
     """What happened at a renewal, kept to calibrate scorecards against (it moves no score)."""
     await calibration_repository.record_outcome(
-        b.conn, opportunity_id=e.opportunity_id, account_id=e.account_id,
-        renewal_date=e.renewal_date or e.closed_at.date(), outcome=e.outcome, arr=e.arr, closed_at=e.closed_at,
-    )  # fmt: skip
+        b.conn,
+        opportunity_id=e.opportunity_id,
+        account_id=e.account_id,
+        renewal_date=e.renewal_date or e.closed_at.date(),
+        outcome=e.outcome,
+        arr=e.arr,
+        closed_at=e.closed_at,
+    )

@@ -27,11 +27,16 @@ MAX_DAYS = 730
 
 def _row(score: Score, previous: Score | None) -> dict[str, Any]:
     return {
-        "account_id": score.account_id, "computed_at": score.computed_at, "value": score.value,
-        "colour": score.colour.value, "sufficient": score.sufficient, "scorecard_id": score.scorecard_id,
-        "scorecard_version": score.scorecard_version, "measures": measures_json(score),
+        "account_id": score.account_id,
+        "computed_at": score.computed_at,
+        "value": score.value,
+        "colour": score.colour.value,
+        "sufficient": score.sufficient,
+        "scorecard_id": score.scorecard_id,
+        "scorecard_version": score.scorecard_version,
+        "measures": measures_json(score),
         "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in reasons(previous, score)],
-    }  # fmt: skip
+    }
 
 
 async def rebuild(
@@ -50,8 +55,7 @@ async def rebuild(
         todo = [a for a in accounts if a not in first or now < first[a]]
         if todo:
             scratch = UnitOfWork(conn, source="bellwether/health", now=now)  # never flushed: nothing is sent
-            assessor = Assessor(scratch, settings.tiers,
-                                onboarding_days=settings.onboarding_expected_days)  # fmt: skip
+            assessor = Assessor(scratch, settings.tiers, onboarding_days=settings.onboarding_expected_days)
             grouped = await facts_of(conn, todo, today=day, settings=settings, as_of=True)
             rows = []
             for account in todo:

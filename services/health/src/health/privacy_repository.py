@@ -16,8 +16,10 @@ async def forget_user(conn: asyncpg.Connection, *, user_id: str, contact_ids: Se
     linked = await conn.fetch(
         """SELECT account_id, contact_id FROM contacts
             WHERE user_id = $1 OR contact_id = ANY($2::text[]) OR lower(email) = ANY($3::text[])""",
-        user_id, list(contact_ids), [e.lower() for e in emails],
-    )  # fmt: skip
+        user_id,
+        list(contact_ids),
+        [e.lower() for e in emails],
+    )
     ids = sorted({r["contact_id"] for r in linked} | set(contact_ids))
     await conn.execute("UPDATE nps_responses SET comment = NULL WHERE contact_id = ANY($1::text[])", ids)
     await privacy.pseudonymise(conn, table="nps_responses", column="contact_id", ids=ids)

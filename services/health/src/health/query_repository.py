@@ -133,8 +133,18 @@ class AccountFilter:
     max_healthy_champions: int | None = None
 
     def args(self) -> tuple[Any, ...]:
-        return (self.colour, self.segment, self.tier, self.min_score, self.max_score, self.trend, self.owner,
-                self.lifecycle_stage, self.max_trend_7d, self.max_healthy_champions)  # fmt: skip
+        return (
+            self.colour,
+            self.segment,
+            self.tier,
+            self.min_score,
+            self.max_score,
+            self.trend,
+            self.owner,
+            self.lifecycle_stage,
+            self.max_trend_7d,
+            self.max_healthy_champions,
+        )
 
 
 async def accounts(
@@ -229,8 +239,10 @@ async def put_saved_segment(
     row = await conn.fetchrow(
         """INSERT INTO saved_segments (key, name, filters) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE
            SET name = excluded.name, filters = excluded.filters, updated_at = now() RETURNING *""",
-        key, name, filters,
-    )  # fmt: skip
+        key,
+        name,
+        filters,
+    )
     return dict(row)
 
 

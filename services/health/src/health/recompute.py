@@ -69,12 +69,20 @@ def _previous(row: Any) -> Score | None:
     if row is None:
         return None
     return Score(
-        account_id=row["account_id"], scorecard_id=row["scorecard_id"], scorecard_version=row["scorecard_version"],
-        value=row["value"], colour=Colour(row["colour"]), sufficient=row["sufficient"],
-        measures=tuple(MeasureResult(m["key"], MeasureType(m["type"]), m["raw"], m["score"], m["weight"],
-                                     m["contribution"], m.get("detail")) for m in row["measures"]),
+        account_id=row["account_id"],
+        scorecard_id=row["scorecard_id"],
+        scorecard_version=row["scorecard_version"],
+        value=row["value"],
+        colour=Colour(row["colour"]),
+        sufficient=row["sufficient"],
+        measures=tuple(
+            MeasureResult(
+                m["key"], MeasureType(m["type"]), m["raw"], m["score"], m["weight"], m["contribution"], m.get("detail")
+            )
+            for m in row["measures"]
+        ),
         computed_at=row["computed_at"],
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +153,15 @@ async def facts_of(
 
 
 def score_account(
-    uow: UnitOfWork, account: str, g: dict[str, list[Any]], cards: list[CardChoice], defs: Sequence[ms.MilestoneDef],
-    assessor: Assessor, milestone_rows: list[tuple[str, str, str, date | None, int | None]], grace_days: int,
-) -> Score:  # fmt: skip
+    uow: UnitOfWork,
+    account: str,
+    g: dict[str, list[Any]],
+    cards: list[CardChoice],
+    defs: Sequence[ms.MilestoneDef],
+    assessor: Assessor,
+    milestone_rows: list[tuple[str, str, str, date | None, int | None]],
+    grace_days: int,
+) -> Score:
     """One account's score as of ``uow.now``: its milestones and assessments queued on the way."""
     acct = g["accounts"][0] if g["accounts"] else None
     states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
@@ -175,9 +189,12 @@ class Context:
 
 
 def _scored_row(
-    uow: UnitOfWork, account: str, g: dict[str, list[Any]], ctx: Context,
+    uow: UnitOfWork,
+    account: str,
+    g: dict[str, list[Any]],
+    ctx: Context,
     milestone_rows: list[tuple[str, str, str, date | None, int | None]],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Score one account, queue what it announces, and return its row of ``account_health``."""
     now = uow.now
     score = score_account(
@@ -197,16 +214,23 @@ def _scored_row(
     changed = stored_changed(previous, score)
     base7, base30 = ctx.base7, ctx.base30
     return {
-        "account_id": account, "computed_at": now, "value": score.value, "colour": score.colour.value,
-        "sufficient": score.sufficient, "scorecard_id": score.scorecard_id,
-        "scorecard_version": score.scorecard_version, "measures": measures_json(score),
-        "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why] if changed
+        "account_id": account,
+        "computed_at": now,
+        "value": score.value,
+        "colour": score.colour.value,
+        "sufficient": score.sufficient,
+        "scorecard_id": score.scorecard_id,
+        "scorecard_version": score.scorecard_version,
+        "measures": measures_json(score),
+        "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why]
+        if changed
         else (health_row["reasons"] if health_row else []),
         "trend_7d": round(score.value - base7[account], 2) if account in base7 else None,
         "trend_30d": round(score.value - base30[account], 2) if account in base30 else None,
         "emitted_value": said.watermark.value if said.watermark else None,
-        "emitted_colour": said.watermark.colour.value if said.watermark else None, "changed": changed,
-    }  # fmt: skip
+        "emitted_colour": said.watermark.colour.value if said.watermark else None,
+        "changed": changed,
+    }
 
 
 async def recompute(
@@ -229,8 +253,7 @@ async def recompute(
     # the causes as of the facts just read: an event that arrived after the claim, but whose effect the
     # facts show, is what the score continues (not the claim's older cause)
     traces = {**(traces or {}), **await queue_repository.traces(conn, account_ids=accounts)}
-    assessor = Assessor(uow, settings.tiers,
-                        onboarding_days=settings.onboarding_expected_days)  # fmt: skip
+    assessor = Assessor(uow, settings.tiers, onboarding_days=settings.onboarding_expected_days)
     base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
     base30 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))
 
@@ -285,13 +308,22 @@ def _milestones(
             assert st.achieved_on is not None
             uow.emit(
                 ev.MilestoneAchieved(
-                    account_id=account, milestone_key=d.key, name=d.name, achieved_on=st.achieved_on,
-                    time_to_value_days=st.time_to_value_days, is_key=d.is_key,
-                ), at=happened(st.achieved_on, uow.now),
-            )  # fmt: skip
+                    account_id=account,
+                    milestone_key=d.key,
+                    name=d.name,
+                    achieved_on=st.achieved_on,
+                    time_to_value_days=st.time_to_value_days,
+                    is_key=d.is_key,
+                ),
+                at=happened(st.achieved_on, uow.now),
+            )
         elif t.announce == "missed":
-            uow.emit(ev.MilestoneMissed(account_id=account, milestone_key=d.key, name=d.name, deadline=t.deadline,
-                                        is_key=d.is_key), at=happened(t.deadline, uow.now))  # fmt: skip
+            uow.emit(
+                ev.MilestoneMissed(
+                    account_id=account, milestone_key=d.key, name=d.name, deadline=t.deadline, is_key=d.is_key
+                ),
+                at=happened(t.deadline, uow.now),
+            )
     return states
 
 
@@ -310,18 +342,30 @@ def _announce(
     reason_models = [ev.Reason(key=r.key, delta=r.delta, text=r.text) for r in why]
     uow.emit(
         ev.HealthScoreChanged(
-            account_id=account, old_value=old_value, new_value=score.value, old_colour=old_colour,
+            account_id=account,
+            old_value=old_value,
+            new_value=score.value,
+            old_colour=old_colour,
             new_colour=score.colour.value,
             delta=round(score.value - old_value, 2) if old_value is not None and not baseline else None,
-            sufficient=score.sufficient, scorecard_id=score.scorecard_id,
-            scorecard_version=score.scorecard_version, reasons=reason_models, computed_at=uow.now,
-            baseline=baseline, usage_data=score.usage_data,
+            sufficient=score.sufficient,
+            scorecard_id=score.scorecard_id,
+            scorecard_version=score.scorecard_version,
+            reasons=reason_models,
+            computed_at=uow.now,
+            baseline=baseline,
+            usage_data=score.usage_data,
         )
-    )  # fmt: skip
+    )
     if colour_changed:
         uow.emit(
             ev.HealthColourChanged(
-                account_id=account, old_colour=old_colour, new_colour=score.colour.value, value=score.value,
-                reasons=reason_models, computed_at=uow.now, usage_data=score.usage_data,
+                account_id=account,
+                old_colour=old_colour,
+                new_colour=score.colour.value,
+                value=score.value,
+                reasons=reason_models,
+                computed_at=uow.now,
+                usage_data=score.usage_data,
             )
-        )  # fmt: skip
+        )

@@ -82,9 +82,15 @@ async def apply_rollups(
            SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
            ON CONFLICT (account_id, milestone_key, day, user_id)
            DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
-        queued, now, *cols(usage, 4), *cols(users, 4), *cols(hits, 5), [tracing.cause_of(a) for a in queued], window,
+        queued,
+        now,
+        *cols(usage, 4),
+        *cols(users, 4),
+        *cols(hits, 5),
+        [tracing.cause_of(a) for a in queued],
+        window,
         [first.get(a) for a in queued],
-    )  # fmt: skip
+    )
 
 
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -106,10 +112,21 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              csm_id = coalesce(excluded.csm_id, accounts.csm_id), ae_id = coalesce(excluded.ae_id, accounts.ae_id),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
-        p.get("arr"), p.get("seats"), _date(p.get("renewal_date")), _date(p.get("onboarding_started_at")), at,
-        p.get("lifecycle_stage"), owners.get("csm"), owners.get("ae"),
-    )  # fmt: skip
+        p["account_id"],
+        p.get("name"),
+        p.get("tier"),
+        p.get("segment"),
+        p.get("industry"),
+        p.get("exposure"),
+        p.get("arr"),
+        p.get("seats"),
+        _date(p.get("renewal_date")),
+        _date(p.get("onboarding_started_at")),
+        at,
+        p.get("lifecycle_stage"),
+        owners.get("csm"),
+        owners.get("ae"),
+    )
 
 
 def _date(value: Any) -> date | None:
@@ -130,9 +147,15 @@ async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pc
 
 
 async def upsert_nps(
-    conn: asyncpg.Connection, *, account_id: str, contact_id: str, score: int, at: datetime,
-    comment: str | None = None, polarity: float | None = None,
-) -> None:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    account_id: str,
+    contact_id: str,
+    score: int,
+    at: datetime,
+    comment: str | None = None,
+    polarity: float | None = None,
+) -> None:
     """The latest answer per contact, with its comment (kept) and the comment's tone."""
     await conn.execute(
         """INSERT INTO nps_responses (account_id, contact_id, score, answered_at, comment, comment_polarity)
@@ -140,8 +163,13 @@ async def upsert_nps(
            SET score = excluded.score, answered_at = excluded.answered_at, comment = excluded.comment,
                comment_polarity = excluded.comment_polarity
            WHERE excluded.answered_at >= nps_responses.answered_at""",
-        account_id, contact_id, score, at, comment, polarity,
-    )  # fmt: skip
+        account_id,
+        contact_id,
+        score,
+        at,
+        comment,
+        polarity,
+    )
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -160,9 +188,16 @@ async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: date
                closed_at = CASE WHEN excluded.status = 'closed' THEN excluded.changed_at END,
                subject_line = coalesce(excluded.subject_line, tickets.subject_line)
            WHERE excluded.changed_at >= tickets.changed_at""",
-        p["account_id"], p["ticket_id"], p["status"], p["severity"], bool(p.get("bug_linked")), at,
-        p.get("requester_contact_id"), _time(p.get("opened_at")), p.get("subject_line"),
-    )  # fmt: skip
+        p["account_id"],
+        p["ticket_id"],
+        p["status"],
+        p["severity"],
+        bool(p.get("bug_linked")),
+        at,
+        p.get("requester_contact_id"),
+        _time(p.get("opened_at")),
+        p.get("subject_line"),
+    )
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -184,10 +219,23 @@ async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              owns_relationship_next_12m = coalesce(excluded.owns_relationship_next_12m,
                                                    contacts.owns_relationship_next_12m)
            WHERE excluded.changed_at >= contacts.changed_at""",
-        p["account_id"], p["contact_id"], p.get("role"), p.get("influence"), p.get("engagement"), p.get("delight"),
-        bool(p.get("is_champion")), bool(p.get("departed")), at, p.get("name"), p.get("title"), p.get("email"),
-        p.get("user_id"), p.get("seniority"), p.get("can_promote"), p.get("owns_relationship_next_12m"),
-    )  # fmt: skip
+        p["account_id"],
+        p["contact_id"],
+        p.get("role"),
+        p.get("influence"),
+        p.get("engagement"),
+        p.get("delight"),
+        bool(p.get("is_champion")),
+        bool(p.get("departed")),
+        at,
+        p.get("name"),
+        p.get("title"),
+        p.get("email"),
+        p.get("user_id"),
+        p.get("seniority"),
+        p.get("can_promote"),
+        p.get("owns_relationship_next_12m"),
+    )
 
 
 async def upsert_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -214,10 +262,21 @@ async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
                current_value = excluded.current_value, due_date = excluded.due_date,
                linked_event = excluded.linked_event, linked_window_days = excluded.linked_window_days
            WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"], p["goal_id"], p["name"], p["status"], p.get("problem_severity"), p.get("target"), at,
-        p.get("metric"), p.get("baseline"), p.get("target_value"), p.get("current_value"), _date(p.get("due_date")),
-        p.get("linked_event"), p.get("linked_window_days"),
-    )  # fmt: skip
+        p["account_id"],
+        p["goal_id"],
+        p["name"],
+        p["status"],
+        p.get("problem_severity"),
+        p.get("target"),
+        at,
+        p.get("metric"),
+        p.get("baseline"),
+        p.get("target_value"),
+        p.get("current_value"),
+        _date(p.get("due_date")),
+        p.get("linked_event"),
+        p.get("linked_window_days"),
+    )
 
 
 async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -226,8 +285,13 @@ async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
            SET description = excluded.description, severity = excluded.severity,
                recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
            WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"], p["problem_id"], p["description"], p["severity"], p.get("recorded_by"), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["problem_id"],
+        p["description"],
+        p["severity"],
+        p.get("recorded_by"),
+        at,
+    )
 
 
 async def upsert_value_review(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -236,9 +300,14 @@ async def upsert_value_review(conn: asyncpg.Connection, *, p: dict[str, Any], at
            DO UPDATE SET reviewed_on = excluded.reviewed_on, outcome = excluded.outcome, notes = excluded.notes,
                goal_ids = excluded.goal_ids, recorded_at = excluded.recorded_at
            WHERE excluded.recorded_at >= value_reviews.recorded_at""",
-        p["account_id"], p["review_id"], _date(p["reviewed_on"]), p["outcome"], p.get("notes"),
-        list(p.get("goal_ids") or []), at,
-    )  # fmt: skip
+        p["account_id"],
+        p["review_id"],
+        _date(p["reviewed_on"]),
+        p["outcome"],
+        p.get("notes"),
+        list(p.get("goal_ids") or []),
+        at,
+    )
 
 
 async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -256,9 +325,15 @@ async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
            )
            INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
            ON CONFLICT DO NOTHING""",
-        p["request_id"], p["title"], p.get("kind"), p["status"], p.get("blocking"), at, p["account_id"],
+        p["request_id"],
+        p["title"],
+        p.get("kind"),
+        p["status"],
+        p.get("blocking"),
+        at,
+        p["account_id"],
         p.get("contact_id"),
-    )  # fmt: skip
+    )
 
 
 async def upsert_user_email(conn: asyncpg.Connection, *, user_id: str, email: str, at: datetime) -> None:
@@ -266,8 +341,10 @@ async def upsert_user_email(conn: asyncpg.Connection, *, user_id: str, email: st
         """INSERT INTO user_emails VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE
            SET email = excluded.email, changed_at = excluded.changed_at
            WHERE excluded.changed_at >= user_emails.changed_at""",
-        user_id, email, at,
-    )  # fmt: skip
+        user_id,
+        email,
+        at,
+    )
 
 
 async def accounts_of_user(conn: asyncpg.Connection, *, user_id: str) -> list[str]:

@@ -65,18 +65,34 @@ class ThresholdsIn(BaseModel):
 
 
 SCORECARD_EXAMPLE: dict[str, Any] = {
-    "name": "Enterprise health", "tiers": ["strategic"], "segments": [],
+    "name": "Enterprise health",
+    "tiers": ["strategic"],
+    "segments": [],
     "thresholds": {"red_below": 45, "green_from": 75},
     "measures": [
-        {"key": "active_users", "type": "active_users", "weight": 3, "params": {"window_days": 30},
-         "scale": [{"raw": 0, "score": 0}, {"raw": 0.5, "score": 70}, {"raw": 0.8, "score": 100}]},
-        {"key": "breadth", "type": "feature_breadth", "weight": 2,
-         "params": {"window_days": 30, "features": ["Report Exported", "Alert Configured", "Workflow Created"]},
-         "scale": [{"raw": 0, "score": 0}, {"raw": 100, "score": 100}]},
-        {"key": "champion", "type": "champion", "weight": 2, "params": {"window_days": 90},
-         "scale": [{"raw": 0, "score": 0}, {"raw": 100, "score": 100}]},
+        {
+            "key": "active_users",
+            "type": "active_users",
+            "weight": 3,
+            "params": {"window_days": 30},
+            "scale": [{"raw": 0, "score": 0}, {"raw": 0.5, "score": 70}, {"raw": 0.8, "score": 100}],
+        },
+        {
+            "key": "breadth",
+            "type": "feature_breadth",
+            "weight": 2,
+            "params": {"window_days": 30, "features": ["Report Exported", "Alert Configured", "Workflow Created"]},
+            "scale": [{"raw": 0, "score": 0}, {"raw": 100, "score": 100}],
+        },
+        {
+            "key": "champion",
+            "type": "champion",
+            "weight": 2,
+            "params": {"window_days": 90},
+            "scale": [{"raw": 0, "score": 0}, {"raw": 100, "score": 100}],
+        },
     ],
-}  # fmt: skip
+}
 
 
 class ScorecardIn(BaseModel):
@@ -111,15 +127,23 @@ class ScorecardIn(BaseModel):
 def scorecard_from_row(row: Any) -> Scorecard:
     d = row["definition"]
     return Scorecard(
-        id=row["id"], version=row["version"], name=row["name"],
+        id=row["id"],
+        version=row["version"],
+        name=row["name"],
         measures=tuple(
-            MeasureSpec(m["key"], MeasureType(m["type"]), float(m["weight"]),
-                        tuple(ScalePoint(p["raw"], p["score"]) for p in m["scale"]), m.get("params") or {})
+            MeasureSpec(
+                m["key"],
+                MeasureType(m["type"]),
+                float(m["weight"]),
+                tuple(ScalePoint(p["raw"], p["score"]) for p in m["scale"]),
+                m.get("params") or {},
+            )
             for m in d["measures"]
         ),
         thresholds=Thresholds(**d.get("thresholds", {})),
-        min_measures=d.get("min_measures", 2), min_weight_share=d.get("min_weight_share", 0.5),
-    )  # fmt: skip
+        min_measures=d.get("min_measures", 2),
+        min_weight_share=d.get("min_weight_share", 0.5),
+    )
 
 
 class ScorecardOut(ScorecardIn):
@@ -131,10 +155,16 @@ class ScorecardOut(ScorecardIn):
 
 
 MILESTONE_EXAMPLE: dict[str, Any] = {
-    "key": "weekly-report-habit", "name": "Three users run the weekly report four weeks running",
-    "event": "Report Run", "filters": {"report": "weekly"}, "threshold": 3, "distinct_users": True,
-    "window_days": 7, "recurrence_weeks": 4, "deadline_days": 60,
-}  # fmt: skip
+    "key": "weekly-report-habit",
+    "name": "Three users run the weekly report four weeks running",
+    "event": "Report Run",
+    "filters": {"report": "weekly"},
+    "threshold": 3,
+    "distinct_users": True,
+    "window_days": 7,
+    "recurrence_weeks": 4,
+    "deadline_days": 60,
+}
 
 
 class MilestoneIn(BaseModel):
@@ -310,8 +340,10 @@ class CalibrationOut(BaseModel):
     card_id: str
     card_version: int
     params: dict[str, Any]
-    result: dict[str, Any] = Field(description="status, outcomes, AUC of the current and suggested weights on "
-                                   "held-out renewals, suggested weights, coefficients, notes")  # fmt: skip
+    result: dict[str, Any] = Field(
+        description="status, outcomes, AUC of the current and suggested weights on "
+        "held-out renewals, suggested weights, coefficients, notes"
+    )
     created_at: datetime
     applied_version: int | None
     applied_at: datetime | None

@@ -15,9 +15,16 @@ async def save_version(
 ) -> tuple[asyncpg.Record, int]:
     """The new version, and the re-score job over its accounts."""
     row = await config.insert_scorecard(
-        conn, card_id=card_id, version=version, name=body.name, definition=body.definition(),
-        segments=body.segments, tiers=body.tiers, is_default=body.is_default, lifecycle_stages=body.lifecycle_stages,
-    )  # fmt: skip
+        conn,
+        card_id=card_id,
+        version=version,
+        name=body.name,
+        definition=body.definition(),
+        segments=body.segments,
+        tiers=body.tiers,
+        is_default=body.is_default,
+        lifecycle_stages=body.lifecycle_stages,
+    )
     ids = await config.accounts_matching(
         conn, every=body.is_default, tiers=body.tiers, segments=body.segments, lifecycle_stages=body.lifecycle_stages
     )
@@ -29,7 +36,14 @@ async def save_version(
 def as_input(row: asyncpg.Record, **changes: object) -> schemas.ScorecardIn:
     """A stored version as the API's input model (to save a changed copy of it)."""
     d = dict(row["definition"])
-    return schemas.ScorecardIn.model_validate({
-        **d, "name": row["name"], "segments": row["segments"], "tiers": row["tiers"],
-        "lifecycle_stages": row["lifecycle_stages"], "is_default": row["is_default"], **changes,
-    })  # fmt: skip
+    return schemas.ScorecardIn.model_validate(
+        {
+            **d,
+            "name": row["name"],
+            "segments": row["segments"],
+            "tiers": row["tiers"],
+            "lifecycle_stages": row["lifecycle_stages"],
+            "is_default": row["is_default"],
+            **changes,
+        }
+    )

@@ -22,21 +22,35 @@ VIEWER = {"Authorization": f"Bearer {VIEWER_KEY}"}
 def card(run_id: str, name: str) -> dict[str, Any]:
     scale = [{"raw": 0, "score": 0}, {"raw": 100, "score": 100}]
     return {
-        "name": f"{name} {run_id}", "tiers": [f"calib-{run_id}"], "min_measures": 1,
+        "name": f"{name} {run_id}",
+        "tiers": [f"calib-{run_id}"],
+        "min_measures": 1,
         "measures": [
-            {"key": "active_users", "type": "active_users", "weight": 5, "params": {"window_days": 30},
-             "scale": [{"raw": 0, "score": 0}, {"raw": 1, "score": 100}]},
-            {"key": "breadth", "type": "feature_breadth", "weight": 2, "scale": scale,
-             "params": {"window_days": 30, "features": ["Report Exported", "Alert Configured"]}},
+            {
+                "key": "active_users",
+                "type": "active_users",
+                "weight": 5,
+                "params": {"window_days": 30},
+                "scale": [{"raw": 0, "score": 0}, {"raw": 1, "score": 100}],
+            },
+            {
+                "key": "breadth",
+                "type": "feature_breadth",
+                "weight": 2,
+                "scale": scale,
+                "params": {"window_days": 30, "features": ["Report Exported", "Alert Configured"]},
+            },
             {"key": "champion", "type": "champion", "weight": 1, "params": {"window_days": 90}, "scale": scale},
         ],
-    }  # fmt: skip
+    }
 
 
 def measures(usage: float, breadth: float | None, champion: float) -> list[dict[str, Any]]:
-    return [{"key": "active_users", "type": "active_users", "raw": usage / 100, "score": usage, "weight": 5},
-            {"key": "breadth", "type": "feature_breadth", "raw": breadth, "score": breadth, "weight": 2},
-            {"key": "champion", "type": "champion", "raw": champion, "score": champion, "weight": 1}]  # fmt: skip
+    return [
+        {"key": "active_users", "type": "active_users", "raw": usage / 100, "score": usage, "weight": 5},
+        {"key": "breadth", "type": "feature_breadth", "raw": breadth, "score": breadth, "weight": 2},
+        {"key": "champion", "type": "champion", "raw": champion, "score": champion, "weight": 1},
+    ]
 
 
 async def history(db_url: str, card_id: str, run_id: str, n: int) -> None:
@@ -55,13 +69,20 @@ async def history(db_url: str, card_id: str, run_id: str, n: int) -> None:
                     """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id,
                                            scorecard_version, measures, reasons)
                        VALUES ($1, $2, 50, 'yellow', true, $3, 1, $4, '[]')""",
-                    acct, at, card_id, measures(rnd.uniform(0, 100), None if i % 5 == 0 else 50, champ),
-                )  # fmt: skip
+                    acct,
+                    at,
+                    card_id,
+                    measures(rnd.uniform(0, 100), None if i % 5 == 0 else 50, champ),
+                )
             await calibration_repository.record_outcome(
-                conn, opportunity_id=f"opp-{acct}", account_id=acct, renewal_date=renewal,
-                outcome="churned" if churned else rnd.choice(["renewed", "expanded", "downgraded"]), arr=10_000,
+                conn,
+                opportunity_id=f"opp-{acct}",
+                account_id=acct,
+                renewal_date=renewal,
+                outcome="churned" if churned else rnd.choice(["renewed", "expanded", "downgraded"]),
+                arr=10_000,
                 closed_at=NOW,
-            )  # fmt: skip
+            )
     finally:
         await conn.close()
 

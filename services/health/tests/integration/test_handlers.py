@@ -27,16 +27,27 @@ from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 COVERED = {
-    iev.UsageRecorded.event_type, iev.AccountUpserted.event_type, iev.NpsSubmitted.event_type,
-    iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.TicketChanged.event_type,
+    iev.UsageRecorded.event_type,
+    iev.AccountUpserted.event_type,
+    iev.NpsSubmitted.event_type,
+    iev.DealClosedWon.event_type,
+    iev.DealClosedWonV2.event_type,
+    iev.TicketChanged.event_type,
     iev.ContactChanged.event_type,
-    iev.OnboardingConfirmed.event_type, iev.GoalUpdated.event_type, iev.AccountLifecycleChanged.event_type,
-    iev.UserJoinedAccount.event_type, iev.UserIdentified.event_type, iev.ProblemRecorded.event_type,
-    iev.ValueReviewRecorded.event_type, iev.FeatureRequestStatusChanged.event_type, rev.RenewalClosed.event_type,
+    iev.OnboardingConfirmed.event_type,
+    iev.GoalUpdated.event_type,
+    iev.AccountLifecycleChanged.event_type,
+    iev.UserJoinedAccount.event_type,
+    iev.UserIdentified.event_type,
+    iev.ProblemRecorded.event_type,
+    iev.ValueReviewRecorded.event_type,
+    iev.FeatureRequestStatusChanged.event_type,
+    rev.RenewalClosed.event_type,
     iev.UserDeleted.event_type,
-}  # fmt: skip
-SETTINGS = HealthSettings(database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1",
-                          api_token=SecretStr("t" * 32))  # type: ignore[call-arg]  # fmt: skip
+}
+SETTINGS = HealthSettings(
+    database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1", api_token=SecretStr("t" * 32)
+)  # type: ignore[call-arg]
 
 
 def rec(event: Event) -> Consumed:
@@ -50,8 +61,14 @@ def usage(account: str, event: str, user: str, at: datetime = NOW) -> Consumed:
 
 
 def sig(account: str, **kw: Any) -> dict[str, Any]:
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
-            "occurred_at": kw.pop("occurred_at", NOW), **kw}  # fmt: skip
+    return {
+        "message_id": uuid.uuid4().hex,
+        "source_id": "s",
+        "account_id": account,
+        "received_at": NOW,
+        "occurred_at": kw.pop("occurred_at", NOW),
+        **kw,
+    }
 
 
 async def handle(conn: asyncpg.Connection, *records: Consumed) -> None:
@@ -62,20 +79,34 @@ async def test_usage_is_summed_per_day_event_and_user_and_hits_milestones(health
     acct = f"hh-use-{run_id}"
     async with rolled_back(health_db.url, schema="health") as conn:
         await conn.execute(
-            "INSERT INTO milestone_defs (key, definition) VALUES ($1, $2)", f"m-{run_id}",
-            {"key": f"m-{run_id}", "name": "First export", "event": f"Export-{run_id}", "threshold": 1,
-             "window_days": 30, "deadline_days": 30},
-        )  # fmt: skip
-        await handle(conn, usage(acct, f"Export-{run_id}", "u1"), usage(acct, f"Export-{run_id}", "u1"),
-                     usage(acct, "Login", "u2"), usage(acct, "Login", "u2", at=NOW - timedelta(days=1)))  # fmt: skip
+            "INSERT INTO milestone_defs (key, definition) VALUES ($1, $2)",
+            f"m-{run_id}",
+            {
+                "key": f"m-{run_id}",
+                "name": "First export",
+                "event": f"Export-{run_id}",
+                "threshold": 1,
+                "window_days": 30,
+                "deadline_days": 30,
+            },
+        )
+        await handle(
+            conn,
+            usage(acct, f"Export-{run_id}", "u1"),
+            usage(acct, f"Export-{run_id}", "u1"),
+            usage(acct, "Login", "u2"),
+            usage(acct, "Login", "u2", at=NOW - timedelta(days=1)),
+        )
         daily = await conn.fetch("SELECT day, event, events FROM usage_daily WHERE account_id = $1 ORDER BY 1, 2", acct)
-        users = await conn.fetch("SELECT user_id, events FROM user_days WHERE account_id = $1 AND day = $2 ORDER BY 1",
-                                 acct, NOW.date())  # fmt: skip
+        users = await conn.fetch(
+            "SELECT user_id, events FROM user_days WHERE account_id = $1 AND day = $2 ORDER BY 1", acct, NOW.date()
+        )
         hits = await conn.fetchval("SELECT sum(hits) FROM milestone_hits WHERE account_id = $1", acct)
         queued = await conn.fetchval("SELECT count(*) FROM recompute_queue WHERE account_id = $1", acct)
         # the re-score on the same connection: the milestone is achieved and announced once
-        settings = HealthSettings(database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1",
-                                  api_token=SecretStr("t" * 32))  # type: ignore[call-arg]  # fmt: skip
+        settings = HealthSettings(
+            database_url="postgresql://x@h/x", kafka_bootstrap_servers="h:1", api_token=SecretStr("t" * 32)
+        )  # type: ignore[call-arg]
         for _ in range(2):
             async with repository.unit(conn) as uow:
                 await recompute(uow, claimed=[(acct, None)], settings=settings)
@@ -84,8 +115,10 @@ async def test_usage_is_summed_per_day_event_and_user_and_hits_milestones(health
         )
     today, yesterday = NOW.date(), NOW.date() - timedelta(days=1)
     assert [(r["day"], r["event"], r["events"]) for r in daily] == [
-        (yesterday, "Login", 1), (today, f"Export-{run_id}", 2), (today, "Login", 1),
-    ]  # fmt: skip
+        (yesterday, "Login", 1),
+        (today, f"Export-{run_id}", 2),
+        (today, "Login", 1),
+    ]
     assert [(u["user_id"], u["events"]) for u in users] == [("u1", 2), ("u2", 1)]
     assert hits == 2 and queued == 1
     assert [a["event_type"] for a in announced] == ["bellwether.health.milestone_achieved.v1"]
@@ -94,9 +127,14 @@ async def test_usage_is_summed_per_day_event_and_user_and_hits_milestones(health
 async def test_signals_are_kept_latest_wins_and_queue_a_rescore(health_db, run_id) -> None:
     acct = f"hh-sig-{run_id}"
     q = iev.Qualification(
-        problem_severity=4, expected_duration_months=24, buying_department_fit=True, champion_fit=True,
-        technology_ready=True, services_sold_hours=1, services_needed_hours=1,
-    )  # fmt: skip
+        problem_severity=4,
+        expected_duration_months=24,
+        buying_department_fit=True,
+        champion_fit=True,
+        technology_ready=True,
+        services_sold_hours=1,
+        services_needed_hours=1,
+    )
     async with rolled_back(health_db.url, schema="health") as conn:
         await handle(
             conn,
@@ -146,28 +184,80 @@ async def test_champions_goals_problems_requests_and_reviews_are_kept_and_assess
     async with rolled_back(health_db.url, schema="health") as conn:
         await handle(
             conn,
-            rec(iev.AccountUpserted(**sig(acct), tier="mid", seats=10, lifecycle_stage="adopting",
-                                    owners=iev.Owners(csm="csm-1"))),
-            rec(iev.ContactChanged(**sig(acct), contact_id="vp", title="VP Operations", seniority="vp",
-                                   user_id=linked_user, is_champion=True)),
+            rec(
+                iev.AccountUpserted(
+                    **sig(acct), tier="mid", seats=10, lifecycle_stage="adopting", owners=iev.Owners(csm="csm-1")
+                )
+            ),
+            rec(
+                iev.ContactChanged(
+                    **sig(acct),
+                    contact_id="vp",
+                    title="VP Operations",
+                    seniority="vp",
+                    user_id=linked_user,
+                    is_champion=True,
+                )
+            ),
             rec(iev.ContactChanged(**sig(acct), contact_id="dir", title="Director IT", email="Dir@Acme.test")),
-            rec(iev.UserIdentified(message_id="m1", source_id="s", account_id=None, received_at=NOW, user_id=mail_user,
-                                   timestamp=NOW, traits={"email": "dir@acme.test"})),
+            rec(
+                iev.UserIdentified(
+                    message_id="m1",
+                    source_id="s",
+                    account_id=None,
+                    received_at=NOW,
+                    user_id=mail_user,
+                    timestamp=NOW,
+                    traits={"email": "dir@acme.test"},
+                )
+            ),
             rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=10, comment="Love the weekly report")),
-            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=5)), ticket_id="t1", status="opened",
-                                  severity="medium", requester_contact_id="vp")),
-            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=4)), ticket_id="t1", status="closed",
-                                  severity="medium")),
-            rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id=f"r-{run_id}", title="SSO", status="open",
-                                                blocking=True, kind="feature", contact_id="dir")),
+            rec(
+                iev.TicketChanged(
+                    **sig(acct, occurred_at=NOW - timedelta(days=5)),
+                    ticket_id="t1",
+                    status="opened",
+                    severity="medium",
+                    requester_contact_id="vp",
+                )
+            ),
+            rec(
+                iev.TicketChanged(
+                    **sig(acct, occurred_at=NOW - timedelta(days=4)), ticket_id="t1", status="closed", severity="medium"
+                )
+            ),
+            rec(
+                iev.FeatureRequestStatusChanged(
+                    **sig(acct),
+                    request_id=f"r-{run_id}",
+                    title="SSO",
+                    status="open",
+                    blocking=True,
+                    kind="feature",
+                    contact_id="dir",
+                )
+            ),
             rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual weekly reporting", severity=4)),
-            rec(iev.ValueReviewRecorded(**sig(acct), review_id="q3", reviewed_on=NOW.date(), outcome="partially_met",
-                                        goal_ids=["g1"])),
-            rec(iev.GoalUpdated(**sig(acct), goal_id="g1", name="Weekly reports", status="in_progress",
-                                baseline=0, target_value=20, linked_event="Report Exported", linked_window_days=30,
-                                due_date=NOW.date() + timedelta(days=30))),
+            rec(
+                iev.ValueReviewRecorded(
+                    **sig(acct), review_id="q3", reviewed_on=NOW.date(), outcome="partially_met", goal_ids=["g1"]
+                )
+            ),
+            rec(
+                iev.GoalUpdated(
+                    **sig(acct),
+                    goal_id="g1",
+                    name="Weekly reports",
+                    status="in_progress",
+                    baseline=0,
+                    target_value=20,
+                    linked_event="Report Exported",
+                    linked_window_days=30,
+                    due_date=NOW.date() + timedelta(days=30),
+                )
+            ),
             *usage_days,
-        )  # fmt: skip
+        )
         ticket = await conn.fetchrow(
             "SELECT requester_contact_id, opened_at, closed_at FROM tickets WHERE account_id = $1", acct
         )
@@ -185,11 +275,24 @@ async def test_champions_goals_problems_requests_and_reviews_are_kept_and_assess
         # the VP turns unhappy: a detractor score with an angry comment, and a ticket left open for 10 days
         await handle(
             conn,
-            rec(iev.NpsSubmitted(**sig(acct, occurred_at=NOW + timedelta(seconds=1)), contact_id="vp", score=3,
-                                 comment="Terrible support, nobody answers")),
-            rec(iev.TicketChanged(**sig(acct, occurred_at=NOW - timedelta(days=10)), ticket_id="t2", status="opened",
-                                  severity="high", requester_contact_id="vp")),
-        )  # fmt: skip
+            rec(
+                iev.NpsSubmitted(
+                    **sig(acct, occurred_at=NOW + timedelta(seconds=1)),
+                    contact_id="vp",
+                    score=3,
+                    comment="Terrible support, nobody answers",
+                )
+            ),
+            rec(
+                iev.TicketChanged(
+                    **sig(acct, occurred_at=NOW - timedelta(days=10)),
+                    ticket_id="t2",
+                    status="opened",
+                    severity="high",
+                    requester_contact_id="vp",
+                )
+            ),
+        )
         worse = await _rescore(conn, acct)
     assert ticket["requester_contact_id"] == "vp" and ticket["closed_at"] - ticket["opened_at"] == timedelta(days=1)
     assert linked == "dir@acme.test" and (stored["lifecycle_stage"], stored["csm_id"]) == ("adopting", "csm-1")
@@ -213,11 +316,16 @@ async def test_champions_goals_problems_requests_and_reviews_are_kept_and_assess
 
 async def test_membership_queues_the_account_and_unknown_types_are_skipped(health_db, run_id) -> None:
     acct = f"hh-mem-{run_id}"
-    joined = iev.UserJoinedAccount(message_id="m", source_id="s", account_id=acct, received_at=NOW, user_id="u",
-                                   timestamp=NOW, via="group")  # fmt: skip
+    joined = iev.UserJoinedAccount(
+        message_id="m", source_id="s", account_id=acct, received_at=NOW, user_id="u", timestamp=NOW, via="group"
+    )
     async with rolled_back(health_db.url, schema="health") as conn:
-        other = Consumed(rec(joined).envelope.__class__(id="x", type="bellwether.other.v1", source="s", topic="t",
-                                                        data=b"{}"), 0, 0, {"account_id": f"{acct}-other"})  # fmt: skip
+        other = Consumed(
+            rec(joined).envelope.__class__(id="x", type="bellwether.other.v1", source="s", topic="t", data=b"{}"),
+            0,
+            0,
+            {"account_id": f"{acct}-other"},
+        )
         await handle(conn, rec(joined), other)
         queued = await conn.fetch("SELECT account_id FROM recompute_queue WHERE account_id LIKE $1", f"{acct}%")
     assert [q["account_id"] for q in queued] == [acct]
@@ -233,12 +341,17 @@ async def test_an_account_ready_to_grow_is_announced_once(health_db, run_id) -> 
         await handle(
             conn,
             rec(iev.AccountUpserted(**sig(acct), tier="scale", seats=10)),
-            rec(iev.ContactChanged(**sig(acct), contact_id="vp", title="VP Sales", seniority="vp", user_id="u0",
-                                   is_champion=True)),
+            rec(
+                iev.ContactChanged(
+                    **sig(acct), contact_id="vp", title="VP Sales", seniority="vp", user_id="u0", is_champion=True
+                )
+            ),
             rec(iev.NpsSubmitted(**sig(acct), contact_id="vp", score=10)),
             rec(iev.GoalUpdated(**sig(acct), goal_id="g", name="Pipeline visibility", status="met")),
-            *recent, *earlier, *vp_days,
-        )  # fmt: skip
+            *recent,
+            *earlier,
+            *vp_days,
+        )
         first = await _rescore(conn, acct)
         again = await _rescore(conn, acct)
         state = await conn.fetchrow(
@@ -262,8 +375,10 @@ async def test_onboarding_not_confirmed_after_the_expected_days_is_announced_onc
             rec(iev.OnboardingConfirmed(**sig(done), aspect="technical", confirmed_by="x")),
             rec(iev.OnboardingConfirmed(**sig(done), aspect="process", confirmed_by="x")),
         )
-        said = {a: [r for r in await _rescore(conn, a) if r["event_type"].endswith("onboarding_overdue.v1")]
-                for a in (late, fresh, done)}  # fmt: skip
+        said = {
+            a: [r for r in await _rescore(conn, a) if r["event_type"].endswith("onboarding_overdue.v1")]
+            for a in (late, fresh, done)
+        }
         again = [r for r in await _rescore(conn, late) if r["event_type"].endswith("onboarding_overdue.v1")]
     assert len(said[late]) == 1 and orjson.loads(said[late][0]["payload"])["days_since_kickoff"] == 75
     assert said[fresh] == [] and said[done] == [] and again == []
@@ -295,12 +410,22 @@ async def test_a_deleted_user_is_forgotten_and_their_counts_stay_anonymous(healt
     async with rolled_back(health_db.url, schema="health") as conn:
         await handle(
             conn,
-            rec(iev.UserIdentified(message_id="i", source_id="s", account_id=None, received_at=NOW, user_id=user,
-                                   timestamp=NOW, traits={"email": email})),
+            rec(
+                iev.UserIdentified(
+                    message_id="i",
+                    source_id="s",
+                    account_id=None,
+                    received_at=NOW,
+                    user_id=user,
+                    timestamp=NOW,
+                    traits={"email": email},
+                )
+            ),
             rec(iev.ContactChanged(**signal_fields(acct), contact_id=contact, name=name, email=email.upper())),
             rec(iev.NpsSubmitted(**signal_fields(acct), contact_id=contact, score=3, comment=f"{name}: slow")),
-            usage(acct, "Report Exported", user), usage(acct, "Report Exported", user),
-        )  # fmt: skip
+            usage(acct, "Report Exported", user),
+            usage(acct, "Report Exported", user),
+        )
         assert await scan(conn, "health", [user, contact, name, email]), "the person was there"
         await handle(conn, deletion(user))  # linked by e-mail: the contact goes too, unnamed in the request
         assert await scan(conn, "health", [user, contact, name, email]) == {}

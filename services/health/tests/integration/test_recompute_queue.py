@@ -38,9 +38,14 @@ async def conns(queue_db: ServiceDb) -> AsyncIterator[tuple[asyncpg.Connection, 
 
 async def _rollup(conn: asyncpg.Connection, account: str) -> None:
     await repository.apply_rollups(
-        conn, accounts=[account], usage=[(account, NOW.date(), "Report Run", 1)],
-        users=[(account, NOW.date(), "u1", 1)], hits=[], now=NOW, window=WINDOW,
-    )  # fmt: skip
+        conn,
+        accounts=[account],
+        usage=[(account, NOW.date(), "Report Run", 1)],
+        users=[(account, NOW.date(), "u1", 1)],
+        hits=[],
+        now=NOW,
+        window=WINDOW,
+    )
 
 
 async def _queue(conn: asyncpg.Connection) -> dict[str, asyncpg.Record]:

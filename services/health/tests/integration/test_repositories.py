@@ -32,8 +32,12 @@ async def test_usage_counts_active_users_and_compares_windows(health_db, run_id)
     acct = f"qr-u-{run_id}"
     today = NOW.date()
     async with rolled_back(health_db.url, schema="health") as conn:
-        for day, user, event, n in ((0, "a", "Login", 3), (0, "b", "Export", 1), (3, "c", "Login", 2),
-                                    (10, "a", "Login", 4)):  # fmt: skip
+        for day, user, event, n in (
+            (0, "a", "Login", 3),
+            (0, "b", "Export", 1),
+            (3, "c", "Login", 2),
+            (10, "a", "Login", 4),
+        ):
             d = today - timedelta(days=day)
             await conn.execute("INSERT INTO usage_daily VALUES ($1, $2, $3, $4)", acct, d, event, n)
             await conn.execute("INSERT INTO user_days VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", acct, d, user, n)
@@ -55,8 +59,11 @@ async def test_the_account_list_filters_sorts_and_pages(health_db, run_id) -> No
                 """INSERT INTO account_health (account_id, computed_at, value, colour, sufficient, scorecard_id,
                                                scorecard_version, measures, reasons, trend_30d)
                    VALUES ($1, now(), $2, $3, true, 'default', 1, '[]', '[]', $4)""",
-                acct, value, colour, trend,
-            )  # fmt: skip
+                acct,
+                value,
+                colour,
+                trend,
+            )
         total, page = await queries.accounts(
             conn, where=queries.AccountFilter(tier=tier), sort="-score", limit=2, offset=0
         )
@@ -80,9 +87,15 @@ async def test_configuration_writes_answer_whether_they_found_their_row(health_d
         assert await config.retire_milestone(conn, key=key)
         assert not await config.retire_milestone(conn, key=f"{key}-none")
         card = await config.insert_scorecard(
-            conn, card_id=f"c-{run_id}", version=1, name="C", definition={"measures": []}, segments=[],
-            tiers=[f"t-{run_id}"], is_default=False,
-        )  # fmt: skip
+            conn,
+            card_id=f"c-{run_id}",
+            version=1,
+            name="C",
+            definition={"measures": []},
+            segments=[],
+            tiers=[f"t-{run_id}"],
+            is_default=False,
+        )
         await conn.execute("INSERT INTO accounts (account_id, tier) VALUES ($1, $2)", f"a-{run_id}", f"t-{run_id}")
         matching = await config.accounts_matching(conn, every=False, tiers=[f"t-{run_id}"], segments=[])
         job = await config.new_rescore_job(conn, card_id=card["id"], version=1, total=0)
@@ -134,15 +147,17 @@ async def test_current_score_users_milestones_and_retiring_a_scorecard(health_db
             """INSERT INTO account_health (account_id, computed_at, value, colour, sufficient, scorecard_id,
                                            scorecard_version, measures, reasons) VALUES ($1, now(), 70, 'green',
                                            true, $2, 2, '[]', '[]')""",
-            acct, card,
-        )  # fmt: skip
+            acct,
+            card,
+        )
         for day, user in ((0, "a"), (20, "b")):
             await conn.execute("INSERT INTO user_days VALUES ($1, $2, $3, 1)", acct, today - timedelta(days=day), user)
         definition = {"key": key, "name": "M", "event": "E", "threshold": 1, "window_days": 7, "deadline_days": 30}
         await config.insert_milestone(conn, key=key, definition=definition)
         for version in (1, 2):
-            await config.insert_scorecard(conn, card_id=card, version=version, name="C", definition={},
-                                          segments=[], tiers=[], is_default=False)  # fmt: skip
+            await config.insert_scorecard(
+                conn, card_id=card, version=version, name="C", definition={}, segments=[], tiers=[], is_default=False
+            )
         current = await queries.current(conn, account_id=acct)
         unknown = await queries.current(conn, account_id=f"none-{run_id}")
         users = await queries.users(conn, account_id=acct, active_since=today - timedelta(days=14))

@@ -42,8 +42,10 @@ def test_the_measure_that_told_churn_apart_gets_the_weight_and_the_held_out_auc_
 
 
 def test_a_measure_pointing_the_wrong_way_keeps_a_token_weight_and_is_named() -> None:
-    flipped = [Sample(s.opportunity_id, s.churned, {**s.subs, "usage": 100 - s.subs["champion"]})  # type: ignore[operator]
-               for s in portfolio()]  # fmt: skip
+    flipped = [
+        Sample(s.opportunity_id, s.churned, {**s.subs, "usage": 100 - s.subs["champion"]})  # type: ignore[operator]
+        for s in portfolio()
+    ]
     c = calibrate(flipped, WEIGHTS)
     assert c.suggested_weights is not None and c.suggested_weights["usage"] == TOKEN_WEIGHT
     assert any(n.startswith("usage:") for n in c.notes)
@@ -62,8 +64,10 @@ def test_too_few_outcomes_or_too_few_churned_is_said_not_suggested() -> None:
 @given(st.integers(0, 10_000), st.integers(20, 60))
 def test_suggested_weights_are_valid_scorecard_weights_and_aucs_are_probabilities(seed: int, n: int) -> None:
     rnd = random.Random(seed)
-    samples = [Sample(f"o{i}", i % 2 == 0, {k: (None if rnd.random() < 0.2 else rnd.uniform(0, 100)) for k in WEIGHTS})
-               for i in range(n)]  # fmt: skip
+    samples = [
+        Sample(f"o{i}", i % 2 == 0, {k: (None if rnd.random() < 0.2 else rnd.uniform(0, 100)) for k in WEIGHTS})
+        for i in range(n)
+    ]
     c = calibrate(samples, WEIGHTS, seed=seed)
     assert c.status == "suggested" and c.suggested_weights is not None
     assert set(c.suggested_weights) == set(WEIGHTS)

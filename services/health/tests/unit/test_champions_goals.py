@@ -21,10 +21,19 @@ def _ticket(days_open: float, severity: str = "medium", closed: bool = True) -> 
 
 
 VP = ch.ContactFacts(
-    "vp-ops", name="Ana Silva", title="VP Operations", seniority="vp", is_champion=True, linked=True,
-    active_days=10, nps=4, nps_comment="reports keep breaking", nps_polarity=-0.4,
-    tickets=(_ticket(20), _ticket(15), _ticket(12, "high")), changed_at=NOW - timedelta(days=200),
-)  # fmt: skip
+    "vp-ops",
+    name="Ana Silva",
+    title="VP Operations",
+    seniority="vp",
+    is_champion=True,
+    linked=True,
+    active_days=10,
+    nps=4,
+    nps_comment="reports keep breaking",
+    nps_polarity=-0.4,
+    tickets=(_ticket(20), _ticket(15), _ticket(12, "high")),
+    changed_at=NOW - timedelta(days=200),
+)
 
 
 def test_the_seed_example_engaged_but_not_delighted_with_its_reasons() -> None:
@@ -75,8 +84,7 @@ def test_an_influential_champion_leaving_the_healthy_quadrant_is_at_risk_once() 
     c = ch.changes(before, [worse], coverage_before=1, coverage_now=0)
     assert [(a.contact_id, was) for a, was in c.at_risk] == [("vp-ops", "engaged_delighted")]
     assert c.coverage_changed and [a.contact_id for a in c.assessed] == ["vp-ops"]
-    again = ch.changes({"vp-ops": ch.Previous(worse.quadrant, False, True)}, [worse], coverage_before=0,
-                       coverage_now=0)  # fmt: skip
+    again = ch.changes({"vp-ops": ch.Previous(worse.quadrant, False, True)}, [worse], coverage_before=0, coverage_now=0)
     assert again == ch.Changes((), (), False)  # nothing new to say
 
 
@@ -91,13 +99,20 @@ def test_coverage_counts_healthy_influential_against_the_tier_target() -> None:
 
 
 facts = st.builds(
-    ch.ContactFacts, contact_id=st.just("c"), linked=st.booleans(), active_days=st.integers(0, 30),
-    nps=st.one_of(st.none(), st.integers(0, 10)), nps_polarity=st.one_of(st.none(), st.floats(-1, 1)),
-    tickets=st.lists(st.builds(_ticket, st.floats(0, 40), st.sampled_from(["low", "medium", "high", "urgent"]),
-                               st.booleans()), max_size=8).map(tuple),
+    ch.ContactFacts,
+    contact_id=st.just("c"),
+    linked=st.booleans(),
+    active_days=st.integers(0, 30),
+    nps=st.one_of(st.none(), st.integers(0, 10)),
+    nps_polarity=st.one_of(st.none(), st.floats(-1, 1)),
+    tickets=st.lists(
+        st.builds(_ticket, st.floats(0, 40), st.sampled_from(["low", "medium", "high", "urgent"]), st.booleans()),
+        max_size=8,
+    ).map(tuple),
     seniority=st.sampled_from([None, "executive", "vp", "director", "manager", "individual"]),
-    can_promote=st.one_of(st.none(), st.booleans()), owns_relationship_next_12m=st.one_of(st.none(), st.booleans()),
-)  # fmt: skip
+    can_promote=st.one_of(st.none(), st.booleans()),
+    owns_relationship_next_12m=st.one_of(st.none(), st.booleans()),
+)
 
 
 @given(facts, st.integers(0, 30))
@@ -139,8 +154,15 @@ TODAY = date(2026, 11, 20)
 
 
 def test_goal_status_is_computed_from_the_numbers() -> None:
-    g = gl.Goal("g", "200 demo requests a month", "in_progress", baseline=100, target_value=200, current_value=160,
-                due_date=TODAY + timedelta(days=30))  # fmt: skip
+    g = gl.Goal(
+        "g",
+        "200 demo requests a month",
+        "in_progress",
+        baseline=100,
+        target_value=200,
+        current_value=160,
+        due_date=TODAY + timedelta(days=30),
+    )
     assert gl.evaluate(g, today=TODAY) == gl.Progress("g", "in_progress", 60.0, 160, computed=True)
     assert gl.evaluate(g, today=TODAY + timedelta(days=30)).status == "partially_met"
     assert gl.evaluate(replace(g, current_value=205), today=TODAY).status == "met"
@@ -156,8 +178,9 @@ values = st.floats(-1e6, 1e6, allow_nan=False)
 
 
 @given(values, values, values, values, st.integers(-60, 60))
-def test_closer_to_the_target_never_scores_a_worse_outcome(base: float, target: float, cur: float, more: float,
-                                                           due_in: int) -> None:  # fmt: skip
+def test_closer_to_the_target_never_scores_a_worse_outcome(
+    base: float, target: float, cur: float, more: float, due_in: int
+) -> None:
     if base == target:
         return
     g = gl.Goal("g", "n", "in_progress", base, target, cur, TODAY + timedelta(days=due_in))
@@ -174,27 +197,50 @@ def test_closer_to_the_target_never_scores_a_worse_outcome(base: float, target: 
 
 from health.domain import expansion as xp  # noqa: E402
 
-READY = xp.Signals(seats=10, active_users=9, active_users_before=6, events=900, events_before=700, breadth_pct=None,
-                   healthy_champions=1, goal_statuses=("met", "in_progress"), colour="green")  # fmt: skip
+READY = xp.Signals(
+    seats=10,
+    active_users=9,
+    active_users_before=6,
+    events=900,
+    events_before=700,
+    breadth_pct=None,
+    healthy_champions=1,
+    goal_statuses=("met", "in_progress"),
+    colour="green",
+)
 
 
 def test_a_broadly_adopted_growing_account_with_a_champion_and_goals_met_is_ready() -> None:
     r = xp.assess(READY)
     assert r.ready and r.growth_type == "organic_seats" and r.missing == ()
-    assert r.reasons == ("9 of 10 seats active", "1 healthy influential champion", "1 goal met or exceeded",
-                         "active users up 50 %")  # fmt: skip
+    assert r.reasons == (
+        "9 of 10 seats active",
+        "1 healthy influential champion",
+        "1 goal met or exceeded",
+        "active users up 50 %",
+    )
     assert xp.assess(replace(READY, active_users=8)).growth_type == "consumption"  # 80 %: broad, not full
     assert xp.announce(False, r) and not xp.announce(True, r)
 
 
 @given(
-    st.sampled_from(["red", "yellow", "green"]), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2),
+    st.sampled_from(["red", "yellow", "green"]),
+    st.integers(0, 3),
+    st.integers(0, 3),
+    st.integers(0, 2),
     st.lists(st.sampled_from(["met", "exceeded", "partially_met", "missed", "in_progress"]), max_size=3),
-)  # fmt: skip
-def test_anything_in_the_way_means_not_ready(colour: str, severe: int, blocking: int, champions: int,
-                                             goals: list[str]) -> None:  # fmt: skip
-    s = replace(READY, colour=colour, severe_open=severe, blocking_open=blocking, healthy_champions=champions,
-                goal_statuses=tuple(goals))  # fmt: skip
+)
+def test_anything_in_the_way_means_not_ready(
+    colour: str, severe: int, blocking: int, champions: int, goals: list[str]
+) -> None:
+    s = replace(
+        READY,
+        colour=colour,
+        severe_open=severe,
+        blocking_open=blocking,
+        healthy_champions=champions,
+        goal_statuses=tuple(goals),
+    )
     r = xp.assess(s)
     if colour == "red" or severe or blocking or champions == 0 or "missed" in goals:
         assert not r.ready and r.growth_type is None and r.missing

@@ -34,10 +34,14 @@ CARDS = st.lists(
         lambda i, tiers, segs, default: CardChoice(
             Scorecard(f"c{i}", 1, f"c{i}", ()), frozenset(tiers), frozenset(segs), default
         ),
-        st.integers(0, 99), st.sets(NAMES, max_size=2), st.sets(NAMES, max_size=2), st.booleans(),
+        st.integers(0, 99),
+        st.sets(NAMES, max_size=2),
+        st.sets(NAMES, max_size=2),
+        st.booleans(),
     ),
-    min_size=1, max_size=6,
-)  # fmt: skip
+    min_size=1,
+    max_size=6,
+)
 
 
 @given(CARDS, st.one_of(st.none(), NAMES), st.one_of(st.none(), NAMES))
@@ -55,8 +59,9 @@ def test_the_chosen_card_is_a_matching_specific_one_else_the_default(cards, tier
 
 @given(CARDS, st.one_of(st.none(), NAMES), st.one_of(st.none(), NAMES))
 def test_a_card_for_the_lifecycle_stage_wins_over_tier_and_segment(cards, tier, segment) -> None:  # type: ignore[no-untyped-def]
-    onboarding = CardChoice(Scorecard("onb", 1, "onboarding", ()), frozenset(), frozenset(), False,
-                            frozenset({"onboarding"}))  # fmt: skip
+    onboarding = CardChoice(
+        Scorecard("onb", 1, "onboarding", ()), frozenset(), frozenset(), False, frozenset({"onboarding"})
+    )
     both = [*cards, onboarding]
     assert choose(both, tier, segment, "onboarding") is onboarding
     assert choose(both, tier, segment, "mature") is choose(cards, tier, segment)  # other stages: as before

@@ -78,8 +78,16 @@ def test_champion_departure_and_reasons_explain_the_drop() -> None:
         m("champion", MeasureType.CHAMPION, points=(ScalePoint(0, 0), ScalePoint(100, 100))),
         min_measures=1,
     )
-    vp = ch.ContactFacts("c1", title="VP Operations", seniority="vp", is_champion=True, linked=True,
-                         active_days=12, nps=10, changed_at=NOW - timedelta(days=20))  # fmt: skip
+    vp = ch.ContactFacts(
+        "c1",
+        title="VP Operations",
+        seniority="vp",
+        is_champion=True,
+        linked=True,
+        active_days=12,
+        nps=10,
+        changed_at=NOW - timedelta(days=20),
+    )
 
     def facts(*contacts: ch.ContactFacts) -> AccountFacts:
         assessed = tuple(ch.assess(c, now=NOW) for c in contacts)

@@ -89,9 +89,15 @@ def _single(call: str, model: type[BaseModel]) -> None:
         body, source = await _authenticated(request, rt)
         rate_limit(rt, source, 1)
         outcome = await accept_messages(
-            rt, source_id=source.id, grant=source.grant, endpoint=call, request_id=str(uuid.uuid4()), items=[body],
-            default_type=call, plan=source.plan,
-        )  # fmt: skip
+            rt,
+            source_id=source.id,
+            grant=source.grant,
+            endpoint=call,
+            request_id=str(uuid.uuid4()),
+            items=[body],
+            default_type=call,
+            plan=source.plan,
+        )
         if outcome.rejections:
             raise single_rejected(outcome.rejections[0])
         return answer(outcome)

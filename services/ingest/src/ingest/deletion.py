@@ -21,29 +21,49 @@ def suppressed(messages: Iterable[Message], hashes: frozenset[str]) -> set[str]:
     """The message ids of the messages whose user or anonymous id is suppressed."""
     if not hashes:
         return set()
-    return {m.message_id for m in messages
-            if any(i is not None and user_hash(i) in hashes for i in (m.user_id, m.anonymous_id))}  # fmt: skip
+    return {
+        m.message_id
+        for m in messages
+        if any(i is not None and user_hash(i) in hashes for i in (m.user_id, m.anonymous_id))
+    }
 
 
 async def delete_user(
-    rt: Runtime, *, user_id: str, contact_ids: Sequence[str], requested_by: str, suppress: bool,
-    source_id: str = "admin", message_id: str | None = None,
-) -> tuple[str, bool]:  # fmt: skip
+    rt: Runtime,
+    *,
+    user_id: str,
+    contact_ids: Sequence[str],
+    requested_by: str,
+    suppress: bool,
+    source_id: str = "admin",
+    message_id: str | None = None,
+) -> tuple[str, bool]:
     """(request id, new?): a sender's retry of the same message is the same request and changes nothing."""
     request_id = "del_" + (derive_event_id(source_id, message_id)[:24] if message_id else uuid.uuid4().hex)
     at = utcnow()
     async with rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
         new = await deletion_repository.record_request(
-            conn, request_id=request_id, user_id=user_id, requested_by=requested_by, at=at, suppress=suppress,
+            conn,
+            request_id=request_id,
+            user_id=user_id,
+            requested_by=requested_by,
+            at=at,
+            suppress=suppress,
             contacts=len(contact_ids),
-        )  # fmt: skip
+        )
         if new:
             await deletion_repository.forget(conn, user_id=user_id, contact_ids=contact_ids)
             event = UserDeleted(
-                message_id=message_id or request_id, source_id=source_id, account_id=None, received_at=at,
-                user_id=user_id, timestamp=at, contact_ids=list(contact_ids), requested_by=requested_by,
+                message_id=message_id or request_id,
+                source_id=source_id,
+                account_id=None,
+                received_at=at,
+                user_id=user_id,
+                timestamp=at,
+                contact_ids=list(contact_ids),
+                requested_by=requested_by,
                 suppress=suppress,
-            )  # fmt: skip
+            )
             uow.emit(event, event_id=derive_event_id("deletion", request_id), at=at)
     rt.identities.drop(user_id)
     if suppress:

@@ -31,9 +31,14 @@ async def request_deletion(
     request_id, _ = await delete_user(
         rt, user_id=body.user_id, contact_ids=body.contact_ids, requested_by=caller.actor, suppress=body.suppress
     )
-    out = {"request_id": request_id, "user_hash": user_hash(body.user_id), "requested_by": caller.actor,
-           "requested_at": utcnow().isoformat(), "suppress": body.suppress,
-           "contacts": len(body.contact_ids)}  # fmt: skip
+    out = {
+        "request_id": request_id,
+        "user_hash": user_hash(body.user_id),
+        "requested_by": caller.actor,
+        "requested_at": utcnow().isoformat(),
+        "suppress": body.suppress,
+        "contacts": len(body.contact_ids),
+    }
     return JSONResponse(out, status_code=202)
 
 
@@ -44,9 +49,11 @@ async def list_deletions(rt: ViewerDep, limit: Annotated[int, Query(ge=1, le=100
 
 
 @router.delete(
-    "/suppressions/{user_id}", status_code=204, responses={404: {"model": schemas.Error}},
+    "/suppressions/{user_id}",
+    status_code=204,
+    responses={404: {"model": schemas.Error}},
     summary="Accept a suppressed user's events again",
-)  # fmt: skip
+)
 async def lift_suppression(user_id: str, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
     rt.keys.authorise(authorization, "configure")
     async with rt.pool.acquire() as conn:

@@ -23,8 +23,9 @@ async def forget(conn: asyncpg.Connection, *, user_id: str, contact_ids: Sequenc
     await conn.execute(
         """DELETE FROM unattributed_events
             WHERE identity = $1 OR EXISTS (SELECT 1 FROM unnest($2::text[]) n WHERE strpos(message::text, n) > 0)""",
-        user_id, needles,
-    )  # fmt: skip
+        user_id,
+        needles,
+    )
     await conn.execute(
         """DELETE FROM rejected_events
             WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) n WHERE strpos(payload::text, n) > 0)""",
@@ -33,21 +34,34 @@ async def forget(conn: asyncpg.Connection, *, user_id: str, contact_ids: Sequenc
 
 
 async def record_request(
-    conn: asyncpg.Connection, *, request_id: str, user_id: str, requested_by: str, at: datetime, suppress: bool,
+    conn: asyncpg.Connection,
+    *,
+    request_id: str,
+    user_id: str,
+    requested_by: str,
+    at: datetime,
+    suppress: bool,
     contacts: int,
-) -> bool:  # fmt: skip
+) -> bool:
     """False when this request was recorded before (a sender's retry)."""
     done = await conn.execute(
         """INSERT INTO deletion_requests (request_id, user_hash, requested_by, requested_at, suppress, contacts)
            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING""",
-        request_id, user_hash(user_id), requested_by, at, suppress, contacts,
-    )  # fmt: skip
+        request_id,
+        user_hash(user_id),
+        requested_by,
+        at,
+        suppress,
+        contacts,
+    )
     if suppress:
         await conn.execute(
             """INSERT INTO suppressed_users (user_hash, suppressed_at, request_id) VALUES ($1, $2, $3)
                ON CONFLICT (user_hash) DO NOTHING""",
-            user_hash(user_id), at, request_id,
-        )  # fmt: skip
+            user_hash(user_id),
+            at,
+            request_id,
+        )
     return bool(done != "INSERT 0 0")
 
 

@@ -36,8 +36,11 @@ def check_signature(rt: Runtime, source: Source, bodies: tuple[bytes, bytes], he
     if source.signing_secret is None:
         return
     if not signatures.segment_ok(signing_secret(rt.box, source), bodies, header):
-        raise ApiError(401, "invalid_signature", "X-Signature: missing or not the HMAC-SHA1 of the body "
-                       "with this source's signing secret")  # fmt: skip
+        raise ApiError(
+            401,
+            "invalid_signature",
+            "X-Signature: missing or not the HMAC-SHA1 of the body with this source's signing secret",
+        )
 
 
 def _items(body: Any, limit: int) -> list[Any]:
@@ -59,8 +62,15 @@ async def _deletion(rt: Runtime, source: Source, body: dict[str, Any]) -> JSONRe
     if (missing := source.grant.missing(scopes.IDENTITY)) is not None:
         raise ApiError(403, "missing_scope", f"type: this write key lacks the scope '{missing}'", field="type")
     message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
-    await delete_user(rt, user_id=str(user_id)[:255], contact_ids=(), requested_by=f"source:{source.id}",
-                      suppress=False, source_id=source.id, message_id=message_id)  # fmt: skip
+    await delete_user(
+        rt,
+        user_id=str(user_id)[:255],
+        contact_ids=(),
+        requested_by=f"source:{source.id}",
+        suppress=False,
+        source_id=source.id,
+        message_id=message_id,
+    )
     return JSONResponse({"success": True, "accepted": 0, "unattributed": 0, "deleted": 1, "rejected": []})
 
 
@@ -82,9 +92,14 @@ async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
         raise unavailable(rt, "event stream not connected yet")
     rate_limit(rt, source, len(items))
     outcome = await accept_messages(
-        rt, source_id=source.id, grant=source.grant, endpoint="destination", request_id=str(uuid.uuid4()),
-        items=items, plan=source.plan,
-    )  # fmt: skip
+        rt,
+        source_id=source.id,
+        grant=source.grant,
+        endpoint="destination",
+        request_id=str(uuid.uuid4()),
+        items=items,
+        plan=source.plan,
+    )
     if isinstance(body, dict) and outcome.rejections:
         raise single_rejected(outcome.rejections[0])
     return answer(outcome)

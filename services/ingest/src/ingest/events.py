@@ -60,10 +60,14 @@ def envelopes_for(
     """The events one accepted message produces. Ids derive from (source, messageId): a retry of
     the same message yields the same ids, which is what consumers de-duplicate on."""
     base: dict[str, Any] = {
-        "message_id": msg.message_id, "source_id": source_id, "account_id": account_id,
-        "received_at": msg.received_at, "user_id": msg.user_id, "anonymous_id": msg.anonymous_id,
+        "message_id": msg.message_id,
+        "source_id": source_id,
+        "account_id": account_id,
+        "received_at": msg.received_at,
+        "user_id": msg.user_id,
+        "anonymous_id": msg.anonymous_id,
         "timestamp": msg.timestamp,
-    }  # fmt: skip
+    }
     key = account_id or msg.user_id or msg.anonymous_id
     out: list[Envelope] = []
 
@@ -81,12 +85,20 @@ def envelopes_for(
         )
 
     if msg.type in ("track", "page", "screen"):
-        emit(ev.UsageRecorded, {
-            "kind": msg.type, "event": msg.event, "properties": msg.properties, "context": msg.context,
-            "original_timestamp": msg.original_timestamp, "sent_at": msg.sent_at,
-            "timestamp_corrected": msg.timestamp_corrected,
-        } | ({"plan_violations": msg.plan_violations} if msg.plan_violations else {}),
-            usage_event_id(source_id, msg.message_id))  # fmt: skip
+        emit(
+            ev.UsageRecorded,
+            {
+                "kind": msg.type,
+                "event": msg.event,
+                "properties": msg.properties,
+                "context": msg.context,
+                "original_timestamp": msg.original_timestamp,
+                "sent_at": msg.sent_at,
+                "timestamp_corrected": msg.timestamp_corrected,
+            }
+            | ({"plan_violations": msg.plan_violations} if msg.plan_violations else {}),
+            usage_event_id(source_id, msg.message_id),
+        )
         lifecycle = lifecycle_change(msg)
         if lifecycle is not None and account_id is not None:
             emit(

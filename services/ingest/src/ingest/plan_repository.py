@@ -30,9 +30,15 @@ async def count_violations(
            ON CONFLICT (source_id, event, kind, field) DO UPDATE SET
              count = v.count + excluded.count, last_seen = greatest(v.last_seen, excluded.last_seen),
              last_reason = excluded.last_reason, last_message_id = excluded.last_message_id""",
-        source_id, at, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
-        [totals[k][0] for k in keys], [totals[k][1] for k in keys], [totals[k][2] for k in keys],
-    )  # fmt: skip
+        source_id,
+        at,
+        [k[0] for k in keys],
+        [k[1] for k in keys],
+        [k[2] for k in keys],
+        [totals[k][0] for k in keys],
+        [totals[k][1] for k in keys],
+        [totals[k][2] for k in keys],
+    )
 
 
 async def list_violations(
@@ -42,6 +48,8 @@ async def list_violations(
         """SELECT event, kind, field, count, first_seen, last_seen, last_reason, last_message_id
              FROM plan_violations WHERE source_id = $1 AND ($2::text IS NULL OR event = $2)
             ORDER BY count DESC, event, kind, field LIMIT $3""",
-        source_id, event, limit,
-    )  # fmt: skip
+        source_id,
+        event,
+        limit,
+    )
     return [dict(r) for r in rows]

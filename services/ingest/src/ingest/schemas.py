@@ -250,10 +250,22 @@ class DeletionOut(BaseModel):
 class TrackingPlanDoc(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"mode": "observe", "events": {"Report Exported": {
-            "type": "object", "properties": {"format": {"type": "string", "enum": ["pdf", "csv"]}},
-            "required": ["format"], "additionalProperties": False}}}]},
-    )  # fmt: skip
+        json_schema_extra={
+            "examples": [
+                {
+                    "mode": "observe",
+                    "events": {
+                        "Report Exported": {
+                            "type": "object",
+                            "properties": {"format": {"type": "string", "enum": ["pdf", "csv"]}},
+                            "required": ["format"],
+                            "additionalProperties": False,
+                        }
+                    },
+                }
+            ]
+        },
+    )
     mode: Literal["observe", "enforce"] = "observe"
     events: dict[Annotated[str, Field(min_length=1, max_length=255)], dict[str, Any]] = Field(
         max_length=2000, description="event name → JSON Schema (draft 2020-12) of its properties"

@@ -16,9 +16,10 @@ class IngestSettings(ServiceSettings):
     admin_token: SecretStr = Field(min_length=16, description="Bearer token of the admin API")
 
     secrets_key: SecretStr | None = Field(
-        default=None, min_length=32,
+        default=None,
+        min_length=32,
         description="encrypts senders' signing secrets at rest (32+ chars); without it no source can have one",
-    )  # fmt: skip
+    )
     secrets_keys_previous: list[SecretStr] = Field(
         default_factory=list, description="JSON list of earlier SECRETS_KEY values: still decrypt, never encrypt"
     )

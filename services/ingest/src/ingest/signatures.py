@@ -46,8 +46,9 @@ def zendesk_ok(secret: str, body: bytes, header: str | None, timestamp: str | No
 
 
 def hubspot_ok(secret: str, *, method: str, uri: str, body: bytes, header: str | None, timestamp: str | None) -> bool:
-    return timestamp is not None and _same(header, _b64(secret, method.encode() + uri.encode() + body +
-                                                               timestamp.encode()))  # fmt: skip
+    return timestamp is not None and _same(
+        header, _b64(secret, method.encode() + uri.encode() + body + timestamp.encode())
+    )
 
 
 def fresh(timestamp: str | None, now: datetime, *, millis: bool = False) -> bool:

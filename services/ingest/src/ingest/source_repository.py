@@ -81,9 +81,17 @@ async def insert_source(
         f"""INSERT INTO sources (id, name, write_key_hash, key_prefix, rate_limit_eps, burst, scopes, accounts,
                                  kind, config)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {_SOURCE_COLS}""",
-        id, name, write_key_hash, key_prefix, rate_limit_eps, burst, list(scopes), list(accounts), kind,
+        id,
+        name,
+        write_key_hash,
+        key_prefix,
+        rate_limit_eps,
+        burst,
+        list(scopes),
+        list(accounts),
+        kind,
         config or {},
-    )  # fmt: skip
+    )
     return Source.from_row(row)
 
 

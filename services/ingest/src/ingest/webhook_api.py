@@ -45,10 +45,14 @@ def _signed_ok(rt: Runtime, source: Source, request: Request, wire: bytes) -> No
     if source.kind == "hubspot":
         stamp = h.get("x-hubspot-request-timestamp")
         base = source.config.get("public_url")
-        uri = f"{base.rstrip('/')}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "") \
-            if base else str(request.url)  # fmt: skip
-        ok = signatures.hubspot_ok(secret, method=request.method, uri=uri, body=wire,
-                                   header=h.get("x-hubspot-signature-v3"), timestamp=stamp)  # fmt: skip
+        uri = (
+            f"{base.rstrip('/')}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
+            if base
+            else str(request.url)
+        )
+        ok = signatures.hubspot_ok(
+            secret, method=request.method, uri=uri, body=wire, header=h.get("x-hubspot-signature-v3"), timestamp=stamp
+        )
         header, fresh = "X-HubSpot-Signature-v3", signatures.fresh(stamp, now, millis=True)
     elif source.kind == "zendesk":
         stamp = h.get("x-zendesk-webhook-signature-timestamp")
@@ -92,9 +96,12 @@ def _mapped(source: Source, raw: bytes, request: Request) -> list[Mapped]:
 
 
 def _items(mapped: list[Mapped]) -> list[Any]:
-    return [m.signal if m.problem is None else
-            Rejection(i, m.message_id, m.problem.field, m.problem.reason, m.payload, "not_mapped")
-            for i, m in enumerate(mapped)]  # fmt: skip
+    return [
+        m.signal
+        if m.problem is None
+        else Rejection(i, m.message_id, m.problem.field, m.problem.reason, m.payload, "not_mapped")
+        for i, m in enumerate(mapped)
+    ]
 
 
 def _limit(rt: Runtime, source: Source, count: int) -> None:
@@ -122,9 +129,13 @@ async def webhook(source_id: str, request: Request, rt: RuntimeDep) -> Response:
         raise unavailable(rt, "event stream not connected yet")
     _limit(rt, source, max(1, len(mapped)))
     outcome = await accept_signals(
-        rt, source_id=source.id, grant=source.grant, request_id=str(uuid.uuid4()), items=_items(mapped),
+        rt,
+        source_id=source.id,
+        grant=source.grant,
+        request_id=str(uuid.uuid4()),
+        items=_items(mapped),
         endpoint=f"webhook:{source.kind}",
-    )  # fmt: skip
+    )
     if source.kind == "salesforce":
         return Response(salesforce.ACK, media_type="text/xml; charset=utf-8")
     return answer(outcome)
@@ -157,8 +168,14 @@ async def put_config(source_id: str, body: dict[str, Any], rt: AdminDep) -> JSON
             raise no_source(source_id)
         if found := registry.problems(src.kind, body):
             listed = [{"field": p.field, "reason": p.reason} for p in found]
-            raise ApiError(422, "invalid_config", f"{found[0].field}: {found[0].reason}", field=found[0].field,
-                           reason=found[0].reason, problems=listed)  # fmt: skip
+            raise ApiError(
+                422,
+                "invalid_config",
+                f"{found[0].field}: {found[0].reason}",
+                field=found[0].field,
+                reason=found[0].reason,
+                problems=listed,
+            )
         src = await sources.set_config(conn, source_id=source_id, config=body)
     assert src is not None
     rt.auth.forget(source_id)

@@ -19,8 +19,15 @@ async def test_a_flood_of_unknown_keys_never_evicts_a_known_source(ingest_db, ru
     pool = await create_pool(ingest_db.url, schema="ingest", min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
-            await sources.insert_source(conn, id=f"src-{run_id}", name="n", write_key_hash=hash_key(key),
-                                           key_prefix="p", rate_limit_eps=1, burst=1)  # fmt: skip
+            await sources.insert_source(
+                conn,
+                id=f"src-{run_id}",
+                name="n",
+                write_key_hash=hash_key(key),
+                key_prefix="p",
+                rate_limit_eps=1,
+                burst=1,
+            )
         auth = SourceAuth(pool, ttl_s=600, size=50)
         assert (await auth.authenticate(key)).id == f"src-{run_id}"
         for _ in range(200):  # four times the cache size

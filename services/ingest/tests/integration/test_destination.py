@@ -48,15 +48,21 @@ async def test_classic_single_message_and_batched_array_of_mixed_types(ingest, s
         {"type": "identify", "userId": f"u-{run_id}", "traits": {"email": "a@example.com"}, "messageId": f"i-{run_id}"},
         {"type": "group", "userId": f"u-{run_id}", "groupId": account, "messageId": f"g-{run_id}"},
         {"type": "page", "userId": f"u-{run_id}", "name": "Home", "messageId": f"p-{run_id}"},
-        {"type": "track", "anonymousId": f"anon-{run_id}", "event": "Signed Up", "messageId": f"t-{run_id}",
-         "context": {"groupId": account}},
-    ]  # fmt: skip
+        {
+            "type": "track",
+            "anonymousId": f"anon-{run_id}",
+            "event": "Signed Up",
+            "messageId": f"t-{run_id}",
+            "context": {"groupId": account},
+        },
+    ]
     wanted = {f"ajs-{run_id}", f"i-{run_id}", f"g-{run_id}", f"p-{run_id}", f"t-{run_id}"}
     async with TopicTail(kafka_bootstrap, topics.USAGE, topics.IDENTITY) as tail, httpx.AsyncClient() as http:
         one = await http.post(
-            f"{ingest.url}/v1/destination", json=classic_track(run_id, account),
+            f"{ingest.url}/v1/destination",
+            json=classic_track(run_id, account),
             headers={"Authorization": f"Bearer {source.write_key}", "User-Agent": "Segment.io/1.0"},
-        )  # fmt: skip
+        )
         many = await http.post(f"{ingest.url}/v1/destination", json=batch, auth=(source.write_key, ""))
         assert (one.status_code, one.json()["accepted"]) == (200, 1), one.text
         assert (many.status_code, many.json()["accepted"], many.json()["rejected"]) == (200, 4, []), many.text
@@ -71,8 +77,13 @@ async def test_classic_single_message_and_batched_array_of_mixed_types(ingest, s
 
 
 async def test_the_custom_header_carries_the_key_and_unknown_keys_are_401(ingest, source, kafka_bootstrap, run_id):
-    event = {"type": "track", "userId": "u", "event": "e", "messageId": f"h-{run_id}",
-             "context": {"groupId": f"a-{run_id}"}}  # fmt: skip
+    event = {
+        "type": "track",
+        "userId": "u",
+        "event": "e",
+        "messageId": f"h-{run_id}",
+        "context": {"groupId": f"a-{run_id}"},
+    }
     async with TopicTail(kafka_bootstrap, topics.USAGE) as tail, httpx.AsyncClient() as http:
         r = await http.post(f"{ingest.url}/v1/destination", json=event, headers={"X-Write-Key": source.write_key})
         assert r.status_code == 200, r.text
@@ -115,9 +126,10 @@ async def test_x_signature_is_checked_when_the_source_has_a_secret(ingest, kafka
 async def test_invalid_events_single_is_400_array_is_200_and_listed(ingest, source, admin_headers, run_id):
     async with httpx.AsyncClient() as http:
         single = await http.post(
-            f"{ingest.url}/v1/destination", json={"type": "track", "userId": "u", "messageId": f"bad-{run_id}"},
+            f"{ingest.url}/v1/destination",
+            json={"type": "track", "userId": "u", "messageId": f"bad-{run_id}"},
             auth=(source.write_key, ""),
-        )  # fmt: skip
+        )
         assert single.status_code == 400 and single.json()["field"] == "event", single.text
         mixed = [
             {"type": "track", "userId": "u", "event": "ok", "context": {"groupId": f"a-{run_id}"}},
@@ -167,9 +179,14 @@ async def test_segment_delete_forgets_the_user_once(ingest, source, admin_header
     user = f"gone-{run_id}"
     delete = {"type": "delete", "userId": user, "messageId": f"del-{run_id}", "context": {}, "integrations": {}}
     async with httpx.AsyncClient() as http:
-        r = await http.post(f"{ingest.url}/v1/destination", auth=(source.write_key, ""), json=[
-            {"type": "group", "userId": user, "groupId": f"a-{run_id}"},
-            {"type": "track", "userId": user, "messageId": f"bad-{run_id}"}])  # fmt: skip
+        r = await http.post(
+            f"{ingest.url}/v1/destination",
+            auth=(source.write_key, ""),
+            json=[
+                {"type": "group", "userId": user, "groupId": f"a-{run_id}"},
+                {"type": "track", "userId": user, "messageId": f"bad-{run_id}"},
+            ],
+        )
         assert r.json()["accepted"] == 1 and len(r.json()["rejected"]) == 1
         async with TopicTail(kafka_bootstrap, topics.IDENTITY) as tail:
             for _ in range(2):

@@ -17,9 +17,14 @@ NOW = datetime.now(UTC)
 async def test_sources_are_found_by_key_hash_listed_and_revoked_once(ingest_db, run_id) -> None:
     async with rolled_back(ingest_db.url, schema="ingest") as conn:
         src = await sources.insert_source(
-            conn, id=f"src-{run_id}", name="n", write_key_hash=f"h-{run_id}", key_prefix="bw_", rate_limit_eps=5,
+            conn,
+            id=f"src-{run_id}",
+            name="n",
+            write_key_hash=f"h-{run_id}",
+            key_prefix="bw_",
+            rate_limit_eps=5,
             burst=10,
-        )  # fmt: skip
+        )
         found = await sources.source_by_key_hash(conn, write_key_hash=f"h-{run_id}")
         unknown = await sources.source_by_key_hash(conn, write_key_hash=f"nope-{run_id}")
         first = await sources.revoke_source(conn, source_id=src.id)
@@ -42,9 +47,13 @@ async def test_rejections_keep_payload_are_idempotent_per_request_and_page_newes
         rejections = [Rejection(i, f"m{i}", "event", "missing", {"type": "track", "i": i}) for i in range(3)]
         for _ in range(2):  # a retried request stores its rejections once
             await repository.insert_rejections(
-                conn, source_id=f"src-{run_id}", request_id=f"r-{run_id}", endpoint="batch", received_at=NOW,
+                conn,
+                source_id=f"src-{run_id}",
+                request_id=f"r-{run_id}",
+                endpoint="batch",
+                received_at=NOW,
                 rejections=rejections,
-            )  # fmt: skip
+            )
         page = await repository.list_rejections(conn, source_id=f"src-{run_id}", before_id=None, limit=2)
         rest = await repository.list_rejections(conn, source_id=f"src-{run_id}", before_id=page[-1]["id"], limit=2)
     assert [r["idx"] for r in page] == [2, 1] and [r["idx"] for r in rest] == [0]
@@ -53,10 +62,14 @@ async def test_rejections_keep_payload_are_idempotent_per_request_and_page_newes
 
 async def test_identity_mappings_and_parked_events(ingest_db, run_id) -> None:
     user = f"u-{run_id}"
-    parked = normalise({"type": "track", "userId": user, "event": "Early", "messageId": f"{run_id}-1"}, index=0,
-                       received_at=NOW)  # fmt: skip
-    later = normalise({"type": "track", "userId": user, "event": "Later", "messageId": f"{run_id}-2"}, index=0,
-                      received_at=NOW + timedelta(seconds=1))  # fmt: skip
+    parked = normalise(
+        {"type": "track", "userId": user, "event": "Early", "messageId": f"{run_id}-1"}, index=0, received_at=NOW
+    )
+    later = normalise(
+        {"type": "track", "userId": user, "event": "Later", "messageId": f"{run_id}-2"},
+        index=0,
+        received_at=NOW + timedelta(seconds=1),
+    )
     assert not isinstance(parked, Rejection) and not isinstance(later, Rejection)
     async with rolled_back(ingest_db.url, schema="ingest") as conn:
         await sources.insert_source(

@@ -34,13 +34,17 @@ async def test_rejected_and_parked_events_past_their_age_are_deleted(ingest_db, 
             await conn.execute(
                 """INSERT INTO rejected_events (source_id, request_id, endpoint, idx, field, reason, received_at)
                    VALUES ($1, $2, 'track', 0, 'event', 'missing', $3)""",
-                src, f"{run_id}-{i}", NOW - timedelta(days=age),
-            )  # fmt: skip
+                src,
+                f"{run_id}-{i}",
+                NOW - timedelta(days=age),
+            )
         for age in (31, 29):
             await conn.execute(
                 "INSERT INTO unattributed_events VALUES ($1, 'u', $2, '{}', $3)",
-                f"{run_id}-{age}", src, NOW - timedelta(days=age),
-            )  # fmt: skip
+                f"{run_id}-{age}",
+                src,
+                NOW - timedelta(days=age),
+            )
         for rule in rules(settings):
             while await delete_batch(conn, rule, now=NOW, limit=1):
                 pass

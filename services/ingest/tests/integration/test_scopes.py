@@ -46,9 +46,14 @@ async def test_a_batch_keeps_what_the_key_may_send_and_rejects_the_rest_by_name(
     ]
     async with httpx.AsyncClient(base_url=ingest.url, auth=(key, "")) as http:
         r = await http.post("/v1/batch", json={"batch": batch})
-        signals = await http.post("/v1/signals", json={"batch": [
-            {"type": "nps.submitted", "account_id": "g", "contact_id": "c", "score": 9},
-        ]})  # fmt: skip
+        signals = await http.post(
+            "/v1/signals",
+            json={
+                "batch": [
+                    {"type": "nps.submitted", "account_id": "g", "contact_id": "c", "score": 9},
+                ]
+            },
+        )
         kept = _admin("GET", f"{ingest.url}/v1/rejected?source_id={source_id}").json()["items"]
     assert r.status_code == 200 and r.json()["accepted"] == 1
     assert [(x["index"], x["field"], x["reason"]) for x in r.json()["rejected"]] == [

@@ -27,8 +27,14 @@ PLAN: dict[str, Any] = {
 
 
 def track(run_id: str, tag: str, event: str, **props: Any) -> dict[str, Any]:
-    return {"type": "track", "userId": "u", "event": event, "properties": props, "messageId": f"{tag}-{run_id}",
-            "context": {"groupId": f"a-{run_id}"}}  # fmt: skip
+    return {
+        "type": "track",
+        "userId": "u",
+        "event": event,
+        "properties": props,
+        "messageId": f"{tag}-{run_id}",
+        "context": {"groupId": f"a-{run_id}"},
+    }
 
 
 async def test_observe_counts_and_annotates_enforce_rejects(ingest, admin_headers, kafka_bootstrap, run_id) -> None:
@@ -50,7 +56,9 @@ async def test_observe_counts_and_annotates_enforce_rejects(ingest, admin_header
         seen = {x.payload["message_id"].split("-")[0]: x.payload.get("plan_violations", []) for x in got}
         assert seen["ok"] == []
         assert {(v["kind"], v["field"]) for v in seen["typo"]} == {
-            ("wrong_type", "properties.pages"), ("extra_property", "properties.colour")}  # fmt: skip
+            ("wrong_type", "properties.pages"),
+            ("extra_property", "properties.colour"),
+        }
         assert [v["kind"] for v in seen["missing"]] == ["missing_property"]
         assert [v["kind"] for v in seen["unplanned"]] == ["unplanned_event"]
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch[2:3]}, auth=(src.write_key, ""))
@@ -67,8 +75,9 @@ async def test_observe_counts_and_annotates_enforce_rejects(ingest, admin_header
 
         r = await http.put(plan_url, json=PLAN | {"mode": "enforce"}, headers=admin_headers)
         assert r.status_code == 200
-        single = await http.post(f"{ingest.url}/v1/track", json=batch[3] | {"messageId": f"e1-{run_id}"},
-                                 auth=(src.write_key, ""))  # fmt: skip
+        single = await http.post(
+            f"{ingest.url}/v1/track", json=batch[3] | {"messageId": f"e1-{run_id}"}, auth=(src.write_key, "")
+        )
         assert (single.status_code, single.json()["code"], single.json()["field"]) == (400, "plan_violation", "event")
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch[:2]}, auth=(src.write_key, ""))
         assert r.json()["accepted"] == 1

@@ -20,9 +20,15 @@ from conftest import ADMIN_TOKEN, create_source
 from tests.support.kafka import TopicTail
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
-QUALIFICATION = {"problem_severity": "4", "expected_duration_months": "36", "buying_department_fit": "true",
-                 "champion_fit": "true", "technology_ready": "false", "services_sold_hours": "40",
-                 "services_needed_hours": "60"}  # fmt: skip
+QUALIFICATION = {
+    "problem_severity": "4",
+    "expected_duration_months": "36",
+    "buying_department_fit": "true",
+    "champion_fit": "true",
+    "technology_ready": "false",
+    "services_sold_hours": "40",
+    "services_needed_hours": "60",
+}
 
 
 def webhook_source(base: str, kind: str, secret: str | None = None, config: dict[str, Any] | None = None):
@@ -36,8 +42,11 @@ def webhook_source(base: str, kind: str, secret: str | None = None, config: dict
 def hubspot_headers(secret: str, url: str, body: bytes, *, at_ms: int | None = None) -> dict[str, str]:
     stamp = str(at_ms if at_ms is not None else int(time.time() * 1000))
     digest = hmac.new(secret.encode(), b"POST" + url.encode() + body + stamp.encode(), hashlib.sha256).digest()
-    return {"X-HubSpot-Signature-v3": base64.b64encode(digest).decode(), "X-HubSpot-Request-Timestamp": stamp,
-            "Content-Type": "application/json"}  # fmt: skip
+    return {
+        "X-HubSpot-Signature-v3": base64.b64encode(digest).decode(),
+        "X-HubSpot-Request-Timestamp": stamp,
+        "Content-Type": "application/json",
+    }
 
 
 async def rejected(http: httpx.AsyncClient, base: str, source_id: str) -> dict[str | None, dict[str, Any]]:
@@ -49,11 +58,18 @@ async def test_hubspot_workflow_deal_and_subscription_events(ingest, kafka_boots
     secret = "hubspot-client-secret-" + run_id
     src = webhook_source(ingest.url, "hubspot", secret, {"accounts": {"9001": f"acme-{run_id}"}})
     url = f"{ingest.url}/v1/webhooks/{src.id}?object=deal"
-    deal = {"objectId": int(time.time()), "properties": {  # the workflow action, "include all properties" form
-        "dealstage": {"value": "closedwon"}, "amount": {"value": "120000"}, "list_price": {"value": "150000"},
-        "term_months": {"value": "12"}, "closedate": {"value": "1767225600000"},
-        "associatedcompanyid": {"value": "9001"},
-        **{k: {"value": v} for k, v in QUALIFICATION.items()}}}  # fmt: skip
+    deal = {
+        "objectId": int(time.time()),
+        "properties": {  # the workflow action, "include all properties" form
+            "dealstage": {"value": "closedwon"},
+            "amount": {"value": "120000"},
+            "list_price": {"value": "150000"},
+            "term_months": {"value": "12"},
+            "closedate": {"value": "1767225600000"},
+            "associatedcompanyid": {"value": "9001"},
+            **{k: {"value": v} for k, v in QUALIFICATION.items()},
+        },
+    }
     body = orjson.dumps(deal)
     subscription = [
         {
@@ -185,8 +201,10 @@ def outbound(org: str, notifications: str) -> bytes:
 
 def notification(nid: str, sobject: str, fields: dict[str, str]) -> str:
     inner = "".join(f"<sf:{k}>{v}</sf:{k}>" for k, v in fields.items())
-    return (f'<Notification><Id>{nid}</Id><sObject xsi:type="sf:{sobject}" '
-            f'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">{inner}</sObject></Notification>')  # fmt: skip
+    return (
+        f'<Notification><Id>{nid}</Id><sObject xsi:type="sf:{sobject}" '
+        f'xmlns:sf="urn:sobject.enterprise.soap.sforce.com">{inner}</sObject></Notification>'
+    )
 
 
 async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, kafka_bootstrap, run_id) -> None:
@@ -194,14 +212,34 @@ async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, ka
     src = webhook_source(ingest.url, "salesforce", config={"organization_id": org})
     account = f"001{run_id}"
     qualification = {"".join(w.capitalize() + "_" for w in k.split("_")) + "_c": v for k, v in QUALIFICATION.items()}
-    body = outbound(org, "".join([
-        notification(f"04l{run_id}1", "Opportunity", {"Id": f"006{run_id}", "AccountId": account, "Amount": "90000.0",
-                     "StageName": "Closed Won", "IsWon": "true", "CloseDate": "2026-11-30", "List_Price__c": "100000",
-                     "Term_Months__c": "24", **qualification}),
-        notification(f"04l{run_id}2", "Account", {"Id": account, "Name": "Acme &amp; Sons", "ARR__c": "90000",
-                     "Industry": "Retail"}),
-        notification(f"04l{run_id}3", "Contact", {"Id": "003xx", "Email": "ada@example.com"}),
-    ]))  # fmt: skip
+    body = outbound(
+        org,
+        "".join(
+            [
+                notification(
+                    f"04l{run_id}1",
+                    "Opportunity",
+                    {
+                        "Id": f"006{run_id}",
+                        "AccountId": account,
+                        "Amount": "90000.0",
+                        "StageName": "Closed Won",
+                        "IsWon": "true",
+                        "CloseDate": "2026-11-30",
+                        "List_Price__c": "100000",
+                        "Term_Months__c": "24",
+                        **qualification,
+                    },
+                ),
+                notification(
+                    f"04l{run_id}2",
+                    "Account",
+                    {"Id": account, "Name": "Acme &amp; Sons", "ARR__c": "90000", "Industry": "Retail"},
+                ),
+                notification(f"04l{run_id}3", "Contact", {"Id": "003xx", "Email": "ada@example.com"}),
+            ]
+        ),
+    )
     url = f"{ingest.url}/v1/webhooks/{src.id}"
     async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
         assert (await http.post(url, content=body, params={"key": "bwk_wrong"})).status_code == 401
@@ -222,13 +260,18 @@ async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, ka
 async def test_salesforce_refuses_entity_expansion_and_oversized_bodies(ingest, kafka_bootstrap, run_id) -> None:
     src = webhook_source(ingest.url, "salesforce")
     url = f"{ingest.url}/v1/webhooks/{src.id}"
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + b"".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'.encode()
-                         for i in range(9))
-              + b']><notifications xmlns="http://soap.sforce.com/2005/09/outbound">&lol8;</notifications>')  # fmt: skip
-    external = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-                b'<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>&xxe;'
-                b"</OrganizationId></notifications>")  # fmt: skip
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">'.encode() for i in range(9)
+        )
+        + b']><notifications xmlns="http://soap.sforce.com/2005/09/outbound">&lol8;</notifications>'
+    )
+    external = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        b'<notifications xmlns="http://soap.sforce.com/2005/09/outbound"><OrganizationId>&xxe;'
+        b"</OrganizationId></notifications>"
+    )
     too_many = outbound("00D", notification("04l", "Account", {"Id": "1"}) * 101)
     async with httpx.AsyncClient() as http:
         for bad in (laughs, external, too_many, b"<not-closed"):
@@ -244,19 +287,36 @@ async def test_salesforce_refuses_entity_expansion_and_oversized_bodies(ingest, 
 
 ZENDESK_EVENT = {  # a ticket event webhook, as Zendesk documents it
     "account_id": 22129848,
-    "detail": {"actor_id": "8447388090494", "assignee_id": "8447388090494", "brand_id": "8447388085118",
-               "created_at": "2025-01-08T10:12:07Z", "custom_status": "8447388085374", "description": "Can't export",
-               "external_id": None, "form_id": "8646151517822", "group_id": "8447320466814", "id": "5158",
-               "is_public": True, "organization_id": "8447346621310", "priority": "HIGH",
-               "requester_id": "8447388090494", "status": "SOLVED", "subject": "Export fails", "submitter_id": "1",
-               "tags": ["export"], "type": "PROBLEM", "updated_at": "2025-01-08T10:12:07Z", "via": {"channel": "web"}},
+    "detail": {
+        "actor_id": "8447388090494",
+        "assignee_id": "8447388090494",
+        "brand_id": "8447388085118",
+        "created_at": "2025-01-08T10:12:07Z",
+        "custom_status": "8447388085374",
+        "description": "Can't export",
+        "external_id": None,
+        "form_id": "8646151517822",
+        "group_id": "8447320466814",
+        "id": "5158",
+        "is_public": True,
+        "organization_id": "8447346621310",
+        "priority": "HIGH",
+        "requester_id": "8447388090494",
+        "status": "SOLVED",
+        "subject": "Export fails",
+        "submitter_id": "1",
+        "tags": ["export"],
+        "type": "PROBLEM",
+        "updated_at": "2025-01-08T10:12:07Z",
+        "via": {"channel": "web"},
+    },
     "event": {"current": "SOLVED", "previous": "OPEN"},
     "id": "cbe4028c-7239-495d-b020-f22348516046",
     "subject": "zen:ticket:5158",
     "time": "2025-01-08T10:12:07.672717030Z",
     "type": "zen:event-type:ticket.status_changed",
     "zendesk_event_version": "2022-11-06",
-}  # fmt: skip
+}
 
 
 async def test_zendesk_ticket_event_signed_with_timestamp(ingest, kafka_bootstrap, run_id) -> None:
@@ -268,8 +328,11 @@ async def test_zendesk_ticket_event_signed_with_timestamp(ingest, kafka_bootstra
 
     def signed(stamp: str, key: str = secret) -> dict[str, str]:
         digest = hmac.new(key.encode(), stamp.encode() + body, hashlib.sha256).digest()
-        return {"X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
-                "X-Zendesk-Webhook-Signature-Timestamp": stamp, "Content-Type": "application/json"}  # fmt: skip
+        return {
+            "X-Zendesk-Webhook-Signature": base64.b64encode(digest).decode(),
+            "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+            "Content-Type": "application/json",
+        }
 
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     old = (datetime.now(UTC) - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -291,15 +354,31 @@ async def test_zendesk_ticket_event_signed_with_timestamp(ingest, kafka_bootstra
 
 def intercom_conversation(run_id: str, topic: str) -> dict[str, Any]:
     return {
-        "type": "notification_event", "app_id": "ecahpwf5", "id": f"notif_{run_id}", "topic": topic,
-        "delivery_status": "pending", "delivery_attempts": 1, "delivered_at": 0, "first_sent_at": 1700000000,
-        "created_at": 1700000000, "self": None, "links": {},
-        "data": {"type": "notification_event_data", "item": {
-            "type": "conversation", "id": "147", "created_at": 1699999000, "state": "closed", "priority": "priority",
-            "source": {"type": "conversation", "subject": "Billing export", "author": {"type": "user", "id": "u1"}},
-            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "6571a2"}]},
-            "custom_attributes": {"account_id": f"acme-{run_id}"}}},
-    }  # fmt: skip
+        "type": "notification_event",
+        "app_id": "ecahpwf5",
+        "id": f"notif_{run_id}",
+        "topic": topic,
+        "delivery_status": "pending",
+        "delivery_attempts": 1,
+        "delivered_at": 0,
+        "first_sent_at": 1700000000,
+        "created_at": 1700000000,
+        "self": None,
+        "links": {},
+        "data": {
+            "type": "notification_event_data",
+            "item": {
+                "type": "conversation",
+                "id": "147",
+                "created_at": 1699999000,
+                "state": "closed",
+                "priority": "priority",
+                "source": {"type": "conversation", "subject": "Billing export", "author": {"type": "user", "id": "u1"}},
+                "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "6571a2"}]},
+                "custom_attributes": {"account_id": f"acme-{run_id}"},
+            },
+        },
+    }
 
 
 async def test_intercom_ping_and_conversation_closed(ingest, kafka_bootstrap, run_id) -> None:
@@ -308,8 +387,10 @@ async def test_intercom_ping_and_conversation_closed(ingest, kafka_bootstrap, ru
     url = f"{ingest.url}/v1/webhooks/{src.id}"
 
     def signed(payload: bytes, key: str = secret) -> dict[str, str]:
-        return {"X-Hub-Signature": "sha1=" + hmac.new(key.encode(), payload, hashlib.sha1).hexdigest(),
-                "Content-Type": "application/json"}  # fmt: skip
+        return {
+            "X-Hub-Signature": "sha1=" + hmac.new(key.encode(), payload, hashlib.sha1).hexdigest(),
+            "Content-Type": "application/json",
+        }
 
     ping = orjson.dumps({"type": "notification_event", "topic": "ping", "id": "notif_ping", "data": {"item": {}}})
     closed = orjson.dumps(intercom_conversation(run_id, "conversation.admin.closed"))
@@ -345,11 +426,17 @@ async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, r
         mapping = {"fields": {"account": {"arr": "annual_contract_value", "account_id": "product_account_id"}}}
         r = await http.put(config_url, json=mapping, headers=ADMIN)
         assert r.status_code == 200 and r.json()["effective"]["fields"]["account"]["name"] == "name"
-        company = {"objectId": 1, "objectType": "COMPANY", "properties": {
-            "product_account_id": f"acct-{run_id}", "annual_contract_value": "48000", "name": "Initech"}}  # fmt: skip
+        company = {
+            "objectId": 1,
+            "objectType": "COMPANY",
+            "properties": {"product_account_id": f"acct-{run_id}", "annual_contract_value": "48000", "name": "Initech"},
+        }
         async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail:
-            r = await http.post(f"{config_url.rsplit('/', 3)[0]}/webhooks/{src.id}", json=company,
-                                headers={"Authorization": f"Bearer {src.write_key}"})  # fmt: skip
+            r = await http.post(
+                f"{config_url.rsplit('/', 3)[0]}/webhooks/{src.id}",
+                json=company,
+                headers={"Authorization": f"Bearer {src.write_key}"},
+            )
             assert r.json()["accepted"] == 1, r.text
             got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
     upserted = next(x.payload for x in got if x.payload.get("source_id") == src.id)
@@ -360,23 +447,47 @@ async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstr
     hub = webhook_source(ingest.url, "hubspot", config={"accounts": {"42": f"acme-{run_id}"}})
     intercom_secret = "intercom-secret-" + run_id
     desk = webhook_source(ingest.url, "intercom", intercom_secret)
-    ticket = {"objectId": 9100, "objectType": "TICKET", "properties": {  # workflow "Send a webhook", a ticket
-        "subject": {"value": "SSO broken"}, "hs_pipeline_stage": {"value": "4"},
-        "hs_ticket_priority": {"value": "HIGH"}, "associatedcompanyid": {"value": "42"},
-        "hs_lastmodifieddate": {"value": str(int(time.time() * 1000))}}}  # fmt: skip
-    submitted = orjson.dumps({
-        "type": "notification_event", "id": f"notif_t_{run_id}", "topic": "ticket.created", "app_id": "a",
-        "created_at": int(time.time()), "data": {"type": "notification_event_data", "item": {
-            "type": "ticket", "id": "77", "ticket_state": "submitted", "created_at": int(time.time()),
-            "ticket_attributes": {"_default_title_": "Export"}, "custom_attributes": {"account_id": f"ic-{run_id}"},
-            "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "c9"}]}}},
-    })  # fmt: skip
+    ticket = {
+        "objectId": 9100,
+        "objectType": "TICKET",
+        "properties": {  # workflow "Send a webhook", a ticket
+            "subject": {"value": "SSO broken"},
+            "hs_pipeline_stage": {"value": "4"},
+            "hs_ticket_priority": {"value": "HIGH"},
+            "associatedcompanyid": {"value": "42"},
+            "hs_lastmodifieddate": {"value": str(int(time.time() * 1000))},
+        },
+    }
+    submitted = orjson.dumps(
+        {
+            "type": "notification_event",
+            "id": f"notif_t_{run_id}",
+            "topic": "ticket.created",
+            "app_id": "a",
+            "created_at": int(time.time()),
+            "data": {
+                "type": "notification_event_data",
+                "item": {
+                    "type": "ticket",
+                    "id": "77",
+                    "ticket_state": "submitted",
+                    "created_at": int(time.time()),
+                    "ticket_attributes": {"_default_title_": "Export"},
+                    "custom_attributes": {"account_id": f"ic-{run_id}"},
+                    "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "c9"}]},
+                },
+            },
+        }
+    )
     signature = "sha1=" + hmac.new(intercom_secret.encode(), submitted, hashlib.sha1).hexdigest()
     async with TopicTail(kafka_bootstrap, topics.SIGNALS) as tail, httpx.AsyncClient() as http:
         r = await http.post(f"{ingest.url}/v1/webhooks/{hub.id}", json=ticket, headers={"X-Write-Key": hub.write_key})
         assert r.json()["accepted"] == 1, r.text
-        r = await http.post(f"{ingest.url}/v1/webhooks/{desk.id}", content=submitted,
-                            headers={"X-Hub-Signature": signature, "Content-Type": "application/json"})  # fmt: skip
+        r = await http.post(
+            f"{ingest.url}/v1/webhooks/{desk.id}",
+            content=submitted,
+            headers={"X-Hub-Signature": signature, "Content-Type": "application/json"},
+        )
         assert r.json()["accepted"] == 1, r.text
         got = await tail.collect(lambda rs: {x.payload.get("source_id") for x in rs} >= {hub.id, desk.id})
     by_source = {x.payload["source_id"]: x.payload for x in got if x.payload.get("source_id") in (hub.id, desk.id)}

@@ -128,11 +128,21 @@ async def on_event(
             queued += n
             outcomes.append(outcome)
         if account:
-            uow.emit(nev.AlertRaised(
-                account_id=account, alert_id=alert.alert_id, rule_id=alert.rule_id, severity=alert.severity,
-                title=alert.title, text=alert.text, why=alert.why, source_event_type=event_type,
-                source_event_id=event_id, recipients=outcomes, raised_at=now,
-            ))  # fmt: skip
+            uow.emit(
+                nev.AlertRaised(
+                    account_id=account,
+                    alert_id=alert.alert_id,
+                    rule_id=alert.rule_id,
+                    severity=alert.severity,
+                    title=alert.title,
+                    text=alert.text,
+                    why=alert.why,
+                    source_event_type=event_type,
+                    source_event_id=event_id,
+                    recipients=outcomes,
+                    raised_at=now,
+                )
+            )
     return queued
 
 
@@ -313,10 +323,19 @@ async def notify_person(
     """An alert the service raises itself for one person (a disabled destination, an overdue task),
     through the same routing and noise control as every other."""
     alert = messages.Alert(
-        alert_id=str(uuid.uuid4()), rule_id=rule.rule_id, event_type=event_type, event_id=event_id,
-        account_id=account_id, account_name=None, severity=rule.severity.label, title=title, text=text,
-        why=f"rule '{rule.name}'", created_at=now, facts=facts or {"event": {}},
-    )  # fmt: skip
+        alert_id=str(uuid.uuid4()),
+        rule_id=rule.rule_id,
+        event_type=event_type,
+        event_id=event_id,
+        account_id=account_id,
+        account_name=None,
+        severity=rule.severity.label,
+        title=title,
+        text=text,
+        why=f"rule '{rule.name}'",
+        created_at=now,
+        facts=facts or {"event": {}},
+    )
     key = f"{rule.rule_id}:{event_id}"
     if not await ar.insert_alert(conn, a=_row(alert, key)):
         return 0
@@ -333,26 +352,49 @@ async def notify_destination_disabled(
     dest = await dr.get_destination(conn, destination_id=destination_id)
     if dest is None or not dest["owner_person_id"]:
         return 0
-    rule = Rule(rule_id="system:destination-disabled", name="Alert destination disabled", event_type="system",
-                severity=Severity.HIGH, recipient_people=(dest["owner_person_id"],), dedupe_window_s=0)  # fmt: skip
+    rule = Rule(
+        rule_id="system:destination-disabled",
+        name="Alert destination disabled",
+        event_type="system",
+        severity=Severity.HIGH,
+        recipient_people=(dest["owner_person_id"],),
+        dedupe_window_s=0,
+    )
     return await notify_person(
-        conn, rule=rule, person=dest["owner_person_id"], title=f"Alert destination disabled: {dest['name']}",
-        text=f"{dest['target']} was disabled: {reason}", event_type="bellwether.notifications.destination_disabled",
-        event_id=f"disabled:{destination_id}:{now.isoformat()}", account_id=None, now=now,
+        conn,
+        rule=rule,
+        person=dest["owner_person_id"],
+        title=f"Alert destination disabled: {dest['name']}",
+        text=f"{dest['target']} was disabled: {reason}",
+        event_type="bellwether.notifications.destination_disabled",
+        event_id=f"disabled:{destination_id}:{now.isoformat()}",
+        account_id=None,
+        now=now,
         facts={"event": {"destination_id": destination_id}},
-    )  # fmt: skip
+    )
 
 
-TASK_OVERDUE = Rule(rule_id="system:task-overdue", name="Task overdue", event_type="system", severity=Severity.MEDIUM,
-                    dedupe_window_s=86400)  # fmt: skip
+TASK_OVERDUE = Rule(
+    rule_id="system:task-overdue",
+    name="Task overdue",
+    event_type="system",
+    severity=Severity.MEDIUM,
+    dedupe_window_s=86400,
+)
 
 
 async def notify_task_overdue(conn: asyncpg.Connection, *, task: Mapping[str, Any], now: datetime) -> int:
     if not task["owner_id"]:
         return 0
     return await notify_person(
-        conn, rule=TASK_OVERDUE, person=task["owner_id"], title=f"Task overdue: {task['title']}",
+        conn,
+        rule=TASK_OVERDUE,
+        person=task["owner_id"],
+        title=f"Task overdue: {task['title']}",
         text=f"'{task['title']}' was due {task['due_at']:%Y-%m-%d %H:%M} UTC ({task['priority']} priority)",
-        event_type="bellwether.notifications.task_overdue", event_id=f"overdue:{task['task_id']}",
-        account_id=task["account_id"], now=now, facts={"event": {"task_id": task["task_id"]}},
-    )  # fmt: skip
+        event_type="bellwether.notifications.task_overdue",
+        event_id=f"overdue:{task['task_id']}",
+        account_id=task["account_id"],
+        now=now,
+        facts={"event": {"task_id": task["task_id"]}},
+    )

@@ -53,8 +53,9 @@ async def put_rule(rule_id: str, body: schemas.RuleIn, rt: ConfigDep) -> dict[st
     async with rt.pool.acquire() as conn:
         if body.playbook_id and await task_repository.current_playbook(conn, playbook_id=body.playbook_id) is None:
             reason = f"no active playbook '{body.playbook_id}' (GET /v1/playbooks)"
-            raise ApiError(422, "validation_error", f"playbook_id: {reason}",
-                           errors=[{"field": "playbook_id", "reason": reason}])  # fmt: skip
+            raise ApiError(
+                422, "validation_error", f"playbook_id: {reason}", errors=[{"field": "playbook_id", "reason": reason}]
+            )
         return dict(await repository.put_rule(conn, r=r))
 
 

@@ -27,10 +27,21 @@ class StepIn(BaseModel):
 
 
 class PlaybookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
-        "name": "Executive sponsor change", "due_days": 14,
-        "steps": [{"title": "Meet the new sponsor", "due_days": 7, "role": "csm"},
-                  {"title": "Re-confirm the goals", "due_days": 14, "role": "csm"}]}]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Executive sponsor change",
+                    "due_days": 14,
+                    "steps": [
+                        {"title": "Meet the new sponsor", "due_days": 7, "role": "csm"},
+                        {"title": "Re-confirm the goals", "due_days": 14, "role": "csm"},
+                    ],
+                }
+            ]
+        },
+    )
     name: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     due_days: int = Field(ge=0, le=365)

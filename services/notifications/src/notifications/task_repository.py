@@ -16,10 +16,17 @@ TASK_COLUMNS = """task_id, account_id, playbook_id, playbook_version, rule_id, t
 
 def playbook_of(row: Any) -> td.Playbook:
     return td.Playbook(
-        row["playbook_id"], row["version"], row["name"], row["due_days"],
-        tuple(td.Step(s["title"], s.get("description", ""), int(s.get("due_days", 0)), s.get("role", "csm"),
-                      s.get("exposure")) for s in row["steps"]),
-    )  # fmt: skip
+        row["playbook_id"],
+        row["version"],
+        row["name"],
+        row["due_days"],
+        tuple(
+            td.Step(
+                s["title"], s.get("description", ""), int(s.get("due_days", 0)), s.get("role", "csm"), s.get("exposure")
+            )
+            for s in row["steps"]
+        ),
+    )
 
 
 async def current_playbook(conn: asyncpg.Connection, *, playbook_id: str) -> asyncpg.Record | None:
@@ -49,8 +56,12 @@ async def put_playbook(conn: asyncpg.Connection, *, p: dict[str, Any]) -> dict[s
         """INSERT INTO playbooks (playbook_id, version, name, description, due_days, steps)
            SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM playbooks WHERE playbook_id = $1
            RETURNING *""",
-        p["playbook_id"], p["name"], p.get("description") or "", p["due_days"], p["steps"],
-    )  # fmt: skip
+        p["playbook_id"],
+        p["name"],
+        p.get("description") or "",
+        p["due_days"],
+        p["steps"],
+    )
     return dict(row)
 
 
@@ -95,9 +106,20 @@ async def insert_task(conn: asyncpg.Connection, *, t: dict[str, Any]) -> asyncpg
                                owner_role, priority, status, due_at, steps, why, opened_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $13)
             ON CONFLICT DO NOTHING RETURNING {TASK_COLUMNS}""",
-        t["task_id"], t["account_id"], t["playbook_id"], t["playbook_version"], t["rule_id"], t["title"],
-        t["owner_id"], t["owner_role"], t["priority"], t["due_at"], t["steps"], t["why"], t["opened_at"],
-    )  # fmt: skip
+        t["task_id"],
+        t["account_id"],
+        t["playbook_id"],
+        t["playbook_version"],
+        t["rule_id"],
+        t["title"],
+        t["owner_id"],
+        t["owner_role"],
+        t["priority"],
+        t["due_at"],
+        t["steps"],
+        t["why"],
+        t["opened_at"],
+    )
 
 
 async def retrigger(
@@ -106,8 +128,11 @@ async def retrigger(
     row: asyncpg.Record = await conn.fetchrow(
         f"""UPDATE tasks SET triggers = triggers + 1, notes = notes || $2::jsonb, priority = $3, updated_at = $4
             WHERE task_id = $1 RETURNING {TASK_COLUMNS}""",
-        task_id, [note], priority, at,
-    )  # fmt: skip
+        task_id,
+        [note],
+        priority,
+        at,
+    )
     return row
 
 
@@ -126,18 +151,29 @@ async def apply_change(
               notes = CASE WHEN $8::jsonb IS NULL THEN notes ELSE notes || $8::jsonb END,
               overdue_alerted = CASE WHEN $2::text = 'open' THEN false ELSE overdue_alerted END
             WHERE task_id = $1 RETURNING {TASK_COLUMNS}""",
-        task_id, change.status, change.snoozed_until, change.outcome, change.reason, change.closed, at,
+        task_id,
+        change.status,
+        change.snoozed_until,
+        change.outcome,
+        change.reason,
+        change.closed,
+        at,
         [note] if note else None,
-    )  # fmt: skip
+    )
     return row
 
 
-async def audit(conn: asyncpg.Connection, *, task_id: str, at: datetime, actor: str, action: str,
-                details: dict[str, Any]) -> None:  # fmt: skip
+async def audit(
+    conn: asyncpg.Connection, *, task_id: str, at: datetime, actor: str, action: str, details: dict[str, Any]
+) -> None:
     await conn.execute(
         "INSERT INTO task_audit (task_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)",
-        task_id, at, actor, action, details,
-    )  # fmt: skip
+        task_id,
+        at,
+        actor,
+        action,
+        details,
+    )
 
 
 async def history(conn: asyncpg.Connection, *, task_id: str) -> list[dict[str, Any]]:
@@ -146,9 +182,16 @@ async def history(conn: asyncpg.Connection, *, task_id: str) -> list[dict[str, A
 
 
 async def listed(
-    conn: asyncpg.Connection, *, owner_id: str | None, account_id: str | None, status: str | None,
-    due_before: datetime | None, overdue_at: datetime | None, limit: int, offset: int,
-) -> list[dict[str, Any]]:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    owner_id: str | None,
+    account_id: str | None,
+    status: str | None,
+    due_before: datetime | None,
+    overdue_at: datetime | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
     """``status`` 'open' means any open state; ``overdue_at``: open or in progress and due before it."""
     rows = await conn.fetch(
         f"""SELECT {TASK_COLUMNS} FROM tasks
@@ -157,8 +200,15 @@ async def listed(
               AND ($4::timestamptz IS NULL OR due_at < $4)
               AND ($5::timestamptz IS NULL OR (status IN ('open', 'in_progress') AND due_at < $5))
             ORDER BY due_at, task_id LIMIT $6 OFFSET $7""",
-        owner_id, account_id, status, due_before, overdue_at, limit, offset, list(td.OPEN),
-    )  # fmt: skip
+        owner_id,
+        account_id,
+        status,
+        due_before,
+        overdue_at,
+        limit,
+        offset,
+        list(td.OPEN),
+    )
     return [dict(r) for r in rows]
 
 

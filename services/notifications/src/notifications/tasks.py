@@ -34,17 +34,34 @@ class Forbidden(PermissionError):
 
 
 def _announce_open(uow: UnitOfWork, row: Any) -> None:
-    uow.emit(nev.TaskOpened(
-        account_id=row["account_id"], task_id=row["task_id"], playbook_id=row["playbook_id"], title=row["title"],
-        owner_id=row["owner_id"], priority=row["priority"], due_at=row["due_at"], why=row["why"],
-        steps=[s["title"] for s in row["steps"]], triggers=row["triggers"], opened_at=row["opened_at"],
-    ))  # fmt: skip
+    uow.emit(
+        nev.TaskOpened(
+            account_id=row["account_id"],
+            task_id=row["task_id"],
+            playbook_id=row["playbook_id"],
+            title=row["title"],
+            owner_id=row["owner_id"],
+            priority=row["priority"],
+            due_at=row["due_at"],
+            why=row["why"],
+            steps=[s["title"] for s in row["steps"]],
+            triggers=row["triggers"],
+            opened_at=row["opened_at"],
+        )
+    )
 
 
 async def open_from_rule(
-    uow: UnitOfWork, *, rule: Mapping[str, Any], match: Match, event_type: str, facts: Mapping[str, Any],
-    text: str, now: datetime, window: timedelta = timedelta(0),
-) -> asyncpg.Record | None:  # fmt: skip
+    uow: UnitOfWork,
+    *,
+    rule: Mapping[str, Any],
+    match: Match,
+    event_type: str,
+    facts: Mapping[str, Any],
+    text: str,
+    now: datetime,
+    window: timedelta = timedelta(0),
+) -> asyncpg.Record | None:
     """Open the playbook's task for the account's owner, unless one stands for the same trigger: the
     account's open task of this playbook, or (one cause, one task per owner) the task another
     consequence of it opened for the same owner within ``window``; that one gets a note saying why."""
@@ -69,16 +86,34 @@ async def open_from_rule(
         )
     name = (facts.get("account") or {}).get("name") or account
     exposure = (facts.get("account") or {}).get("exposure")
-    row = await repo.insert_task(conn, t={
-        "task_id": "task_" + uuid.uuid4().hex[:16], "account_id": account, "playbook_id": pb.playbook_id,
-        "playbook_version": pb.version, "rule_id": rule["rule_id"], "title": f"{pb.name}: {name}",
-        "owner_id": owner, "owner_role": role, "priority": priority, "due_at": td.due_at(pb, now),
-        "steps": td.steps_for(pb, exposure=exposure, opened_at=now), "why": f"{match.why}: {text}", "opened_at": now,
-    })  # fmt: skip
+    row = await repo.insert_task(
+        conn,
+        t={
+            "task_id": "task_" + uuid.uuid4().hex[:16],
+            "account_id": account,
+            "playbook_id": pb.playbook_id,
+            "playbook_version": pb.version,
+            "rule_id": rule["rule_id"],
+            "title": f"{pb.name}: {name}",
+            "owner_id": owner,
+            "owner_role": role,
+            "priority": priority,
+            "due_at": td.due_at(pb, now),
+            "steps": td.steps_for(pb, exposure=exposure, opened_at=now),
+            "why": f"{match.why}: {text}",
+            "opened_at": now,
+        },
+    )
     if row is None:  # another transaction opened it a moment ago: that one stands
         return None
-    await repo.audit(conn, task_id=row["task_id"], at=now, actor=f"rule:{rule['rule_id']}", action="opened",
-                     details={"event_type": event_type, "owner_id": owner, "playbook_version": pb.version})  # fmt: skip
+    await repo.audit(
+        conn,
+        task_id=row["task_id"],
+        at=now,
+        actor=f"rule:{rule['rule_id']}",
+        action="opened",
+        details={"event_type": event_type, "owner_id": owner, "playbook_version": pb.version},
+    )
     _announce_open(uow, row)
     return row
 
@@ -130,16 +165,38 @@ async def change(
     c = td.transition(row["status"], action, now=now, until=until, outcome=outcome, reason=reason)
     entry = {"at": now.isoformat(), "by": actor, "note": note} if note else None
     updated = await repo.apply_change(conn, task_id=task_id, change=c, at=now, note=entry)
-    await repo.audit(conn, task_id=task_id, at=now, actor=actor, action=action,
-                     details={"from": row["status"], "to": c.status, "until": until.isoformat() if until else None,
-                              "outcome": outcome, "reason": reason, "note": note})  # fmt: skip
+    await repo.audit(
+        conn,
+        task_id=task_id,
+        at=now,
+        actor=actor,
+        action=action,
+        details={
+            "from": row["status"],
+            "to": c.status,
+            "until": until.isoformat() if until else None,
+            "outcome": outcome,
+            "reason": reason,
+            "note": note,
+        },
+    )
     if c.closed:
-        uow.emit(nev.TaskClosed(
-            account_id=updated["account_id"], task_id=task_id, playbook_id=updated["playbook_id"],
-            title=updated["title"], owner_id=updated["owner_id"], priority=updated["priority"],
-            due_at=updated["due_at"], status=c.status, outcome=c.outcome, reason=c.reason, closed_by=actor,  # type: ignore[arg-type]
-            closed_at=now,
-        ))  # fmt: skip
+        uow.emit(
+            nev.TaskClosed(
+                account_id=updated["account_id"],
+                task_id=task_id,
+                playbook_id=updated["playbook_id"],
+                title=updated["title"],
+                owner_id=updated["owner_id"],
+                priority=updated["priority"],
+                due_at=updated["due_at"],
+                status=c.closed_as,
+                outcome=c.outcome,
+                reason=c.reason,
+                closed_by=actor,
+                closed_at=now,
+            )
+        )
     elif action == "reopen":
         _announce_open(uow, updated)
     return updated

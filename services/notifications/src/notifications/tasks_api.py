@@ -21,9 +21,15 @@ router = APIRouter(prefix="/v1", tags=["tasks"], responses={401: {"description":
 
 
 class ChangeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"action": "done", "outcome": "new champion mapped: the Director of IT", "note": "met on Tuesday"},
-        {"action": "snooze", "until": "2026-12-10T09:00:00Z"}]})  # fmt: skip
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "done", "outcome": "new champion mapped: the Director of IT", "note": "met on Tuesday"},
+                {"action": "snooze", "until": "2026-12-10T09:00:00Z"},
+            ]
+        },
+    )
     action: Literal["start", "snooze", "done", "dismiss", "reopen"]
     until: AwareDatetime | None = Field(None, description="snooze: until when")
     outcome: str | None = Field(None, min_length=1, max_length=2000, description="done: what came of it")
@@ -45,8 +51,16 @@ async def list_tasks(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        rows = await repo.listed(conn, owner_id=owner_id, account_id=account_id, status=status, due_before=due_before,
-                                 overdue_at=utcnow() if overdue else None, limit=limit, offset=offset)  # fmt: skip
+        rows = await repo.listed(
+            conn,
+            owner_id=owner_id,
+            account_id=account_id,
+            status=status,
+            due_before=due_before,
+            overdue_at=utcnow() if overdue else None,
+            limit=limit,
+            offset=offset,
+        )
     return {"tasks": rows, "limit": limit, "offset": offset}
 
 
@@ -64,9 +78,16 @@ async def change_task(task_id: str, body: ChangeIn, acting: WriterDep) -> dict[s
     try:
         async with unit_of_work(acting.rt.pool, source=tasks.SOURCE) as uow:
             row = await tasks.change(
-                uow, task_id=task_id, action=body.action, actor=acting.caller.actor, role=acting.caller.role,
-                until=body.until, outcome=body.outcome, reason=body.reason, note=body.note,
-            )  # fmt: skip
+                uow,
+                task_id=task_id,
+                action=body.action,
+                actor=acting.caller.actor,
+                role=acting.caller.role,
+                until=body.until,
+                outcome=body.outcome,
+                reason=body.reason,
+                note=body.note,
+            )
     except tasks.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     except tasks.Forbidden as exc:
@@ -74,6 +95,10 @@ async def change_task(task_id: str, body: ChangeIn, acting: WriterDep) -> dict[s
     except td.Refused as exc:
         field, _, reason = str(exc).partition(": ")
         status = 409 if field in ("status", "action") else 422
-        raise ApiError(status, "conflict" if status == 409 else "validation_error", str(exc),
-                       errors=[{"field": field, "reason": reason}]) from None  # fmt: skip
+        raise ApiError(
+            status,
+            "conflict" if status == 409 else "validation_error",
+            str(exc),
+            errors=[{"field": field, "reason": reason}],
+        ) from None
     return dict(row)

@@ -22,8 +22,14 @@ async def _destination(conn: asyncpg.Connection, dest: str) -> None:
 
 
 def _delivery(i: int, dest: str, run_id: str) -> dict[str, object]:
-    return {"delivery_id": f"msg-{run_id}-{i}", "destination_id": dest, "digest_id": f"dg-{run_id}",
-            "recipient": "p", "kind": "webhook", "payload": b"{}"}  # fmt: skip
+    return {
+        "delivery_id": f"msg-{run_id}-{i}",
+        "destination_id": dest,
+        "digest_id": f"dg-{run_id}",
+        "recipient": "p",
+        "kind": "webhook",
+        "payload": b"{}",
+    }
 
 
 async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -> None:
@@ -33,9 +39,15 @@ async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -
         await _destination(conn, other)
         for sid, d, recipient in (("s1", dest, f"p-{run_id}"), ("s2", other, "role:csm"), ("s3", dest, "*")):
             await dr.add_subscription(
-                conn, s={"subscription_id": f"{sid}-{run_id}", "destination_id": d, "recipient": recipient,
-                         "min_severity": "info", "event_types": []},
-            )  # fmt: skip
+                conn,
+                s={
+                    "subscription_id": f"{sid}-{run_id}",
+                    "destination_id": d,
+                    "recipient": recipient,
+                    "min_severity": "info",
+                    "event_types": [],
+                },
+            )
         as_csm = await dr.routes(conn, recipient=f"p-{run_id}", role="csm")
         await dr.set_enabled(conn, destination_id=other, enabled=False, reason="paused")
         disabled_left_out = await dr.routes(conn, recipient=f"p-{run_id}", role="csm")
@@ -62,22 +74,51 @@ async def test_claims_lease_outcomes_backoff_and_replay(notifications_db, run_id
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
         now: datetime = await conn.fetchval("SELECT now()")  # the transaction's: deliveries default to it
         await _destination(conn, dest)
-        await conn.execute("INSERT INTO digests (digest_id, recipient, period, alerts) VALUES ($1, 'p', 'daily', 1)",
-                           f"dg-{run_id}")  # fmt: skip
+        await conn.execute(
+            "INSERT INTO digests (digest_id, recipient, period, alerts) VALUES ($1, 'p', 'daily', 1)", f"dg-{run_id}"
+        )
         assert await dr.add_deliveries(conn, rows=[_delivery(i, dest, run_id) for i in range(3)]) == 3
         claimed = await dr.claim_due(conn, limit=10, lease_s=60, now=now + timedelta(seconds=1))
         mine = [r for r in claimed if r["destination_id"] == dest]
-        leased_again = [r for r in await dr.claim_due(conn, limit=10, lease_s=60, now=now + timedelta(seconds=2))
-                        if r["destination_id"] == dest]  # fmt: skip
+        leased_again = [
+            r
+            for r in await dr.claim_due(conn, limit=10, lease_s=60, now=now + timedelta(seconds=2))
+            if r["destination_id"] == dest
+        ]
         later = now + timedelta(minutes=5)
-        await dr.record_attempts(conn, now=now, rows=[
-            {"delivery_id": ids[0], "attempt": 1, "status_code": 200, "error": None, "latency_ms": 5.0, "ok": True,
-             "next_attempt_at": None},
-            {"delivery_id": ids[1], "attempt": 1, "status_code": 500, "error": "HTTP 500", "latency_ms": 5.0,
-             "ok": False, "next_attempt_at": later},
-            {"delivery_id": ids[2], "attempt": 1, "status_code": 410, "error": "gone", "latency_ms": 5.0,
-             "ok": False, "next_attempt_at": None},
-        ])  # fmt: skip
+        await dr.record_attempts(
+            conn,
+            now=now,
+            rows=[
+                {
+                    "delivery_id": ids[0],
+                    "attempt": 1,
+                    "status_code": 200,
+                    "error": None,
+                    "latency_ms": 5.0,
+                    "ok": True,
+                    "next_attempt_at": None,
+                },
+                {
+                    "delivery_id": ids[1],
+                    "attempt": 1,
+                    "status_code": 500,
+                    "error": "HTTP 500",
+                    "latency_ms": 5.0,
+                    "ok": False,
+                    "next_attempt_at": later,
+                },
+                {
+                    "delivery_id": ids[2],
+                    "attempt": 1,
+                    "status_code": 410,
+                    "error": "gone",
+                    "latency_ms": 5.0,
+                    "ok": False,
+                    "next_attempt_at": None,
+                },
+            ],
+        )
         states = {i: (await dr.get_delivery(conn, delivery_id=i))["status"] for i in ids}  # type: ignore[index]
         log = await dr.attempts(conn, delivery_id=ids[1])
         failing = await dr.mark_failing(conn, destination_ids=[dest], now=now)
@@ -87,8 +128,10 @@ async def test_claims_lease_outcomes_backoff_and_replay(notifications_db, run_id
         pending = await dr.list_deliveries(conn, destination_id=dest, status="pending", limit=10, offset=0)
         replayed = await dr.replay(conn, delivery_ids=[ids[2]], destination_id=None, since=None)
         assert await dr.delete_destination(conn, destination_id=dest)
-        after_delete = {r["delivery_id"]: r["status"] for r in await dr.list_deliveries(
-            conn, destination_id=dest, status=None, limit=10, offset=0)}  # fmt: skip
+        after_delete = {
+            r["delivery_id"]: r["status"]
+            for r in await dr.list_deliveries(conn, destination_id=dest, status=None, limit=10, offset=0)
+        }
     assert len(mine) == 3 and leased_again == []  # a lease keeps other senders off
     assert states == {ids[0]: "succeeded", ids[1]: "pending", ids[2]: "failed"}
     assert [(a["attempt"], a["status_code"]) for a in log] == [(1, 500)]

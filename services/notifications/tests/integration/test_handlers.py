@@ -23,10 +23,14 @@ from tests.support.traces import scan
 
 NOW = datetime.now(UTC)
 COVERED = {
-    iev.AccountUpserted.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
-    rev.OwnershipChanged.event_type, rev.OpportunityCreated.event_type, rev.RenewalUpcoming.event_type,
+    iev.AccountUpserted.event_type,
+    hev.HealthScoreChanged.event_type,
+    hev.HealthColourChanged.event_type,
+    rev.OwnershipChanged.event_type,
+    rev.OpportunityCreated.event_type,
+    rev.RenewalUpcoming.event_type,
     iev.UserDeleted.event_type,
-}  # fmt: skip
+}
 
 
 def rec(event: Event, at: datetime = NOW) -> Consumed:
@@ -35,8 +39,13 @@ def rec(event: Event, at: datetime = NOW) -> Consumed:
 
 
 def sig(account: str) -> dict[str, Any]:
-    return {"message_id": uuid.uuid4().hex, "source_id": "s", "account_id": account, "received_at": NOW,
-            "occurred_at": NOW}  # fmt: skip
+    return {
+        "message_id": uuid.uuid4().hex,
+        "source_id": "s",
+        "account_id": account,
+        "received_at": NOW,
+        "occurred_at": NOW,
+    }
 
 
 async def handle(conn: asyncpg.Connection, *records: Consumed) -> None:
@@ -50,26 +59,86 @@ async def test_the_projection_follows_each_event_type(notifications_db, run_id) 
         await handle(
             conn,
             rec(iev.AccountUpserted(**sig(acct), tier="gold", owners=iev.Owners(csm="cara"))),
-            rec(hev.HealthScoreChanged(
-                account_id=acct, old_value=None, new_value=61.0, old_colour=None, new_colour="yellow", delta=None,
-                sufficient=True, scorecard_id="d", scorecard_version=1, reasons=[], computed_at=NOW)),
-            rec(hev.HealthColourChanged(account_id=acct, old_colour="yellow", new_colour="red", value=30.0,
-                                        reasons=[], computed_at=NOW)),
-            rec(rev.OwnershipChanged(account_id=acct, opportunity_id=None, role="ae", old_owner_id=None,
-                                     new_owner_id="abe", reason="r", actor="a")),
-            rec(rev.OwnershipChanged(account_id=acct, opportunity_id="o1", role="csm", old_owner_id="cara",
-                                     new_owner_id="zed", reason="r", actor="a")),  # an opportunity's: not routing
-            rec(rev.OpportunityCreated(account_id=acct, opportunity_id="x1", kind="expansion", contract_id=None,
-                                       renewal_date=renewal + timedelta(days=400), arr=1, growth_type="same_product",
-                                       owner_id="abe", owner_role="ae")),  # an expansion's date is not the renewal
-            rec(rev.RenewalUpcoming(account_id=acct, opportunity_id="r1", renewal_date=renewal, days_to_renewal=80,
-                                    window=90, arr=10, owner_id="cara", owner_role="csm", at_risk=False)),
-        )  # fmt: skip
+            rec(
+                hev.HealthScoreChanged(
+                    account_id=acct,
+                    old_value=None,
+                    new_value=61.0,
+                    old_colour=None,
+                    new_colour="yellow",
+                    delta=None,
+                    sufficient=True,
+                    scorecard_id="d",
+                    scorecard_version=1,
+                    reasons=[],
+                    computed_at=NOW,
+                )
+            ),
+            rec(
+                hev.HealthColourChanged(
+                    account_id=acct, old_colour="yellow", new_colour="red", value=30.0, reasons=[], computed_at=NOW
+                )
+            ),
+            rec(
+                rev.OwnershipChanged(
+                    account_id=acct,
+                    opportunity_id=None,
+                    role="ae",
+                    old_owner_id=None,
+                    new_owner_id="abe",
+                    reason="r",
+                    actor="a",
+                )
+            ),
+            rec(
+                rev.OwnershipChanged(
+                    account_id=acct,
+                    opportunity_id="o1",
+                    role="csm",
+                    old_owner_id="cara",
+                    new_owner_id="zed",
+                    reason="r",
+                    actor="a",
+                )
+            ),  # an opportunity's: not routing
+            rec(
+                rev.OpportunityCreated(
+                    account_id=acct,
+                    opportunity_id="x1",
+                    kind="expansion",
+                    contract_id=None,
+                    renewal_date=renewal + timedelta(days=400),
+                    arr=1,
+                    growth_type="same_product",
+                    owner_id="abe",
+                    owner_role="ae",
+                )
+            ),  # an expansion's date is not the renewal
+            rec(
+                rev.RenewalUpcoming(
+                    account_id=acct,
+                    opportunity_id="r1",
+                    renewal_date=renewal,
+                    days_to_renewal=80,
+                    window=90,
+                    arr=10,
+                    owner_id="cara",
+                    owner_role="csm",
+                    at_risk=False,
+                )
+            ),
+        )
         row = await conn.fetchrow(
             "SELECT tier, csm, ae, colour, score, renewal_date FROM accounts WHERE account_id = $1", acct
         )
-    assert dict(row) == {"tier": "gold", "csm": "cara", "ae": "abe", "colour": "red", "score": 30.0,
-                         "renewal_date": renewal}  # fmt: skip
+    assert dict(row) == {
+        "tier": "gold",
+        "csm": "cara",
+        "ae": "abe",
+        "colour": "red",
+        "score": 30.0,
+        "renewal_date": renewal,
+    }
     assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
 
 
@@ -78,22 +147,29 @@ async def test_a_rule_match_records_one_alert_outcome_and_delivery_however_often
 ) -> None:
     acct, person = f"nr-{run_id}", f"p-{run_id}"
     left = rec(iev.ContactChanged(**sig(acct), contact_id="champ", is_champion=True, departed=True))
-    stale = rec(iev.ContactChanged(**sig(f"{acct}-old"), contact_id="champ", is_champion=True, departed=True),
-                at=NOW - timedelta(days=2))  # fmt: skip
+    stale = rec(
+        iev.ContactChanged(**sig(f"{acct}-old"), contact_id="champ", is_champion=True, departed=True),
+        at=NOW - timedelta(days=2),
+    )
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
         await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, 'csm', 100)", person)
         await conn.execute(
             "INSERT INTO destinations (destination_id, name, kind, target) VALUES ($1, 'd', 'webhook', 'https://x.test/h')",
             f"d-{run_id}",
         )
-        await conn.execute("INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
-                           f"s-{run_id}", f"d-{run_id}", person)  # fmt: skip
+        await conn.execute(
+            "INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
+            f"s-{run_id}",
+            f"d-{run_id}",
+            person,
+        )
         await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm=person))))
         await handle(conn, left, stale)
         await handle(conn, left)  # the same event again (past the inbox): nothing new
         alerts = await conn.fetch("SELECT alert_id, rule_id FROM alerts WHERE account_id LIKE $1", f"{acct}%")
-        outcomes = await conn.fetch("SELECT outcome FROM alert_outcomes WHERE alert_id = ANY($1)",
-                                    [a["alert_id"] for a in alerts])  # fmt: skip
+        outcomes = await conn.fetch(
+            "SELECT outcome FROM alert_outcomes WHERE alert_id = ANY($1)", [a["alert_id"] for a in alerts]
+        )
         deliveries = await conn.fetchval("SELECT count(*) FROM deliveries WHERE destination_id = $1", f"d-{run_id}")
     assert [a["rule_id"] for a in alerts] == ["champion-departed"]  # the stale event alerted nobody
     assert [o["outcome"] for o in outcomes] == ["send"] and deliveries == 1
@@ -107,35 +183,59 @@ async def test_default_rules_for_champions_key_milestones_and_the_vps_decision_a
     acct, csm, ae, vp = f"nd-{run_id}", f"c-{run_id}", f"a-{run_id}", f"v-{run_id}"
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
         for person, role in ((csm, "csm"), (ae, "ae"), (vp, "vp")):
-            await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, $2, 100)",
-                               person, role)  # fmt: skip
+            await conn.execute(
+                "INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, $2, 100)", person, role
+            )
         await handle(conn, rec(iev.AccountUpserted(**sig(acct), name="Acme", owners=iev.Owners(csm=csm, ae=ae))))
         await handle(
             conn,
-            rec(hev.ChampionAtRisk(
-                account_id=acct, contact_id="vp-ops", label="the VP Operations", old_quadrant="engaged_delighted",
-                new_quadrant="engaged_not_delighted", influence="high", assessed_at=NOW,
-                why=["the VP Operations is engaged but not delighted: NPS 4, 3 slow tickets"])),
+            rec(
+                hev.ChampionAtRisk(
+                    account_id=acct,
+                    contact_id="vp-ops",
+                    label="the VP Operations",
+                    old_quadrant="engaged_delighted",
+                    new_quadrant="engaged_not_delighted",
+                    influence="high",
+                    assessed_at=NOW,
+                    why=["the VP Operations is engaged but not delighted: NPS 4, 3 slow tickets"],
+                )
+            ),
             rec(hev.MilestoneMissed(account_id=acct, milestone_key="minor", name="Minor", deadline=None)),
-            rec(hev.MilestoneMissed(account_id=acct, milestone_key="key", name="Weekly habit", deadline=None,
-                                    is_key=True)),
-            rec(rev.DealRejectionProposed(account_id=acct, deal_id="D1", proposed_by="csm@vendor.test",
-                                          failed_criteria=["severe_problem", "right_buyer"], note=None)),
-        )  # fmt: skip
+            rec(
+                hev.MilestoneMissed(
+                    account_id=acct, milestone_key="key", name="Weekly habit", deadline=None, is_key=True
+                )
+            ),
+            rec(
+                rev.DealRejectionProposed(
+                    account_id=acct,
+                    deal_id="D1",
+                    proposed_by="csm@vendor.test",
+                    failed_criteria=["severe_problem", "right_buyer"],
+                    note=None,
+                )
+            ),
+        )
         alerts = await conn.fetch(
             """SELECT a.rule_id, a.text, array_agg(o.recipient ORDER BY o.recipient) AS who FROM alerts a
                JOIN alert_outcomes o USING (alert_id) WHERE a.account_id = $1 GROUP BY 1, 2 ORDER BY 1""",
             acct,
         )
-        raised = await conn.fetch("SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2", acct,
-                                  "bellwether.notifications.alert_raised.v1")  # fmt: skip
+        raised = await conn.fetch(
+            "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2",
+            acct,
+            "bellwether.notifications.alert_raised.v1",
+        )
     by_rule = {a["rule_id"]: a for a in alerts}
     assert set(by_rule) == {"champion-at-risk", "milestone-missed", "deal-rejection-proposed"}
     assert sorted(by_rule["champion-at-risk"]["who"]) == sorted([csm, ae])
     assert "NPS 4, 3 slow tickets" in by_rule["champion-at-risk"]["text"]
     assert "Weekly habit" in by_rule["milestone-missed"]["text"]  # the key one; the minor one alerted nobody
-    assert by_rule["deal-rejection-proposed"]["who"] == [vp] and "approve or decline" in by_rule[
-        "deal-rejection-proposed"]["text"]  # fmt: skip
+    assert (
+        by_rule["deal-rejection-proposed"]["who"] == [vp]
+        and "approve or decline" in by_rule["deal-rejection-proposed"]["text"]
+    )
     payloads = [orjson.loads(r["payload"]) for r in raised]
     assert sorted(p["rule_id"] for p in payloads) == sorted(by_rule)
     champion = next(p for p in payloads if p["rule_id"] == "champion-at-risk")
@@ -144,14 +244,22 @@ async def test_default_rules_for_champions_key_milestones_and_the_vps_decision_a
 
 async def test_a_deleted_contact_leaves_no_alert_or_delivery_naming_them(notifications_db, run_id) -> None:
     acct, person, contact = f"nd-{run_id}", f"p-{run_id}", f"ct-{run_id}"
-    left = rec(iev.ContactChanged(**sig(acct), contact_id=contact, name=f"Ottilie {run_id}", is_champion=True,
-                                  departed=True))  # fmt: skip
+    left = rec(
+        iev.ContactChanged(**sig(acct), contact_id=contact, name=f"Ottilie {run_id}", is_champion=True, departed=True)
+    )
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
         await conn.execute("INSERT INTO people (person_id, role, throttle_per_hour) VALUES ($1, 'csm', 100)", person)
-        await conn.execute("INSERT INTO destinations (destination_id, name, kind, target) "
-                           "VALUES ($1, 'd', 'webhook', 'https://x.test/h')", f"d-{run_id}")  # fmt: skip
-        await conn.execute("INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
-                           f"s-{run_id}", f"d-{run_id}", person)  # fmt: skip
+        await conn.execute(
+            "INSERT INTO destinations (destination_id, name, kind, target) "
+            "VALUES ($1, 'd', 'webhook', 'https://x.test/h')",
+            f"d-{run_id}",
+        )
+        await conn.execute(
+            "INSERT INTO subscriptions (subscription_id, destination_id, recipient) VALUES ($1, $2, $3)",
+            f"s-{run_id}",
+            f"d-{run_id}",
+            person,
+        )
         await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm=person))), left)
         before = await scan(conn, "notifications", [contact])
         assert {"notifications.alerts", "notifications.deliveries"} <= set(before), before

@@ -191,9 +191,10 @@ async def test_guarded_targets_redirects_rotation_and_replay(http, receiver, kaf
     await person(http, csm, role="csm", throttle_per_hour=1000)
     # an internal target is refused when the destination is created (and at every send: test_sender.py)
     r = await http.post(
-        "/v1/destinations", headers=AUTH,
+        "/v1/destinations",
+        headers=AUTH,
         json={"name": "inside", "kind": "webhook", "target": "http://10.255.255.1:8080/hook", "owner_person_id": csm},
-    )  # fmt: skip
+    )
     assert r.status_code == 422 and r.json()["errors"][0] == {"field": "target", "reason": "10.255.255.1 is private"}
     bouncer = Receiver(status=302, redirect_to="http://169.254.169.254/latest/meta-data").start()
     try:

@@ -15,15 +15,35 @@ NOW = datetime.now(UTC)
 
 
 def _rule(rule_id: str, event_type: str, enabled: bool = True) -> dict[str, object]:
-    return {"rule_id": rule_id, "name": "R", "event_type": event_type, "conditions": [], "severity": "high",
-            "recipient_roles": ["csm"], "recipient_people": [], "dedupe_window_s": 60, "key_fields": [],
-            "enabled": enabled}  # fmt: skip
+    return {
+        "rule_id": rule_id,
+        "name": "R",
+        "event_type": event_type,
+        "conditions": [],
+        "severity": "high",
+        "recipient_roles": ["csm"],
+        "recipient_people": [],
+        "dedupe_window_s": 60,
+        "key_fields": [],
+        "enabled": enabled,
+    }
 
 
 def _alert(alert_id: str, rule_id: str, event_id: str, account: str) -> dict[str, object]:
-    return {"alert_id": alert_id, "rule_id": rule_id, "event_id": event_id, "event_type": "t",
-            "account_id": account, "severity": "high", "key": "k", "title": "T", "text": "x", "why": "w",
-            "facts": {}, "created_at": NOW}  # fmt: skip
+    return {
+        "alert_id": alert_id,
+        "rule_id": rule_id,
+        "event_id": event_id,
+        "event_type": "t",
+        "account_id": account,
+        "severity": "high",
+        "key": "k",
+        "title": "T",
+        "text": "x",
+        "why": "w",
+        "facts": {},
+        "created_at": NOW,
+    }
 
 
 async def test_rules_people_and_account_facts(notifications_db, run_id) -> None:
@@ -38,8 +58,13 @@ async def test_rules_people_and_account_facts(notifications_db, run_id) -> None:
         assert await repository.delete_rule(conn, rule_id=f"off-{run_id}")
         assert not await repository.delete_rule(conn, rule_id=f"off-{run_id}")
         gone = await repository.get_rule(conn, rule_id=f"off-{run_id}")
-        person = {"person_id": f"vp-{run_id}", "role": "vp", "digest": "hourly", "digest_at_or_below": "low",
-                  "throttle_per_hour": 5}  # fmt: skip
+        person = {
+            "person_id": f"vp-{run_id}",
+            "role": "vp",
+            "digest": "hourly",
+            "digest_at_or_below": "low",
+            "throttle_per_hour": 5,
+        }
         await repository.put_person(conn, p=person)
         await repository.put_person(conn, p=person | {"throttle_per_hour": 7})
         got = await repository.get_person(conn, person_id=f"vp-{run_id}")
@@ -65,8 +90,15 @@ async def test_alerts_once_noise_state_and_digests(notifications_db, run_id) -> 
         assert not await ar.insert_alert(conn, a=_alert(f"al1b-{run_id}", "r", f"e1-{run_id}", acct))  # redelivery
         assert await ar.insert_alert(conn, a=_alert(f"al2-{run_id}", "r", f"e2-{run_id}", acct))
         await ar.add_outcome(conn, alert_id=f"al1-{run_id}", recipient=who, key="k", outcome="send", reason="r", at=NOW)
-        await ar.add_outcome(conn, alert_id=f"al2-{run_id}", recipient=who, key="k", outcome="throttled", reason="r",
-                             at=NOW + timedelta(seconds=1))  # fmt: skip
+        await ar.add_outcome(
+            conn,
+            alert_id=f"al2-{run_id}",
+            recipient=who,
+            key="k",
+            outcome="throttled",
+            reason="r",
+            at=NOW + timedelta(seconds=1),
+        )
         last, sent = await ar.recipient_state(conn, recipient=who, key="k", now=NOW + timedelta(seconds=2))
         listed = await ar.alerts(conn, account_id=acct, limit=10)
         waiting = await ar.waiting_for_digest(conn, recipient=who)

@@ -23,16 +23,21 @@ async def _alert(conn: asyncpg.Connection, alert_id: str) -> None:
         """INSERT INTO alerts (alert_id, rule_id, event_id, event_type, severity, alert_key, title, text, why,
                                facts, created_at)
            VALUES ($1, 'r', $1, 't', 'info', 'k', 't', 't', 'w', '{}', $2)""",
-        alert_id, OLD,
-    )  # fmt: skip
+        alert_id,
+        OLD,
+    )
 
 
 async def _delivery(conn: asyncpg.Connection, delivery_id: str, dest: str, alert_id: str, status: str) -> None:
     await conn.execute(
         """INSERT INTO deliveries (delivery_id, destination_id, alert_id, recipient, kind, payload, status, created_at)
            VALUES ($1, $2, $3, 'p', 'webhook', '\\x7b7d', $4, $5)""",
-        delivery_id, dest, alert_id, status, OLD,
-    )  # fmt: skip
+        delivery_id,
+        dest,
+        alert_id,
+        status,
+        OLD,
+    )
     await conn.execute("INSERT INTO delivery_attempts VALUES ($1, 1, $2, 500, 'e', 1)", delivery_id, OLD)
 
 
@@ -57,8 +62,9 @@ async def test_finished_deliveries_and_alerts_without_anything_waiting_are_delet
         await _delivery(conn, f"d2-{run_id}", dest, a_pending, "pending")
         await conn.execute(
             "INSERT INTO alert_outcomes (alert_id, recipient, alert_key, outcome, reason, decided_at) VALUES ($1, 'p', 'k', 'digest', 'quiet hours', $2)",  # noqa: E501
-            a_digest, OLD,
-        )  # fmt: skip
+            a_digest,
+            OLD,
+        )
         for rule in rules(settings):
             while await delete_batch(conn, rule, now=NOW, limit=1):
                 pass

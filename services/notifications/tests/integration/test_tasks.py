@@ -35,10 +35,17 @@ def rec(event: Event) -> Consumed:
 
 def at_risk(acct: str) -> rev.RenewalRiskChanged:
     return rev.RenewalRiskChanged(
-        account_id=acct, opportunity_id="o1", at_risk=True, level="high", points=60, renewal_date=date.today(),
-        days_to_renewal=40, arr=90_000, owner_id="rita", reasons=[rev.RiskReason(factor="health_red", points=40,
-                                                                                 text="health is red (31)")],
-    )  # fmt: skip
+        account_id=acct,
+        opportunity_id="o1",
+        at_risk=True,
+        level="high",
+        points=60,
+        renewal_date=date.today(),
+        days_to_renewal=40,
+        arr=90_000,
+        owner_id="rita",
+        reasons=[rev.RiskReason(factor="health_red", points=40, text="health is red (31)")],
+    )
 
 
 async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_overdue(
@@ -46,9 +53,15 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
 ) -> None:
     acct = f"nt-{run_id}"
     upsert = iev.AccountUpserted(
-        message_id="m", source_id="s", account_id=acct, received_at=NOW, occurred_at=NOW, name="Acme",
-        exposure="high", owners=iev.Owners(csm="cara", renewal_owner="rita"),
-    )  # fmt: skip
+        message_id="m",
+        source_id="s",
+        account_id=acct,
+        received_at=NOW,
+        occurred_at=NOW,
+        name="Acme",
+        exposure="high",
+        owners=iev.Owners(csm="cara", renewal_owner="rita"),
+    )
     handle = make_handler(max_age=timedelta(hours=1))
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
         await handle(conn, [rec(upsert), rec(at_risk(acct))])
@@ -70,10 +83,19 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
             "SELECT alert_id FROM alerts WHERE rule_id = 'system:task-overdue' AND account_id = $1", acct
         )
         async with within(conn, source=tasks.SOURCE, now=NOW) as uow:
-            done = await tasks.change(uow, task_id=task["task_id"], action="done", actor="vp-vic", role="vp_cs",
-                                      outcome="payment plan agreed", note="CFO on the call")  # fmt: skip
-        audit = [r["action"] for r in await conn.fetch(
-            "SELECT action FROM task_audit WHERE task_id = $1 ORDER BY id", task["task_id"])]  # fmt: skip
+            done = await tasks.change(
+                uow,
+                task_id=task["task_id"],
+                action="done",
+                actor="vp-vic",
+                role="vp_cs",
+                outcome="payment plan agreed",
+                note="CFO on the call",
+            )
+        audit = [
+            r["action"]
+            for r in await conn.fetch("SELECT action FROM task_audit WHERE task_id = $1 ORDER BY id", task["task_id"])
+        ]
         rows_out = await conn.fetch(
             "SELECT event_type, payload FROM outbox WHERE subject = $1 AND event_type LIKE '%task%' ORDER BY id", acct
         )
@@ -101,32 +123,57 @@ async def test_the_tasks_api_by_owner_lifecycle_and_who_may(notifications, kafka
     async with httpx.AsyncClient(base_url=notifications.url, timeout=15) as http:
 
         async def mine() -> list[dict[str, Any]] | None:
-            got = (await http.get("/v1/tasks", params={"owner_id": ana, "account_id": acct},
-                                  headers={"Authorization": f"Bearer {VIEWER_KEY}"})).json()["tasks"]  # fmt: skip
+            got = (
+                await http.get(
+                    "/v1/tasks",
+                    params={"owner_id": ana, "account_id": acct},
+                    headers={"Authorization": f"Bearer {VIEWER_KEY}"},
+                )
+            ).json()["tasks"]
             return got or None
 
         listed = await eventually(mine, what="the risk's task in Ana's list")
         tid = listed[0]["task_id"]
-        refused = await http.post(f"/v1/tasks/{tid}/changes", json={"action": "start"},
-                                  headers={"Authorization": f"Bearer {CSM_KEYS[bo]}"})  # fmt: skip
-        viewer = await http.post(f"/v1/tasks/{tid}/changes", json={"action": "start"},
-                                 headers={"Authorization": f"Bearer {VIEWER_KEY}"})  # fmt: skip
+        refused = await http.post(
+            f"/v1/tasks/{tid}/changes", json={"action": "start"}, headers={"Authorization": f"Bearer {CSM_KEYS[bo]}"}
+        )
+        viewer = await http.post(
+            f"/v1/tasks/{tid}/changes", json={"action": "start"}, headers={"Authorization": f"Bearer {VIEWER_KEY}"}
+        )
         no_outcome = await http.post(f"/v1/tasks/{tid}/changes", json={"action": "done"}, headers=as_ana)
-        snooze = await http.post(f"/v1/tasks/{tid}/changes", headers=as_ana,
-                                 json={"action": "snooze", "until": (NOW + timedelta(days=1)).isoformat()})  # fmt: skip
+        snooze = await http.post(
+            f"/v1/tasks/{tid}/changes",
+            headers=as_ana,
+            json={"action": "snooze", "until": (NOW + timedelta(days=1)).isoformat()},
+        )
         done = await http.post(f"/v1/tasks/{tid}/changes", json={"action": "done", "outcome": "saved"}, headers=as_ana)
         closed_again = await http.post(f"/v1/tasks/{tid}/changes", json={"action": "start"}, headers=as_ana)
         detail = (await http.get(f"/v1/tasks/{tid}", headers=ADMIN)).json()
-        bad_rule = await http.put("/v1/rules/r-pb", headers=ADMIN, json={
-            "name": "n", "event_type": "bellwether.renewals.risk_changed.v1", "severity": "high",
-            "recipient_roles": ["csm"], "playbook_id": "no-such-playbook"})  # fmt: skip
-        pb = await http.put(f"/v1/playbooks/pb-{run_id}", headers=ADMIN, json={
-            "name": "Sponsor", "due_days": 14, "steps": [{"title": "Meet the sponsor", "due_days": 7}]})  # fmt: skip
-        pb2 = await http.put(f"/v1/playbooks/pb-{run_id}", headers=ADMIN, json={
-            "name": "Sponsor change", "due_days": 10, "steps": [{"title": "Meet them", "due_days": 3}]})  # fmt: skip
+        bad_rule = await http.put(
+            "/v1/rules/r-pb",
+            headers=ADMIN,
+            json={
+                "name": "n",
+                "event_type": "bellwether.renewals.risk_changed.v1",
+                "severity": "high",
+                "recipient_roles": ["csm"],
+                "playbook_id": "no-such-playbook",
+            },
+        )
+        pb = await http.put(
+            f"/v1/playbooks/pb-{run_id}",
+            headers=ADMIN,
+            json={"name": "Sponsor", "due_days": 14, "steps": [{"title": "Meet the sponsor", "due_days": 7}]},
+        )
+        pb2 = await http.put(
+            f"/v1/playbooks/pb-{run_id}",
+            headers=ADMIN,
+            json={"name": "Sponsor change", "due_days": 10, "steps": [{"title": "Meet them", "due_days": 3}]},
+        )
         versions = (await http.get(f"/v1/playbooks/pb-{run_id}", headers=ADMIN)).json()
-        as_csm_pb = await http.put(f"/v1/playbooks/pb-{run_id}", headers=as_ana, json={
-            "name": "x", "due_days": 1, "steps": [{"title": "t"}]})  # fmt: skip
+        as_csm_pb = await http.put(
+            f"/v1/playbooks/pb-{run_id}", headers=as_ana, json={"name": "x", "due_days": 1, "steps": [{"title": "t"}]}
+        )
     assert listed[0]["playbook_id"] == "renewal-at-risk" and listed[0]["owner_id"] == ana
     assert refused.status_code == 403 and "a CSM changes only their own" in refused.json()["message"]
     assert viewer.status_code == 403 and viewer.json()["needed_role"] == "csm"

@@ -25,9 +25,14 @@ async def test_two_deliverers_and_a_slow_receiver_send_each_delivery_once(
     notifications_db, kafka_bootstrap, smtp, tmp_path, run_id
 ) -> None:
     env = notifications_env(
-        notifications_db, kafka_bootstrap, smtp.port, CONSUMER_GROUP=f"two-{run_id}",
-        DELIVERY_CONCURRENCY="4", HTTP_TIMEOUT_S="1.5", DELIVERY_LEASE_S="4.5",
-    )  # fmt: skip
+        notifications_db,
+        kafka_bootstrap,
+        smtp.port,
+        CONSUMER_GROUP=f"two-{run_id}",
+        DELIVERY_CONCURRENCY="4",
+        HTTP_TIMEOUT_S="1.5",
+        DELIVERY_LEASE_S="4.5",
+    )
     slow = Receiver(delay_s=0.6).start()
     first = ServiceProcess("notifications", env, tmp_path / "a.log").start()
     second = ServiceProcess("notifications", env, tmp_path / "b.log").start()

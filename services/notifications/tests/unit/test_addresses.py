@@ -30,9 +30,15 @@ def test_good_addresses_are_normalised() -> None:
 
 
 @pytest.mark.parametrize(
-    "host", ["a" * 64 + ".example.com", "bad_label.example.com", "-lead.example.com", "a..b.example.com",
-             ".".join(["abcdefghi"] * 26)],
-)  # fmt: skip
+    "host",
+    [
+        "a" * 64 + ".example.com",
+        "bad_label.example.com",
+        "-lead.example.com",
+        "a..b.example.com",
+        ".".join(["abcdefghi"] * 26),
+    ],
+)
 def test_invalid_host_names_are_refused(host: str) -> None:
     with pytest.raises(addresses.Invalid):
         addresses.hostname(host)

@@ -141,10 +141,19 @@ def test_chat_messages_escape_every_outside_value_and_email_subjects_stay_on_one
     from notifications.domain import messages
 
     evil = messages.Alert(
-        alert_id="a", rule_id="r", event_type="t", event_id="e", account_id="x", account_name=None, severity="high",
-        title="Acme <!channel> & co", text="ticket <https://evil.example|click here> opened", why="you own <@U123>",
-        created_at=datetime(2026, 12, 1, tzinfo=UTC), facts={},
-    )  # fmt: skip
+        alert_id="a",
+        rule_id="r",
+        event_type="t",
+        event_id="e",
+        account_id="x",
+        account_name=None,
+        severity="high",
+        title="Acme <!channel> & co",
+        text="ticket <https://evil.example|click here> opened",
+        why="you own <@U123>",
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        facts={},
+    )
     doc = messages.chat(evil)
     rendered = str(doc)
     for planted in ("<!channel>", "<https://evil.example|click here>", "<@U123>"):

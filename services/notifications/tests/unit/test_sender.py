@@ -12,8 +12,12 @@ from notifications.settings import NotificationsSettings
 
 
 def _sender(**extra: object) -> Sender:
-    values: dict[str, object] = {"database_url": "postgresql://u:p@127.0.0.1/db", "api_token": "t" * 40,
-                                 "secrets_key": "k" * 40, **extra}  # fmt: skip
+    values: dict[str, object] = {
+        "database_url": "postgresql://u:p@127.0.0.1/db",
+        "api_token": "t" * 40,
+        "secrets_key": "k" * 40,
+        **extra,
+    }
     return Sender(NotificationsSettings(**values))  # type: ignore[arg-type]
 
 
@@ -29,8 +33,9 @@ def _sender(**extra: object) -> Sender:
 async def test_every_send_checks_the_address_again(target: str, reason: str) -> None:
     sender = _sender()
     try:
-        result = await sender.send(kind="webhook", target=target, secrets=["whsec_" + "A" * 32], delivery_id="d1",
-                                   payload=b"{}")  # fmt: skip
+        result = await sender.send(
+            kind="webhook", target=target, secrets=["whsec_" + "A" * 32], delivery_id="d1", payload=b"{}"
+        )
     finally:
         await sender.close()
     assert not result.ok and result.error is not None and result.error.startswith(reason), result

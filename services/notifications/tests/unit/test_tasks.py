@@ -11,13 +11,19 @@ from hypothesis import strategies as st
 from notifications.domain import tasks as td
 
 NOW = datetime(2026, 12, 3, 9, tzinfo=UTC)
-PB = td.Playbook("renewal-at-risk", 1, "Renewal at risk", 10, (
-    td.Step("Read the risk reasons", due_days=1),
-    td.Step("High: ask an open question", due_days=3, role="renewal_owner", exposure="high"),
-    td.Step("Moderate: offer a menu", due_days=5, role="renewal_owner", exposure="moderate"),
-    td.Step("Low: open a channel", due_days=7, role="renewal_owner", exposure="low"),
-    td.Step("Agree the save plan", due_days=10),
-))  # fmt: skip
+PB = td.Playbook(
+    "renewal-at-risk",
+    1,
+    "Renewal at risk",
+    10,
+    (
+        td.Step("Read the risk reasons", due_days=1),
+        td.Step("High: ask an open question", due_days=3, role="renewal_owner", exposure="high"),
+        td.Step("Moderate: offer a menu", due_days=5, role="renewal_owner", exposure="moderate"),
+        td.Step("Low: open a channel", due_days=7, role="renewal_owner", exposure="low"),
+        td.Step("Agree the save plan", due_days=10),
+    ),
+)
 
 
 def test_outreach_steps_follow_the_accounts_exposure() -> None:
@@ -70,7 +76,9 @@ def test_who_may_change_a_task_and_who_owns_it() -> None:
     )
     assert not td.may_change(role="viewer", actor="ana", owner_id="ana")
     assert td.owner(("rita", "cara"), {"csm": "cara", "renewal_owner": "rita"}, ("renewal_owner", "csm")) == (
-        "rita", "renewal_owner")  # fmt: skip
+        "rita",
+        "renewal_owner",
+    )
     assert td.owner((), {}, ("csm",)) == (None, None)
     assert td.overdue("open", NOW - timedelta(minutes=1), NOW) and not td.overdue(
         "snoozed", NOW - timedelta(days=9), NOW

@@ -159,12 +159,18 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
         await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         s = caller.settings
         row = await service.close(
-            uow, opportunity_id=opportunity_id, outcome=body.outcome, arr_change=body.arr_change, actor=caller.actor,
-            reason=body.reason, note=body.note, horizon=s.horizon(),
+            uow,
+            opportunity_id=opportunity_id,
+            outcome=body.outcome,
+            arr_change=body.arr_change,
+            actor=caller.actor,
+            reason=body.reason,
+            note=body.note,
+            horizon=s.horizon(),
             next_terms=service.NextTerms(
                 body.list_price, body.temporary_discount.model_dump() if body.temporary_discount else None
             ),
-        )  # fmt: skip
+        )
     return _opportunity(row)
 
 

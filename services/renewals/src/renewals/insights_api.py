@@ -116,8 +116,11 @@ async def forecast(
     out: dict[str, Any] = {"from": start, "to": end, "period": period, "basis": basis, **asdict(result)}
     if overrides:
         risk = fc.what_if(cells, by_exposure, overrides)
-        out["what_if"] = {"rates": overrides, "by_period": [asdict(p) for p in risk],
-                          "arr_at_risk_delta": round(sum(p.arr_at_risk_delta for p in risk), 2)}  # fmt: skip
+        out["what_if"] = {
+            "rates": overrides,
+            "by_period": [asdict(p) for p in risk],
+            "arr_at_risk_delta": round(sum(p.arr_at_risk_delta for p in risk), 2),
+        }
     return out
 
 

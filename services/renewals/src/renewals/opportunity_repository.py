@@ -216,22 +216,38 @@ async def set_stage(conn: asyncpg.Connection, *, opportunity_id: str, stage: str
 
 
 async def close(
-    conn: asyncpg.Connection, *, opportunity_id: str, outcome: str, arr_change: float, colour: str | None,
-    reason: str | None = None, note: str | None = None,
-) -> asyncpg.Record:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    opportunity_id: str,
+    outcome: str,
+    arr_change: float,
+    colour: str | None,
+    reason: str | None = None,
+    note: str | None = None,
+) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""UPDATE opportunities SET stage = 'closed', outcome = $2, arr_change = $3, closed_at = now(),
               colour_at_close = $4, at_risk = false, updated_at = now(), close_reason = $5, close_note = $6
             WHERE opportunity_id = $1 RETURNING {OPP_COLUMNS}""",
-        opportunity_id, outcome, arr_change, colour, reason, note,
-    )  # fmt: skip
+        opportunity_id,
+        outcome,
+        arr_change,
+        colour,
+        reason,
+        note,
+    )
     return row
 
 
 async def risk_inputs(
-    conn: asyncpg.Connection, *, account_ids: Sequence[str] | None, trend_since: Any, after: str, limit: int,
+    conn: asyncpg.Connection,
+    *,
+    account_ids: Sequence[str] | None,
+    trend_since: Any,
+    after: str,
+    limit: int,
     departed_since: Any,
-) -> list[asyncpg.Record]:  # fmt: skip
+) -> list[asyncpg.Record]:
     """Open renewals with everything their risk depends on, in opportunity id order (keyset pages).
     Two statement shapes, so each gets its own plan: by account (index on open opportunities per
     account) or all of them (the sweep). A champion's departure counts from ``departed_since`` on

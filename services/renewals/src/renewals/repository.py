@@ -84,9 +84,16 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
              upserted_at = excluded.upserted_at
            WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"], p.get("name"), p.get("tier"), p.get("segment"), p.get("industry"), p.get("exposure"),
-        p.get("arr"), at, p.get("lifecycle_stage"),
-    )  # fmt: skip
+        p["account_id"],
+        p.get("name"),
+        p.get("tier"),
+        p.get("segment"),
+        p.get("industry"),
+        p.get("exposure"),
+        p.get("arr"),
+        at,
+        p.get("lifecycle_stage"),
+    )
     return bool(status.endswith(" 1"))
 
 
@@ -133,17 +140,24 @@ async def apply_health_many(conn: asyncpg.Connection, *, rows: list[HealthRow]) 
            FROM unnest($1::text[], $2::float8[], $3::text[], $4::text[], $5::timestamptz[], $6::bool[])
              AS u(id, value, colour, reasons, at, usage)
            WHERE a.account_id = u.id AND (a.health_computed_at IS NULL OR a.health_computed_at <= u.at)""",
-        accounts, [latest[a][1] for a in accounts], [latest[a][2] for a in accounts],
-        [orjson.dumps(latest[a][3]).decode() for a in accounts], [latest[a][4] for a in accounts],
+        accounts,
+        [latest[a][1] for a in accounts],
+        [latest[a][2] for a in accounts],
+        [orjson.dumps(latest[a][3]).decode() for a in accounts],
+        [latest[a][4] for a in accounts],
         [latest[a][7] for a in accounts],
-    )  # fmt: skip
+    )
     await conn.execute(
         """INSERT INTO health_history (account_id, computed_at, value, colour, scorecard_id, scorecard_version)
            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::text[], $5::text[], $6::int[])
            ON CONFLICT DO NOTHING""",
-        [r[0] for r in rows], [r[4] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[5] for r in rows],
+        [r[0] for r in rows],
+        [r[4] for r in rows],
+        [r[1] for r in rows],
+        [r[2] for r in rows],
+        [r[5] for r in rows],
         [r[6] for r in rows],
-    )  # fmt: skip
+    )
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -154,9 +168,14 @@ async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              departed = excluded.departed, occurred_at = excluded.occurred_at,
              name = coalesce(excluded.name, contacts.name), title = coalesce(excluded.title, contacts.title)
            WHERE contacts.occurred_at <= excluded.occurred_at""",
-        p["account_id"], p["contact_id"], bool(p.get("is_champion")), bool(p.get("departed")), at, p.get("name"),
+        p["account_id"],
+        p["contact_id"],
+        bool(p.get("is_champion")),
+        bool(p.get("departed")),
+        at,
+        p.get("name"),
         p.get("title"),
-    )  # fmt: skip
+    )
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -201,8 +220,12 @@ async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         """INSERT INTO problems VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, problem_id) DO UPDATE
            SET description = excluded.description, severity = excluded.severity, recorded_at = excluded.recorded_at
            WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"], p["problem_id"], p["description"], p["severity"], at,
-    )  # fmt: skip
+        p["account_id"],
+        p["problem_id"],
+        p["description"],
+        p["severity"],
+        at,
+    )
 
 
 def _date(value: Any) -> Any:

@@ -29,9 +29,15 @@ async def upsert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -
            )
            INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
            ON CONFLICT DO NOTHING""",
-        p["request_id"], p["title"], p.get("kind"), p["status"], p.get("blocking"), at, p["account_id"],
+        p["request_id"],
+        p["title"],
+        p.get("kind"),
+        p["status"],
+        p.get("blocking"),
+        at,
+        p["account_id"],
         p.get("contact_id"),
-    )  # fmt: skip
+    )
 
 
 _AT_STAKE = """
@@ -67,9 +73,15 @@ async def get(conn: asyncpg.Connection, *, request_id: str, today: date) -> dict
 
 
 async def listed(
-    conn: asyncpg.Connection, *, today: date, owner_id: str | None, status: str | None, account_id: str | None,
-    limit: int, offset: int,
-) -> list[dict[str, Any]]:  # fmt: skip
+    conn: asyncpg.Connection,
+    *,
+    today: date,
+    owner_id: str | None,
+    status: str | None,
+    account_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
     """Requests with what is at stake; ``owner_id``: of the accounts that person owns (any role);
     ``status`` 'open' means open, planned or in progress."""
     rows = await conn.fetch(
@@ -81,8 +93,14 @@ async def listed(
                 AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM request_links m
                                                  WHERE m.request_id = r.request_id AND m.account_id = $7))
               ORDER BY arr_at_stake DESC, r.request_id LIMIT $4 OFFSET $5""",
-        today, owner_id, status, limit, offset, list(OPEN), account_id,
-    )  # fmt: skip
+        today,
+        owner_id,
+        status,
+        limit,
+        offset,
+        list(OPEN),
+        account_id,
+    )
     return [dict(r) for r in rows]
 
 

@@ -29,9 +29,14 @@ async def list_requests(
     """Requests by ARR at stake, largest first."""
     async with caller.pool.acquire() as conn:
         rows = await requests.listed(
-            conn, today=utcnow().date(), owner_id=owner_id, status=status, account_id=account_id, limit=limit,
+            conn,
+            today=utcnow().date(),
+            owner_id=owner_id,
+            status=status,
+            account_id=account_id,
+            limit=limit,
             offset=offset,
-        )  # fmt: skip
+        )
     return {"requests": rows, "limit": limit, "offset": offset}
 
 

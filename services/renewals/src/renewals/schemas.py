@@ -118,11 +118,13 @@ class CloseIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         str_max_length=MAX_TEXT,
-        json_schema_extra={"examples": [
-            {"outcome": "expanded", "arr_change": 6000},
-            {"outcome": "churned", "reason": "value_not_realised", "note": "never adopted"},
-        ]},
-    )  # fmt: skip
+        json_schema_extra={
+            "examples": [
+                {"outcome": "expanded", "arr_change": 6000},
+                {"outcome": "churned", "reason": "value_not_realised", "note": "never adopted"},
+            ]
+        },
+    )
     outcome: Outcome
     arr_change: float = Field(
         default=0.0, ge=-MAX_MONEY, le=MAX_MONEY, description="new ARR minus old; must be -ARR for churned"

@@ -31,10 +31,17 @@ async def record_contract(uow: UnitOfWork, *, c: dict[str, Any], actor: str, hor
     details = {k: (str(v) if isinstance(v, date) else v) for k, v in dict(row).items() if k != "inserted"}
     action = "created" if row["inserted"] else "updated"
     uow.audit(entity_type="contract", entity_id=c["contract_id"], action=action, actor=actor, details=details)
-    uow.emit(ev.ContractChanged(
-        account_id=row["account_id"], contract_id=row["contract_id"], start_date=row["start_date"],
-        end_date=row["end_date"], arr=float(row["arr"]), products=list(row["products"] or []), deal_id=row["deal_id"],
-    ))  # fmt: skip
+    uow.emit(
+        ev.ContractChanged(
+            account_id=row["account_id"],
+            contract_id=row["contract_id"],
+            start_date=row["start_date"],
+            end_date=row["end_date"],
+            arr=float(row["arr"]),
+            products=list(row["products"] or []),
+            deal_id=row["deal_id"],
+        )
+    )
     await ensure_renewal(uow, contract=row, actor=actor, lead_days=horizon.lead_days)
     await reassess(uow, account_ids=[c["account_id"]], horizon=horizon)
     return row
@@ -70,9 +77,16 @@ async def ensure_renewal(
 
 
 async def create_expansion(
-    uow: UnitOfWork, *, account_id: str, growth_type: str, arr: float, close_by: date | None, actor: str,
-    source: str = "manual", reasons: list[str] | None = None,
-) -> asyncpg.Record:  # fmt: skip
+    uow: UnitOfWork,
+    *,
+    account_id: str,
+    growth_type: str,
+    arr: float,
+    close_by: date | None,
+    actor: str,
+    source: str = "manual",
+    reasons: list[str] | None = None,
+) -> asyncpg.Record:
     conn = uow.conn
     await repository.ensure_account(conn, account_id=account_id)
     contract_arr = await repository.contracted_arr(conn, account_id=account_id, active_on=uow.now.date())
@@ -114,9 +128,15 @@ async def open_ready_expansion(
         base = float(account["arr"] or 0) if account else 0.0
     arr = round(max(1.0, base * pct), 2)
     return await create_expansion(
-        uow, account_id=account_id, growth_type=growth_type, arr=arr, close_by=None, actor=actor,
-        source="readiness", reasons=reasons,
-    )  # fmt: skip
+        uow,
+        account_id=account_id,
+        growth_type=growth_type,
+        arr=arr,
+        close_by=None,
+        actor=actor,
+        source="readiness",
+        reasons=reasons,
+    )
 
 
 async def _created(uow: UnitOfWork, row: asyncpg.Record, d: pol.Decision, actor: str) -> None:
@@ -178,10 +198,17 @@ async def check_book(uow: UnitOfWork, *, opportunity_id: str, actor: str, role: 
 
 
 async def close(
-    uow: UnitOfWork, *, opportunity_id: str, outcome: str, arr_change: float | None, actor: str,
-    horizon: Horizon, reason: str | None = None, note: str | None = None,
+    uow: UnitOfWork,
+    *,
+    opportunity_id: str,
+    outcome: str,
+    arr_change: float | None,
+    actor: str,
+    horizon: Horizon,
+    reason: str | None = None,
+    note: str | None = None,
     next_terms: NextTerms | None = None,
-) -> asyncpg.Record:  # fmt: skip
+) -> asyncpg.Record:
     """Close once; a churn takes the whole ARR (whatever change was given). A renewal that did not churn
     rolls its contract forward (domain.lifecycle): the next term is recorded like any contract, so its
     own renewal opens in time."""
@@ -197,18 +224,29 @@ async def close(
     colour = await repository.health_colour(conn, account_id=row["account_id"])
     arr_change = -float(row["arr"]) if outcome == "churned" else (arr_change or 0.0)
     closed = await opps.close(
-        conn, opportunity_id=opportunity_id, outcome=outcome, arr_change=arr_change, colour=colour, reason=reason,
+        conn,
+        opportunity_id=opportunity_id,
+        outcome=outcome,
+        arr_change=arr_change,
+        colour=colour,
+        reason=reason,
         note=note,
-    )  # fmt: skip
+    )
     nxt = await _roll_forward(uow, row, outcome, arr_change, actor, horizon, next_terms or NextTerms())
     uow.audit(
         entity_type="opportunity",
         entity_id=opportunity_id,
         action="closed",
         actor=actor,
-        details={"outcome": outcome, "arr_change": arr_change, "health_colour": colour, "reason": reason,
-                 "note": note, "next_contract_id": nxt},
-    )  # fmt: skip
+        details={
+            "outcome": outcome,
+            "arr_change": arr_change,
+            "health_colour": colour,
+            "reason": reason,
+            "note": note,
+            "next_contract_id": nxt,
+        },
+    )
     uow.emit(
         ev.RenewalClosed(
             account_id=row["account_id"],
@@ -235,9 +273,14 @@ class NextTerms:
 
 
 async def _roll_forward(
-    uow: UnitOfWork, row: asyncpg.Record, outcome: str, arr_change: float, actor: str, horizon: Horizon,
+    uow: UnitOfWork,
+    row: asyncpg.Record,
+    outcome: str,
+    arr_change: float,
+    actor: str,
+    horizon: Horizon,
     terms: NextTerms,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """The contract's next term, for a renewal that did not churn (expansions have no contract)."""
     if row["kind"] != "renewal" or row["contract_id"] is None:
         return None

@@ -25,12 +25,20 @@ from tests.support.traces import scan
 
 # the types the tests below send through the handler: a new handler fails the last test until tested
 COVERED = {
-    iev.DealClosedWon.event_type, iev.DealClosedWonV2.event_type, iev.AccountUpserted.event_type,
+    iev.DealClosedWon.event_type,
+    iev.DealClosedWonV2.event_type,
+    iev.AccountUpserted.event_type,
     iev.ContactChanged.event_type,
-    iev.TicketChanged.event_type, hev.HealthScoreChanged.event_type, hev.HealthColourChanged.event_type,
-    hev.MilestoneMissed.event_type, hev.ChampionCoverageChanged.event_type, iev.ProblemRecorded.event_type,
-    iev.FeatureRequestStatusChanged.event_type, hev.ExpansionReady.event_type, iev.UserDeleted.event_type,
-}  # fmt: skip
+    iev.TicketChanged.event_type,
+    hev.HealthScoreChanged.event_type,
+    hev.HealthColourChanged.event_type,
+    hev.MilestoneMissed.event_type,
+    hev.ChampionCoverageChanged.event_type,
+    iev.ProblemRecorded.event_type,
+    iev.FeatureRequestStatusChanged.event_type,
+    hev.ExpansionReady.event_type,
+    iev.UserDeleted.event_type,
+}
 
 
 async def outbox_types(conn: asyncpg.Connection, account: str) -> list[str]:
@@ -40,13 +48,24 @@ async def outbox_types(conn: asyncpg.Connection, account: str) -> list[str]:
 
 def deal(account: str, deal_id: str, **kw: Any) -> iev.DealClosedWon:
     q = iev.Qualification(
-        problem_severity=2, expected_duration_months=6, buying_department_fit=True, champion_fit=False,
-        technology_ready=True, services_sold_hours=0, services_needed_hours=20,
-    )  # fmt: skip
+        problem_severity=2,
+        expected_duration_months=6,
+        buying_department_fit=True,
+        champion_fit=False,
+        technology_ready=True,
+        services_sold_hours=0,
+        services_needed_hours=20,
+    )
     return iev.DealClosedWon(
-        **sig(account, occurred_at=NOW - timedelta(days=300)), deal_id=deal_id, arr=30_000, list_price=60_000,
-        term_months=12, ae="abe", qualification=q, **kw,
-    )  # fmt: skip
+        **sig(account, occurred_at=NOW - timedelta(days=300)),
+        deal_id=deal_id,
+        arr=30_000,
+        list_price=60_000,
+        term_months=12,
+        ae="abe",
+        qualification=q,
+        **kw,
+    )
 
 
 async def test_a_closed_won_deal_opens_contract_review_renewal_audit_and_events_once(renewals_db, run_id) -> None:
@@ -59,8 +78,9 @@ async def test_a_closed_won_deal_opens_contract_review_renewal_audit_and_events_
             "SELECT band, discount_pct, contract_id FROM handoff_reviews WHERE account_id = $1", acct
         )
         contracts = await conn.fetchval("SELECT count(*) FROM contracts WHERE account_id = $1", acct)
-        audit = await conn.fetch("SELECT entity_type, action FROM audit_log WHERE entity_id = ANY($1) ORDER BY id",
-                                 [f"D-{run_id}"])  # fmt: skip
+        audit = await conn.fetch(
+            "SELECT entity_type, action FROM audit_log WHERE entity_id = ANY($1) ORDER BY id", [f"D-{run_id}"]
+        )
         types = await outbox_types(conn, acct)
         ae = await conn.fetchval("SELECT ae FROM accounts WHERE account_id = $1", acct)
     assert review["band"] == "poor" and float(review["discount_pct"]) == 50.0 and review["contract_id"] == f"D-{run_id}"
@@ -76,12 +96,22 @@ async def test_health_changes_project_and_reassess_risk_in_the_same_unit(renewal
     acct = f"h-health-{run_id}"
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         await handle(conn, rec(deal(acct, f"D-{run_id}")))
-        red = hev.HealthColourChanged(account_id=acct, old_colour="green", new_colour="red", value=20.0, reasons=[],
-                                      computed_at=NOW)  # fmt: skip
+        red = hev.HealthColourChanged(
+            account_id=acct, old_colour="green", new_colour="red", value=20.0, reasons=[], computed_at=NOW
+        )
         score = hev.HealthScoreChanged(
-            account_id=acct, old_value=None, new_value=20.0, old_colour=None, new_colour="red", delta=None,
-            sufficient=True, scorecard_id="default", scorecard_version=1, reasons=[], computed_at=NOW,
-        )  # fmt: skip
+            account_id=acct,
+            old_value=None,
+            new_value=20.0,
+            old_colour=None,
+            new_colour="red",
+            delta=None,
+            sufficient=True,
+            scorecard_id="default",
+            scorecard_version=1,
+            reasons=[],
+            computed_at=NOW,
+        )
         await handle(conn, rec(red, "bellwether/health"), rec(score, "bellwether/health"))
         row = await conn.fetchrow("SELECT health_colour, health_score FROM accounts WHERE account_id = $1", acct)
         risk = await conn.fetchrow("SELECT at_risk, risk_reasons FROM opportunities WHERE account_id = $1", acct)
@@ -101,9 +131,11 @@ async def test_signals_project_latest_wins_and_upserted_owners_are_applied(renew
             rec(iev.AccountUpserted(**sig(acct, occurred_at=earlier), tier="bronze", owners=iev.Owners(csm="old"))),
             rec(iev.ContactChanged(**sig(acct), contact_id="c1", is_champion=True, departed=True)),
             rec(iev.TicketChanged(**sig(acct), ticket_id="t1", status="opened", severity="urgent")),
-            rec(hev.MilestoneMissed(account_id=acct, milestone_key="m1", name="M", deadline=date(2026, 1, 1)),
-                "bellwether/health"),
-        )  # fmt: skip
+            rec(
+                hev.MilestoneMissed(account_id=acct, milestone_key="m1", name="M", deadline=date(2026, 1, 1)),
+                "bellwether/health",
+            ),
+        )
         account = await conn.fetchrow("SELECT tier, csm FROM accounts WHERE account_id = $1", acct)
         champion = await conn.fetchval("SELECT departed FROM contacts WHERE account_id = $1", acct)
         ticket = await conn.fetchval("SELECT severity FROM tickets WHERE account_id = $1", acct)
@@ -121,29 +153,48 @@ async def test_coverage_problems_and_key_milestones_move_risk_and_requests_keep_
     req = f"R-{run_id}"
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         await handle(conn, rec(deal(acct, f"D-{run_id}")))  # renews in 65 days (the deal's qualification: 2/5)
-        await handle(conn, rec(iev.AccountUpserted(**sig(acct), exposure="high", arr=30_000)),
-                     rec(iev.AccountUpserted(**sig(other), arr=70_000)))  # fmt: skip
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), exposure="high", arr=30_000)),
+            rec(iev.AccountUpserted(**sig(other), arr=70_000)),
+        )
         before = await conn.fetchval("SELECT risk_reasons FROM opportunities WHERE account_id = $1", acct)
         await handle(
             conn,
-            rec(hev.ChampionCoverageChanged(account_id=acct, healthy_influential=0, target=2, assessed_at=NOW),
-                "bellwether/health"),
+            rec(
+                hev.ChampionCoverageChanged(account_id=acct, healthy_influential=0, target=2, assessed_at=NOW),
+                "bellwether/health",
+            ),
             rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="nice-to-have dashboards", severity=1)),
-            rec(hev.MilestoneMissed(account_id=acct, milestone_key="minor", name="Minor", deadline=None, is_key=False),
-                "bellwether/health"),
-            rec(iev.FeatureRequestStatusChanged(**sig(acct, occurred_at=NOW - timedelta(days=3)), request_id=req,
-                                                title="SSO", status="open", contact_id="c1", blocking=True)),
-            rec(iev.FeatureRequestStatusChanged(**sig(other, occurred_at=NOW - timedelta(days=2)), request_id=req,
-                                                title="SSO", status="planned")),
+            rec(
+                hev.MilestoneMissed(account_id=acct, milestone_key="minor", name="Minor", deadline=None, is_key=False),
+                "bellwether/health",
+            ),
+            rec(
+                iev.FeatureRequestStatusChanged(
+                    **sig(acct, occurred_at=NOW - timedelta(days=3)),
+                    request_id=req,
+                    title="SSO",
+                    status="open",
+                    contact_id="c1",
+                    blocking=True,
+                )
+            ),
+            rec(
+                iev.FeatureRequestStatusChanged(
+                    **sig(other, occurred_at=NOW - timedelta(days=2)), request_id=req, title="SSO", status="planned"
+                )
+            ),
             rec(iev.FeatureRequestStatusChanged(**sig(other), request_id=req, title="SSO", status="shipped")),
-        )  # fmt: skip
+        )
         after = await conn.fetchval("SELECT risk_reasons FROM opportunities WHERE account_id = $1", acct)
         types = await outbox_types(conn, acct)
         from renewals import request_repository as requests
 
         got = await requests.get(conn, request_id=req, today=NOW.date())
-        mine = await requests.listed(conn, today=NOW.date(), owner_id=None, status="shipped", account_id=acct,
-                                     limit=10, offset=0)  # fmt: skip
+        mine = await requests.listed(
+            conn, today=NOW.date(), owner_id=None, status="shipped", account_id=acct, limit=10, offset=0
+        )
     factors = {r["factor"]: r for r in after}
     assert "no_healthy_champion" not in {r["factor"] for r in before}
     assert factors["no_healthy_champion"]["points"] == 20
@@ -165,8 +216,17 @@ async def test_a_departure_counts_for_90_days_in_risk_as_in_health(renewals_db, 
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         for acct, days in ((recent, 10), (old, 100)):
             await handle(conn, rec(deal(acct, f"D-{acct}")))
-            await handle(conn, rec(iev.ContactChanged(**sig(acct, occurred_at=NOW - timedelta(days=days)),
-                                                      contact_id="c1", is_champion=True, departed=True)))  # fmt: skip
+            await handle(
+                conn,
+                rec(
+                    iev.ContactChanged(
+                        **sig(acct, occurred_at=NOW - timedelta(days=days)),
+                        contact_id="c1",
+                        is_champion=True,
+                        departed=True,
+                    )
+                ),
+            )
         factors = {
             r["account_id"]: {x["factor"] for x in r["risk_reasons"]}
             for r in await conn.fetch(
@@ -178,8 +238,14 @@ async def test_a_departure_counts_for_90_days_in_risk_as_in_health(renewals_db, 
 
 async def test_an_account_ready_to_grow_gets_one_expansion_routed_by_the_policy(renewals_db, run_id) -> None:
     acct = f"h-grow-{run_id}"
-    ready = hev.ExpansionReady(account_id=acct, growth_type="organic_seats", seats=10, active_users=9,
-                               reasons=["9 of 10 seats active", "active users up 50 %"], assessed_at=NOW)  # fmt: skip
+    ready = hev.ExpansionReady(
+        account_id=acct,
+        growth_type="organic_seats",
+        seats=10,
+        active_users=9,
+        reasons=["9 of 10 seats active", "active users up 50 %"],
+        assessed_at=NOW,
+    )
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         await handle(conn, rec(deal(acct, f"D-{run_id}")))  # 30,000 ARR, AE abe
         await handle(conn, rec(iev.AccountUpserted(**sig(acct), owners=iev.Owners(csm="cara"))))
@@ -187,11 +253,17 @@ async def test_an_account_ready_to_grow_gets_one_expansion_routed_by_the_policy(
         await handle(conn, rec(ready, "bellwether/health"))  # ready again while one is open: no second
         opened = await conn.fetch(
             "SELECT arr, growth_type, owner_id, owner_reason, source, signal_reasons FROM opportunities "
-            "WHERE account_id = $1 AND kind = 'expansion'", acct,
-        )  # fmt: skip
-        events = [orjson.loads(r["payload"]) for r in await conn.fetch(
-            "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2", acct,
-            "bellwether.renewals.opportunity_created.v1")]  # fmt: skip
+            "WHERE account_id = $1 AND kind = 'expansion'",
+            acct,
+        )
+        events = [
+            orjson.loads(r["payload"])
+            for r in await conn.fetch(
+                "SELECT payload FROM outbox WHERE subject = $1 AND event_type = $2",
+                acct,
+                "bellwether.renewals.opportunity_created.v1",
+            )
+        ]
     assert len(opened) == 1
     o = opened[0]
     assert (float(o["arr"]), o["growth_type"], o["source"]) == (6_000.0, "organic_seats", "readiness")
@@ -261,8 +333,12 @@ async def test_the_rejection_workflow_on_the_review_repository(renewals_db, run_
     assert declined["status"] == "open" and approved["status"] == "rejected" and approved["decided_by"] == "vp"
     assert deal_id in {r["deal_id"] for r in rejected}
     assert [a["action"] for a in audit] == [
-        "opened", "rejection_proposed", "rejection_declined", "rejection_proposed", "rejection_approved",
-    ]  # fmt: skip
+        "opened",
+        "rejection_proposed",
+        "rejection_declined",
+        "rejection_proposed",
+        "rejection_approved",
+    ]
     assert types.count("bellwether.renewals.deal_rejection_proposed.v1") == 2
     assert types.count("bellwether.renewals.deal_rejected.v1") == 1
 
@@ -288,8 +364,9 @@ async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one
                 horizon=SETTINGS.horizon(),
             )
         await handle(conn, rec(deal(acct, deal_id)))
-        terms = await conn.fetch("SELECT contract_id, deal_id, arr FROM contracts WHERE account_id = $1 "
-                                 "ORDER BY start_date", acct)  # fmt: skip
+        terms = await conn.fetch(
+            "SELECT contract_id, deal_id, arr FROM contracts WHERE account_id = $1 ORDER BY start_date", acct
+        )
     assert [(t["deal_id"], float(t["arr"])) for t in terms] == [(deal_id, 30_000), (None, 36_000)]
     assert terms[1]["contract_id"].startswith(f"{deal_id}@")
 
@@ -297,8 +374,9 @@ async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one
 async def test_a_deleted_contact_is_forgotten(renewals_db, run_id) -> None:
     acct, contact, name = f"rd-{run_id}", f"ct-{run_id}", f"Ottilie {run_id}"
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
-        await handle(conn, rec(iev.ContactChanged(**sig(acct), contact_id=contact, name=name, title="VP",
-                                                  is_champion=True)))  # fmt: skip
+        await handle(
+            conn, rec(iev.ContactChanged(**sig(acct), contact_id=contact, name=name, title="VP", is_champion=True))
+        )
         assert await scan(conn, "renewals", [contact, name])
         await handle(conn, deletion(f"usr-{run_id}", contact))
         assert await scan(conn, "renewals", [contact, name]) == {}

@@ -22,9 +22,19 @@ async def _contract(conn: asyncpg.Connection, cid: str, account: str, arr: float
     await repository.ensure_account(conn, account_id=account)
     await opps.upsert_contract(
         conn,
-        c={"contract_id": cid, "account_id": account, "deal_id": None, "start_date": ends - timedelta(days=365),
-           "end_date": ends, "term_months": 12, "arr": arr, "list_price": None, "discount_pct": None, "products": []},
-    )  # fmt: skip
+        c={
+            "contract_id": cid,
+            "account_id": account,
+            "deal_id": None,
+            "start_date": ends - timedelta(days=365),
+            "end_date": ends,
+            "term_months": 12,
+            "arr": arr,
+            "list_price": None,
+            "discount_pct": None,
+            "products": [],
+        },
+    )
 
 
 async def test_contracted_arr_and_the_renewal_of_a_contract(renewals_db, run_id) -> None:
@@ -37,10 +47,18 @@ async def test_contracted_arr_and_the_renewal_of_a_contract(renewals_db, run_id)
         none = await repository.renewal_of(conn, contract_id=f"c1-{run_id}")
         await opps.insert_opportunity(
             conn,
-            o={"opportunity_id": f"renewal-c1-{run_id}", "account_id": acct, "contract_id": f"c1-{run_id}",
-               "kind": "renewal", "renewal_date": TODAY + timedelta(days=30), "arr": 10_000, "owner_id": None,
-               "owner_role": "csm", "owner_reason": "r"},
-        )  # fmt: skip
+            o={
+                "opportunity_id": f"renewal-c1-{run_id}",
+                "account_id": acct,
+                "contract_id": f"c1-{run_id}",
+                "kind": "renewal",
+                "renewal_date": TODAY + timedelta(days=30),
+                "arr": 10_000,
+                "owner_id": None,
+                "owner_role": "csm",
+                "owner_reason": "r",
+            },
+        )
         renewal = await repository.renewal_of(conn, contract_id=f"c1-{run_id}")
         policy_owned = await repository.accounts_with_policy_owners(conn)
         await conn.execute("UPDATE opportunities SET owner_manual = true WHERE account_id = $1", acct)
@@ -83,9 +101,17 @@ async def test_settings_round_trip_and_the_audit_trail_pages_newest_first(renewa
 def _opp(
     oid: str, account: str, contract: str | None, renewal: date | None, kind: str = "renewal"
 ) -> dict[str, object]:
-    return {"opportunity_id": oid, "account_id": account, "contract_id": contract, "kind": kind,
-            "renewal_date": renewal, "arr": 1_000, "owner_id": "cara", "owner_role": "csm",
-            "owner_reason": "r"}  # fmt: skip
+    return {
+        "opportunity_id": oid,
+        "account_id": account,
+        "contract_id": contract,
+        "kind": kind,
+        "renewal_date": renewal,
+        "arr": 1_000,
+        "owner_id": "cara",
+        "owner_role": "csm",
+        "owner_reason": "r",
+    }
 
 
 async def test_contracts_and_opportunities_list_stage_close_and_history(renewals_db, run_id) -> None:
@@ -109,16 +135,43 @@ async def test_contracts_and_opportunities_list_stage_close_and_history(renewals
         await opps.set_owner(
             conn, opportunity_id=f"x-{run_id}", owner_id="abe", role="ae", reason="by hand", manual=True
         )
-        await opps.add_ownership_history(conn, account_id=acct, opportunity_id=f"x-{run_id}", role="ae", old="cara",
-                                         new="abe", reason="by hand", actor="me")  # fmt: skip
+        await opps.add_ownership_history(
+            conn,
+            account_id=acct,
+            opportunity_id=f"x-{run_id}",
+            role="ae",
+            old="cara",
+            new="abe",
+            reason="by hand",
+            actor="me",
+        )
         history = await opps.ownership_history(conn, opportunity_id=f"x-{run_id}")
         await opps.set_stage(conn, opportunity_id=f"x-{run_id}", stage="in_progress")
-        renewals = await opps.list_opportunities(conn, kind="renewal", stage=None, at_risk=None, owner_id=None,
-                                                 account_id=acct, renewing_before=None, limit=10, offset=0)  # fmt: skip
-        by_abe = await opps.list_opportunities(conn, kind=None, stage="in_progress", at_risk=None, owner_id="abe",
-                                               account_id=acct, renewing_before=None, limit=10, offset=0)  # fmt: skip
-        closed = await opps.close(conn, opportunity_id=f"renewal-c1-{run_id}", outcome="churned", arr_change=-1_000,
-                                  colour="red")  # fmt: skip
+        renewals = await opps.list_opportunities(
+            conn,
+            kind="renewal",
+            stage=None,
+            at_risk=None,
+            owner_id=None,
+            account_id=acct,
+            renewing_before=None,
+            limit=10,
+            offset=0,
+        )
+        by_abe = await opps.list_opportunities(
+            conn,
+            kind=None,
+            stage="in_progress",
+            at_risk=None,
+            owner_id="abe",
+            account_id=acct,
+            renewing_before=None,
+            limit=10,
+            offset=0,
+        )
+        closed = await opps.close(
+            conn, opportunity_id=f"renewal-c1-{run_id}", outcome="churned", arr_change=-1_000, colour="red"
+        )
         still_open = [r["opportunity_id"] for r in await opps.open_opportunities(conn, account_id=acct)]
         c1 = await opps.get_contract(conn, contract_id=f"c1-{run_id}")
     assert f"c1-{run_id}" in due and f"c2-{run_id}" not in due and f"c1-{run_id}" not in due_after
@@ -141,9 +194,10 @@ async def test_insight_aggregates_count_what_was_added(renewals_db, run_id) -> N
         await _contract(conn, f"c-{run_id}", acct, 3_000, year + timedelta(days=40))
         await repository.set_owner(conn, account_id=acct, role="csm", owner_id=f"csm-{run_id}")
         await conn.execute(
-            "INSERT INTO health_history VALUES ($1, $2, 25, 'red', 'default', 1)", acct,
+            "INSERT INTO health_history VALUES ($1, $2, 25, 'red', 'default', 1)",
+            acct,
             datetime.combine(year - timedelta(days=100), datetime.min.time(), tzinfo=UTC),
-        )  # fmt: skip
+        )
         await opps.insert_opportunity(
             conn, o=_opp(f"renewal-c-{run_id}", acct, f"c-{run_id}", year + timedelta(days=40))
         )
@@ -178,15 +232,19 @@ async def test_a_deal_cs_rejected_leaves_the_csms_retention_figures_not_the_aes(
             await repository.set_owner(conn, account_id=acct, role="csm", owner_id=csm)
             await repository.set_owner(conn, account_id=acct, role="ae", owner_id=ae)
             await opps.insert_opportunity(conn, o=_opp(f"renewal-{acct}", acct, f"c-{acct}", TODAY - timedelta(days=5)))
-            await opps.close(conn, opportunity_id=f"renewal-{acct}", outcome="churned", arr_change=-10_000,
-                             colour="red")  # fmt: skip
+            await opps.close(
+                conn, opportunity_id=f"renewal-{acct}", outcome="churned", arr_change=-10_000, colour="red"
+            )
         await conn.execute("UPDATE contracts SET deal_id = $1 WHERE contract_id = $2", f"D-{bad}", f"c-{bad}")
         await conn.execute(
             """INSERT INTO handoff_reviews (deal_id, account_id, contract_id, ae, answers, discount_pct, score, band,
                                             flags, status)
                VALUES ($1, $2, $3, $4, '{}', 0, 20, 'poor', '[]', 'rejected')""",
-            f"D-{bad}", bad, f"c-{bad}", ae,
-        )  # fmt: skip
+            f"D-{bad}",
+            bad,
+            f"c-{bad}",
+            ae,
+        )
         by_csm = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="csm")}
         by_ae = {r["grp"]: r["closed"] for r in await insights.retention(conn, by="ae")}
     assert by_csm[csm] == 1 and by_ae[ae] == 2

@@ -81,13 +81,22 @@ def test_the_review_api_takes_the_same_fields_as_the_event() -> None:
 
 def _valid() -> dict[str, object]:
     return {
-        "problem_severity": 3, "expected_duration_months": 12, "buying_department_fit": True, "champion_fit": True,
-        "technology_ready": True, "services_sold_hours": 1, "services_needed_hours": 1,
-    }  # fmt: skip
+        "problem_severity": 3,
+        "expected_duration_months": 12,
+        "buying_department_fit": True,
+        "champion_fit": True,
+        "technology_ready": True,
+        "services_sold_hours": 1,
+        "services_needed_hours": 1,
+    }
 
 
-@given(st.sampled_from(["viewer", "csm", "vp_cs", "admin"]), st.sampled_from(["a", "b"]),
-       st.sampled_from([None, "a", "b"]), st.sampled_from([None, "a", "b"]))  # fmt: skip
+@given(
+    st.sampled_from(["viewer", "csm", "vp_cs", "admin"]),
+    st.sampled_from(["a", "b"]),
+    st.sampled_from([None, "a", "b"]),
+    st.sampled_from([None, "a", "b"]),
+)
 def test_only_vps_admins_and_the_csm_of_the_book_change_a_renewal(role, actor, csm, owner) -> None:  # type: ignore[no-untyped-def]
     from renewals.domain.policy import in_book
 

@@ -56,10 +56,17 @@ def test_a_vacant_role_falls_back_and_says_so() -> None:
 
 
 GOOD = dq.Answers(
-    problem_severity=5, expected_duration_months=36, buying_department_fit=True, champion_fit=True,
-    technology_ready=True, services_sold_hours=40, services_needed_hours=40, order_form_exceptions=True,
-    order_form_exceptions_documented=True, discount_pct=10,
-)  # fmt: skip
+    problem_severity=5,
+    expected_duration_months=36,
+    buying_department_fit=True,
+    champion_fit=True,
+    technology_ready=True,
+    services_sold_hours=40,
+    services_needed_hours=40,
+    order_form_exceptions=True,
+    order_form_exceptions_documented=True,
+    discount_pct=10,
+)
 
 
 def test_a_good_deal_has_no_flags_and_each_failure_is_flagged_with_its_reason() -> None:
@@ -67,9 +74,15 @@ def test_a_good_deal_has_no_flags_and_each_failure_is_flagged_with_its_reason() 
     from dataclasses import replace
 
     bad = replace(
-        GOOD, problem_severity=2, expected_duration_months=6, champion_fit=False, technology_ready=False,
-        services_needed_hours=100, discount_pct=45, order_form_exceptions_documented=False,
-    )  # fmt: skip
+        GOOD,
+        problem_severity=2,
+        expected_duration_months=6,
+        champion_fit=False,
+        technology_ready=False,
+        services_needed_hours=100,
+        discount_pct=45,
+        order_form_exceptions_documented=False,
+    )
     q = dq.evaluate(bad)
     assert {f.criterion for f in q.flags} == set(dq.Criterion)
     assert q.score == 0 and q.band == "poor"
@@ -98,12 +111,17 @@ def test_a_price_at_exactly_two_thirds_of_list_is_flagged_in_quality_and_in_risk
 
 answers = st.builds(
     dq.Answers,
-    problem_severity=st.integers(1, 5), expected_duration_months=st.integers(0, 120),
+    problem_severity=st.integers(1, 5),
+    expected_duration_months=st.integers(0, 120),
     buying_department_fit=st.booleans(),
-    champion_fit=st.booleans(), technology_ready=st.booleans(), services_sold_hours=st.floats(0, 500),
-    services_needed_hours=st.floats(0, 500), order_form_exceptions=st.booleans(),
-    order_form_exceptions_documented=st.booleans(), discount_pct=st.floats(0, 100),
-)  # fmt: skip
+    champion_fit=st.booleans(),
+    technology_ready=st.booleans(),
+    services_sold_hours=st.floats(0, 500),
+    services_needed_hours=st.floats(0, 500),
+    order_form_exceptions=st.booleans(),
+    order_form_exceptions_documented=st.booleans(),
+    discount_pct=st.floats(0, 100),
+)
 
 
 @given(answers)

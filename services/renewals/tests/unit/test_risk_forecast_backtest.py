@@ -30,15 +30,31 @@ def test_red_health_close_to_renewal_is_at_risk_with_reasons_and_green_is_not() 
 
 
 def test_each_factor_is_counted_and_capped() -> None:
-    r = risk.assess(risk.Inputs(
-        days_to_renewal=20, colour="yellow", score=55, trend=-18, champion_departed=True, exposure="high",
-        discount_pct=40, missed_milestones=5, open_severe_tickets=1, deal_flags=("right_buyer", "severe_problem"),
-    ))  # fmt: skip
+    r = risk.assess(
+        risk.Inputs(
+            days_to_renewal=20,
+            colour="yellow",
+            score=55,
+            trend=-18,
+            champion_departed=True,
+            exposure="high",
+            discount_pct=40,
+            missed_milestones=5,
+            open_severe_tickets=1,
+            deal_flags=("right_buyer", "severe_problem"),
+        )
+    )
     by = {x.factor: x.points for x in r.reasons}
     assert by == {
-        "health_yellow": 15, "health_falling": 15, "champion_departed": 30, "exposure_high": 15,
-        "deep_discount": 10, "milestones_missed": 20, "severe_tickets": 10, "deal_flags": 10,
-    }  # fmt: skip
+        "health_yellow": 15,
+        "health_falling": 15,
+        "champion_departed": 30,
+        "exposure_high": 15,
+        "deep_discount": 10,
+        "milestones_missed": 20,
+        "severe_tickets": 10,
+        "deal_flags": 10,
+    }
     assert r.points == sum(by.values()) and r.level == "high" and r.at_risk
     assert [x.points for x in r.reasons] == sorted((x.points for x in r.reasons), reverse=True)
 
@@ -58,13 +74,16 @@ def test_no_healthy_champion_and_a_low_severity_problem_in_an_exposed_industry()
 def test_the_attention_queue_ranks_by_risk_arr_and_nearness_and_says_why() -> None:
     from renewals.domain import attention as at
 
-    q = at.queue([
-        at.Candidate("big-safe", "Big", 500_000, 200, 0),
-        at.Candidate("mid-risky-soon", "Mid", 80_000, 20, 70,
-                     ["health is red (31)", "no healthy influential champion"]),
-        at.Candidate("small-risky-far", "Small", 10_000, 300, 80),
-        at.Candidate("no-renewal", None, 50_000, None, 0),
-    ])  # fmt: skip
+    q = at.queue(
+        [
+            at.Candidate("big-safe", "Big", 500_000, 200, 0),
+            at.Candidate(
+                "mid-risky-soon", "Mid", 80_000, 20, 70, ["health is red (31)", "no healthy influential champion"]
+            ),
+            at.Candidate("small-risky-far", "Small", 10_000, 300, 80),
+            at.Candidate("no-renewal", None, 50_000, None, 0),
+        ]
+    )
     assert [e.account_id for e in q][:2] == ["mid-risky-soon", "big-safe"]
     assert q[0].why == "renews in 20 days, 80,000 ARR, risk 70 (health is red (31), no healthy influential champion)"
     assert q[-1].why.startswith("no open renewal")
@@ -92,24 +111,34 @@ def test_more_risk_more_arr_or_a_nearer_renewal_never_lower_priority(
 
 inputs = st.builds(
     risk.Inputs,
-    days_to_renewal=st.integers(-30, 400), colour=st.sampled_from([None, "red", "yellow", "green", "unknown"]),
-    score=st.none() | st.floats(0, 100), trend=st.none() | st.floats(-100, 100), champion_departed=st.booleans(),
-    exposure=st.sampled_from([None, "high", "moderate", "low"]), discount_pct=st.none() | st.floats(0, 100),
-    missed_milestones=st.integers(0, 10), open_severe_tickets=st.integers(0, 10),
+    days_to_renewal=st.integers(-30, 400),
+    colour=st.sampled_from([None, "red", "yellow", "green", "unknown"]),
+    score=st.none() | st.floats(0, 100),
+    trend=st.none() | st.floats(-100, 100),
+    champion_departed=st.booleans(),
+    exposure=st.sampled_from([None, "high", "moderate", "low"]),
+    discount_pct=st.none() | st.floats(0, 100),
+    missed_milestones=st.integers(0, 10),
+    open_severe_tickets=st.integers(0, 10),
     deal_flags=st.lists(st.sampled_from(["severe_problem", "right_buyer", "value_priced"]), unique=True).map(tuple),
-    healthy_champions=st.none() | st.integers(0, 5), problem_severity=st.none() | st.integers(1, 5),
-)  # fmt: skip
+    healthy_champions=st.none() | st.integers(0, 5),
+    problem_severity=st.none() | st.integers(1, 5),
+)
 
 
 @given(inputs)
 def test_adding_a_risk_factor_never_lowers_risk(i: risk.Inputs) -> None:
     base = risk.assess(i)
     for worse in (
-        replace(i, champion_departed=True), replace(i, missed_milestones=i.missed_milestones + 1),
-        replace(i, open_severe_tickets=i.open_severe_tickets + 1), replace(i, exposure="high"),
-        replace(i, colour="red"), replace(i, days_to_renewal=min(i.days_to_renewal, 30)),
-        replace(i, healthy_champions=0), replace(i, problem_severity=min(i.problem_severity or 5, 2)),
-    ):  # fmt: skip
+        replace(i, champion_departed=True),
+        replace(i, missed_milestones=i.missed_milestones + 1),
+        replace(i, open_severe_tickets=i.open_severe_tickets + 1),
+        replace(i, exposure="high"),
+        replace(i, colour="red"),
+        replace(i, days_to_renewal=min(i.days_to_renewal, 30)),
+        replace(i, healthy_champions=0),
+        replace(i, problem_severity=min(i.problem_severity or 5, 2)),
+    ):
         w = risk.assess(worse)
         assert w.points >= base.points
         assert w.at_risk or not base.at_risk

@@ -80,9 +80,13 @@ class MilestoneMissed(HealthEvent):
 
 
 Quadrant = Literal[
-    "engaged_delighted", "engaged_not_delighted", "not_engaged_delighted", "not_engaged_not_delighted",
-    "departed", "unknown",
-]  # fmt: skip
+    "engaged_delighted",
+    "engaged_not_delighted",
+    "not_engaged_delighted",
+    "not_engaged_not_delighted",
+    "departed",
+    "unknown",
+]
 Influence = Literal["high", "medium", "low"]
 
 
@@ -161,6 +165,14 @@ class OnboardingOverdue(HealthEvent):
 
 
 EVENTS: tuple[type[Event], ...] = (
-    HealthScoreChanged, HealthColourChanged, MilestoneAchieved, MilestoneMissed, ContactAssessed, ChampionAtRisk,
-    ChampionCoverageChanged, GoalProgressChanged, ExpansionReady, OnboardingOverdue,
-)  # fmt: skip
+    HealthScoreChanged,
+    HealthColourChanged,
+    MilestoneAchieved,
+    MilestoneMissed,
+    ContactAssessed,
+    ChampionAtRisk,
+    ChampionCoverageChanged,
+    GoalProgressChanged,
+    ExpansionReady,
+    OnboardingOverdue,
+)

@@ -80,13 +80,23 @@ def retention(outcomes: Iterable[Outcome]) -> Retention:
         else:
             expansion += o.arr_change
     kept = start - churned - contraction
-    return Retention(int(n), round(start, 2), round(churned, 2), round(contraction, 2), round(expansion, 2),
-                     round(kept / start, 4) if start else None,
-                     round((kept + expansion) / start, 4) if start else None)  # fmt: skip
+    return Retention(
+        int(n),
+        round(start, 2),
+        round(churned, 2),
+        round(contraction, 2),
+        round(expansion, 2),
+        round(kept / start, 4) if start else None,
+        round((kept + expansion) / start, 4) if start else None,
+    )
 
 
-def retention_by(outcomes: Sequence[Outcome], key: Callable[[Outcome], str | None], *,
-                 skip: Callable[[Outcome], bool] = lambda o: False) -> dict[str, Retention]:  # fmt: skip
+def retention_by(
+    outcomes: Sequence[Outcome],
+    key: Callable[[Outcome], str | None],
+    *,
+    skip: Callable[[Outcome], bool] = lambda o: False,
+) -> dict[str, Retention]:
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         if not skip(o):
@@ -121,8 +131,9 @@ def month_ends(end: date, months: int = 12) -> list[date]:
     return sorted(out)
 
 
-def arr_by_colour(arr: Mapping[str, float], history: Mapping[str, Sequence[tuple[datetime, str]]],
-                  dates: Sequence[date]) -> list[dict[str, float | str]]:  # fmt: skip
+def arr_by_colour(
+    arr: Mapping[str, float], history: Mapping[str, Sequence[tuple[datetime, str]]], dates: Sequence[date]
+) -> list[dict[str, float | str]]:
     """At each date, the ARR of accounts by the colour they had then (``unknown`` before any score)."""
     out: list[dict[str, float | str]] = []
     for d in dates:

@@ -12,8 +12,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("health", "milestone", "champion", "goal", "ticket", "nps", "request", "account", "deal", "renewal",
-         "ownership", "alert", "task")  # fmt: skip
+KINDS = (
+    "health",
+    "milestone",
+    "champion",
+    "goal",
+    "ticket",
+    "nps",
+    "request",
+    "account",
+    "deal",
+    "renewal",
+    "ownership",
+    "alert",
+    "task",
+)
 
 P = Mapping[str, Any]
 
@@ -64,63 +77,143 @@ SAME_AS_COMPANION = frozenset({"risk_changed"})
 
 TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     # signals.v1
-    "account_upserted": ("account", lambda p: "Account details updated"
-                         + (f" (stage {p['lifecycle_stage']})" if p.get("lifecycle_stage") else "")),
-    "contact_changed": ("account", lambda p: f"Contact {p.get('name') or p.get('contact_id')}"
-                        + (" left the company" if p.get("departed") else " updated")),
-    "onboarding_confirmed": ("account", lambda p: f"Customer confirmed {p.get('aspect')} onboarding"
-                             f" ({p.get('confirmed_by')})"),
-    "nps_submitted": ("nps", lambda p: f"NPS {p.get('score')} from {p.get('contact_id')}"
-                      + (f': "{str(p["comment"])[:80]}"' if p.get("comment") else "")),
-    "ticket_changed": ("ticket", lambda p: f"Ticket {p.get('ticket_id')} {p.get('status')} ({p.get('severity')})"
-                       + (f": {str(p['subject_line'])[:80]}" if p.get("subject_line") else "")),
+    "account_upserted": (
+        "account",
+        lambda p: "Account details updated" + (f" (stage {p['lifecycle_stage']})" if p.get("lifecycle_stage") else ""),
+    ),
+    "contact_changed": (
+        "account",
+        lambda p: (
+            f"Contact {p.get('name') or p.get('contact_id')}"
+            + (" left the company" if p.get("departed") else " updated")
+        ),
+    ),
+    "onboarding_confirmed": (
+        "account",
+        lambda p: f"Customer confirmed {p.get('aspect')} onboarding ({p.get('confirmed_by')})",
+    ),
+    "nps_submitted": (
+        "nps",
+        lambda p: (
+            f"NPS {p.get('score')} from {p.get('contact_id')}"
+            + (f': "{str(p["comment"])[:80]}"' if p.get("comment") else "")
+        ),
+    ),
+    "ticket_changed": (
+        "ticket",
+        lambda p: (
+            f"Ticket {p.get('ticket_id')} {p.get('status')} ({p.get('severity')})"
+            + (f": {str(p['subject_line'])[:80]}" if p.get("subject_line") else "")
+        ),
+    ),
     "goal_updated": ("goal", lambda p: f"Goal '{p.get('name')}' updated: {p.get('status')}"),
-    "problem_recorded": ("goal", lambda p: f"Problem recorded: '{str(p.get('description'))[:80]}' "
-                         f"(severity {p.get('severity')}/5)"),
-    "value_review_recorded": ("goal", lambda p: f"Value review: {str(p.get('outcome')).replace('_', ' ')}"
-                              + (f" ({str(p['notes'])[:60]})" if p.get("notes") else "")),
-    "feature_request_status_changed": ("request", lambda p: f"{(p.get('kind') or 'feature').capitalize()} request "
-                                       f"'{p.get('title')}' {p.get('status')}"),
+    "problem_recorded": (
+        "goal",
+        lambda p: f"Problem recorded: '{str(p.get('description'))[:80]}' (severity {p.get('severity')}/5)",
+    ),
+    "value_review_recorded": (
+        "goal",
+        lambda p: (
+            f"Value review: {str(p.get('outcome')).replace('_', ' ')}"
+            + (f" ({str(p['notes'])[:60]})" if p.get("notes") else "")
+        ),
+    ),
+    "feature_request_status_changed": (
+        "request",
+        lambda p: f"{(p.get('kind') or 'feature').capitalize()} request '{p.get('title')}' {p.get('status')}",
+    ),
     "deal_closed_won": ("deal", lambda p: f"Deal {p.get('deal_id')} closed won: {_money(p.get('arr'))} ARR"),
     # health.v1
     "score_changed": ("health", _score),
-    "colour_changed": ("health", lambda p: f"Health turned {p.get('new_colour')} ({p.get('value', 0):.0f})"
-                       + _reasons(p)),
-    "milestone_achieved": ("milestone", lambda p: f"Milestone '{p.get('name')}' achieved"
-                           + (f" in {p['time_to_value_days']} days" if p.get("time_to_value_days") is not None
-                              else "")),
-    "milestone_missed": ("milestone", lambda p: f"{'Key milestone' if p.get('is_key') else 'Milestone'} "
-                         f"'{p.get('name')}' missed"),
-    "contact_assessed": ("champion", lambda p: "; ".join(str(w) for w in (p.get("why") or [])[:1])
-                         or f"{p.get('label')}: {p.get('quadrant')}"),
-    "champion_at_risk": ("champion", lambda p: "Champion at risk: "
-                         + "; ".join(str(w) for w in (p.get("why") or [])[:1])),
-    "champion_coverage_changed": ("champion", lambda p: f"{p.get('healthy_influential')} of {p.get('target')} "
-                                  "healthy influential champions"),
-    "goal_progress_changed": ("goal", lambda p: f"Goal '{p.get('name')}' {str(p.get('status')).replace('_', ' ')}"
-                              + (f" ({p['progress_pct']:.0f} % of the way)" if p.get("progress_pct") is not None
-                                 else "")),
-    "expansion_ready": ("renewal", lambda p: f"Ready to grow ({str(p.get('growth_type')).replace('_', ' ')}): "
-                        + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])),
-    "onboarding_overdue": ("account", lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after "
-                           "kickoff"),
+    "colour_changed": (
+        "health",
+        lambda p: f"Health turned {p.get('new_colour')} ({p.get('value', 0):.0f})" + _reasons(p),
+    ),
+    "milestone_achieved": (
+        "milestone",
+        lambda p: (
+            f"Milestone '{p.get('name')}' achieved"
+            + (f" in {p['time_to_value_days']} days" if p.get("time_to_value_days") is not None else "")
+        ),
+    ),
+    "milestone_missed": (
+        "milestone",
+        lambda p: f"{'Key milestone' if p.get('is_key') else 'Milestone'} '{p.get('name')}' missed",
+    ),
+    "contact_assessed": (
+        "champion",
+        lambda p: "; ".join(str(w) for w in (p.get("why") or [])[:1]) or f"{p.get('label')}: {p.get('quadrant')}",
+    ),
+    "champion_at_risk": (
+        "champion",
+        lambda p: "Champion at risk: " + "; ".join(str(w) for w in (p.get("why") or [])[:1]),
+    ),
+    "champion_coverage_changed": (
+        "champion",
+        lambda p: f"{p.get('healthy_influential')} of {p.get('target')} healthy influential champions",
+    ),
+    "goal_progress_changed": (
+        "goal",
+        lambda p: (
+            f"Goal '{p.get('name')}' {str(p.get('status')).replace('_', ' ')}"
+            + (f" ({p['progress_pct']:.0f} % of the way)" if p.get("progress_pct") is not None else "")
+        ),
+    ),
+    "expansion_ready": (
+        "renewal",
+        lambda p: (
+            f"Ready to grow ({str(p.get('growth_type')).replace('_', ' ')}): "
+            + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])
+        ),
+    ),
+    "onboarding_overdue": (
+        "account",
+        lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after kickoff",
+    ),
     # renewals.v1
-    "opportunity_created": ("renewal", lambda p: f"{str(p.get('kind')).capitalize()} opportunity opened: "
-                            f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"),
-    "renewal_upcoming": ("renewal", lambda p: f"Renewal in {p.get('days_to_renewal')} days "
-                         f"({_money(p.get('arr'))} ARR)"),
+    "opportunity_created": (
+        "renewal",
+        lambda p: (
+            f"{str(p.get('kind')).capitalize()} opportunity opened: "
+            f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"
+        ),
+    ),
+    "renewal_upcoming": (
+        "renewal",
+        lambda p: f"Renewal in {p.get('days_to_renewal')} days ({_money(p.get('arr'))} ARR)",
+    ),
     "risk_assessed": ("renewal", _renewal_risk),
     "request_shipped": ("request", lambda p: f"'{p.get('title')}', which the account asked for, shipped"),
-    "risk_escalated": ("renewal", lambda p: f"Renewal risk escalated to the VP ({p.get('tier') or 'tier'}: "
-                       f"{p.get('days_to_renewal')} days before the date)"),
-    "renewal_closed": ("renewal", lambda p: f"Renewal closed: {p.get('outcome')} "
-                       f"({'+' if float(p.get('arr_change') or 0) >= 0 else ''}{_money(p.get('arr_change'))} ARR)"),
-    "contract_changed": ("renewal", lambda p: f"Contract {p.get('contract_id')}: {_money(p.get('arr'))} ARR, "
-                         f"{p.get('start_date')} to {p.get('end_date')}"),
-    "ownership_changed": ("ownership", lambda p: f"{str(p.get('role')).upper()} now {p.get('new_owner_id')}"
-                          f" (was {p.get('old_owner_id')}): {p.get('reason')}"),
-    "handoff_review_opened": ("deal", lambda p: f"Hand-off review of {p.get('deal_id')}: {p.get('score')} "
-                              f"({p.get('band')})"),
+    "risk_escalated": (
+        "renewal",
+        lambda p: (
+            f"Renewal risk escalated to the VP ({p.get('tier') or 'tier'}: "
+            f"{p.get('days_to_renewal')} days before the date)"
+        ),
+    ),
+    "renewal_closed": (
+        "renewal",
+        lambda p: (
+            f"Renewal closed: {p.get('outcome')} "
+            f"({'+' if float(p.get('arr_change') or 0) >= 0 else ''}{_money(p.get('arr_change'))} ARR)"
+        ),
+    ),
+    "contract_changed": (
+        "renewal",
+        lambda p: (
+            f"Contract {p.get('contract_id')}: {_money(p.get('arr'))} ARR, {p.get('start_date')} to {p.get('end_date')}"
+        ),
+    ),
+    "ownership_changed": (
+        "ownership",
+        lambda p: (
+            f"{str(p.get('role')).upper()} now {p.get('new_owner_id')} (was {p.get('old_owner_id')}): {p.get('reason')}"
+        ),
+    ),
+    "handoff_review_opened": (
+        "deal",
+        lambda p: f"Hand-off review of {p.get('deal_id')}: {p.get('score')} ({p.get('band')})",
+    ),
     "handoff_review_scored": ("deal", _review),
     "deal_accepted": ("deal", lambda p: f"Deal {p.get('deal_id')} accepted at hand-off"),
     "deal_rejection_proposed": ("deal", lambda p: f"{p.get('proposed_by')} proposed rejecting {p.get('deal_id')}"),
@@ -128,11 +221,21 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
     "deal_rejection_declined": ("deal", lambda p: f"Rejection of {p.get('deal_id')} declined"),
     # notifications.v1
     "alert_raised": ("alert", lambda p: f"Alert ({p.get('severity')}): {p.get('text')}"),
-    "task_opened": ("task", lambda p: f"Task {'opened' if p.get('triggers', 1) == 1 else 'triggered again'}: "
-                    f"{p.get('title')} (owner {p.get('owner_id')}, due {str(p.get('due_at'))[:10]})"),
-    "task_closed": ("task", lambda p: f"Task {p.get('status')}: {p.get('title')}"
-                    + (f" — {p['outcome']}" if p.get("outcome") else f" — {p['reason']}" if p.get("reason") else "")),
-}  # fmt: skip
+    "task_opened": (
+        "task",
+        lambda p: (
+            f"Task {'opened' if p.get('triggers', 1) == 1 else 'triggered again'}: "
+            f"{p.get('title')} (owner {p.get('owner_id')}, due {str(p.get('due_at'))[:10]})"
+        ),
+    ),
+    "task_closed": (
+        "task",
+        lambda p: (
+            f"Task {p.get('status')}: {p.get('title')}"
+            + (f" — {p['outcome']}" if p.get("outcome") else f" — {p['reason']}" if p.get("reason") else "")
+        ),
+    ),
+}
 
 
 def name_of(event_type: str) -> str:

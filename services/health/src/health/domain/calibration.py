@@ -95,9 +95,14 @@ def _weights(keys: Sequence[str], coef: Sequence[float], total: float) -> tuple[
 
 
 def calibrate(
-    samples: Sequence[Sample], weights: Mapping[str, float], *, holdout: float = 0.3, min_outcomes: int = 20,
-    min_each: int = 5, seed: int = 0,
-) -> Calibration:  # fmt: skip
+    samples: Sequence[Sample],
+    weights: Mapping[str, float],
+    *,
+    holdout: float = 0.3,
+    min_outcomes: int = 20,
+    min_each: int = 5,
+    seed: int = 0,
+) -> Calibration:
     keys = list(weights)
     churned = sum(s.churned for s in samples)
     base = Calibration("insufficient_data", len(samples), churned, len(samples) - churned, dict(weights))
@@ -116,7 +121,16 @@ def calibrate(
     coef = [float(c) for c in model.coef_[0]]
     suggested, notes = _weights(keys, coef, sum(weights.values()))
     return Calibration(
-        "suggested", len(samples), churned, len(samples) - churned, dict(weights), len(train), len(test),
-        auc(test, weights), auc(test, suggested), suggested,
-        {k: round(c, 4) for k, c in zip(keys, coef, strict=True) if math.isfinite(c)}, notes,
-    )  # fmt: skip
+        "suggested",
+        len(samples),
+        churned,
+        len(samples) - churned,
+        dict(weights),
+        len(train),
+        len(test),
+        auc(test, weights),
+        auc(test, suggested),
+        suggested,
+        {k: round(c, 4) for k, c in zip(keys, coef, strict=True) if math.isfinite(c)},
+        notes,
+    )

@@ -33,8 +33,19 @@ Influence = Literal["high", "medium", "low"]
 HEALTHY: Quadrant = "engaged_delighted"
 LEVEL_SCORE = {"high": 85.0, "medium": 55.0, "low": 20.0}
 SENIORITY_POINTS = {"executive": 3, "vp": 3, "director": 2, "manager": 1, "individual": 0}
-TITLE_HINTS = (("chief", 3), ("ceo", 3), ("cto", 3), ("coo", 3), ("cfo", 3), ("vp", 3), ("vice president", 3),
-               ("head of", 2), ("director", 2), ("manager", 1), ("lead", 1))  # fmt: skip
+TITLE_HINTS = (
+    ("chief", 3),
+    ("ceo", 3),
+    ("cto", 3),
+    ("coo", 3),
+    ("cfo", 3),
+    ("vp", 3),
+    ("vice president", 3),
+    ("head of", 2),
+    ("director", 2),
+    ("manager", 1),
+    ("lead", 1),
+)
 TICKET_SLA_DAYS = {"urgent": 1, "high": 3, "medium": 7, "low": 14}
 ENGAGED_FROM = 50.0
 DELIGHTED_FROM = 50.0
@@ -200,9 +211,17 @@ def assess(c: ContactFacts, *, now: datetime) -> Assessment:
     detail = [*why_e, *why_d]
     why = (f"{label(c)} {words}" + (f": {', '.join(detail)}" if detail and q != "departed" else ""),)
     return Assessment(
-        contact_id=c.contact_id, label=label(c), engagement=eng, delight=dl, influence=inf, quadrant=q,
-        healthy=q == HEALTHY, influential=inf == "high", departed=c.departed, why=why,
-    )  # fmt: skip
+        contact_id=c.contact_id,
+        label=label(c),
+        engagement=eng,
+        delight=dl,
+        influence=inf,
+        quadrant=q,
+        healthy=q == HEALTHY,
+        influential=inf == "high",
+        departed=c.departed,
+        why=why,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +239,10 @@ def coverage(
     contacts: Sequence[ContactFacts], assessments: Sequence[Assessment], *, target: int, now: datetime
 ) -> Coverage:
     gone = tuple(
-        label(c) for c in contacts
+        label(c)
+        for c in contacts
         if c.departed and (c.is_champion or influence(c) == "high") and departure_counts(c.changed_at, now)
-    )  # fmt: skip
+    )
     return Coverage(sum(1 for a in assessments if a.healthy_influential), target, gone)
 
 

@@ -85,10 +85,15 @@ def evaluate(card: Scorecard, facts: AccountFacts, now: datetime) -> Score:
         total_weight > 0 and data_weight / total_weight >= card.min_weight_share
     )
     return Score(
-        account_id=facts.account_id, scorecard_id=card.id, scorecard_version=card.version,
-        value=round(value, 2), colour=colour_of(value, card, sufficient), sufficient=sufficient,
-        measures=tuple(results), computed_at=now,
-    )  # fmt: skip
+        account_id=facts.account_id,
+        scorecard_id=card.id,
+        scorecard_version=card.version,
+        value=round(value, 2),
+        colour=colour_of(value, card, sufficient),
+        sufficient=sufficient,
+        measures=tuple(results),
+        computed_at=now,
+    )
 
 
 def reasons(previous: Score | None, current: Score, top: int = 3) -> tuple[Reason, ...]:

@@ -20,21 +20,42 @@ from ingest.adapters.fields import account_of, read
 
 OBJECTS = ("ticket",)
 ZENDESK_DEFAULTS: dict[str, Any] = {
-    "fields": {"ticket": {"ticket_id": "detail.id", "account_id": "detail.organization_id", "status": "detail.status",
-                          "severity": "detail.priority", "subject_line": "detail.subject",
-                          "requester_contact_id": "detail.requester_id", "opened_at": "detail.created_at"}},
+    "fields": {
+        "ticket": {
+            "ticket_id": "detail.id",
+            "account_id": "detail.organization_id",
+            "status": "detail.status",
+            "severity": "detail.priority",
+            "subject_line": "detail.subject",
+            "requester_contact_id": "detail.requester_id",
+            "opened_at": "detail.created_at",
+        }
+    },
     "default_severity": "medium",
-}  # fmt: skip
+}
 INTERCOM_DEFAULTS: dict[str, Any] = {
-    "fields": {"ticket": {"ticket_id": "data.item.id", "account_id": "data.item.custom_attributes.account_id",
-                          "status": "data.item.state", "severity": "data.item.priority",
-                          "subject_line": "data.item.source.subject",
-                          "requester_contact_id": "data.item.contacts.contacts.0.id",
-                          "opened_at": "data.item.created_at"}},
+    "fields": {
+        "ticket": {
+            "ticket_id": "data.item.id",
+            "account_id": "data.item.custom_attributes.account_id",
+            "status": "data.item.state",
+            "severity": "data.item.priority",
+            "subject_line": "data.item.source.subject",
+            "requester_contact_id": "data.item.contacts.contacts.0.id",
+            "opened_at": "data.item.created_at",
+        }
+    },
     "default_severity": "medium",
-}  # fmt: skip
-_SEVERITY = {"low": "low", "normal": "medium", "medium": "medium", "high": "high", "urgent": "urgent",
-             "priority": "high", "not_priority": "medium"}  # fmt: skip
+}
+_SEVERITY = {
+    "low": "low",
+    "normal": "medium",
+    "medium": "medium",
+    "high": "high",
+    "urgent": "urgent",
+    "priority": "high",
+    "not_priority": "medium",
+}
 _CLOSED = {"solved", "closed", "resolved"}
 
 

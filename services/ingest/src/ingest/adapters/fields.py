@@ -16,32 +16,61 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 QUALIFICATION = {
-    "problem_severity": "int", "expected_duration_months": "int", "buying_department_fit": "bool",
-    "champion_fit": "bool", "technology_ready": "bool", "services_sold_hours": "number",
-    "services_needed_hours": "number", "order_form_exceptions": "bool", "order_form_exceptions_documented": "bool",
-}  # fmt: skip
+    "problem_severity": "int",
+    "expected_duration_months": "int",
+    "buying_department_fit": "bool",
+    "champion_fit": "bool",
+    "technology_ready": "bool",
+    "services_sold_hours": "number",
+    "services_needed_hours": "number",
+    "order_form_exceptions": "bool",
+    "order_form_exceptions_documented": "bool",
+}
 ANSWERED = frozenset(list(QUALIFICATION)[:7])  # the hand-off answers a review needs (the rest default)
 TARGETS: dict[str, dict[str, str]] = {  # object → our field → its type
     "account": {
-        "account_id": "id", "name": "str", "arr": "number", "seats": "int", "tier": "str", "segment": "str",
-        "industry": "str", "renewal_date": "date", "owners.csm": "str", "owners.ae": "str",
-        "owners.renewal_owner": "str", "updated_at": "datetime",
+        "account_id": "id",
+        "name": "str",
+        "arr": "number",
+        "seats": "int",
+        "tier": "str",
+        "segment": "str",
+        "industry": "str",
+        "renewal_date": "date",
+        "owners.csm": "str",
+        "owners.ae": "str",
+        "owners.renewal_owner": "str",
+        "updated_at": "datetime",
     },
     "deal": {
-        "deal_id": "id", "account_id": "id", "arr": "number", "list_price": "number", "term_months": "int",
-        "lead_source": "str", "lead_score": "number", "ae": "str", "stage": "str", "closed_at": "datetime",
+        "deal_id": "id",
+        "account_id": "id",
+        "arr": "number",
+        "list_price": "number",
+        "term_months": "int",
+        "lead_source": "str",
+        "lead_score": "number",
+        "ae": "str",
+        "stage": "str",
+        "closed_at": "datetime",
         **{f"qualification.{k}": t for k, t in QUALIFICATION.items()},
     },
     "ticket": {
-        "ticket_id": "id", "account_id": "id", "status": "str", "severity": "str", "subject_line": "str",
-        "requester_contact_id": "str", "opened_at": "datetime", "updated_at": "datetime",
+        "ticket_id": "id",
+        "account_id": "id",
+        "status": "str",
+        "severity": "str",
+        "subject_line": "str",
+        "requester_contact_id": "str",
+        "opened_at": "datetime",
+        "updated_at": "datetime",
     },
-}  # fmt: skip
+}
 REQUIRED = {
     "account": {"account_id"},
     "deal": {"deal_id", "account_id", "arr", "list_price", "term_months"},
     "ticket": {"ticket_id", "account_id"},
-}  # fmt: skip
+}
 SETTINGS = {  # other settings a source's config may carry, with their defaults per kind
     "closed_won_stages": ("hubspot", "salesforce"),
     "ticket_closed_stages": ("hubspot",),

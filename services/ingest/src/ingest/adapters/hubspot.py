@@ -20,24 +20,55 @@ from ingest.adapters.fields import QUALIFICATION, Unreadable, account_of, coerce
 OBJECTS = ("account", "deal", "ticket")
 DEFAULTS: dict[str, Any] = {
     "fields": {
-        "account": {"account_id": "hs_object_id", "name": "name", "arr": "arr", "seats": "seats", "tier": "tier",
-                    "industry": "industry", "renewal_date": "renewal_date", "owners.csm": "hubspot_owner_id",
-                    "updated_at": "hs_lastmodifieddate"},
-        "deal": {"deal_id": "hs_object_id", "account_id": "associatedcompanyid", "arr": "amount",
-                 "list_price": "list_price", "term_months": "term_months", "stage": "dealstage",
-                 "closed_at": "closedate", "ae": "hubspot_owner_id", "lead_source": "lead_source",
-                 **{f"qualification.{k}": k for k in QUALIFICATION}},
-        "ticket": {"ticket_id": "hs_object_id", "account_id": "associatedcompanyid",
-                   "status": "hs_pipeline_stage", "severity": "hs_ticket_priority", "subject_line": "subject",
-                   "opened_at": "createdate", "updated_at": "hs_lastmodifieddate"},
+        "account": {
+            "account_id": "hs_object_id",
+            "name": "name",
+            "arr": "arr",
+            "seats": "seats",
+            "tier": "tier",
+            "industry": "industry",
+            "renewal_date": "renewal_date",
+            "owners.csm": "hubspot_owner_id",
+            "updated_at": "hs_lastmodifieddate",
+        },
+        "deal": {
+            "deal_id": "hs_object_id",
+            "account_id": "associatedcompanyid",
+            "arr": "amount",
+            "list_price": "list_price",
+            "term_months": "term_months",
+            "stage": "dealstage",
+            "closed_at": "closedate",
+            "ae": "hubspot_owner_id",
+            "lead_source": "lead_source",
+            **{f"qualification.{k}": k for k in QUALIFICATION},
+        },
+        "ticket": {
+            "ticket_id": "hs_object_id",
+            "account_id": "associatedcompanyid",
+            "status": "hs_pipeline_stage",
+            "severity": "hs_ticket_priority",
+            "subject_line": "subject",
+            "opened_at": "createdate",
+            "updated_at": "hs_lastmodifieddate",
+        },
     },
     "closed_won_stages": ["closedwon"],
     "ticket_opened_stages": ["1"],
     "ticket_closed_stages": ["4"],
     "default_severity": "medium",
-}  # fmt: skip
-_TYPES = {"company": "account", "companies": "account", "deal": "deal", "deals": "deal", "ticket": "ticket",
-          "tickets": "ticket", "0-2": "account", "0-3": "deal", "0-5": "ticket"}  # fmt: skip
+}
+_TYPES = {
+    "company": "account",
+    "companies": "account",
+    "deal": "deal",
+    "deals": "deal",
+    "ticket": "ticket",
+    "tickets": "ticket",
+    "0-2": "account",
+    "0-3": "deal",
+    "0-5": "ticket",
+}
 
 
 def _subscription(event: Any, config: Mapping[str, Any]) -> Mapped:
@@ -49,8 +80,13 @@ def _subscription(event: Any, config: Mapping[str, Any]) -> Mapped:
     company = config["fields"]["account"]
     if obj == "company" and change in ("creation", "propertyChange"):
         if company["account_id"] != "hs_object_id":
-            return unmapped(message_id, event, "objectId", "subscription events carry HubSpot's ids only, but "
-                            f"account_id maps to '{company['account_id']}': use the workflow webhook")  # fmt: skip
+            return unmapped(
+                message_id,
+                event,
+                "objectId",
+                "subscription events carry HubSpot's ids only, but "
+                f"account_id maps to '{company['account_id']}': use the workflow webhook",
+            )
         record: dict[str, Any] = {"hs_object_id": event.get("objectId")}
         wanted = {"account_id": "hs_object_id"}
         if change == "propertyChange":
@@ -65,8 +101,13 @@ def _subscription(event: Any, config: Mapping[str, Any]) -> Mapped:
         at = event.get("occurredAt")
         return from_fields(message_id, event, "account.upserted", fields | _at(at), problems)
     if obj in ("deal", "ticket"):
-        return unmapped(message_id, event, "subscriptionType", f"{kind}: subscription events carry ids only (no "
-                        "amount, term or company); send deals and tickets with a workflow webhook")  # fmt: skip
+        return unmapped(
+            message_id,
+            event,
+            "subscriptionType",
+            f"{kind}: subscription events carry ids only (no "
+            "amount, term or company); send deals and tickets with a workflow webhook",
+        )
     return unmapped(message_id, event, "subscriptionType", f"'{kind[:60]}' is not mapped to a signal")
 
 
@@ -94,8 +135,13 @@ def _deal(message_id: str, body: Any, record: Any, config: Mapping[str, Any]) ->
 def _ticket(message_id: str, body: Any, record: Any, config: Mapping[str, Any]) -> Mapped:
     fields, problems = read("ticket", record, config["fields"]["ticket"])
     stage = fields.pop("status", None)
-    fields["status"] = ("closed" if stage in config["ticket_closed_stages"]
-                        else "opened" if stage in config["ticket_opened_stages"] else "updated")  # fmt: skip
+    fields["status"] = (
+        "closed"
+        if stage in config["ticket_closed_stages"]
+        else "opened"
+        if stage in config["ticket_opened_stages"]
+        else "updated"
+    )
     severity = str(fields.get("severity") or config["default_severity"]).lower()
     fields["severity"] = severity if severity in ("low", "medium", "high", "urgent") else config["default_severity"]
     fields["account_id"] = account_of(config, fields.get("account_id"))
@@ -111,8 +157,12 @@ def _workflow(body: dict[str, Any], object_hint: str | None, config: Mapping[str
     record: dict[str, Any] = props if isinstance(props, dict) else body
     record = {"hs_object_id": body.get("objectId") or body.get("hs_object_id"), **record}
     if obj is None:
-        return unmapped(f"hubspot:{fingerprint(body)}", body, "objectType", "cannot tell the object: add "
-                        "?object=deal, company or ticket to the webhook URL")  # fmt: skip
+        return unmapped(
+            f"hubspot:{fingerprint(body)}",
+            body,
+            "objectType",
+            "cannot tell the object: add ?object=deal, company or ticket to the webhook URL",
+        )
     message_id = f"hubspot:{obj}:{record.get('hs_object_id')}"
     if obj == "deal":
         return _deal(message_id, body, record, config)

@@ -32,18 +32,34 @@ ACK = (
 )
 DEFAULTS: dict[str, Any] = {
     "fields": {
-        "account": {"account_id": "Id", "name": "Name", "arr": "ARR__c", "seats": "Seats__c", "tier": "Tier__c",
-                    "industry": "Industry", "renewal_date": "Renewal_Date__c", "owners.csm": "CSM__c",
-                    "owners.ae": "OwnerId", "updated_at": "LastModifiedDate"},
-        "deal": {"deal_id": "Id", "account_id": "AccountId", "arr": "Amount", "list_price": "List_Price__c",
-                 "term_months": "Term_Months__c", "stage": "StageName", "closed_at": "CloseDate", "ae": "OwnerId",
-                 "lead_source": "LeadSource",
-                 **{f"qualification.{k}": "".join(w.capitalize() + "_" for w in k.split("_")) + "_c"
-                    for k in QUALIFICATION}},
+        "account": {
+            "account_id": "Id",
+            "name": "Name",
+            "arr": "ARR__c",
+            "seats": "Seats__c",
+            "tier": "Tier__c",
+            "industry": "Industry",
+            "renewal_date": "Renewal_Date__c",
+            "owners.csm": "CSM__c",
+            "owners.ae": "OwnerId",
+            "updated_at": "LastModifiedDate",
+        },
+        "deal": {
+            "deal_id": "Id",
+            "account_id": "AccountId",
+            "arr": "Amount",
+            "list_price": "List_Price__c",
+            "term_months": "Term_Months__c",
+            "stage": "StageName",
+            "closed_at": "CloseDate",
+            "ae": "OwnerId",
+            "lead_source": "LeadSource",
+            **{f"qualification.{k}": "".join(w.capitalize() + "_" for w in k.split("_")) + "_c" for k in QUALIFICATION},
+        },
     },
     "closed_won_stages": ["Closed Won"],
     "default_severity": "medium",
-}  # fmt: skip
+}
 
 
 class NotOutbound(ValueError):
@@ -61,8 +77,9 @@ def _local(tag: str) -> str:
 
 
 def _fields(sobject: Element) -> dict[str, Any]:
-    return {_local(child.tag): None if child.get(XSI_NIL) == "true" else (child.text or "").strip()
-            for child in sobject}  # fmt: skip
+    return {
+        _local(child.tag): None if child.get(XSI_NIL) == "true" else (child.text or "").strip() for child in sobject
+    }
 
 
 def parse(body: bytes) -> Message:

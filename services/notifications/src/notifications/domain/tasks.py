@@ -47,11 +47,16 @@ def steps_for(playbook: Playbook, *, exposure: str | None, opened_at: datetime) 
     """The playbook's steps for this account (exposure-specific ones only when they match), each due
     its offset after the task opened."""
     return [
-        {"title": s.title, "description": s.description, "role": s.role,
-         "due_at": (opened_at + timedelta(days=s.due_days)).isoformat(), "done": False}
+        {
+            "title": s.title,
+            "description": s.description,
+            "role": s.role,
+            "due_at": (opened_at + timedelta(days=s.due_days)).isoformat(),
+            "done": False,
+        }
         for s in playbook.steps
         if s.exposure is None or s.exposure == exposure
-    ]  # fmt: skip
+    ]
 
 
 def due_at(playbook: Playbook, opened_at: datetime) -> datetime:
@@ -70,11 +75,23 @@ class Change:
     reason: str | None = None
     closed: bool = False
 
+    @property
+    def closed_as(self) -> Literal["done", "dismissed"]:
+        """The closed status a closing change ends in (only asked of a change that closes)."""
+        if self.status == "done" or self.status == "dismissed":
+            return self.status
+        raise Refused(f"status: {self.status} is not a closed status")
+
 
 def transition(
-    status: str, action: str, *, now: datetime, until: datetime | None = None, outcome: str | None = None,
+    status: str,
+    action: str,
+    *,
+    now: datetime,
+    until: datetime | None = None,
+    outcome: str | None = None,
     reason: str | None = None,
-) -> Change:  # fmt: skip
+) -> Change:
     if status in CLOSED and action != "reopen":
         raise Refused(f"status: the task is {status}; closed tasks stay closed (reopen it first)")
     match action:

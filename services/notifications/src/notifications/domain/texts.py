@@ -65,8 +65,10 @@ def describe(event_type: str, facts: Mapping[str, Any], rule_name: str) -> tuple
             text = f"{who} is ready to grow ({str(e.get('growth_type')).replace('_', ' ')}): {why}"
         case "deal_rejection_proposed":
             criteria = ", ".join(str(c) for c in e.get("failed_criteria") or [])
-            text = (f"{e.get('proposed_by')} proposes rejecting deal {e.get('deal_id')} for {who} "
-                    f"({criteria or 'no criteria cited'}): approve or decline it")  # fmt: skip
+            text = (
+                f"{e.get('proposed_by')} proposes rejecting deal {e.get('deal_id')} for {who} "
+                f"({criteria or 'no criteria cited'}): approve or decline it"
+            )
         case "deal_rejected":
             text = f"Deal {e.get('deal_id')} for {who} was rejected at hand-off (approved by {e.get('approved_by')})"
         case "ownership_changed":

@@ -53,6 +53,8 @@ def _why(c: Candidate) -> str:
 
 
 def queue(candidates: Iterable[Candidate]) -> list[Entry]:
-    out = [Entry(c.account_id, c.name, priority(c), c.arr, c.days_to_renewal, c.risk_points, c.health_colour,
-                 _why(c)) for c in candidates]  # fmt: skip
+    out = [
+        Entry(c.account_id, c.name, priority(c), c.arr, c.days_to_renewal, c.risk_points, c.health_colour, _why(c))
+        for c in candidates
+    ]
     return sorted(out, key=lambda e: (-e.priority, e.account_id))

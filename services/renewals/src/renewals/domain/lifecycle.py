@@ -17,8 +17,15 @@ from typing import Literal
 from bellwether_shared.pricing import discount_pct
 
 ChurnReason = Literal["price", "value_not_realised", "champion_left", "product_gaps", "budget", "acquired", "other"]
-CHURN_REASONS: tuple[str, ...] = ("price", "value_not_realised", "champion_left", "product_gaps", "budget",
-                                  "acquired", "other")  # fmt: skip
+CHURN_REASONS: tuple[str, ...] = (
+    "price",
+    "value_not_realised",
+    "champion_left",
+    "product_gaps",
+    "budget",
+    "acquired",
+    "other",
+)
 NEEDS_REASON = frozenset({"churned", "downgraded"})
 
 

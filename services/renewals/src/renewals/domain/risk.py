@@ -98,9 +98,13 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
     if i.healthy_champions == 0:
         reasons.append(Reason("no_healthy_champion", w.no_healthy_champion, "no healthy influential champion"))
     if i.exposure == "high" and i.problem_severity is not None and i.problem_severity <= w.low_severity_up_to:
-        reasons.append(Reason("low_severity_high_exposure", w.low_severity_high_exposure,
-                              f"the problem bought for is {i.problem_severity}/5 severe and the industry's "
-                              "exposure is high"))  # fmt: skip
+        reasons.append(
+            Reason(
+                "low_severity_high_exposure",
+                w.low_severity_high_exposure,
+                f"the problem bought for is {i.problem_severity}/5 severe and the industry's exposure is high",
+            )
+        )
     if i.champion_departed:
         reasons.append(Reason("champion_departed", w.champion_departed, "the champion left the account"))
     if i.exposure == "high":
