@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from accounts import repository
+from accounts import alert_repository, renewal_repository, repository
 from accounts.domain import timeline
 from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
@@ -88,7 +88,7 @@ async def _owner(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: C
     if p.get("opportunity_id") is None:  # the account's owner in a role
         await repository.set_owner(conn, account_id=p["account_id"], role=p["role"], owner_id=p.get("new_owner_id"))
     else:
-        await repository.upsert_renewal(conn, p={**p, "owner_id": p.get("new_owner_id")}, at=at)
+        await renewal_repository.upsert_renewal(conn, p={**p, "owner_id": p.get("new_owner_id")}, at=at)
 
 
 async def _nothing(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
@@ -116,24 +116,24 @@ PROJECT: dict[type[Event], Project] = {
     hev.ChampionCoverageChanged: _coverage,
     hev.GoalProgressChanged: _latest(repository.set_goal_progress),
     hev.ExpansionReady: _nothing,  # the opportunity it opens arrives from renewals
-    rev.OpportunityCreated: _latest(repository.upsert_renewal),
-    rev.RenewalUpcoming: _latest(repository.upsert_renewal),
-    rev.RenewalRiskChanged: _latest(repository.upsert_renewal),
-    rev.RenewalRiskAssessed: _latest(repository.upsert_renewal),
+    rev.OpportunityCreated: _latest(renewal_repository.upsert_renewal),
+    rev.RenewalUpcoming: _latest(renewal_repository.upsert_renewal),
+    rev.RenewalRiskChanged: _latest(renewal_repository.upsert_renewal),
+    rev.RenewalRiskAssessed: _latest(renewal_repository.upsert_renewal),
     rev.RenewalRiskEscalated: _nothing,
     rev.RequestShipped: _nothing,
-    rev.RenewalClosed: _latest(repository.upsert_renewal),
-    rev.ContractChanged: _latest(repository.upsert_contract),
+    rev.RenewalClosed: _latest(renewal_repository.upsert_renewal),
+    rev.ContractChanged: _latest(renewal_repository.upsert_contract),
     rev.OwnershipChanged: _owner,
     rev.HandoffReviewOpened: _nothing,
     rev.HandoffReviewScored: _nothing,
     rev.DealAccepted: _nothing,
     rev.DealRejectionProposed: _nothing,
-    rev.DealRejected: _latest(repository.deal_rejected),
+    rev.DealRejected: _latest(renewal_repository.deal_rejected),
     rev.DealRejectionDeclined: _nothing,
-    nev.AlertRaised: _latest(repository.add_alert),
-    nev.TaskOpened: _latest(repository.upsert_task),
-    nev.TaskClosed: _latest(repository.upsert_task),
+    nev.AlertRaised: _latest(alert_repository.add_alert),
+    nev.TaskOpened: _latest(alert_repository.upsert_task),
+    nev.TaskClosed: _latest(alert_repository.upsert_task),
     hev.OnboardingOverdue: _nothing,
 }
 

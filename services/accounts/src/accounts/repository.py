@@ -4,19 +4,13 @@ each latest-wins by the time the event carries (so redelivery and cross-topic or
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
-
-def _d(v: Any) -> date | None:
-    return date.fromisoformat(v) if isinstance(v, str) else v
-
-
-def _t(v: Any) -> datetime | None:
-    return datetime.fromisoformat(v) if isinstance(v, str) else v
+from bellwether_shared.dates import as_date
 
 
 async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -47,12 +41,12 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         p.get("arr"),
         p.get("seats"),
         p.get("lifecycle_stage"),
-        _d(p.get("renewal_date")),
+        as_date(p.get("renewal_date")),
         owners.get("csm"),
         owners.get("ae"),
         owners.get("renewal_owner"),
         at,
-        _d(p.get("onboarding_started_at")),
+        as_date(p.get("onboarding_started_at")),
     )
 
 
@@ -153,7 +147,7 @@ async def set_goal_progress(conn: asyncpg.Connection, *, p: dict[str, Any], at: 
         p.get("progress_pct"),
         p.get("current_value"),
         p.get("target_value"),
-        _d(p.get("due_date")),
+        as_date(p.get("due_date")),
         at,
     )
 
@@ -180,7 +174,7 @@ async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
         p.get("target_value"),
         p.get("current_value"),
         p.get("progress_pct"),
-        _d(p.get("due_date")),
+        as_date(p.get("due_date")),
         at,
     )
 
@@ -246,66 +240,8 @@ async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
     )
 
 
-async def upsert_contract(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO contracts VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, contract_id) DO UPDATE
-           SET start_date = excluded.start_date, end_date = excluded.end_date, arr = excluded.arr,
-               products = excluded.products, changed_at = excluded.changed_at
-           WHERE excluded.changed_at >= contracts.changed_at""",
-        p["account_id"],
-        p["contract_id"],
-        _d(p["start_date"]),
-        _d(p["end_date"]),
-        p["arr"],
-        list(p.get("products") or []),
-        at,
-    )
-
-
-async def upsert_renewal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    """An opportunity, its risk and outcome: each event fills what it knows (latest wins per field set)."""
-    reasons = p.get("reasons")  # None: this event says nothing about the risk's reasons
-    await conn.execute(
-        """INSERT INTO renewals (account_id, opportunity_id, kind, renewal_date, arr, owner_id, at_risk, risk_level,
-                                 risk_points, risk_reasons, outcome, changed_at, contract_id, arr_change, closed_at,
-                                 close_reason)
-           VALUES ($1, $2, coalesce($3::text, 'renewal'), $4, $5, $6, coalesce($7::bool, false), $8, $9,
-                   coalesce($10::jsonb, '[]'), $11, $12, $13, $14, $15, $16)
-           ON CONFLICT (account_id, opportunity_id) DO UPDATE SET
-             kind = coalesce($3::text, renewals.kind),
-             renewal_date = coalesce(excluded.renewal_date, renewals.renewal_date),
-             arr = coalesce(excluded.arr, renewals.arr), owner_id = coalesce(excluded.owner_id, renewals.owner_id),
-             at_risk = CASE WHEN $7::bool IS NULL THEN renewals.at_risk ELSE excluded.at_risk END,
-             risk_level = coalesce(excluded.risk_level, renewals.risk_level),
-             risk_points = coalesce(excluded.risk_points, renewals.risk_points),
-             risk_reasons = CASE WHEN $10::jsonb IS NULL THEN renewals.risk_reasons ELSE excluded.risk_reasons END,
-             outcome = coalesce(excluded.outcome, renewals.outcome), changed_at = greatest(renewals.changed_at, $12),
-             contract_id = coalesce(excluded.contract_id, renewals.contract_id),
-             arr_change = coalesce(excluded.arr_change, renewals.arr_change),
-             closed_at = coalesce(excluded.closed_at, renewals.closed_at),
-             close_reason = coalesce(excluded.close_reason, renewals.close_reason)
-           WHERE $12 >= renewals.changed_at OR $11::text IS NOT NULL""",
-        p["account_id"],
-        p["opportunity_id"],
-        p.get("kind"),
-        _d(p.get("renewal_date")),
-        p.get("arr"),
-        p.get("owner_id"),
-        p.get("at_risk"),
-        p.get("level"),
-        p.get("points"),
-        reasons,
-        p.get("outcome"),
-        at,
-        p.get("contract_id"),
-        p.get("arr_change"),
-        _t(p.get("closed_at")),
-        p.get("reason"),
-    )
-
-
 async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: str) -> None:
-    on = _d(p.get("achieved_on") if state == "achieved" else p.get("deadline"))
+    on = as_date(p.get("achieved_on") if state == "achieved" else p.get("deadline"))
     await conn.execute(
         """INSERT INTO milestones VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, milestone_key) DO UPDATE
            SET name = excluded.name, state = excluded.state, is_key = excluded.is_key, on_date = excluded.on_date,
@@ -323,24 +259,6 @@ async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: s
 async def add_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
     await conn.execute(
         "INSERT INTO onboarding VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", p["account_id"], p["aspect"], at
-    )
-
-
-async def deal_rejected(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute("UPDATE accounts SET deal_rejected = true WHERE account_id = $1", p["account_id"])
-
-
-async def add_alert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO alerts VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT DO NOTHING",
-        p["account_id"],
-        p["alert_id"],
-        p["rule_id"],
-        p["severity"],
-        p["title"],
-        p["text"],
-        p.get("recipients") or [],
-        at,
     )
 
 
@@ -364,33 +282,4 @@ async def add_timeline(
         list(cols[4]),
         list(cols[5]),
         [orjson.dumps(d).decode() for d in cols[6]],
-    )
-
-
-async def upsert_task(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    """A task opened (again) or closed; a close is final unless a later reopen arrives."""
-    status = p.get("status") or "open"
-    await conn.execute(
-        """INSERT INTO tasks (account_id, task_id, playbook_id, title, owner_id, priority, due_at, status, why, steps,
-                              outcome, reason, changed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-           ON CONFLICT (account_id, task_id) DO UPDATE SET title = excluded.title, owner_id = excluded.owner_id,
-             priority = excluded.priority, due_at = excluded.due_at, status = excluded.status,
-             why = coalesce(excluded.why, tasks.why),
-             steps = CASE WHEN cardinality(excluded.steps) > 0 THEN excluded.steps ELSE tasks.steps END,
-             outcome = excluded.outcome, reason = excluded.reason, changed_at = excluded.changed_at
-           WHERE excluded.changed_at >= tasks.changed_at""",
-        p["account_id"],
-        p["task_id"],
-        p["playbook_id"],
-        p["title"],
-        p.get("owner_id"),
-        p["priority"],
-        datetime.fromisoformat(p["due_at"]),
-        status,
-        p.get("why"),
-        list(p.get("steps") or []),
-        p.get("outcome"),
-        p.get("reason"),
-        at,
     )

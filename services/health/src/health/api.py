@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
 from health import query_repository as queries
-from health import schemas
+from health import relationship_schemas, schemas
 from health.deps import RuntimeDep
 from health.domain.scoring import trend as score_trend
 
@@ -98,7 +98,7 @@ async def account_usage(
 
 @router.get(
     "/accounts/{account_id}/champions",
-    response_model=schemas.ChampionsOut,
+    response_model=relationship_schemas.ChampionsOut,
     summary="Each contact on the champion quadrant: engagement, delight, influence, quadrant and why",
 )
 async def account_champions(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
@@ -111,7 +111,7 @@ async def account_champions(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.get(
     "/accounts/{account_id}/goals",
-    response_model=schemas.GoalsOut,
+    response_model=relationship_schemas.GoalsOut,
     summary="The problem bought for, goals with computed progress, value reviews, blocking requests",
 )
 async def account_goals(account_id: str, rt: RuntimeDep) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from bellwether_shared.events import ingest as ev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.records import Consumed
-from health import calibration_repository, privacy_repository, repository, sentiment
+from health import calibration_repository, goal_repository, privacy_repository, repository, sentiment
 from health.domain.milestones import MilestoneDef
 
 
@@ -107,11 +107,11 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.AccountUpserted: repository.upsert_account,
     ev.TicketChanged: repository.upsert_ticket,
     ev.ContactChanged: repository.upsert_contact,
-    ev.OnboardingConfirmed: repository.upsert_onboarding,
-    ev.GoalUpdated: repository.upsert_goal,
-    ev.ProblemRecorded: repository.upsert_problem,
-    ev.ValueReviewRecorded: repository.upsert_value_review,
-    ev.FeatureRequestStatusChanged: repository.upsert_request,
+    ev.OnboardingConfirmed: goal_repository.upsert_onboarding,
+    ev.GoalUpdated: goal_repository.upsert_goal,
+    ev.ProblemRecorded: goal_repository.upsert_problem,
+    ev.ValueReviewRecorded: goal_repository.upsert_value_review,
+    ev.FeatureRequestStatusChanged: goal_repository.upsert_request,
 }
 
 

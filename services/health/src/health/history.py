@@ -19,7 +19,8 @@ from health.assess import Assessor
 from health.domain import milestones as ms
 from health.domain.model import Score
 from health.domain.scoring import reasons, stored_changed
-from health.recompute import facts_of, load_cards, measures_json, score_account
+from health.facts import facts_of, load_cards
+from health.recompute import measures_json, score_account
 from health.settings import HealthSettings
 
 MAX_DAYS = 730

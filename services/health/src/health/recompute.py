@@ -13,41 +13,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-import asyncpg
 from opentelemetry import metrics
 
 from bellwether_shared import tracing
 from bellwether_shared.events import health as ev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork
-from health import assessment_repository, queue_repository, repository, score_repository
-from health.assess import Assessed, Assessor
+from health import queue_repository, repository, score_repository
+from health.assess import Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
-from health.domain.model import AccountFacts, Colour, MeasureResult, MeasureType, Score
-from health.domain.observation import usage_as_of, usage_observed_from
+from health.domain.model import Colour, MeasureResult, MeasureType, Score
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
-from health.schemas import scorecard_from_row
+from health.facts import account_facts, facts_of, load_cards, usage_view
 from health.settings import HealthSettings
 
 log = get_logger(__name__)
 _meter = metrics.get_meter(__name__)
 scored = _meter.create_counter("bellwether_health_accounts_scored", description="account re-scores")
-
-
-async def load_cards(conn: asyncpg.Connection) -> list[CardChoice]:
-    rows = [r for r in await repository.current_scorecards(conn) if r["active"]]
-    rows.sort(key=lambda r: (not r["is_default"], r["created_at"]), reverse=False)
-    return [
-        CardChoice(
-            scorecard_from_row(r),
-            frozenset(r["tiers"]),
-            frozenset(r["segments"]),
-            r["is_default"],
-            frozenset(r["lifecycle_stages"]),
-        )
-        for r in rows
-    ]
 
 
 def measures_json(score: Score) -> list[dict[str, Any]]:
@@ -85,73 +68,6 @@ def _previous(row: Any) -> Score | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class UsageView:
-    """How far an account's usage is data (domain.observation): from which day, and up to which day the
-    windows run (None: today)."""
-
-    observed_from: date | None
-    as_of: date | None
-
-
-def usage_view(acct: Any, g: dict[str, list[Any]], today: date, grace_days: int) -> UsageView:
-    first_seen = acct["created_at"].date() if acct else None
-    observed_from = usage_observed_from(
-        first_usage=acct["first_usage_on"] if acct else None,
-        first_seen=first_seen,
-        started=acct["onboarding_started_at"] if acct else None,
-        grace_days=grace_days,
-    )
-    newest = max((r["day"] for r in g["events"]), default=None)
-    return UsageView(
-        observed_from, usage_as_of(newest_usage=newest, first_seen=first_seen, today=today, grace_days=grace_days)
-    )
-
-
-def _facts(
-    account_id: str, g: dict[str, list[Any]], milestone_states: tuple[str, ...], assessed: Assessed, usage: UsageView
-) -> AccountFacts:
-    acct = g["accounts"][0] if g["accounts"] else None
-    return AccountFacts(
-        account_id=account_id,
-        seats=acct["seats"] if acct else None,
-        tier=acct["tier"] if acct else None,
-        onboarding_started_at=acct["onboarding_started_at"] if acct else None,
-        exposure=acct["exposure"] if acct else None,
-        discount_pct=acct["discount_pct"] if acct else None,
-        onboarding=frozenset(r["aspect"] for r in g["onboarding"]),
-        daily_users={r["day"]: frozenset(r["users"]) for r in g["users"]},
-        daily_events={(r["day"], r["event"]): r["events"] for r in g["events"]},
-        nps={r["contact_id"]: (r["answered_at"].date(), r["score"]) for r in g["nps"]},
-        tickets_seen=bool(g["tickets"]),
-        open_tickets=tuple((r["severity"], r["bug_linked"]) for r in g["tickets"] if r["status"] != "closed"),
-        champions=assessed.champions,
-        coverage=assessed.coverage,
-        goals=assessed.goals,
-        goal_notes=assessed.goal_notes,
-        milestones=milestone_states,
-        problems=assessed.problems,
-        requests_seen=assessed.requests_seen,
-        blocking_open=assessed.blocking_open,
-        usage_observed_from=usage.observed_from,
-        usage_as_of=usage.as_of,
-    )
-
-
-async def facts_of(
-    conn: asyncpg.Connection, accounts: list[str], *, today: date, settings: HealthSettings, as_of: bool = False
-) -> dict[str, dict[str, list[Any]]]:
-    """Everything the scores read, per account and kind; ``as_of``: only usage up to ``today``."""
-    since = today - timedelta(days=settings.history_days)
-    rows = await score_repository.fact_rows(conn, account_ids=accounts, since=since, until=today if as_of else None)
-    rows |= await assessment_repository.fact_rows(conn, account_ids=accounts, today=today)
-    grouped: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
-    for name, records in rows.items():
-        for r in records:
-            grouped[r["account_id"]][name].append(r)
-    return grouped
-
-
 def score_account(
     uow: UnitOfWork,
     account: str,
@@ -169,7 +85,7 @@ def score_account(
     choice = choose(cards, tier, acct["segment"] if acct else None, acct["lifecycle_stage"] if acct else None)
     usage = usage_view(acct, g, uow.now.date(), grace_days)
     assessed = assessor.account(account, g, tier)
-    facts = _facts(account, g, tuple(states), assessed, usage)
+    facts = account_facts(account, g, tuple(states), assessed, usage)
     score = evaluate(choice.card, facts, uow.now)
     assessor.expansion(account, g, facts, score)
     assessor.onboarding(account, g, facts)

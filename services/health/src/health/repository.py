@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared import tracing
+from bellwether_shared.dates import as_date, as_time
 from bellwether_shared.uow import UnitOfWork, within
 
 SOURCE = "bellwether/health"
@@ -22,6 +23,47 @@ def unit(conn: asyncpg.Connection, *, now: datetime | None = None) -> AbstractAs
 
 
 # ----------------------------------------------------------------------------- rollups (consumer)
+
+
+def _first_usage_days(usage: Sequence[tuple[str, date, str, int]]) -> dict[str, date]:
+    """Each account's earliest usage day in the batch: its usage is data from then on."""
+    first: dict[str, date] = {}
+    for account, day, _, _ in usage:
+        if account not in first or day < first[account]:
+            first[account] = day
+    return first
+
+
+def _columns(rows: Sequence[tuple[Any, ...]], n: int) -> list[list[Any]]:
+    """Rows (sorted, so concurrent batches lock in one order) as n column arrays for unnest."""
+    return [list(c) for c in zip(*sorted(rows), strict=True)] if rows else [[] for _ in range(n)]
+
+
+_ROLLUPS = """WITH acc AS (
+         INSERT INTO accounts (account_id, first_usage_on) SELECT * FROM unnest($1::text[], $18::date[])
+         ON CONFLICT (account_id) DO UPDATE SET first_usage_on = excluded.first_usage_on
+         WHERE accounts.first_usage_on IS NULL OR excluded.first_usage_on < accounts.first_usage_on
+       ), queued AS (
+         INSERT INTO recompute_queue (account_id, due_at, trace)
+         SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
+         FROM unnest($1::text[], $16::jsonb[]) AS q(a, t) LEFT JOIN account_health h ON h.account_id = q.a
+         ON CONFLICT (account_id) DO UPDATE
+           SET dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL,
+               trace = CASE WHEN excluded.trace = '{}'::jsonb THEN recompute_queue.trace ELSE excluded.trace END
+         WHERE recompute_queue.claimed_until IS NOT NULL OR excluded.trace <> '{}'::jsonb
+       ), usage AS (
+         INSERT INTO usage_daily (account_id, day, event, events)
+         SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])
+         ON CONFLICT (account_id, day, event) DO UPDATE SET events = usage_daily.events + excluded.events
+       ), active AS (
+         INSERT INTO user_days (account_id, day, user_id, events)
+         SELECT * FROM unnest($7::text[], $8::date[], $9::text[], $10::int[])
+         ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events
+       )
+       INSERT INTO milestone_hits (account_id, milestone_key, day, user_id, hits)
+       SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
+       ON CONFLICT (account_id, milestone_key, day, user_id)
+       DO UPDATE SET hits = milestone_hits.hits + excluded.hits"""
 
 
 async def apply_rollups(
@@ -48,45 +90,14 @@ async def apply_rollups(
     An account's first usage day is kept (the earliest seen): its usage is data from then on."""
 
     queued = sorted(set(accounts))
-    first: dict[str, date] = {}  # each account's earliest usage day in the batch: usage is data from then on
-    for account, day, _, _ in usage:
-        if account not in first or day < first[account]:
-            first[account] = day
-
-    def cols(rows: Sequence[tuple[Any, ...]], n: int) -> list[list[Any]]:
-        return [list(c) for c in zip(*sorted(rows), strict=True)] if rows else [[] for _ in range(n)]
-
+    first = _first_usage_days(usage)
     await conn.execute(
-        """WITH acc AS (
-             INSERT INTO accounts (account_id, first_usage_on) SELECT * FROM unnest($1::text[], $18::date[])
-             ON CONFLICT (account_id) DO UPDATE SET first_usage_on = excluded.first_usage_on
-             WHERE accounts.first_usage_on IS NULL OR excluded.first_usage_on < accounts.first_usage_on
-           ), queued AS (
-             INSERT INTO recompute_queue (account_id, due_at, trace)
-             SELECT q.a, greatest($2::timestamptz, h.computed_at + $17::interval), q.t
-             FROM unnest($1::text[], $16::jsonb[]) AS q(a, t) LEFT JOIN account_health h ON h.account_id = q.a
-             ON CONFLICT (account_id) DO UPDATE
-               SET dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL,
-                   trace = CASE WHEN excluded.trace = '{}'::jsonb THEN recompute_queue.trace ELSE excluded.trace END
-             WHERE recompute_queue.claimed_until IS NOT NULL OR excluded.trace <> '{}'::jsonb
-           ), usage AS (
-             INSERT INTO usage_daily (account_id, day, event, events)
-             SELECT * FROM unnest($3::text[], $4::date[], $5::text[], $6::bigint[])
-             ON CONFLICT (account_id, day, event) DO UPDATE SET events = usage_daily.events + excluded.events
-           ), active AS (
-             INSERT INTO user_days (account_id, day, user_id, events)
-             SELECT * FROM unnest($7::text[], $8::date[], $9::text[], $10::int[])
-             ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = user_days.events + excluded.events
-           )
-           INSERT INTO milestone_hits (account_id, milestone_key, day, user_id, hits)
-           SELECT * FROM unnest($11::text[], $12::text[], $13::date[], $14::text[], $15::int[])
-           ON CONFLICT (account_id, milestone_key, day, user_id)
-           DO UPDATE SET hits = milestone_hits.hits + excluded.hits""",
+        _ROLLUPS,
         queued,
         now,
-        *cols(usage, 4),
-        *cols(users, 4),
-        *cols(hits, 5),
+        *_columns(usage, 4),
+        *_columns(users, 4),
+        *_columns(hits, 5),
         [tracing.cause_of(a) for a in queued],
         window,
         [first.get(a) for a in queued],
@@ -120,21 +131,13 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         p.get("exposure"),
         p.get("arr"),
         p.get("seats"),
-        _date(p.get("renewal_date")),
-        _date(p.get("onboarding_started_at")),
+        as_date(p.get("renewal_date")),
+        as_date(p.get("onboarding_started_at")),
         at,
         p.get("lifecycle_stage"),
         owners.get("csm"),
         owners.get("ae"),
     )
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pct: float) -> None:
@@ -195,7 +198,7 @@ async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: date
         bool(p.get("bug_linked")),
         at,
         p.get("requester_contact_id"),
-        _time(p.get("opened_at")),
+        as_time(p.get("opened_at")),
         p.get("subject_line"),
     )
 
@@ -235,104 +238,6 @@ async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         p.get("seniority"),
         p.get("can_promote"),
         p.get("owns_relationship_next_12m"),
-    )
-
-
-async def upsert_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO onboarding VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, aspect) DO UPDATE
-           SET confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at
-           WHERE excluded.confirmed_at >= onboarding.confirmed_at""",
-        p["account_id"],
-        p["aspect"],
-        p["confirmed_by"],
-        at,
-    )
-
-
-async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO goals (account_id, goal_id, name, status, problem_severity, target, changed_at, metric,
-                              baseline, target_value, current_value, due_date, linked_event, linked_window_days)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-           ON CONFLICT (account_id, goal_id) DO UPDATE
-           SET name = excluded.name, status = excluded.status, problem_severity = excluded.problem_severity,
-               target = excluded.target, changed_at = excluded.changed_at, metric = excluded.metric,
-               baseline = excluded.baseline, target_value = excluded.target_value,
-               current_value = excluded.current_value, due_date = excluded.due_date,
-               linked_event = excluded.linked_event, linked_window_days = excluded.linked_window_days
-           WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"],
-        p["goal_id"],
-        p["name"],
-        p["status"],
-        p.get("problem_severity"),
-        p.get("target"),
-        at,
-        p.get("metric"),
-        p.get("baseline"),
-        p.get("target_value"),
-        p.get("current_value"),
-        _date(p.get("due_date")),
-        p.get("linked_event"),
-        p.get("linked_window_days"),
-    )
-
-
-async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, problem_id) DO UPDATE
-           SET description = excluded.description, severity = excluded.severity,
-               recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"],
-        p["problem_id"],
-        p["description"],
-        p["severity"],
-        p.get("recorded_by"),
-        at,
-    )
-
-
-async def upsert_value_review(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO value_reviews VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, review_id)
-           DO UPDATE SET reviewed_on = excluded.reviewed_on, outcome = excluded.outcome, notes = excluded.notes,
-               goal_ids = excluded.goal_ids, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= value_reviews.recorded_at""",
-        p["account_id"],
-        p["review_id"],
-        _date(p["reviewed_on"]),
-        p["outcome"],
-        p.get("notes"),
-        list(p.get("goal_ids") or []),
-        at,
-    )
-
-
-async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    """The request's latest status wins; every account (and contact) that asked stays linked."""
-    await conn.execute(
-        """WITH req AS (
-             INSERT INTO requests (request_id, title, kind, status, blocking, status_changed_at, first_seen_at)
-             VALUES ($1, $2, coalesce($3::text, 'feature'), $4, coalesce($5::bool, false), $6::timestamptz,
-                     $6::timestamptz)
-             ON CONFLICT (request_id) DO UPDATE SET
-               title = excluded.title, status = excluded.status, status_changed_at = excluded.status_changed_at,
-               kind = coalesce($3::text, requests.kind), blocking = coalesce($5::bool, requests.blocking),
-               first_seen_at = least(requests.first_seen_at, excluded.first_seen_at)
-             WHERE excluded.status_changed_at >= requests.status_changed_at
-           )
-           INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
-           ON CONFLICT DO NOTHING""",
-        p["request_id"],
-        p["title"],
-        p.get("kind"),
-        p["status"],
-        p.get("blocking"),
-        at,
-        p["account_id"],
-        p.get("contact_id"),
     )
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import alert_repository as ar
-from notifications import delivery_repository as dr
+from notifications import destination_repository as dests
 from notifications import repository, schemas, task_repository
 from notifications.deps import ConfigDep, RuntimeDep
 
@@ -85,8 +85,8 @@ async def put_person(person_id: str, body: schemas.PersonIn, rt: ConfigDep) -> d
         row = await repository.put_person(conn, p=p)
         if body.email:
             dest_id = f"email-{person_id}"
-            if await dr.get_destination(conn, destination_id=dest_id) is None:
-                await dr.insert_destination(
+            if await dests.get_destination(conn, destination_id=dest_id) is None:
+                await dests.insert_destination(
                     conn,
                     d={
                         "destination_id": dest_id,
@@ -97,7 +97,7 @@ async def put_person(person_id: str, body: schemas.PersonIn, rt: ConfigDep) -> d
                         "owner_person_id": person_id,
                     },
                 )
-                await dr.add_subscription(
+                await dests.add_subscription(
                     conn,
                     s={
                         "subscription_id": "sub_" + uuid.uuid4().hex[:12],
@@ -108,7 +108,7 @@ async def put_person(person_id: str, body: schemas.PersonIn, rt: ConfigDep) -> d
                     },
                 )
             else:
-                await dr.set_target(conn, destination_id=dest_id, target=body.email)
+                await dests.set_target(conn, destination_id=dest_id, target=body.email)
     return dict(row)
 
 

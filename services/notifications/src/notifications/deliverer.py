@@ -26,12 +26,14 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.secretbox import SecretBox, Undecryptable
+from bellwether_shared.uow import within
 from notifications import delivery_repository as dr
+from notifications import destination_repository as dests
 from notifications import digests, retention
-from notifications.alerting import notify_destination_disabled
 from notifications.domain import noise
 from notifications.sender import Result, Sender
-from notifications.settings import NotificationsSettings
+from notifications.settings import SOURCE, NotificationsSettings
+from notifications.system_alerts import notify_destination_disabled
 
 log = get_logger(__name__)
 _meter = metrics.get_meter(__name__)
@@ -205,7 +207,8 @@ class Deliverer:
         self, conn: asyncpg.Connection, destination_id: str, since: datetime, last_error: str | None, now: datetime
     ) -> None:
         reason = f"every delivery failed since {since.isoformat()} (last: {last_error})"
-        if await dr.disable(conn, destination_id=destination_id, reason=reason):
+        if await dests.disable(conn, destination_id=destination_id, reason=reason):
             log.warning("destination disabled", destination_id=destination_id, reason=reason)
             _disabled.add(1)
-            await notify_destination_disabled(conn, destination_id=destination_id, reason=reason, now=now)
+            async with within(conn, source=SOURCE, now=now) as uow:
+                await notify_destination_disabled(uow, destination_id=destination_id, reason=reason, now=now)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import delivery_repository as dr
+from notifications import destination_repository as dests
 from notifications import digests, repository, schemas
 from notifications.deps import ConfigDep, RuntimeDep
 from notifications.domain import signing, urlguard
@@ -48,21 +49,21 @@ async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict
         target = urlguard.masked(body.target)
     d = {**body.model_dump(), "target": target, "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
     async with rt.pool.acquire() as conn:
-        row = await dr.insert_destination(conn, d=d)
+        row = await dests.insert_destination(conn, d=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
 
 
 @router.get("/destinations")
 async def list_destinations(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        rows = await dr.list_destinations(conn, limit=limit, offset=offset)
+        rows = await dests.list_destinations(conn, limit=limit, offset=offset)
     return {"destinations": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/destinations/{destination_id}")
 async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        row = await dr.get_destination(conn, destination_id=destination_id)
+        row = await dests.get_destination(conn, destination_id=destination_id)
     if row is None:
         raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
     out = {k: v for k, v in dict(row).items() if k != "secrets"}
@@ -78,7 +79,7 @@ async def rotate_secret(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
     receiver can switch without missing a delivery: meanwhile each delivery carries both signatures."""
     now = utcnow()
     async with rt.pool.acquire() as conn, conn.transaction():
-        row = await dr.get_destination(conn, destination_id=destination_id, lock=True)
+        row = await dests.get_destination(conn, destination_id=destination_id, lock=True)
         if row is None:
             raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
         if row["kind"] != "webhook":
@@ -91,15 +92,15 @@ async def rotate_secret(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
         ]
         secret = signing.new_secret()
         kept.append({"sealed": rt.box.seal(secret), "created_at": now.isoformat(), "expires_at": None})
-        await dr.set_secrets(conn, destination_id=destination_id, secrets=kept)
+        await dests.set_secrets(conn, destination_id=destination_id, secrets=kept)
     return {"destination_id": destination_id, "signing_secret": secret, "previous_secret_signs_until": until}
 
 
 @router.post("/destinations/{destination_id}/enable")
 async def enable(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        await dr.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
-        row = await dr.get_destination(conn, destination_id=destination_id)
+        await dests.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
+        row = await dests.get_destination(conn, destination_id=destination_id)
     if row is None:
         raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
     return {k: v for k, v in dict(row).items() if k != "secrets"}
@@ -108,7 +109,7 @@ async def enable(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
 @router.delete("/destinations/{destination_id}", status_code=204)
 async def delete_destination(destination_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn, conn.transaction():
-        if not await dr.delete_destination(conn, destination_id=destination_id):
+        if not await dests.delete_destination(conn, destination_id=destination_id):
             raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
 
 
@@ -128,9 +129,9 @@ async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: ConfigDe
 async def subscribe(body: schemas.SubscriptionIn, rt: ConfigDep) -> dict[str, Any]:
     s = {**body.model_dump(), "subscription_id": "sub_" + uuid.uuid4().hex[:12]}
     async with rt.pool.acquire() as conn:
-        if await dr.get_destination(conn, destination_id=body.destination_id) is None:
+        if await dests.get_destination(conn, destination_id=body.destination_id) is None:
             raise _invalid("destination_id", f"no destination '{body.destination_id}'")
-        return dict(await dr.add_subscription(conn, s=s))
+        return dict(await dests.add_subscription(conn, s=s))
 
 
 @router.get("/subscriptions")
@@ -138,14 +139,14 @@ async def list_subscriptions(
     rt: RuntimeDep, destination_id: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     async with rt.pool.acquire() as conn:
-        rows = await dr.list_subscriptions(conn, destination_id=destination_id, limit=limit, offset=offset)
+        rows = await dests.list_subscriptions(conn, destination_id=destination_id, limit=limit, offset=offset)
     return {"subscriptions": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
 async def unsubscribe(subscription_id: str, rt: ConfigDep) -> None:
     async with rt.pool.acquire() as conn:
-        if not await dr.delete_subscription(conn, subscription_id=subscription_id):
+        if not await dests.delete_subscription(conn, subscription_id=subscription_id):
             raise ApiError(404, "not_found", f"subscription_id: no subscription '{subscription_id}'")
 
 

@@ -12,6 +12,7 @@ import orjson
 
 from notifications import alert_repository as ar
 from notifications import delivery_repository as dr
+from notifications import destination_repository as dests
 from notifications.domain import messages
 from notifications.domain.incidents import Cause
 from notifications.domain.rules import Severity
@@ -72,7 +73,7 @@ async def run_due(
             conn, digest_id=digest_id, recipient=w["recipient"], period=w["period"], alerts=len(alerts), at=now
         )
         deliveries: list[dict[str, Any]] = []
-        for route in await dr.routes(conn, recipient=w["recipient"], role=w["role"]):
+        for route in await dests.routes(conn, recipient=w["recipient"], role=w["role"]):
             if Severity.parse(route["min_severity"]) > top:
                 continue
             deliveries.append(

@@ -20,6 +20,7 @@ from bellwether_shared.records import Consumed
 from bellwether_shared.uow import within
 from notifications import alerting, repository, tasks
 from notifications.domain.incidents import IncidentPolicy
+from notifications.settings import SOURCE
 
 
 @dataclass
@@ -29,7 +30,6 @@ class Batch:
 
 
 handlers: Handlers[Batch] = Handlers()
-SOURCE = "bellwether/notifications"
 
 
 def make_handler(

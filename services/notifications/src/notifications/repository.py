@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.dates import as_date
+
 OWNER_ROLES = ("csm", "ae", "renewal_owner")
 
 
@@ -30,7 +32,7 @@ async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         p.get("name"),
         p.get("tier"),
         p.get("arr"),
-        _date(p.get("renewal_date")),
+        as_date(p.get("renewal_date")),
         owners.get("csm"),
         owners.get("ae"),
         owners.get("renewal_owner"),
@@ -89,10 +91,6 @@ async def account_facts(conn: asyncpg.Connection, *, account_id: str, today: dat
         )
         facts["owners"].update({r: row[r] for r in OWNER_ROLES if row[r]})
     return facts
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # ----------------------------------------------------------------------------- rules and people

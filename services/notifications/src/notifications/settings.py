@@ -11,6 +11,8 @@ from bellwether_shared.secretbox import SecretBox
 from bellwether_shared.settings import ServiceSettings
 from notifications.domain.incidents import IncidentPolicy
 
+SOURCE = "bellwether/notifications"  # the ce_source of the events notifications emits
+
 
 class NotificationsSettings(ServiceSettings):
     service_name: str = "notifications"

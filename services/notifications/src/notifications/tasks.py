@@ -15,13 +15,13 @@ import asyncpg
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork, within
-from notifications import alerting
+from notifications import system_alerts
 from notifications import task_repository as repo
 from notifications.domain import tasks as td
 from notifications.domain.rules import Match
+from notifications.settings import SOURCE
 
 log = get_logger(__name__)
-SOURCE = "bellwether/notifications"
 _RANK = {p: i for i, p in enumerate(td.PRIORITY)}
 
 
@@ -84,6 +84,37 @@ async def open_from_rule(
         return await _retrigger(
             uow, existing, rule=rule, event_type=event_type, text=text + also, priority=priority, now=now
         )
+    return await _open_new(
+        uow,
+        pb,
+        rule=rule,
+        account=account,
+        owner=(owner, role),
+        priority=priority,
+        facts=facts,
+        why=f"{match.why}: {text}",
+        event_type=event_type,
+        now=now,
+    )
+
+
+async def _open_new(
+    uow: UnitOfWork,
+    pb: td.Playbook,
+    *,
+    rule: Mapping[str, Any],
+    account: str,
+    owner: tuple[str | None, str | None],
+    priority: str,
+    facts: Mapping[str, Any],
+    why: str,
+    event_type: str,
+    now: datetime,
+) -> asyncpg.Record | None:
+    """A new task of the playbook for the owner, audited and announced (None: another transaction
+    opened it a moment ago, and that one stands)."""
+    conn = uow.conn
+    owner_id, role = owner
     name = (facts.get("account") or {}).get("name") or account
     exposure = (facts.get("account") or {}).get("exposure")
     row = await repo.insert_task(
@@ -95,16 +126,16 @@ async def open_from_rule(
             "playbook_version": pb.version,
             "rule_id": rule["rule_id"],
             "title": f"{pb.name}: {name}",
-            "owner_id": owner,
+            "owner_id": owner_id,
             "owner_role": role,
             "priority": priority,
             "due_at": td.due_at(pb, now),
             "steps": td.steps_for(pb, exposure=exposure, opened_at=now),
-            "why": f"{match.why}: {text}",
+            "why": why,
             "opened_at": now,
         },
     )
-    if row is None:  # another transaction opened it a moment ago: that one stands
+    if row is None:
         return None
     await repo.audit(
         conn,
@@ -112,7 +143,7 @@ async def open_from_rule(
         at=now,
         actor=f"rule:{rule['rule_id']}",
         action="opened",
-        details={"event_type": event_type, "owner_id": owner, "playbook_version": pb.version},
+        details={"event_type": event_type, "owner_id": owner_id, "playbook_version": pb.version},
     )
     _announce_open(uow, row)
     return row
@@ -211,14 +242,13 @@ async def sweep(pool: asyncpg.Pool, *, now: datetime, batch: int = 200) -> int:
 
 async def sweep_conn(conn: asyncpg.Connection, *, now: datetime, batch: int = 200) -> int:
     """The sweep on an open transaction."""
-    woken = await repo.claim_woken(conn, now=now, limit=batch)
-    for t in woken:
-        await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="woke", details={})
-    due = await repo.claim_overdue(conn, now=now, limit=batch)
-    for t in due:
-        await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="overdue", details={})
-        await alerting.notify_task_overdue(conn, task=t, now=now)
     async with within(conn, source=SOURCE, now=now) as uow:
+        woken = await repo.claim_woken(conn, now=now, limit=batch)
         for t in woken:
+            await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="woke", details={})
             _announce_open(uow, t)
+        due = await repo.claim_overdue(conn, now=now, limit=batch)
+        for t in due:
+            await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="overdue", details={})
+            await system_alerts.notify_task_overdue(uow, task=t, now=now)
     return len(woken) + len(due)

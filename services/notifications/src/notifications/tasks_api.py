@@ -16,6 +16,7 @@ from notifications import task_repository as repo
 from notifications import tasks
 from notifications.deps import RuntimeDep, WriterDep
 from notifications.domain import tasks as td
+from notifications.settings import SOURCE
 
 router = APIRouter(prefix="/v1", tags=["tasks"], responses={401: {"description": "missing or wrong token"}})
 
@@ -76,7 +77,7 @@ async def get_task(task_id: str, rt: RuntimeDep) -> dict[str, Any]:
 @router.post("/tasks/{task_id}/changes", summary="Move a task through its lifecycle (audited)")
 async def change_task(task_id: str, body: ChangeIn, acting: WriterDep) -> dict[str, Any]:
     try:
-        async with unit_of_work(acting.rt.pool, source=tasks.SOURCE) as uow:
+        async with unit_of_work(acting.rt.pool, source=SOURCE) as uow:
             row = await tasks.change(
                 uow,
                 task_id=task_id,

@@ -10,13 +10,14 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from notifications import delivery_repository as dr
+from notifications import destination_repository as dests
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
 
 
 async def _destination(conn: asyncpg.Connection, dest: str) -> None:
-    await dr.insert_destination(
+    await dests.insert_destination(
         conn, d={"destination_id": dest, "name": "d", "kind": "webhook", "target": "https://x.test/h", "secrets": []}
     )
 
@@ -38,7 +39,7 @@ async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -
         await _destination(conn, dest)
         await _destination(conn, other)
         for sid, d, recipient in (("s1", dest, f"p-{run_id}"), ("s2", other, "role:csm"), ("s3", dest, "*")):
-            await dr.add_subscription(
+            await dests.add_subscription(
                 conn,
                 s={
                     "subscription_id": f"{sid}-{run_id}",
@@ -48,18 +49,18 @@ async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -
                     "event_types": [],
                 },
             )
-        as_csm = await dr.routes(conn, recipient=f"p-{run_id}", role="csm")
-        await dr.set_enabled(conn, destination_id=other, enabled=False, reason="paused")
-        disabled_left_out = await dr.routes(conn, recipient=f"p-{run_id}", role="csm")
-        assert await dr.disable(conn, destination_id=dest, reason="failing") is True
-        assert await dr.disable(conn, destination_id=dest, reason="again") is False  # only once
-        await dr.set_secrets(conn, destination_id=dest, secrets=[{"sealed": "x"}])
-        await dr.set_target(conn, destination_id=dest, target="ops@x.test")
-        got = await dr.get_destination(conn, destination_id=dest, lock=True)
-        listed = {r["destination_id"] for r in await dr.list_destinations(conn)}
-        subs = await dr.list_subscriptions(conn, destination_id=dest)
-        assert await dr.delete_subscription(conn, subscription_id=f"s1-{run_id}")
-        assert not await dr.delete_subscription(conn, subscription_id=f"s1-{run_id}")
+        as_csm = await dests.routes(conn, recipient=f"p-{run_id}", role="csm")
+        await dests.set_enabled(conn, destination_id=other, enabled=False, reason="paused")
+        disabled_left_out = await dests.routes(conn, recipient=f"p-{run_id}", role="csm")
+        assert await dests.disable(conn, destination_id=dest, reason="failing") is True
+        assert await dests.disable(conn, destination_id=dest, reason="again") is False  # only once
+        await dests.set_secrets(conn, destination_id=dest, secrets=[{"sealed": "x"}])
+        await dests.set_target(conn, destination_id=dest, target="ops@x.test")
+        got = await dests.get_destination(conn, destination_id=dest, lock=True)
+        listed = {r["destination_id"] for r in await dests.list_destinations(conn)}
+        subs = await dests.list_subscriptions(conn, destination_id=dest)
+        assert await dests.delete_subscription(conn, subscription_id=f"s1-{run_id}")
+        assert not await dests.delete_subscription(conn, subscription_id=f"s1-{run_id}")
     mine = [(r["destination_id"]) for r in as_csm if r["destination_id"] in (dest, other)]
     assert sorted(mine) == sorted([dest, dest, other])  # by name, by "*", by role
     assert other not in {r["destination_id"] for r in disabled_left_out}
@@ -127,7 +128,7 @@ async def test_claims_lease_outcomes_backoff_and_replay(notifications_db, run_id
         back = await dr.recovered(conn, destination_ids=[dest])
         pending = await dr.list_deliveries(conn, destination_id=dest, status="pending", limit=10, offset=0)
         replayed = await dr.replay(conn, delivery_ids=[ids[2]], destination_id=None, since=None)
-        assert await dr.delete_destination(conn, destination_id=dest)
+        assert await dests.delete_destination(conn, destination_id=dest)
         after_delete = {
             r["delivery_id"]: r["status"]
             for r in await dr.list_deliveries(conn, destination_id=dest, status=None, limit=10, offset=0)

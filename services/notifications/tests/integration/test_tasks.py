@@ -20,6 +20,7 @@ from bellwether_shared.uow import within
 from conftest import CSM_KEYS, NOTIFICATIONS_TOKEN, VIEWER_KEY
 from notifications import tasks
 from notifications.handlers import make_handler
+from notifications.settings import SOURCE
 from tests.support.db import rolled_back
 from tests.support.notifications import owners, risk
 from tests.support.wait import eventually
@@ -68,7 +69,7 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
         await handle(conn, [rec(at_risk(acct))])  # triggered again while open: the same task
         rows = await conn.fetch("SELECT * FROM tasks WHERE account_id = $1", acct)
         task = rows[0]
-        async with within(conn, source=tasks.SOURCE, now=NOW) as uow:
+        async with within(conn, source=SOURCE, now=NOW) as uow:
             try:
                 await tasks.change(uow, task_id=task["task_id"], action="start", actor="cara", role="csm")
                 others = "allowed"
@@ -82,7 +83,10 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
         overdue = await conn.fetch(
             "SELECT alert_id FROM alerts WHERE rule_id = 'system:task-overdue' AND account_id = $1", acct
         )
-        async with within(conn, source=tasks.SOURCE, now=NOW) as uow:
+        announced = await conn.fetch(
+            "SELECT payload FROM outbox WHERE subject = $1 AND event_type LIKE '%alert_raised%'", acct
+        )
+        async with within(conn, source=SOURCE, now=NOW) as uow:
             done = await tasks.change(
                 uow,
                 task_id=task["task_id"],
@@ -109,6 +113,10 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
     ]
     assert others == "refused" and started["status"] == "in_progress"
     assert swept >= 1 and again == 0 and len(overdue) == 1
+    # the system alert is announced like every other: its alert_raised names it
+    raised = [orjson.loads(r["payload"]) for r in announced]
+    system = [r["alert_id"] for r in raised if r["rule_id"] == "system:task-overdue"]
+    assert system == [overdue[0]["alert_id"]]
     assert done["status"] == "done" and done["outcome"] == "payment plan agreed"
     assert audit == ["opened", "retriggered", "start", "overdue", "done"]
     assert [e for e, _ in events] == ["task_opened", "task_opened", "task_closed"]

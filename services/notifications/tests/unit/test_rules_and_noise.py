@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifications.domain import noise, texts
+from notifications import texts
+from notifications.domain import noise
 from notifications.domain.rules import Condition, Rule, Severity, evaluate, recipients
 
 RISK = "bellwether.renewals.risk_changed.v1"
@@ -132,6 +133,16 @@ def test_texts_name_the_account_and_the_reason() -> None:
     title, text = texts.describe(RISK, FACTS, "Renewal at risk")
     assert title == "Renewal at risk: Acme"
     assert "2027-01-10 (40 days, ARR 120,000)" in text and "health is red (31)" in text
+
+
+def test_every_event_class_in_the_table_has_its_own_line_and_an_unknown_one_a_generic_line() -> None:
+    facts = {"event": {"account_id": "acct-1"}, "account": {"name": "Acme"}}
+    for cls in texts.TEXTS:
+        _, text = texts.describe(cls.event_type, facts, "Rule")
+        assert not text.startswith(texts.kind_of(cls.event_type).replace("_", " ")), cls.__name__
+        assert "Acme" in text, cls.__name__
+    _, text = texts.describe("bellwether.health.something_new.v1", facts, "Rule")
+    assert text == "something new for Acme"
 
 
 def test_chat_messages_escape_every_outside_value_and_email_subjects_stay_on_one_line() -> None:

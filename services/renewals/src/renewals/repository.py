@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bellwether_shared.dates import as_date
 from bellwether_shared.uow import AuditEntry, UnitOfWork, within
 
 ROLES = ("csm", "ae", "renewal_owner")
@@ -198,7 +199,7 @@ async def add_missed_milestone(conn: asyncpg.Connection, *, p: dict[str, Any]) -
            ON CONFLICT DO NOTHING""",
         p["account_id"],
         p["milestone_key"],
-        _date(p.get("deadline")),
+        as_date(p.get("deadline")),
         bool(p.get("is_key")),
     )
 
@@ -226,12 +227,6 @@ async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
         p["severity"],
         at,
     )
-
-
-def _date(value: Any) -> Any:
-    from datetime import date
-
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 async def health_colour(conn: asyncpg.Connection, *, account_id: str) -> str | None:
