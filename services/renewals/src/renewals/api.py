@@ -11,8 +11,9 @@ from fastapi import APIRouter, Query, Request
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.pricing import discount_pct
+from renewals import closing, ownership, repository, schemas, service
+from renewals import contract_repository as contracts
 from renewals import opportunity_repository as opps
-from renewals import ownership, repository, schemas, service
 from renewals.deps import Reader, Writer, plain, transaction
 from renewals.domain.lifecycle import add_months
 
@@ -50,14 +51,14 @@ async def list_contracts(
     caller: Reader, account_id: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
     async with caller.pool.acquire() as conn:
-        rows = await opps.list_contracts(conn, account_id=account_id, limit=limit, offset=offset)
+        rows = await contracts.list_contracts(conn, account_id=account_id, limit=limit, offset=offset)
     return {"contracts": [plain(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/contracts/{contract_id}")
 async def get_contract(contract_id: str, caller: Reader) -> dict[str, Any]:
     async with caller.pool.acquire() as conn:
-        row = await opps.get_contract(conn, contract_id=contract_id)
+        row = await contracts.get_contract(conn, contract_id=contract_id)
     if row is None:
         raise ApiError(404, "not_found", f"contract_id: no contract '{contract_id}'")
     return plain(row)
@@ -158,7 +159,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
     async with transaction(caller) as uow:
         await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         s = caller.settings
-        row = await service.close(
+        row = await closing.close(
             uow,
             opportunity_id=opportunity_id,
             outcome=body.outcome,
@@ -167,7 +168,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
             reason=body.reason,
             note=body.note,
             horizon=s.horizon(),
-            next_terms=service.NextTerms(
+            next_terms=closing.NextTerms(
                 body.list_price, body.temporary_discount.model_dump() if body.temporary_discount else None
             ),
         )
@@ -184,7 +185,7 @@ async def get_account(account_id: str, caller: Reader) -> dict[str, Any]:
         acc = await repository.get_account(conn, account_id=account_id)
         if acc is None:
             raise ApiError(404, "not_found", f"account_id: no account '{account_id}'")
-        contracts = await opps.list_contracts(conn, account_id=account_id, limit=1000, offset=0)
+        signed = await contracts.list_contracts(conn, account_id=account_id, limit=1000, offset=0)
         open_opps = await opps.list_opportunities(
             conn,
             kind=None,
@@ -198,7 +199,7 @@ async def get_account(account_id: str, caller: Reader) -> dict[str, Any]:
         )
     return {
         **plain(acc),
-        "contracts": [plain(c) for c in contracts],
+        "contracts": [plain(c) for c in signed],
         "opportunities": [_opportunity(o) for o in open_opps],
     }
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
-from renewals import handoff, schemas
+from renewals import deal_schemas, handoff
 from renewals import handoff_repository as reviews
 from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
 
@@ -17,7 +17,7 @@ router = APIRouter(
 
 
 @router.post("", status_code=201)
-async def open_review(body: schemas.DealIn, caller: Writer) -> dict[str, Any]:
+async def open_review(body: deal_schemas.DealIn, caller: Writer) -> dict[str, Any]:
     """A closed-won deal entered by hand (deals sent as signals to ingest open theirs automatically):
     its contract, its deal-quality score and flags. Idempotent per `deal_id`."""
     s = caller.settings
@@ -54,7 +54,7 @@ async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
 
 
 @router.put("/{deal_id}/answers", responses={404: {"description": "no review for the deal"}})
-async def record_answers(deal_id: str, body: schemas.AnswersIn, caller: Proposer) -> dict[str, Any]:
+async def record_answers(deal_id: str, body: deal_schemas.AnswersIn, caller: Proposer) -> dict[str, Any]:
     """CS records or amends the hand-off answers at kickoff, the checkpoint: the review is re-scored
     (any failed criterion flags the deal), the change audited with before and after, and announced."""
     async with transaction(caller) as uow:
@@ -71,7 +71,7 @@ async def accept(deal_id: str, caller: Writer) -> dict[str, Any]:
 
 
 @router.post("/{deal_id}/propose-rejection")
-async def propose_rejection(deal_id: str, body: schemas.RejectionIn, caller: Proposer) -> dict[str, Any]:
+async def propose_rejection(deal_id: str, body: deal_schemas.RejectionIn, caller: Proposer) -> dict[str, Any]:
     """A CSM proposes rejecting the deal, citing the criteria it fails; a VP of CS decides."""
     async with transaction(caller) as uow:
         row = await handoff.propose_rejection(
@@ -80,18 +80,18 @@ async def propose_rejection(deal_id: str, body: schemas.RejectionIn, caller: Pro
     return plain(row)
 
 
-async def _decide(deal_id: str, approve: bool, body: schemas.DecisionIn, caller: Caller) -> dict[str, Any]:
+async def _decide(deal_id: str, approve: bool, body: deal_schemas.DecisionIn, caller: Caller) -> dict[str, Any]:
     async with transaction(caller) as uow:
         row = await handoff.decide_rejection(uow, deal_id=deal_id, approve=approve, note=body.note, actor=caller.actor)
     return plain(row)
 
 
 @router.post("/{deal_id}/approve-rejection", responses={403: {"description": "not a VP of CS, or the proposer"}})
-async def approve_rejection(deal_id: str, body: schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
+async def approve_rejection(deal_id: str, body: deal_schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
     """VP of CS only, and not the proposer: the deal becomes rejected and leaves the CSM's book metrics."""
     return await _decide(deal_id, True, body, caller)
 
 
 @router.post("/{deal_id}/decline-rejection", responses={403: {"description": "not a VP of CS, or the proposer"}})
-async def decline_rejection(deal_id: str, body: schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
+async def decline_rejection(deal_id: str, body: deal_schemas.DecisionIn, caller: Decider) -> dict[str, Any]:
     return await _decide(deal_id, False, body, caller)

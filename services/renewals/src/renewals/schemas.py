@@ -8,14 +8,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bellwether_shared.events.ingest import Qualification
-from renewals.domain.deal_quality import Criterion
 from renewals.domain.lifecycle import CHURN_REASONS, NEEDS_REASON, ChurnReason
 from renewals.domain.policy import GrowthType, Model
 
 MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
 
-_strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+STRICT = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 MAX_MONEY = 1e12  # a trillion a year: anything beyond is a typo or an attack, and breaks sums downstream
 Stage = Literal["upcoming", "in_progress", "committed"]
 Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
@@ -110,7 +108,7 @@ class AccountOwnersIn(BaseModel):
 
 
 class StageIn(BaseModel):
-    model_config = _strict
+    model_config = STRICT
     stage: Stage
 
 
@@ -145,83 +143,6 @@ class CloseIn(BaseModel):
         if self.outcome in NEEDS_REASON and self.reason is None:
             raise ValueError(f"reason: required when the outcome is {self.outcome} ({', '.join(CHURN_REASONS)})")
         return self
-
-
-class QualificationIn(Qualification):
-    """The hand-off answers: the shared event model's fields (one definition), strict on input."""
-
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, frozen=True)
-
-
-class DealIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
-        json_schema_extra={
-            "examples": [
-                {
-                    "deal_id": "D-77",
-                    "account_id": "acme",
-                    "arr": 40000,
-                    "list_price": 64000,
-                    "term_months": 12,
-                    "start_date": "2026-02-01",
-                    "ae": "sam@vendor.io",
-                    "lead_source": "webinar",
-                    "lead_score": 72,
-                    "qualification": {
-                        "problem_severity": 2,
-                        "expected_duration_months": 9,
-                        "buying_department_fit": True,
-                        "champion_fit": False,
-                        "technology_ready": True,
-                        "services_sold_hours": 10,
-                        "services_needed_hours": 40,
-                    },
-                }
-            ]
-        },
-    )
-    deal_id: str = Field(min_length=1, max_length=200)
-    account_id: str = Field(min_length=1, max_length=200)
-    arr: float = Field(ge=0, le=MAX_MONEY)
-    list_price: float = Field(ge=0, le=MAX_MONEY)
-    term_months: int = Field(ge=1, le=120)
-    start_date: date
-    products: list[str] = Field(default_factory=list, max_length=100)
-    ae: str | None = None
-    lead_source: str | None = None
-    lead_score: float | None = Field(default=None, ge=0, le=100)
-    qualification: QualificationIn | None = Field(
-        default=None, description="the hand-off answers; without them the review opens as answers_missing"
-    )
-
-
-class AnswersIn(BaseModel):
-    """The hand-off answers CS records or amends at kickoff (the review is re-scored, the change audited)."""
-
-    model_config = _strict
-    answers: QualificationIn
-    note: str | None = Field(default=None, max_length=2000, description="why they differ from the CRM's")
-
-
-class RejectionIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
-        json_schema_extra={
-            "examples": [
-                {"failed_criteria": ["severe_problem", "right_buyer"], "note": "bought by IT for marketing; no owner"}
-            ]
-        },
-    )
-    failed_criteria: list[Criterion] = Field(min_length=1, max_length=20)
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class DecisionIn(BaseModel):
-    model_config = _strict
-    note: str | None = Field(default=None, max_length=2000)
 
 
 class PolicyIn(BaseModel):

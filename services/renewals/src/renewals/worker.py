@@ -15,7 +15,7 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
-from renewals import opportunity_repository as opps
+from renewals import contract_repository as contracts
 from renewals import repository, service
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
@@ -33,7 +33,7 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
             if not await repository.try_lock(conn, lock_id=SWEEP_LOCK):
                 return {"opened": 0, "reassessed": 0, "skipped": 1}
             while True:
-                due = await opps.contracts_without_renewal(
+                due = await contracts.contracts_without_renewal(
                     conn, ends_by=now.date() + timedelta(days=settings.renewal_lead_days), limit=500
                 )
                 for contract in due:

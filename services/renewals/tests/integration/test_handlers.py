@@ -346,14 +346,14 @@ async def test_the_rejection_workflow_on_the_review_repository(renewals_db, run_
 async def test_a_renewal_of_a_sold_contract_rolls_forward_and_the_deal_stays_one_contract(renewals_db, run_id) -> None:
     """The next term is a renewal, not a sale: it carries no deal id (deal ids are unique per contract, and
     the deal redelivered still finds its own contract)."""
-    from renewals import service
+    from renewals import closing
 
     acct, deal_id = f"h-roll-{run_id}", f"D-{run_id}"
     async with rolled_back(renewals_db.url, schema="renewals") as conn:
         await handle(conn, rec(deal(acct, deal_id)))
         opp = await conn.fetchval("SELECT opportunity_id FROM opportunities WHERE account_id = $1", acct)
         async with repository.unit(conn) as uow:
-            await service.close(
+            await closing.close(
                 uow,
                 opportunity_id=opp,
                 outcome="expanded",

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from bellwether_shared.uow import AuditEntry
+from renewals import contract_repository as contracts
 from renewals import handoff_repository as reviews
 from renewals import insights_repository as insights
 from renewals import opportunity_repository as opps
@@ -20,7 +21,7 @@ TODAY = date.today()
 
 async def _contract(conn: asyncpg.Connection, cid: str, account: str, arr: float, ends: date) -> None:
     await repository.ensure_account(conn, account_id=account)
-    await opps.upsert_contract(
+    await contracts.upsert_contract(
         conn,
         c={
             "contract_id": cid,
@@ -122,15 +123,15 @@ async def test_contracts_and_opportunities_list_stage_close_and_history(renewals
         await _contract(conn, f"c2-{run_id}", acct, 2_000, TODAY + timedelta(days=400))
         due = {
             r["contract_id"]
-            for r in await opps.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
+            for r in await contracts.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
         }
-        listed = await opps.list_contracts(conn, account_id=acct, limit=10, offset=0)
+        listed = await contracts.list_contracts(conn, account_id=acct, limit=10, offset=0)
         await opps.insert_opportunity(conn, o=_opp(f"renewal-c1-{run_id}", acct, f"c1-{run_id}", ends))
         again = await opps.insert_opportunity(conn, o=_opp(f"renewal-c1-{run_id}", acct, f"c1-{run_id}", ends))
         await opps.insert_opportunity(conn, o=_opp(f"x-{run_id}", acct, None, None, kind="expansion"))
         due_after = {
             r["contract_id"]
-            for r in await opps.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
+            for r in await contracts.contracts_without_renewal(conn, ends_by=TODAY + timedelta(days=30), limit=10_000)
         }
         await opps.set_owner(
             conn, opportunity_id=f"x-{run_id}", owner_id="abe", role="ae", reason="by hand", manual=True
@@ -173,7 +174,7 @@ async def test_contracts_and_opportunities_list_stage_close_and_history(renewals
             conn, opportunity_id=f"renewal-c1-{run_id}", outcome="churned", arr_change=-1_000, colour="red"
         )
         still_open = [r["opportunity_id"] for r in await opps.open_opportunities(conn, account_id=acct)]
-        c1 = await opps.get_contract(conn, contract_id=f"c1-{run_id}")
+        c1 = await contracts.get_contract(conn, contract_id=f"c1-{run_id}")
     assert f"c1-{run_id}" in due and f"c2-{run_id}" not in due and f"c1-{run_id}" not in due_after
     assert sorted(c["contract_id"] for c in listed) == [f"c1-{run_id}", f"c2-{run_id}"]
     assert again is None  # one renewal per contract

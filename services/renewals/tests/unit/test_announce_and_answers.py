@@ -72,7 +72,7 @@ def test_the_domain_answers_are_the_shared_model_plus_the_discount(q, discount) 
 
 
 def test_the_review_api_takes_the_same_fields_as_the_event() -> None:
-    from renewals.schemas import QualificationIn
+    from renewals.deal_schemas import QualificationIn
 
     assert set(QualificationIn.model_fields) == set(Qualification.model_fields)
     with pytest.raises(ValueError, match="extra"):

@@ -85,7 +85,9 @@ def window(days_to_renewal: int) -> int | None:
     return min(inside) if inside else None
 
 
-def assess(i: Inputs, w: Weights = Weights()) -> Risk:
+def _relationship(i: Inputs, w: Weights) -> list[Reason]:
+    """What health and the people say: the colour (only with usage data), its trend, the champions and the
+    problem bought for."""
     reasons: list[Reason] = []
     if not i.usage_data:
         pass  # domain.md: missing data is not bad data; a colour computed without usage makes no risk
@@ -107,6 +109,12 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
         )
     if i.champion_departed:
         reasons.append(Reason("champion_departed", w.champion_departed, "the champion left the account"))
+    return reasons
+
+
+def _commercial(i: Inputs, w: Weights) -> list[Reason]:
+    """What the deal says: the industry's exposure, a deep discount, a temporary discount ending."""
+    reasons: list[Reason] = []
     if i.exposure == "high":
         reasons.append(Reason("exposure_high", w.exposure_high, "industry highly exposed to the economic shock"))
     elif i.exposure == "moderate":
@@ -123,6 +131,12 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
                 f"the temporary discount '{label}' ends on {ends.isoformat()}: the price rises",
             )
         )
+    return reasons
+
+
+def _delivery(i: Inputs, w: Weights) -> list[Reason]:
+    """What went wrong since: missed milestones, severe tickets open, hand-off flags (each capped)."""
+    reasons: list[Reason] = []
     if i.missed_milestones > 0:
         pts = min(w.max_missed_milestones, w.per_missed_milestone * i.missed_milestones)
         reasons.append(Reason("milestones_missed", pts, f"{i.missed_milestones} milestone(s) missed"))
@@ -132,6 +146,11 @@ def assess(i: Inputs, w: Weights = Weights()) -> Risk:
     if i.deal_flags:
         pts = min(w.max_deal_flags, w.per_deal_flag * len(i.deal_flags))
         reasons.append(Reason("deal_flags", pts, "hand-off flags: " + ", ".join(sorted(i.deal_flags))))
+    return reasons
+
+
+def assess(i: Inputs, w: Weights = Weights()) -> Risk:
+    reasons = [*_relationship(i, w), *_commercial(i, w), *_delivery(i, w)]
     points = sum(r.points for r in reasons)
     win = window(i.days_to_renewal)
     level: Literal["none", "low", "medium", "high"] = (
