@@ -26,7 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import CommitFailedError
 from opentelemetry import metrics, propagate, trace
 from tenacity import RetryCallState, RetryError
@@ -38,6 +38,7 @@ from bellwether_shared.envelope import EnvelopeError
 from bellwether_shared.kafka_conn import Kafka, client_args
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop, Hook
+from bellwether_shared.rebalance import WaitForBatch
 from bellwether_shared.records import Batches, Consumed, Handler, decode, record_of
 from bellwether_shared.retry import transient, until_recovered
 
@@ -47,22 +48,6 @@ _meter = metrics.get_meter(__name__)
 _records = _meter.create_counter("bellwether_consumer_records", description="records consumed, by outcome")
 _batch_seconds = _meter.create_histogram("bellwether_consumer_batch_seconds", unit="s")
 _retries = _meter.create_counter("bellwether_consumer_transient_retries", description="database retries")
-
-
-class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, loop: ConsumerLoop) -> None:
-        self.loop = loop
-
-    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
-        # wait for the batch in flight: its offsets get committed before the partitions move
-        async with self.loop.batch_lock:
-            pass
-        self.loop.lag.forget(revoked)
-
-    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
-        log.info(
-            "partitions assigned", consumer=self.loop.name, partitions=[f"{tp.topic}:{tp.partition}" for tp in assigned]
-        )
 
 
 class ConsumerLoop:
@@ -143,7 +128,7 @@ class ConsumerLoop:
         if self._producer_ready is not None:
             await self._producer_ready()
         consumer = AIOKafkaConsumer(**self._consumer_args)
-        consumer.subscribe(self.topics, listener=_Rebalance(self))
+        consumer.subscribe(self.topics, listener=WaitForBatch(self))
         await consumer.start()
         self.consumer = consumer
 

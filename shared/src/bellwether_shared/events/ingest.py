@@ -13,17 +13,17 @@ from pydantic import Field
 
 from bellwether_shared import topics
 from bellwether_shared.events.base import Event
+from bellwether_shared.events.deals import (  # re-exported: iev.DealClosedWonV2 is part of this module's contract
+    DealClosedWon as DealClosedWon,
+)
+from bellwether_shared.events.deals import DealClosedWonV2 as DealClosedWonV2
+from bellwether_shared.events.deals import DealSignal as DealSignal
+from bellwether_shared.events.deals import Qualification as Qualification
+from bellwether_shared.events.deals import TemporaryDiscount as TemporaryDiscount
+from bellwether_shared.events.ingest_base import IngestEvent as IngestEvent
+from bellwether_shared.events.ingest_base import Signal as Signal
 
 Exposure = Literal["high", "moderate", "low"]
-
-
-class IngestEvent(Event):
-    producer: ClassVar[str] = "ingest"
-
-    message_id: str = Field(description="The client's messageId (unique per source); retries resend it")
-    source_id: str = Field(description="The ingest source (integration) that sent it")
-    account_id: str | None = Field(description="Resolved account (groupId); record key")
-    received_at: datetime = Field(description="When ingest received it (server clock)")
 
 
 # ----------------------------------------------------------------------------- usage.events.v1
@@ -116,12 +116,6 @@ class AccountLifecycleChanged(_Identity):
 
 
 # ----------------------------------------------------------------------------- signals.v1
-
-
-class Signal(IngestEvent):
-    topic: ClassVar[str] = topics.SIGNALS
-    account_id: str  # type: ignore[assignment]  # signals always name their account
-    occurred_at: datetime
 
 
 class Owners(Event):
@@ -243,60 +237,6 @@ class FeatureRequestStatusChanged(Signal):
     kind: Literal["feature", "bug"] | None = Field(default=None, description="feature when absent")
     contact_id: str | None = Field(default=None, description="the contact who asked")
     blocking: bool | None = Field(default=None, description="the customer cannot reach its goals without it")
-
-
-class Qualification(Event):
-    """The hand-off answers of a closed-won deal (domain.md, Deal quality at hand-off)."""
-
-    problem_severity: int = Field(ge=1, le=5, description="1 not an important problem … 5 on fire")
-    expected_duration_months: int = Field(ge=0, le=240)
-    buying_department_fit: bool
-    champion_fit: bool
-    technology_ready: bool
-    services_sold_hours: float = Field(ge=0)
-    services_needed_hours: float = Field(ge=0)
-    order_form_exceptions: bool = False
-    order_form_exceptions_documented: bool = True
-
-
-class TemporaryDiscount(Event):
-    """A discount granted for a while (a first-year ramp, a concession): its end is a renewal-risk reason."""
-
-    label: str = Field(min_length=1, max_length=200, description="what it was for, e.g. 'first-year ramp'")
-    expires_on: date
-
-
-class DealSignal(Signal):
-    """What every version of a closed-won deal carries (handlers take this)."""
-
-    deal_id: str
-    arr: float = Field(ge=0, le=1e12)
-    list_price: float = Field(ge=0, le=1e12)
-    term_months: int = Field(ge=1)
-    products: list[str] = Field(default_factory=list)
-    lead_source: str | None = None
-    lead_score: float | None = Field(default=None, ge=0, le=100)
-    ae: str | None = None
-
-
-class DealClosedWon(DealSignal):
-    """Version 1 (records already written): the hand-off answers were required."""
-
-    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v1"
-    qualification: Qualification
-
-
-class DealClosedWonV2(DealSignal):
-    """A closed-won deal. A CRM without the hand-off answers still opens the contract and its review
-    ("answers missing"); CS records them at kickoff."""
-
-    event_type: ClassVar[str] = "bellwether.signals.deal_closed_won.v2"
-    qualification: Qualification | None = Field(
-        default=None, description="the hand-off answers; missing: the review opens as answers_missing"
-    )
-    temporary_discount: TemporaryDiscount | None = Field(
-        default=None, description="part of the discount is temporary: its label and when it ends"
-    )
 
 
 SIGNAL_TYPES: tuple[type[Signal], ...] = (
