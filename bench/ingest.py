@@ -254,8 +254,8 @@ def kafka_perf_test(bootstrap: str, records: int, record_size: int) -> dict[str,
 
 def avg_event_bytes(body: bytes) -> int:
     """Size of the normalised events ingest publishes for one benchmark body (the value bytes)."""
+    from ingest.domain.normalise import Message, normalise
     from ingest.events import envelopes_for
-    from ingest.normalise import Message, normalise
 
     now = datetime.now(UTC)
     sizes: list[int] = []

@@ -69,12 +69,17 @@ def _field(loc: tuple[object, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+def error_response(exc: ApiError) -> JSONResponse:
+    """The one shape of every error answer: ``{code, message, ...}`` with the error's status and headers."""
+    return JSONResponse(
+        {"code": exc.code, "message": exc.message, **exc.extra}, status_code=exc.status, headers=exc.headers
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(
-            {"code": exc.code, "message": exc.message, **exc.extra}, status_code=exc.status, headers=exc.headers
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
-from ingest import repository, schemas, scopes
+from ingest import repository, schemas
 from ingest import source_repository as sources
-from ingest.adapters import registry
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
+from ingest.domain import scopes
+from ingest.domain.adapters import registry
 
 
 async def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:

@@ -17,8 +17,8 @@ from ingest import schemas, signals
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
 from ingest.deps import Runtime, RuntimeDep
-from ingest.normalise import Rejection, parse_time
-from ingest.service import Outcome, accept_messages, unavailable
+from ingest.domain.normalise import Rejection, parse_time
+from ingest.service import Batch, Outcome, accept_messages
 from ingest.source_repository import Source
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
@@ -42,8 +42,7 @@ async def _authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any],
     body, _ = await read_json_object(request, max_bytes=rt.settings.max_request_bytes)
     source = await rt.auth.authenticate(write_key_from(request.headers.get("authorization"), body))
     body.pop("writeKey", None)  # never stored or forwarded
-    if not rt.kafka_ready:
-        raise unavailable(rt, "event stream not connected yet")
+    rt.intake.ready()
     return body, source
 
 
@@ -89,13 +88,12 @@ def _single(call: str, model: type[BaseModel]) -> None:
         body, source = await _authenticated(request, rt)
         rate_limit(rt, source, 1)
         outcome = await accept_messages(
-            rt,
+            rt.intake,
             source_id=source.id,
             grant=source.grant,
             endpoint=call,
             request_id=str(uuid.uuid4()),
-            items=[body],
-            default_type=call,
+            batch=Batch([body], default_type=call),
             plan=source.plan,
         )
         if outcome.rejections:
@@ -149,16 +147,19 @@ async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
             413, "batch_too_large", f"batch: {len(items)} events; the limit is {rt.settings.max_batch_events}"
         )
     rate_limit(rt, source, len(items))
+    sent = Batch(
+        items,
+        context=_object_or_none(body, "context"),
+        integrations=_object_or_none(body, "integrations"),
+        sent_at=_batch_time(body),
+    )
     outcome = await accept_messages(
-        rt,
+        rt.intake,
         source_id=source.id,
         grant=source.grant,
         endpoint=request.url.path.rsplit("/", 1)[-1],
         request_id=str(uuid.uuid4()),
-        items=items,
-        batch_context=_object_or_none(body, "context"),
-        batch_integrations=_object_or_none(body, "integrations"),
-        batch_sent_at=_batch_time(body),
+        batch=sent,
         plan=source.plan,
     )
     return answer(outcome)
@@ -196,7 +197,7 @@ async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
         )
     rate_limit(rt, source, len(items))
     outcome = await signals.accept_signals(
-        rt, source_id=source.id, grant=source.grant, request_id=str(uuid.uuid4()), items=items
+        rt.intake, source_id=source.id, grant=source.grant, request_id=str(uuid.uuid4()), items=items
     )
     if "batch" not in body and outcome.rejections:
         raise single_rejected(outcome.rejections[0])

@@ -58,7 +58,7 @@ def header_key(headers: Mapping[str, str], names: Sequence[str]) -> str | None:
     Bearer), else the first of the configured headers (``WRITE_KEY_HEADERS``) that holds one."""
     key = write_key_from(headers.get("authorization"), None)
     for name in names:
-        key = key or (headers.get(name) or "").strip() or None
+        key = key or (headers.get(name.lower()) or "").strip() or None
     return key
 
 

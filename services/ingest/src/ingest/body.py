@@ -5,10 +5,10 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-import orjson
 from fastapi import Request
 
 from bellwether_shared.http import ApiError
+from ingest.domain.adapters.kinds import json_of
 
 
 def too_large(limit: int) -> ApiError:
@@ -45,10 +45,7 @@ async def read_bytes(request: Request, *, max_bytes: int) -> tuple[bytes, bytes]
 
 
 def parse_json(raw: bytes) -> Any:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ApiError(400, "invalid_json", f"malformed JSON: {exc}") from None
+    return json_of(raw)  # malformed: the domain's Invalid, a 400 invalid_json
 
 
 async def read_json_object(request: Request, *, max_bytes: int) -> tuple[dict[str, Any], int]:

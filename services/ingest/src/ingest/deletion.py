@@ -14,7 +14,7 @@ from bellwether_shared.events.ingest import UserDeleted
 from ingest import deletion_repository, repository
 from ingest.deletion_repository import user_hash
 from ingest.deps import Runtime
-from ingest.normalise import Message
+from ingest.domain.normalise import Message
 
 
 def suppressed(messages: Iterable[Message], hashes: frozenset[str]) -> set[str]:
@@ -65,7 +65,7 @@ async def delete_user(
                 suppress=suppress,
             )
             uow.emit(event, event_id=derive_event_id("deletion", request_id), at=at)
-    rt.identities.drop(user_id)
+    rt.intake.identities.drop(user_id)
     if suppress:
-        rt.suppressions.add(user_hash(user_id))
+        rt.intake.suppressions.add(user_hash(user_id))
     return request_id, new

@@ -59,4 +59,4 @@ async def lift_suppression(user_id: str, rt: RuntimeDep, authorization: Annotate
     async with rt.pool.acquire() as conn:
         if not await deletion_repository.lift(conn, user_id=user_id):
             raise ApiError(404, "not_found", "user_id: not suppressed")
-    rt.suppressions.drop(user_hash(user_id))
+    rt.intake.suppressions.drop(user_hash(user_id))

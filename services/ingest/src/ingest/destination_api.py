@@ -19,13 +19,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import schemas, scopes, signatures
+from ingest import schemas
 from ingest.api import ERRORS, answer, rate_limit, single_rejected
 from ingest.auth import header_key, signing_secret
 from ingest.body import parse_json, read_bytes
 from ingest.deletion import delete_user
 from ingest.deps import Runtime, RuntimeDep
-from ingest.service import accept_messages, unavailable
+from ingest.domain import scopes, signatures
+from ingest.service import Batch, accept_messages
 from ingest.source_repository import Source
 
 router = APIRouter(prefix="/v1", tags=["destinations"])
@@ -88,16 +89,15 @@ async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
     if isinstance(body, dict) and body.get("type") == "delete":
         return await _deletion(rt, source, body)
     items = _items(body, rt.settings.max_batch_events)
-    if not rt.kafka_ready:
-        raise unavailable(rt, "event stream not connected yet")
+    rt.intake.ready()
     rate_limit(rt, source, len(items))
     outcome = await accept_messages(
-        rt,
+        rt.intake,
         source_id=source.id,
         grant=source.grant,
         endpoint="destination",
         request_id=str(uuid.uuid4()),
-        items=items,
+        batch=Batch(items),
         plan=source.plan,
     )
     if isinstance(body, dict) and outcome.rejections:

@@ -15,8 +15,8 @@ import orjson
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.events import Event, derive_event_id
 from bellwether_shared.events import ingest as ev
-from ingest.identity import Membership, lifecycle_change, membership
-from ingest.normalise import Message
+from ingest.domain.identity import Membership, lifecycle_change, membership
+from ingest.domain.normalise import Message
 
 SOURCE_PREFIX = "bellwether/ingest/"
 

@@ -10,7 +10,7 @@ from bellwether_shared.http import ApiError, JSONResponse
 from ingest import plan_repository, schemas
 from ingest import source_repository as sources
 from ingest.admin_api import AdminDep, ViewerDep, no_source
-from ingest.tracking_plan import PlanError, TrackingPlan
+from ingest.domain.tracking_plan import PlanError, TrackingPlan
 
 router = APIRouter(prefix="/v1/sources/{source_id}", tags=["tracking plans"], responses={401: {"model": schemas.Error}})
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.Error}}

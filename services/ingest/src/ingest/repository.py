@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared.uow import UnitOfWork, within
-from ingest.normalise import Message, Rejection, message_from_dict, message_to_dict
+from ingest.domain.normalise import Message, Rejection, message_from_dict, message_to_dict
 
 
 def unit(conn: asyncpg.Connection) -> AbstractAsyncContextManager[UnitOfWork]:

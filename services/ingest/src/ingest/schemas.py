@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from bellwether_shared.events import ingest as ev
-from ingest import scopes
+from ingest.domain import scopes
 
 MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
 

@@ -1,34 +1,32 @@
-"""Ingest's handlers: plain async functions between the HTTP routes and Kafka / PostgreSQL.
+"""Accepting tracking messages, the use case behind the tracking API and the destination endpoint.
 
 accept_messages() is the heart: normalise → resolve accounts → (state changes, parking,
 rejections in one transaction) → publish with acks=all → commit → answer. Kafka not
-acknowledging in time rolls the transaction back and becomes a 503: nothing is half-accepted.
-Re-attributed events (parked until their account became known) leave through the outbox.
+acknowledging in time rolls the transaction back and raises ``Unavailable``: nothing is half-accepted.
+Re-attributed events (parked until their account became known) leave through the outbox. It sees no
+HTTP: it works on an ``Intake`` and raises domain errors.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import asyncpg
-from aiokafka.errors import KafkaError
 from opentelemetry import metrics
 
 from bellwether_shared.envelope import Envelope, utcnow
-from bellwether_shared.http import ApiError
-from bellwether_shared.kafka import PublishTimeout, publish
 from bellwether_shared.uow import UnitOfWork
-from ingest import plan_repository, repository, scopes
+from ingest import plan_repository, repository
 from ingest.deletion import suppressed
-from ingest.deps import Runtime
+from ingest.domain import scopes
+from ingest.domain.identity import Membership, Resolver, explicit_account
+from ingest.domain.normalise import Message, Rejection, normalise
+from ingest.domain.scopes import Grant
+from ingest.domain.tracking_plan import TrackingPlan
 from ingest.events import envelopes_for, usage_event_id
-from ingest.identity import Membership, Resolver, explicit_account
-from ingest.normalise import Message, Rejection, normalise
-from ingest.scopes import Grant
-from ingest.tracking_plan import TrackingPlan
+from ingest.intake import Intake, Limits, stored
 
 _meter = metrics.get_meter(__name__)
 _accepted = _meter.create_counter("bellwether_ingest_events_accepted", description="events accepted")
@@ -65,32 +63,19 @@ def _planned(
     return Rejection(index, msg.message_id, found[0].field, found[0].reason + more, raw, "plan_violation")
 
 
-def unavailable(rt: Runtime, why: str) -> ApiError:
-    return ApiError(
-        503, "unavailable", f"{why}; retry later", headers={"Retry-After": str(rt.settings.unavailable_retry_after_s)}
-    )
-
-
-async def _known_accounts(rt: Runtime, messages: Sequence[Message]) -> dict[str, str]:
+async def _known_accounts(intake: Intake, messages: Sequence[Message]) -> dict[str, str]:
+    """The accounts of the messages' identities, from the cache, else the database (then cached)."""
     wanted: set[str] = set()
     for m in messages:
         if explicit_account(m) is None:
             wanted.update(i for i in (m.user_id, m.anonymous_id, m.previous_id) if i)
-    if not wanted:
-        return {}
-    known: dict[str, str] = {}
-    missing = []
-    for ident in wanted:
-        account = rt.identities.get(ident)
-        if account is None:
-            missing.append(ident)
-        else:
-            known[ident] = account
+    known = {i: a for i in wanted if (a := intake.identities.get(i)) is not None}
+    missing = sorted(wanted - known.keys())
     if missing:
-        async with rt.pool.acquire() as conn:
+        async with intake.pool.acquire() as conn:
             found = await repository.accounts_of(conn, identities=missing)
         for ident, account in found.items():
-            rt.identities.put(ident, account)
+            intake.identities.put(ident, account)
         known |= found
     return known
 
@@ -104,34 +89,44 @@ def _not_allowed(index: int, msg: Message, account: str | None) -> Rejection:
     return Rejection(index, msg.message_id, "context.groupId", reason, None, "account_not_allowed")
 
 
-async def accept_messages(
-    rt: Runtime,
-    *,
-    source_id: str,
-    grant: Grant,
-    endpoint: str,
-    request_id: str,
-    items: Sequence[Any],
-    default_type: str | None = None,
-    batch_context: dict[str, Any] | None = None,
-    batch_integrations: dict[str, Any] | None = None,
-    batch_sent_at: datetime | None = None,
-    plan: TrackingPlan | None = None,
-) -> Outcome:
-    received_at = utcnow()
-    outcome = Outcome()
-    indexed: list[tuple[int, Message]] = []
-    for index, raw in enumerate(items):
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """One request's messages as sent, and what came with them (a batch's shared context)."""
+
+    items: Sequence[Any]
+    default_type: str | None = None
+    context: dict[str, Any] | None = None
+    integrations: dict[str, Any] | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass
+class Routed:
+    """The accepted messages and where each goes: published now, or parked until its account is known."""
+
+    messages: list[Message] = field(default_factory=list)
+    direct: list[Envelope] = field(default_factory=list)
+    parked: list[tuple[str, str, str, Message]] = field(default_factory=list)
+    changes: list[Membership] = field(default_factory=list)
+
+
+def _screen(
+    batch: Batch, *, grant: Grant, plan: TrackingPlan | None, limits: Limits, received_at: datetime, outcome: Outcome
+) -> list[tuple[int, Message]]:
+    """Normalise every message; those malformed, out of the key's scopes or refused by the plan are
+    rejections, the rest go on (with their index in the request)."""
+    kept: list[tuple[int, Message]] = []
+    for index, raw in enumerate(batch.items):
         result = normalise(
             raw,
             index=index,
             received_at=received_at,
-            default_type=default_type,
-            batch_context=batch_context,
-            batch_integrations=batch_integrations,
-            batch_sent_at=batch_sent_at,
-            max_event_bytes=rt.settings.max_event_bytes,
-            future_skew=timedelta(seconds=rt.settings.future_skew_s),
+            default_type=batch.default_type,
+            batch_context=batch.context,
+            batch_integrations=batch.integrations,
+            batch_sent_at=batch.sent_at,
+            max_event_bytes=limits.max_event_bytes,
+            future_skew=limits.future_skew,
         )
         if isinstance(result, Rejection):
             outcome.rejections.append(result)
@@ -141,68 +136,98 @@ async def accept_messages(
         elif (refused := _planned(plan, index, result, raw, outcome.violations)) is not None:
             outcome.rejections.append(refused)
         else:
-            indexed.append((index, result))
+            kept.append((index, result))
+    return kept
 
-    if dropped := suppressed((m for _, m in indexed), await rt.suppressions.current()):
-        indexed = [(i, m) for i, m in indexed if m.message_id not in dropped]
-        outcome.suppressed = len(dropped)
-    resolver = Resolver(await _known_accounts(rt, [m for _, m in indexed]))
-    messages: list[Message] = []
-    direct: list[Envelope] = []
-    parked: list[tuple[str, str, str, Message]] = []
-    changes: list[Membership] = []
+
+def _route(
+    indexed: Sequence[tuple[int, Message]], resolver: Resolver, *, grant: Grant, source_id: str, outcome: Outcome
+) -> Routed:
+    """Attribute each message to its account; usage of an unknown one is parked, the rest published."""
+    routed = Routed()
     for index, msg in indexed:
         account, change = resolver.resolve(msg)
         if not grant.may_write(account):
             outcome.rejections.append(_not_allowed(index, msg, account))
             continue
-        messages.append(msg)
+        routed.messages.append(msg)
         if change is not None:
-            changes.append(change)
+            routed.changes.append(change)
         elif msg.type == "alias" and account is not None and msg.user_id:
-            changes.append(Membership(msg.user_id, account, True, "group"))
+            routed.changes.append(Membership(msg.user_id, account, True, "group"))
         if account is None and msg.type in ("track", "page", "screen"):
-            parked.append((usage_event_id(source_id, msg.message_id), msg.identity or "", source_id, msg))
+            routed.parked.append((usage_event_id(source_id, msg.message_id), msg.identity or "", source_id, msg))
         else:
-            direct.extend(envelopes_for(msg, source_id=source_id, account_id=account, change=change))
+            routed.direct.extend(envelopes_for(msg, source_id=source_id, account_id=account, change=change))
+    return routed
 
+
+async def accept_messages(
+    intake: Intake,
+    *,
+    source_id: str,
+    grant: Grant,
+    endpoint: str,
+    request_id: str,
+    batch: Batch,
+    plan: TrackingPlan | None = None,
+) -> Outcome:
+    """normalise → resolve accounts → (state changes, parking, rejections in one transaction) → publish
+    with acks=all → commit → answer. Raises ``Unavailable`` when nothing could be accepted."""
+    received_at, outcome = utcnow(), Outcome()
+    indexed = _screen(batch, grant=grant, plan=plan, limits=intake.limits, received_at=received_at, outcome=outcome)
+    if dropped := suppressed((m for _, m in indexed), await intake.suppressions.current()):
+        indexed = [(i, m) for i, m in indexed if m.message_id not in dropped]
+        outcome.suppressed = len(dropped)
+    resolver = Resolver(await _known_accounts(intake, [m for _, m in indexed]))
+    routed = _route(indexed, resolver, grant=grant, source_id=source_id, outcome=outcome)
     outcome.rejections.sort(key=lambda r: r.index)
-    needs_db = bool(changes or parked or outcome.rejections or outcome.violations)
-    try:
-        if not needs_db:
-            await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
-        else:
-            async with rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
-                late, outcome.unattributed = await _apply_identity(uow, changes, parked)
-                direct.extend(late)
-                await repository.insert_rejections(
-                    conn,
-                    source_id=source_id,
-                    request_id=request_id,
-                    endpoint=endpoint,
-                    received_at=received_at,
-                    rejections=outcome.rejections,
-                )
-                await plan_repository.count_violations(
-                    conn, source_id=source_id, at=received_at, seen=outcome.violations
-                )
-                await publish(rt.producer, direct, timeout_s=rt.settings.publish_timeout_s)
-    except (PublishTimeout, KafkaError) as exc:
-        raise unavailable(rt, f"event stream unavailable ({type(exc).__name__})") from exc
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
-        raise unavailable(rt, "database unavailable") from exc
-
-    for change in changes:
+    where = Where(source_id, request_id, endpoint, received_at)
+    await _commit(intake, routed, outcome, where)
+    for change in routed.changes:
         if change.joined:
-            rt.identities.put(change.user_id, change.account_id)
+            intake.identities.put(change.user_id, change.account_id)
         else:
-            rt.identities.drop(change.user_id)
-    outcome.accepted = len(messages)
+            intake.identities.drop(change.user_id)
+    outcome.accepted = len(routed.messages)
     labels = {"endpoint": endpoint, "source": source_id}  # per source: the rejection-spike alert's unit
     _accepted.add(outcome.accepted, labels)
     if outcome.rejections:
         _rejected.add(len(outcome.rejections), labels)
     return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a request came from, as its rejections record it."""
+
+    source_id: str
+    request_id: str
+    endpoint: str
+    received_at: datetime
+
+
+async def _commit(intake: Intake, routed: Routed, outcome: Outcome, where: Where) -> None:
+    """Publish; with state to keep (identity, parking, rejections, plan violations), inside the transaction
+    that keeps it, so Kafka not acknowledging rolls it back."""
+    if not (routed.changes or routed.parked or outcome.rejections or outcome.violations):
+        await intake.publish(routed.direct)
+        return
+    with stored():
+        async with intake.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
+            late, outcome.unattributed = await _apply_identity(uow, routed.changes, routed.parked)
+            await repository.insert_rejections(
+                conn,
+                source_id=where.source_id,
+                request_id=where.request_id,
+                endpoint=where.endpoint,
+                received_at=where.received_at,
+                rejections=outcome.rejections,
+            )
+            await plan_repository.count_violations(
+                conn, source_id=where.source_id, at=where.received_at, seen=outcome.violations
+            )
+            await intake.publish([*routed.direct, *late])
 
 
 async def _apply_identity(

@@ -10,20 +10,18 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
-from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from bellwether_shared.envelope import utcnow
+from bellwether_shared.envelope import Envelope, utcnow
 from bellwether_shared.inputguard import problems_in
-from bellwether_shared.kafka import PublishTimeout, publish
-from ingest import repository, scopes
-from ingest.deps import Runtime
+from ingest import repository
+from ingest.domain import scopes
+from ingest.domain.normalise import Rejection
+from ingest.domain.scopes import Grant
 from ingest.events import SOURCE_PREFIX, signal_event_id
-from ingest.normalise import Rejection
+from ingest.intake import Intake, stored
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
-from ingest.scopes import Grant
-from ingest.service import Outcome, unavailable
+from ingest.service import Outcome
 
 
 def _rejection(index: int, raw: Any, exc: ValidationError) -> Rejection:
@@ -64,50 +62,56 @@ def _refusal(parsed: Any, grant: Grant, *, received_at: datetime, skew: timedelt
     return None
 
 
+def _message_id(raw: Any) -> str | None:
+    return raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
+
+
+def _checked(index: int, raw: Any, grant: Grant, *, received_at: datetime, skew: timedelta) -> Rejection | Any:
+    """The signal parsed and allowed, or the rejection that names its field and reason."""
+    if isinstance(raw, Rejection):  # a webhook adapter could not map it: kept as it is
+        return raw
+    if (bad := next(problems_in(raw), None)) is not None:  # NUL characters, integers beyond 64 bits
+        return Rejection(index, _message_id(raw), bad[0], bad[1], None)
+    try:
+        parsed = SIGNAL_ADAPTER.validate_python(raw)
+    except ValidationError as exc:
+        return _rejection(index, raw, exc)
+    if (refused := _refusal(parsed, grant, received_at=received_at, skew=skew)) is not None:
+        code, field, reason = refused
+        return Rejection(index, _message_id(raw), field, reason, raw, code)
+    return parsed
+
+
+def _envelope(parsed: Any, *, source_id: str, received_at: datetime) -> Envelope:
+    """The signal as its shared event model, its id derived from the sender's message id (retries dedupe)."""
+    data = parsed.model_dump(exclude={"type"})
+    cls = SIGNAL_INPUTS[parsed.type][0]
+    message_id = data.pop("message_id") or str(uuid.uuid4())
+    occurred_at = data.pop("occurred_at") or received_at
+    event = cls(**data, message_id=message_id, source_id=source_id, received_at=received_at, occurred_at=occurred_at)
+    return event.envelope(
+        event_id=signal_event_id(source_id, message_id), source=SOURCE_PREFIX + source_id, time=event.occurred_at
+    )
+
+
 async def accept_signals(
-    rt: Runtime, *, source_id: str, grant: Grant, request_id: str, items: Sequence[Any], endpoint: str = "signals"
+    intake: Intake, *, source_id: str, grant: Grant, request_id: str, items: Sequence[Any], endpoint: str = "signals"
 ) -> Outcome:
     """``items``: signals as sent; an item that is already a :class:`Rejection` (a webhook adapter could
-    not map it) is kept in the rejected list as it is."""
-    received_at = utcnow()
-    skew = timedelta(seconds=rt.settings.future_skew_s)
-    outcome = Outcome()
-    envelopes = []
+    not map it) is kept in the rejected list as it is. Rejections are stored in the transaction that
+    publishes the rest; raises ``Unavailable`` when nothing could be accepted."""
+    received_at, outcome, envelopes = utcnow(), Outcome(), []
     for index, raw in enumerate(items):
-        if isinstance(raw, Rejection):
-            outcome.rejections.append(raw)
-            continue
-        if (bad := next(problems_in(raw), None)) is not None:  # NUL characters, integers beyond 64 bits
-            mid = raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
-            outcome.rejections.append(Rejection(index, mid, bad[0], bad[1], None))
-            continue
-        try:
-            parsed = SIGNAL_ADAPTER.validate_python(raw)
-        except ValidationError as exc:
-            outcome.rejections.append(_rejection(index, raw, exc))
-            continue
-        if (refused := _refusal(parsed, grant, received_at=received_at, skew=skew)) is not None:
-            code, field, reason = refused
-            mid = raw.get("message_id") if isinstance(raw.get("message_id"), str) else None
-            outcome.rejections.append(Rejection(index, mid, field, reason, raw, code))
-            continue
-        data = parsed.model_dump(exclude={"type"})
-        cls = SIGNAL_INPUTS[parsed.type][0]  # type: ignore[attr-defined]
-        message_id = data.pop("message_id") or str(uuid.uuid4())
-        occurred_at = data.pop("occurred_at") or received_at
-        event = cls(
-            **data, message_id=message_id, source_id=source_id, received_at=received_at, occurred_at=occurred_at
-        )
-        envelopes.append(
-            event.envelope(
-                event_id=signal_event_id(source_id, message_id),
-                source=SOURCE_PREFIX + source_id,
-                time=event.occurred_at,
-            )
-        )
-    try:
-        if outcome.rejections:
-            async with rt.pool.acquire() as conn, conn.transaction():
+        checked = _checked(index, raw, grant, received_at=received_at, skew=intake.limits.future_skew)
+        if isinstance(checked, Rejection):
+            outcome.rejections.append(checked)
+        else:
+            envelopes.append(_envelope(checked, source_id=source_id, received_at=received_at))
+    if not outcome.rejections:
+        await intake.publish(envelopes)
+    else:
+        with stored():
+            async with intake.pool.acquire() as conn, conn.transaction():
                 await repository.insert_rejections(
                     conn,
                     source_id=source_id,
@@ -116,12 +120,6 @@ async def accept_signals(
                     received_at=received_at,
                     rejections=outcome.rejections,
                 )
-                await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)
-        else:
-            await publish(rt.producer, envelopes, timeout_s=rt.settings.publish_timeout_s)
-    except (PublishTimeout, KafkaError) as exc:
-        raise unavailable(rt, f"event stream unavailable ({type(exc).__name__})") from exc
-    except (OSError, asyncpg.PostgresConnectionError) as exc:
-        raise unavailable(rt, "database unavailable") from exc
+                await intake.publish(envelopes)
     outcome.accepted = len(envelopes)
     return outcome

@@ -10,8 +10,8 @@ from typing import Any
 
 import asyncpg
 
-from ingest.scopes import Grant
-from ingest.tracking_plan import TrackingPlan
+from ingest.domain.scopes import Grant
+from ingest.domain.tracking_plan import TrackingPlan
 
 
 @dataclass(frozen=True, slots=True)

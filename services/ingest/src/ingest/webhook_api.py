@@ -19,80 +19,49 @@ from fastapi.responses import Response
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import schemas, signatures
+from ingest import schemas
 from ingest import source_repository as sources
-from ingest.adapters import Mapped, desk, hubspot, registry, salesforce
 from ingest.admin_api import AdminDep, ViewerDep, no_source
 from ingest.api import ERRORS, answer, rate_limit
 from ingest.auth import header_key, signing_secret
-from ingest.body import parse_json, read_bytes
+from ingest.body import read_bytes
 from ingest.deps import Runtime, RuntimeDep
-from ingest.normalise import Rejection
-from ingest.service import unavailable
+from ingest.domain.adapters import Mapped, registry
+from ingest.domain.adapters.kinds import ADAPTERS, Adapter, Inbound
+from ingest.domain.errors import Unauthorised, WrongSource
+from ingest.domain.normalise import Rejection
 from ingest.signals import accept_signals
 from ingest.source_repository import Source
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
-_BAD_SIGNATURE = "missing or not made with this source's signing secret"
 
 
-def _unauthorised(message: str, code: str = "unauthorized") -> ApiError:
-    return ApiError(401, code, message)
+def _inbound(request: Request, wire: bytes, raw: bytes) -> Inbound:
+    query = f"?{request.url.query}" if request.url.query else ""
+    return Inbound(
+        method=request.method,
+        url=str(request.url),
+        path_and_query=request.url.path + query,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params),
+        wire=wire,
+        body=raw,
+        now=utcnow(),
+    )
 
 
-def _signed_ok(rt: Runtime, source: Source, request: Request, wire: bytes) -> None:
-    secret, h, now = signing_secret(rt.box, source), request.headers, utcnow()
-    if source.kind == "hubspot":
-        stamp = h.get("x-hubspot-request-timestamp")
-        base = source.config.get("public_url")
-        uri = (
-            f"{base.rstrip('/')}{request.url.path}" + (f"?{request.url.query}" if request.url.query else "")
-            if base
-            else str(request.url)
-        )
-        ok = signatures.hubspot_ok(
-            secret, method=request.method, uri=uri, body=wire, header=h.get("x-hubspot-signature-v3"), timestamp=stamp
-        )
-        header, fresh = "X-HubSpot-Signature-v3", signatures.fresh(stamp, now, millis=True)
-    elif source.kind == "zendesk":
-        stamp = h.get("x-zendesk-webhook-signature-timestamp")
-        ok = signatures.zendesk_ok(secret, wire, h.get("x-zendesk-webhook-signature"), stamp)
-        header, fresh = "X-Zendesk-Webhook-Signature", signatures.fresh(stamp, now)
-    else:  # intercom (salesforce signs nothing: its sources authenticate with the key in the URL)
-        ok, header, fresh = signatures.intercom_ok(secret, wire, h.get("x-hub-signature")), "X-Hub-Signature", True
-    if not ok:
-        raise _unauthorised(f"{header}: {_BAD_SIGNATURE}", "invalid_signature")
-    if not fresh:
-        raise _unauthorised("request timestamp: missing or more than 5 minutes away (a replay?)", "stale_request")
-
-
-async def _source(rt: Runtime, request: Request, source_id: str, wire: bytes) -> Source:
+async def _source(rt: Runtime, req: Inbound, source_id: str) -> tuple[Source, Adapter | None]:
+    """The source, authenticated by its signing secret (when it has one and its kind signs) or its key."""
     source = await rt.auth.by_id(source_id)
-    if source is not None and source.signing_secret is not None and source.kind != "salesforce":
-        _signed_ok(rt, source, request, wire)
-        return source
-    key = header_key(request.headers, rt.settings.write_key_headers) or request.query_params.get("key")
+    adapter = ADAPTERS.get(source.kind) if source is not None else None
+    if source is not None and adapter is not None and source.signing_secret is not None and adapter.signs:
+        adapter.verify(signing_secret(rt.box, source), req, source.config)
+        return source, adapter
+    key = header_key(req.headers, rt.settings.write_key_headers) or req.query.get("key")
     keyed = await rt.auth.authenticate(key)
     if keyed.id != source_id:
-        raise _unauthorised("this write key belongs to another source")
-    return keyed
-
-
-def _mapped(source: Source, raw: bytes, request: Request) -> list[Mapped]:
-    config = registry.resolved(source.kind, source.config)
-    if source.kind == "salesforce":
-        try:
-            message = salesforce.parse(raw)
-        except salesforce.NotOutbound as exc:
-            raise ApiError(400, "invalid_body", f"body: {exc}") from None
-        expected = config.get("organization_id")
-        if expected and message.organization_id != expected:
-            raise ApiError(403, "organization_not_allowed", "OrganizationId: not this source's Salesforce org")
-        return salesforce.map_message(message, config)
-    body = parse_json(raw)
-    if source.kind == "hubspot":
-        return hubspot.map_payload(body, config, object_hint=request.query_params.get("object"))
-    return (desk.map_zendesk if source.kind == "zendesk" else desk.map_intercom)(body, config)
+        raise Unauthorised("unauthorized", "this write key belongs to another source")
+    return keyed, ADAPTERS.get(keyed.kind)
 
 
 def _items(mapped: list[Mapped]) -> list[Any]:
@@ -104,12 +73,12 @@ def _items(mapped: list[Mapped]) -> list[Any]:
     ]
 
 
-def _limit(rt: Runtime, source: Source, count: int) -> None:
+def _limit(rt: Runtime, source: Source, adapter: Adapter, count: int) -> None:
     try:
         rate_limit(rt, source, count)
     except ApiError as exc:
-        if exc.status == 429 and source.kind == "hubspot" and exc.headers:  # HubSpot reads Retry-After in ms
-            exc.headers = {**exc.headers, "Retry-After": str(int(exc.headers["Retry-After"]) * 1000)}
+        if exc.status == 429 and exc.headers:
+            exc.headers = {**exc.headers, "Retry-After": adapter.retry_after(int(exc.headers["Retry-After"]))}
         raise
 
 
@@ -121,24 +90,24 @@ def _limit(rt: Runtime, source: Source, count: int) -> None:
 )
 async def webhook(source_id: str, request: Request, rt: RuntimeDep) -> Response:
     wire, raw = await read_bytes(request, max_bytes=rt.settings.max_request_bytes)
-    source = await _source(rt, request, source_id, wire)
-    if source.kind not in registry.KINDS:
-        raise ApiError(409, "not_a_webhook_source", "source_id: an api source; send to /v1/destination instead")
-    mapped = _mapped(source, raw, request)
-    if not rt.kafka_ready:
-        raise unavailable(rt, "event stream not connected yet")
-    _limit(rt, source, max(1, len(mapped)))
+    req = _inbound(request, wire, raw)
+    source, adapter = await _source(rt, req, source_id)
+    if adapter is None:
+        raise WrongSource("not_a_webhook_source", "source_id: an api source; send to /v1/destination instead")
+    config = registry.resolved(source.kind, source.config)
+    mapped = adapter.map(adapter.parse(req, config), config, req)
+    rt.intake.ready()
+    _limit(rt, source, adapter, max(1, len(mapped)))
     outcome = await accept_signals(
-        rt,
+        rt.intake,
         source_id=source.id,
         grant=source.grant,
         request_id=str(uuid.uuid4()),
         items=_items(mapped),
         endpoint=f"webhook:{source.kind}",
     )
-    if source.kind == "salesforce":
-        return Response(salesforce.ACK, media_type="text/xml; charset=utf-8")
-    return answer(outcome)
+    own = adapter.answer()
+    return Response(own.body, media_type=own.media_type) if own is not None else answer(outcome)
 
 
 def _config_out(src: Source) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from ingest import repository
 from ingest import source_repository as sources
-from ingest.normalise import Rejection, normalise
+from ingest.domain.normalise import Rejection, normalise
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)

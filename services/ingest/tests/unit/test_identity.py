@@ -3,8 +3,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ingest.identity import Resolver, explicit_account, lifecycle_change, membership
-from ingest.normalise import Message, normalise
+from ingest.domain.identity import Resolver, explicit_account, lifecycle_change, membership
+from ingest.domain.normalise import Message, normalise
 
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 

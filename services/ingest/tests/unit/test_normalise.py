@@ -6,7 +6,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.normalise import (
+from ingest.domain.normalise import (
     MAX_EVENT_BYTES,
     Message,
     Rejection,

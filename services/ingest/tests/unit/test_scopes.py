@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest import scopes
-from ingest.normalise import Rejection, normalise, not_in_future
+from ingest.domain import scopes
+from ingest.domain.normalise import Rejection, normalise, not_in_future
+from ingest.domain.scopes import Grant
 from ingest.schemas import SIGNAL_TAGS
-from ingest.scopes import Grant
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 SIGNALS = sorted(SIGNAL_TAGS.values())

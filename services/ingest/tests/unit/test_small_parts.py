@@ -12,8 +12,8 @@ import pytest
 from bellwether_shared.events import CATALOGUE
 from bellwether_shared.http import ApiError
 from ingest.auth import hash_key, new_write_key, write_key_from
+from ingest.domain.normalise import Message, normalise
 from ingest.events import envelopes_for
-from ingest.normalise import Message, normalise
 from ingest.ratelimit import RateLimiter
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingest.tracking_plan import PlanError, TrackingPlan
+from ingest.domain.tracking_plan import PlanError, TrackingPlan
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

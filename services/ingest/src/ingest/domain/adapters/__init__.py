@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from ingest.adapters.fields import Problem
+from ingest.domain.adapters.fields import Problem
 
 
 @dataclass(frozen=True, slots=True)

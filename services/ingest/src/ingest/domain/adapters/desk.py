@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ingest.adapters import Mapped, fingerprint, from_fields, unmapped
-from ingest.adapters.fields import account_of, read
+from ingest.domain.adapters import Mapped, fingerprint, from_fields, unmapped
+from ingest.domain.adapters.fields import account_of, read
 
 OBJECTS = ("ticket",)
 ZENDESK_DEFAULTS: dict[str, Any] = {

@@ -16,8 +16,8 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from ingest.adapters import Mapped, from_fields, unmapped
-from ingest.adapters.fields import QUALIFICATION, account_of, read
+from ingest.domain.adapters import Mapped, from_fields, unmapped
+from ingest.domain.adapters.fields import QUALIFICATION, account_of, read
 
 OBJECTS = ("account", "deal")
 MAX_NOTIFICATIONS = 100

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ingest.adapters import Mapped, fingerprint, from_fields, unmapped
-from ingest.adapters.fields import QUALIFICATION, Unreadable, account_of, coerce, read
+from ingest.domain.adapters import Mapped, fingerprint, from_fields, unmapped
+from ingest.domain.adapters.fields import QUALIFICATION, Unreadable, account_of, coerce, read
 
 OBJECTS = ("account", "deal", "ticket")
 DEFAULTS: dict[str, Any] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ingest.normalise import Message
+from ingest.domain.normalise import Message
 
 LIFECYCLE_EVENTS: dict[str, Literal["account_created", "account_deleted", "trial_started", "trial_ended"]] = {
     "Account Created": "account_created",
