@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from bellwether_shared.http import ApiError, JSONResponse, inline_defs
-from ingest import schemas, signals
+from ingest import schemas, signals, wire_schemas
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
 from ingest.deps import Runtime, RuntimeDep
@@ -113,12 +113,12 @@ def _single(call: str, model: type[BaseModel]) -> None:
 
 
 for _call, _model in (
-    ("track", schemas.TrackCall),
-    ("identify", schemas.IdentifyCall),
-    ("group", schemas.GroupCall),
-    ("page", schemas.PageCall),
-    ("screen", schemas.ScreenCall),
-    ("alias", schemas.AliasCall),
+    ("track", wire_schemas.TrackCall),
+    ("identify", wire_schemas.IdentifyCall),
+    ("group", wire_schemas.GroupCall),
+    ("page", wire_schemas.PageCall),
+    ("screen", wire_schemas.ScreenCall),
+    ("alias", wire_schemas.AliasCall),
 ):
     _single(_call, _model)
 
@@ -174,7 +174,7 @@ for _path in ("batch", "import"):
         summary="Batch of calls" if _path == "batch" else "Import (alias of batch)",
         response_model=schemas.Accepted,
         responses=ERRORS,
-        openapi_extra=_doc(schemas.BatchCall),
+        openapi_extra=_doc(wire_schemas.BatchCall),
     )
 
 

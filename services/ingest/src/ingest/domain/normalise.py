@@ -140,6 +140,58 @@ def not_in_future(at: datetime, *, received_at: datetime, skew: timedelta) -> tu
     return (received_at, True) if at > received_at + skew else (at, False)
 
 
+def _check_size(raw: dict[str, Any], *, size_hint: int | None, max_event_bytes: int) -> None:
+    """Serialisable, within the size limit, and nothing PostgreSQL cannot store (NUL characters)."""
+    try:
+        encoded = orjson.dumps(raw) if size_hint is None else b""
+    except orjson.JSONEncodeError:
+        raise _Invalid("", "event is not serialisable JSON") from None
+    size = size_hint if size_hint is not None else len(encoded)
+    if size > max_event_bytes:
+        raise _Invalid("", f"event is {size} bytes; the limit is {max_event_bytes}")
+    if (b"\\u0000" in encoded or size_hint is not None) and (bad := unstorable(raw)) is not None:
+        raise _Invalid(*bad)
+
+
+def _type_of(raw: dict[str, Any], default_type: str | None) -> str:
+    msg_type = raw.get("type", default_type)
+    if default_type and msg_type != default_type and raw.get("type") is not None:
+        raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")
+    if not isinstance(msg_type, str) or msg_type not in TYPES:
+        raise _Invalid("type", "is required and must be one of " + ", ".join(sorted(TYPES)))
+    return msg_type
+
+
+def _merged(raw: dict[str, Any], name: str, batch: dict[str, Any] | None) -> dict[str, Any]:
+    """The message's object (context, integrations) over the batch's."""
+    own = _object(raw, name)
+    return {**batch, **own} if batch else own
+
+
+def _per_type(msg: Message, raw: dict[str, Any]) -> None:
+    """What each call type requires or defaults: a track's event, a page's name, a group's id..."""
+    if msg.type == "track":
+        event = raw.get("event")
+        if not isinstance(event, str) or not event.strip():
+            raise _Invalid("event", "is required for track calls")
+        if len(event) > MAX_EVENT_NAME:
+            raise _Invalid("event", f"is longer than {MAX_EVENT_NAME} characters")
+        msg.event = event
+    elif msg.type in ("page", "screen"):
+        name = raw.get("name")
+        if name is not None and not isinstance(name, str):
+            raise _Invalid("name", "must be a string")
+        msg.event = name or ("Page Viewed" if msg.type == "page" else "Screen Viewed")
+    elif msg.type == "group":
+        msg.group_id = _identifier(raw, "groupId", required=True)
+    elif msg.type == "alias":
+        msg.previous_id = _identifier(raw, "previousId", required=True)
+        if msg.user_id is None:
+            raise _Invalid("userId", "is required for alias calls")
+    if msg.type == "identify" and not msg.traits and isinstance(msg.context.get("traits"), dict):
+        msg.traits = msg.context["traits"]
+
+
 def normalise(
     raw: Any,
     *,
@@ -155,45 +207,22 @@ def normalise(
 ) -> Message | Rejection:
     """Validate one message; never raises."""
     if not isinstance(raw, dict):
-        return Rejection(
-            index,
-            None,
-            "",
-            "each event must be a JSON object",
-            raw if isinstance(raw, str | int | float | bool | list) else None,
-        )
+        kept = raw if isinstance(raw, str | int | float | bool | list) else None
+        return Rejection(index, None, "", "each event must be a JSON object", kept)
     mid = raw.get("messageId") if isinstance(raw.get("messageId"), str) else None
     try:
-        try:
-            encoded = orjson.dumps(raw) if size_hint is None else b""
-        except orjson.JSONEncodeError:
-            raise _Invalid("", "event is not serialisable JSON") from None
-        size = size_hint if size_hint is not None else len(encoded)
-        if size > max_event_bytes:
-            raise _Invalid("", f"event is {size} bytes; the limit is {max_event_bytes}")
-        if (b"\\u0000" in encoded or size_hint is not None) and (bad := unstorable(raw)) is not None:
-            raise _Invalid(*bad)
-        msg_type = raw.get("type", default_type)
-        if default_type and msg_type != default_type and raw.get("type") is not None:
-            raise _Invalid("type", f"is '{msg_type}' but this endpoint takes '{default_type}'")
-        if not isinstance(msg_type, str) or msg_type not in TYPES:
-            raise _Invalid("type", "is required and must be one of " + ", ".join(sorted(TYPES)))
-        message_id = _message_id(raw)
-        mid = message_id
-        user_id = _identifier(raw, "userId")
-        anonymous_id = _identifier(raw, "anonymousId")
+        _check_size(raw, size_hint=size_hint, max_event_bytes=max_event_bytes)
+        msg_type = _type_of(raw, default_type)
+        mid = _message_id(raw)
+        user_id, anonymous_id = _identifier(raw, "userId"), _identifier(raw, "anonymousId")
         if user_id is None and anonymous_id is None:
             raise _Invalid("userId", "userId or anonymousId is required")
         sent_at = parse_time(raw.get("sentAt"), "sentAt") or batch_sent_at
         original = parse_time(raw.get("originalTimestamp"), "originalTimestamp") or parse_time(
             raw.get("timestamp"), "timestamp"
         )
-        context = _object(raw, "context")
-        if batch_context:
-            context = {**batch_context, **context}
-        integrations = _object(raw, "integrations")
-        if batch_integrations:
-            integrations = {**batch_integrations, **integrations}
+        context = _merged(raw, "context", batch_context)
+        integrations = _merged(raw, "integrations", batch_integrations)
         timestamp, corrected = not_in_future(
             corrected_timestamp(received_at=received_at, original=original, sent_at=sent_at),
             received_at=received_at,
@@ -201,7 +230,7 @@ def normalise(
         )
         msg = Message(
             type=msg_type,
-            message_id=message_id,
+            message_id=mid,
             user_id=user_id,
             anonymous_id=anonymous_id,
             timestamp=timestamp,
@@ -214,26 +243,7 @@ def normalise(
             context=context,
             integrations=integrations,
         )
-        if msg_type == "track":
-            event = raw.get("event")
-            if not isinstance(event, str) or not event.strip():
-                raise _Invalid("event", "is required for track calls")
-            if len(event) > MAX_EVENT_NAME:
-                raise _Invalid("event", f"is longer than {MAX_EVENT_NAME} characters")
-            msg.event = event
-        elif msg_type in ("page", "screen"):
-            name = raw.get("name")
-            if name is not None and not isinstance(name, str):
-                raise _Invalid("name", "must be a string")
-            msg.event = name or ("Page Viewed" if msg_type == "page" else "Screen Viewed")
-        elif msg_type == "group":
-            msg.group_id = _identifier(raw, "groupId", required=True)
-        elif msg_type == "alias":
-            msg.previous_id = _identifier(raw, "previousId", required=True)
-            if user_id is None:
-                raise _Invalid("userId", "is required for alias calls")
-        if msg_type == "identify" and not msg.traits and isinstance(context.get("traits"), dict):
-            msg.traits = context["traits"]
+        _per_type(msg, raw)
         return msg
     except _Invalid as exc:
         return Rejection(index, mid, exc.field, exc.reason, raw)
