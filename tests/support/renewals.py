@@ -9,6 +9,7 @@ import httpx
 
 from bellwether_shared.events.ingest import Exposure
 from conftest import renewals_headers
+from tests.support.kafka import TopicTail
 
 CSM, CSM2, VP, ADMIN, VIEWER = (renewals_headers(w) for w in ("csm", "csm2", "vp", "admin", "viewer"))
 
@@ -57,3 +58,23 @@ async def upsert_accounts(bootstrap: str, *accounts: tuple[str, Exposure]) -> No
         await publish(producer, envelopes, timeout_s=30)
     finally:
         await producer.stop()
+
+
+async def read_through_sentinel(http: httpx.AsyncClient, tail: TopicTail, account: str, run_id: str) -> list[Any]:
+    """A contract of the same account renewing in 100 days: its opportunity_created event is
+    written to the outbox after everything before it and leaves on the same partition (the account's
+    key), so once it is read every earlier event of the account has been read too. Returns all
+    records read, the sentinel's own events left out."""
+    tag = f"end-{run_id}"
+    await put_contract(http, contract(tag, account, 100))
+    got = await tail.collect(
+        lambda rs: any(
+            p["opportunity_id"] == f"renewal-{tag}"
+            for p in of(rs, "bellwether.renewals.opportunity_created.v1", account)
+        )
+    )
+    return [r for r in got if r.payload.get("opportunity_id") != f"renewal-{tag}"]
+
+
+def of(recs: list[Any], type_: str, account: str) -> list[dict[str, Any]]:
+    return [r.payload for r in recs if r.envelope.type == type_ and r.payload.get("account_id") == account]

@@ -14,6 +14,13 @@ from bellwether_shared import topics
 from tests.support.kafka import TopicTail
 from tests.support.renewals import ADMIN, CSM, VIEWER, today
 
+
+@pytest.fixture
+async def http(renewals) -> Any:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(base_url=renewals.url, timeout=15) as client:
+        yield client
+
+
 ANSWERS = {
     "problem_severity": 4,
     "expected_duration_months": 36,
@@ -23,12 +30,6 @@ ANSWERS = {
     "services_sold_hours": 20,
     "services_needed_hours": 20,
 }
-
-
-@pytest.fixture
-async def http(renewals) -> Any:  # type: ignore[no-untyped-def]
-    async with httpx.AsyncClient(base_url=renewals.url, timeout=15) as client:
-        yield client
 
 
 def _scored(recs: list[Any], deal: str) -> list[dict[str, Any]]:
