@@ -10,27 +10,11 @@ from fastapi import APIRouter, Query
 
 from accounts import query_repository as queries
 from accounts.deps import RuntimeDep
-from accounts.domain import timeline as tl
 from accounts.domain import view
+from accounts.schemas import Kind, PortfolioPage, TimelinePage
 from bellwether_shared.http import ApiError, Limit, Offset
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses={401: {"description": "missing or wrong key"}})
-Kind = Literal[
-    "health",
-    "milestone",
-    "champion",
-    "goal",
-    "ticket",
-    "nps",
-    "request",
-    "account",
-    "deal",
-    "renewal",
-    "ownership",
-    "alert",
-    "task",
-]
-assert set(Kind.__args__) == set(tl.KINDS)  # type: ignore[attr-defined]
 
 
 @router.get(
@@ -48,7 +32,11 @@ async def whole_account(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
     return view.assemble(parts, scores, now)
 
 
-@router.get("/accounts/{account_id}/timeline", summary="Everything that happened to the account, newest first")
+@router.get(
+    "/accounts/{account_id}/timeline",
+    response_model=TimelinePage,
+    summary="Everything that happened to the account, newest first",
+)
 async def account_timeline(
     account_id: str,
     rt: RuntimeDep,
@@ -67,7 +55,11 @@ async def account_timeline(
     }
 
 
-@router.get("/accounts", summary="The portfolio: accounts by owner (a book), colour, tier, risk, renewal window")
+@router.get(
+    "/accounts",
+    response_model=PortfolioPage,
+    summary="The portfolio: accounts by owner (a book), colour, tier, risk, renewal window",
+)
 async def portfolio(
     rt: RuntimeDep,
     owner: Annotated[str | None, Query(max_length=200, description="the account's CSM, AE or renewal owner")] = None,

@@ -1,6 +1,6 @@
 """Tracking API routes (track / identify / group / page / screen / alias / batch / import) and CS signals.
 
-Thin: read the body, authenticate, rate-limit, hand over to ingest.service, answer.
+Thin: read the body, authenticate, rate-limit, hand over to ingest.tracking, answer.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from ingest.auth import write_key_from
 from ingest.body import read_json_object
 from ingest.deps import Runtime, RuntimeDep
 from ingest.domain.normalise import Rejection, parse_time
-from ingest.service import Batch, Outcome, accept_messages
 from ingest.source_repository import Source
+from ingest.tracking import Batch, Outcome, accept_messages
 
 router = APIRouter(prefix="/v1", tags=["tracking"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from bellwether_shared.service import create_service
-from ingest import admin_api, api, deletion_api, deps, destination_api, errors, plan_api, webhook_api, worker
+from ingest import admin_api, api, deletion_api, deps, destination_api, http_errors, plan_api, webhook_api, worker
 from ingest.settings import IngestSettings
 
 DESCRIPTION = """
@@ -55,5 +55,5 @@ def create_app(settings: IngestSettings) -> FastAPI:
             "/v1/webhooks/",
         ),
     )
-    errors.install(app, retry_after_s=settings.unavailable_retry_after_s)
+    http_errors.install(app, retry_after_s=settings.unavailable_retry_after_s)
     return app

@@ -13,8 +13,8 @@ from bellwether_shared.events import derive_event_id
 from bellwether_shared.events.ingest import UserDeleted
 from ingest import deletion_repository, repository
 from ingest.deletion_repository import user_hash
-from ingest.deps import Runtime
 from ingest.domain.normalise import Message
+from ingest.intake import Intake
 
 
 def suppressed(messages: Iterable[Message], hashes: frozenset[str]) -> set[str]:
@@ -29,7 +29,7 @@ def suppressed(messages: Iterable[Message], hashes: frozenset[str]) -> set[str]:
 
 
 async def delete_user(
-    rt: Runtime,
+    intake: Intake,
     *,
     user_id: str,
     contact_ids: Sequence[str],
@@ -41,7 +41,7 @@ async def delete_user(
     """(request id, new?): a sender's retry of the same message is the same request and changes nothing."""
     request_id = "del_" + (derive_event_id(source_id, message_id)[:24] if message_id else uuid.uuid4().hex)
     at = utcnow()
-    async with rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
+    async with intake.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
         new = await deletion_repository.record_request(
             conn,
             request_id=request_id,
@@ -65,7 +65,7 @@ async def delete_user(
                 suppress=suppress,
             )
             uow.emit(event, event_id=derive_event_id("deletion", request_id), at=at)
-    rt.intake.identities.drop(user_id)
+    intake.identities.drop(user_id)
     if suppress:
-        rt.intake.suppressions.add(user_hash(user_id))
+        intake.suppressions.add(user_hash(user_id))
     return request_id, new

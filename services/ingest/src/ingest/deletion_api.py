@@ -29,7 +29,7 @@ async def request_deletion(
 ) -> JSONResponse:
     caller = rt.keys.authorise(authorization, "configure")
     request_id, _ = await delete_user(
-        rt, user_id=body.user_id, contact_ids=body.contact_ids, requested_by=caller.actor, suppress=body.suppress
+        rt.intake, user_id=body.user_id, contact_ids=body.contact_ids, requested_by=caller.actor, suppress=body.suppress
     )
     out = {
         "request_id": request_id,

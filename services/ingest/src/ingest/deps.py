@@ -13,8 +13,8 @@ from bellwether_shared.roles import KeyRing
 from bellwether_shared.runtime import Producer
 from bellwether_shared.secretbox import SecretBox
 from ingest.auth import SourceAuth
+from ingest.domain.ratelimit import RateLimiter
 from ingest.intake import Intake
-from ingest.ratelimit import RateLimiter
 from ingest.settings import IngestSettings
 
 

@@ -26,8 +26,8 @@ from ingest.body import parse_json, read_bytes
 from ingest.deletion import delete_user
 from ingest.deps import Runtime, RuntimeDep
 from ingest.domain import scopes, signatures
-from ingest.service import Batch, accept_messages
 from ingest.source_repository import Source
+from ingest.tracking import Batch, accept_messages
 
 router = APIRouter(prefix="/v1", tags=["destinations"])
 
@@ -64,7 +64,7 @@ async def _deletion(rt: Runtime, source: Source, body: dict[str, Any]) -> JSONRe
         raise ApiError(403, "missing_scope", f"type: this write key lacks the scope '{missing}'", field="type")
     message_id = body.get("messageId") if isinstance(body.get("messageId"), str) else None
     await delete_user(
-        rt,
+        rt.intake,
         user_id=str(user_id)[:255],
         contact_ids=(),
         requested_by=f"source:{source.id}",

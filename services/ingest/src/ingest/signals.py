@@ -21,7 +21,7 @@ from ingest.domain.scopes import Grant
 from ingest.events import SOURCE_PREFIX, signal_event_id
 from ingest.intake import Intake, stored
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
-from ingest.service import Outcome
+from ingest.tracking import Outcome
 
 
 def _rejection(index: int, raw: Any, exc: ValidationError) -> Rejection:

@@ -13,8 +13,8 @@ from bellwether_shared.events import CATALOGUE
 from bellwether_shared.http import ApiError
 from ingest.auth import hash_key, new_write_key, write_key_from
 from ingest.domain.normalise import Message, normalise
+from ingest.domain.ratelimit import RateLimiter
 from ingest.events import envelopes_for
-from ingest.ratelimit import RateLimiter
 
 
 class Clock:

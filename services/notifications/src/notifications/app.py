@@ -7,7 +7,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from bellwether_shared import topics
-from bellwether_shared.roles import KeyRing
 from bellwether_shared.service import Consumes, create_service
 from notifications import api, deps, destinations_api, incidents_api, playbooks_api, tasks_api, worker
 from notifications.handlers import make_handler
@@ -23,18 +22,12 @@ All routes need `Authorization: Bearer <API token>`.
 
 
 def create_app(settings: NotificationsSettings) -> FastAPI:
-    box = settings.box()
     return create_service(
         settings,
         title="Bellwether notifications",
         description=DESCRIPTION,
         routers=[api.router, incidents_api.router, destinations_api.router, tasks_api.router, playbooks_api.router],
-        runtime=lambda ctx: deps.Runtime(
-            settings,
-            ctx.pool,
-            box,
-            KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()),
-        ),
+        runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
             topics.CONSUMES["notifications"],

@@ -20,6 +20,11 @@ class Runtime:
     box: SecretBox
     keys: KeyRing
 
+    @classmethod
+    def build(cls, settings: NotificationsSettings, pool: asyncpg.Pool) -> Runtime:
+        keys = KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value())
+        return cls(settings, pool, settings.box(), keys)
+
 
 async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
     rt: Runtime = request.app.state.runtime

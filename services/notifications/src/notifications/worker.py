@@ -3,9 +3,12 @@ retention, and the task sweep (snoozed tasks wake up; overdue tasks alert their 
 
 from __future__ import annotations
 
+import asyncio
+
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.loops import BackgroundLoop
-from bellwether_shared.service import Context
+from bellwether_shared.service import Context, run_worker
+from bellwether_shared.settings import load_settings
 from notifications import tasks
 from notifications.deliverer import Deliverer
 from notifications.settings import NotificationsSettings
@@ -22,3 +25,13 @@ def loops(ctx: Context) -> list[BackgroundLoop]:
         return await tasks.sweep(pool, now=utcnow()) > 0
 
     return [*Deliverer(pool, s, s.box()).loops(), BackgroundLoop("task-sweep", sweep, interval_s=s.task_sweep_s)]
+
+
+def main() -> None:
+    """``python -m notifications.worker``: the loops alone, without the API or the consumer."""
+    settings = load_settings(NotificationsSettings)
+    asyncio.run(run_worker(settings, name="notifications-worker", loops=loops, pool_size=4))
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.pricing import discount_pct
-from renewals import closing, ownership, repository, schemas, service
+from renewals import closing, opportunities, ownership, repository, schemas
 from renewals import contract_repository as contracts
 from renewals import opportunity_repository as opps
 from renewals.deps import Reader, Writer, plain, transaction
@@ -41,7 +41,7 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
         c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
     s = caller.settings
     async with transaction(caller) as uow:
-        row = await service.record_contract(uow, c=c, actor=caller.actor, horizon=s.horizon())
+        row = await opportunities.record_contract(uow, c=c, actor=caller.actor, horizon=s.horizon())
         renewal = await repository.renewal_of(uow.conn, contract_id=contract_id)
     return {**{k: v for k, v in plain(row).items() if k != "inserted"}, "renewal_opportunity_id": renewal}
 
@@ -117,7 +117,7 @@ async def get_opportunity(opportunity_id: str, caller: Reader) -> dict[str, Any]
 async def create_expansion(body: schemas.ExpansionIn, caller: Writer) -> dict[str, Any]:
     """An upsell or cross-sell; the ownership policy picks its owner from its growth type."""
     async with transaction(caller) as uow:
-        row = await service.create_expansion(
+        row = await opportunities.create_expansion(
             uow,
             account_id=body.account_id,
             growth_type=body.growth_type.value,
@@ -131,7 +131,7 @@ async def create_expansion(body: schemas.ExpansionIn, caller: Writer) -> dict[st
 @router.put("/opportunities/{opportunity_id}/owner")
 async def reassign(opportunity_id: str, body: schemas.OwnerIn, caller: Writer) -> dict[str, Any]:
     async with transaction(caller) as uow:
-        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
+        await opportunities.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         row = await ownership.reassign(
             uow,
             opportunity_id=opportunity_id,
@@ -146,8 +146,8 @@ async def reassign(opportunity_id: str, body: schemas.OwnerIn, caller: Writer) -
 @router.put("/opportunities/{opportunity_id}/stage")
 async def set_stage(opportunity_id: str, body: schemas.StageIn, caller: Writer) -> dict[str, Any]:
     async with transaction(caller) as uow:
-        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
-        row = await service.set_stage(uow, opportunity_id=opportunity_id, stage=body.stage, actor=caller.actor)
+        await opportunities.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
+        row = await opportunities.set_stage(uow, opportunity_id=opportunity_id, stage=body.stage, actor=caller.actor)
     return _opportunity(row)
 
 
@@ -157,7 +157,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
     downgrade says why (`reason`: price, value_not_realised, champion_left, product_gaps, budget,
     acquired, other). Anything but a churn rolls the contract forward into its next term."""
     async with transaction(caller) as uow:
-        await service.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
+        await opportunities.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
         s = caller.settings
         row = await closing.close(
             uow,

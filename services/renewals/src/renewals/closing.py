@@ -11,10 +11,10 @@ import asyncpg
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
 from renewals import contract_repository as contracts
+from renewals import opportunities, repository
 from renewals import opportunity_repository as opps
-from renewals import repository, service
 from renewals.domain import lifecycle
-from renewals.errors import Conflict, NotFound
+from renewals.domain.errors import Conflict, NotFound
 from renewals.reassess import Horizon
 
 
@@ -155,5 +155,5 @@ async def _roll_forward(
         "products": list(old["products"] or []),
         "temporary_discount": terms.temporary_discount,
     }
-    await service.record_contract(uow, c=c, actor=actor, horizon=horizon)
+    await opportunities.record_contract(uow, c=c, actor=actor, horizon=horizon)
     return term.contract_id

@@ -19,7 +19,8 @@ from fastapi import Depends, Header, Request
 from bellwether_shared.http import ApiError
 from bellwether_shared.roles import KeyRing
 from bellwether_shared.uow import UnitOfWork
-from renewals import errors, repository
+from renewals import repository
+from renewals.domain import errors
 from renewals.settings import RenewalsSettings
 
 

@@ -18,7 +18,7 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff, ownership, repository, service, shipped
+from renewals import handoff, opportunities, ownership, repository, shipped
 from renewals import request_repository as requests
 from renewals.reassess import reassess
 from renewals.repository import HealthRow
@@ -89,7 +89,7 @@ async def on_coverage(b: Batch, e: hev.ChampionCoverageChanged, c: Consumed) -> 
 
 @handlers.on(hev.ExpansionReady)
 async def on_expansion_ready(b: Batch, e: hev.ExpansionReady, c: Consumed) -> None:
-    await service.open_ready_expansion(
+    await opportunities.open_ready_expansion(
         b.uow, account_id=e.account_id, growth_type=e.growth_type, reasons=e.reasons, actor=SIGNALS_ACTOR
     )
 

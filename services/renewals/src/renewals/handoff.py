@@ -15,9 +15,10 @@ from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.uow import UnitOfWork
-from renewals import errors, ownership, repository, service
 from renewals import handoff_repository as reviews
+from renewals import opportunities, ownership, repository
 from renewals.domain import deal_quality as dq
+from renewals.domain import errors
 from renewals.domain.lifecycle import add_months
 from renewals.reassess import Horizon
 
@@ -61,7 +62,7 @@ async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, hori
     await reviews.insert_review(
         conn, deal=deal, discount_pct=discount, score=quality.score, band=quality.band, flags=flags
     )
-    await service.record_contract(uow, c=contract, actor=actor, horizon=horizon)
+    await opportunities.record_contract(uow, c=contract, actor=actor, horizon=horizon)
     await reviews.link_contract(conn, deal_id=deal["deal_id"], contract_id=contract["contract_id"])
     uow.audit(
         entity_type="review",

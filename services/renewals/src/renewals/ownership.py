@@ -13,7 +13,7 @@ from bellwether_shared.uow import UnitOfWork
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import policy as pol
-from renewals.errors import Conflict, NotFound
+from renewals.domain.errors import Conflict, NotFound
 
 
 async def load_policy(conn: asyncpg.Connection) -> pol.Policy:

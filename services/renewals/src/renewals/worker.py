@@ -7,48 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from datetime import datetime, timedelta
 
-import asyncpg
-
-from bellwether_shared.envelope import utcnow
-from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
-from renewals import contract_repository as contracts
-from renewals import repository, service
-from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
-
-log = get_logger(__name__)
-SWEEP_LOCK = 0x72656E65  # "rene"
-SYSTEM = "system:sweep"
-
-
-async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | None = None) -> dict[str, int]:
-    now = now or utcnow()
-    opened = 0
-    async with pool.acquire() as conn:
-        async with conn.transaction(), repository.unit(conn, now=now) as uow:
-            if not await repository.try_lock(conn, lock_id=SWEEP_LOCK):
-                return {"opened": 0, "reassessed": 0, "skipped": 1}
-            while True:
-                due = await contracts.contracts_without_renewal(
-                    conn, ends_by=now.date() + timedelta(days=settings.renewal_lead_days), limit=500
-                )
-                for contract in due:
-                    opened += (
-                        await service.ensure_renewal(
-                            uow, contract=contract, actor=SYSTEM, lead_days=settings.renewal_lead_days
-                        )
-                    ) is not None
-                if len(due) < 500:
-                    break
-        async with conn.transaction(), repository.unit(conn, now=now) as uow:
-            changed = await reassess(uow, account_ids=None, horizon=settings.horizon())
-    if opened or changed:
-        log.info("sweep", opened=opened, reassessed=changed)
-    return {"opened": opened, "reassessed": changed, "skipped": 0}
+from renewals.sweeps import sweep
 
 
 def loops(ctx: Context) -> list[BackgroundLoop]:

@@ -412,7 +412,7 @@ async def test_the_sweep_opens_renewals_and_announces_windows_as_days_pass(
     from bellwether_shared.db import create_pool
     from conftest import renewals_env
     from renewals.settings import RenewalsSettings
-    from renewals.worker import sweep
+    from renewals.sweeps import sweep
 
     acct = f"sweep-{run_id}"
     assert (await put_contract(http, contract(f"sw-{run_id}", acct, 200)))["renewal_opportunity_id"] is None

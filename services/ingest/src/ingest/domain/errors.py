@@ -1,4 +1,4 @@
-"""What the use cases refuse, in the domain's words; ``ingest.errors`` maps each kind to its HTTP status
+"""What the use cases refuse, in the domain's words; ``ingest.http_errors`` maps each kind to its HTTP status
 in one place. Each names its code and, where one field is at fault, the field."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from renewals import contract_repository as contracts
 from renewals import opportunity_repository as opps
 from renewals import repository
 from renewals.domain import policy as pol
-from renewals.errors import Conflict, Forbidden, NotFound
+from renewals.domain.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner
 from renewals.reassess import Horizon, reassess
 
