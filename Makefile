@@ -57,10 +57,12 @@ test: deps ## the whole test suite against real Kafka and PostgreSQL (started as
 test-unit: deps ## only the tests that need no infrastructure
 	@$(PY) -m pytest -m "not integration" $(PYTEST_ARGS)
 
-lint: deps ## ruff and mypy
+lint: deps ## ruff, mypy, the skeleton's contract and the size limits
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check . || { echo "run: make fmt"; exit 1; }
-	@$(VENV)/bin/mypy shared/src services tests conftest.py tools bench
+	@$(VENV)/bin/mypy shared/src services tests conftest.py tools bench devkit
+	@$(PY) -m tools.checks.skeleton
+	@$(PY) -m tools.checks.sizes
 
 fmt: deps ## format and auto-fix
 	@$(VENV)/bin/ruff format .

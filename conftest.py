@@ -1,48 +1,77 @@
-"""Test fixtures shared by every suite: real Kafka and PostgreSQL (see tests/support/infra.py)."""
+"""Test fixtures shared by every suite: real Kafka and PostgreSQL (see devkit/infra.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import httpx
 import pytest
 
 from bellwether_shared.db import create_pool
-from bellwether_shared.migrate import migrate, service_url
+from bellwether_shared.migrate import migrate
 from bellwether_shared.topics import ensure_topics
-from tests.support.infra import Endpoints, provide
+from devkit.infra import Endpoints, provide
+from devkit.receiver import SmtpServer
+from devkit.services import ServiceProcess
+from devkit.stack import (  # re-exported: the tests import them from here
+    ADMIN_TOKEN as ADMIN_TOKEN,
+)
+from devkit.stack import (
+    API_TOKEN as API_TOKEN,
+)
+from devkit.stack import (
+    CSM_KEYS as CSM_KEYS,
+)
+from devkit.stack import (
+    NOTIFICATIONS_TOKEN as NOTIFICATIONS_TOKEN,
+)
+from devkit.stack import (
+    RENEWALS_KEYS as RENEWALS_KEYS,
+)
+from devkit.stack import (
+    VIEWER_KEY as VIEWER_KEY,
+)
+from devkit.stack import (
+    VP_KEY as VP_KEY,
+)
+from devkit.stack import (
+    ServiceDb as ServiceDb,
+)
+from devkit.stack import (
+    Source as Source,
+)
+from devkit.stack import (
+    create_source as create_source,
+)
+from devkit.stack import (
+    health_env as health_env,
+)
+from devkit.stack import (
+    ingest_env as ingest_env,
+)
+from devkit.stack import (
+    migrated as migrated,
+)
+from devkit.stack import (
+    new_database as new_database,
+)
+from devkit.stack import (
+    notifications_env as notifications_env,
+)
+from devkit.stack import (
+    renewals_env as renewals_env,
+)
+from devkit.stack import (
+    renewals_headers as renewals_headers,
+)
+from devkit.stack import (
+    viewer_keys as viewer_keys,
+)
 from tests.support.otlp import OtlpReceiver
-from tests.support.receiver import SmtpServer
-from tests.support.services import ServiceProcess
-
-ADMIN_TOKEN = "test-admin-token-" + secrets.token_hex(8)
-# keys every service knows besides its admin token: a viewer, two CSMs and a VP of CS (actors are person ids)
-VIEWER_KEY = "test-viewer-key-" + secrets.token_hex(8)
-CSM_KEYS = {"csm-ana": "test-csm-ana-" + secrets.token_hex(8), "csm-bo": "test-csm-bo-" + secrets.token_hex(8)}
-VP_KEY = "test-vp-key-" + secrets.token_hex(8)
-
-
-def viewer_keys() -> str:
-    import hashlib
-    import json
-
-    def key(actor: str, role: str, token: str) -> dict[str, str]:
-        return {"actor": actor, "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
-
-    return json.dumps(
-        [
-            key("viewer@vendor.test", "viewer", VIEWER_KEY),
-            key("vp-vic", "vp_cs", VP_KEY),
-            *(key(actor, "csm", token) for actor, token in CSM_KEYS.items()),
-        ]
-    )
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +97,7 @@ def traced(otlp: OtlpReceiver) -> dict[str, str]:
 @pytest.fixture
 def own_broker(tmp_path: Path) -> Iterator[Any]:
     """A broker of the test's own, so stopping it disturbs no other test."""
-    from tests.support.infra import localinfra
+    from devkit.infra import localinfra
 
     node = localinfra.KafkaNode(tmp_path / "kafka", localinfra.free_port(), localinfra.free_port(), heap="384m")
     node.start()
@@ -82,62 +111,15 @@ def kafka_bootstrap(endpoints: Endpoints) -> str:
     return endpoints.kafka_bootstrap
 
 
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-def new_database(admin_url: str, prefix: str = "bw_test_") -> str:
-    """A fresh database on the same server (admin role): services migrated into it see nothing else."""
-    name = prefix + secrets.token_hex(4)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(admin_url)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return _with_database(admin_url, name)
-
-
 @pytest.fixture(scope="session")
 def admin_db_url(endpoints: Endpoints) -> str:
     """A database of its own for this test session (admin role)."""
     return new_database(endpoints.admin_database_url)
 
 
-@dataclass(frozen=True)
-class ServiceDb:
-    schema: str
-    url: str  # the service's own role
-    admin_url: str
-
-
-def migrated(admin_url: str, service: str) -> ServiceDb:
-    role = f"{service}_{secrets.token_hex(3)}"
-    password = secrets.token_urlsafe(12)
-    asyncio.run(migrate(admin_url, service=service, schema=service, role=role, role_password=password))
-    return ServiceDb(service, service_url(admin_url, role=role, password=password), admin_url)
-
-
 @pytest.fixture(scope="session")
 def ingest_db(admin_db_url: str) -> ServiceDb:
     return migrated(admin_db_url, "ingest")
-
-
-def ingest_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DATABASE_URL": db.url,
-        "SECRETS_KEY": "test-ingest-secrets-key-" + "x" * 16,
-        "ADMIN_TOKEN": ADMIN_TOKEN,
-        "API_KEYS": viewer_keys(),
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -161,23 +143,6 @@ def health_db(admin_db_url: str) -> ServiceDb:
     return migrated(admin_db_url, "health")
 
 
-API_TOKEN = "test-api-token-" + secrets.token_hex(8)
-
-
-def health_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DATABASE_URL": db.url,
-        "API_TOKEN": API_TOKEN,
-        "API_KEYS": viewer_keys(),
-        "ENVIRONMENT": "test",
-        "CONSUMER_GROUP": "health-" + secrets.token_hex(3),
-        "COALESCE_MS": "100",
-        "MIN_DELTA": "1",
-        **extra,
-    }
-
-
 @pytest.fixture(scope="session")
 def health(
     health_db: ServiceDb,
@@ -198,35 +163,6 @@ def health(
 @pytest.fixture
 def api_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {API_TOKEN}"}
-
-
-# renewals: one API key per role (the service is configured with their SHA-256 only)
-RENEWALS_KEYS: dict[str, tuple[str, str]] = {
-    who: (role, f"test-{who}-" + secrets.token_hex(8))
-    for who, role in (("viewer", "viewer"), ("csm", "csm"), ("csm2", "csm"), ("vp", "vp_cs"), ("admin", "admin"))
-}
-
-
-def renewals_headers(who: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {RENEWALS_KEYS[who][1]}"}
-
-
-def renewals_env(db: ServiceDb, bootstrap: str, **extra: str) -> dict[str, str]:
-    import hashlib
-    import json
-
-    keys = [
-        {"actor": f"{who}@vendor.test", "role": role, "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
-        for who, (role, token) in RENEWALS_KEYS.items()
-    ]
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DATABASE_URL": db.url,
-        "API_KEYS": json.dumps(keys),
-        "ENVIRONMENT": "test",
-        "CONSUMER_GROUP": "renewals-" + secrets.token_hex(3),
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")
@@ -269,25 +205,6 @@ def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
-@dataclass(frozen=True)
-class Source:
-    id: str
-    write_key: str
-
-
-def create_source(base_url: str, **body: object) -> Source:
-    """A source for tests; it may write everything (usage, identity, every signal) unless ``scopes``
-    says otherwise (the service's own default is usage and identity only)."""
-    r = httpx.post(
-        f"{base_url}/v1/sources",
-        json={"name": "test-" + secrets.token_hex(3), "scopes": ["usage", "identity", "signals:*"], **body},
-        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-        timeout=10,
-    )
-    assert r.status_code == 201, r.text
-    return Source(r.json()["id"], r.json()["write_key"])
-
-
 @pytest.fixture
 def source(ingest: ServiceProcess) -> Source:
     return create_source(ingest.url)
@@ -303,31 +220,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "integration" in Path(str(item.fspath)).parts or "e2e" in Path(str(item.fspath)).parts:
             item.add_marker(pytest.mark.integration)
-
-
-# notifications: one token, loopback receivers allowed, fast retries
-NOTIFICATIONS_TOKEN = "test-notify-token-" + secrets.token_hex(8)
-
-
-def notifications_env(db: ServiceDb, bootstrap: str, smtp_port: int, **extra: str) -> dict[str, str]:
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "DATABASE_URL": db.url,
-        "API_TOKEN": NOTIFICATIONS_TOKEN,
-        "SECRETS_KEY": "test-secrets-key-" + "x" * 32,
-        "ENVIRONMENT": "test",
-        "API_KEYS": viewer_keys(),
-        "CONSUMER_GROUP": "notifications-" + secrets.token_hex(3),
-        "ALLOW_NETWORKS": '["127.0.0.0/8"]',
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "RETRY_BASE_S": "0.2",
-        "RETRY_CAP_S": "1",
-        "DELIVERY_POLL_S": "0.05",
-        "DIGEST_CHECK_S": "1",
-        "HTTP_TIMEOUT_S": "3",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="session")

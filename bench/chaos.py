@@ -38,7 +38,10 @@ from bellwether_shared.db import connect
 from bellwether_shared.topics import ensure_topics
 from bench.chaos_load import Load, tally
 from bench.run import RESULTS, _fresh_database
-from conftest import (
+from devkit.infra import localinfra
+from devkit.receiver import Receiver
+from devkit.services import ServiceProcess
+from devkit.stack import (
     NOTIFICATIONS_TOKEN,
     create_source,
     health_env,
@@ -46,9 +49,6 @@ from conftest import (
     migrated,
     notifications_env,
 )
-from tests.support.infra import localinfra
-from tests.support.receiver import Receiver
-from tests.support.services import ServiceProcess
 
 console = Console()
 CSMS = [f"chaos-csm-{i}" for i in range(4)]  # 4 people: each under the 1,000 alerts/h throttle

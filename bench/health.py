@@ -32,10 +32,10 @@ from bellwether_shared.db import connect
 from bellwether_shared.kafka import create_producer, publish
 from bench import parse_cost
 from bench.ingest import Sampler, pct
-from conftest import API_TOKEN, create_source, health_env, ingest_env, migrated
-from tests.support.events import usage_envelope
-from tests.support.kafka import TopicTail
-from tests.support.services import ServiceProcess
+from devkit.events import usage_envelope
+from devkit.kafka import TopicTail
+from devkit.services import ServiceProcess
+from devkit.stack import API_TOKEN, create_source, health_env, ingest_env, migrated
 
 console = Console()
 

@@ -22,8 +22,8 @@ from rich.console import Console
 
 from bellwether_shared.topics import USAGE
 from bench.ingest import Sampler, end_offsets
-from conftest import ingest_env, migrated
-from tests.support.services import ServiceProcess
+from devkit.services import ServiceProcess
+from devkit.stack import ingest_env, migrated
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -36,9 +36,9 @@ from rich.console import Console
 from rich.table import Table
 
 from bellwether_shared.topics import USAGE, TopicSpec, ensure_topics
-from conftest import ingest_env, migrated
-from tests.support.infra import localinfra
-from tests.support.services import ServiceProcess
+from devkit.infra import localinfra
+from devkit.services import ServiceProcess
+from devkit.stack import ingest_env, migrated
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"

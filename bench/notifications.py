@@ -28,9 +28,9 @@ from rich.table import Table
 from bellwether_shared.db import connect
 from bellwether_shared.topics import SIGNALS
 from bench.ingest import Sampler, pct
-from conftest import NOTIFICATIONS_TOKEN, create_source, ingest_env, migrated, notifications_env
-from tests.support.receiver import Receiver, SmtpServer
-from tests.support.services import ServiceProcess
+from devkit.receiver import Receiver, SmtpServer
+from devkit.services import ServiceProcess
+from devkit.stack import NOTIFICATIONS_TOKEN, create_source, ingest_env, migrated, notifications_env
 
 console = Console()
 AUTH = {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"}

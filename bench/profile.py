@@ -29,9 +29,9 @@ import psutil
 import typer
 
 from bench.ingest import load_python, make_bodies
-from conftest import health_env, ingest_env, migrated
-from tests.support.infra import provide
-from tests.support.services import ServiceProcess
+from devkit.infra import provide
+from devkit.services import ServiceProcess
+from devkit.stack import health_env, ingest_env, migrated
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "profiles"

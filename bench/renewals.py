@@ -35,9 +35,9 @@ from bellwether_shared.events import health as hev
 from bellwether_shared.kafka import create_producer, publish
 from bench.health import _lag
 from bench.ingest import Sampler, pct
-from conftest import migrated, renewals_env, renewals_headers
-from tests.support.kafka import TopicTail
-from tests.support.services import ServiceProcess
+from devkit.kafka import TopicTail
+from devkit.services import ServiceProcess
+from devkit.stack import migrated, renewals_env, renewals_headers
 
 console = Console()
 SEED_SQL = """

@@ -24,7 +24,7 @@ from bench import importer as import_bench
 from bench import ingest as ingest_bench
 from bench import notifications as notifications_bench
 from bench import renewals as renewals_bench
-from tests.support.infra import provide
+from devkit.infra import provide
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"

@@ -21,8 +21,8 @@ from rich.table import Table
 from segment.analytics import Client
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
-from tests.support.receiver import Receiver
+from devkit.kafka import TopicTail
+from devkit.receiver import Receiver
 from tools import demo_account, demo_outcomes, report
 
 console = Console(width=140)

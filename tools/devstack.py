@@ -26,7 +26,7 @@ from rich.table import Table
 
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
-from tests.support.infra import localinfra
+from devkit.infra import localinfra
 from tools.crds import fetch as fetch_crds
 from tools.dlq import app as dlq_cli
 from tools.importer import import_file

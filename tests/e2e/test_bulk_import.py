@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from bellwether_shared import topics
 from conftest import RENEWALS_KEYS, create_source, renewals_headers
-from tests.support.kafka import TopicTail, committed
+from devkit.kafka import TopicTail, committed
 from tests.support.wait import eventually
 from tools.import_rows import csv_text
 from tools.importer import import_file

@@ -18,8 +18,8 @@ from bellwether_shared.kafka import create_producer
 from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.topics import ensure_topics
 from conftest import API_TOKEN, ServiceDb, create_source, health_env, ingest_env, migrated, new_database
-from tests.support.infra import localinfra
-from tests.support.services import ServiceProcess
+from devkit.infra import localinfra
+from devkit.services import ServiceProcess
 from tests.support.tls import Pki, make_pki
 from tests.support.wait import eventually
 

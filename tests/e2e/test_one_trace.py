@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from conftest import API_TOKEN, renewals_headers
+from devkit.receiver import Receiver
 from tests.support.notifications import AUTH as NOTIFY
 from tests.support.otlp import OtlpReceiver, Span
-from tests.support.receiver import Receiver
 from tests.support.wait import eventually
 
 HEALTH = {"Authorization": f"Bearer {API_TOKEN}"}

@@ -24,10 +24,10 @@ import httpx
 import pytest
 
 from conftest import migrated, new_database, notifications_env, renewals_headers
+from devkit.receiver import Receiver
+from devkit.services import ServiceProcess
 from tests.support.notifications import AUTH, person, webhook_for
 from tests.support.quiet import Db, Group, quiet
-from tests.support.receiver import Receiver
-from tests.support.services import ServiceProcess
 from tests.support.wait import eventually
 
 # one cause's consequences arrive well inside it however slow the machine (seconds apart at most);

@@ -33,9 +33,9 @@ from conftest import (
     renewals_env,
     renewals_headers,
 )
-from tests.support.infra import Endpoints, localinfra
-from tests.support.receiver import SmtpServer
-from tests.support.services import ServiceProcess
+from devkit.infra import Endpoints, localinfra
+from devkit.receiver import SmtpServer
+from devkit.services import ServiceProcess
 
 SEED = 20261203
 EXAMPLES = 12  # per operation and phase

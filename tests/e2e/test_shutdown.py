@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import health_env, notifications_env, renewals_env
-from tests.support.infra import localinfra
-from tests.support.services import ServiceProcess
+from devkit.infra import localinfra
+from devkit.services import ServiceProcess
 
 
 @pytest.mark.parametrize("service", ["health", "renewals", "notifications"])
@@ -101,7 +101,7 @@ async def _publish_one(bootstrap: str, service: str) -> None:
 
     from bellwether_shared.events import health as hev
     from bellwether_shared.kafka import create_producer, publish
-    from tests.support.events import usage_envelope
+    from devkit.events import usage_envelope
 
     now = datetime.now(UTC)
     if service == "health":

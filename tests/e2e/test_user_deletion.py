@@ -13,7 +13,7 @@ import httpx
 
 from bellwether_shared import topics
 from conftest import ADMIN_TOKEN
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.traces import traces
 from tests.support.wait import eventually
 

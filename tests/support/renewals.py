@@ -9,7 +9,7 @@ import httpx
 
 from bellwether_shared.events.ingest import Exposure
 from conftest import renewals_headers
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 
 CSM, CSM2, VP, ADMIN, VIEWER = (renewals_headers(w) for w in ("csm", "csm2", "vp", "admin", "viewer"))
 

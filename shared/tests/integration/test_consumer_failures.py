@@ -20,8 +20,8 @@ from bellwether_shared.db import create_pool
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import create_producer
 from bellwether_shared.topics import TopicSpec, dlq, ensure_topics
+from devkit.kafka import TopicTail
 from tests.support.counter import make_handler
-from tests.support.kafka import TopicTail
 from tests.support.wait import eventually
 
 pytestmark = pytest.mark.integration

@@ -21,8 +21,8 @@ from bellwether_shared.kafka import create_producer, publish
 from bellwether_shared.migrate import MigrationError, migrate, migrations_for
 from bellwether_shared.telemetry import setup_telemetry
 from bellwether_shared.topics import TopicSpec, dlq, ensure_topics
+from devkit.kafka import TopicTail
 from tests.support.counter import make_handler
-from tests.support.kafka import TopicTail
 from tests.support.wait import eventually
 
 

@@ -18,8 +18,8 @@ from bellwether_shared.events import notifications as nev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
+from devkit.events import consumed, deletion, signal_fields
 from tests.support.db import rolled_back
-from tests.support.events import consumed, deletion, signal_fields
 from tests.support.traces import scan
 
 NOW = datetime.now(UTC)

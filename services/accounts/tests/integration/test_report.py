@@ -23,8 +23,8 @@ from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from conftest import ServiceDb, migrated, new_database
+from devkit.events import consumed, signal_fields
 from tests.support.db import rolled_back
-from tests.support.events import consumed, signal_fields
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()

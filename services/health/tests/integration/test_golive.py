@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from bellwether_shared import topics
-from tests.support.kafka import Received, TopicTail
+from devkit.kafka import Received, TopicTail
 from tests.support.wait import eventually
 
 

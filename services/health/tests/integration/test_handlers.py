@@ -17,12 +17,12 @@ from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
+from devkit.events import deletion, signal_fields, usage_envelope
 from health import repository
 from health.handlers import handlers, make_handler
 from health.recompute import recompute
 from health.settings import HealthSettings
 from tests.support.db import rolled_back
-from tests.support.events import deletion, signal_fields, usage_envelope
 from tests.support.traces import scan
 
 NOW = datetime.now(UTC)

@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from bellwether_shared import topics
 from bellwether_shared.db import connect
 from bellwether_shared.kafka import create_producer, publish
-from tests.support.events import usage_envelope
-from tests.support.kafka import TopicTail
+from devkit.events import usage_envelope
+from devkit.kafka import TopicTail
 from tests.support.wait import eventually
 
 
@@ -444,7 +444,7 @@ async def _more(conn: asyncpg.Connection, account: str, n0: int) -> bool:
 async def test_a_separate_worker_process_scores_queued_accounts(health_db, kafka_bootstrap, tmp_path, run_id) -> None:
     """``python -m health.worker`` re-scores without the API or the consumer (scale scoring apart)."""
     from conftest import health_env
-    from tests.support.services import ServiceProcess
+    from devkit.services import ServiceProcess
 
     account = f"worker-{run_id}"
     conn = await connect(health_db.url, schema="health")

@@ -12,8 +12,8 @@ import pytest
 
 from bellwether_shared.db import connect
 from conftest import ServiceDb, migrated, new_database
+from devkit.infra import Endpoints
 from health import queue_repository, repository
-from tests.support.infra import Endpoints
 
 LEASE = timedelta(seconds=60)
 NOW = datetime.now(UTC)

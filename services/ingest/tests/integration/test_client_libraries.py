@@ -8,7 +8,7 @@ from rudderstack.analytics.client import Client as RudderClient
 from segment.analytics import Client as SegmentClient
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 
 
 def _send_all(client, run_id: str, account: str) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import orjson
 
 from bellwether_shared import topics
 from conftest import ADMIN_TOKEN, create_source
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 

@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 
 
 async def test_events_resolve_through_the_mapping_group_calls_maintain(ingest, source, kafka_bootstrap, run_id) -> None:

@@ -10,8 +10,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 
 from conftest import create_source, ingest_env
+from devkit.services import ServiceProcess
 from ingest.events import usage_event_id
-from tests.support.services import ServiceProcess
 
 
 def _post(url: str, key: str, ids: list[str]) -> httpx.Response:

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 
 CALLS: dict[str, dict[str, Any]] = {
     "track": {"userId": "u1", "event": "Report Exported", "properties": {"format": "pdf"}},

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bellwether_shared import topics
 from conftest import ADMIN_TOKEN, create_source
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tools.plans import app
 
 PLAN: dict[str, Any] = {

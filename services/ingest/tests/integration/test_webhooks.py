@@ -16,7 +16,7 @@ import httpx
 import orjson
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.webhooks import ADMIN, QUALIFICATION, hubspot_headers, rejected, webhook_source
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.webhooks import QUALIFICATION, rejected, webhook_source
 
 

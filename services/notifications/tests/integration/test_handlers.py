@@ -16,9 +16,9 @@ from bellwether_shared.events import ingest as iev
 from bellwether_shared.events import renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
+from devkit.events import deletion
 from notifications.handlers import handlers, make_handler
 from tests.support.db import rolled_back
-from tests.support.events import deletion
 from tests.support.traces import scan
 
 NOW = datetime.now(UTC)

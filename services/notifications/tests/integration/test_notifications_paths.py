@@ -11,8 +11,8 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from devkit.receiver import Receiver
 from tests.support.notifications import AUTH, owners, person, risk, webhook_for
-from tests.support.receiver import Receiver
 from tests.support.wait import eventually
 
 

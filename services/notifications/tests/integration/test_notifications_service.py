@@ -16,9 +16,9 @@ from standardwebhooks.webhooks import Webhook
 
 from bellwether_shared.events import renewals as rev
 from conftest import notifications_env
+from devkit.receiver import Receiver
+from devkit.services import ServiceProcess
 from tests.support.notifications import AUTH, _publish, owners, person, risk, webhook_for
-from tests.support.receiver import Receiver
-from tests.support.services import ServiceProcess
 from tests.support.wait import eventually
 
 

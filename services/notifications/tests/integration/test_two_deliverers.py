@@ -13,9 +13,9 @@ from collections import Counter
 import httpx
 
 from conftest import notifications_env
+from devkit.receiver import Receiver
+from devkit.services import ServiceProcess
 from tests.support.notifications import AUTH, owners, person, risk, webhook_for
-from tests.support.receiver import Receiver
-from tests.support.services import ServiceProcess
 from tests.support.wait import eventually
 
 DELIVERIES = 40

@@ -15,12 +15,12 @@ import pytest
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.records import Consumed
+from devkit.events import deletion
 from renewals import handoff, repository
 from renewals import handoff_repository as reviews
 from renewals.domain import errors
 from renewals.handlers import handlers
 from tests.support.db import rolled_back
-from tests.support.events import deletion
 from tests.support.renewals_handlers import NOW, SETTINGS, handle, rec, sig
 from tests.support.traces import scan
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.renewals import ADMIN, CSM, VIEWER, today
 
 

@@ -14,7 +14,7 @@ import pytest
 from bellwether_shared import topics
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.kafka import create_producer, publish
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.renewals import CSM, VIEWER, contract, put_contract, today
 from tests.support.wait import eventually
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from bellwether_shared import topics
-from tests.support.kafka import TopicTail
+from devkit.kafka import TopicTail
 from tests.support.renewals import ADMIN, CSM, CSM2, VIEWER, VP, contract, of, read_through_sentinel, today
 
 

@@ -13,8 +13,8 @@ from bellwether_shared import topics
 from bellwether_shared.events import health as hev
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.kafka import create_producer, publish
+from devkit.kafka import TopicTail
 from renewals.domain.lifecycle import add_months
-from tests.support.kafka import TopicTail
 from tests.support.renewals import ADMIN, CSM, VIEWER, VP, contract, of, put_contract, read_through_sentinel, today
 from tests.support.wait import eventually
 

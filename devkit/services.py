@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.infra import localinfra
+from devkit.infra import localinfra
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import uvicorn
 from aiosmtpd.controller import Controller
 
-from tests.support.infra import localinfra
+from devkit.infra import localinfra
 
 
 @dataclass
