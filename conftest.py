@@ -19,56 +19,22 @@ from devkit.receiver import SmtpServer
 from devkit.services import ServiceProcess
 from devkit.stack import (  # re-exported: the tests import them from here
     ADMIN_TOKEN as ADMIN_TOKEN,
-)
-from devkit.stack import (
     API_TOKEN as API_TOKEN,
-)
-from devkit.stack import (
     CSM_KEYS as CSM_KEYS,
-)
-from devkit.stack import (
     NOTIFICATIONS_TOKEN as NOTIFICATIONS_TOKEN,
-)
-from devkit.stack import (
     RENEWALS_KEYS as RENEWALS_KEYS,
-)
-from devkit.stack import (
     VIEWER_KEY as VIEWER_KEY,
-)
-from devkit.stack import (
     VP_KEY as VP_KEY,
-)
-from devkit.stack import (
     ServiceDb as ServiceDb,
-)
-from devkit.stack import (
     Source as Source,
-)
-from devkit.stack import (
     create_source as create_source,
-)
-from devkit.stack import (
     health_env as health_env,
-)
-from devkit.stack import (
     ingest_env as ingest_env,
-)
-from devkit.stack import (
     migrated as migrated,
-)
-from devkit.stack import (
     new_database as new_database,
-)
-from devkit.stack import (
     notifications_env as notifications_env,
-)
-from devkit.stack import (
     renewals_env as renewals_env,
-)
-from devkit.stack import (
     renewals_headers as renewals_headers,
-)
-from devkit.stack import (
     viewer_keys as viewer_keys,
 )
 from tests.support.otlp import OtlpReceiver

@@ -19,11 +19,13 @@ import asyncpg
 import typer
 from rich.console import Console
 
-from bench import health as health_bench
-from bench import importer as import_bench
-from bench import ingest as ingest_bench
-from bench import notifications as notifications_bench
-from bench import renewals as renewals_bench
+from bench import (
+    health as health_bench,
+    importer as import_bench,
+    ingest as ingest_bench,
+    notifications as notifications_bench,
+    renewals as renewals_bench,
+)
 from devkit.infra import provide
 
 ROOT = Path(__file__).resolve().parent.parent

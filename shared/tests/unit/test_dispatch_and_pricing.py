@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from pydantic import ValidationError
 
 from bellwether_shared.dispatch import Handlers

@@ -3,8 +3,7 @@ PostgreSQL cannot store."""
 
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from bellwether_shared.inputguard import INT64, _in_target, _too_big, problems_in
 

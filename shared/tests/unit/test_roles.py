@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from bellwether_shared.http import ApiError
 from bellwether_shared.roles import NEEDED, PERMISSIONS, ApiKey, KeyRing, sha256

@@ -16,10 +16,7 @@ from accounts import alert_repository, renewal_repository, repository
 from accounts.domain import timeline
 from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import notifications as nev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, notifications as nev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 

@@ -12,10 +12,7 @@ import asyncpg
 from accounts import query_repository as queries
 from accounts.domain import view
 from accounts.handlers import PROJECT, handlers, make_handler
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import notifications as nev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, notifications as nev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import consumed, deletion, signal_fields

@@ -17,9 +17,7 @@ from playwright.sync_api import sync_playwright
 from accounts import report, report_html
 from accounts.domain import report as rp
 from accounts.handlers import make_handler
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from conftest import ServiceDb, migrated, new_database

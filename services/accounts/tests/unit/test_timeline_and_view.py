@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from accounts.domain import timeline as tl
-from accounts.domain import view
+from accounts.domain import timeline as tl, view
 from accounts.handlers import PROJECT
 from bellwether_shared import topics
 from bellwether_shared.events import CATALOGUE

@@ -10,8 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
-from health import query_repository as queries
-from health import relationship_schemas, schemas
+from health import query_repository as queries, relationship_schemas, schemas
 from health.deps import RuntimeDep
 from health.domain.scoring import trend as score_trend
 

@@ -16,9 +16,7 @@ from bellwether_shared.events import health as ev
 from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from health import assessment_repository as repo
-from health.domain import champions as ch
-from health.domain import expansion as xp
-from health.domain import goals as gl
+from health.domain import champions as ch, expansion as xp, goals as gl
 from health.domain.model import AccountFacts, MeasureType, Score
 
 

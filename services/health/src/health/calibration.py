@@ -10,9 +10,7 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared.envelope import utcnow
-from health import calibration_repository as repo
-from health import config_repository as config
-from health import scorecards
+from health import calibration_repository as repo, config_repository as config, scorecards
 from health.domain import calibration as cal
 
 MAX_SAMPLES = 50_000

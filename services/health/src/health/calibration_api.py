@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError, Limit, Offset
-from health import calibration, schemas
-from health import calibration_repository as repo
+from health import calibration, calibration_repository as repo, schemas
 from health.config_api import card_out
 from health.deps import ConfigDep, RuntimeDep
 

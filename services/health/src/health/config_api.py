@@ -13,8 +13,7 @@ from fastapi import APIRouter, Path, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
-from health import config_repository as config
-from health import history, queue_repository, repository, schemas, scorecards
+from health import config_repository as config, history, queue_repository, repository, schemas, scorecards
 from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})

@@ -17,8 +17,7 @@ import asyncpg
 
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.events import ingest as ev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import ingest as ev, renewals as rev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.records import Consumed
 from health import calibration_repository, goal_repository, privacy_repository, repository, sentiment

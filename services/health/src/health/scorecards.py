@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncpg
 
 from bellwether_shared.envelope import utcnow
-from health import config_repository as config
-from health import queue_repository, schemas
+from health import config_repository as config, queue_repository, schemas
 
 
 async def save_version(

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError
-from health import query_repository as queries
-from health import schemas
+from health import query_repository as queries, schemas
 from health.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["segments"], responses={401: {"description": "missing or wrong token"}})

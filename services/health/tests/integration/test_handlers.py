@@ -13,8 +13,7 @@ import asyncpg
 import orjson
 from pydantic import SecretStr
 
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import ingest as iev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import deletion, signal_fields, usage_envelope

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from health import config_repository as config
-from health import query_repository as queries
-from health import queue_repository, repository, score_repository
+from health import (
+    config_repository as config,
+    query_repository as queries,
+    queue_repository,
+    repository,
+    score_repository,
+)
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)

@@ -6,11 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from health.domain import champions as ch
-from health.domain import goals as gl
+from health.domain import champions as ch, goals as gl
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from health.domain.choice import CardChoice, choose
 from health.domain.milestones import MilestoneDef, MilestoneState, transition

@@ -3,8 +3,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from health.domain.milestones import Hit, MilestoneDef, evaluate
 

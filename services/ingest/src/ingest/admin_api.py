@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
-from ingest import repository, schemas
-from ingest import source_repository as sources
+from ingest import repository, schemas, source_repository as sources
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Runtime, RuntimeDep
 from ingest.domain import scopes

@@ -13,8 +13,7 @@ from typing import Any, Literal
 import orjson
 
 from bellwether_shared.envelope import Envelope
-from bellwether_shared.events import Event, derive_event_id
-from bellwether_shared.events import ingest as ev
+from bellwether_shared.events import Event, derive_event_id, ingest as ev
 from ingest.domain.identity import Membership, lifecycle_change, membership
 from ingest.domain.normalise import Message
 

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import plan_repository, schemas
-from ingest import source_repository as sources
+from ingest import plan_repository, schemas, source_repository as sources
 from ingest.admin_api import AdminDep, ViewerDep, no_source
 from ingest.domain.tracking_plan import PlanError, TrackingPlan
 

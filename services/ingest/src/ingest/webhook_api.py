@@ -19,8 +19,7 @@ from fastapi.responses import Response
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import schemas
-from ingest import source_repository as sources
+from ingest import schemas, source_repository as sources
 from ingest.admin_api import AdminDep, ViewerDep, no_source
 from ingest.api import ERRORS, answer, rate_limit
 from ingest.auth import header_key, signing_secret

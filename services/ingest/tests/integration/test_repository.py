@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ingest import repository
-from ingest import source_repository as sources
+from ingest import repository, source_repository as sources
 from ingest.domain.normalise import Rejection, normalise
 from tests.support.db import rolled_back
 

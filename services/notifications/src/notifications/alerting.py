@@ -13,8 +13,7 @@ from typing import Any
 
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.uow import UnitOfWork
-from notifications import alert_repository as ar
-from notifications import repository, routing, texts
+from notifications import alert_repository as ar, repository, routing, texts
 from notifications.domain import incidents, messages
 from notifications.domain.rules import Condition, Rule, Severity, evaluate
 

@@ -8,9 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, Limit, Offset
-from notifications import alert_repository as ar
-from notifications import destination_repository as dests
-from notifications import repository, schemas, task_repository
+from notifications import alert_repository as ar, destination_repository as dests, repository, schemas, task_repository
 from notifications.deps import ConfigDep, RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["rules and people"], responses={401: {"description": "missing or wrong token"}})

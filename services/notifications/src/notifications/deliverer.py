@@ -20,16 +20,13 @@ from typing import Any
 import asyncpg
 from opentelemetry import metrics
 
-from bellwether_shared import retention as shared_retention
-from bellwether_shared import tracing
+from bellwether_shared import retention as shared_retention, tracing
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.secretbox import SecretBox, Undecryptable
 from bellwether_shared.uow import within
-from notifications import delivery_repository as dr
-from notifications import destination_repository as dests
-from notifications import digests, retention
+from notifications import delivery_repository as dr, destination_repository as dests, digests, retention
 from notifications.domain import noise
 from notifications.sender import Result, Sender
 from notifications.settings import SOURCE, NotificationsSettings

@@ -11,9 +11,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
-from notifications import delivery_repository as dr
-from notifications import destination_repository as dests
-from notifications import digests, repository, schemas
+from notifications import delivery_repository as dr, destination_repository as dests, digests, repository, schemas
 from notifications.deps import ConfigDep, RuntimeDep
 from notifications.domain import signing, urlguard
 from notifications.sender import resolve_checked

@@ -10,9 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from notifications import alert_repository as ar
-from notifications import delivery_repository as dr
-from notifications import destination_repository as dests
+from notifications import alert_repository as ar, delivery_repository as dr, destination_repository as dests
 from notifications.domain import messages
 from notifications.domain.incidents import Cause
 from notifications.domain.rules import Severity

@@ -13,9 +13,7 @@ import asyncpg
 from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import within
 from notifications import alerting, repository, tasks

@@ -14,11 +14,13 @@ import orjson
 
 from bellwether_shared import tracing
 from bellwether_shared.events import notifications as nev
-from notifications import alert_repository as ar
-from notifications import delivery_repository as dr
-from notifications import destination_repository as dests
-from notifications import incident_repository as ir
-from notifications import repository
+from notifications import (
+    alert_repository as ar,
+    delivery_repository as dr,
+    destination_repository as dests,
+    incident_repository as ir,
+    repository,
+)
 from notifications.domain import incidents, messages, noise
 from notifications.domain.rules import Rule, Severity
 

@@ -15,8 +15,7 @@ import asyncpg
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork, within
-from notifications import system_alerts
-from notifications import task_repository as repo
+from notifications import system_alerts, task_repository as repo
 from notifications.domain import tasks as td
 from notifications.domain.rules import Match
 from notifications.settings import SOURCE

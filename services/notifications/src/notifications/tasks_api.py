@@ -12,8 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.uow import unit_of_work
-from notifications import task_repository as repo
-from notifications import tasks
+from notifications import task_repository as repo, tasks
 from notifications.deps import RuntimeDep, WriterDep
 from notifications.domain import tasks as td
 from notifications.settings import SOURCE

@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.events.base import Event
 
 Facts = Mapping[str, Any]

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from notifications import delivery_repository as dr
-from notifications import destination_repository as dests
+from notifications import delivery_repository as dr, destination_repository as dests
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)

@@ -11,9 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import deletion

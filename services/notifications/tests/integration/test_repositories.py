@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from notifications import alert_repository as ar
-from notifications import repository
+from notifications import alert_repository as ar, repository
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)

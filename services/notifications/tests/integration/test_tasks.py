@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as rev
+from bellwether_shared.events import ingest as iev, renewals as rev
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import within

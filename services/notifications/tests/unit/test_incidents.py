@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from notifications.domain import incidents as inc
-from notifications.domain import messages
+from notifications.domain import incidents as inc, messages
 from notifications.domain.rules import Severity
 
 NOW = datetime(2026, 12, 7, 9, tzinfo=UTC)

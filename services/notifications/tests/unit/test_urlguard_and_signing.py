@@ -7,8 +7,7 @@ import ipaddress
 import time
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from notifications.domain import signing, urlguard

@@ -11,9 +11,15 @@ from fastapi import APIRouter, Query, Request
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
 from bellwether_shared.pricing import discount_pct
-from renewals import closing, opportunities, ownership, repository, schemas
-from renewals import contract_repository as contracts
-from renewals import opportunity_repository as opps
+from renewals import (
+    closing,
+    contract_repository as contracts,
+    opportunities,
+    opportunity_repository as opps,
+    ownership,
+    repository,
+    schemas,
+)
 from renewals.deps import Reader, Writer, plain, transaction
 from renewals.domain.lifecycle import add_months
 

@@ -10,9 +10,7 @@ import asyncpg
 
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
-from renewals import contract_repository as contracts
-from renewals import opportunities, repository
-from renewals import opportunity_repository as opps
+from renewals import contract_repository as contracts, opportunities, opportunity_repository as opps, repository
 from renewals.domain import lifecycle
 from renewals.domain.errors import Conflict, NotFound
 from renewals.reassess import Horizon

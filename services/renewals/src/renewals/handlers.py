@@ -14,12 +14,10 @@ import asyncpg
 
 from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as ev
+from bellwether_shared.events import health as hev, ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff, opportunities, ownership, repository, shipped
-from renewals import request_repository as requests
+from renewals import handoff, opportunities, ownership, repository, request_repository as requests, shipped
 from renewals.reassess import reassess
 from renewals.repository import HealthRow
 from renewals.settings import RenewalsSettings

@@ -11,14 +11,11 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.events import ingest as iev
-from bellwether_shared.events import renewals as ev
+from bellwether_shared.events import ingest as iev, renewals as ev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff_repository as reviews
-from renewals import opportunities, ownership, repository
-from renewals.domain import deal_quality as dq
-from renewals.domain import errors
+from renewals import handoff_repository as reviews, opportunities, ownership, repository
+from renewals.domain import deal_quality as dq, errors
 from renewals.domain.lifecycle import add_months
 from renewals.reassess import Horizon
 

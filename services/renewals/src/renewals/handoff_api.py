@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
-from renewals import deal_schemas, handoff
-from renewals import handoff_repository as reviews
+from renewals import deal_schemas, handoff, handoff_repository as reviews
 from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
 
 router = APIRouter(

@@ -10,14 +10,9 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError
-from renewals import config_api, repository
-from renewals import insights_repository as q
+from renewals import config_api, insights_repository as q, repository
 from renewals.deps import Reader
-from renewals.domain import attention as at
-from renewals.domain import backtest as bt
-from renewals.domain import books as bk
-from renewals.domain import forecast as fc
-from renewals.domain import timeliness as tl
+from renewals.domain import attention as at, backtest as bt, books as bk, forecast as fc, timeliness as tl
 
 router = APIRouter(prefix="/v1", tags=["insights"], responses={401: {"description": "missing or unknown API key"}})
 

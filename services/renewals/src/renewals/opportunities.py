@@ -12,9 +12,7 @@ import asyncpg
 
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
-from renewals import contract_repository as contracts
-from renewals import opportunity_repository as opps
-from renewals import repository
+from renewals import contract_repository as contracts, opportunity_repository as opps, repository
 from renewals.domain import policy as pol
 from renewals.domain.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner

@@ -10,8 +10,7 @@ import asyncpg
 
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
-from renewals import opportunity_repository as opps
-from renewals import repository
+from renewals import opportunity_repository as opps, repository
 from renewals.domain import policy as pol
 from renewals.domain.errors import Conflict, NotFound
 

@@ -15,8 +15,7 @@ from bellwether_shared.champions import DEPARTURE_COUNTS_DAYS
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
-from renewals import opportunity_repository as opps
-from renewals import repository
+from renewals import opportunity_repository as opps, repository
 from renewals.domain import risk
 
 SOURCE = "bellwether/renewals"

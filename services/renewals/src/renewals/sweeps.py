@@ -10,8 +10,7 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
-from renewals import contract_repository as contracts
-from renewals import opportunities, repository
+from renewals import contract_repository as contracts, opportunities, repository
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 

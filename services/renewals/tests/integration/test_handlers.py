@@ -12,12 +12,10 @@ import asyncpg
 import orjson
 import pytest
 
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import health as hev, ingest as iev
 from bellwether_shared.records import Consumed
 from devkit.events import deletion
-from renewals import handoff, repository
-from renewals import handoff_repository as reviews
+from renewals import handoff, handoff_repository as reviews, repository
 from renewals.domain import errors
 from renewals.handlers import handlers
 from tests.support.db import rolled_back

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from bellwether_shared import topics
-from bellwether_shared.events import health as hev
-from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import health as hev, ingest as iev
 from bellwether_shared.kafka import create_producer, publish
 from devkit.kafka import TopicTail
 from renewals.domain.lifecycle import add_months

@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 
 from bellwether_shared.uow import AuditEntry
-from renewals import contract_repository as contracts
-from renewals import handoff_repository as reviews
-from renewals import insights_repository as insights
-from renewals import opportunity_repository as opps
-from renewals import repository
+from renewals import (
+    contract_repository as contracts,
+    handoff_repository as reviews,
+    insights_repository as insights,
+    opportunity_repository as opps,
+    repository,
+)
 from tests.support.db import rolled_back
 
 TODAY = date.today()

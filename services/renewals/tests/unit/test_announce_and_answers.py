@@ -4,12 +4,10 @@ of the hand-off answers."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from bellwether_shared.events.ingest import Qualification
-from renewals.domain import deal_quality as dq
-from renewals.domain import risk
+from renewals.domain import deal_quality as dq, risk
 
 WINDOWS = st.one_of(st.none(), st.sampled_from(risk.WINDOWS))
 INPUTS = st.builds(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
-from renewals.domain import forecast as fc
-from renewals.domain import lifecycle as lc
+from renewals.domain import forecast as fc, lifecycle as lc
 
 
 def test_a_renewal_rolls_forward_and_a_churn_does_not() -> None:

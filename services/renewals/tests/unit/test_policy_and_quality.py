@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from renewals.domain import deal_quality as dq
 from renewals.domain.policy import AccountOwners, GrowthType, Model, Motion, Policy, Role, decide

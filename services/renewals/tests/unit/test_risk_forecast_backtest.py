@@ -5,14 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from bellwether_shared.tiers import Tiers
-from renewals.domain import backtest as bt
-from renewals.domain import books as bk
-from renewals.domain import forecast as fc
-from renewals.domain import risk
+from renewals.domain import backtest as bt, books as bk, forecast as fc, risk
 
 
 def test_window_is_the_tightest_of_90_60_30() -> None:

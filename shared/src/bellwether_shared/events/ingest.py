@@ -15,13 +15,12 @@ from bellwether_shared import topics
 from bellwether_shared.events.base import Event
 from bellwether_shared.events.deals import (  # re-exported: iev.DealClosedWonV2 is part of this module's contract
     DealClosedWon as DealClosedWon,
+    DealClosedWonV2 as DealClosedWonV2,
+    DealSignal as DealSignal,
+    Qualification as Qualification,
+    TemporaryDiscount as TemporaryDiscount,
 )
-from bellwether_shared.events.deals import DealClosedWonV2 as DealClosedWonV2
-from bellwether_shared.events.deals import DealSignal as DealSignal
-from bellwether_shared.events.deals import Qualification as Qualification
-from bellwether_shared.events.deals import TemporaryDiscount as TemporaryDiscount
-from bellwether_shared.events.ingest_base import IngestEvent as IngestEvent
-from bellwether_shared.events.ingest_base import Signal as Signal
+from bellwether_shared.events.ingest_base import IngestEvent as IngestEvent, Signal as Signal
 
 Exposure = Literal["high", "moderate", "low"]
 
