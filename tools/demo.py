@@ -11,7 +11,7 @@ import random
 import secrets
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,10 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from devkit.kafka import TopicTail
 from devkit.receiver import Receiver
-from tools import demo_account, demo_outcomes, report
+from tools import demo_account, demo_outcomes, demo_signals, report
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
-ARR, LIST = [18_000, 60_000, 150_000, 42_000, 96_000], [20_000, 64_000, 240_000, 48_000, 100_000]
-INDUSTRIES = [
-    ("logistics", "high"),
-    ("healthcare", "low"),
-    ("retail", "high"),
-    ("fintech", "moderate"),
-    ("education", "low"),
-]
 
 
 def _source(base: str, token: str, run_dir: Path) -> str:
@@ -58,123 +50,47 @@ def _source(base: str, token: str, run_dir: Path) -> str:
 
 def _round(base: str, key: str, accounts: list[str], rnd: random.Random, *, first: bool, users: int, days: int) -> int:
     """Blocking: the client library and httpx's sync API; runs in a worker thread."""
-    client = Client(key, host=base, max_retries=3, upload_size=200)
-    now = datetime.now(UTC)
     signals: list[dict[str, Any]] = []
-    sent = 0
     for a, account in enumerate(accounts):
-        industry, exposure = INDUSTRIES[a % len(INDUSTRIES)]
         if first:
-            signals += [
-                {
-                    "type": "account.upserted",
-                    "account_id": account,
-                    "name": f"Demo Account {a + 1}",
-                    "arr": rnd.choice([18_000, 60_000, 150_000, 420_000]),
-                    "seats": users if a == demo_outcomes.GROWING else users + 2,
-                    "tier": rnd.choice(["scale", "mid", "strategic"]),
-                    "industry": industry,
-                    "exposure": exposure,
-                    "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
-                    "onboarding_started_at": str(date.today() - timedelta(days=20)),
-                    "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"},
-                },
-                {
-                    "type": "contact.changed",
-                    "account_id": account,
-                    "contact_id": f"{account}-vp",
-                    "role": "VP Operations",
-                    "influence": "high",
-                    "is_champion": True,
-                },
-                {
-                    "type": "nps.submitted",
-                    "account_id": account,
-                    "contact_id": f"{account}-vp",
-                    "score": rnd.randint(6, 10),
-                },
-                *(
-                    {
-                        "type": "onboarding.confirmed",
-                        "account_id": account,
-                        "aspect": aspect,
-                        "confirmed_by": f"{account}-vp",
-                    }
-                    for aspect in ("technical", "process")[: 1 + (a % 2 == 0)]
-                ),
-                # a 12-month contract signed about 11 months ago: renewals 30, 50, 70... days out
-                {
-                    "type": "deal.closed_won",
-                    "account_id": account,
-                    "deal_id": f"{account}-deal",
-                    "arr": ARR[a % 5],
-                    "list_price": LIST[a % 5],
-                    "term_months": 12,
-                    "lead_source": ["webinar", "partner", "outbound"][a % 3],
-                    "ae": f"ae_{a % 3}",
-                    "occurred_at": f"{date.today() - timedelta(days=335 - 20 * a)}T09:00:00Z",
-                    "qualification": {
-                        "problem_severity": 2 + a % 4,
-                        "expected_duration_months": 24,
-                        "buying_department_fit": True,
-                        "champion_fit": a % 3 != 2,
-                        "technology_ready": True,
-                        "services_sold_hours": 20,
-                        "services_needed_hours": 20 + 10 * (a % 2),
-                    },
-                },
-            ]
-            if a == 0:  # the close-up account: champions, goals, value reviews, requests
-                signals += demo_account.signals(account)
-            if a == demo_outcomes.GROWING:  # every seat in use, a delighted VP, more users than a month ago
-                signals = [x for x in signals if x["account_id"] != account or x["type"] != "contact.changed"]
-                signals += demo_outcomes.grow_signals(account)
+            signals += demo_signals.first_round(a, account, rnd, users)
         elif a % 2:
-            signals += [
-                {
-                    "type": "contact.changed",
-                    "account_id": account,
-                    "contact_id": f"{account}-vp",
-                    "role": "VP Operations",
-                    "influence": "high",
-                    "is_champion": True,
-                    "departed": True,
-                },
-                {
-                    "type": "ticket.changed",
-                    "account_id": account,
-                    "ticket_id": f"{account}-t1",
-                    "status": "opened",
-                    "severity": "urgent",
-                    "bug_linked": True,
-                },
-            ]
+            signals += demo_signals.champion_left(account)
     if signals:  # before the usage: the onboarding start is known when the first milestone is reached
         httpx.post(f"{base}/v1/signals", json={"batch": signals}, auth=(key, "")).raise_for_status()
-    for a, account in enumerate(accounts):
-        if first and a == demo_outcomes.GROWING:
-            sent += demo_outcomes.grow_usage(client, account, users, FEATURES, now)
-        active = users if first or a % 2 == 0 else 1  # round two: usage fades where the champion left
-        if first:
-            for u in range(active):
-                user = f"{account}-user{u + 1}"
-                client.group(user_id=user, group_id=account, traits={"name": f"Demo Account {a + 1}"})
-                client.identify(user_id=user, traits={"email": f"user{u + 1}@acct{a + 1}.example"})
-                sent += 2
-        # in the order it happened, day by day, as a product's tracking sends it (and replays its history)
-        for d in range(days):
-            for u in range(active):
-                for _ in range(rnd.randint(1, 3)):
-                    client.track(
-                        user_id=f"{account}-user{u + 1}",
-                        event=rnd.choice(FEATURES),
-                        properties={"demo": True},
-                        context={"groupId": account},
-                        timestamp=now - timedelta(days=days - d, minutes=rnd.randint(0, 600)),
-                    )
-                    sent += 1
+    client = Client(key, host=base, max_retries=3, upload_size=200)
+    sent = sum(
+        _usage(client, a, account, rnd, first=first, users=users, days=days) for a, account in enumerate(accounts)
+    )
     client.flush()
     return sent + len(signals)
+
+
+def _usage(client: Client, a: int, account: str, rnd: random.Random, *, first: bool, users: int, days: int) -> int:
+    """The account's product use, in the order it happened, day by day, as a product's tracking sends it
+    (and replays its history); in round two usage fades where the champion left."""
+    now, sent = datetime.now(UTC), 0
+    if first and a == demo_outcomes.GROWING:
+        sent += demo_outcomes.grow_usage(client, account, users, FEATURES, now)
+    active = users if first or a % 2 == 0 else 1
+    if first:
+        for u in range(active):
+            user = f"{account}-user{u + 1}"
+            client.group(user_id=user, group_id=account, traits={"name": f"Demo Account {a + 1}"})
+            client.identify(user_id=user, traits={"email": f"user{u + 1}@acct{a + 1}.example"})
+            sent += 2
+    for d in range(days):
+        for u in range(active):
+            for _ in range(rnd.randint(1, 3)):
+                client.track(
+                    user_id=f"{account}-user{u + 1}",
+                    event=rnd.choice(FEATURES),
+                    properties={"demo": True},
+                    context={"groupId": account},
+                    timestamp=now - timedelta(days=days - d, minutes=rnd.randint(0, 600)),
+                )
+                sent += 1
+    return sent
 
 
 async def _scores(health: str, token: str, accounts: list[str], sent_at: str) -> dict[str, Any]:

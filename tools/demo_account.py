@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,10 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 
-def signals(account: str) -> list[dict[str, Any]]:
-    """What a CRM, a survey tool and a support desk say about the account, beyond the basics: the VP is
-    its first user (by id), the director its second (by the e-mail the product knows)."""
-    today = date.today()
+def _people(account: str, today: date) -> list[dict[str, Any]]:
+    """The champions: the VP (the first user, by id) and the director (by the e-mail the product knows),
+    an NPS answer and a ticket."""
     return [
         {
             "type": "contact.changed",
@@ -56,6 +56,12 @@ def signals(account: str) -> list[dict[str, Any]]:
             "subject_line": "SSO login fails",
             "occurred_at": f"{today - timedelta(days=9)}T10:00:00Z",
         },
+    ]
+
+
+def _goals(account: str, today: date) -> list[dict[str, Any]]:
+    """The problem bought for, two goals (one partly met) and a value review."""
+    return [
         {
             "type": "problem.recorded",
             "account_id": account,
@@ -97,6 +103,12 @@ def signals(account: str) -> list[dict[str, Any]]:
             "notes": "reporting faster, not yet at target",
             "goal_ids": ["report-time"],
         },
+    ]
+
+
+def _requests(account: str, today: date) -> list[dict[str, Any]]:
+    """Two feature requests, one shipped."""
+    return [
         {
             "type": "feature_request.status_changed",
             "account_id": account,
@@ -118,9 +130,66 @@ def signals(account: str) -> list[dict[str, Any]]:
     ]
 
 
+def signals(account: str) -> list[dict[str, Any]]:
+    """What a CRM, a survey tool and a support desk say about the account, beyond the basics: the VP is
+    its first user (by id), the director its second (by the e-mail the product knows)."""
+    today = date.today()
+    return [*_people(account, today), *_goals(account, today), *_requests(account, today)]
+
+
 async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> Any:
     r = await http.get(url, params=params)
     return r.json() if r.status_code == 200 else None
+
+
+def _table(title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Table:
+    t = Table(title=title)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*row)
+    return t
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"  # missing data is never zero
+
+
+def _contact(c: dict[str, Any]) -> tuple[str, ...]:
+    name = c["name"] or c["contact_id"]
+    return name, str(c["influence"]), _score(c["engagement"]), _score(c["delight"]), c["quadrant"], "; ".join(c["why"])
+
+
+def _goal(g: dict[str, Any]) -> tuple[str, ...]:
+    progress = f"{g['baseline']} → {g['target_value']}"
+    return g["name"], str(g["metric"]), progress, str(g["current_value"]), f"{g['progress_pct']} %", g["status"]
+
+
+def _request(r: dict[str, Any]) -> tuple[str, ...]:
+    renewing = ", ".join(r["renewing_within_90_days"]) or "-"
+    return r["title"], r["status"], str(r["blocking"]), f"{r['arr_at_stake']:,.0f}", renewing
+
+
+def _tables(account: str, champions: Any, goals: Any, requests: Any, timeline: Any) -> list[Table]:
+    events = [(str(e["occurred_at"])[:19], e["kind"], e["title"]) for e in (timeline or {}).get("items", [])]
+    return [
+        _table(
+            f"{account}: champions on the quadrant (health)",
+            ("contact", "influence", "engagement", "delight", "quadrant", "why"),
+            [_contact(c) for c in (champions or {}).get("contacts", [])],
+        ),
+        _table(
+            f"{account}: the problem bought for, goals and value (health)",
+            ("goal", "metric", "baseline → target", "now", "progress", "status"),
+            [_goal(g) for g in (goals or {}).get("goals", [])],
+        ),
+        _table(
+            f"{account}: requests and bugs (renewals)",
+            ("request", "status", "blocking", "ARR at stake", "renewing within 90 days"),
+            [_request(r) for r in (requests or {}).get("requests", [])],
+        ),
+        _table(f"{account}: timeline, newest first (accounts)", ("when", "kind", "what"), events),
+    ]
 
 
 async def show(console: Console, account: str, *, health: str, renewals: str, accounts: str, token: str) -> None:
@@ -136,52 +205,13 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
         goals = await _get(http, f"{health}/v1/accounts/{account}/goals")
         requests = await _get(http, f"{renewals}/v1/requests", account_id=account)
         timeline = await _get(http, f"{accounts}/v1/accounts/{account}/timeline", limit=15)
-    t = Table(title=f"{account}: champions on the quadrant (health)")
-    for col in ("contact", "influence", "engagement", "delight", "quadrant", "why"):
-        t.add_column(col)
-    for c in (champions or {}).get("contacts", []):
-        t.add_row(
-            c["name"] or c["contact_id"],
-            str(c["influence"]),
-            f"{c['engagement'] or 0:.0f}",
-            f"{c['delight'] or 0:.0f}",
-            c["quadrant"],
-            "; ".join(c["why"]),
-        )
-    console.print(t)
-    t = Table(title=f"{account}: the problem bought for, goals and value (health)")
-    for col in ("goal", "metric", "baseline → target", "now", "progress", "status"):
-        t.add_column(col)
-    for g in (goals or {}).get("goals", []):
-        t.add_row(
-            g["name"],
-            str(g["metric"]),
-            f"{g['baseline']} → {g['target_value']}",
-            str(g["current_value"]),
-            f"{g['progress_pct']} %",
-            g["status"],
-        )
-    console.print(t)
+    champion_table, goal_table, request_table, timeline_table = _tables(account, champions, goals, requests, timeline)
+    console.print(champion_table)
+    console.print(goal_table)
     for p in (goals or {}).get("problems", []):
         console.print(f"  problem: {p['description']} (severity {p['severity']}/5)")
-    t = Table(title=f"{account}: requests and bugs (renewals)")
-    for col in ("request", "status", "blocking", "ARR at stake", "renewing within 90 days"):
-        t.add_column(col)
-    for r in (requests or {}).get("requests", []):
-        t.add_row(
-            r["title"],
-            r["status"],
-            str(r["blocking"]),
-            f"{r['arr_at_stake']:,.0f}",
-            ", ".join(r["renewing_within_90_days"]) or "-",
-        )
-    console.print(t)
-    t = Table(title=f"{account}: timeline, newest first (accounts)")
-    for col in ("when", "kind", "what"):
-        t.add_column(col)
-    for e in (timeline or {}).get("items", []):
-        t.add_row(str(e["occurred_at"])[:19], e["kind"], e["title"])
-    console.print(t)
+    console.print(request_table)
+    console.print(timeline_table)
     if view:
         r = view["renewal"]
         console.print(
