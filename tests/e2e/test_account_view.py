@@ -277,8 +277,14 @@ async def test_the_executive_report_names_a_bad_period_and_wants_a_key(accounts)
     async with httpx.AsyncClient(timeout=15) as http:
         bad = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": "2026-Q5"}, headers=ACCOUNTS)
         anonymous = await http.get(f"{accounts.url}/v1/reports/executive", params={"period": "2026-Q4"})
+        # a year whose quarters around it are no dates was a 500 (schemathesis found 0001-Q1)
+        edges = [
+            await http.get(f"{accounts.url}/v1/reports/executive", params={"period": p}, headers=ACCOUNTS)
+            for p in ("0001-Q1", "9999-Q4", "9999-Q1")
+        ]
     assert bad.status_code == 422 and "period" in bad.text
     assert anonymous.status_code == 401
+    assert [(e.status_code, e.json()["errors"][0]["field"]) for e in edges] == [(422, "period")] * 3
 
 
 def test_the_operator_cli_writes_the_report_and_prints_its_figures(accounts, tmp_path) -> None:

@@ -39,6 +39,7 @@ from devkit.services import ServiceProcess
 
 SEED = 20261203
 EXAMPLES = 12  # per operation and phase
+DEEP = 60  # on the routes that parse dates, periods, JSON Schema and free text, where bugs hide and runs are cheap
 TIMEOUT_S = 240  # per run (each takes 15-35 s here)
 CHECKS = "not_a_server_error,response_schema_conformance"
 
@@ -49,6 +50,7 @@ class Target:
     header: str  # Authorization header value
     include_path_regex: str | None = None
     exclude_path_regex: str | None = None
+    examples: int = EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +83,16 @@ def isolated(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
         ),
         "notifications": Target(procs["notifications"].url, f"Bearer {NOTIFICATIONS_TOKEN}"),
         "accounts": Target(procs["accounts"].url, f"Bearer {ACCOUNTS_TOKEN}"),
+        # deeper where inputs are parsed: periods, dates, JSON Schema, free text
+        "accounts-periods": Target(procs["accounts"].url, f"Bearer {ACCOUNTS_TOKEN}", PERIODS, examples=DEEP),
+        "ingest-plans": Target(procs["ingest"].url, f"Bearer {ADMIN_TOKEN}", PLANS, examples=DEEP),
+        "health-dates": Target(procs["health"].url, f"Bearer {API_TOKEN}", HEALTH_DATES, examples=DEEP),
+        "renewals-dates": Target(
+            procs["renewals"].url, renewals_headers("admin")["Authorization"], RENEWAL_DATES, examples=DEEP
+        ),
+        "notifications-text": Target(
+            procs["notifications"].url, f"Bearer {NOTIFICATIONS_TOKEN}", NOTIFICATION_TEXT, examples=DEEP
+        ),
     }
     for proc in procs.values():
         proc.stop()
@@ -90,10 +102,19 @@ def isolated(endpoints: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> 
 
 TRACKING = r"^/v1/(track|identify|group|page|screen|alias|batch|import|signals)$"
 REVIEWS = r"^/v1/reviews"
+PERIODS = r"^/v1/reports/"
+PLANS = r"^/v1/sources/[^/]+/(tracking-plan|config)"
+HEALTH_DATES = r"^/v1/(accounts/[^/]+/(health|usage)|history|calibrations?|milestones|segments|scorecards)"
+RENEWAL_DATES = r"^/v1/(contracts|forecast|backtest|reports|opportunities/[^/]+/close)"
+NOTIFICATION_TEXT = r"^/v1/(rules|people|playbooks|deliveries|destinations/[^/]+/replay)"
 
 
 @pytest.mark.parametrize(
-    "target", ["ingest-admin", "ingest-tracking", "health", "renewals", "renewals-vp", "notifications", "accounts"]
+    "target",
+    [
+        *("ingest-admin", "ingest-tracking", "health", "renewals", "renewals-vp", "notifications", "accounts"),
+        *("accounts-periods", "ingest-plans", "health-dates", "renewals-dates", "notifications-text"),
+    ],
 )
 def test_no_input_causes_a_server_error_or_an_undocumented_answer(
     target: str, isolated: dict[str, Target], tmp_path: Path
@@ -106,7 +127,7 @@ def test_no_input_causes_a_server_error_or_an_undocumented_answer(
         "--checks",
         CHECKS,
         "--max-examples",
-        str(EXAMPLES),
+        str(t.examples),
         "--seed",
         str(SEED),
         "--workers",

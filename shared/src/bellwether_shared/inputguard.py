@@ -1,10 +1,12 @@
-"""Values no route can store, refused before routing with a 422 naming the field: a NUL character in
-any string (PostgreSQL text cannot hold it) and integers beyond 64 bits (PostgreSQL bigint cannot).
+"""Values no route can store, refused before routing with a 422 naming the field: a NUL character or a
+lone UTF-16 surrogate in any string or field name (PostgreSQL text and jsonb cannot hold them) and
+integers beyond 64 bits (PostgreSQL bigint cannot).
 A pure ASGI middleware; the body is parsed only when its raw bytes show one of them, so the hot path
 pays a byte search, not a second parse."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +17,8 @@ import orjson
 from bellwether_shared.bodylimit import ASGIApp, Message, Receive, Scope, Send
 
 _BIG_INT = re.compile(rb"(?<![\d.eE+-])-?\d{19,}(?![\d.eE])")  # 19+ digits: may exceed int64
+_ESCAPES = re.compile(rb"\\u0000|\\u[dD][89a-fA-F]")  # a NUL, or a UTF-16 surrogate (maybe lone), escaped
+_LONE = re.compile("[\ud800-\udfff]")  # what a JSON parser leaves of a surrogate without its pair
 INT64 = (-(2**63), 2**63 - 1)
 
 
@@ -29,11 +33,18 @@ def _too_big(text: str) -> bool:
     return digits > 19 or (digits == 19 and not INT64[0] <= int(text) <= INT64[1])
 
 
+def _printable(name: str) -> str:
+    """A field name as an answer can carry it (a lone surrogate as its escape)."""
+    return name.encode("utf-8", "backslashreplace").decode() if _LONE.search(name) else name
+
+
 def problems_in(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(field, reason) for every unstorable value in a decoded JSON document."""
     if isinstance(value, str):
         if "\x00" in value:
             yield path or "body", "contains a NUL character"
+        elif _LONE.search(value):
+            yield path or "body", "contains a lone UTF-16 surrogate (not a character)"
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):
@@ -41,9 +52,12 @@ def problems_in(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield path or "body", "is beyond the 64-bit integer range"
     elif isinstance(value, dict):
         for k, v in value.items():
+            name = f"{path}.{_printable(str(k))}".lstrip(".")
             if "\x00" in str(k):
-                yield f"{path}.{k}".lstrip("."), "the field name contains a NUL character"
-            yield from problems_in(v, f"{path}.{k}".lstrip("."))
+                yield name, "the field name contains a NUL character"
+            elif _LONE.search(str(k)):
+                yield name, "the field name contains a lone UTF-16 surrogate (not a character)"
+            yield from problems_in(v, name)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             yield from problems_in(v, f"{path}[{i}]")
@@ -71,10 +85,10 @@ class InputGuard:
             if message["type"] != "http.request" or not message.get("more_body"):
                 break
         body = b"".join(m.get("body", b"") for m in chunks if m["type"] == "http.request")
-        if b"\\u0000" in body or _BIG_INT.search(body):
-            try:
-                first = next(problems_in(orjson.loads(body)), None)
-            except orjson.JSONDecodeError:
+        if _ESCAPES.search(body) or _BIG_INT.search(body):
+            try:  # the standard parser, as the routes' (it keeps a lone surrogate, which orjson refuses)
+                first = next(problems_in(json.loads(body)), None)
+            except (ValueError, RecursionError):
                 first = None  # not JSON: the route says so
             if first:
                 await _refuse(send, *first)

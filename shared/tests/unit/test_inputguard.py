@@ -41,3 +41,13 @@ def test_problems_name_the_field() -> None:
         ("a[1].b", "is beyond the 64-bit integer range"),
         ("c", "contains a NUL character"),
     ]
+
+
+def test_a_lone_surrogate_is_refused_where_a_pair_is_a_character() -> None:
+    import json
+
+    doc = json.loads(r'{"ok": "\ud83d\ude00", "k": {"\ud800": 1}, "v": ["x\udc00"]}')
+    assert list(problems_in(doc)) == [
+        ("k.\\ud800", "the field name contains a lone UTF-16 surrogate (not a character)"),
+        ("v[0]", "contains a lone UTF-16 surrogate (not a character)"),
+    ]

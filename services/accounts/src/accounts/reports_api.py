@@ -24,7 +24,7 @@ async def executive(
     min_risk_arr: Annotated[float, Query(ge=0, le=1e12, description="at-risk accounts from this ARR")] = 50_000,
 ) -> Any:
     try:
-        rp.quarter_bounds(period)
+        rp.check_period(period)
     except ValueError as exc:
         raise ApiError(422, "validation_error", str(exc), errors=[{"field": "period", "reason": str(exc)}]) from None
     async with rt.pool.acquire() as conn:

@@ -15,9 +15,20 @@ def test_quarters_and_their_bounds() -> None:
     assert rp.quarter_bounds("2026-Q4") == (date(2026, 10, 1), date(2027, 1, 1))
     assert rp.quarter_bounds("2027-Q1") == (date(2027, 1, 1), date(2027, 4, 1))
     assert rp.quarters("2026-Q1", back=2, ahead=1) == ["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
-    for bad in ("2026-Q5", "2026Q1", "x-Q1", "2026-Q"):
+    for bad in ("2026-Q5", "2026Q1", "x-Q1", "2026-Q", "0000-Q1", "9999-Q4"):
         with pytest.raises(ValueError, match="period"):
             rp.quarter_bounds(bad)
+    for out_of_range in ("0001-Q1", "1900-Q4", "9999-Q1"):
+        with pytest.raises(ValueError, match="period: the year"):
+            rp.check_period(out_of_range)
+
+
+@given(st.integers(1901, 9998), st.integers(1, 4))
+def test_every_period_the_report_accepts_has_dates_for_the_quarters_around_it(year: int, q: int) -> None:
+    period = rp.check_period(f"{year}-Q{q}")
+    around = rp.quarters(period, back=3, ahead=3)
+    assert len(around) == 7 and around[3] == period
+    assert rp.quarter_bounds(around[0])[0] < rp.quarter_bounds(around[-1])[1]
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2200, 12, 31)))

@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 
 from bellwether_shared import topics
+from bellwether_shared.kafka import partition_for
 from devkit.kafka import TopicTail
 
 
@@ -57,13 +58,32 @@ async def test_b2b_lifecycle_events_map_and_unmap_users(ingest, source, kafka_bo
         unmapped = await http.post(
             f"{ingest.url}/v1/track", auth=auth, json={"userId": user, "event": "X", "messageId": f"{run_id}-2"}
         )
-        got = await tail.collect(lambda rs: sum(1 for x in rs if x.payload.get("account_id") == account) >= 6)
+        # the sentinel: an event on the partition the parked one would have gone to (keyed by its user),
+        # sent after it; once it is read, anything published before it on that partition is read too
+        sentinel = {"userId": f"s-{user}", "event": "S", "context": {"groupId": _same_partition(tail, user, run_id)}}
+        sentinel["messageId"] = f"{run_id}-sentinel"
+        assert (await http.post(f"{ingest.url}/v1/track", auth=auth, json=sentinel)).status_code == 200
+        got = await tail.collect(
+            lambda rs: (
+                sum(1 for x in rs if x.payload.get("account_id") == account) >= 6 and tail.seen(f"{run_id}-sentinel")
+            )
+        )
     assert mapped.json()["unattributed"] == 0 and unmapped.json()["unattributed"] == 1
     types = [x.envelope.type for x in got if x.payload.get("account_id") == account]
     assert "bellwether.identity.user_joined_account.v1" in types
     assert "bellwether.identity.user_left_account.v1" in types
     assert "bellwether.identity.account_lifecycle_changed.v1" in types
     assert not any(x.payload.get("message_id") == f"{run_id}-2" for x in got)  # parked, not published
+
+
+def _same_partition(tail: TopicTail, key: str, run_id: str) -> str:
+    """An account id whose usage lands on the usage partition of ``key``."""
+    assert tail.consumer is not None
+    partitions = sorted(tail.consumer.partitions_for_topic(topics.USAGE) or [])
+    target = partition_for(key.encode(), partitions)
+    return next(
+        f"s-{run_id}-{i}" for i in range(10_000) if partition_for(f"s-{run_id}-{i}".encode(), partitions) == target
+    )
 
 
 async def test_unattributed_events_are_kept_and_published_when_the_mapping_arrives(

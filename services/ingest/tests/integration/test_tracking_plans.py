@@ -101,6 +101,15 @@ async def test_a_bad_plan_is_422_naming_the_event(ingest, source, admin_headers)
         assert r.status_code == 422 and "$ref" in r.json()["message"]
         r = await http.put(f"{ingest.url}/v1/sources/src_nope/tracking-plan", json=PLAN, headers=admin_headers)
         assert r.status_code == 404
+        # a lone surrogate in a property name was a 500 (schemathesis found it): PostgreSQL cannot store it
+        lone = b'{"events": {"E": {"properties": {"\\ud800p": {"type": "string"}}}}}'
+        json_headers = {**admin_headers, "Content-Type": "application/json"}
+        r = await http.put(url, content=lone, headers=json_headers)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "events.E.properties.\\ud800p" and "surrogate" in r.text
+        pair = '{"events": {"E": {"properties": {"\\ud83d\\ude00": {"type": "string"}}}}}'.encode()
+        assert (await http.put(url, content=pair, headers=json_headers)).status_code == 200, "a pair is a character"
+        assert (await http.delete(url, headers=admin_headers)).status_code == 204
         assert (await http.get(url, headers=admin_headers)).status_code == 404
 
 

@@ -16,32 +16,17 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
+
+from bellwether_shared.dates import (  # the report's periods: quarters and month ends
+    check_period as check_period,
+    month_ends as month_ends,
+    quarter_bounds as quarter_bounds,
+    quarter_of as quarter_of,
+    quarters as quarters,
+)
 
 COLOURS = ("green", "yellow", "red", "unknown")
-
-
-def quarter_of(d: date) -> str:
-    return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
-
-
-def quarter_bounds(period: str) -> tuple[date, date]:
-    """``2026-Q4`` → (2026-10-01, 2027-01-01): start inclusive, end exclusive."""
-    year, _, q = period.partition("-Q")
-    if not year.isdigit() or q not in ("1", "2", "3", "4"):
-        raise ValueError(f"period: '{period}' is not a quarter like 2026-Q4")
-    first = date(int(year), 3 * (int(q) - 1) + 1, 1)
-    nxt = date(first.year + (first.month + 3 > 12), (first.month + 2) % 12 + 1, 1)
-    return first, nxt
-
-
-def quarters(period: str, *, back: int = 0, ahead: int = 0) -> list[str]:
-    start, _ = quarter_bounds(period)
-    out: list[str] = []
-    for i in range(-back, ahead + 1):
-        m = start.year * 12 + start.month - 1 + 3 * i
-        out.append(quarter_of(date(m // 12, m % 12 + 1, 1)))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,17 +103,6 @@ def retention_report(outcomes: Sequence[Outcome], period: str, *, back: int = 3)
         "by_ae": retention_by(inside, lambda o: o.ae),
         "period": retention(inside),
     }
-
-
-def month_ends(end: date, months: int = 12) -> list[date]:
-    """The last day of each of the ``months`` months up to ``end`` (its month included)."""
-    out: list[date] = []
-    first = date(end.year, end.month, 1)
-    for _ in range(months):
-        nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-        out.append(min(nxt - timedelta(days=1), end))
-        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    return sorted(out)
 
 
 def arr_by_colour(

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from bellwether_shared.dates import add_months as add_months  # re-exported: renewals dates contracts by it
 from bellwether_shared.pricing import discount_pct
 
 ChurnReason = Literal["price", "value_not_realised", "champion_left", "product_gaps", "budget", "acquired", "other"]
@@ -27,13 +27,6 @@ CHURN_REASONS: tuple[str, ...] = (
     "other",
 )
 NEEDS_REASON = frozenset({"churned", "downgraded"})
-
-
-def add_months(d: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True, slots=True)
