@@ -39,7 +39,7 @@ from devkit.services import ServiceProcess
 
 SEED = 20261203
 EXAMPLES = 12  # per operation and phase
-DEEP = 60  # on the routes that parse dates, periods, JSON Schema and free text, where bugs hide and runs are cheap
+DEEP = 50  # on the routes that parse dates, periods, JSON Schema and free text, where bugs hide and runs are cheap
 TIMEOUT_S = 240  # per run (each takes 15-35 s here)
 CHECKS = "not_a_server_error,response_schema_conformance"
 
@@ -104,9 +104,9 @@ TRACKING = r"^/v1/(track|identify|group|page|screen|alias|batch|import|signals)$
 REVIEWS = r"^/v1/reviews"
 PERIODS = r"^/v1/reports/"
 PLANS = r"^/v1/sources/[^/]+/(tracking-plan|config)"
-HEALTH_DATES = r"^/v1/(accounts/[^/]+/(health|usage)|history|calibrations?|milestones|segments|scorecards)"
-RENEWAL_DATES = r"^/v1/(contracts|forecast|backtest|reports|opportunities/[^/]+/close)"
-NOTIFICATION_TEXT = r"^/v1/(rules|people|playbooks|deliveries|destinations/[^/]+/replay)"
+HEALTH_DATES = r"^/v1/(accounts/[^/]+/(health/history|usage)|history)"
+RENEWAL_DATES = r"^/v1/(contracts|reports|opportunities/[^/]+/close)"
+NOTIFICATION_TEXT = r"^/v1/(rules|destinations/[^/]+/replay)"
 
 
 @pytest.mark.parametrize(
