@@ -15,21 +15,16 @@ Required: lost 0, double-counted 0, every alert delivered."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
-import os
 import secrets
-import signal
 import tempfile
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -37,6 +32,8 @@ from rich.table import Table
 from bellwether_shared.db import connect
 from bellwether_shared.topics import ensure_topics
 from bench.chaos_load import Load, tally
+from bench.chaos_proof import _all_sentinels, _counted, _nothing_pending, _webhooks
+from bench.faults import Duplicates, Faults, _until
 from bench.run import RESULTS, _fresh_database
 from devkit.infra import localinfra
 from devkit.receiver import Receiver
@@ -52,77 +49,6 @@ from devkit.stack import (
 
 console = Console()
 CSMS = [f"chaos-csm-{i}" for i in range(4)]  # 4 people: each under the 1,000 alerts/h throttle
-
-
-class Faults:
-    def __init__(self, kafka: Any, pg: Any) -> None:
-        self.kafka, self.pg = kafka, pg
-        self.log: list[dict[str, Any]] = []
-
-    def note(self, what: str, t0: float) -> None:
-        self.log.append({"at_s": round(time.monotonic() - t0, 1), "fault": what})
-        console.print(f"[bold red]fault[/] {what}")
-
-    def kill9(self, svc: ServiceProcess) -> None:
-        assert svc.proc is not None
-        os.kill(svc.proc.pid, signal.SIGKILL)
-        svc.proc.wait()
-        svc.proc = None
-
-    async def pause_broker(self, seconds: float) -> None:
-        pid = self.kafka.proc.pid
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            await asyncio.sleep(seconds)
-        finally:
-            os.kill(pid, signal.SIGCONT)
-
-    async def restart_postgres_immediately(self) -> None:
-        proc = self.pg.proc
-        os.kill(proc.pid, signal.SIGQUIT)  # immediate shutdown: no checkpoint, recovery on start
-        await asyncio.to_thread(proc.wait, 60)
-        await asyncio.to_thread(self.pg.start)
-
-
-class Duplicates:
-    """Health's ``bellwether_consumer_records{outcome="duplicate"}``, scraped every half second and
-    summed over process incarnations (a kill loses at most the last half second: a lower bound)."""
-
-    def __init__(self) -> None:
-        self.finished, self.current = 0.0, 0.0
-
-    def restarted(self) -> None:
-        self.finished, self.current = self.finished + self.current, 0.0
-
-    async def scrape(self, svc: ServiceProcess, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=2) as http:
-            while not stop.is_set():
-                try:
-                    text = (await http.get(f"{svc.url}/metrics")).text
-                    self.current = sum(
-                        float(line.rsplit(" ", 1)[1])
-                        for line in text.splitlines()
-                        if line.startswith("bellwether_consumer_records_total") and 'outcome="duplicate"' in line
-                    )
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.5)
-
-    @property
-    def total(self) -> int:
-        return int(self.finished + self.current)
-
-
-async def _until(check: Any, what: str, timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if inspect.isawaitable(got):
-            got = await got
-        if got:
-            return got
-        await asyncio.sleep(0.5)
-    raise TimeoutError(f"{what}: not within {timeout:.0f}s")
 
 
 async def _setup_fan_out(
@@ -173,54 +99,6 @@ async def _champions_leave(ingest: ServiceProcess, key: str, accounts: list[str]
                 for a in accounts[i : i + 100]
             ]
             (await h.post("/v1/signals", json={"batch": batch})).raise_for_status()
-
-
-async def _counted(health_db: str, run: str) -> dict[str, int]:
-    conn = await connect(health_db, schema="health")
-    try:
-        rows = await conn.fetch(
-            "SELECT event, sum(events)::bigint AS n FROM usage_daily WHERE account_id LIKE $1 GROUP BY event",
-            f"chaos-{run}-%",
-        )
-    finally:
-        await conn.close()
-    return {r["event"]: int(r["n"]) for r in rows}
-
-
-async def _webhooks(notify_db: str, rx: Receiver, accounts: list[str]) -> dict[str, Any]:
-    conn = await connect(notify_db, schema="notifications")
-    try:
-        attempts = await conn.fetchrow(
-            """SELECT count(*) FILTER (WHERE d.attempts > 1) AS more_than_once, max(d.attempts) AS most,
-                      count(*) FILTER (WHERE d.status = 'succeeded') AS succeeded
-               FROM deliveries d JOIN alerts a USING (alert_id) WHERE a.account_id = ANY($1)""",
-            accounts,
-        )
-        expected = {
-            r["alert_id"]
-            for r in await conn.fetch(
-                "SELECT DISTINCT d.alert_id FROM deliveries d JOIN alerts a USING (alert_id)"
-                " WHERE a.account_id = ANY($1)",
-                accounts,
-            )
-        }
-    finally:
-        await conn.close()
-    ids_by_alert: dict[str, list[str]] = defaultdict(list)
-    for q in rx.requests:
-        ids_by_alert[orjson.loads(q.body)["alert_id"]].append(q.headers["webhook-id"])
-    return {
-        "alerts": len(expected),
-        "alerts_delivered_at_least_once": sum(1 for a in expected if ids_by_alert.get(a)),
-        "webhooks_received": len(rx.requests),
-        "duplicates": sum(len(v) - 1 for v in ids_by_alert.values()),
-        "duplicates_with_another_webhook_id": sum(len(set(v)) - 1 for v in ids_by_alert.values()),
-        "min_received_per_alert": min((len(ids_by_alert.get(a, [])) for a in expected), default=0),
-        "max_received_per_alert": max((len(v) for v in ids_by_alert.values()), default=0),
-        "deliveries_succeeded": attempts["succeeded"],
-        "deliveries_attempted_more_than_once": attempts["more_than_once"],
-        "most_attempts_of_a_delivery": attempts["most"],
-    }
 
 
 @dataclass
@@ -353,32 +231,6 @@ async def _scenario(tmp: Path, requests: int, accounts: int, alerts: int, timeou
     finally:
         stop.set()
         run.stop()
-
-
-async def _all_sentinels(health_db: str, load: Load) -> bool:
-    conn = await connect(health_db, schema="health")
-    try:
-        n = await conn.fetchval(
-            "SELECT count(DISTINCT account_id) FROM usage_daily WHERE event = 'sentinel' AND account_id LIKE $1",
-            f"chaos-{load.run}-%",
-        )
-    finally:
-        await conn.close()
-    return bool(n == load.accounts)
-
-
-async def _nothing_pending(notify_db: str, accounts: list[str]) -> bool:
-    conn = await connect(notify_db, schema="notifications")
-    try:
-        alerts = await conn.fetchval("SELECT count(*) FROM alerts WHERE account_id = ANY($1)", accounts)
-        pending = await conn.fetchval(
-            """SELECT count(*) FROM deliveries d JOIN alerts a USING (alert_id)
-               WHERE a.account_id = ANY($1) AND d.status = 'pending'""",
-            accounts,
-        )
-    finally:
-        await conn.close()
-    return bool(alerts == len(accounts) and pending == 0)
 
 
 def main(

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import statistics
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
@@ -31,11 +27,12 @@ from bellwether_shared import topics
 from bellwether_shared.db import connect
 from bellwether_shared.kafka import create_producer, publish
 from bench import parse_cost
-from bench.ingest import Sampler, pct
+from bench.health_latency import latency
+from bench.loadgen import Sampler
+from bench.rescore_bench import _slope, rescore
 from devkit.events import usage_envelope
-from devkit.kafka import TopicTail
 from devkit.services import ServiceProcess
-from devkit.stack import API_TOKEN, create_source, health_env, ingest_env, migrated
+from devkit.stack import health_env, ingest_env, migrated
 
 console = Console()
 
@@ -139,208 +136,6 @@ async def consumer_throughput(ep: Any, tmp: Path, db: Any, events: int, replicas
         "how": "lag of a fresh consumer group, from its first commit to zero (start-up excluded)",
         "peak_rss_mb_per_process": [round(sm.peak_rss / 2**20, 1) for sm in samplers],
         "target_events_per_s": 20_000,
-    }
-
-
-async def _background(ingest_url: str, key: str, rate: int, seconds: float, tag: str) -> int:
-    """Steady load: batches of 100 at ``rate`` events/s over 200 accounts."""
-    interval = 100 / rate
-    sent = 0
-    async with httpx.AsyncClient(base_url=ingest_url, auth=(key, ""), timeout=30) as http:
-        t_end = time.monotonic() + seconds
-        next_at = time.monotonic()
-        pending: set[asyncio.Task[Any]] = set()
-        while time.monotonic() < t_end:
-            batch = [
-                {
-                    "type": "track",
-                    "userId": f"u{(sent + i) % 50}",
-                    "event": "Dashboard Viewed",
-                    "context": {"groupId": f"{tag}-bg{(sent + i) % 200}"},
-                }
-                for i in range(100)
-            ]
-            pending.add(asyncio.create_task(http.post("/v1/batch", json={"batch": batch})))
-            pending = {p for p in pending if not p.done()}
-            sent += 100
-            next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
-        if pending:
-            await asyncio.gather(*pending)
-    return sent
-
-
-async def latency(
-    ingest: ServiceProcess, health: ServiceProcess, bootstrap: str, rate: int, seconds: float = 15.0
-) -> dict[str, Any]:
-    tag = f"lat{rate}-{int(time.time())}"
-    key = create_source(ingest.url, rate_limit_eps=1_000_000, burst=1_000_000).write_key
-    readable: list[float] = []
-    emitted: list[float] = []
-    async with TopicTail(bootstrap, topics.HEALTH) as tail, httpx.AsyncClient(timeout=30) as http:
-        bg = asyncio.create_task(_background(ingest.url, key, rate, seconds, tag))
-        await asyncio.sleep(1.0)  # let the load settle before probing
-        probes: dict[str, float] = {}
-        i = 0
-        while not bg.done():
-            account = f"{tag}-probe{i}"
-            i += 1
-            r = await http.post(
-                f"{ingest.url}/v1/track",
-                auth=(key, ""),
-                json={"userId": "p", "event": "Probe", "context": {"groupId": account}},
-            )
-            t200 = time.perf_counter()
-            assert r.status_code == 200
-            probes[account] = t200
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                h = await http.get(
-                    f"{health.url}/v1/accounts/{account}/health", headers={"Authorization": f"Bearer {API_TOKEN}"}
-                )
-                if h.status_code == 200:
-                    readable.append(time.perf_counter() - t200)
-                    break
-                await asyncio.sleep(0.005)
-            await asyncio.sleep(0.2)
-        sent = await bg
-        seen: dict[str, float] = {}
-
-        def all_seen(recs: list[Any]) -> bool:
-            for rec in recs:
-                subj = rec.envelope.subject
-                if subj in probes and subj not in seen and rec.envelope.type.endswith("score_changed.v1"):
-                    seen[subj] = rec.envelope.time.timestamp()
-            return len(seen) >= len(probes)
-
-        with contextlib.suppress(AssertionError):
-            await tail.collect(all_seen, timeout=30)
-    # ce_time of the event is when health computed the score; compare on the same (wall) clock
-    wall_minus_perf = time.time() - time.perf_counter()
-    emitted = sorted(seen[a] - (probes[a] + wall_minus_perf) for a in seen)
-    readable.sort()
-    return {
-        "background_events_per_s": rate,
-        "background_events_sent": sent,
-        "probes": len(probes),
-        "readable_ms": {
-            "p50": round(pct(readable, 0.5) * 1000, 1),
-            "p99": round(pct(readable, 0.99) * 1000, 1),
-            "mean": round(statistics.fmean(readable) * 1000, 1) if readable else None,
-        },
-        "emitted_ms": {
-            "p50": round(pct(emitted, 0.5) * 1000, 1),
-            "p99": round(pct(emitted, 0.99) * 1000, 1),
-            "count": len(emitted),
-        },
-        "target_p99_ms_at_5k": 500,
-    }
-
-
-async def rescore(
-    health: ServiceProcess,
-    db_url: str,
-    accounts: int,
-    *,
-    measured: Callable[[], AbstractContextManager[Any]] = nullcontext,
-) -> dict[str, Any]:
-    """Seed accounts straight into health's tables (as if months of events had been consumed), then
-    change the default scorecard and time the background re-score job (inside ``measured()``: a
-    profiler's window)."""
-    conn = await connect(db_url, schema="health")
-    try:
-        await conn.execute("TRUNCATE accounts, usage_daily, user_days, account_health, scores, recompute_queue")
-        ids = [f"rs-{i}" for i in range(accounts)]
-        await conn.copy_records_to_table(
-            "accounts", records=[(a, 20, "mid") for a in ids], columns=["account_id", "seats", "tier"]
-        )
-        today = date.today()
-        await conn.copy_records_to_table(
-            "usage_daily",
-            columns=["account_id", "day", "event", "events"],
-            records=[(a, today - timedelta(days=d), "Dashboard Viewed", 5 + d) for a in ids for d in range(0, 20, 4)],
-        )
-        await conn.copy_records_to_table(
-            "user_days",
-            columns=["account_id", "day", "user_id", "events"],
-            records=[
-                (a, today - timedelta(days=d), f"u{u}", 2) for a in ids for d in range(0, 20, 4) for u in range(3)
-            ],
-        )
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
-    card: dict[str, Any] = {
-        "name": "Default health",
-        "is_default": True,
-        "min_measures": 1,
-        "measures": [
-            {
-                "key": "active_users",
-                "type": "active_users",
-                "weight": 3,
-                "params": {"window_days": 30},
-                "scale": [{"raw": 0, "score": 0}, {"raw": 0.5, "score": 100}],
-            },
-            {
-                "key": "usage_trend",
-                "type": "usage_trend",
-                "weight": 1,
-                "params": {"window_days": 14},
-                "scale": [{"raw": -50, "score": 0}, {"raw": 25, "score": 100}],
-            },
-        ],
-    }
-    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=60) as http:
-        assert health.proc is not None
-        with Sampler(health.proc.pid) as sampler:
-            # first pass: accounts that were never scored (every one emits its first score events)
-            _, first_s = await _change_default_card(http, health, card)
-            # the measured case: a scorecard change re-scores accounts that already have a score
-            card["measures"][0]["weight"] = 2
-            card["thresholds"] = {"red_below": 45, "green_from": 75}
-            with measured():
-                job, elapsed = await _change_default_card(http, health, card)
-    return {
-        "accounts": accounts,
-        "job_done": job.get("done"),
-        "job_total": job.get("total"),
-        "elapsed_s": round(elapsed, 1),
-        "accounts_per_s": round((job.get("done") or 0) / elapsed, 1),
-        "first_scoring_of_never_scored_accounts_s": round(first_s, 1),
-        "peak_rss_mb": round(sampler.peak_rss / 2**20, 1),
-        "processes": "the health service, one re-score worker (a second process, python -m health.worker, "
-        "measured slower on 2 cores: 824 vs 1,220 accounts/s at 5k accounts)",
-        "target_s": 20,
-        "first_scoring_target_s": 60,
-    }
-
-
-async def _change_default_card(
-    http: httpx.AsyncClient, health: ServiceProcess, card: dict[str, Any]
-) -> tuple[dict[str, Any], float]:
-    t0 = time.perf_counter()
-    r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
-    r.raise_for_status()
-    job_id = r.json()["rescore_job_id"]
-    deadline = time.monotonic() + 600
-    job: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        job = (await http.get(f"{health.url}/v1/rescore-jobs/{job_id}")).json()
-        if job["status"] == "done":
-            break
-        await asyncio.sleep(0.25)
-    return job, time.perf_counter() - t0
-
-
-def _slope(small: dict[str, Any], large: dict[str, Any]) -> dict[str, Any]:
-    """How the re-score's time grows with the number of accounts: both runs, and ms per added account."""
-    added = large["accounts"] - small["accounts"]
-    first = "first_scoring_of_never_scored_accounts_s"
-    return {
-        "runs": [{k: r[k] for k in ("accounts", "elapsed_s", first)} for r in (small, large)],
-        "ms_per_added_account": round((large["elapsed_s"] - small["elapsed_s"]) / added * 1000, 3),
-        "first_scoring_ms_per_added_account": round((large[first] - small[first]) / added * 1000, 3),
     }
 
 

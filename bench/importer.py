@@ -21,7 +21,8 @@ import orjson
 from rich.console import Console
 
 from bellwether_shared.topics import USAGE
-from bench.ingest import Sampler, end_offsets
+from bench.kafka_perf import end_offsets
+from bench.loadgen import Sampler
 from devkit.services import ServiceProcess
 from devkit.stack import ingest_env, migrated
 
@@ -50,6 +51,45 @@ def write_usage(path: Path, rows: int, accounts: int = 500, users: int = 20) -> 
     return path.stat().st_size
 
 
+def _write_key(url: str, admin_token: str) -> str:
+    body = {"name": "import", "rate_limit_eps": 1_000_000, "burst": 1_000_000}
+    r = httpx.post(f"{url}/v1/sources", json=body, headers={"Authorization": f"Bearer {admin_token}"})
+    key: str = r.json()["write_key"]
+    return key
+
+
+def _command(file: Path, key: str, url: str, batch: int, parallel: int) -> list[str]:
+    """The operator CLI's import, as an operator runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "tools.devstack",
+        "import",
+        str(file),
+        "--kind",
+        "usage",
+        "--write-key",
+        key,
+        "--url",
+        url,
+        "--batch",
+        str(batch),
+        "--parallel",
+        str(parallel),
+    ]
+
+
+async def _watch(cli: subprocess.Popen[bytes], svc_pid: int, started: float) -> tuple[float, float]:
+    """The CLI's and ingest's peak memory while the import runs (bounded: 30 minutes)."""
+    with Sampler(cli.pid) as c, Sampler(svc_pid) as s:
+        while cli.poll() is None:
+            await asyncio.sleep(0.1)
+            if time.monotonic() - started > 1800:
+                cli.kill()
+                raise TimeoutError("import did not finish within 30 min")
+        return c.peak_rss, s.peak_rss
+
+
 def run_suite(
     ep: Any, tmp: Path, admin_db: str, *, rows: int = 1_000_000, batch: int = 1000, parallel: int = 4
 ) -> dict[str, Any]:
@@ -58,30 +98,11 @@ def run_suite(
         "ingest", ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", HTTP_WORKERS="2"), tmp / "ingest-import.log"
     ).start()
     try:
-        admin = {"Authorization": f"Bearer {ingest_env(db, '')['ADMIN_TOKEN']}"}
-        body = {"name": "import", "rate_limit_eps": 1_000_000, "burst": 1_000_000}
-        r = httpx.post(f"{svc.url}/v1/sources", json=body, headers=admin)
-        key = r.json()["write_key"]
+        key = _write_key(svc.url, ingest_env(db, "")["ADMIN_TOKEN"])
         file = tmp / f"usage-{secrets.token_hex(3)}.jsonl"
         size = write_usage(file, rows)
         before = asyncio.run(end_offsets(ep.kafka_bootstrap, USAGE))
-        cmd = [
-            sys.executable,
-            "-m",
-            "tools.devstack",
-            "import",
-            str(file),
-            "--kind",
-            "usage",
-            "--write-key",
-            key,
-            "--url",
-            svc.url,
-            "--batch",
-            str(batch),
-            "--parallel",
-            str(parallel),
-        ]
+        cmd = _command(file, key, svc.url, batch, parallel)
         assert svc.proc is not None
         before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
         cli_cpu_before = before_children.ru_utime + before_children.ru_stime
@@ -90,18 +111,9 @@ def run_suite(
             cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ | {"TERM": "dumb"}
         )
 
-        async def watch() -> tuple[float, float]:
-            with Sampler(cli.pid) as c, Sampler(svc_pid) as s:
-                while cli.poll() is None:
-                    await asyncio.sleep(0.1)
-                    if time.monotonic() - started > 1800:
-                        cli.kill()
-                        raise TimeoutError("import did not finish within 30 min")
-                return c.peak_rss, s.peak_rss
-
         svc_pid = svc.proc.pid
         svc_cpu0 = Sampler(svc_pid).cpu_seconds()
-        cli_rss, svc_rss = asyncio.run(watch())
+        cli_rss, svc_rss = asyncio.run(_watch(cli, svc_pid, started))
         elapsed = time.monotonic() - started
         assert cli.returncode == 0, cli.stderr.read().decode() if cli.stderr else ""
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the CLI, waited for

@@ -28,7 +28,7 @@ import httpx
 import psutil
 import typer
 
-from bench.ingest import load_python, make_bodies
+from bench.loadgen import load_python, make_bodies
 from devkit.infra import provide
 from devkit.services import ServiceProcess
 from devkit.stack import health_env, ingest_env, migrated
@@ -161,7 +161,7 @@ def ingest(seconds: int = 20, concurrency: int = 16, top: int = 30, raw_copy: Pa
 @app.command()
 def rescore(accounts: int = 10_000, top: int = 30, raw_copy: Path | None = None) -> None:
     """Health's re-score of ``--accounts`` already-scored accounts after a scorecard change."""
-    from bench.health import rescore as timed_rescore
+    from bench.rescore_bench import rescore as timed_rescore
 
     with tempfile.TemporaryDirectory(prefix="bw-profile-") as tmp, provide(Path(tmp)) as ep:
         from bellwether_shared.topics import ensure_topics

@@ -12,8 +12,10 @@ import json
 import secrets
 import sys
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import typer
@@ -26,7 +28,7 @@ from bench import (
     notifications as notifications_bench,
     renewals as renewals_bench,
 )
-from devkit.infra import provide
+from devkit.infra import Endpoints, provide
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -41,6 +43,44 @@ async def _fresh_database(admin_url: str) -> str:
     finally:
         await conn.close()
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass(frozen=True)
+class IngestLoad:
+    events: int
+    concurrency: int
+    workers: int
+    loadgen: str
+    wrk_seconds: int
+    kafka_perf: bool
+
+
+def _ingest(ep: Endpoints, tmp: Path, load: IngestLoad) -> dict[str, Any]:
+    """The ingest suite, and how throughput grows with HTTP workers (the same load on one worker)."""
+
+    def suite(workers: int, kafka_perf: bool) -> dict[str, Any]:
+        db = asyncio.run(_fresh_database(ep.admin_database_url))
+        return ingest_bench.run_suite(
+            ep,
+            tmp,
+            db,
+            events=load.events,
+            concurrency=load.concurrency,
+            workers=workers,
+            loadgen=load.loadgen,
+            wrk_seconds=load.wrk_seconds,
+            kafka_perf=kafka_perf,
+        )
+
+    results = suite(load.workers, load.kafka_perf)
+    if load.workers > 1:
+        one = suite(1, False)
+        results["by_http_workers"] = [
+            ingest_bench.scaling_row(one["http_batch"]),
+            ingest_bench.scaling_row(results["http_batch"]),
+        ]
+    ingest_bench.print_results(results)
+    return results
 
 
 def main(
@@ -64,37 +104,10 @@ def main(
         from bellwether_shared.topics import ensure_topics
 
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
+        load = IngestLoad(events, concurrency, workers, loadgen, wrk_seconds, kafka_perf)
         stamp = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "command": command}
         if "ingest" in suite:
-            db = asyncio.run(_fresh_database(ep.admin_database_url))
-            results["ingest"] = stamp | ingest_bench.run_suite(
-                ep,
-                Path(tmp),
-                db,
-                events=events,
-                concurrency=concurrency,
-                workers=workers,
-                loadgen=loadgen,
-                wrk_seconds=wrk_seconds,
-                kafka_perf=kafka_perf,
-            )
-            if workers > 1:  # how throughput grows with HTTP workers: the same load on one worker
-                one = ingest_bench.run_suite(
-                    ep,
-                    Path(tmp),
-                    asyncio.run(_fresh_database(ep.admin_database_url)),
-                    events=events,
-                    concurrency=concurrency,
-                    workers=1,
-                    loadgen=loadgen,
-                    wrk_seconds=wrk_seconds,
-                    kafka_perf=False,
-                )
-                results["ingest"]["by_http_workers"] = [
-                    ingest_bench.scaling_row(one["http_batch"]),
-                    ingest_bench.scaling_row(results["ingest"]["http_batch"]),
-                ]
-            ingest_bench.print_results(results["ingest"])
+            results["ingest"] = stamp | _ingest(ep, Path(tmp), load)
         if "health" in suite:
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             results["health"] = stamp | health_bench.run_suite(
