@@ -107,7 +107,7 @@ async def test_a_bad_plan_is_422_naming_the_event(ingest, source, admin_headers)
         r = await http.put(url, content=lone, headers=json_headers)
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["field"] == "events.E.properties.\\ud800p" and "surrogate" in r.text
-        pair = '{"events": {"E": {"properties": {"\\ud83d\\ude00": {"type": "string"}}}}}'.encode()
+        pair = b'{"events": {"E": {"properties": {"\\ud83d\\ude00": {"type": "string"}}}}}'
         assert (await http.put(url, content=pair, headers=json_headers)).status_code == 200, "a pair is a character"
         assert (await http.delete(url, headers=admin_headers)).status_code == 204
         assert (await http.get(url, headers=admin_headers)).status_code == 404
