@@ -43,21 +43,30 @@ def make_handler() -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitab
     return handle
 
 
-Project = Callable[[asyncpg.Connection, dict[str, Any], datetime, Consumed], Awaitable[None]]
+Project = Callable[[asyncpg.Connection, Event, dict[str, Any], datetime, Consumed], Awaitable[None]]
+
+
+def _typed(fn: Callable[..., Awaitable[Any]]) -> Project:
+    """A projection that reads the typed event (``e=``)."""
+
+    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+        await fn(conn, e=e, at=at)
+
+    return project
 
 
 def _latest(fn: Callable[..., Awaitable[None]]) -> Project:
-    async def project(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
         await fn(conn, p=p, at=at)
 
     return project
 
 
-async def _nps(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _nps(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     await repository.add_nps(conn, p=p, at=at, event_id=c.envelope.id)
 
 
-async def _health(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _health(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     await repository.set_health(
         conn,
         account_id=p["account_id"],
@@ -68,38 +77,38 @@ async def _health(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: 
     )
 
 
-async def _coverage(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _coverage(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     await repository.set_coverage(
         conn, account_id=p["account_id"], healthy=p["healthy_influential"], target=p["target"]
     )
 
 
 def _milestone(state: str) -> Project:
-    async def project(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
         await repository.set_milestone(conn, p=p, state=state)
 
     return project
 
 
-async def _owner(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _owner(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     if p.get("opportunity_id") is None:  # the account's owner in a role
         await repository.set_owner(conn, account_id=p["account_id"], role=p["role"], owner_id=p.get("new_owner_id"))
     else:
         await renewal_repository.upsert_renewal(conn, p={**p, "owner_id": p.get("new_owner_id")}, at=at)
 
 
-async def _nothing(conn: asyncpg.Connection, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _nothing(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     """Timeline only (the event says what happened; the state it changed lives in its owner)."""
 
 
 PROJECT: dict[type[Event], Project] = {
-    iev.AccountUpserted: _latest(repository.upsert_account),
-    iev.ContactChanged: _latest(repository.upsert_contact),
+    iev.AccountUpserted: _typed(repository.upsert_account),
+    iev.ContactChanged: _typed(repository.upsert_contact),
     iev.NpsSubmitted: _nps,
-    iev.TicketChanged: _latest(repository.upsert_ticket),
+    iev.TicketChanged: _typed(repository.upsert_ticket),
     iev.GoalUpdated: _latest(repository.upsert_goal),
-    iev.ProblemRecorded: _latest(repository.upsert_problem),
-    iev.FeatureRequestStatusChanged: _latest(repository.upsert_request),
+    iev.ProblemRecorded: _typed(repository.upsert_problem),
+    iev.FeatureRequestStatusChanged: _typed(repository.upsert_request),
     iev.OnboardingConfirmed: _latest(repository.add_onboarding),
     iev.ValueReviewRecorded: _nothing,
     iev.DealClosedWon: _nothing,
@@ -146,7 +155,7 @@ async def on_event(b: Batch, e: Event, c: Consumed) -> None:
         await repository.ensure_accounts(b.conn, account_ids=[account])
         b.seen.add(account)
     at = c.envelope.time
-    await PROJECT[type(e)](b.conn, p, at, c)
+    await PROJECT[type(e)](b.conn, e, p, at, c)
     entry = timeline.describe(c.envelope.type, p)
     if entry is not None:
         b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))

@@ -11,43 +11,35 @@ import asyncpg
 import orjson
 
 from bellwether_shared.dates import as_date
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.projection import Latest, upsert
+
+ACCOUNTS = Latest(
+    "accounts",
+    key=("account_id",),
+    at="upserted_at",
+    keep=frozenset(
+        {"name", "tier", "segment", "industry", "exposure", "arr", "seats", "lifecycle_stage", "renewal_date"}
+        | {"csm", "ae", "renewal_owner", "onboarding_started_at"}
+    ),
+)
+CONTACTS = Latest(
+    "contacts", key=("account_id", "contact_id"), at="changed_at", keep=frozenset({"name", "title", "role"})
+)
+TICKETS = Latest("tickets", key=("account_id", "ticket_id"), at="changed_at", keep=frozenset({"subject_line"}))
+PROBLEMS = Latest("problems", key=("account_id", "problem_id"), at="recorded_at")
+REQUESTS = Latest(
+    "requests", key=("account_id", "request_id"), at="changed_at", keep=frozenset({"kind", "blocking", "contact_id"})
+)
 
 
-async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    owners = p.get("owners") or {}
-    await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, seats, lifecycle_stage,
-                                 renewal_date, csm, ae, renewal_owner, upserted_at, onboarding_started_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-           ON CONFLICT (account_id) DO UPDATE SET
-             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
-             segment = coalesce(excluded.segment, accounts.segment),
-             industry = coalesce(excluded.industry, accounts.industry),
-             exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
-             seats = coalesce(excluded.seats, accounts.seats),
-             lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
-             renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
-             csm = coalesce(excluded.csm, accounts.csm), ae = coalesce(excluded.ae, accounts.ae),
-             renewal_owner = coalesce(excluded.renewal_owner, accounts.renewal_owner),
-             onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
-             upserted_at = excluded.upserted_at
-           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"],
-        p.get("name"),
-        p.get("tier"),
-        p.get("segment"),
-        p.get("industry"),
-        p.get("exposure"),
-        p.get("arr"),
-        p.get("seats"),
-        p.get("lifecycle_stage"),
-        as_date(p.get("renewal_date")),
-        owners.get("csm"),
-        owners.get("ae"),
-        owners.get("renewal_owner"),
-        at,
-        as_date(p.get("onboarding_started_at")),
-    )
+async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at: datetime) -> None:
+    owners = e.owners or iev.Owners()
+    row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "segment": e.segment}
+    row |= {"industry": e.industry, "exposure": e.exposure, "arr": e.arr, "seats": e.seats}
+    row |= {"lifecycle_stage": e.lifecycle_stage, "renewal_date": e.renewal_date, "csm": owners.csm, "ae": owners.ae}
+    row |= {"renewal_owner": owners.renewal_owner, "onboarding_started_at": e.onboarding_started_at}
+    await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 
 async def ensure_accounts(conn: asyncpg.Connection, *, account_ids: Sequence[str]) -> None:
@@ -87,23 +79,15 @@ async def set_coverage(conn: asyncpg.Connection, *, account_id: str, healthy: in
     )
 
 
-async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO contacts (account_id, contact_id, name, title, role, is_champion, departed, changed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (account_id, contact_id) DO UPDATE SET name = coalesce(excluded.name, contacts.name),
-             title = coalesce(excluded.title, contacts.title), role = coalesce(excluded.role, contacts.role),
-             is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at
-           WHERE contacts.changed_at IS NULL OR excluded.changed_at >= contacts.changed_at""",
-        p["account_id"],
-        p["contact_id"],
-        p.get("name"),
-        p.get("title"),
-        p.get("role"),
-        bool(p.get("is_champion")),
-        bool(p.get("departed")),
-        at,
-    )
+async def upsert_contact(conn: asyncpg.Connection, *, e: iev.ContactChanged, at: datetime) -> None:
+    row: dict[str, Any] = {
+        "account_id": e.account_id,
+        "contact_id": e.contact_id,
+        "name": e.name,
+        "title": e.title,
+        "role": e.role,
+    }
+    await upsert(conn, CONTACTS, row | {"is_champion": e.is_champion, "departed": e.departed, "changed_at": at})
 
 
 async def assess_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
@@ -179,33 +163,19 @@ async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
     )
 
 
-async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, problem_id) DO UPDATE
-           SET description = excluded.description, severity = excluded.severity, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"],
-        p["problem_id"],
-        p["description"],
-        p["severity"],
-        at,
-    )
+async def upsert_problem(conn: asyncpg.Connection, *, e: iev.ProblemRecorded, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "problem_id": e.problem_id, "description": e.description}
+    await upsert(conn, PROBLEMS, row | {"severity": e.severity, "recorded_at": at})
 
 
-async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO tickets VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, ticket_id) DO UPDATE
-           SET status = excluded.status, severity = excluded.severity, bug_linked = excluded.bug_linked,
-               subject_line = coalesce(excluded.subject_line, tickets.subject_line), changed_at = excluded.changed_at
-           WHERE excluded.changed_at >= tickets.changed_at""",
-        p["account_id"],
-        p["ticket_id"],
-        p["status"],
-        p["severity"],
-        bool(p.get("bug_linked")),
-        p.get("subject_line"),
-        at,
-    )
+async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: datetime) -> None:
+    row: dict[str, Any] = {
+        "account_id": e.account_id,
+        "ticket_id": e.ticket_id,
+        "status": e.status,
+        "severity": e.severity,
+    }
+    await upsert(conn, TICKETS, row | {"bug_linked": e.bug_linked, "subject_line": e.subject_line, "changed_at": at})
 
 
 async def add_nps(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime, event_id: str) -> None:
@@ -221,23 +191,12 @@ async def add_nps(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime, 
     )
 
 
-async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO requests VALUES ($1, $2, $3, coalesce($4::text, 'feature'), $5, coalesce($6::bool, false),
-                                        $7, $8)
-           ON CONFLICT (account_id, request_id) DO UPDATE SET title = excluded.title, status = excluded.status,
-             kind = coalesce($4::text, requests.kind), blocking = coalesce($6::bool, requests.blocking),
-             contact_id = coalesce(excluded.contact_id, requests.contact_id), changed_at = excluded.changed_at
-           WHERE excluded.changed_at >= requests.changed_at""",
-        p["account_id"],
-        p["request_id"],
-        p["title"],
-        p.get("kind"),
-        p["status"],
-        p.get("blocking"),
-        p.get("contact_id"),
-        at,
-    )
+async def upsert_request(conn: asyncpg.Connection, *, e: iev.FeatureRequestStatusChanged, at: datetime) -> None:
+    """A request's kind, blocking flag and contact stay as first said when a later change leaves them out
+    (a new one is a feature, not blocking)."""
+    row: dict[str, Any] = {"account_id": e.account_id, "request_id": e.request_id, "title": e.title, "kind": e.kind}
+    row |= {"status": e.status, "blocking": e.blocking, "contact_id": e.contact_id, "changed_at": at}
+    await upsert(conn, REQUESTS, row)
 
 
 async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: str) -> None:

@@ -8,82 +8,40 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.dates import as_date
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.projection import Latest, upsert
+
+ONBOARDING = Latest("onboarding", key=("account_id", "aspect"), at="confirmed_at")
+GOALS = Latest("goals", key=("account_id", "goal_id"), at="changed_at")
+PROBLEMS = Latest("problems", key=("account_id", "problem_id"), at="recorded_at")
+VALUE_REVIEWS = Latest("value_reviews", key=("account_id", "review_id"), at="recorded_at")
 
 
-async def upsert_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO onboarding VALUES ($1, $2, $3, $4) ON CONFLICT (account_id, aspect) DO UPDATE
-           SET confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at
-           WHERE excluded.confirmed_at >= onboarding.confirmed_at""",
-        p["account_id"],
-        p["aspect"],
-        p["confirmed_by"],
-        at,
-    )
+async def upsert_onboarding(conn: asyncpg.Connection, *, e: iev.OnboardingConfirmed, at: datetime) -> None:
+    row = {"account_id": e.account_id, "aspect": e.aspect, "confirmed_by": e.confirmed_by, "confirmed_at": at}
+    await upsert(conn, ONBOARDING, row)
 
 
-async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO goals (account_id, goal_id, name, status, problem_severity, target, changed_at, metric,
-                              baseline, target_value, current_value, due_date, linked_event, linked_window_days)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-           ON CONFLICT (account_id, goal_id) DO UPDATE
-           SET name = excluded.name, status = excluded.status, problem_severity = excluded.problem_severity,
-               target = excluded.target, changed_at = excluded.changed_at, metric = excluded.metric,
-               baseline = excluded.baseline, target_value = excluded.target_value,
-               current_value = excluded.current_value, due_date = excluded.due_date,
-               linked_event = excluded.linked_event, linked_window_days = excluded.linked_window_days
-           WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"],
-        p["goal_id"],
-        p["name"],
-        p["status"],
-        p.get("problem_severity"),
-        p.get("target"),
-        at,
-        p.get("metric"),
-        p.get("baseline"),
-        p.get("target_value"),
-        p.get("current_value"),
-        as_date(p.get("due_date")),
-        p.get("linked_event"),
-        p.get("linked_window_days"),
-    )
+async def upsert_goal(conn: asyncpg.Connection, *, e: iev.GoalUpdated, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "goal_id": e.goal_id, "name": e.name, "status": e.status}
+    row |= {"problem_severity": e.problem_severity, "target": e.target, "changed_at": at, "metric": e.metric}
+    row |= {"baseline": e.baseline, "target_value": e.target_value, "current_value": e.current_value}
+    row |= {"due_date": e.due_date, "linked_event": e.linked_event, "linked_window_days": e.linked_window_days}
+    await upsert(conn, GOALS, row)
 
 
-async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, problem_id) DO UPDATE
-           SET description = excluded.description, severity = excluded.severity,
-               recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"],
-        p["problem_id"],
-        p["description"],
-        p["severity"],
-        p.get("recorded_by"),
-        at,
-    )
+async def upsert_problem(conn: asyncpg.Connection, *, e: iev.ProblemRecorded, at: datetime) -> None:
+    row = {"account_id": e.account_id, "problem_id": e.problem_id, "description": e.description}
+    await upsert(conn, PROBLEMS, row | {"severity": e.severity, "recorded_by": e.recorded_by, "recorded_at": at})
 
 
-async def upsert_value_review(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO value_reviews VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, review_id)
-           DO UPDATE SET reviewed_on = excluded.reviewed_on, outcome = excluded.outcome, notes = excluded.notes,
-               goal_ids = excluded.goal_ids, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= value_reviews.recorded_at""",
-        p["account_id"],
-        p["review_id"],
-        as_date(p["reviewed_on"]),
-        p["outcome"],
-        p.get("notes"),
-        list(p.get("goal_ids") or []),
-        at,
-    )
+async def upsert_value_review(conn: asyncpg.Connection, *, e: iev.ValueReviewRecorded, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "review_id": e.review_id, "reviewed_on": e.reviewed_on}
+    row |= {"outcome": e.outcome, "notes": e.notes, "goal_ids": list(e.goal_ids), "recorded_at": at}
+    await upsert(conn, VALUE_REVIEWS, row)
 
 
-async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def upsert_request(conn: asyncpg.Connection, *, e: iev.FeatureRequestStatusChanged, at: datetime) -> None:
     """The request's latest status wins; every account (and contact) that asked stays linked."""
     await conn.execute(
         """WITH req AS (
@@ -98,12 +56,12 @@ async def upsert_request(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
            )
            INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
            ON CONFLICT DO NOTHING""",
-        p["request_id"],
-        p["title"],
-        p.get("kind"),
-        p["status"],
-        p.get("blocking"),
+        e.request_id,
+        e.title,
+        e.kind,
+        e.status,
+        e.blocking,
         at,
-        p["account_id"],
-        p.get("contact_id"),
+        e.account_id,
+        e.contact_id,
     )

@@ -116,7 +116,7 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
 
 @handlers.on(*UPSERTS)
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
-    await UPSERTS[type(e)](b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    await UPSERTS[type(e)](b.conn, e=e, at=e.occurred_at)
     b.touched.add(e.account_id)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared import tracing
-from bellwether_shared.dates import as_date, as_time
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.projection import Latest, upsert
 from bellwether_shared.uow import UnitOfWork, within
 
 SOURCE = "bellwether/health"
@@ -104,40 +105,41 @@ async def apply_rollups(
     )
 
 
-async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+ACCOUNTS = Latest(
+    "accounts",
+    key=("account_id",),
+    at="upserted_at",
+    keep=frozenset(
+        {"name", "tier", "segment", "industry", "exposure", "arr", "seats", "renewal_date", "onboarding_started_at"}
+        | {"lifecycle_stage", "csm_id", "ae_id"}
+    ),
+)
+TICKETS = Latest(
+    "tickets",
+    key=("account_id", "ticket_id"),
+    at="changed_at",
+    keep=frozenset({"requester_contact_id", "subject_line"}),
+    earliest=frozenset({"opened_at"}),
+)
+CONTACTS = Latest(
+    "contacts",
+    key=("account_id", "contact_id"),
+    at="changed_at",
+    keep=frozenset(
+        {"role", "influence", "engagement", "delight", "name", "title", "email", "user_id", "seniority"}
+        | {"can_promote", "owns_relationship_next_12m"}
+    ),
+)
+
+
+async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at: datetime) -> None:
     """Latest upsert wins (by when it happened); fields it leaves out keep their value."""
-    owners = p.get("owners") or {}
-    await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, seats, renewal_date,
-                                 onboarding_started_at, upserted_at, lifecycle_stage, csm_id, ae_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-           ON CONFLICT (account_id) DO UPDATE SET
-             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
-             segment = coalesce(excluded.segment, accounts.segment),
-             industry = coalesce(excluded.industry, accounts.industry),
-             exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
-             seats = coalesce(excluded.seats, accounts.seats),
-             renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
-             onboarding_started_at = coalesce(excluded.onboarding_started_at, accounts.onboarding_started_at),
-             lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
-             csm_id = coalesce(excluded.csm_id, accounts.csm_id), ae_id = coalesce(excluded.ae_id, accounts.ae_id),
-             upserted_at = excluded.upserted_at
-           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"],
-        p.get("name"),
-        p.get("tier"),
-        p.get("segment"),
-        p.get("industry"),
-        p.get("exposure"),
-        p.get("arr"),
-        p.get("seats"),
-        as_date(p.get("renewal_date")),
-        as_date(p.get("onboarding_started_at")),
-        at,
-        p.get("lifecycle_stage"),
-        owners.get("csm"),
-        owners.get("ae"),
-    )
+    owners = e.owners or iev.Owners()
+    row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "segment": e.segment}
+    row |= {"industry": e.industry, "exposure": e.exposure, "arr": e.arr, "seats": e.seats}
+    row |= {"renewal_date": e.renewal_date, "onboarding_started_at": e.onboarding_started_at}
+    row |= {"lifecycle_stage": e.lifecycle_stage, "csm_id": owners.csm, "ae_id": owners.ae}
+    await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 
 async def set_discount(conn: asyncpg.Connection, *, account_id: str, discount_pct: float) -> None:
@@ -175,70 +177,23 @@ async def upsert_nps(
     )
 
 
-async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: datetime) -> None:
     """Latest state wins; the opening time is the first one known (stated, or the first change seen), the
     closing time is when it was closed (resolution time for champion delight)."""
-    await conn.execute(
-        """INSERT INTO tickets (account_id, ticket_id, status, severity, bug_linked, changed_at,
-                                requester_contact_id, opened_at, closed_at, subject_line)
-           VALUES ($1, $2, $3::text, $4, $5, $6::timestamptz, $7, coalesce($8::timestamptz, $6::timestamptz),
-                   CASE WHEN $3::text = 'closed' THEN $6::timestamptz END, $9)
-           ON CONFLICT (account_id, ticket_id) DO UPDATE
-           SET status = excluded.status, severity = excluded.severity, bug_linked = excluded.bug_linked,
-               changed_at = excluded.changed_at,
-               requester_contact_id = coalesce(excluded.requester_contact_id, tickets.requester_contact_id),
-               opened_at = least(tickets.opened_at, excluded.opened_at),
-               closed_at = CASE WHEN excluded.status = 'closed' THEN excluded.changed_at END,
-               subject_line = coalesce(excluded.subject_line, tickets.subject_line)
-           WHERE excluded.changed_at >= tickets.changed_at""",
-        p["account_id"],
-        p["ticket_id"],
-        p["status"],
-        p["severity"],
-        bool(p.get("bug_linked")),
-        at,
-        p.get("requester_contact_id"),
-        as_time(p.get("opened_at")),
-        p.get("subject_line"),
-    )
+    row: dict[str, Any] = {"account_id": e.account_id, "ticket_id": e.ticket_id, "status": e.status}
+    row |= {"severity": e.severity, "bug_linked": e.bug_linked, "changed_at": at}
+    row |= {"requester_contact_id": e.requester_contact_id, "opened_at": e.opened_at or at}
+    row |= {"closed_at": at if e.status == "closed" else None, "subject_line": e.subject_line}
+    await upsert(conn, TICKETS, row)
 
 
-async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO contacts (account_id, contact_id, role, influence, engagement, delight, is_champion, departed,
-                                 changed_at, name, title, email, user_id, seniority, can_promote,
-                                 owns_relationship_next_12m)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-           ON CONFLICT (account_id, contact_id) DO UPDATE SET
-             role = coalesce(excluded.role, contacts.role),
-             influence = coalesce(excluded.influence, contacts.influence),
-             engagement = coalesce(excluded.engagement, contacts.engagement),
-             delight = coalesce(excluded.delight, contacts.delight),
-             is_champion = excluded.is_champion, departed = excluded.departed, changed_at = excluded.changed_at,
-             name = coalesce(excluded.name, contacts.name), title = coalesce(excluded.title, contacts.title),
-             email = coalesce(excluded.email, contacts.email), user_id = coalesce(excluded.user_id, contacts.user_id),
-             seniority = coalesce(excluded.seniority, contacts.seniority),
-             can_promote = coalesce(excluded.can_promote, contacts.can_promote),
-             owns_relationship_next_12m = coalesce(excluded.owns_relationship_next_12m,
-                                                   contacts.owns_relationship_next_12m)
-           WHERE excluded.changed_at >= contacts.changed_at""",
-        p["account_id"],
-        p["contact_id"],
-        p.get("role"),
-        p.get("influence"),
-        p.get("engagement"),
-        p.get("delight"),
-        bool(p.get("is_champion")),
-        bool(p.get("departed")),
-        at,
-        p.get("name"),
-        p.get("title"),
-        p.get("email"),
-        p.get("user_id"),
-        p.get("seniority"),
-        p.get("can_promote"),
-        p.get("owns_relationship_next_12m"),
-    )
+async def upsert_contact(conn: asyncpg.Connection, *, e: iev.ContactChanged, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "contact_id": e.contact_id, "role": e.role}
+    row |= {"influence": e.influence, "engagement": e.engagement, "delight": e.delight}
+    row |= {"is_champion": e.is_champion, "departed": e.departed, "changed_at": at, "name": e.name}
+    row |= {"title": e.title, "email": e.email, "user_id": e.user_id, "seniority": e.seniority}
+    row |= {"can_promote": e.can_promote, "owns_relationship_next_12m": e.owns_relationship_next_12m}
+    await upsert(conn, CONTACTS, row)
 
 
 async def upsert_user_email(conn: asyncpg.Connection, *, user_id: str, email: str, at: datetime) -> None:

@@ -63,7 +63,7 @@ def make_handler(
 
 @handlers.on(iev.AccountUpserted)
 async def on_account(b: Batch, e: iev.AccountUpserted, c: Consumed) -> None:
-    await repository.upsert_account(b.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    await repository.upsert_account(b.conn, e=e, at=e.occurred_at)
 
 
 @handlers.on(hev.HealthScoreChanged)

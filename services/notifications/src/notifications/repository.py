@@ -8,37 +8,26 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.dates import as_date
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.projection import Latest, upsert
 
 OWNER_ROLES = ("csm", "ae", "renewal_owner")
 
 
-async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    owners = p.get("owners") or {}
-    await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, arr, renewal_date, csm, ae, renewal_owner, upserted_at,
-                                 exposure)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (account_id) DO UPDATE SET
-             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
-             exposure = coalesce(excluded.exposure, accounts.exposure),
-             arr = coalesce(excluded.arr, accounts.arr),
-             renewal_date = coalesce(excluded.renewal_date, accounts.renewal_date),
-             csm = coalesce(excluded.csm, accounts.csm), ae = coalesce(excluded.ae, accounts.ae),
-             renewal_owner = coalesce(excluded.renewal_owner, accounts.renewal_owner),
-             upserted_at = excluded.upserted_at, updated_at = now()
-           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"],
-        p.get("name"),
-        p.get("tier"),
-        p.get("arr"),
-        as_date(p.get("renewal_date")),
-        owners.get("csm"),
-        owners.get("ae"),
-        owners.get("renewal_owner"),
-        at,
-        p.get("exposure"),
-    )
+ACCOUNTS = Latest(
+    "accounts",
+    key=("account_id",),
+    at="upserted_at",
+    keep=frozenset({"name", "tier", "arr", "renewal_date", "csm", "ae", "renewal_owner", "exposure"}),
+    also=(("updated_at", "now()"),),
+)
+
+
+async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at: datetime) -> None:
+    owners = e.owners or iev.Owners()
+    row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "arr": e.arr}
+    row |= {"renewal_date": e.renewal_date, "csm": owners.csm, "ae": owners.ae, "renewal_owner": owners.renewal_owner}
+    await upsert(conn, ACCOUNTS, row | {"upserted_at": at, "exposure": e.exposure})
 
 
 async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, owner_id: str | None) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from bellwether_shared.events import ingest as iev
 from notifications import alert_repository as ar, repository
 from tests.support.db import rolled_back
 
@@ -69,9 +70,23 @@ async def test_rules_people_and_account_facts(notifications_db, run_id) -> None:
         got = await repository.get_person(conn, person_id=f"vp-{run_id}")
         people = {p["person_id"] for p in await repository.list_people(conn)}
         acct = f"a-{run_id}"
-        await repository.upsert_account(
-            conn, p={"account_id": acct, "name": "Acme", "tier": "gold", "arr": 1000, "owners": {"csm": "cara"}}, at=NOW
+        upserted = iev.AccountUpserted(
+            message_id="m",
+            source_id="s",
+            account_id=acct,
+            received_at=NOW,
+            occurred_at=NOW,
+            name="Acme",
+            tier="gold",
+            arr=1000,
+            owners=iev.Owners(csm="cara"),
         )
+        await repository.upsert_account(conn, e=upserted, at=NOW)
+        # an older upsert changes nothing; a newer one that leaves fields out keeps them
+        older = upserted.model_copy(update={"tier": "silver"})
+        await repository.upsert_account(conn, e=older, at=NOW - timedelta(hours=1))
+        newer = iev.AccountUpserted(message_id="n", source_id="s", account_id=acct, received_at=NOW, occurred_at=NOW)
+        await repository.upsert_account(conn, e=newer, at=NOW + timedelta(hours=1))
         await repository.set_renewal_date(conn, account_id=acct, renewal_date=date.today() + timedelta(days=40))
         facts = await repository.account_facts(conn, account_id=acct, today=date.today())
         unknown = await repository.account_facts(conn, account_id=f"none-{run_id}", today=date.today())

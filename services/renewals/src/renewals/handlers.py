@@ -100,7 +100,7 @@ async def on_milestone_missed(b: Batch, e: hev.MilestoneMissed, c: Consumed) -> 
 
 @handlers.on(ev.AccountUpserted)
 async def on_account(b: Batch, e: ev.AccountUpserted, c: Consumed) -> None:
-    newer = await repository.upsert_account(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    newer = await repository.upsert_account(b.uow.conn, e=e, at=e.occurred_at)
     if newer and e.owners is not None:
         given = {r: v for r, v in e.owners.model_dump().items() if r in repository.ROLES and v is not None}
         if given:
@@ -118,7 +118,7 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
 
 @handlers.on(*UPSERTS)
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
-    await UPSERTS[type(e)](b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    await UPSERTS[type(e)](b.uow.conn, e=e, at=e.occurred_at)
     b.touched.add(e.account_id)
 
 

@@ -12,6 +12,8 @@ import asyncpg
 import orjson
 
 from bellwether_shared.dates import as_date
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.projection import Latest, upsert
 from bellwether_shared.uow import AuditEntry, UnitOfWork, within
 
 ROLES = ("csm", "ae", "renewal_owner")
@@ -70,32 +72,23 @@ async def ensure_account(conn: asyncpg.Connection, *, account_id: str) -> None:
     await conn.execute("INSERT INTO accounts (account_id) VALUES ($1) ON CONFLICT DO NOTHING", account_id)
 
 
-async def upsert_account(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> bool:
+ACCOUNTS = Latest(
+    "accounts",
+    key=("account_id",),
+    at="upserted_at",
+    keep=frozenset({"name", "tier", "segment", "industry", "exposure", "arr", "lifecycle_stage"}),
+)
+CONTACTS = Latest("contacts", key=("account_id", "contact_id"), at="occurred_at", keep=frozenset({"name", "title"}))
+TICKETS = Latest("tickets", key=("account_id", "ticket_id"), at="occurred_at")
+PROBLEMS = Latest("problems", key=("account_id", "problem_id"), at="recorded_at")
+
+
+async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at: datetime) -> bool:
     """Latest upsert wins (by when it happened); fields it leaves out keep their value. Owners are
     not set here (see :func:`owners` and the service's ``set_owners``). False: an older upsert."""
-    status = await conn.execute(
-        """INSERT INTO accounts (account_id, name, tier, segment, industry, exposure, arr, upserted_at,
-                                 lifecycle_stage)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-           ON CONFLICT (account_id) DO UPDATE SET
-             name = coalesce(excluded.name, accounts.name), tier = coalesce(excluded.tier, accounts.tier),
-             segment = coalesce(excluded.segment, accounts.segment),
-             industry = coalesce(excluded.industry, accounts.industry),
-             exposure = coalesce(excluded.exposure, accounts.exposure), arr = coalesce(excluded.arr, accounts.arr),
-             lifecycle_stage = coalesce(excluded.lifecycle_stage, accounts.lifecycle_stage),
-             upserted_at = excluded.upserted_at
-           WHERE accounts.upserted_at IS NULL OR excluded.upserted_at >= accounts.upserted_at""",
-        p["account_id"],
-        p.get("name"),
-        p.get("tier"),
-        p.get("segment"),
-        p.get("industry"),
-        p.get("exposure"),
-        p.get("arr"),
-        at,
-        p.get("lifecycle_stage"),
-    )
-    return bool(status.endswith(" 1"))
+    row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "segment": e.segment}
+    row |= {"industry": e.industry, "exposure": e.exposure, "arr": e.arr, "lifecycle_stage": e.lifecycle_stage}
+    return await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 
 async def owners(conn: asyncpg.Connection, *, account_id: str) -> dict[str, str | None]:
@@ -161,36 +154,14 @@ async def apply_health_many(conn: asyncpg.Connection, *, rows: list[HealthRow]) 
     )
 
 
-async def upsert_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO contacts (account_id, contact_id, is_champion, departed, occurred_at, name, title)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (account_id, contact_id) DO UPDATE SET is_champion = excluded.is_champion,
-             departed = excluded.departed, occurred_at = excluded.occurred_at,
-             name = coalesce(excluded.name, contacts.name), title = coalesce(excluded.title, contacts.title)
-           WHERE contacts.occurred_at <= excluded.occurred_at""",
-        p["account_id"],
-        p["contact_id"],
-        bool(p.get("is_champion")),
-        bool(p.get("departed")),
-        at,
-        p.get("name"),
-        p.get("title"),
-    )
+async def upsert_contact(conn: asyncpg.Connection, *, e: iev.ContactChanged, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "contact_id": e.contact_id, "is_champion": e.is_champion}
+    await upsert(conn, CONTACTS, row | {"departed": e.departed, "occurred_at": at, "name": e.name, "title": e.title})
 
 
-async def upsert_ticket(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO tickets (account_id, ticket_id, status, severity, occurred_at) VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (account_id, ticket_id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
-             occurred_at = excluded.occurred_at
-           WHERE tickets.occurred_at <= excluded.occurred_at""",
-        p["account_id"],
-        p["ticket_id"],
-        p["status"],
-        p["severity"],
-        at,
-    )
+async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: datetime) -> None:
+    row = {"account_id": e.account_id, "ticket_id": e.ticket_id, "status": e.status, "severity": e.severity}
+    await upsert(conn, TICKETS, row | {"occurred_at": at})
 
 
 async def add_missed_milestone(conn: asyncpg.Connection, *, p: dict[str, Any]) -> None:
@@ -216,17 +187,9 @@ async def set_champion_coverage(conn: asyncpg.Connection, *, account_id: str, he
     )
 
 
-async def upsert_problem(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        """INSERT INTO problems VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, problem_id) DO UPDATE
-           SET description = excluded.description, severity = excluded.severity, recorded_at = excluded.recorded_at
-           WHERE excluded.recorded_at >= problems.recorded_at""",
-        p["account_id"],
-        p["problem_id"],
-        p["description"],
-        p["severity"],
-        at,
-    )
+async def upsert_problem(conn: asyncpg.Connection, *, e: iev.ProblemRecorded, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "problem_id": e.problem_id, "description": e.description}
+    await upsert(conn, PROBLEMS, row | {"severity": e.severity, "recorded_at": at})
 
 
 async def health_colour(conn: asyncpg.Connection, *, account_id: str) -> str | None:
