@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Any, Generic, Literal, Protocol, TypeVar
 
+from fastapi import Header, Request
 from pydantic import BaseModel, Field
 
 from bellwether_shared.http import ApiError
@@ -83,3 +85,40 @@ class KeyRing:
                 needed_role=needed,
             )
         return caller
+
+
+class HasKeys(Protocol):
+    @property
+    def keys(self) -> KeyRing: ...
+
+
+R = TypeVar("R", bound=HasKeys)
+
+
+@dataclass(frozen=True, slots=True)
+class Acting(Generic[R]):
+    """A request's caller (their key's actor and role), allowed what the route needs, and the service's
+    runtime (``rt``: settings, pool, ...)."""
+
+    rt: R
+    caller: Caller
+
+    @property
+    def actor(self) -> str:
+        return self.caller.actor
+
+    @property
+    def role(self) -> str:
+        return self.caller.role
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Acting[Any]]]:
+    """The one role dependency of every service: the Bearer key's caller, refused (401 / 403 naming a
+    role that would be allowed) unless their role may ``permission``. Async with no I/O: FastAPI would
+    run a plain ``def`` in its thread pool, a thread hop per request."""
+
+    async def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Acting[Any]:
+        rt = request.app.state.runtime
+        return Acting(rt, rt.keys.authorise(authorization, permission))
+
+    return dependency

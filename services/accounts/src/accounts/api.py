@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from accounts import query_repository as queries
-from accounts.deps import RuntimeDep
+from accounts.deps import Reader
 from accounts.domain import view
 from accounts.schemas import Kind, PortfolioPage, TimelinePage
 from bellwether_shared.http import ApiError, Limit, Offset
@@ -22,7 +22,8 @@ router = APIRouter(prefix="/v1", tags=["accounts"], responses={401: {"descriptio
     summary="The whole account: owners, health, champions, goals, tickets, "
     "requests, NPS, contracts, renewal and risk, recent alerts",
 )
-async def whole_account(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def whole_account(account_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
         parts = await queries.account(conn, account_id=account_id)
@@ -39,11 +40,12 @@ async def whole_account(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
 )
 async def account_timeline(
     account_id: str,
-    rt: RuntimeDep,
+    acting: Reader,
     kind: Annotated[list[Kind] | None, Query(max_length=12, description="only these kinds")] = None,
     before_id: Annotated[int | None, Query(ge=1, description="the next page: the last entry's id")] = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         items = await queries.timeline(
             conn, account_id=account_id, kinds=list(kind) if kind else None, before_id=before_id, limit=limit
@@ -61,7 +63,7 @@ async def account_timeline(
     summary="The portfolio: accounts by owner (a book), colour, tier, risk, renewal window",
 )
 async def portfolio(
-    rt: RuntimeDep,
+    acting: Reader,
     owner: Annotated[str | None, Query(max_length=200, description="the account's CSM, AE or renewal owner")] = None,
     colour: Literal["red", "yellow", "green", "unknown"] | None = None,
     tier: Annotated[str | None, Query(max_length=200)] = None,
@@ -70,6 +72,7 @@ async def portfolio(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
+    rt = acting.rt
     before = date.today() + timedelta(days=renewing_within_days + 1) if renewing_within_days is not None else None
     where = queries.Portfolio(owner, colour, tier, at_risk, before)
     async with rt.pool.acquire() as conn:

@@ -1,5 +1,5 @@
 """Request dependencies: the runtime (settings, pool) behind the role check (``bellwether_shared.roles``):
-``RuntimeDep`` for reads (viewer). The account view has nothing to configure."""
+``Reader`` for reads (viewer). The account view has nothing to configure."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
 from accounts.settings import AccountsSettings
-from bellwether_shared.roles import KeyRing
+from bellwether_shared.roles import Acting, KeyRing, require
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,4 @@ class Runtime:
         return cls(settings, pool, KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()))
 
 
-async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    rt.keys.authorise(authorization, "read")
-    return rt
-
-
-RuntimeDep = Annotated[Runtime, Depends(reader)]
+Reader = Annotated[Acting[Runtime], Depends(require("read"))]  # the whole account, timeline, report: viewer and up

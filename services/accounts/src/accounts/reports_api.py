@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from accounts import report, report_html
-from accounts.deps import RuntimeDep
+from accounts.deps import Reader
 from accounts.domain import report as rp
 from bellwether_shared.http import ApiError
 
@@ -18,11 +18,12 @@ router = APIRouter(prefix="/v1", tags=["reports"], responses={401: {"description
 
 @router.get("/reports/executive", summary="Retention, ARR by colour, forecast, time to value, champions, risks")
 async def executive(
-    rt: RuntimeDep,
+    acting: Reader,
     period: Annotated[str, Query(pattern=r"^[0-9]{4}-Q[1-4]$", description="a quarter, e.g. 2026-Q4")],
     format: Literal["json", "html"] = "json",
     min_risk_arr: Annotated[float, Query(ge=0, le=1e12, description="at-risk accounts from this ARR")] = 50_000,
 ) -> Any:
+    rt = acting.rt
     try:
         rp.check_period(period)
     except ValueError as exc:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError
 from health import query_repository as queries, relationship_schemas, schemas
-from health.deps import RuntimeDep
+from health.deps import Reader
 from health.domain.scoring import trend as score_trend
 
 router = APIRouter(prefix="/v1", tags=["health"], responses={401: {"description": "missing or wrong token"}})
@@ -31,7 +31,8 @@ async def _trends(conn: asyncpg.Connection, account_id: str, now: datetime) -> d
     response_model=schemas.HealthOut,
     summary="Current score, colour, per-measure explanation and what moved it",
 )
-async def account_health(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def account_health(account_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await queries.current(conn, account_id=account_id)
         if row is None:
@@ -41,16 +42,18 @@ async def account_health(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 @router.get("/accounts/{account_id}/health/history", summary="Score history, newest first")
 async def account_history(
-    account_id: str, rt: RuntimeDep, since: datetime | None = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500
+    account_id: str, acting: Reader, since: datetime | None = None, limit: Annotated[int, Query(ge=1, le=5000)] = 500
 ) -> list[dict[str, Any]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await queries.scores(conn, account_id=account_id, since=since, limit=limit)
 
 
 @router.get("/accounts/{account_id}/health/trend", summary="Change of the score over a window")
 async def account_trend(
-    account_id: str, rt: RuntimeDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+    account_id: str, acting: Reader, days: Annotated[int, Query(ge=1, le=365)] = 30
 ) -> dict[str, Any]:
+    rt = acting.rt
     now = datetime.now(UTC)
     async with rt.pool.acquire() as conn:
         history = await queries.history_since(conn, account_id=account_id, since=now - timedelta(days=days))
@@ -60,15 +63,17 @@ async def account_trend(
 
 
 @router.get("/accounts/{account_id}/milestones", response_model=list[schemas.MilestoneStateOut])
-async def account_milestones(account_id: str, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def account_milestones(account_id: str, acting: Reader) -> list[dict[str, Any]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await queries.milestones(conn, account_id=account_id)
 
 
 @router.get("/accounts/{account_id}/users", summary="Who in the account is active, and who stopped")
 async def account_users(
-    account_id: str, rt: RuntimeDep, active_days: Annotated[int, Query(ge=1, le=365)] = 14
+    account_id: str, acting: Reader, active_days: Annotated[int, Query(ge=1, le=365)] = 14
 ) -> list[dict[str, Any]]:
+    rt = acting.rt
     cutoff = (datetime.now(UTC) - timedelta(days=active_days)).date()
     async with rt.pool.acquire() as conn:
         return await queries.users(conn, account_id=account_id, active_since=cutoff)
@@ -76,8 +81,9 @@ async def account_users(
 
 @router.get("/accounts/{account_id}/usage", summary="DAU / WAU / MAU, events by name and trend over a window")
 async def account_usage(
-    account_id: str, rt: RuntimeDep, days: Annotated[int, Query(ge=1, le=180)] = 30
+    account_id: str, acting: Reader, days: Annotated[int, Query(ge=1, le=180)] = 30
 ) -> dict[str, Any]:
+    rt = acting.rt
     today = datetime.now(UTC).date()
     start, prev_start = today - timedelta(days=days - 1), today - timedelta(days=2 * days - 1)
     async with rt.pool.acquire() as conn:
@@ -100,7 +106,8 @@ async def account_usage(
     response_model=relationship_schemas.ChampionsOut,
     summary="Each contact on the champion quadrant: engagement, delight, influence, quadrant and why",
 )
-async def account_champions(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def account_champions(account_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         found = await queries.champions(conn, account_id=account_id)
     if found is None:
@@ -113,14 +120,15 @@ async def account_champions(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
     response_model=relationship_schemas.GoalsOut,
     summary="The problem bought for, goals with computed progress, value reviews, blocking requests",
 )
-async def account_goals(account_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def account_goals(account_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await queries.goals(conn, account_id=account_id)
 
 
 @router.get("/accounts", summary="Accounts by colour, segment, tier, owner, score, trend or a saved segment; paged")
 async def list_accounts(
-    rt: RuntimeDep,
+    acting: Reader,
     colour: Literal["red", "yellow", "green", "unknown"] | None = None,
     segment: str | None = None,
     tier: str | None = None,
@@ -134,6 +142,7 @@ async def list_accounts(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    rt = acting.rt
     given = {
         "colour": colour,
         "segment": segment,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from bellwether_shared.http import ApiError, Limit, Offset
 from health import calibration, calibration_repository as repo, schemas
 from health.config_api import card_out
-from health.deps import ConfigDep, RuntimeDep
+from health.deps import Configurer, Reader
 
 router = APIRouter(
     prefix="/v1/scorecards/{card_id}/calibrations",
@@ -26,7 +26,8 @@ CalibrationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
     response_model=schemas.CalibrationOut,
     summary="Fit suggested weights on closed renewals; current vs suggested AUC on held-out ones",
 )
-async def create(card_id: str, rt: ConfigDep, body: schemas.CalibrationIn) -> Any:
+async def create(card_id: str, acting: Configurer, body: schemas.CalibrationIn) -> Any:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         try:
             return dict(await calibration.run(conn, card_id=card_id, **body.model_dump()))
@@ -35,13 +36,15 @@ async def create(card_id: str, rt: ConfigDep, body: schemas.CalibrationIn) -> An
 
 
 @router.get("", response_model=list[schemas.CalibrationOut], summary="This scorecard's calibrations, newest first")
-async def listing(card_id: str, rt: RuntimeDep, limit: Limit = 20, offset: Offset = 0) -> Any:
+async def listing(card_id: str, acting: Reader, limit: Limit = 20, offset: Offset = 0) -> Any:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return [dict(r) for r in await repo.recent(conn, card_id=card_id, limit=limit, offset=offset)]
 
 
 @router.get("/{calibration_id}", response_model=schemas.CalibrationOut)
-async def one(card_id: str, calibration_id: CalibrationId, rt: RuntimeDep) -> Any:
+async def one(card_id: str, calibration_id: CalibrationId, acting: Reader) -> Any:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await repo.get(conn, card_id=card_id, calibration_id=calibration_id)
     if row is None:
@@ -55,7 +58,8 @@ async def one(card_id: str, calibration_id: CalibrationId, rt: RuntimeDep) -> An
     response_model=schemas.ScorecardOut,
     summary="Make the suggestion the scorecard's next version (its accounts are re-scored)",
 )
-async def apply(card_id: str, calibration_id: CalibrationId, rt: ConfigDep) -> dict[str, Any]:
+async def apply(card_id: str, calibration_id: CalibrationId, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         try:
             row, job = await calibration.apply(conn, card_id=card_id, calibration_id=calibration_id)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from health import config_repository as config, history, queue_repository, repository, schemas, scorecards
-from health.deps import ConfigDep, RuntimeDep
+from health.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
 
@@ -39,7 +39,8 @@ def card_out(row: asyncpg.Record, job_id: int | None = None) -> dict[str, Any]:
     response_model=schemas.ScorecardOut,
     summary="Create a scorecard (version 1); its accounts are re-scored in the background",
 )
-async def create_scorecard(body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str, Any]:
+async def create_scorecard(body: schemas.ScorecardIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     card_id = re.sub(r"[^a-z0-9]+", "-", body.name.lower()).strip("-")[:40] + "-" + secrets.token_hex(3)
     async with rt.pool.acquire() as conn, conn.transaction():
         row, job = await scorecards.save_version(conn, card_id=card_id, version=1, body=body)
@@ -51,7 +52,8 @@ async def create_scorecard(body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str
     response_model=schemas.ScorecardOut,
     summary="Change a scorecard: a new version; its accounts are re-scored in the background",
 )
-async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: ConfigDep) -> dict[str, Any]:
+async def update_scorecard(card_id: str, body: schemas.ScorecardIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         current = await config.latest_scorecard(conn, card_id=card_id)
         if current is None:
@@ -61,8 +63,9 @@ async def update_scorecard(card_id: str, body: schemas.ScorecardIn, rt: ConfigDe
 
 
 @router.get("/scorecards", response_model=list[schemas.ScorecardOut], summary="Current version of each scorecard")
-async def list_scorecards(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+async def list_scorecards(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     """A page of the current versions (a configuration table: tens of rows, paged all the same)."""
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.current_scorecards(conn)
     return [card_out(r) for r in rows if r["active"]][offset : offset + limit]
@@ -70,8 +73,9 @@ async def list_scorecards(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0
 
 @router.get("/scorecards/{card_id}", response_model=schemas.ScorecardOut)
 async def get_scorecard(
-    card_id: str, rt: RuntimeDep, version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+    card_id: str, acting: Reader, version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
 ) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await (
             config.scorecard_version(conn, card_id=card_id, version=version)
@@ -86,7 +90,8 @@ async def get_scorecard(
 
 
 @router.delete("/scorecards/{card_id}", status_code=204, summary="Retire a scorecard (never the default)")
-async def delete_scorecard(card_id: str, rt: ConfigDep) -> None:
+async def delete_scorecard(card_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         current = await config.latest_scorecard(conn, card_id=card_id)
         if current is None:
@@ -99,7 +104,8 @@ async def delete_scorecard(card_id: str, rt: ConfigDep) -> None:
 
 
 @router.get("/rescore-jobs/{job_id}", summary="Progress of a background re-score")
-async def rescore_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)], rt: RuntimeDep) -> dict[str, Any]:
+async def rescore_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)], acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await config.rescore_job(conn, job_id=job_id)
     if row is None:
@@ -109,7 +115,8 @@ async def rescore_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)], rt: Runt
 
 
 @router.post("/milestones", status_code=201, response_model=schemas.MilestoneIn, summary="Define a milestone")
-async def create_milestone(body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str, Any]:
+async def create_milestone(body: schemas.MilestoneIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.insert_milestone(conn, key=body.key, definition=body.model_dump(mode="json")):
             raise ApiError(409, "conflict", f"key: milestone '{body.key}' exists; PUT to change it")
@@ -118,7 +125,8 @@ async def create_milestone(body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str
 
 
 @router.put("/milestones/{key}", response_model=schemas.MilestoneIn, summary="Change a milestone definition")
-async def update_milestone(key: str, body: schemas.MilestoneIn, rt: ConfigDep) -> dict[str, Any]:
+async def update_milestone(key: str, body: schemas.MilestoneIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     if body.key != key:
         raise ApiError(422, "validation_error", "key: must match the path")
     async with rt.pool.acquire() as conn, conn.transaction():
@@ -129,14 +137,16 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, rt: ConfigDep) -
 
 
 @router.get("/milestones", response_model=list[schemas.MilestoneIn])
-async def list_milestones(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+async def list_milestones(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.milestone_defs(conn)
     return [dict(r["definition"]) for r in rows][offset : offset + limit]
 
 
 @router.delete("/milestones/{key}", status_code=204)
-async def delete_milestone(key: str, rt: ConfigDep) -> None:
+async def delete_milestone(key: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         found = await config.retire_milestone(conn, key=key)
     if not found:
@@ -149,7 +159,8 @@ async def delete_milestone(key: str, rt: ConfigDep) -> None:
     responses={422: {"description": "too many days"}},
     summary="Rebuild accounts' score history from imported usage (days before their first score; announces nothing)",
 )
-async def rebuild_history(body: schemas.HistoryRebuild, rt: ConfigDep) -> dict[str, Any]:
+async def rebuild_history(body: schemas.HistoryRebuild, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     until = body.until or (utcnow().date() - timedelta(days=1))
     if (until - body.since).days > history.MAX_DAYS:
         raise ApiError(422, "validation_error", f"since: at most {history.MAX_DAYS} days before until")

@@ -1,5 +1,5 @@
 """Request dependencies: the runtime (settings, pool) behind the role check (``bellwether_shared.roles``):
-``RuntimeDep`` for reads (viewer), ``ConfigDep`` for configuration (admin)."""
+``Reader`` for reads (viewer), ``Configurer`` for configuration (admin)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
-from bellwether_shared.roles import KeyRing
+from bellwether_shared.roles import Acting, KeyRing, require
 from health.settings import HealthSettings
 
 
@@ -24,17 +24,5 @@ class Runtime:
         return cls(settings, pool, KeyRing(settings.api_keys, legacy_admin_token=settings.api_token.get_secret_value()))
 
 
-async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    rt.keys.authorise(authorization, "read")
-    return rt
-
-
-async def configurer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    rt.keys.authorise(authorization, "configure")
-    return rt
-
-
-RuntimeDep = Annotated[Runtime, Depends(reader)]
-ConfigDep = Annotated[Runtime, Depends(configurer)]
+Reader = Annotated[Acting[Runtime], Depends(require("read"))]  # scores, history, segments: viewer and up
+Configurer = Annotated[Acting[Runtime], Depends(require("configure"))]  # scorecards, milestones, calibration: admin

@@ -9,27 +9,30 @@ from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError
 from health import query_repository as queries, schemas
-from health.deps import ConfigDep, RuntimeDep
+from health.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["segments"], responses={401: {"description": "missing or wrong token"}})
 Key = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")]
 
 
 @router.get("/segments", response_model=list[schemas.SegmentOut], summary="Saved segments (built-in and yours)")
-async def list_segments(rt: RuntimeDep) -> list[dict[str, Any]]:
+async def list_segments(acting: Reader) -> list[dict[str, Any]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await queries.saved_segments(conn)
 
 
 @router.put("/segments/{key}", response_model=schemas.SegmentOut, summary="Save a segment (its filters)")
-async def put_segment(key: Key, body: schemas.SegmentIn, rt: ConfigDep) -> dict[str, Any]:
+async def put_segment(key: Key, body: schemas.SegmentIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     filters = body.filters.model_dump(exclude_none=True)
     async with rt.pool.acquire() as conn:
         return await queries.put_saved_segment(conn, key=key, name=body.name, filters=filters)
 
 
 @router.delete("/segments/{key}", status_code=204, summary="Delete a saved segment")
-async def delete_segment(key: Key, rt: ConfigDep) -> None:
+async def delete_segment(key: Key, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if not await queries.delete_saved_segment(conn, key=key):
             raise ApiError(404, "not_found", f"key: no saved segment '{key}'")

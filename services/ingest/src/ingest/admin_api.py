@@ -5,28 +5,15 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from ingest import repository, schemas, source_repository as sources
 from ingest.auth import hash_key, new_write_key
-from ingest.deps import Runtime, RuntimeDep
+from ingest.deps import Configurer, Reader
 from ingest.domain import scopes
 from ingest.domain.adapters import registry
 
-
-async def require_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt.keys.authorise(authorization, "configure")
-    return rt
-
-
-async def require_viewer(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt.keys.authorise(authorization, "read")
-    return rt
-
-
-AdminDep = Annotated[Runtime, Depends(require_admin)]  # sources and their grants
-ViewerDep = Annotated[Runtime, Depends(require_viewer)]  # reading sources and rejected events
 router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
 
 
@@ -44,7 +31,8 @@ def _out(src: sources.Source) -> dict[str, object]:
     response_model=schemas.SourceCreated,
     summary="Create a source; its write key is shown once",
 )
-async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONResponse:
+async def create_source(body: schemas.SourceCreate, acting: Configurer) -> JSONResponse:
+    rt = acting.rt
     if found := registry.problems(body.kind, body.config):
         raise ApiError(422, "invalid_config", f"config.{found[0].field}: {found[0].reason}", field=found[0].field)
     default_scopes = registry.scopes_for(body.kind) if body.kind in registry.KINDS else scopes.DEFAULT
@@ -68,15 +56,17 @@ async def create_source(body: schemas.SourceCreate, rt: AdminDep) -> JSONRespons
 
 @router.get("/sources", response_model=list[schemas.SourceOut], summary="List sources (never their keys)")
 async def list_sources(
-    rt: ViewerDep, include_revoked: bool = True, limit: Limit = 100, offset: Offset = 0
+    acting: Reader, include_revoked: bool = True, limit: Limit = 100, offset: Offset = 0
 ) -> list[dict[str, object]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await sources.list_sources(conn, include_revoked=include_revoked)
     return [_out(s) for s in rows][offset : offset + limit]
 
 
 @router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})
-async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
+async def get_source(source_id: str, acting: Reader) -> dict[str, object]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
@@ -90,7 +80,8 @@ async def get_source(source_id: str, rt: ViewerDep) -> dict[str, object]:
     responses={404: {"model": schemas.Error}},
     summary="Change what a source's write key may write (scopes, accounts); applies at once",
 )
-async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) -> dict[str, object]:
+async def update_grant(source_id: str, body: schemas.SourceGrant, acting: Configurer) -> dict[str, object]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
     if src is None:
@@ -105,7 +96,8 @@ async def update_grant(source_id: str, body: schemas.SourceGrant, rt: AdminDep) 
     responses={404: {"model": schemas.Error}},
     summary="Revoke a source's write key (401 from then on)",
 )
-async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
+async def revoke_source(source_id: str, acting: Configurer) -> dict[str, object]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.revoke_source(conn, source_id=source_id)
     if src is None:
@@ -120,7 +112,8 @@ async def revoke_source(source_id: str, rt: AdminDep) -> dict[str, object]:
     responses={404: {"model": schemas.Error}, 409: {"model": schemas.Error}},
     summary="Set the secret the source's requests are signed with (shown once); from now on they must be signed",
 )
-async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, rt: AdminDep) -> dict[str, str]:
+async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, acting: Configurer) -> dict[str, str]:
+    rt = acting.rt
     if rt.box is None:
         raise ApiError(409, "secrets_key_missing", "secret: SECRETS_KEY is not set; signing secrets cannot be kept")
     secret = body.secret or secrets.token_urlsafe(32)
@@ -138,7 +131,8 @@ async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, rt: 
     responses={404: {"model": schemas.Error}},
     summary="Stop checking the source's signatures",
 )
-async def drop_signing_secret(source_id: str, rt: AdminDep) -> None:
+async def drop_signing_secret(source_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.set_signing_secret(conn, source_id=source_id, sealed=None)
     if src is None:
@@ -148,11 +142,12 @@ async def drop_signing_secret(source_id: str, rt: AdminDep) -> None:
 
 @router.get("/rejected", response_model=schemas.RejectedPage, summary="Events that failed validation, newest first")
 async def list_rejected(
-    rt: ViewerDep,
+    acting: Reader,
     source_id: str | None = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JSONResponse:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.list_rejections(conn, source_id=source_id, before_id=before_id, limit=limit)
     items = [{k: v for k, v in r.items() if k != "idx"} | {"index": r["idx"]} for r in rows]

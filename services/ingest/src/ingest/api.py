@@ -16,7 +16,7 @@ from bellwether_shared.http import ApiError, JSONResponse, inline_defs
 from ingest import schemas, signals, wire_schemas
 from ingest.auth import write_key_from
 from ingest.body import read_json_object
-from ingest.deps import Runtime, RuntimeDep
+from ingest.deps import Public, Runtime
 from ingest.domain.normalise import Rejection, parse_time
 from ingest.source_repository import Source
 from ingest.tracking import Batch, Outcome, accept_messages
@@ -84,7 +84,7 @@ def single_rejected(r: Rejection) -> ApiError:
 
 
 def _single(call: str, model: type[BaseModel]) -> None:
-    async def handler(request: Request, rt: RuntimeDep) -> JSONResponse:
+    async def handler(request: Request, rt: Public) -> JSONResponse:
         body, source = await _authenticated(request, rt)
         rate_limit(rt, source, 1)
         outcome = await accept_messages(
@@ -137,7 +137,7 @@ def _object_or_none(body: dict[str, Any], name: str) -> dict[str, Any] | None:
     return value
 
 
-async def batch(request: Request, rt: RuntimeDep) -> JSONResponse:
+async def batch(request: Request, rt: Public) -> JSONResponse:
     body, source = await _authenticated(request, rt)
     items = body.get("batch")
     if not isinstance(items, list):
@@ -186,7 +186,7 @@ for _path in ("batch", "import"):
     openapi_extra=_doc(schemas.SignalBatch),
     summary="CS signals (account, NPS, tickets, contacts...)",
 )
-async def post_signals(request: Request, rt: RuntimeDep) -> JSONResponse:
+async def post_signals(request: Request, rt: Public) -> JSONResponse:
     """One signal, or ``{"batch": [...]}``; each is discriminated by ``type`` and validated strictly.
     Valid signals are accepted even when others in the batch are rejected."""
     body, source = await _authenticated(request, rt)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import deletion_repository, schemas
-from ingest.admin_api import ViewerDep
 from ingest.deletion import delete_user
 from ingest.deletion_repository import user_hash
-from ingest.deps import RuntimeDep
+from ingest.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["privacy"], responses={401: {"model": schemas.Error}})
 
@@ -24,10 +23,8 @@ router = APIRouter(prefix="/v1", tags=["privacy"], responses={401: {"model": sch
     response_model=schemas.DeletionOut,
     summary="Delete a user's personal data in every service (and suppress their further events)",
 )
-async def request_deletion(
-    body: schemas.DeletionIn, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None
-) -> JSONResponse:
-    caller = rt.keys.authorise(authorization, "configure")
+async def request_deletion(body: schemas.DeletionIn, acting: Configurer) -> JSONResponse:
+    rt, caller = acting.rt, acting.caller
     request_id, _ = await delete_user(
         rt.intake, user_id=body.user_id, contact_ids=body.contact_ids, requested_by=caller.actor, suppress=body.suppress
     )
@@ -43,7 +40,8 @@ async def request_deletion(
 
 
 @router.get("/deletions", response_model=list[schemas.DeletionOut], summary="Deletion requests, newest first")
-async def list_deletions(rt: ViewerDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+async def list_deletions(acting: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await deletion_repository.list_requests(conn, limit=limit)
 
@@ -54,8 +52,8 @@ async def list_deletions(rt: ViewerDep, limit: Annotated[int, Query(ge=1, le=100
     responses={404: {"model": schemas.Error}},
     summary="Accept a suppressed user's events again",
 )
-async def lift_suppression(user_id: str, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    rt.keys.authorise(authorization, "configure")
+async def lift_suppression(user_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if not await deletion_repository.lift(conn, user_id=user_id):
             raise ApiError(404, "not_found", "user_id: not suppressed")

@@ -1,4 +1,5 @@
-"""Request dependencies: the runtime (settings, pool, Kafka producer, caches, rate limiter)."""
+"""Request dependencies: the runtime (settings, pool, Kafka producer, caches, rate limiter), and who may reach
+it: ``Public`` (senders, checked by the route), ``Reader`` and ``Configurer`` (``bellwether_shared.roles``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from fastapi import Depends, Request
 
-from bellwether_shared.roles import KeyRing
+from bellwether_shared.roles import Acting, KeyRing, require
 from bellwether_shared.runtime import Producer
 from bellwether_shared.secretbox import SecretBox
 from ingest.auth import SourceAuth
@@ -47,9 +48,13 @@ class Runtime:
         return self.kafka.producer
 
 
-async def get_runtime(request: Request) -> Runtime:
+async def public(request: Request) -> Runtime:
+    """The runtime, with no role check: the tracking, signal and webhook routes authenticate the sender
+    themselves (its write key, or the signature of its signing secret)."""
     rt: Runtime = request.app.state.runtime
     return rt
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+Public = Annotated[Runtime, Depends(public)]  # senders: the route checks the write key or signature
+Reader = Annotated[Acting[Runtime], Depends(require("read"))]  # sources, rejected events, deletions
+Configurer = Annotated[Acting[Runtime], Depends(require("configure"))]  # sources, grants, plans, deletions

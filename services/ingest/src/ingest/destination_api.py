@@ -24,7 +24,7 @@ from ingest.api import ERRORS, answer, rate_limit, single_rejected
 from ingest.auth import header_key, signing_secret
 from ingest.body import parse_json, read_bytes
 from ingest.deletion import delete_user
-from ingest.deps import Runtime, RuntimeDep
+from ingest.deps import Public, Runtime
 from ingest.domain import scopes, signatures
 from ingest.source_repository import Source
 from ingest.tracking import Batch, accept_messages
@@ -81,7 +81,7 @@ async def _deletion(rt: Runtime, source: Source, body: dict[str, Any]) -> JSONRe
     responses=ERRORS | {401: {"model": schemas.Error, "description": "unknown key or bad X-Signature"}},
     summary="Segment / RudderStack webhook destination: one message or an array of mixed types",
 )
-async def destination(request: Request, rt: RuntimeDep) -> JSONResponse:
+async def destination(request: Request, rt: Public) -> JSONResponse:
     wire, raw = await read_bytes(request, max_bytes=rt.settings.max_request_bytes)
     source = await rt.auth.authenticate(header_key(request.headers, rt.settings.write_key_headers))
     check_signature(rt, source, (wire, raw), request.headers.get("x-signature"))

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import plan_repository, schemas, source_repository as sources
-from ingest.admin_api import AdminDep, ViewerDep, no_source
+from ingest.admin_api import no_source
+from ingest.deps import Configurer, Reader
 from ingest.domain.tracking_plan import PlanError, TrackingPlan
 
 router = APIRouter(prefix="/v1/sources/{source_id}", tags=["tracking plans"], responses={401: {"model": schemas.Error}})
@@ -21,7 +22,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": schemas.Error}}
     responses=NOT_FOUND | {422: {"model": schemas.Error}},
     summary="Set the source's tracking plan (observe: count and annotate violations; enforce: reject them)",
 )
-async def put_plan(source_id: str, body: schemas.TrackingPlanDoc, rt: AdminDep) -> dict[str, Any]:
+async def put_plan(source_id: str, body: schemas.TrackingPlanDoc, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     try:
         plan = TrackingPlan.from_doc(body.model_dump())
     except PlanError as exc:
@@ -35,7 +37,8 @@ async def put_plan(source_id: str, body: schemas.TrackingPlanDoc, rt: AdminDep) 
 
 
 @router.get("/tracking-plan", response_model=schemas.TrackingPlanDoc, responses=NOT_FOUND)
-async def get_plan(source_id: str, rt: ViewerDep) -> dict[str, Any]:
+async def get_plan(source_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
@@ -46,7 +49,8 @@ async def get_plan(source_id: str, rt: ViewerDep) -> dict[str, Any]:
 
 
 @router.delete("/tracking-plan", status_code=204, responses=NOT_FOUND, summary="Drop the plan: nothing is checked")
-async def drop_plan(source_id: str, rt: AdminDep) -> None:
+async def drop_plan(source_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.set_tracking_plan(conn, source_id=source_id, plan=None)
     if src is None:
@@ -62,10 +66,11 @@ async def drop_plan(source_id: str, rt: AdminDep) -> None:
 )
 async def list_violations(
     source_id: str,
-    rt: ViewerDep,
+    acting: Reader,
     event: Annotated[str | None, Query(max_length=255)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> JSONResponse:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if await sources.get_source(conn, source_id=source_id) is None:
             raise no_source(source_id)

@@ -20,11 +20,11 @@ from fastapi.responses import Response
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse
 from ingest import schemas, source_repository as sources
-from ingest.admin_api import AdminDep, ViewerDep, no_source
+from ingest.admin_api import no_source
 from ingest.api import ERRORS, answer, rate_limit
 from ingest.auth import header_key, signing_secret
 from ingest.body import read_bytes
-from ingest.deps import Runtime, RuntimeDep
+from ingest.deps import Configurer, Public, Reader, Runtime
 from ingest.domain.adapters import Mapped, registry
 from ingest.domain.adapters.kinds import ADAPTERS, Adapter, Inbound
 from ingest.domain.errors import Unauthorised, WrongSource
@@ -87,7 +87,7 @@ def _limit(rt: Runtime, source: Source, adapter: Adapter, count: int) -> None:
     responses=ERRORS | {401: {"model": schemas.Error}, 403: {"model": schemas.Error}},
     summary="HubSpot, Salesforce, Zendesk or Intercom webhook, mapped to signals by the source's adapter",
 )
-async def webhook(source_id: str, request: Request, rt: RuntimeDep) -> Response:
+async def webhook(source_id: str, request: Request, rt: Public) -> Response:
     wire, raw = await read_bytes(request, max_bytes=rt.settings.max_request_bytes)
     req = _inbound(request, wire, raw)
     source, adapter = await _source(rt, req, source_id)
@@ -114,7 +114,8 @@ def _config_out(src: Source) -> dict[str, Any]:
 
 
 @router.get("/sources/{source_id}/config", response_model=schemas.SourceConfigOut, tags=["admin"])
-async def get_config(source_id: str, rt: ViewerDep) -> dict[str, Any]:
+async def get_config(source_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
     if src is None:
@@ -129,7 +130,8 @@ async def get_config(source_id: str, rt: ViewerDep) -> dict[str, Any]:
     tags=["admin"],
     summary="Set a webhook source's field mapping and settings (replaces what was set; defaults fill the rest)",
 )
-async def put_config(source_id: str, body: dict[str, Any], rt: AdminDep) -> JSONResponse:
+async def put_config(source_id: str, body: dict[str, Any], acting: Configurer) -> JSONResponse:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         src = await sources.get_source(conn, source_id=source_id)
         if src is None:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
-from bellwether_shared.roles import Caller, KeyRing
+from bellwether_shared.roles import Acting, KeyRing, require
 from bellwether_shared.secretbox import SecretBox
 from notifications.settings import NotificationsSettings
 
@@ -26,31 +26,6 @@ class Runtime:
         return cls(settings, pool, settings.box(), keys)
 
 
-async def reader(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    rt.keys.authorise(authorization, "read")
-    return rt
-
-
-async def configurer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    rt.keys.authorise(authorization, "configure")
-    return rt
-
-
-@dataclass(frozen=True)
-class Acting:
-    """A person acting on their own work (tasks): the runtime and who they are (actor, role)."""
-
-    rt: Runtime
-    caller: Caller
-
-
-async def writer(request: Request, authorization: Annotated[str | None, Header()] = None) -> Acting:
-    rt: Runtime = request.app.state.runtime
-    return Acting(rt, rt.keys.authorise(authorization, "write"))
-
-
-RuntimeDep = Annotated[Runtime, Depends(reader)]  # reads: viewer
-WriterDep = Annotated[Acting, Depends(writer)]  # tasks: csm (their own), vp_cs, admin
-ConfigDep = Annotated[Runtime, Depends(configurer)]  # alert rules, people, destinations, replays: admin
+Reader = Annotated[Acting[Runtime], Depends(require("read"))]  # reads: viewer
+Writer = Annotated[Acting[Runtime], Depends(require("write"))]  # tasks: csm (their own), vp_cs, admin
+Configurer = Annotated[Acting[Runtime], Depends(require("configure"))]  # rules, people, destinations, replays: admin

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import delivery_repository as dr, destination_repository as dests, digests, repository, schemas
-from notifications.deps import ConfigDep, RuntimeDep
+from notifications.deps import Configurer, Reader
 from notifications.domain import signing, urlguard
 from notifications.sender import resolve_checked
 
@@ -24,8 +24,9 @@ def _invalid(field: str, reason: str) -> ApiError:
 
 
 @router.post("/destinations", status_code=201)
-async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict[str, Any]:
+async def create_destination(body: schemas.DestinationIn, acting: Configurer) -> dict[str, Any]:
     """For a webhook, the answer holds its signing secret: shown once, store it now."""
+    rt = acting.rt
     if body.owner_person_id:
         async with rt.pool.acquire() as conn:
             if await repository.get_person(conn, person_id=body.owner_person_id) is None:
@@ -52,14 +53,16 @@ async def create_destination(body: schemas.DestinationIn, rt: ConfigDep) -> dict
 
 
 @router.get("/destinations")
-async def list_destinations(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+async def list_destinations(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dests.list_destinations(conn, limit=limit, offset=offset)
     return {"destinations": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/destinations/{destination_id}")
-async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def get_destination(destination_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await dests.get_destination(conn, destination_id=destination_id)
     if row is None:
@@ -72,9 +75,10 @@ async def get_destination(destination_id: str, rt: RuntimeDep) -> dict[str, Any]
 
 
 @router.post("/destinations/{destination_id}/rotate-secret")
-async def rotate_secret(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
+async def rotate_secret(destination_id: str, acting: Configurer) -> dict[str, Any]:
     """A new signing secret (shown once). The previous one keeps signing for `SECRET_OVERLAP_S`, so the
     receiver can switch without missing a delivery: meanwhile each delivery carries both signatures."""
+    rt = acting.rt
     now = utcnow()
     async with rt.pool.acquire() as conn, conn.transaction():
         row = await dests.get_destination(conn, destination_id=destination_id, lock=True)
@@ -95,7 +99,8 @@ async def rotate_secret(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
 
 
 @router.post("/destinations/{destination_id}/enable")
-async def enable(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
+async def enable(destination_id: str, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         await dests.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
         row = await dests.get_destination(conn, destination_id=destination_id)
@@ -105,15 +110,17 @@ async def enable(destination_id: str, rt: ConfigDep) -> dict[str, Any]:
 
 
 @router.delete("/destinations/{destination_id}", status_code=204)
-async def delete_destination(destination_id: str, rt: ConfigDep) -> None:
+async def delete_destination(destination_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await dests.delete_destination(conn, destination_id=destination_id):
             raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
 
 
 @router.post("/destinations/{destination_id}/replay")
-async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: ConfigDep) -> dict[str, Any]:
+async def replay_since(destination_id: str, body: schemas.ReplayIn, acting: Configurer) -> dict[str, Any]:
     """Send again every delivery to this destination created since `since` (same webhook-id)."""
+    rt = acting.rt
     try:
         since = datetime.fromisoformat(body.since)
     except ValueError:
@@ -124,7 +131,8 @@ async def replay_since(destination_id: str, body: schemas.ReplayIn, rt: ConfigDe
 
 
 @router.post("/subscriptions", status_code=201)
-async def subscribe(body: schemas.SubscriptionIn, rt: ConfigDep) -> dict[str, Any]:
+async def subscribe(body: schemas.SubscriptionIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     s = {**body.model_dump(), "subscription_id": "sub_" + uuid.uuid4().hex[:12]}
     async with rt.pool.acquire() as conn:
         if await dests.get_destination(conn, destination_id=body.destination_id) is None:
@@ -134,15 +142,17 @@ async def subscribe(body: schemas.SubscriptionIn, rt: ConfigDep) -> dict[str, An
 
 @router.get("/subscriptions")
 async def list_subscriptions(
-    rt: RuntimeDep, destination_id: str | None = None, limit: Limit = 100, offset: Offset = 0
+    acting: Reader, destination_id: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dests.list_subscriptions(conn, destination_id=destination_id, limit=limit, offset=offset)
     return {"subscriptions": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
-async def unsubscribe(subscription_id: str, rt: ConfigDep) -> None:
+async def unsubscribe(subscription_id: str, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if not await dests.delete_subscription(conn, subscription_id=subscription_id):
             raise ApiError(404, "not_found", f"subscription_id: no subscription '{subscription_id}'")
@@ -150,20 +160,22 @@ async def unsubscribe(subscription_id: str, rt: ConfigDep) -> None:
 
 @router.get("/deliveries")
 async def deliveries(
-    rt: RuntimeDep,
+    acting: Reader,
     destination_id: str | None = None,
     status: Literal["pending", "succeeded", "failed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dr.list_deliveries(conn, destination_id=destination_id, status=status, limit=limit, offset=offset)
     return {"deliveries": [dict(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/deliveries/{delivery_id}")
-async def delivery(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def delivery(delivery_id: str, acting: Reader) -> dict[str, Any]:
     """A delivery and every attempt (status code, error, latency)."""
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await dr.get_delivery(conn, delivery_id=delivery_id)
         if row is None:
@@ -173,7 +185,8 @@ async def delivery(delivery_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/deliveries/{delivery_id}/replay")
-async def replay_one(delivery_id: str, rt: ConfigDep) -> dict[str, Any]:
+async def replay_one(delivery_id: str, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if not await dr.replay(conn, delivery_ids=[delivery_id], destination_id=None, since=None):
             raise ApiError(404, "not_found", f"delivery_id: no delivery '{delivery_id}'")
@@ -181,8 +194,9 @@ async def replay_one(delivery_id: str, rt: ConfigDep) -> dict[str, Any]:
 
 
 @router.post("/digests/run")
-async def run_digests(rt: ConfigDep, recipient: str | None = None) -> dict[str, Any]:
+async def run_digests(acting: Configurer, recipient: str | None = None) -> dict[str, Any]:
     """Build digests now: those that are due, or everything waiting for `recipient`."""
+    rt = acting.rt
     async with rt.pool.acquire() as conn, conn.transaction():
         made = await digests.run_due(conn, settings=rt.settings, now=utcnow(), recipient=recipient)
     return {"digests": made}

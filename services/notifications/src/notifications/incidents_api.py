@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import incident_repository as ir
-from notifications.deps import RuntimeDep
+from notifications.deps import Reader
 
 router = APIRouter(prefix="/v1", tags=["incidents"], responses={401: {"description": "missing or wrong token"}})
 
@@ -25,7 +25,7 @@ def _with_causes(incident: dict[str, Any], causes: list[Any]) -> dict[str, Any]:
 
 @router.get("/incidents")
 async def incidents(
-    rt: RuntimeDep,
+    acting: Reader,
     account_id: str | None = None,
     recipient: str | None = None,
     limit: Limit = 100,
@@ -33,6 +33,7 @@ async def incidents(
 ) -> dict[str, Any]:
     """Newest first: per account and person, the severity (the highest of its causes), whether the person
     was told at once, its revision (one more per cause) and every cause with what became of it."""
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = [
             dict(r)
@@ -45,7 +46,8 @@ async def incidents(
 
 
 @router.get("/incidents/{incident_id}", responses={404: {"description": "no such incident"}})
-async def incident(incident_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def incident(incident_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await ir.get_incident(conn, incident_id=incident_id)
         if row is None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import task_repository as repo
-from notifications.deps import ConfigDep, RuntimeDep
+from notifications.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["playbooks"], responses={401: {"description": "missing or wrong token"}})
 PlaybookId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
@@ -49,13 +49,15 @@ class PlaybookIn(BaseModel):
 
 
 @router.get("/playbooks", summary="Current version of every active playbook")
-async def list_playbooks(rt: RuntimeDep, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+async def list_playbooks(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         return {"playbooks": await repo.playbooks(conn, limit=limit, offset=offset), "limit": limit, "offset": offset}
 
 
 @router.get("/playbooks/{playbook_id}", summary="A playbook's versions, newest first")
-async def get_playbook(playbook_id: PlaybookId, rt: RuntimeDep) -> dict[str, Any]:
+async def get_playbook(playbook_id: PlaybookId, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         versions = await repo.playbook_versions(conn, playbook_id=playbook_id)
     if not versions:
@@ -64,14 +66,16 @@ async def get_playbook(playbook_id: PlaybookId, rt: RuntimeDep) -> dict[str, Any
 
 
 @router.put("/playbooks/{playbook_id}", summary="Create a playbook or add a version of it")
-async def put_playbook(playbook_id: PlaybookId, body: PlaybookIn, rt: ConfigDep) -> dict[str, Any]:
+async def put_playbook(playbook_id: PlaybookId, body: PlaybookIn, acting: Configurer) -> dict[str, Any]:
+    rt = acting.rt
     p = body.model_dump() | {"playbook_id": playbook_id}
     async with rt.pool.acquire() as conn:
         return await repo.put_playbook(conn, p=p)
 
 
 @router.delete("/playbooks/{playbook_id}", status_code=204, summary="Retire a playbook (its tasks stay)")
-async def retire_playbook(playbook_id: PlaybookId, rt: ConfigDep) -> None:
+async def retire_playbook(playbook_id: PlaybookId, acting: Configurer) -> None:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         if not await repo.retire_playbook(conn, playbook_id=playbook_id):
             raise ApiError(404, "not_found", f"playbook_id: no active playbook '{playbook_id}'")

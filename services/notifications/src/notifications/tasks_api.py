@@ -13,7 +13,7 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.uow import unit_of_work
 from notifications import task_repository as repo, tasks
-from notifications.deps import RuntimeDep, WriterDep
+from notifications.deps import Reader, Writer
 from notifications.domain import tasks as td
 from notifications.settings import SOURCE
 
@@ -39,7 +39,7 @@ class ChangeIn(BaseModel):
 
 @router.get("/tasks", summary="Tasks by owner, account, status; due before a time; overdue")
 async def list_tasks(
-    rt: RuntimeDep,
+    acting: Reader,
     owner_id: Annotated[str | None, Query(max_length=200, description="my tasks")] = None,
     account_id: Annotated[str | None, Query(max_length=200)] = None,
     status: Literal["open", "in_progress", "snoozed", "done", "dismissed"] | None = Query(
@@ -50,6 +50,7 @@ async def list_tasks(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repo.listed(
             conn,
@@ -65,7 +66,8 @@ async def list_tasks(
 
 
 @router.get("/tasks/{task_id}", summary="One task with its steps, notes and every change")
-async def get_task(task_id: str, rt: RuntimeDep) -> dict[str, Any]:
+async def get_task(task_id: str, acting: Reader) -> dict[str, Any]:
+    rt = acting.rt
     async with rt.pool.acquire() as conn:
         row = await repo.get_task(conn, task_id=task_id)
         if row is None:
@@ -74,7 +76,7 @@ async def get_task(task_id: str, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/tasks/{task_id}/changes", summary="Move a task through its lifecycle (audited)")
-async def change_task(task_id: str, body: ChangeIn, acting: WriterDep) -> dict[str, Any]:
+async def change_task(task_id: str, body: ChangeIn, acting: Writer) -> dict[str, Any]:
     try:
         async with unit_of_work(acting.rt.pool, source=SOURCE) as uow:
             row = await tasks.change(

@@ -45,7 +45,7 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
     c["end_date"] = body.end_date or add_months(body.start_date, body.term_months)
     if body.list_price:
         c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
-    s = caller.settings
+    s = caller.rt.settings
     async with transaction(caller) as uow:
         row = await opportunities.record_contract(uow, c=c, actor=caller.actor, horizon=s.horizon())
         renewal = await repository.renewal_of(uow.conn, contract_id=contract_id)
@@ -56,14 +56,14 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
 async def list_contracts(
     caller: Reader, account_id: str | None = None, limit: Limit = 100, offset: Offset = 0
 ) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await contracts.list_contracts(conn, account_id=account_id, limit=limit, offset=offset)
     return {"contracts": [plain(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/contracts/{contract_id}")
 async def get_contract(contract_id: str, caller: Reader) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         row = await contracts.get_contract(conn, contract_id=contract_id)
     if row is None:
         raise ApiError(404, "not_found", f"contract_id: no contract '{contract_id}'")
@@ -87,7 +87,7 @@ async def list_opportunities(
 ) -> dict[str, Any]:
     """Opportunities by renewal date, filtered; each with its owner, risk level and reasons."""
     before = date.fromordinal(utcnow().date().toordinal() + within_days + 1) if within_days is not None else None
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await opps.list_opportunities(
             conn,
             kind=kind,
@@ -111,7 +111,7 @@ def _opportunity(r: Any) -> dict[str, Any]:
 
 @router.get("/opportunities/{opportunity_id}")
 async def get_opportunity(opportunity_id: str, caller: Reader) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         row = await opps.get_opportunity(conn, opportunity_id=opportunity_id)
         if row is None:
             raise ApiError(404, "not_found", f"opportunity_id: no opportunity '{opportunity_id}'")
@@ -164,7 +164,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
     acquired, other). Anything but a churn rolls the contract forward into its next term."""
     async with transaction(caller) as uow:
         await opportunities.check_book(uow, opportunity_id=opportunity_id, actor=caller.actor, role=caller.role)
-        s = caller.settings
+        s = caller.rt.settings
         row = await closing.close(
             uow,
             opportunity_id=opportunity_id,
@@ -187,7 +187,7 @@ async def close(opportunity_id: str, body: schemas.CloseIn, caller: Writer) -> d
 @router.get("/accounts/{account_id}")
 async def get_account(account_id: str, caller: Reader) -> dict[str, Any]:
     """The account as renewals sees it: owners, health projection, contracts and open opportunities."""
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         acc = await repository.get_account(conn, account_id=account_id)
         if acc is None:
             raise ApiError(404, "not_found", f"account_id: no account '{account_id}'")
@@ -238,7 +238,7 @@ async def audit_trail(
     before_id: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
     """Who changed what, when (newest first; page with `before_id`)."""
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await repository.audit_trail(
             conn, entity_type=entity_type, entity_id=entity_id, limit=limit, before_id=before_id
         )

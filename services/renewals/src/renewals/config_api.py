@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"descr
 
 
 async def _get(caller: Reader, key: str) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         return await repository.get_setting(conn, key=key)
 
 
@@ -59,19 +59,19 @@ async def put_risk_weights(body: schemas.RiskWeightsIn, caller: Configurer) -> d
     value = body.model_dump(exclude_none=True)
     async with transaction(caller) as uow:
         await _put(uow, "risk_weights", value, caller.actor)
-        changed = await reassess(uow, account_ids=None, horizon=caller.settings.horizon())
+        changed = await reassess(uow, account_ids=None, horizon=caller.rt.settings.horizon())
     return {**asdict(risk.Weights(**value)), "opportunities_reassessed": changed}
 
 
 @router.get("/capacity")
 async def get_capacity(caller: Reader) -> dict[str, Any]:
     """Accounts one owner can carry per tier: the tier vocabulary's (`TIERS`), overridden here."""
-    return {"tiers": capacity(caller.settings.tiers, await _get(caller, "capacity"))}
+    return {"tiers": capacity(caller.rt.settings.tiers, await _get(caller, "capacity"))}
 
 
 @router.put("/capacity")
 async def put_capacity(body: schemas.CapacityIn, caller: Configurer) -> dict[str, Any]:
-    tiers = caller.settings.tiers
+    tiers = caller.rt.settings.tiers
     unknown = sorted(t for t in body.tiers if tiers.name(t) is None)
     if unknown:
         raise ApiError(

@@ -8,16 +8,16 @@ which stay a VP of CS's decision."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import Depends, Header, Request
+from fastapi import Depends
 
 from bellwether_shared.http import ApiError
-from bellwether_shared.roles import KeyRing
+from bellwether_shared.roles import Acting, KeyRing, require
 from bellwether_shared.uow import UnitOfWork
 from renewals import repository
 from renewals.domain import errors
@@ -35,25 +35,7 @@ class Runtime:
         return cls(settings, pool, KeyRing(settings.api_keys))
 
 
-@dataclass(frozen=True)
-class Caller:
-    actor: str
-    role: str
-    pool: asyncpg.Pool
-    settings: RenewalsSettings
-
-
-def require(permission: str) -> Callable[..., Awaitable[Caller]]:
-    # async, with no I/O: FastAPI runs a plain ``def`` dependency in its thread pool, a thread hop on
-    # every request (bench/profiles: threading's Condition.notify was 2.6 % of ingest's CPU)
-    async def dependency(request: Request, authorization: Annotated[str | None, Header()] = None) -> Caller:
-        rt: Runtime = request.app.state.runtime
-        who = rt.keys.authorise(authorization, permission)
-        return Caller(actor=who.actor, role=who.role, pool=rt.pool, settings=rt.settings)
-
-    return dependency
-
-
+Caller = Acting[Runtime]  # who acts (actor, role) and the runtime (``caller.rt``)
 Reader = Annotated[Caller, Depends(require("read"))]
 Writer = Annotated[Caller, Depends(require("write"))]
 Proposer = Annotated[Caller, Depends(require("propose"))]
@@ -65,7 +47,7 @@ Configurer = Annotated[Caller, Depends(require("configure"))]
 async def transaction(caller: Caller) -> AsyncIterator[UnitOfWork]:
     """One unit of work (one transaction: state, audit trail, outbox); the use case's refusals become
     404 / 409 / 403 answers naming the field."""
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         try:
             async with conn.transaction(), repository.unit(conn) as uow:
                 yield uow

@@ -19,7 +19,7 @@ router = APIRouter(
 async def open_review(body: deal_schemas.DealIn, caller: Writer) -> dict[str, Any]:
     """A closed-won deal entered by hand (deals sent as signals to ingest open theirs automatically):
     its contract, its deal-quality score and flags. Idempotent per `deal_id`."""
-    s = caller.settings
+    s = caller.rt.settings
     async with transaction(caller) as uow:
         row = await handoff.open_review(
             uow,
@@ -38,14 +38,14 @@ async def list_reviews(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await reviews.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)
     return {"reviews": [plain(r) for r in rows], "limit": limit, "offset": offset}
 
 
 @router.get("/{deal_id}")
 async def get_review(deal_id: str, caller: Reader) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         row = await reviews.get_review(conn, deal_id=deal_id)
     if row is None:
         raise ApiError(404, "not_found", f"deal_id: no hand-off review for deal '{deal_id}'")

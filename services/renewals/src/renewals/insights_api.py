@@ -25,7 +25,7 @@ async def attention(
 ) -> dict[str, Any]:
     """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason."""
     today = utcnow().date()
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await q.attention_candidates(conn, owner_id=owner_id)
     entries = at.queue(
         at.Candidate(
@@ -50,8 +50,8 @@ async def books(
     accounts whose open renewal and open expansion have different owners (`split_accounts`).
     Accounts whose deal was rejected at hand-off count in the workload and apart (`rejected_accounts`):
     they leave the CSM's retention figures, not the CSM's work."""
-    tiers = caller.settings.tiers
-    async with caller.pool.acquire() as conn:
+    tiers = caller.rt.settings.tiers
+    async with caller.rt.pool.acquire() as conn:
         capacity = config_api.capacity(tiers, await repository.get_setting(conn, key="capacity"))
         rows = await q.holdings(conn, role=role, today=utcnow().date())
     result = bk.books(
@@ -95,17 +95,17 @@ async def forecast(
         raise ApiError(
             422, "validation_error", "to: must be after from", errors=[{"field": "to", "reason": "must be after from"}]
         )
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         configured = await repository.get_setting(conn, key="churn_rates")
         closed = {
             r["colour"]: fc.Outcomes(r["closed"], r["churned"])
-            for r in await q.closed_by_colour(conn, days_before=caller.settings.learned_rates_days_before)
+            for r in await q.closed_by_colour(conn, days_before=caller.rt.settings.learned_rates_days_before)
         }
         up = await q.up_for_renewal(conn, start=start, end=end, period=period)
         by_exposure = fc.exposure_rates(await repository.get_setting(conn, key="exposure_churn_rates"))
     cells = [fc.Up(r["period"], r["exposure"] or "unknown", r["colour"], r["arr"], r["contracts"]) for r in up]
     rates = (
-        fc.rates(configured, closed, caller.settings.learned_rates_min_samples) if basis == "colour" else by_exposure
+        fc.rates(configured, closed, caller.rt.settings.learned_rates_min_samples) if basis == "colour" else by_exposure
     )
     result = fc.forecast(cells, rates, basis=basis)
     out: dict[str, Any] = {"from": start, "to": end, "period": period, "basis": basis, **asdict(result)}
@@ -145,7 +145,7 @@ async def churn_report(
     """Why ARR was lost: churned and downgraded renewals by reason (the churn taxonomy), with ARR lost."""
     end = end or utcnow().date() + timedelta(days=1)
     start = start or end - timedelta(days=366)
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await q.churn_reasons(conn, start=start, end=end)
     return {"from": start, "to": end, "reasons": rows, "arr_lost": round(sum(r["arr_lost"] for r in rows), 2)}
 
@@ -160,7 +160,7 @@ async def backtest(
     the renewal date (1.0 perfect, 0.5 a coin), churn rate by colour and its lift; overall and per
     scorecard version."""
     churn = ["churned", "downgraded"] if downgrade_is_churn else ["churned"]
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await q.backtest_tallies(conn, days_before=days_before, churn=churn)
     groups: dict[str, list[bt.Tally]] = {}
     everything: list[bt.Tally] = []
@@ -183,7 +183,7 @@ async def retention(
     """Renewal rate and net retention of closed renewals, grouped by the deal's hand-off quality band,
     lead source or lead-score band (which deals renew), or by CSM or AE. By CSM, renewals of deals CS
     rejected at hand-off are left out: a CSM is not measured on a deal they flagged as badly sold."""
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await q.retention(conn, by=by)
     return {
         "by": by,
@@ -216,7 +216,7 @@ async def timeliness(
     start, end = start or tl.since(today, 90), end or today + timedelta(days=1)
     if end <= start:
         raise ApiError(422, "validation_error", "to: must be after from", errors=[{"field": "to", "reason": "<= from"}])
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await q.renewals_due(conn, start=start, end=end)
     owners = tl.by_owner((tl.Renewal(**dict(r)) for r in rows), today=today, last_days=last_days)
     return {"from": start, "to": end, "last_days": last_days, "owners": [asdict(o) for o in owners]}

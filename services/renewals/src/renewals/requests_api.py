@@ -27,7 +27,7 @@ async def list_requests(
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Requests by ARR at stake, largest first."""
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         rows = await requests.listed(
             conn,
             today=utcnow().date(),
@@ -42,7 +42,7 @@ async def list_requests(
 
 @router.get("/requests/{request_id}")
 async def get_request(request_id: str, caller: Reader) -> dict[str, Any]:
-    async with caller.pool.acquire() as conn:
+    async with caller.rt.pool.acquire() as conn:
         found = await requests.get(conn, request_id=request_id, today=utcnow().date())
     if found is None:
         raise ApiError(404, "not_found", f"request_id: no request '{request_id}'")
