@@ -88,17 +88,21 @@ class Producer:
             await self.producer.stop()  # flushes what is in flight
 
 
-def serve(app: Any, settings: ServiceSettings) -> None:
-    """Run one service process (uvicorn, uvloop, httptools; the service's own JSON logging)."""
+def serve(factory: str, settings: ServiceSettings, *, graceful_shutdown_s: int = 30) -> None:
+    """Run the service (uvicorn, uvloop, httptools; the service's own JSON logging) in ``HTTP_WORKERS``
+    processes. ``factory`` names a function that builds the app from the environment ("pkg.mod:fn"):
+    each worker process builds its own (its consumer joins the group, its loops lease their work)."""
     import uvicorn
 
     uvicorn.run(
-        app,
+        factory,
+        factory=True,
         host=settings.http_host,
         port=settings.http_port,
+        workers=settings.http_workers,
         log_config=None,
         access_log=False,
         loop="uvloop",
         http="httptools",
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=graceful_shutdown_s,
     )

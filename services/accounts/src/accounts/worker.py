@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from accounts import retention
+from accounts import retention_repository as retention
 from accounts.settings import AccountsSettings
 from bellwether_shared import retention as shared_retention
 from bellwether_shared.loops import BackgroundLoop

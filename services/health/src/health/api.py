@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 import asyncpg
 from fastapi import APIRouter, Query
 
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from health import query_repository as queries, relationship_schemas, schemas
 from health.deps import Reader
 from health.domain.scoring import trend as score_trend
@@ -139,8 +139,8 @@ async def list_accounts(
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     trend: Literal["up", "down", "flat"] | None = Query(None, description="30-day trend (±3 points is flat)"),
     sort: Literal["score", "-score", "trend", "-trend", "account"] = "score",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     rt = acting.rt
     given = {

@@ -10,7 +10,7 @@ import asyncio
 from bellwether_shared import retention as shared_retention
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
-from health import retention
+from health import retention_repository as retention
 from health.recompute import scored
 from health.rescoring import enqueue_all, recompute_due, report_queue
 from health.settings import HealthSettings

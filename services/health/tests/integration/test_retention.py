@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pydantic import SecretStr
 
 from bellwether_shared.retention import delete_batch
-from health.retention import rules
+from health.retention_repository import rules
 from health.settings import HealthSettings
 from tests.support.db import rolled_back
 

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import uvicorn
 from fastapi import FastAPI
 
+from bellwether_shared.runtime import serve
 from bellwether_shared.settings import load_settings
 from ingest.app import create_app
 from ingest.settings import IngestSettings
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for uvicorn's worker processes: each builds its own app from the environment."""
+    """The app, built from the environment: uvicorn calls it in each of the HTTP_WORKERS processes."""
     return create_app(load_settings(IngestSettings))
 
 
 def main() -> None:
     settings = load_settings(IngestSettings)  # fail fast here, before any worker starts
-    uvicorn.run(
-        "ingest.__main__:app_from_environment",
-        factory=True,
-        host=settings.http_host,
-        port=settings.http_port,
-        workers=settings.http_workers,
-        log_config=None,
-        access_log=False,
-        loop="uvloop",
-        http="httptools",
-        timeout_graceful_shutdown=20,
-    )
+    serve("ingest.__main__:app_from_environment", settings, graceful_shutdown_s=20)
 
 
 if __name__ == "__main__":

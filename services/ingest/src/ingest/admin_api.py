@@ -145,7 +145,7 @@ async def list_rejected(
     acting: Reader,
     source_id: str | None = None,
     before_id: Annotated[int | None, Query(ge=1)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    limit: Limit = 100,
 ) -> JSONResponse:
     rt = acting.rt
     async with rt.pool.acquire() as conn:

@@ -3,12 +3,12 @@ list of requests (who asked and when); lifting a suppression."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError, JSONResponse
+from bellwether_shared.http import ApiError, JSONResponse, Limit
 from ingest import deletion_repository, schemas
 from ingest.deletion import delete_user
 from ingest.deletion_repository import user_hash
@@ -40,7 +40,7 @@ async def request_deletion(body: schemas.DeletionIn, acting: Configurer) -> JSON
 
 
 @router.get("/deletions", response_model=list[schemas.DeletionOut], summary="Deletion requests, newest first")
-async def list_deletions(acting: Reader, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+async def list_deletions(acting: Reader, limit: Limit = 100) -> list[dict[str, Any]]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         return await deletion_repository.list_requests(conn, limit=limit)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bellwether_shared.http import ApiError, JSONResponse
+from bellwether_shared.http import ApiError, JSONResponse, Limit
 from ingest import plan_repository, schemas, source_repository as sources
 from ingest.admin_api import no_source
 from ingest.deps import Configurer, Reader
@@ -68,7 +68,7 @@ async def list_violations(
     source_id: str,
     acting: Reader,
     event: Annotated[str | None, Query(max_length=255)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    limit: Limit = 500,
 ) -> JSONResponse:
     rt = acting.rt
     async with rt.pool.acquire() as conn:

@@ -10,7 +10,7 @@ from bellwether_shared import retention as shared_retention
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
 from bellwether_shared.settings import load_settings
-from ingest import retention, tracking
+from ingest import retention_repository as retention, tracking
 from ingest.settings import IngestSettings
 
 

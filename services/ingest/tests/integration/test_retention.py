@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import SecretStr
 
 from bellwether_shared.retention import delete_batch
-from ingest.retention import rules
+from ingest.retention_repository import rules
 from ingest.settings import IngestSettings
 from tests.support.db import rolled_back
 

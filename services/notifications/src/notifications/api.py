@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from notifications import alert_repository as ar, destination_repository as dests, repository, schemas, task_repository
@@ -117,9 +117,7 @@ async def put_person(person_id: str, body: schemas.PersonIn, acting: Configurer)
 
 
 @router.get("/alerts")
-async def alerts(
-    acting: Reader, account_id: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> dict[str, Any]:
+async def alerts(acting: Reader, account_id: str | None = None, limit: Limit = 100) -> dict[str, Any]:
     """Recent alerts: why each fired, and for each recipient what became of it (sent, duplicate, digest,
     throttled into the digest, or no destination) and why."""
     rt = acting.rt

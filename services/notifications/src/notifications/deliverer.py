@@ -26,7 +26,12 @@ from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.secretbox import SecretBox, Undecryptable
 from bellwether_shared.uow import within
-from notifications import delivery_repository as dr, destination_repository as dests, digests, retention
+from notifications import (
+    delivery_repository as dr,
+    destination_repository as dests,
+    digests,
+    retention_repository as retention,
+)
 from notifications.domain import noise
 from notifications.sender import Result, Sender
 from notifications.settings import SOURCE, NotificationsSettings

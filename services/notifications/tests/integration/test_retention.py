@@ -10,7 +10,7 @@ import asyncpg
 from pydantic import SecretStr
 
 from bellwether_shared.retention import delete_batch
-from notifications.retention import rules
+from notifications.retention_repository import rules
 from notifications.settings import NotificationsSettings
 from tests.support.db import rolled_back
 

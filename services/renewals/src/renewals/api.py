@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.pricing import discount_pct
 from renewals import (
     closing,
@@ -24,8 +24,6 @@ from renewals.deps import Reader, Writer, plain, transaction
 from renewals.domain.lifecycle import add_months
 
 router = APIRouter(prefix="/v1", tags=["renewals"], responses={401: {"description": "missing or unknown API key"}})
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 # ----------------------------------------------------------------------------- contracts

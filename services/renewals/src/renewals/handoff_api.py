@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit, Offset
 from renewals import deal_schemas, handoff, handoff_repository as reviews
 from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
 
@@ -35,8 +35,8 @@ async def list_reviews(
     caller: Reader,
     status: Literal["open", "accepted", "rejection_proposed", "rejected"] | None = None,
     band: Literal["good", "fair", "poor", "answers_missing"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     async with caller.rt.pool.acquire() as conn:
         rows = await reviews.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)

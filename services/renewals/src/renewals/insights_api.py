@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError
+from bellwether_shared.http import ApiError, Limit
 from renewals import config_api, insights_repository as q, repository
 from renewals.deps import Reader
 from renewals.domain import attention as at, backtest as bt, books as bk, forecast as fc, timeliness as tl
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1", tags=["insights"], responses={401: {"descriptio
 async def attention(
     caller: Reader,
     owner_id: Annotated[str, Query(min_length=1, max_length=200, description="the CSM (or AE, renewal owner)")],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason."""
     today = utcnow().date()
