@@ -10,6 +10,7 @@ import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
@@ -38,6 +39,16 @@ class ApiError(Exception):
         self.message = message
         self.headers = headers
         self.extra = extra
+
+
+MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
+
+
+class RequestModel(BaseModel):
+    """The base of every request body: an unknown field is refused, and so is any text longer than
+    ``MAX_TEXT`` (a 422 naming the field). A subclass's own ``model_config`` adds to this one."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 
 
 # every list endpoint pages: at most 1,000 rows a page

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer

@@ -8,23 +8,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bellwether_shared.http import RequestModel
 from health.domain.milestones import MilestoneDef
 from health.domain.model import MeasureSpec, MeasureType, ScalePoint, Scorecard, Thresholds
 from health.domain.scoring import ScaleError, check_scale
 
-MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
 
-_strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
-
-
-class Point(BaseModel):
-    model_config = _strict
+class Point(RequestModel):
     raw: float
     score: float = Field(ge=0, le=100)
 
 
-class MeasureIn(BaseModel):
-    model_config = _strict
+class MeasureIn(RequestModel):
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
     type: MeasureType
     weight: float = Field(gt=0, le=100)
@@ -52,8 +47,7 @@ class MeasureIn(BaseModel):
         return self
 
 
-class ThresholdsIn(BaseModel):
-    model_config = _strict
+class ThresholdsIn(RequestModel):
     red_below: float = Field(40, ge=0, le=100)
     green_from: float = Field(70, ge=0, le=100)
 
@@ -95,10 +89,8 @@ SCORECARD_EXAMPLE: dict[str, Any] = {
 }
 
 
-class ScorecardIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", str_max_length=MAX_TEXT, json_schema_extra={"examples": [SCORECARD_EXAMPLE]}
-    )
+class ScorecardIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [SCORECARD_EXAMPLE]})
     name: str = Field(min_length=1, max_length=200)
     segments: list[str] = Field(default_factory=list, max_length=100, description="accounts in these segments use it")
     tiers: list[str] = Field(default_factory=list, max_length=100, description="accounts in these tiers use it")
@@ -167,10 +159,8 @@ MILESTONE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class MilestoneIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", str_max_length=MAX_TEXT, json_schema_extra={"examples": [MILESTONE_EXAMPLE]}
-    )
+class MilestoneIn(RequestModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [MILESTONE_EXAMPLE]})
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
     event: str = Field(min_length=1, max_length=255, description="the usage event (track name) that counts")
@@ -226,8 +216,7 @@ class MilestoneStateOut(BaseModel):
 # ----------------------------------------------------------------------------- champions, goals, segments
 
 
-class SegmentFilters(BaseModel):
-    model_config = _strict
+class SegmentFilters(RequestModel):
     colour: Literal["red", "yellow", "green", "unknown"] | None = None
     segment: str | None = Field(None, max_length=200)
     tier: str | None = Field(None, max_length=200)
@@ -240,8 +229,7 @@ class SegmentFilters(BaseModel):
     max_healthy_champions: int | None = Field(None, ge=0, le=100)
 
 
-class SegmentIn(BaseModel):
-    model_config = _strict
+class SegmentIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     filters: SegmentFilters
 
@@ -254,7 +242,7 @@ class SegmentOut(BaseModel):
     updated_at: datetime
 
 
-class CalibrationIn(BaseModel):
+class CalibrationIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     days_before: int = Field(30, ge=0, le=365, description="each renewal's score this many days before its date")
     holdout: float = Field(0.3, ge=0.1, le=0.5, description="share of the renewals kept out of the fit, to judge it")
@@ -275,7 +263,7 @@ class CalibrationOut(BaseModel):
     applied_at: datetime | None
 
 
-class HistoryRebuild(BaseModel):
+class HistoryRebuild(RequestModel):
     model_config = ConfigDict(extra="forbid")
     account_ids: list[str] = Field(min_length=1, max_length=1000)
     since: date = Field(description="the first day to score")

@@ -9,9 +9,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from bellwether_shared.events import ingest as ev
+from bellwether_shared.http import MAX_TEXT, RequestModel
 from ingest.domain import scopes
-
-MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
 
 # ----------------------------------------------------------------------------- tracking calls (docs)
 
@@ -59,10 +58,8 @@ Scopes = Annotated[list[str], Field(max_length=20), AfterValidator(lambda v: sco
 AccountPatterns = Annotated[list[str], Field(max_length=1000), AfterValidator(scopes.validate_accounts)]
 
 
-class SourceCreate(BaseModel):
+class SourceCreate(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={"examples": [{"name": "product-analytics", "rate_limit_eps": 5000}]},
     )
     name: str = Field(min_length=1, max_length=100)
@@ -82,10 +79,9 @@ class SourceCreate(BaseModel):
     )
 
 
-class SourceGrant(BaseModel):
+class SourceGrant(RequestModel):
     """What a source may write; fields left out keep their value."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
     scopes: Scopes | None = None
     accounts: AccountPatterns | None = None
 
@@ -105,7 +101,7 @@ class SourceOut(BaseModel):
     config: dict[str, Any] = Field(description="the adapter's settings: field mapping, stage ids, …")
 
 
-class SigningSecretIn(BaseModel):
+class SigningSecretIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
     secret: str | None = Field(
         None, min_length=16, max_length=200, description="the secret the sender was given; omitted: one is made"
@@ -123,8 +119,7 @@ class SourceConfigOut(BaseModel):
     effective: dict[str, Any] = Field(description="what applies: the kind's defaults overlaid with what was set")
 
 
-class DeletionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+class DeletionIn(RequestModel):
     user_id: str = Field(min_length=1, max_length=255, description="the product user id (userId)")
     contact_ids: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
         default_factory=list, max_length=100, description="the person's CRM contacts, forgotten too"
@@ -141,9 +136,8 @@ class DeletionOut(BaseModel):
     contacts: int
 
 
-class TrackingPlanDoc(BaseModel):
+class TrackingPlanDoc(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [
                 {

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bellwether_shared.http import RequestModel
 from notifications.domain import addresses, urlguard
 from notifications.domain.rules import OPS, ROLES
-
-MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
 
 
-class ConditionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+class ConditionIn(RequestModel):
     field: str = Field(pattern=r"^(event|account)\.[a-z_][a-z0-9_.]*$", description="event.<attr> or account.<attr>")
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "in", "not_in", "exists", "contains"]
     value: Any = None
@@ -30,10 +28,8 @@ class ConditionIn(BaseModel):
         return self
 
 
-class RuleIn(BaseModel):
+class RuleIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -79,10 +75,8 @@ class RuleIn(BaseModel):
         return self
 
 
-class PersonIn(BaseModel):
+class PersonIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -112,10 +106,8 @@ class PersonIn(BaseModel):
     throttle_per_hour: int = Field(default=10, ge=1, le=1000)
 
 
-class DestinationIn(BaseModel):
+class DestinationIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -147,10 +139,8 @@ class DestinationIn(BaseModel):
         return value
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [{"destination_id": "dst_1", "recipient": "role:csm", "min_severity": "medium"}]
         },
@@ -161,6 +151,5 @@ class SubscriptionIn(BaseModel):
     event_types: list[str] = Field(default_factory=list, max_length=100, description="empty: every event type")
 
 
-class ReplayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
+class ReplayIn(RequestModel):
     since: str = Field(description="ISO 8601 time: every delivery to this destination created since then")

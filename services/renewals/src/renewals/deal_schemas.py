@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from bellwether_shared.events.ingest import Qualification
+from bellwether_shared.http import MAX_TEXT, RequestModel
 from renewals.domain.deal_quality import Criterion
-from renewals.schemas import MAX_MONEY, MAX_TEXT, STRICT
+from renewals.schemas import MAX_MONEY
 
 
 class QualificationIn(Qualification):
@@ -18,10 +19,8 @@ class QualificationIn(Qualification):
     model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, frozen=True)
 
 
-class DealIn(BaseModel):
+class DealIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -62,18 +61,15 @@ class DealIn(BaseModel):
     )
 
 
-class AnswersIn(BaseModel):
+class AnswersIn(RequestModel):
     """The hand-off answers CS records or amends at kickoff (the review is re-scored, the change audited)."""
 
-    model_config = STRICT
     answers: QualificationIn
     note: str | None = Field(default=None, max_length=2000, description="why they differ from the CRM's")
 
 
-class RejectionIn(BaseModel):
+class RejectionIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {"failed_criteria": ["severe_problem", "right_buyer"], "note": "bought by IT for marketing; no owner"}
@@ -84,6 +80,5 @@ class RejectionIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-class DecisionIn(BaseModel):
-    model_config = STRICT
+class DecisionIn(RequestModel):
     note: str | None = Field(default=None, max_length=2000)

@@ -6,32 +6,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
+from bellwether_shared.http import RequestModel
 from renewals.domain.lifecycle import CHURN_REASONS, NEEDS_REASON, ChurnReason
 from renewals.domain.policy import GrowthType, Model
 
-MAX_TEXT = 10_000  # any free-text field of a request (names, notes, reasons): longer is a 422
-
-STRICT = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
 MAX_MONEY = 1e12  # a trillion a year: anything beyond is a typo or an attack, and breaks sums downstream
 Stage = Literal["upcoming", "in_progress", "committed"]
 Outcome = Literal["renewed", "expanded", "downgraded", "churned"]
 OwnerRole = Literal["csm", "ae", "renewal_owner"]
 
 
-class TemporaryDiscountIn(BaseModel):
+class TemporaryDiscountIn(RequestModel):
     """Part of the price is a discount granted for a while: its end is a renewal-risk reason."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=MAX_TEXT)
     label: str = Field(min_length=1, max_length=200, description="what it was for, e.g. 'first-year ramp'")
     expires_on: date
 
 
-class ContractIn(BaseModel):
+class ContractIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -65,10 +60,8 @@ class ContractIn(BaseModel):
         return self
 
 
-class ExpansionIn(BaseModel):
+class ExpansionIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [{"account_id": "acme", "growth_type": "new_product", "arr": 12000, "close_by": "2026-09-30"}]
         },
@@ -79,10 +72,8 @@ class ExpansionIn(BaseModel):
     close_by: date | None = None
 
 
-class OwnerIn(BaseModel):
+class OwnerIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {"owner_id": "maria@vendor.io", "role": "csm", "reason": "territory change"},
@@ -95,10 +86,8 @@ class OwnerIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class AccountOwnersIn(BaseModel):
+class AccountOwnersIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={"examples": [{"csm": "maria@vendor.io", "reason": "new book"}]},
     )
     csm: str | None = None
@@ -107,15 +96,12 @@ class AccountOwnersIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
-class StageIn(BaseModel):
-    model_config = STRICT
+class StageIn(RequestModel):
     stage: Stage
 
 
-class CloseIn(BaseModel):
+class CloseIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {"outcome": "expanded", "arr_change": 6000},
@@ -145,10 +131,8 @@ class CloseIn(BaseModel):
         return self
 
 
-class PolicyIn(BaseModel):
+class PolicyIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={
             "examples": [
                 {
@@ -170,12 +154,10 @@ class PolicyIn(BaseModel):
     renewals_team: bool = False
 
 
-class RiskWeightsIn(BaseModel):
+class RiskWeightsIn(RequestModel):
     """Points per risk factor and the threshold; what is left out keeps its default."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={"examples": [{"red": 45, "champion_departed": 35, "at_risk_points": 40}]},
     )
     red: float | None = Field(default=None, ge=0, le=100)
@@ -199,10 +181,8 @@ class RiskWeightsIn(BaseModel):
     at_risk_points: float | None = Field(default=None, gt=0, le=1000)
 
 
-class CapacityIn(BaseModel):
+class CapacityIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={"examples": [{"tiers": {"strategic": 15, "mid": 40, "scale": 200}}]},
     )
     tiers: dict[str, int] = Field(min_length=1, description="accounts one owner can carry, per tier")
@@ -215,10 +195,8 @@ class CapacityIn(BaseModel):
         return self
 
 
-class ChurnRatesIn(BaseModel):
+class ChurnRatesIn(RequestModel):
     model_config = ConfigDict(
-        extra="forbid",
-        str_max_length=MAX_TEXT,
         json_schema_extra={"examples": [{"red": 0.35, "yellow": 0.15, "green": 0.04, "unknown": 0.12}]},
     )
     red: float = Field(ge=0, le=1)
@@ -227,7 +205,7 @@ class ChurnRatesIn(BaseModel):
     unknown: float = Field(ge=0, le=1)
 
 
-class ExposureChurnRatesIn(BaseModel):
+class ExposureChurnRatesIn(RequestModel):
     """Churn rates per industry exposure level (the forecast's `basis=exposure` and its what-ifs)."""
 
     model_config = ConfigDict(
