@@ -3,9 +3,10 @@ they cause (``emit``) and, where the service audits, who did what (``audit``). E
 entries are written when the unit completes, in the same transaction as the state (the outbox then
 publishes them), or not at all. No call site builds an envelope by hand.
 
-``unit_of_work(pool, ...)`` opens and commits its own transaction (API use cases); ``within(conn,
-...)`` joins one that is already open (a consumer handler inside the consumer's transaction, with
-its inbox claim)."""
+One entry point: ``within(conn, ...)`` joins a transaction that is already open (a consumer handler
+inside the consumer's transaction, with its inbox claim; an API use case inside the transaction its
+route opened). Each service wraps it once as ``repository.unit(conn)``, with its event source and
+audit writer."""
 
 from __future__ import annotations
 
@@ -73,16 +74,6 @@ class UnitOfWork:
         if entries and self.audit_writer is not None:
             await self.audit_writer(self.conn, entries)
         return await outbox.add(self.conn, events)
-
-
-@asynccontextmanager
-async def unit_of_work(
-    pool: asyncpg.Pool, *, source: str, audit_writer: AuditWriter | None = None, now: datetime | None = None
-) -> AsyncIterator[UnitOfWork]:
-    async with pool.acquire() as conn, conn.transaction():
-        uow = UnitOfWork(conn, source, now or utcnow(), audit_writer)
-        yield uow
-        await uow.flush()  # reached only without an exception: then the transaction commits
 
 
 @asynccontextmanager

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from bellwether_shared.events import health as hev
-from bellwether_shared.uow import AuditEntry, unit_of_work, within
+from bellwether_shared.uow import AuditEntry, within
 from tests.support.db import rolled_back
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,11 @@ async def test_events_are_written_at_commit_with_envelopes_built_by_the_unit(cou
         assert conn.is_in_transaction()
         audited.extend(entries)
 
-    async with unit_of_work(counter_pool, source="bellwether/test", audit_writer=audit, now=NOW) as uow:
+    async with (
+        counter_pool.acquire() as conn,
+        conn.transaction(),
+        within(conn, source="bellwether/test", audit_writer=audit, now=NOW) as uow,
+    ):
         uow.emit(colour(f"{run_id}-a"), colour(f"{run_id}-a"))
         uow.audit(entity_type="thing", entity_id="1", action="done", actor="me", details={"k": 1})
         assert await _outbox(counter_pool, f"{run_id}-a") == []  # nothing before the unit completes
@@ -49,7 +53,7 @@ async def test_events_are_written_at_commit_with_envelopes_built_by_the_unit(cou
 
 
 async def _refused(pool: asyncpg.Pool, account: str) -> None:
-    async with unit_of_work(pool, source="bellwether/test") as uow:
+    async with pool.acquire() as conn, conn.transaction(), within(conn, source="bellwether/test") as uow:
         uow.emit(colour(account))
         raise RuntimeError("refused")
 

@@ -25,16 +25,16 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
 from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.secretbox import SecretBox, Undecryptable
-from bellwether_shared.uow import within
 from notifications import (
     delivery_repository as dr,
     destination_repository as dests,
     digests,
+    repository,
     retention_repository as retention,
 )
 from notifications.domain import noise
 from notifications.sender import Result, Sender
-from notifications.settings import SOURCE, NotificationsSettings
+from notifications.settings import NotificationsSettings
 from notifications.system_alerts import notify_destination_disabled
 
 log = get_logger(__name__)
@@ -212,5 +212,5 @@ class Deliverer:
         if await dests.disable(conn, destination_id=destination_id, reason=reason):
             log.warning("destination disabled", destination_id=destination_id, reason=reason)
             _disabled.add(1)
-            async with within(conn, source=SOURCE, now=now) as uow:
+            async with repository.unit(conn, now=now) as uow:
                 await notify_destination_disabled(uow, destination_id=destination_id, reason=reason, now=now)

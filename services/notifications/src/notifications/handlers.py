@@ -15,10 +15,8 @@ from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.records import Consumed
-from bellwether_shared.uow import within
 from notifications import alerting, repository, tasks
 from notifications.domain.incidents import IncidentPolicy
-from notifications.settings import SOURCE
 
 
 @dataclass
@@ -40,7 +38,7 @@ def make_handler(
     async def handle(conn: asyncpg.Connection, batch: Sequence[Consumed]) -> None:
         b = Batch(conn, utcnow())
         wanted = await repository.rule_event_types(conn)
-        async with within(conn, source=SOURCE, now=b.now) as uow:
+        async with repository.unit(conn, now=b.now) as uow:
             for c in batch:
                 if not isinstance(c.payload, dict):
                     continue

@@ -3,6 +3,7 @@ keyword-only async functions taking a connection. SQL is parameterised."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
 
@@ -10,6 +11,15 @@ import asyncpg
 
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.projection import Latest, upsert
+from bellwether_shared.uow import UnitOfWork, within
+from notifications.settings import SOURCE
+
+
+def unit(conn: asyncpg.Connection, *, now: datetime | None = None) -> AbstractAsyncContextManager[UnitOfWork]:
+    """Notifications' unit of work on an open transaction (its events: alerts raised, tasks opened and
+    closed); it keeps no audit trail of its own (tasks keep theirs in task_audit)."""
+    return within(conn, source=SOURCE, now=now)
+
 
 OWNER_ROLES = ("csm", "ae", "renewal_owner")
 

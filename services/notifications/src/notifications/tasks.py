@@ -14,11 +14,10 @@ import asyncpg
 
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.logging import get_logger
-from bellwether_shared.uow import UnitOfWork, within
-from notifications import system_alerts, task_repository as repo
+from bellwether_shared.uow import UnitOfWork
+from notifications import repository, system_alerts, task_repository as repo
 from notifications.domain import tasks as td
 from notifications.domain.rules import Match
-from notifications.settings import SOURCE
 
 log = get_logger(__name__)
 _RANK = {p: i for i, p in enumerate(td.PRIORITY)}
@@ -241,7 +240,7 @@ async def sweep(pool: asyncpg.Pool, *, now: datetime, batch: int = 200) -> int:
 
 async def sweep_conn(conn: asyncpg.Connection, *, now: datetime, batch: int = 200) -> int:
     """The sweep on an open transaction."""
-    async with within(conn, source=SOURCE, now=now) as uow:
+    async with repository.unit(conn, now=now) as uow:
         woken = await repo.claim_woken(conn, now=now, limit=batch)
         for t in woken:
             await repo.audit(conn, task_id=t["task_id"], at=now, actor="system", action="woke", details={})

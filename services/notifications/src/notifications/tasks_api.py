@@ -11,11 +11,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
-from bellwether_shared.uow import unit_of_work
-from notifications import task_repository as repo, tasks
+from notifications import repository, task_repository as repo, tasks
 from notifications.deps import Reader, Writer
 from notifications.domain import tasks as td
-from notifications.settings import SOURCE
 
 router = APIRouter(prefix="/v1", tags=["tasks"], responses={401: {"description": "missing or wrong token"}})
 
@@ -78,7 +76,7 @@ async def get_task(task_id: str, acting: Reader) -> dict[str, Any]:
 @router.post("/tasks/{task_id}/changes", summary="Move a task through its lifecycle (audited)")
 async def change_task(task_id: str, body: ChangeIn, acting: Writer) -> dict[str, Any]:
     try:
-        async with unit_of_work(acting.rt.pool, source=SOURCE) as uow:
+        async with acting.rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
             row = await tasks.change(
                 uow,
                 task_id=task_id,
