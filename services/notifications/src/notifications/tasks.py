@@ -231,6 +231,12 @@ async def change(
     return updated
 
 
+async def change_in_transaction(pool: asyncpg.Pool, **change_args: Any) -> asyncpg.Record:
+    """``change`` in a transaction of its own (the API's): state, audit and events commit together."""
+    async with pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
+        return await change(uow, **change_args)
+
+
 async def sweep(pool: asyncpg.Pool, *, now: datetime, batch: int = 200) -> int:
     """Wake the snoozed tasks whose date came; alert the owner of each task that became overdue (once per
     task, through their noise control: throttle, digest and de-duplication apply)."""

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
-from notifications import repository, task_repository as repo, tasks
+from notifications import task_repository as repo, tasks
 from notifications.deps import Reader, Writer
 from notifications.domain import tasks as td
 
@@ -76,18 +76,17 @@ async def get_task(task_id: str, acting: Reader) -> dict[str, Any]:
 @router.post("/tasks/{task_id}/changes", summary="Move a task through its lifecycle (audited)")
 async def change_task(task_id: str, body: ChangeIn, acting: Writer) -> dict[str, Any]:
     try:
-        async with acting.rt.pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
-            row = await tasks.change(
-                uow,
-                task_id=task_id,
-                action=body.action,
-                actor=acting.caller.actor,
-                role=acting.caller.role,
-                until=body.until,
-                outcome=body.outcome,
-                reason=body.reason,
-                note=body.note,
-            )
+        row = await tasks.change_in_transaction(
+            acting.rt.pool,
+            task_id=task_id,
+            action=body.action,
+            actor=acting.caller.actor,
+            role=acting.caller.role,
+            until=body.until,
+            outcome=body.outcome,
+            reason=body.reason,
+            note=body.note,
+        )
     except tasks.NotFound as exc:
         raise ApiError(404, "not_found", str(exc)) from None
     except tasks.Forbidden as exc:
