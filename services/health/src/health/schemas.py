@@ -9,7 +9,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bellwether_shared.http import RequestModel
-from health.domain.milestones import MilestoneDef
 from health.domain.model import MeasureSpec, MeasureType, ScalePoint, Scorecard, Thresholds
 from health.domain.scoring import ScaleError, check_scale
 
@@ -171,9 +170,6 @@ class MilestoneIn(RequestModel):
     recurrence_weeks: int | None = Field(None, ge=1, le=52, description="in each of N consecutive weeks")
     deadline_days: int = Field(ge=1, le=3650, description="days after onboarding start")
     is_key: bool = Field(False, description="a key milestone: missing it alerts the CSM by default")
-
-    def to_domain(self) -> MilestoneDef:
-        return MilestoneDef(**self.model_dump())
 
 
 class MeasureOut(BaseModel):

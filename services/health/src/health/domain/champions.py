@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bellwether_shared.champions import departure_counts
@@ -284,7 +284,3 @@ def changes(
         if old is not None and old.healthy and old.influential and not a.healthy_influential:
             at_risk.append((a, old.quadrant))
     return Changes(tuple(assessed), tuple(at_risk), coverage_before != coverage_now)
-
-
-def linked_active_days(user_days: Mapping[str, set[date]], users: Sequence[str]) -> int:
-    return len(set().union(*(user_days.get(u, set()) for u in users))) if users else 0
