@@ -12,8 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from accounts import alert_repository, renewal_repository, repository
-from accounts.domain import timeline
+from accounts import alert_repository, renewal_repository, repository, timeline
 from bellwether_shared import privacy_repository
 from bellwether_shared.dispatch import Handlers
 from bellwether_shared.events import health as hev, ingest as iev, notifications as nev, renewals as rev
@@ -156,7 +155,7 @@ async def on_event(b: Batch, e: Event, c: Consumed) -> None:
         b.seen.add(account)
     at = c.envelope.time
     await PROJECT[type(e)](b.conn, e, p, at, c)
-    entry = timeline.describe(c.envelope.type, p)
+    entry = timeline.describe(type(e), p)
     if entry is not None:
         b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))
 

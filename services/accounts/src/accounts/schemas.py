@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from accounts.domain import timeline as tl
+from accounts import timeline as tl
 
 Kind = Literal[
     "health",

@@ -4,13 +4,16 @@ trend and next renewal."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 import pytest
 
-from accounts.domain import timeline as tl, view
+from accounts import timeline as tl
+from accounts.domain import view
 from accounts.handlers import PROJECT
 from bellwether_shared import topics
 from bellwether_shared.events import CATALOGUE
+from bellwether_shared.events.base import Event
 
 # what accounts projects onto its timeline: everything it consumes but the identity events (of those it
 # handles only deletion requests, which forget rather than record)
@@ -25,16 +28,21 @@ def test_accounts_projects_every_consumed_event_but_identity() -> None:
 
 @pytest.mark.parametrize("event_type", CONSUMED)
 def test_every_consumed_event_type_has_its_own_title(event_type: str) -> None:
-    if tl.name_of(event_type) in tl.SAME_AS_COMPANION:
+    cls = CATALOGUE[event_type]
+    if cls in tl.SAME_AS_COMPANION:
         return  # its companion's line says it (test_an_assessment_is_on_the_timeline_once)
-    assert tl.name_of(event_type) in tl.TITLES, f"{event_type} would fall back to a generic title"
-    kind, _ = tl.TITLES[tl.name_of(event_type)]
+    assert cls in tl.TITLES, f"{event_type} would fall back to a generic title"
+    kind, _ = tl.TITLES[cls]
     assert kind in tl.KINDS
+
+
+class _Unknown(Event):
+    event_type: ClassVar[str] = "bellwether.unknown.thing_happened.v1"
 
 
 def test_titles_read_like_what_happened() -> None:
     score = tl.describe(
-        "bellwether.health.score_changed.v1",
+        CATALOGUE["bellwether.health.score_changed.v1"],
         {
             "new_value": 38.2,
             "old_value": 71.0,
@@ -45,19 +53,23 @@ def test_titles_read_like_what_happened() -> None:
     assert score == tl.Entry(
         "health", "Health 38, red (from 71): champion: 100 → 0 (-20.0 points): 0 of 2 healthy influential champions"
     )
-    nps = tl.describe("bellwether.signals.nps_submitted.v1", {"score": 4, "contact_id": "c1", "comment": "slow"})
+    nps = tl.describe(
+        CATALOGUE["bellwether.signals.nps_submitted.v1"], {"score": 4, "contact_id": "c1", "comment": "slow"}
+    )
     assert nps == tl.Entry("nps", 'NPS 4 from c1: "slow"')
-    closed = tl.describe("bellwether.renewals.renewal_closed.v1", {"outcome": "expanded", "arr_change": 12000})
+    closed = tl.describe(
+        CATALOGUE["bellwether.renewals.renewal_closed.v1"], {"outcome": "expanded", "arr_change": 12000}
+    )
     assert closed is not None and closed.title == "Renewal closed: expanded (+12,000 ARR)"
-    unknown = tl.describe("bellwether.unknown.thing_happened.v1", {})
+    unknown = tl.describe(_Unknown, {})
     assert unknown is not None and unknown.title == "thing happened"
 
 
 def test_an_assessment_is_on_the_timeline_once() -> None:
     """risk_changed comes with the risk_assessed of the same assessment: only the latter is a line."""
     p = {"at_risk": True, "level": "high", "points": 70, "reasons": [{"text": "health is red (31)"}]}
-    assert tl.describe("bellwether.renewals.risk_changed.v1", p) is None
-    assessed = tl.describe("bellwether.renewals.risk_assessed.v1", p)
+    assert tl.describe(CATALOGUE["bellwether.renewals.risk_changed.v1"], p) is None
+    assessed = tl.describe(CATALOGUE["bellwether.renewals.risk_assessed.v1"], p)
     assert assessed is not None and assessed.title.startswith("Renewal at risk: high risk, 70 points")
 
 

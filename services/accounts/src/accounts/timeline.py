@@ -1,4 +1,5 @@
-"""What an event means on an account's timeline (pure): its kind and a one-line title a CSM reads.
+"""What an event means on an account's timeline: its kind and a one-line title a CSM reads, from a table
+keyed by event class (``TITLES``).
 
 Kinds (the timeline filters by them): ``health`` (score and colour changes, with their reasons),
 ``milestone``, ``champion``, ``goal`` (goals, problems, value reviews), ``ticket``, ``nps``,
@@ -11,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from bellwether_shared.events import health as hev, ingest as iev, notifications as nev, renewals as rev
+from bellwether_shared.events.base import Event
 
 KINDS = (
     "health",
@@ -73,162 +77,162 @@ def _review(p: P) -> str:
 
 # Not on the timeline: events whose companion, sent with them, says the same thing at the same moment
 # (every risk_changed comes with the risk_assessed of the same assessment).
-SAME_AS_COMPANION = frozenset({"risk_changed"})
+SAME_AS_COMPANION: frozenset[type[Event]] = frozenset({rev.RenewalRiskChanged})
 
-TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
+TITLES: dict[type[Event], tuple[str, Callable[[P], str]]] = {
     # signals.v1
-    "account_upserted": (
+    iev.AccountUpserted: (
         "account",
         lambda p: "Account details updated" + (f" (stage {p['lifecycle_stage']})" if p.get("lifecycle_stage") else ""),
     ),
-    "contact_changed": (
+    iev.ContactChanged: (
         "account",
         lambda p: (
             f"Contact {p.get('name') or p.get('contact_id')}"
             + (" left the company" if p.get("departed") else " updated")
         ),
     ),
-    "onboarding_confirmed": (
+    iev.OnboardingConfirmed: (
         "account",
         lambda p: f"Customer confirmed {p.get('aspect')} onboarding ({p.get('confirmed_by')})",
     ),
-    "nps_submitted": (
+    iev.NpsSubmitted: (
         "nps",
         lambda p: (
             f"NPS {p.get('score')} from {p.get('contact_id')}"
             + (f': "{str(p["comment"])[:80]}"' if p.get("comment") else "")
         ),
     ),
-    "ticket_changed": (
+    iev.TicketChanged: (
         "ticket",
         lambda p: (
             f"Ticket {p.get('ticket_id')} {p.get('status')} ({p.get('severity')})"
             + (f": {str(p['subject_line'])[:80]}" if p.get("subject_line") else "")
         ),
     ),
-    "goal_updated": ("goal", lambda p: f"Goal '{p.get('name')}' updated: {p.get('status')}"),
-    "problem_recorded": (
+    iev.GoalUpdated: ("goal", lambda p: f"Goal '{p.get('name')}' updated: {p.get('status')}"),
+    iev.ProblemRecorded: (
         "goal",
         lambda p: f"Problem recorded: '{str(p.get('description'))[:80]}' (severity {p.get('severity')}/5)",
     ),
-    "value_review_recorded": (
+    iev.ValueReviewRecorded: (
         "goal",
         lambda p: (
             f"Value review: {str(p.get('outcome')).replace('_', ' ')}"
             + (f" ({str(p['notes'])[:60]})" if p.get("notes") else "")
         ),
     ),
-    "feature_request_status_changed": (
+    iev.FeatureRequestStatusChanged: (
         "request",
         lambda p: f"{(p.get('kind') or 'feature').capitalize()} request '{p.get('title')}' {p.get('status')}",
     ),
-    "deal_closed_won": ("deal", lambda p: f"Deal {p.get('deal_id')} closed won: {_money(p.get('arr'))} ARR"),
+    iev.DealClosedWonV2: ("deal", lambda p: f"Deal {p.get('deal_id')} closed won: {_money(p.get('arr'))} ARR"),
     # health.v1
-    "score_changed": ("health", _score),
-    "colour_changed": (
+    hev.HealthScoreChanged: ("health", _score),
+    hev.HealthColourChanged: (
         "health",
         lambda p: f"Health turned {p.get('new_colour')} ({p.get('value', 0):.0f})" + _reasons(p),
     ),
-    "milestone_achieved": (
+    hev.MilestoneAchieved: (
         "milestone",
         lambda p: (
             f"Milestone '{p.get('name')}' achieved"
             + (f" in {p['time_to_value_days']} days" if p.get("time_to_value_days") is not None else "")
         ),
     ),
-    "milestone_missed": (
+    hev.MilestoneMissed: (
         "milestone",
         lambda p: f"{'Key milestone' if p.get('is_key') else 'Milestone'} '{p.get('name')}' missed",
     ),
-    "contact_assessed": (
+    hev.ContactAssessed: (
         "champion",
         lambda p: "; ".join(str(w) for w in (p.get("why") or [])[:1]) or f"{p.get('label')}: {p.get('quadrant')}",
     ),
-    "champion_at_risk": (
+    hev.ChampionAtRisk: (
         "champion",
         lambda p: "Champion at risk: " + "; ".join(str(w) for w in (p.get("why") or [])[:1]),
     ),
-    "champion_coverage_changed": (
+    hev.ChampionCoverageChanged: (
         "champion",
         lambda p: f"{p.get('healthy_influential')} of {p.get('target')} healthy influential champions",
     ),
-    "goal_progress_changed": (
+    hev.GoalProgressChanged: (
         "goal",
         lambda p: (
             f"Goal '{p.get('name')}' {str(p.get('status')).replace('_', ' ')}"
             + (f" ({p['progress_pct']:.0f} % of the way)" if p.get("progress_pct") is not None else "")
         ),
     ),
-    "expansion_ready": (
+    hev.ExpansionReady: (
         "renewal",
         lambda p: (
             f"Ready to grow ({str(p.get('growth_type')).replace('_', ' ')}): "
             + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])
         ),
     ),
-    "onboarding_overdue": (
+    hev.OnboardingOverdue: (
         "account",
         lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after kickoff",
     ),
     # renewals.v1
-    "opportunity_created": (
+    rev.OpportunityCreated: (
         "renewal",
         lambda p: (
             f"{str(p.get('kind')).capitalize()} opportunity opened: "
             f"{_money(p.get('arr'))} ARR, owner {p.get('owner_id')}"
         ),
     ),
-    "renewal_upcoming": (
+    rev.RenewalUpcoming: (
         "renewal",
         lambda p: f"Renewal in {p.get('days_to_renewal')} days ({_money(p.get('arr'))} ARR)",
     ),
-    "risk_assessed": ("renewal", _renewal_risk),
-    "request_shipped": ("request", lambda p: f"'{p.get('title')}', which the account asked for, shipped"),
-    "risk_escalated": (
+    rev.RenewalRiskAssessed: ("renewal", _renewal_risk),
+    rev.RequestShipped: ("request", lambda p: f"'{p.get('title')}', which the account asked for, shipped"),
+    rev.RenewalRiskEscalated: (
         "renewal",
         lambda p: (
             f"Renewal risk escalated to the VP ({p.get('tier') or 'tier'}: "
             f"{p.get('days_to_renewal')} days before the date)"
         ),
     ),
-    "renewal_closed": (
+    rev.RenewalClosed: (
         "renewal",
         lambda p: (
             f"Renewal closed: {p.get('outcome')} "
             f"({'+' if float(p.get('arr_change') or 0) >= 0 else ''}{_money(p.get('arr_change'))} ARR)"
         ),
     ),
-    "contract_changed": (
+    rev.ContractChanged: (
         "renewal",
         lambda p: (
             f"Contract {p.get('contract_id')}: {_money(p.get('arr'))} ARR, {p.get('start_date')} to {p.get('end_date')}"
         ),
     ),
-    "ownership_changed": (
+    rev.OwnershipChanged: (
         "ownership",
         lambda p: (
             f"{str(p.get('role')).upper()} now {p.get('new_owner_id')} (was {p.get('old_owner_id')}): {p.get('reason')}"
         ),
     ),
-    "handoff_review_opened": (
+    rev.HandoffReviewOpened: (
         "deal",
         lambda p: f"Hand-off review of {p.get('deal_id')}: {p.get('score')} ({p.get('band')})",
     ),
-    "handoff_review_scored": ("deal", _review),
-    "deal_accepted": ("deal", lambda p: f"Deal {p.get('deal_id')} accepted at hand-off"),
-    "deal_rejection_proposed": ("deal", lambda p: f"{p.get('proposed_by')} proposed rejecting {p.get('deal_id')}"),
-    "deal_rejected": ("deal", lambda p: f"Deal {p.get('deal_id')} rejected (approved by {p.get('approved_by')})"),
-    "deal_rejection_declined": ("deal", lambda p: f"Rejection of {p.get('deal_id')} declined"),
+    rev.HandoffReviewScored: ("deal", _review),
+    rev.DealAccepted: ("deal", lambda p: f"Deal {p.get('deal_id')} accepted at hand-off"),
+    rev.DealRejectionProposed: ("deal", lambda p: f"{p.get('proposed_by')} proposed rejecting {p.get('deal_id')}"),
+    rev.DealRejected: ("deal", lambda p: f"Deal {p.get('deal_id')} rejected (approved by {p.get('approved_by')})"),
+    rev.DealRejectionDeclined: ("deal", lambda p: f"Rejection of {p.get('deal_id')} declined"),
     # notifications.v1
-    "alert_raised": ("alert", lambda p: f"Alert ({p.get('severity')}): {p.get('text')}"),
-    "task_opened": (
+    nev.AlertRaised: ("alert", lambda p: f"Alert ({p.get('severity')}): {p.get('text')}"),
+    nev.TaskOpened: (
         "task",
         lambda p: (
             f"Task {'opened' if p.get('triggers', 1) == 1 else 'triggered again'}: "
             f"{p.get('title')} (owner {p.get('owner_id')}, due {str(p.get('due_at'))[:10]})"
         ),
     ),
-    "task_closed": (
+    nev.TaskClosed: (
         "task",
         lambda p: (
             f"Task {p.get('status')}: {p.get('title')}"
@@ -236,6 +240,7 @@ TITLES: dict[str, tuple[str, Callable[[P], str]]] = {
         ),
     ),
 }
+TITLES[iev.DealClosedWon] = TITLES[iev.DealClosedWonV2]  # each version of the deal, the same line
 
 
 def name_of(event_type: str) -> str:
@@ -244,9 +249,10 @@ def name_of(event_type: str) -> str:
     return parts[-2] if len(parts) >= 2 else event_type
 
 
-def describe(event_type: str, payload: P) -> Entry | None:
-    """The timeline line of an event; None for an event its companion already shows."""
-    if name_of(event_type) in SAME_AS_COMPANION:
+def describe(event: type[Event], payload: P) -> Entry | None:
+    """The timeline line of an event (by its class); None for an event its companion already shows."""
+    if event in SAME_AS_COMPANION:
         return None
-    kind, title = TITLES.get(name_of(event_type), ("account", lambda p: name_of(event_type).replace("_", " ")))
+    generic = ("account", lambda p: name_of(event.event_type).replace("_", " "))
+    kind, title = TITLES.get(event, generic)
     return Entry(kind, title(payload)[:500])
