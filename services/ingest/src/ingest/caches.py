@@ -4,7 +4,6 @@ suppressed users' hashes (re-read at most once per TTL)."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import asyncpg
 from cachetools import TTLCache
@@ -35,22 +34,25 @@ class Suppressions:
     applies here within that time; this one's at once)."""
 
     def __init__(self, pool: asyncpg.Pool, *, ttl_s: float) -> None:
-        self.pool, self.ttl_s = pool, ttl_s
-        self._hashes: frozenset[str] = frozenset()
-        self._loaded_at = float("-inf")
+        self.pool = pool
+        self._cache: TTLCache[str, frozenset[str]] = TTLCache(maxsize=1, ttl=ttl_s)
         self._lock = asyncio.Lock()
 
     async def current(self) -> frozenset[str]:
-        if time.monotonic() - self._loaded_at >= self.ttl_s:
-            async with self._lock:
-                if time.monotonic() - self._loaded_at >= self.ttl_s:
+        found = self._cache.get("hashes")
+        if found is None:
+            async with self._lock:  # one read for the requests that find it expired together
+                found = self._cache.get("hashes")
+                if found is None:
                     async with self.pool.acquire() as conn:
-                        self._hashes = await deletion_repository.suppressed(conn)
-                    self._loaded_at = time.monotonic()
-        return self._hashes
+                        found = await deletion_repository.suppressed(conn)
+                    self._cache["hashes"] = found
+        return found
 
     def add(self, hashed: str) -> None:
-        self._hashes = self._hashes | {hashed}
+        if (found := self._cache.get("hashes")) is not None:
+            self._cache["hashes"] = found | {hashed}
 
     def drop(self, hashed: str) -> None:
-        self._hashes = self._hashes - {hashed}
+        if (found := self._cache.get("hashes")) is not None:
+            self._cache["hashes"] = found - {hashed}
