@@ -82,13 +82,6 @@ async def _coverage(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: d
     )
 
 
-def _milestone(state: str) -> Project:
-    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-        await repository.set_milestone(conn, p=p, state=state)
-
-    return project
-
-
 async def _owner(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
     if p.get("opportunity_id") is None:  # the account's owner in a role
         await repository.set_owner(conn, account_id=p["account_id"], role=p["role"], owner_id=p.get("new_owner_id"))
@@ -105,21 +98,21 @@ PROJECT: dict[type[Event], Project] = {
     iev.ContactChanged: _typed(repository.upsert_contact),
     iev.NpsSubmitted: _nps,
     iev.TicketChanged: _typed(repository.upsert_ticket),
-    iev.GoalUpdated: _latest(repository.upsert_goal),
+    iev.GoalUpdated: _typed(repository.upsert_goal),
     iev.ProblemRecorded: _typed(repository.upsert_problem),
     iev.FeatureRequestStatusChanged: _typed(repository.upsert_request),
-    iev.OnboardingConfirmed: _latest(repository.add_onboarding),
+    iev.OnboardingConfirmed: _typed(repository.add_onboarding),
     iev.ValueReviewRecorded: _nothing,
     iev.DealClosedWon: _nothing,
     iev.DealClosedWonV2: _nothing,
     hev.HealthScoreChanged: _health,
     hev.HealthColourChanged: _nothing,  # the score change that comes with it carries the same state
-    hev.MilestoneAchieved: _milestone("achieved"),
-    hev.MilestoneMissed: _milestone("missed"),
-    hev.ContactAssessed: _latest(repository.assess_contact),
+    hev.MilestoneAchieved: _typed(repository.set_milestone),
+    hev.MilestoneMissed: _typed(repository.set_milestone),
+    hev.ContactAssessed: _typed(repository.assess_contact),
     hev.ChampionAtRisk: _nothing,
     hev.ChampionCoverageChanged: _coverage,
-    hev.GoalProgressChanged: _latest(repository.set_goal_progress),
+    hev.GoalProgressChanged: _typed(repository.set_goal_progress),
     hev.ExpansionReady: _nothing,  # the opportunity it opens arrives from renewals
     rev.OpportunityCreated: _latest(renewal_repository.upsert_renewal),
     rev.RenewalUpcoming: _latest(renewal_repository.upsert_renewal),

@@ -10,8 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bellwether_shared.dates import as_date
-from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import health as hev, ingest as iev
 from bellwether_shared.projection import Latest, upsert
 
 ACCOUNTS = Latest(
@@ -90,7 +89,7 @@ async def upsert_contact(conn: asyncpg.Connection, *, e: iev.ContactChanged, at:
     await upsert(conn, CONTACTS, row | {"is_champion": e.is_champion, "departed": e.departed, "changed_at": at})
 
 
-async def assess_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def assess_contact(conn: asyncpg.Connection, *, e: hev.ContactAssessed, at: datetime) -> None:
     await conn.execute(
         """INSERT INTO contacts (account_id, contact_id, label, engagement, delight, influence, quadrant, healthy,
                                  influential, why, assessed_at)
@@ -100,21 +99,21 @@ async def assess_contact(conn: asyncpg.Connection, *, p: dict[str, Any], at: dat
              quadrant = excluded.quadrant, healthy = excluded.healthy, influential = excluded.influential,
              why = excluded.why, assessed_at = excluded.assessed_at
            WHERE contacts.assessed_at IS NULL OR excluded.assessed_at >= contacts.assessed_at""",
-        p["account_id"],
-        p["contact_id"],
-        p.get("label"),
-        p.get("engagement"),
-        p.get("delight"),
-        p.get("influence"),
-        p.get("quadrant"),
-        p.get("healthy"),
-        p.get("influential"),
-        p.get("why") or [],
+        e.account_id,
+        e.contact_id,
+        e.label,
+        e.engagement,
+        e.delight,
+        e.influence,
+        e.quadrant,
+        e.healthy,
+        e.influential,
+        list(e.why),
         at,
     )
 
 
-async def set_goal_progress(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def set_goal_progress(conn: asyncpg.Connection, *, e: hev.GoalProgressChanged, at: datetime) -> None:
     """Health's computed status and progress (they win over the stated status in the view)."""
     await conn.execute(
         """INSERT INTO goals (account_id, goal_id, name, status, computed_status, progress_pct, current_value,
@@ -124,19 +123,19 @@ async def set_goal_progress(conn: asyncpg.Connection, *, p: dict[str, Any], at: 
              progress_pct = excluded.progress_pct, current_value = excluded.current_value,
              target_value = coalesce(excluded.target_value, goals.target_value),
              due_date = coalesce(excluded.due_date, goals.due_date)""",
-        p["account_id"],
-        p["goal_id"],
-        p["name"],
-        p["status"],
-        p.get("progress_pct"),
-        p.get("current_value"),
-        p.get("target_value"),
-        as_date(p.get("due_date")),
+        e.account_id,
+        e.goal_id,
+        e.name,
+        e.status,
+        e.progress_pct,
+        e.current_value,
+        e.target_value,
+        e.due_date,
         at,
     )
 
 
-async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def upsert_goal(conn: asyncpg.Connection, *, e: iev.GoalUpdated, at: datetime) -> None:
     """A goal as the CRM states it (health's computed status, when there is one, stays)."""
     await conn.execute(
         """INSERT INTO goals (account_id, goal_id, name, status, metric, baseline, target_value, current_value,
@@ -149,16 +148,16 @@ async def upsert_goal(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
              current_value = coalesce(excluded.current_value, goals.current_value),
              due_date = coalesce(excluded.due_date, goals.due_date), changed_at = excluded.changed_at
            WHERE excluded.changed_at >= goals.changed_at""",
-        p["account_id"],
-        p["goal_id"],
-        p["name"],
-        p.get("status"),
-        p.get("metric"),
-        p.get("baseline"),
-        p.get("target_value"),
-        p.get("current_value"),
-        p.get("progress_pct"),
-        as_date(p.get("due_date")),
+        e.account_id,
+        e.goal_id,
+        e.name,
+        e.status,
+        e.metric,
+        e.baseline,
+        e.target_value,
+        e.current_value,
+        None,  # a goal as stated has no progress: health computes it (goal_progress_changed)
+        e.due_date,
         at,
     )
 
@@ -199,26 +198,27 @@ async def upsert_request(conn: asyncpg.Connection, *, e: iev.FeatureRequestStatu
     await upsert(conn, REQUESTS, row)
 
 
-async def set_milestone(conn: asyncpg.Connection, *, p: dict[str, Any], state: str) -> None:
-    on = as_date(p.get("achieved_on") if state == "achieved" else p.get("deadline"))
+async def set_milestone(
+    conn: asyncpg.Connection, *, e: hev.MilestoneAchieved | hev.MilestoneMissed, at: datetime
+) -> None:
+    state, on = ("achieved", e.achieved_on) if isinstance(e, hev.MilestoneAchieved) else ("missed", e.deadline)
+    ttv = e.time_to_value_days if isinstance(e, hev.MilestoneAchieved) else None
     await conn.execute(
         """INSERT INTO milestones VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, milestone_key) DO UPDATE
            SET name = excluded.name, state = excluded.state, is_key = excluded.is_key, on_date = excluded.on_date,
                ttv_days = excluded.ttv_days""",
-        p["account_id"],
-        p["milestone_key"],
-        p["name"],
+        e.account_id,
+        e.milestone_key,
+        e.name,
         state,
-        bool(p.get("is_key")),
+        e.is_key,
         on,
-        p.get("time_to_value_days"),
+        ttv,
     )
 
 
-async def add_onboarding(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
-    await conn.execute(
-        "INSERT INTO onboarding VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", p["account_id"], p["aspect"], at
-    )
+async def add_onboarding(conn: asyncpg.Connection, *, e: iev.OnboardingConfirmed, at: datetime) -> None:
+    await conn.execute("INSERT INTO onboarding VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", e.account_id, e.aspect, at)
 
 
 async def add_timeline(

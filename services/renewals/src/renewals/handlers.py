@@ -94,7 +94,7 @@ async def on_expansion_ready(b: Batch, e: hev.ExpansionReady, c: Consumed) -> No
 
 @handlers.on(hev.MilestoneMissed)
 async def on_milestone_missed(b: Batch, e: hev.MilestoneMissed, c: Consumed) -> None:
-    await repository.add_missed_milestone(b.uow.conn, p=e.model_dump(mode="json"))
+    await repository.add_missed_milestone(b.uow.conn, e=e)
     b.touched.add(e.account_id)
 
 

@@ -11,8 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from bellwether_shared.dates import as_date
-from bellwether_shared.events import ingest as iev
+from bellwether_shared.events import health as hev, ingest as iev
 from bellwether_shared.projection import Latest, upsert
 from bellwether_shared.uow import AuditEntry, UnitOfWork, within
 
@@ -164,14 +163,14 @@ async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: d
     await upsert(conn, TICKETS, row | {"occurred_at": at})
 
 
-async def add_missed_milestone(conn: asyncpg.Connection, *, p: dict[str, Any]) -> None:
+async def add_missed_milestone(conn: asyncpg.Connection, *, e: hev.MilestoneMissed) -> None:
     await conn.execute(
         """INSERT INTO missed_milestones (account_id, milestone_key, deadline, is_key) VALUES ($1, $2, $3, $4)
            ON CONFLICT DO NOTHING""",
-        p["account_id"],
-        p["milestone_key"],
-        as_date(p.get("deadline")),
-        bool(p.get("is_key")),
+        e.account_id,
+        e.milestone_key,
+        e.deadline,
+        e.is_key,
     )
 
 
