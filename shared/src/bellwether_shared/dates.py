@@ -49,8 +49,8 @@ def quarter_bounds(period: str) -> tuple[date, date]:
 def check_period(period: str) -> str:
     """A quarter a caller may ask about: well formed, in FIRST_YEAR..LAST_YEAR (so the quarters around it
     are dates too); else a ValueError naming the field."""
-    quarter_bounds(period)
-    if not FIRST_YEAR <= int(period[:4]) <= LAST_YEAR:
+    first, _ = quarter_bounds(period)
+    if not FIRST_YEAR <= first.year <= LAST_YEAR:
         raise ValueError(f"period: the year must be from {FIRST_YEAR} to {LAST_YEAR}")
     return period
 

@@ -3,28 +3,11 @@ portfolio's pages (by offset)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
-from accounts import timeline as tl
-
-Kind = Literal[
-    "health",
-    "milestone",
-    "champion",
-    "goal",
-    "ticket",
-    "nps",
-    "request",
-    "account",
-    "deal",
-    "renewal",
-    "ownership",
-    "alert",
-    "task",
-]
-assert set(Kind.__args__) == set(tl.KINDS)  # type: ignore[attr-defined]
+from accounts.timeline import Kind as Kind  # the timeline's kinds, defined once
 
 
 class TimelinePage(BaseModel):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from bellwether_shared.events import health as hev, ingest as iev, notifications as nev, renewals as rev
 from bellwether_shared.events.base import Event
 
-KINDS = (
+Kind = Literal[
     "health",
     "milestone",
     "champion",
@@ -30,7 +30,8 @@ KINDS = (
     "ownership",
     "alert",
     "task",
-)
+]
+KINDS: tuple[str, ...] = get_args(Kind)  # the timeline filters by them
 
 P = Mapping[str, Any]
 
