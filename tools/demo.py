@@ -190,7 +190,7 @@ async def _alerts(notify: str, token: str, receiver: Receiver, dest: str, secret
     async with httpx.AsyncClient(base_url=notify, headers={"Authorization": f"Bearer {token}"}) as http:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            rows = (await http.get("/v1/alerts", params={"limit": 500})).json()["alerts"]
+            rows = (await http.get("/v1/alerts", params={"limit": 500})).json()["items"]
             done = {a["account_id"] for a in rows if a["rule_id"] == "champion-departed" and a["outcomes"]}
             if departed <= done:
                 break

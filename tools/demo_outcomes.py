@@ -162,13 +162,13 @@ async def close_renewals(console: Console, renewals: str, token: str, accounts: 
     async with httpx.AsyncClient(base_url=renewals, headers={"Authorization": f"Bearer {token}"}) as http:
         for i, (outcome, share, reason) in CLOSES.items():
             listed = (await http.get("/v1/opportunities", params={"account_id": accounts[i], "kind": "renewal"})).json()
-            opp = next(o for o in listed["opportunities"] if o.get("outcome") is None)
+            opp = next(o for o in listed["items"] if o.get("outcome") is None)
             body = {"outcome": outcome, "arr_change": round(opp["arr"] * share, 2), "reason": reason}
             r = await http.post(f"/v1/opportunities/{opp['opportunity_id']}/close", json=body)
             r.raise_for_status()
             day = date.fromisoformat(opp["renewal_date"])
             quarters[f"{day.year}-Q{(day.month - 1) // 3 + 1}"] += 1
-            terms = (await http.get("/v1/contracts", params={"account_id": accounts[i]})).json()["contracts"]
+            terms = (await http.get("/v1/contracts", params={"account_id": accounts[i]})).json()["items"]
             nxt = next((c for c in terms if c["contract_id"].startswith(f"{opp['contract_id']}@")), None)
             t.add_row(
                 accounts[i],

@@ -81,6 +81,8 @@ def show(
         raise typer.Exit(1)
     console.print(f"mode {plan.json()['mode']}: " + ", ".join(sorted(plan.json()["events"])))
     table = Table("event", "kind", "field", "count", "last seen", "last reason")
-    for v in httpx.get(f"{url}/v1/sources/{source}/tracking-plan/violations", headers=headers, timeout=30).json():
+    for v in httpx.get(f"{url}/v1/sources/{source}/tracking-plan/violations", headers=headers, timeout=30).json()[
+        "items"
+    ]:
         table.add_row(v["event"], v["kind"], v["field"], str(v["count"]), v["last_seen"], v["last_reason"])
     console.print(table)

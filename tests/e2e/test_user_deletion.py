@@ -121,7 +121,7 @@ async def test_a_deleted_user_leaves_no_trace_in_any_schema(
         nps = "SELECT count(*) FROM health.nps_responses WHERE account_id = $1"
         assert await _count(health_db.admin_url, nps, acct) == 1, "the answer stays in the score, anonymous"
 
-        listed = (await http.get(f"{ingest.url}/v1/deletions", headers=ADMIN)).json()
+        listed = (await http.get(f"{ingest.url}/v1/deletions", headers=ADMIN)).json()["items"]
         mine = next(x for x in listed if x["request_id"] == r.json()["request_id"])
         assert mine["user_hash"] == hashlib.sha256(user.encode()).hexdigest()
         assert mine["requested_by"] == r.json()["requested_by"] and ADMIN_TOKEN not in mine["requested_by"]

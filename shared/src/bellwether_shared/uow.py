@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -34,6 +34,17 @@ class AuditEntry:
 
 
 AuditWriter = Callable[[asyncpg.Connection, Sequence[AuditEntry]], Awaitable[None]]
+
+
+class Work(Protocol):
+    """What a use case asks of its unit of work beyond its repositories: the time it runs at, and the
+    events it causes (written with the state, or not at all). ``UnitOfWork`` is the real one; a fake
+    that keeps the events in memory serves fast use-case tests."""
+
+    @property
+    def now(self) -> datetime: ...
+
+    def emit(self, *events: Event, event_id: str | None = None, at: datetime | None = None) -> None: ...
 
 
 @dataclass

@@ -3,28 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import asyncpg
 
+from bellwether_shared.events import notifications as nev
 
-async def add_alert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+
+async def add_alert(conn: asyncpg.Connection, *, e: nev.AlertRaised, at: datetime) -> None:
     await conn.execute(
         "INSERT INTO alerts VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT DO NOTHING",
-        p["account_id"],
-        p["alert_id"],
-        p["rule_id"],
-        p["severity"],
-        p["title"],
-        p["text"],
-        p.get("recipients") or [],
+        e.account_id,
+        e.alert_id,
+        e.rule_id,
+        e.severity,
+        e.title,
+        e.text,
+        [r.model_dump(mode="json") for r in e.recipients],
         at,
     )
 
 
-async def upsert_task(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def upsert_task(conn: asyncpg.Connection, *, e: nev.TaskOpened | nev.TaskClosed, at: datetime) -> None:
     """A task opened (again) or closed; a close is final unless a later reopen arrives."""
-    status = p.get("status") or "open"
+    status: str
+    if isinstance(e, nev.TaskClosed):  # why and steps stay as the opening said
+        status, why, steps, outcome, reason = e.status, None, [], e.outcome, e.reason
+    else:
+        status, why, steps, outcome, reason = "open", e.why, list(e.steps), None, None
     await conn.execute(
         """INSERT INTO tasks (account_id, task_id, playbook_id, title, owner_id, priority, due_at, status, why, steps,
                               outcome, reason, changed_at)
@@ -35,17 +40,17 @@ async def upsert_task(conn: asyncpg.Connection, *, p: dict[str, Any], at: dateti
              steps = CASE WHEN cardinality(excluded.steps) > 0 THEN excluded.steps ELSE tasks.steps END,
              outcome = excluded.outcome, reason = excluded.reason, changed_at = excluded.changed_at
            WHERE excluded.changed_at >= tasks.changed_at""",
-        p["account_id"],
-        p["task_id"],
-        p["playbook_id"],
-        p["title"],
-        p.get("owner_id"),
-        p["priority"],
-        datetime.fromisoformat(p["due_at"]),
+        e.account_id,
+        e.task_id,
+        e.playbook_id,
+        e.title,
+        e.owner_id,
+        e.priority,
+        e.due_at,
         status,
-        p.get("why"),
-        list(p.get("steps") or []),
-        p.get("outcome"),
-        p.get("reason"),
+        why,
+        steps,
+        outcome,
+        reason,
         at,
     )

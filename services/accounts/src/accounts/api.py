@@ -13,6 +13,7 @@ from accounts.deps import Reader
 from accounts.domain import view
 from accounts.schemas import Kind, PortfolioPage, TimelinePage
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import cursor_page, page
 
 router = APIRouter(prefix="/v1", tags=["accounts"], responses={401: {"description": "missing or wrong key"}})
 
@@ -50,11 +51,7 @@ async def account_timeline(
         items = await queries.timeline(
             conn, account_id=account_id, kinds=list(kind) if kind else None, before_id=before_id, limit=limit
         )
-    return {
-        "account_id": account_id,
-        "items": items,
-        "next_before_id": items[-1]["id"] if len(items) == limit else None,
-    }
+    return cursor_page(items, limit=limit, account_id=account_id)
 
 
 @router.get(
@@ -77,4 +74,4 @@ async def portfolio(
     where = queries.Portfolio(owner, colour, tier, at_risk, before)
     async with rt.pool.acquire() as conn:
         items = await queries.portfolio(conn, where=where, limit=limit, offset=offset)
-    return {"items": items, "limit": limit, "offset": offset}
+    return page(items, limit=limit, offset=offset)

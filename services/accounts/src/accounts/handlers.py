@@ -42,54 +42,52 @@ def make_handler() -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitab
     return handle
 
 
-Project = Callable[[asyncpg.Connection, Event, dict[str, Any], datetime, Consumed], Awaitable[None]]
+Project = Callable[[asyncpg.Connection, Any, datetime, Consumed], Awaitable[None]]
 
 
 def _typed(fn: Callable[..., Awaitable[Any]]) -> Project:
     """A projection that reads the typed event (``e=``)."""
 
-    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+    async def project(conn: asyncpg.Connection, e: Event, at: datetime, c: Consumed) -> None:
         await fn(conn, e=e, at=at)
 
     return project
 
 
-def _latest(fn: Callable[..., Awaitable[None]]) -> Project:
-    async def project(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-        await fn(conn, p=p, at=at)
-
-    return project
+async def _nps(conn: asyncpg.Connection, e: iev.NpsSubmitted, at: datetime, c: Consumed) -> None:
+    await repository.add_nps(conn, e=e, at=at, event_id=c.envelope.id)
 
 
-async def _nps(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-    await repository.add_nps(conn, p=p, at=at, event_id=c.envelope.id)
-
-
-async def _health(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _health(conn: asyncpg.Connection, e: hev.HealthScoreChanged, at: datetime, c: Consumed) -> None:
     await repository.set_health(
         conn,
-        account_id=p["account_id"],
-        value=float(p["new_value"]),
-        colour=p["new_colour"],
-        reasons=p.get("reasons") or [],
-        at=datetime.fromisoformat(p["computed_at"]),
+        account_id=e.account_id,
+        value=e.new_value,
+        colour=e.new_colour,
+        reasons=[r.model_dump(mode="json") for r in e.reasons],
+        at=e.computed_at,
     )
 
 
-async def _coverage(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-    await repository.set_coverage(
-        conn, account_id=p["account_id"], healthy=p["healthy_influential"], target=p["target"]
-    )
+async def _coverage(conn: asyncpg.Connection, e: hev.ChampionCoverageChanged, at: datetime, c: Consumed) -> None:
+    await repository.set_coverage(conn, account_id=e.account_id, healthy=e.healthy_influential, target=e.target)
 
 
-async def _owner(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
-    if p.get("opportunity_id") is None:  # the account's owner in a role
-        await repository.set_owner(conn, account_id=p["account_id"], role=p["role"], owner_id=p.get("new_owner_id"))
+async def _renewal(conn: asyncpg.Connection, e: rev.RenewalsEvent, at: datetime, c: Consumed) -> None:
+    """What the event says about an opportunity (each says part of it)."""
+    facts = renewal_repository.facts_of(e)
+    if facts is not None:
+        await renewal_repository.upsert_renewal(conn, f=facts, at=at)
+
+
+async def _owner(conn: asyncpg.Connection, e: rev.OwnershipChanged, at: datetime, c: Consumed) -> None:
+    if e.opportunity_id is None:  # the account's owner in a role
+        await repository.set_owner(conn, account_id=e.account_id, role=e.role, owner_id=e.new_owner_id)
     else:
-        await renewal_repository.upsert_renewal(conn, p={**p, "owner_id": p.get("new_owner_id")}, at=at)
+        await _renewal(conn, e, at, c)
 
 
-async def _nothing(conn: asyncpg.Connection, e: Event, p: dict[str, Any], at: datetime, c: Consumed) -> None:
+async def _nothing(conn: asyncpg.Connection, e: Event, at: datetime, c: Consumed) -> None:
     """Timeline only (the event says what happened; the state it changed lives in its owner)."""
 
 
@@ -114,24 +112,24 @@ PROJECT: dict[type[Event], Project] = {
     hev.ChampionCoverageChanged: _coverage,
     hev.GoalProgressChanged: _typed(repository.set_goal_progress),
     hev.ExpansionReady: _nothing,  # the opportunity it opens arrives from renewals
-    rev.OpportunityCreated: _latest(renewal_repository.upsert_renewal),
-    rev.RenewalUpcoming: _latest(renewal_repository.upsert_renewal),
-    rev.RenewalRiskChanged: _latest(renewal_repository.upsert_renewal),
-    rev.RenewalRiskAssessed: _latest(renewal_repository.upsert_renewal),
+    rev.OpportunityCreated: _renewal,
+    rev.RenewalUpcoming: _renewal,
+    rev.RenewalRiskChanged: _renewal,
+    rev.RenewalRiskAssessed: _renewal,
     rev.RenewalRiskEscalated: _nothing,
     rev.RequestShipped: _nothing,
-    rev.RenewalClosed: _latest(renewal_repository.upsert_renewal),
-    rev.ContractChanged: _latest(renewal_repository.upsert_contract),
+    rev.RenewalClosed: _renewal,
+    rev.ContractChanged: _typed(renewal_repository.upsert_contract),
     rev.OwnershipChanged: _owner,
     rev.HandoffReviewOpened: _nothing,
     rev.HandoffReviewScored: _nothing,
     rev.DealAccepted: _nothing,
     rev.DealRejectionProposed: _nothing,
-    rev.DealRejected: _latest(renewal_repository.deal_rejected),
+    rev.DealRejected: _typed(renewal_repository.deal_rejected),
     rev.DealRejectionDeclined: _nothing,
-    nev.AlertRaised: _latest(alert_repository.add_alert),
-    nev.TaskOpened: _latest(alert_repository.upsert_task),
-    nev.TaskClosed: _latest(alert_repository.upsert_task),
+    nev.AlertRaised: _typed(alert_repository.add_alert),
+    nev.TaskOpened: _typed(alert_repository.upsert_task),
+    nev.TaskClosed: _typed(alert_repository.upsert_task),
     hev.OnboardingOverdue: _nothing,
 }
 
@@ -147,7 +145,7 @@ async def on_event(b: Batch, e: Event, c: Consumed) -> None:
         await repository.ensure_accounts(b.conn, account_ids=[account])
         b.seen.add(account)
     at = c.envelope.time
-    await PROJECT[type(e)](b.conn, e, p, at, c)
+    await PROJECT[type(e)](b.conn, e, at, c)
     entry = timeline.describe(type(e), p)
     if entry is not None:
         b.rows.append((account, at, entry.kind, c.envelope.type, c.envelope.id, entry.title, _detail(p)))

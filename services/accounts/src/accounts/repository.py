@@ -177,15 +177,15 @@ async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: d
     await upsert(conn, TICKETS, row | {"bug_linked": e.bug_linked, "subject_line": e.subject_line, "changed_at": at})
 
 
-async def add_nps(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime, event_id: str) -> None:
+async def add_nps(conn: asyncpg.Connection, *, e: iev.NpsSubmitted, at: datetime, event_id: str) -> None:
     """Every answer stays, with its comment (the account view shows them newest first)."""
     await conn.execute(
         "INSERT INTO nps VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        p["account_id"],
+        e.account_id,
         event_id,
-        p["contact_id"],
-        p["score"],
-        p.get("comment"),
+        e.contact_id,
+        e.score,
+        e.comment,
         at,
     )
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from accounts.timeline import Kind as Kind  # the timeline's kinds, defined once
+from bellwether_shared.paging import CursorPage, Page
 
 
-class TimelinePage(BaseModel):
+class TimelinePage(CursorPage[dict[str, Any]]):
+    """Newest first; each item with its kind, title, time and payload."""
+
     account_id: str
-    items: list[dict[str, Any]] = Field(description="newest first; each with its kind, title, time and payload")
-    next_before_id: int | None = Field(description="the next page: pass it as before_id (None: no more)")
 
 
-class PortfolioPage(BaseModel):
-    items: list[dict[str, Any]]
-    limit: int
-    offset: int
+PortfolioPage = Page[dict[str, Any]]

@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from health import query_repository as queries, relationship_schemas, schemas
 from health.deps import Reader
 from health.domain.scoring import trend as score_trend
@@ -162,4 +163,4 @@ async def list_accounts(
             base = dict(seg["filters"])
         where = queries.AccountFilter(**(base | {k: v for k, v in given.items() if v is not None}))
         total, items = await queries.accounts(conn, where=where, sort=sort, limit=limit, offset=offset)
-    return {"total": total, "items": items, "limit": limit, "offset": offset}
+    return page(items, limit=limit, offset=offset, total=total)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import Page, page
 from health import calibration, calibration_repository as repo, schemas
 from health.config_api import card_out
 from health.deps import Configurer, Reader
@@ -35,11 +36,12 @@ async def create(card_id: str, acting: Configurer, body: schemas.CalibrationIn) 
             raise ApiError(exc.status, exc.code, exc.message) from None
 
 
-@router.get("", response_model=list[schemas.CalibrationOut], summary="This scorecard's calibrations, newest first")
+@router.get("", response_model=Page[schemas.CalibrationOut], summary="This scorecard's calibrations, newest first")
 async def listing(card_id: str, acting: Reader, limit: Limit = 20, offset: Offset = 0) -> Any:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        return [dict(r) for r in await repo.recent(conn, card_id=card_id, limit=limit, offset=offset)]
+        rows = [dict(r) for r in await repo.recent(conn, card_id=card_id, limit=limit, offset=offset)]
+    return page(rows, limit=limit, offset=offset)
 
 
 @router.get("/{calibration_id}", response_model=schemas.CalibrationOut)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import Page, page
 from health import config_repository as config, history, queue_repository, repository, schemas, scorecards
 from health.deps import Configurer, Reader
 
@@ -62,13 +63,13 @@ async def update_scorecard(card_id: str, body: schemas.ScorecardIn, acting: Conf
     return card_out(row, job)
 
 
-@router.get("/scorecards", response_model=list[schemas.ScorecardOut], summary="Current version of each scorecard")
-async def list_scorecards(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+@router.get("/scorecards", response_model=Page[schemas.ScorecardOut], summary="Current version of each scorecard")
+async def list_scorecards(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     """A page of the current versions (a configuration table: tens of rows, paged all the same)."""
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.current_scorecards(conn)
-    return [card_out(r) for r in rows if r["active"]][offset : offset + limit]
+    return page([card_out(r) for r in rows if r["active"]][offset : offset + limit], limit=limit, offset=offset)
 
 
 @router.get("/scorecards/{card_id}", response_model=schemas.ScorecardOut)
@@ -136,12 +137,12 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, acting: Configur
     return body.model_dump(mode="json")
 
 
-@router.get("/milestones", response_model=list[schemas.MilestoneIn])
-async def list_milestones(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> list[dict[str, Any]]:
+@router.get("/milestones", response_model=Page[schemas.MilestoneIn])
+async def list_milestones(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.milestone_defs(conn)
-    return [dict(r["definition"]) for r in rows][offset : offset + limit]
+    return page([dict(r["definition"]) for r in rows][offset : offset + limit], limit=limit, offset=offset)
 
 
 @router.delete("/milestones/{key}", status_code=204)

@@ -102,7 +102,7 @@ async def test_a_suggestion_from_outcomes_applied_once_by_an_admin(health, healt
         assert max(weights, key=weights.get) == "champion" and weights["champion"] > created["measures"][2]["weight"]
         assert res["suggested_auc"] > res["current_auc"] and res["suggested_auc"] >= 0.9
         # viewers read it; only an admin applies it
-        listed = (await http.get(f"/v1/scorecards/{cid}/calibrations", headers=VIEWER)).json()
+        listed = (await http.get(f"/v1/scorecards/{cid}/calibrations", headers=VIEWER)).json()["items"]
         assert [c["id"] for c in listed] == [cal["id"]]
         denied = await http.post(f"/v1/scorecards/{cid}/calibrations/{cal['id']}/apply", headers=VIEWER)
         assert denied.status_code == 403

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
+from bellwether_shared.paging import Page, cursor_page, page
 from ingest import repository, schemas, source_repository as sources
 from ingest.auth import hash_key, new_write_key
 from ingest.deps import Configurer, Reader
@@ -54,14 +55,14 @@ async def create_source(body: schemas.SourceCreate, acting: Configurer) -> JSONR
     return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
 
 
-@router.get("/sources", response_model=list[schemas.SourceOut], summary="List sources (never their keys)")
+@router.get("/sources", response_model=Page[schemas.SourceOut], summary="List sources (never their keys)")
 async def list_sources(
     acting: Reader, include_revoked: bool = True, limit: Limit = 100, offset: Offset = 0
-) -> list[dict[str, object]]:
+) -> dict[str, object]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await sources.list_sources(conn, include_revoked=include_revoked)
-    return [_out(s) for s in rows][offset : offset + limit]
+    return page([_out(s) for s in rows][offset : offset + limit], limit=limit, offset=offset)
 
 
 @router.get("/sources/{source_id}", response_model=schemas.SourceOut, responses={404: {"model": schemas.Error}})
@@ -151,5 +152,4 @@ async def list_rejected(
     async with rt.pool.acquire() as conn:
         rows = await repository.list_rejections(conn, source_id=source_id, before_id=before_id, limit=limit)
     items = [{k: v for k, v in r.items() if k != "idx"} | {"index": r["idx"]} for r in rows]
-    page = schemas.RejectedPage(items=items, next_before_id=items[-1]["id"] if len(items) == limit else None)  # type: ignore[arg-type]
-    return JSONResponse(page.model_dump(mode="json"))
+    return JSONResponse(schemas.RejectedPage.model_validate(cursor_page(items, limit=limit)).model_dump(mode="json"))

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError, JSONResponse, Limit
+from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
+from bellwether_shared.paging import Page, page
 from ingest import deletion_repository, schemas
 from ingest.deletion import delete_user
 from ingest.deletion_repository import user_hash
@@ -39,11 +40,12 @@ async def request_deletion(body: schemas.DeletionIn, acting: Configurer) -> JSON
     return JSONResponse(out, status_code=202)
 
 
-@router.get("/deletions", response_model=list[schemas.DeletionOut], summary="Deletion requests, newest first")
-async def list_deletions(acting: Reader, limit: Limit = 100) -> list[dict[str, Any]]:
+@router.get("/deletions", response_model=Page[schemas.DeletionOut], summary="Deletion requests, newest first")
+async def list_deletions(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        return await deletion_repository.list_requests(conn, limit=limit)
+        rows = await deletion_repository.list_requests(conn, limit=limit, offset=offset)
+    return page(rows, limit=limit, offset=offset)
 
 
 @router.delete(

@@ -65,11 +65,12 @@ async def record_request(
     return bool(done != "INSERT 0 0")
 
 
-async def list_requests(conn: asyncpg.Connection, *, limit: int) -> list[dict[str, Any]]:
+async def list_requests(conn: asyncpg.Connection, *, limit: int, offset: int) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT request_id, user_hash, requested_by, requested_at, suppress, contacts
-             FROM deletion_requests ORDER BY requested_at DESC, request_id LIMIT $1""",
+             FROM deletion_requests ORDER BY requested_at DESC, request_id LIMIT $1 OFFSET $2""",
         limit,
+        offset,
     )
     return [dict(r) for r in rows]
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from bellwether_shared.http import ApiError, JSONResponse, Limit
+from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
+from bellwether_shared.paging import Page, page
 from ingest import plan_repository, schemas, source_repository as sources
 from ingest.admin_api import no_source
 from ingest.deps import Configurer, Reader
@@ -60,7 +61,7 @@ async def drop_plan(source_id: str, acting: Configurer) -> None:
 
 @router.get(
     "/tracking-plan/violations",
-    response_model=list[schemas.PlanViolationCount],
+    response_model=Page[schemas.PlanViolationCount],
     responses=NOT_FOUND,
     summary="Violations seen, counted per event, kind and field (most frequent first)",
 )
@@ -69,10 +70,12 @@ async def list_violations(
     acting: Reader,
     event: Annotated[str | None, Query(max_length=255)] = None,
     limit: Limit = 500,
+    offset: Offset = 0,
 ) -> JSONResponse:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         if await sources.get_source(conn, source_id=source_id) is None:
             raise no_source(source_id)
-        rows = await plan_repository.list_violations(conn, source_id=source_id, event=event, limit=limit)
-    return JSONResponse([schemas.PlanViolationCount(**r).model_dump(mode="json") for r in rows])
+        rows = await plan_repository.list_violations(conn, source_id=source_id, event=event, limit=limit, offset=offset)
+    counts = [schemas.PlanViolationCount(**r).model_dump(mode="json") for r in rows]
+    return JSONResponse(page(counts, limit=limit, offset=offset))

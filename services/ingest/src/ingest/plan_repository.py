@@ -42,14 +42,15 @@ async def count_violations(
 
 
 async def list_violations(
-    conn: asyncpg.Connection, *, source_id: str, event: str | None = None, limit: int = 500
+    conn: asyncpg.Connection, *, source_id: str, event: str | None = None, limit: int = 500, offset: int = 0
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         """SELECT event, kind, field, count, first_seen, last_seen, last_reason, last_message_id
              FROM plan_violations WHERE source_id = $1 AND ($2::text IS NULL OR event = $2)
-            ORDER BY count DESC, event, kind, field LIMIT $3""",
+            ORDER BY count DESC, event, kind, field LIMIT $3 OFFSET $4""",
         source_id,
         event,
         limit,
+        offset,
     )
     return [dict(r) for r in rows]

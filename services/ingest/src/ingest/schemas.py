@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from bellwether_shared.events import ingest as ev
 from bellwether_shared.http import MAX_TEXT, RequestModel
+from bellwether_shared.paging import CursorPage
 from ingest.domain import scopes
 
 # ----------------------------------------------------------------------------- tracking calls (docs)
@@ -188,9 +189,8 @@ class RejectedEvent(BaseModel):
     received_at: datetime
 
 
-class RejectedPage(BaseModel):
-    items: list[RejectedEvent]
-    next_before_id: int | None = Field(description="pass as before_id for the next page")
+class RejectedPage(CursorPage[RejectedEvent]):
+    """Rejections, newest first."""
 
 
 # ----------------------------------------------------------------------------- CS signals

@@ -197,7 +197,7 @@ async def test_segment_delete_forgets_the_user_once(ingest, source, admin_header
                 lambda rs: any(x.payload.get("user_id") == user for x in rs if x.envelope.type == gone)
             )
         deleted = [x for x in got if x.envelope.type == gone]
-        requests = (await http.get(f"{ingest.url}/v1/deletions", headers=admin_headers)).json()
+        requests = (await http.get(f"{ingest.url}/v1/deletions", headers=admin_headers)).json()["items"]
         hashed = hashlib.sha256(user.encode()).hexdigest()
         assert len([d for d in requests if d["user_hash"] == hashed]) == 1, "the retry is the same request"
         assert deleted[0].payload["user_id"] == user and deleted[0].payload["requested_by"] == f"source:{source.id}"

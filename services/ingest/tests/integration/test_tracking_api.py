@@ -206,7 +206,7 @@ async def test_source_admin_api(ingest, admin_headers) -> None:
         created = await http.post(f"{ingest.url}/v1/sources", json={"name": "crm"}, headers=admin_headers)
         assert created.status_code == 201 and created.json()["write_key"].startswith("bwk_")
         listed = await http.get(f"{ingest.url}/v1/sources", headers=admin_headers)
-        shown = next(s for s in listed.json() if s["id"] == created.json()["id"])
+        shown = next(s for s in listed.json()["items"] if s["id"] == created.json()["id"])
         assert "write_key" not in shown and shown["key_prefix"] == created.json()["write_key"][:10]
         assert (await http.get(f"{ingest.url}/v1/sources/src_nope", headers=admin_headers)).status_code == 404
         assert (await http.get(f"{ingest.url}/v1/sources")).status_code == 401

@@ -62,7 +62,7 @@ async def test_observe_counts_and_annotates_enforce_rejects(ingest, admin_header
         assert [v["kind"] for v in seen["missing"]] == ["missing_property"]
         assert [v["kind"] for v in seen["unplanned"]] == ["unplanned_event"]
         r = await http.post(f"{ingest.url}/v1/batch", json={"batch": batch[2:3]}, auth=(src.write_key, ""))
-        counts = (await http.get(f"{plan_url}/violations", headers=admin_headers)).json()
+        counts = (await http.get(f"{plan_url}/violations", headers=admin_headers)).json()["items"]
         by_key = {(c["event"], c["kind"], c["field"]): c["count"] for c in counts}
         assert by_key == {
             ("Report Exported", "wrong_type", "properties.pages"): 1,
@@ -71,7 +71,7 @@ async def test_observe_counts_and_annotates_enforce_rejects(ingest, admin_header
             ("Report Printed", "unplanned_event", "event"): 1,
         }
         only = await http.get(f"{plan_url}/violations", params={"event": "Report Printed"}, headers=admin_headers)
-        assert [c["kind"] for c in only.json()] == ["unplanned_event"]
+        assert [c["kind"] for c in only.json()["items"]] == ["unplanned_event"]
 
         r = await http.put(plan_url, json=PLAN | {"mode": "enforce"}, headers=admin_headers)
         assert r.status_code == 200

@@ -106,7 +106,9 @@ def alert_of(r: Any) -> messages.Alert:
     )
 
 
-async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int) -> list[asyncpg.Record]:
+async def alerts(
+    conn: asyncpg.Connection, *, account_id: str | None, limit: int, offset: int = 0
+) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT a.alert_id, a.rule_id, a.event_id, a.event_type, a.account_id, a.severity, a.title, a.text, a.why,
                   a.created_at,
@@ -116,9 +118,10 @@ async def alerts(conn: asyncpg.Connection, *, account_id: str | None, limit: int
                            FILTER (WHERE o.alert_id IS NOT NULL), '[]') AS outcomes
            FROM alerts a LEFT JOIN alert_outcomes o USING (alert_id)
            WHERE ($1::text IS NULL OR a.account_id = $1)
-           GROUP BY a.alert_id ORDER BY a.created_at DESC, a.alert_id LIMIT $2""",
+           GROUP BY a.alert_id ORDER BY a.created_at DESC, a.alert_id LIMIT $2 OFFSET $3""",
         account_id,
         limit,
+        offset,
     )
     return rows
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from notifications import alert_repository as ar, destination_repository as dests, repository, schemas, task_repository
 from notifications.deps import Configurer, Reader
 
@@ -31,7 +32,7 @@ async def list_rules(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> 
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.list_rules(conn, limit=limit, offset=offset)
-    return {"rules": [dict(r) for r in rows], "limit": limit, "offset": offset}
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="rules")
 
 
 @router.get("/rules/{rule_id}")
@@ -73,7 +74,7 @@ async def list_people(acting: Reader, limit: Limit = 100, offset: Offset = 0) ->
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await repository.list_people(conn, limit=limit, offset=offset)
-    return {"people": [dict(r) for r in rows], "limit": limit, "offset": offset}
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="people")
 
 
 @router.put("/people/{person_id}")
@@ -117,10 +118,12 @@ async def put_person(person_id: str, body: schemas.PersonIn, acting: Configurer)
 
 
 @router.get("/alerts")
-async def alerts(acting: Reader, account_id: str | None = None, limit: Limit = 100) -> dict[str, Any]:
+async def alerts(
+    acting: Reader, account_id: str | None = None, limit: Limit = 100, offset: Offset = 0
+) -> dict[str, Any]:
     """Recent alerts: why each fired, and for each recipient what became of it (sent, duplicate, digest,
     throttled into the digest, or no destination) and why."""
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        rows = await ar.alerts(conn, account_id=account_id, limit=limit)
-    return {"alerts": [dict(r) for r in rows]}
+        rows = await ar.alerts(conn, account_id=account_id, limit=limit, offset=offset)
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="alerts")

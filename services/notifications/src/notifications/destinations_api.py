@@ -11,6 +11,7 @@ from fastapi import APIRouter
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from notifications import delivery_repository as dr, destination_repository as dests, digests, repository, schemas
 from notifications.deps import Configurer, Reader
 from notifications.domain import signing, urlguard
@@ -57,7 +58,7 @@ async def list_destinations(acting: Reader, limit: Limit = 100, offset: Offset =
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dests.list_destinations(conn, limit=limit, offset=offset)
-    return {"destinations": [dict(r) for r in rows], "limit": limit, "offset": offset}
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="destinations")
 
 
 @router.get("/destinations/{destination_id}")
@@ -147,7 +148,7 @@ async def list_subscriptions(
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dests.list_subscriptions(conn, destination_id=destination_id, limit=limit, offset=offset)
-    return {"subscriptions": [dict(r) for r in rows], "limit": limit, "offset": offset}
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="subscriptions")
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204)
@@ -169,7 +170,7 @@ async def deliveries(
     rt = acting.rt
     async with rt.pool.acquire() as conn:
         rows = await dr.list_deliveries(conn, destination_id=destination_id, status=status, limit=limit, offset=offset)
-    return {"deliveries": [dict(r) for r in rows], "limit": limit, "offset": offset}
+    return page([dict(r) for r in rows], limit=limit, offset=offset, legacy="deliveries")
 
 
 @router.get("/deliveries/{delivery_id}")

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from notifications import incident_repository as ir
 from notifications.deps import Reader
 
@@ -42,7 +43,7 @@ async def incidents(
             )
         ]
         causes = await ir.causes(conn, incident_ids=[r["incident_id"] for r in rows])
-    return {"items": [_with_causes(r, list(causes)) for r in rows], "limit": limit, "offset": offset}
+    return page([_with_causes(r, list(causes)) for r in rows], limit=limit, offset=offset)
 
 
 @router.get("/incidents/{incident_id}", responses={404: {"description": "no such incident"}})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from notifications import task_repository as repo
 from notifications.deps import Configurer, Reader
 
@@ -52,7 +53,8 @@ class PlaybookIn(BaseModel):
 async def list_playbooks(acting: Reader, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        return {"playbooks": await repo.playbooks(conn, limit=limit, offset=offset), "limit": limit, "offset": offset}
+        rows = await repo.playbooks(conn, limit=limit, offset=offset)
+    return page(rows, limit=limit, offset=offset, legacy="playbooks")
 
 
 @router.get("/playbooks/{playbook_id}", summary="A playbook's versions, newest first")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -234,3 +235,23 @@ async def claim_woken(conn: asyncpg.Connection, *, now: datetime, limit: int) ->
         limit,
     )
     return rows
+
+
+class TaskStore:
+    """The tasks on one connection, for the use cases that change a task (``tasks.change``): the
+    repository as an object, so a use-case test can hand it an in-memory one instead."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get(self, *, task_id: str, lock: bool = False) -> Mapping[str, Any] | None:
+        return await get_task(self.conn, task_id=task_id, lock=lock)
+
+    async def apply_change(
+        self, *, task_id: str, change: td.Change, at: datetime, note: dict[str, Any] | None
+    ) -> Mapping[str, Any]:
+        row: Mapping[str, Any] = await apply_change(self.conn, task_id=task_id, change=change, at=at, note=note)
+        return row
+
+    async def audit(self, *, task_id: str, at: datetime, actor: str, action: str, details: dict[str, Any]) -> None:
+        await audit(self.conn, task_id=task_id, at=at, actor=actor, action=action, details=details)

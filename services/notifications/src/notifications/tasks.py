@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.logging import get_logger
-from bellwether_shared.uow import UnitOfWork
+from bellwether_shared.uow import UnitOfWork, Work
 from notifications import repository, system_alerts, task_repository as repo
 from notifications.domain import tasks as td
 from notifications.domain.rules import Match
@@ -31,7 +31,7 @@ class Forbidden(PermissionError):
     pass
 
 
-def _announce_open(uow: UnitOfWork, row: Any) -> None:
+def _announce_open(uow: Work, row: Any) -> None:
     uow.emit(
         nev.TaskOpened(
             account_id=row["account_id"],
@@ -172,9 +172,22 @@ async def _retrigger(
     return row
 
 
+class Tasks(Protocol):
+    """The tasks a change reads and writes (``task_repository.TaskStore`` on a connection)."""
+
+    async def get(self, *, task_id: str, lock: bool = False) -> Mapping[str, Any] | None: ...
+
+    async def apply_change(
+        self, *, task_id: str, change: td.Change, at: datetime, note: dict[str, Any] | None
+    ) -> Mapping[str, Any]: ...
+
+    async def audit(self, *, task_id: str, at: datetime, actor: str, action: str, details: dict[str, Any]) -> None: ...
+
+
 async def change(
-    uow: UnitOfWork,
+    uow: Work,
     *,
+    tasks: Tasks,
     task_id: str,
     action: str,
     actor: str,
@@ -183,19 +196,18 @@ async def change(
     outcome: str | None = None,
     reason: str | None = None,
     note: str | None = None,
-) -> asyncpg.Record:
+) -> Mapping[str, Any]:
     """One step of the lifecycle by a person (``td.Refused`` when the lifecycle does not allow it)."""
-    conn, now = uow.conn, uow.now
-    row = await repo.get_task(conn, task_id=task_id, lock=True)
+    now = uow.now
+    row = await tasks.get(task_id=task_id, lock=True)
     if row is None:
         raise NotFound(f"task_id: no task '{task_id}'")
     if not td.may_change(role=role, actor=actor, owner_id=row["owner_id"]):
         raise Forbidden(f"owner_id: the task is {row['owner_id']}'s; a CSM changes only their own (vp_cs or admin any)")
     c = td.transition(row["status"], action, now=now, until=until, outcome=outcome, reason=reason)
     entry = {"at": now.isoformat(), "by": actor, "note": note} if note else None
-    updated = await repo.apply_change(conn, task_id=task_id, change=c, at=now, note=entry)
-    await repo.audit(
-        conn,
+    updated = await tasks.apply_change(task_id=task_id, change=c, at=now, note=entry)
+    await tasks.audit(
         task_id=task_id,
         at=now,
         actor=actor,
@@ -231,10 +243,10 @@ async def change(
     return updated
 
 
-async def change_in_transaction(pool: asyncpg.Pool, **change_args: Any) -> asyncpg.Record:
+async def change_in_transaction(pool: asyncpg.Pool, **change_args: Any) -> Mapping[str, Any]:
     """``change`` in a transaction of its own (the API's): state, audit and events commit together."""
     async with pool.acquire() as conn, conn.transaction(), repository.unit(conn) as uow:
-        return await change(uow, **change_args)
+        return await change(uow, tasks=repo.TaskStore(conn), **change_args)
 
 
 async def sweep(pool: asyncpg.Pool, *, now: datetime, batch: int = 200) -> int:

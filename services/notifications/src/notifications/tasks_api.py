@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from notifications import task_repository as repo, tasks
 from notifications.deps import Reader, Writer
 from notifications.domain import tasks as td
@@ -60,7 +61,7 @@ async def list_tasks(
             limit=limit,
             offset=offset,
         )
-    return {"tasks": rows, "limit": limit, "offset": offset}
+    return page(rows, limit=limit, offset=offset, legacy="tasks")
 
 
 @router.get("/tasks/{task_id}", summary="One task with its steps, notes and every change")

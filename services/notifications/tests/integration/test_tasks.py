@@ -20,6 +20,7 @@ from conftest import CSM_KEYS, NOTIFICATIONS_TOKEN, VIEWER_KEY
 from notifications import tasks
 from notifications.handlers import make_handler
 from notifications.settings import SOURCE
+from notifications.task_repository import TaskStore
 from tests.support.db import rolled_back
 from tests.support.notifications import owners, risk
 from tests.support.wait import eventually
@@ -70,11 +71,15 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
         task = rows[0]
         async with within(conn, source=SOURCE, now=NOW) as uow:
             try:
-                await tasks.change(uow, task_id=task["task_id"], action="start", actor="cara", role="csm")
+                await tasks.change(
+                    uow, tasks=TaskStore(conn), task_id=task["task_id"], action="start", actor="cara", role="csm"
+                )
                 others = "allowed"
             except tasks.Forbidden:
                 others = "refused"
-            started = await tasks.change(uow, task_id=task["task_id"], action="start", actor="rita", role="csm")
+            started = await tasks.change(
+                uow, tasks=TaskStore(conn), task_id=task["task_id"], action="start", actor="rita", role="csm"
+            )
         # due in the past: the sweep alerts the owner once
         await conn.execute("UPDATE tasks SET due_at = $2 WHERE task_id = $1", task["task_id"], NOW - timedelta(hours=1))
         swept = await tasks.sweep_conn(conn, now=NOW)
@@ -88,6 +93,7 @@ async def test_a_risk_opens_one_task_the_owner_closes_and_the_sweep_alerts_when_
         async with within(conn, source=SOURCE, now=NOW) as uow:
             done = await tasks.change(
                 uow,
+                tasks=TaskStore(conn),
                 task_id=task["task_id"],
                 action="done",
                 actor="vp-vic",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import cursor_page, page
 from bellwether_shared.pricing import discount_pct
 from renewals import (
     closing,
@@ -56,7 +57,7 @@ async def list_contracts(
 ) -> dict[str, Any]:
     async with caller.rt.pool.acquire() as conn:
         rows = await contracts.list_contracts(conn, account_id=account_id, limit=limit, offset=offset)
-    return {"contracts": [plain(r) for r in rows], "limit": limit, "offset": offset}
+    return page([plain(r) for r in rows], limit=limit, offset=offset, legacy="contracts")
 
 
 @router.get("/contracts/{contract_id}")
@@ -97,7 +98,7 @@ async def list_opportunities(
             limit=limit,
             offset=offset,
         )
-    return {"opportunities": [_opportunity(r) for r in rows], "limit": limit, "offset": offset}
+    return page([_opportunity(r) for r in rows], limit=limit, offset=offset, legacy="opportunities")
 
 
 def _opportunity(r: Any) -> dict[str, Any]:
@@ -240,4 +241,4 @@ async def audit_trail(
         rows = await repository.audit_trail(
             conn, entity_type=entity_type, entity_id=entity_id, limit=limit, before_id=before_id
         )
-    return {"entries": [dict(r) for r in rows], "next_before_id": rows[-1]["id"] if len(rows) == limit else None}
+    return cursor_page([dict(r) for r in rows], limit=limit, legacy="entries")

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from renewals import deal_schemas, handoff, handoff_repository as reviews
 from renewals.deps import Caller, Decider, Proposer, Reader, Writer, plain, transaction
 
@@ -40,7 +41,7 @@ async def list_reviews(
 ) -> dict[str, Any]:
     async with caller.rt.pool.acquire() as conn:
         rows = await reviews.list_reviews(conn, status=status, band=band, limit=limit, offset=offset)
-    return {"reviews": [plain(r) for r in rows], "limit": limit, "offset": offset}
+    return page([plain(r) for r in rows], limit=limit, offset=offset, legacy="reviews")
 
 
 @router.get("/{deal_id}")

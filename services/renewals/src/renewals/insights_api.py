@@ -9,7 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
-from bellwether_shared.http import ApiError, Limit
+from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from renewals import config_api, insights_repository as q, repository
 from renewals.deps import Reader
 from renewals.domain import attention as at, backtest as bt, books as bk, forecast as fc, timeliness as tl
@@ -22,6 +23,7 @@ async def attention(
     caller: Reader,
     owner_id: Annotated[str, Query(min_length=1, max_length=200, description="the CSM (or AE, renewal owner)")],
     limit: Limit = 50,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason."""
     today = utcnow().date()
@@ -39,7 +41,8 @@ async def attention(
         )
         for r in rows
     )
-    return {"owner_id": owner_id, "accounts": [asdict(e) for e in entries[:limit]]}
+    ranked = [asdict(e) for e in entries[offset : offset + limit]]
+    return page(ranked, limit=limit, offset=offset, legacy="accounts", owner_id=owner_id)
 
 
 @router.get("/books")

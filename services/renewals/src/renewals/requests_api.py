@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
+from bellwether_shared.paging import page
 from renewals import request_repository as requests
 from renewals.deps import Reader
 
@@ -37,7 +38,7 @@ async def list_requests(
             limit=limit,
             offset=offset,
         )
-    return {"requests": rows, "limit": limit, "offset": offset}
+    return page(rows, limit=limit, offset=offset, legacy="requests")
 
 
 @router.get("/requests/{request_id}")
