@@ -125,7 +125,7 @@ async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
 @handlers.on(ev.FeatureRequestStatusChanged)
 async def on_request(b: Batch, e: ev.FeatureRequestStatusChanged, c: Consumed) -> None:
     """Latest status wins; once shipped, every account that asked for it is told (shipped.py)."""
-    await requests.upsert(b.uow.conn, p=e.model_dump(mode="json"), at=e.occurred_at)
+    await requests.upsert(b.uow.conn, e=e, at=e.occurred_at)
     b.touched.add(e.account_id)
     if e.status == "shipped":
         await shipped.tell_requesters(b.uow, request_id=e.request_id)

@@ -9,10 +9,12 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.events import ingest as iev
+
 OPEN = ("open", "planned", "in_progress")
 
 
-async def upsert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -> None:
+async def upsert(conn: asyncpg.Connection, *, e: iev.FeatureRequestStatusChanged, at: datetime) -> None:
     """Latest status wins; every status it passed through is kept; every asking account stays linked."""
     await conn.execute(
         """WITH req AS (
@@ -29,14 +31,14 @@ async def upsert(conn: asyncpg.Connection, *, p: dict[str, Any], at: datetime) -
            )
            INSERT INTO request_links VALUES ($1, $7, coalesce($8::text, ''), $6::timestamptz)
            ON CONFLICT DO NOTHING""",
-        p["request_id"],
-        p["title"],
-        p.get("kind"),
-        p["status"],
-        p.get("blocking"),
+        e.request_id,
+        e.title,
+        e.kind,
+        e.status,
+        e.blocking,
         at,
-        p["account_id"],
-        p.get("contact_id"),
+        e.account_id,
+        e.contact_id,
     )
 
 
