@@ -13,20 +13,29 @@ from typing import Any
 
 import asyncpg
 
+# A bulk enqueue (a re-score job, the decay schedule) refreshes the queue's statistics in its own
+# transaction: planned while the queue looked empty (autovacuum's analyze lags a burst by up to a
+# minute), each claim of a 100,000-account job sorted the whole queue and joined it by nested loop,
+# 14 s a claim (auto_explain, issue 26). ANALYZE counts the rows this transaction inserted.
+BULK = 5_000
+
 
 async def enqueue(
     conn: asyncpg.Connection, *, account_ids: Iterable[str], due_at: datetime, job_id: int | None = None
 ) -> None:
     """Coalesce: an account already waiting keeps its (earlier) due time; a re-score job claims it;
     one being re-scored is queued again when that re-score ends."""
+    ids = sorted(set(account_ids))
     await conn.execute(
         """INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3
            ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
              dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL""",
-        sorted(set(account_ids)),
+        ids,
         due_at,
         job_id,
     )
+    if len(ids) >= BULK:
+        await conn.execute("ANALYZE recompute_queue")
 
 
 @dataclass(frozen=True)

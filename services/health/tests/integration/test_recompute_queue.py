@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from bellwether_shared import outbox
 from bellwether_shared.db import connect
+from bellwether_shared.envelope import Envelope
 from conftest import ServiceDb, migrated, new_database
 from devkit.infra import Endpoints
 from health import queue_repository, repository
@@ -112,3 +114,31 @@ async def test_a_rescore_job_queued_during_a_claim_is_kept_for_the_next_one(conn
     await queue_repository.release(worker, accounts=[account], lease=claim.lease, next_due=NOW)
     nxt = await queue_repository.claim_due(scheduler, limit=10, lease=LEASE)
     assert claim.due == [(account, 7, {})] and nxt.due == [(account, 8, {})]
+
+
+async def _tuples(conn: asyncpg.Connection) -> float:
+    believed: float = await conn.fetchval("SELECT reltuples FROM pg_class WHERE oid = 'recompute_queue'::regclass")
+    return believed
+
+
+async def test_plans_of_a_burst_do_not_scan_what_the_burst_left(conns, run_id) -> None:
+    """Statistics lag a burst (autovacuum's analyze runs a minute later at best), so the plans of the
+    re-score's hot statements must hold while they lag: a bulk enqueue refreshes the queue's own, and
+    the relay deletes what it published by place (a TID scan), whatever the outbox's look like."""
+    worker, _ = conns
+    await worker.execute("ANALYZE recompute_queue; ANALYZE outbox")  # both empty now: the stale view
+    ids = [f"b{i:05d}-{run_id}" for i in range(queue_repository.BULK)]
+    await queue_repository.enqueue(worker, account_ids=ids[:-1], due_at=NOW)
+    assert await _tuples(worker) <= 0, "below a bulk, autovacuum's analyze is left to do it"
+    async with worker.transaction():
+        await queue_repository.enqueue(worker, account_ids=ids, due_at=NOW)
+        assert await _tuples(worker) >= queue_repository.BULK, "the planner sees the queue the burst made"
+    backlog = worker.transaction()  # rows the statistics have not seen, only there to be planned over
+    await backlog.start()
+    try:
+        events = [Envelope(id=f"e{i}-{run_id}", type="t", source="s", topic="x", data=b"{}") for i in range(2_000)]
+        await outbox.add(worker, events)
+        plan = [r[0] for r in await worker.fetch(f"EXPLAIN {outbox._DELETE}", [(0, 1), (0, 2)])]
+    finally:
+        await backlog.rollback()
+    assert "Tid Scan" in plan[1], plan
