@@ -29,7 +29,6 @@ from bellwether_shared.kafka import create_producer, publish
 from bench import parse_cost
 from bench.health_latency import latency
 from bench.loadgen import Sampler
-from bench.rescore_bench import _slope, rescore
 from devkit.events import usage_envelope
 from devkit.services import ServiceProcess
 from devkit.stack import health_env, ingest_env, migrated
@@ -145,7 +144,6 @@ def run_suite(
     admin_db: str,
     *,
     events: int = 200_000,
-    rescore_accounts: int = 100_000,
     rates: tuple[int, ...] = (1000, 5000),
 ) -> dict[str, Any]:
     db = migrated(admin_db, "health")
@@ -180,10 +178,7 @@ def run_suite(
         results["latency"] = [
             {**asyncio.run(latency(ingest, health, ep.kafka_bootstrap, rate)), "health_processes": 2} for rate in rates
         ]
-        second.stop()  # the re-score is measured with one process (a second one was slower on 2 cores)
-        small = asyncio.run(rescore(health, db.url, rescore_accounts // 10))
-        results["rescore"] = asyncio.run(rescore(health, db.url, rescore_accounts))
-        results["rescore_by_accounts"] = _slope(small, results["rescore"])
+        # the re-score is measured by its own suite (bench/rescore_curve.py: 10k, 100k, 300k accounts)
     finally:
         second.stop()
         health.stop()
@@ -222,19 +217,4 @@ def print_results(r: dict[str, Any]) -> None:
             f"ingest 200 → emitted on health.v1 at {lat['background_events_per_s']:,}/s (p50 / p99 ms)",
             f"{lat['emitted_ms']['p50']} / {lat['emitted_ms']['p99']}",
         )
-    rs = r.get("rescore")
-    if rs:
-        t.add_row(
-            f"re-score {rs['accounts']:,} scored accounts after a change (s)",
-            f"{rs['elapsed_s']} ({rs['accounts_per_s']:,.0f}/s; target {rs['target_s']})",
-        )
-        t.add_row(
-            "first scoring of those never-scored accounts (s)",
-            f"{rs['first_scoring_of_never_scored_accounts_s']} (target {rs['first_scoring_target_s']})",
-        )
-    if slope := r.get("rescore_by_accounts"):
-        runs = ", ".join(f"{x['accounts']:,}: {x['elapsed_s']} s" for x in slope["runs"])
-        t.add_row("re-score time by accounts", f"{runs}; {slope['ms_per_added_account']} ms per added account")
-    if rs:
-        t.add_row("re-score: peak RSS (MB)", str(rs["peak_rss_mb"]))
     console.print(t)

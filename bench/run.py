@@ -27,6 +27,7 @@ from bench import (
     ingest as ingest_bench,
     notifications as notifications_bench,
     renewals as renewals_bench,
+    rescore_curve,
 )
 from devkit.infra import Endpoints, provide
 
@@ -85,8 +86,8 @@ def _ingest(ep: Endpoints, tmp: Path, load: IngestLoad) -> dict[str, Any]:
 
 def main(
     suite: list[str] = typer.Option(
-        ["ingest", "health", "renewals", "notifications", "import"],
-        help="ingest, health, renewals, notifications and/or import",
+        ["ingest", "health", "rescore", "renewals", "notifications", "import"],
+        help="ingest, health, rescore, renewals, notifications and/or import",
     ),
     import_rows: int = 1_000_000,
     events: int = 200_000,
@@ -95,7 +96,7 @@ def main(
     loadgen: str = typer.Option("auto", help="wrk (C), python (httpx), or auto: wrk when installed"),
     wrk_seconds: int = 30,
     kafka_perf: bool = True,
-    rescore_accounts: int = 100_000,
+    rescore_sizes: str = typer.Option("10000,100000,300000", help="accounts of each run of the rescore suite"),
 ) -> None:
     """Run the benchmarks and write bench/results.json."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
@@ -110,10 +111,13 @@ def main(
             results["ingest"] = stamp | _ingest(ep, Path(tmp), load)
         if "health" in suite:
             db = asyncio.run(_fresh_database(ep.admin_database_url))
-            results["health"] = stamp | health_bench.run_suite(
-                ep, Path(tmp), db, events=events, rescore_accounts=rescore_accounts
-            )
+            results["health"] = stamp | health_bench.run_suite(ep, Path(tmp), db, events=events)
             health_bench.print_results(results["health"])
+        if "rescore" in suite:
+            db = asyncio.run(_fresh_database(ep.admin_database_url))
+            sizes = tuple(int(n) for n in rescore_sizes.split(","))
+            results["rescore"] = stamp | rescore_curve.run_suite(ep, Path(tmp), db, sizes=sizes)
+            rescore_curve.print_results(results["rescore"])
         if "renewals" in suite:
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             results["renewals"] = stamp | renewals_bench.run_suite(ep, Path(tmp), db)

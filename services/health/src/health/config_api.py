@@ -100,8 +100,7 @@ async def delete_scorecard(card_id: str, acting: Configurer) -> None:
         if current["is_default"]:
             raise ApiError(409, "default_scorecard", "card_id: make another scorecard the default first")
         await config.retire_scorecard(conn, card_id=card_id)
-        ids = await config.accounts_scored_by(conn, card_id=card_id)
-        await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow())
+        await queue_repository.enqueue_scored_by(conn, card_id=card_id, due_at=utcnow())
 
 
 @router.get("/rescore-jobs/{job_id}", summary="Progress of a background re-score")
@@ -121,7 +120,7 @@ async def create_milestone(body: schemas.MilestoneIn, acting: Configurer) -> dic
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.insert_milestone(conn, key=body.key, definition=body.model_dump(mode="json")):
             raise ApiError(409, "conflict", f"key: milestone '{body.key}' exists; PUT to change it")
-        await queue_repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
+        await queue_repository.enqueue_matching(conn, every=True, due_at=utcnow())
     return body.model_dump(mode="json")
 
 
@@ -133,7 +132,7 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, acting: Configur
     async with rt.pool.acquire() as conn, conn.transaction():
         if not await config.update_milestone(conn, key=key, definition=body.model_dump(mode="json")):
             raise ApiError(404, "not_found", f"key: no milestone '{key}'")
-        await queue_repository.enqueue(conn, account_ids=await repository.all_account_ids(conn), due_at=utcnow())
+        await queue_repository.enqueue_matching(conn, every=True, due_at=utcnow())
     return body.model_dump(mode="json")
 
 

@@ -53,41 +53,23 @@ async def retire_scorecard(conn: asyncpg.Connection, *, card_id: str) -> None:
     await conn.execute("UPDATE scorecards SET active = false WHERE id = $1", card_id)
 
 
-async def accounts_matching(
-    conn: asyncpg.Connection,
-    *,
-    every: bool,
-    tiers: list[str],
-    segments: list[str],
-    lifecycle_stages: Sequence[str] = (),
-) -> list[str]:
-    """Accounts a scorecard applies to: in its tiers, segments or lifecycle stages; with ``every`` (the
-    default card), all."""
-    rows = await conn.fetch(
-        """SELECT account_id FROM accounts WHERE $1 OR tier = ANY($2::text[]) OR segment = ANY($3::text[])
-                  OR lifecycle_stage = ANY($4::text[])""",
-        every,
-        tiers,
-        segments,
-        list(lifecycle_stages),
-    )
-    return [r["account_id"] for r in rows]
-
-
-async def accounts_scored_by(conn: asyncpg.Connection, *, card_id: str) -> list[str]:
-    rows = await conn.fetch("SELECT account_id FROM account_health WHERE scorecard_id = $1", card_id)
-    return [r["account_id"] for r in rows]
-
-
-async def new_rescore_job(conn: asyncpg.Connection, *, card_id: str, version: int, total: int) -> int:
+async def new_rescore_job(conn: asyncpg.Connection, *, card_id: str, version: int) -> int:
+    """A job whose accounts are queued next, in the same transaction (``set_rescore_total`` then)."""
     job: int = await conn.fetchval(
-        """INSERT INTO rescore_jobs (scorecard_id, scorecard_version, total, finished_at)
-           VALUES ($1, $2, $3, CASE WHEN $3 = 0 THEN now() END) RETURNING id""",
+        "INSERT INTO rescore_jobs (scorecard_id, scorecard_version, total) VALUES ($1, $2, 0) RETURNING id",
         card_id,
         version,
-        total,
     )
     return job
+
+
+async def set_rescore_total(conn: asyncpg.Connection, *, job_id: int, total: int) -> None:
+    """How many accounts the job queued; a job with none is done at once."""
+    await conn.execute(
+        "UPDATE rescore_jobs SET total = $2, finished_at = CASE WHEN $2 = 0 THEN now() END WHERE id = $1",
+        job_id,
+        total,
+    )
 
 
 async def rescore_job(conn: asyncpg.Connection, *, job_id: int) -> dict[str, Any] | None:

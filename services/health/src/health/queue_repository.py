@@ -34,8 +34,56 @@ async def enqueue(
         due_at,
         job_id,
     )
-    if len(ids) >= BULK:
+    await _analyzed(conn, len(ids))
+
+
+_UPSERT = """ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
+             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL"""
+
+
+async def enqueue_matching(
+    conn: asyncpg.Connection,
+    *,
+    every: bool,
+    tiers: Sequence[str] = (),
+    segments: Sequence[str] = (),
+    lifecycle_stages: Sequence[str] = (),
+    due_at: datetime,
+    job_id: int | None = None,
+) -> int:
+    """Queue the accounts a scorecard applies to (in its tiers, segments or lifecycle stages; with
+    ``every``, all) inside the database: 300,000 ids never pass through the process (its peak RSS grew
+    with them). Returns how many were queued."""
+    status = await conn.execute(
+        f"""INSERT INTO recompute_queue (account_id, due_at, job_id)
+            SELECT account_id, $5, $6 FROM accounts
+            WHERE $1 OR tier = ANY($2::text[]) OR segment = ANY($3::text[]) OR lifecycle_stage = ANY($4::text[])
+            {_UPSERT}""",
+        every,
+        list(tiers),
+        list(segments),
+        list(lifecycle_stages),
+        due_at,
+        job_id,
+    )
+    return await _analyzed(conn, int(status.rsplit(" ", 1)[-1]))
+
+
+async def enqueue_scored_by(conn: asyncpg.Connection, *, card_id: str, due_at: datetime) -> int:
+    """Queue the accounts a scorecard scores now (it is being retired)."""
+    status = await conn.execute(
+        f"""INSERT INTO recompute_queue (account_id, due_at)
+            SELECT account_id, $2 FROM account_health WHERE scorecard_id = $1 {_UPSERT}""",
+        card_id,
+        due_at,
+    )
+    return await _analyzed(conn, int(status.rsplit(" ", 1)[-1]))
+
+
+async def _analyzed(conn: asyncpg.Connection, queued: int) -> int:
+    if queued >= BULK:
         await conn.execute("ANALYZE recompute_queue")
+    return queued
 
 
 @dataclass(frozen=True)

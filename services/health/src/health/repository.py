@@ -230,7 +230,3 @@ async def milestone_defs(conn: asyncpg.Connection) -> list[asyncpg.Record]:
         "SELECT key, definition FROM milestone_defs WHERE active ORDER BY key"
     )
     return rows
-
-
-async def all_account_ids(conn: asyncpg.Connection) -> list[str]:
-    return [r["account_id"] for r in await conn.fetch("SELECT account_id FROM accounts")]

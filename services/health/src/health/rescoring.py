@@ -67,6 +67,4 @@ async def report_queue(pool: asyncpg.Pool) -> bool:
 
 async def enqueue_all(pool: asyncpg.Pool, job_id: int | None = None) -> int:
     async with pool.acquire() as conn, conn.transaction():
-        ids = await repository.all_account_ids(conn)
-        await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job_id)
-    return len(ids)
+        return await queue_repository.enqueue_matching(conn, every=True, due_at=utcnow(), job_id=job_id)

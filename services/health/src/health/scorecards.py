@@ -24,11 +24,17 @@ async def save_version(
         is_default=body.is_default,
         lifecycle_stages=body.lifecycle_stages,
     )
-    ids = await config.accounts_matching(
-        conn, every=body.is_default, tiers=body.tiers, segments=body.segments, lifecycle_stages=body.lifecycle_stages
+    job = await config.new_rescore_job(conn, card_id=card_id, version=version)
+    total = await queue_repository.enqueue_matching(
+        conn,
+        every=body.is_default,
+        tiers=body.tiers,
+        segments=body.segments,
+        lifecycle_stages=body.lifecycle_stages,
+        due_at=utcnow(),
+        job_id=job,
     )
-    job = await config.new_rescore_job(conn, card_id=card_id, version=version, total=len(ids))
-    await queue_repository.enqueue(conn, account_ids=ids, due_at=utcnow(), job_id=job)
+    await config.set_rescore_total(conn, job_id=job, total=total)
     return row, job
 
 
