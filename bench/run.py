@@ -26,6 +26,7 @@ from bench import (
     importer as import_bench,
     ingest as ingest_bench,
     notifications as notifications_bench,
+    pipeline as pipeline_bench,
     renewals as renewals_bench,
     rescore_curve,
 )
@@ -86,8 +87,8 @@ def _ingest(ep: Endpoints, tmp: Path, load: IngestLoad) -> dict[str, Any]:
 
 def main(
     suite: list[str] = typer.Option(
-        ["ingest", "health", "rescore", "renewals", "notifications", "import"],
-        help="ingest, health, rescore, renewals, notifications and/or import",
+        ["ingest", "health", "pipeline", "rescore", "renewals", "notifications", "import"],
+        help="ingest, health, pipeline, rescore, renewals, notifications and/or import",
     ),
     import_rows: int = 1_000_000,
     events: int = 200_000,
@@ -113,6 +114,10 @@ def main(
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             results["health"] = stamp | health_bench.run_suite(ep, Path(tmp), db, events=events)
             health_bench.print_results(results["health"])
+        if "pipeline" in suite:
+            db = asyncio.run(_fresh_database(ep.admin_database_url))
+            results["pipeline"] = stamp | pipeline_bench.run_suite(ep, Path(tmp), db)
+            pipeline_bench.print_results(results["pipeline"])
         if "rescore" in suite:
             db = asyncio.run(_fresh_database(ep.admin_database_url))
             sizes = tuple(int(n) for n in rescore_sizes.split(","))
