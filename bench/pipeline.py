@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import OffsetAndMetadata
 
 from bellwether_shared import topics
@@ -26,9 +27,14 @@ from devkit.services import ServiceProcess
 from devkit.stack import create_source, health_env, ingest_env, migrated
 
 
-async def _usage_parts(consumer: AIOKafkaConsumer) -> list[TopicPartition]:
-    await consumer.topics()  # metadata of every topic, so the usage topic's partitions are known
-    parts = [TopicPartition(topics.USAGE, p) for p in consumer.partitions_for_topic(topics.USAGE) or ()]
+async def _usage_parts(bootstrap: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topics.USAGE])
+    finally:
+        await admin.close()
+    parts = [TopicPartition(topics.USAGE, p["partition"]) for p in described[0]["partitions"]]
     assert parts, "the usage topic has no partitions"
     return parts
 
@@ -39,7 +45,7 @@ async def _start_group_at_end(bootstrap: str, group: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = await _usage_parts(consumer)
+        parts = await _usage_parts(bootstrap)
         ends = await consumer.end_offsets(parts)
         consumer.assign(parts)
         await consumer.commit({tp: OffsetAndMetadata(off, "") for tp, off in ends.items()})
@@ -53,7 +59,7 @@ async def _committed(bootstrap: str, group: str) -> int:
     await consumer.start()
     try:
         total = 0
-        for tp in await _usage_parts(consumer):
+        for tp in await _usage_parts(bootstrap):
             total += await consumer.committed(tp) or 0
         return total
     finally:
