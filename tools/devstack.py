@@ -1,5 +1,5 @@
 """Development stack and operator commands: ``python -m tools.devstack migrate|up|down|status|demo|report|
-kafka-acls|dlq|plan|import|monitoring|crds`` (the Makefile calls it).
+kafka-acls|dlq|plan|import|monitoring|crds|containers`` (the Makefile calls it).
 
 Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``.
 """
@@ -27,6 +27,7 @@ from rich.table import Table
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from devkit.infra import localinfra
+from tools.containers import app as containers_cli
 from tools.crds import fetch as fetch_crds
 from tools.dlq import app as dlq_cli
 from tools.importer import import_file
@@ -41,6 +42,7 @@ cli.add_typer(dlq_cli, name="dlq")
 cli.add_typer(plan_cli, name="plan")
 cli.command("import")(import_file)
 cli.add_typer(monitoring_cli, name="monitoring")
+cli.add_typer(containers_cli, name="containers")
 cli.command("crds")(fetch_crds)
 
 DEV_ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "dev-admin-token-change-me")
