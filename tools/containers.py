@@ -166,7 +166,9 @@ def smoke_one(service: str, admin_url: str, bootstrap: str) -> dict[str, object]
     t0 = time.monotonic()
     migrate_env = {"MIGRATIONS_DATABASE_URL": admin_url, "SERVICE_DB_ROLE": role, "SERVICE_DB_PASSWORD": password}
     one_shot = ("python", "-m", "bellwether_shared.migrate", service)
-    _podman("run", "--rm", "--network", "host", *_run_args(migrate_env), image, *one_shot, capture=True)
+    _podman(
+        "run", "--rm", "--no-healthcheck", "--network", "host", *_run_args(migrate_env), image, *one_shot, capture=True
+    )
     migrated_s = round(time.monotonic() - t0, 1)
     db = stack.ServiceDb(service, service_url(admin_url, role=role, password=password), admin_url)
     env = _env(service, db, bootstrap)
@@ -175,6 +177,10 @@ def smoke_one(service: str, admin_url: str, bootstrap: str) -> dict[str, object]
     try:
         ready_s = _wait(f"http://127.0.0.1:{env['HTTP_PORT']}", 120)
         uid = _podman("exec", name, "id", "-u", capture=True).strip()
+    except Exception:
+        said = subprocess.run(["podman", "logs", "--tail", "40", name], capture_output=True, text=True, check=False)
+        console.print(f"[red]{service} did not start; its last log lines:[/red]\n{said.stdout}{said.stderr}")
+        raise
     finally:
         logs = subprocess.run(["podman", "logs", name], capture_output=True, text=True, check=False)
         subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
@@ -203,6 +209,11 @@ def smoke(
     infra = given if len(given) == 2 else localinfra.up()  # make infra-up's, started when it is not running
     admin, bootstrap = infra["DATABASE_URL"], infra["KAFKA_BOOTSTRAP_SERVERS"]
     db = stack.new_database(admin, prefix="bw_containers_")
+    # the one-shot topics step, from an image, as compose and the Kubernetes Job run it
+    kafka = ("-e", f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
+    _podman(
+        "run", "--rm", "--network", "host", *kafka, image_name("ingest"), "python", "-m", "bellwether_shared.topics"
+    )
     rows = [smoke_one(svc, db, bootstrap) for svc in services or list(PORTS)]
     t = Table(title="images, started")
     for col in rows[0]:
