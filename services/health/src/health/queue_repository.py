@@ -20,6 +20,12 @@ import asyncpg
 BULK = 5_000
 
 
+# the coalescing rule of every enqueue: a waiting account keeps its due time and takes a job's id; one
+# being re-scored is marked dirty (queued again when that re-score ends)
+_UPSERT = """ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
+             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL"""
+
+
 async def enqueue(
     conn: asyncpg.Connection, *, account_ids: Iterable[str], due_at: datetime, job_id: int | None = None
 ) -> None:
@@ -27,18 +33,12 @@ async def enqueue(
     one being re-scored is queued again when that re-score ends."""
     ids = sorted(set(account_ids))
     await conn.execute(
-        """INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3
-           ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
-             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL""",
+        f"INSERT INTO recompute_queue (account_id, due_at, job_id) SELECT unnest($1::text[]), $2, $3 {_UPSERT}",
         ids,
         due_at,
         job_id,
     )
     await _analyzed(conn, len(ids))
-
-
-_UPSERT = """ON CONFLICT (account_id) DO UPDATE SET job_id = coalesce(excluded.job_id, recompute_queue.job_id),
-             dirty = recompute_queue.dirty OR recompute_queue.claimed_until IS NOT NULL"""
 
 
 async def enqueue_matching(
@@ -66,7 +66,7 @@ async def enqueue_matching(
         due_at,
         job_id,
     )
-    return await _analyzed(conn, int(status.rsplit(" ", 1)[-1]))
+    return await _analyzed(conn, _rows(status))
 
 
 async def enqueue_scored_by(conn: asyncpg.Connection, *, card_id: str, due_at: datetime) -> int:
@@ -77,7 +77,12 @@ async def enqueue_scored_by(conn: asyncpg.Connection, *, card_id: str, due_at: d
         card_id,
         due_at,
     )
-    return await _analyzed(conn, int(status.rsplit(" ", 1)[-1]))
+    return await _analyzed(conn, _rows(status))
+
+
+def _rows(status: str) -> int:
+    """The row count of an INSERT's command tag (``INSERT 0 <rows>``)."""
+    return int(status.rsplit(" ", 1)[-1])
 
 
 async def _analyzed(conn: asyncpg.Connection, queued: int) -> int:
