@@ -10,24 +10,25 @@ import asyncpg
 from notifications.domain import messages
 
 
-async def insert_alert(conn: asyncpg.Connection, *, a: dict[str, Any]) -> bool:
+async def insert_alert(conn: asyncpg.Connection, *, alert: messages.Alert, key: str) -> bool:
     """False when this rule already fired for this event (a redelivery)."""
+    a = alert
     status = await conn.execute(
         """INSERT INTO alerts (alert_id, rule_id, event_id, event_type, account_id, severity, alert_key, title, text,
                                why, facts, created_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (rule_id, event_id) DO NOTHING""",
-        a["alert_id"],
-        a["rule_id"],
-        a["event_id"],
-        a["event_type"],
-        a["account_id"],
-        a["severity"],
-        a["key"],
-        a["title"],
-        a["text"],
-        a["why"],
-        a["facts"],
-        a["created_at"],
+        a.alert_id,
+        a.rule_id,
+        a.event_id,
+        a.event_type,
+        a.account_id,
+        a.severity,
+        key,
+        a.title,
+        a.text,
+        a.why,
+        a.facts,
+        a.created_at,
     )
     return bool(status.endswith(" 1"))
 

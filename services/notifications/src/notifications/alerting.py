@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +15,6 @@ from bellwether_shared.uow import UnitOfWork
 from notifications import alert_repository as ar, repository, routing, texts
 from notifications.domain import incidents, messages
 from notifications.domain.rules import Condition, Rule, Severity, evaluate
-
-
-def _row(alert: messages.Alert, key: str) -> dict[str, Any]:
-    return {**{f.name: getattr(alert, f.name) for f in fields(alert)}, "key": key}
 
 
 def to_rule(r: Mapping[str, Any]) -> Rule:
@@ -112,7 +107,7 @@ async def raise_alert(
     """Record the alert (once: a redelivered cause finds it), route it to each recipient, and announce it
     (``alert_raised``, through the outbox in the same transaction) when it is about an account. Returns
     how many deliveries were queued."""
-    if not await ar.insert_alert(uow.conn, a=_row(alert, key)):
+    if not await ar.insert_alert(uow.conn, alert=alert, key=key):
         return 0
     queued = 0
     outcomes: list[nev.RecipientOutcome] = []

@@ -51,14 +51,14 @@ async def put_rule(rule_id: str, body: schemas.RuleIn, acting: Configurer) -> di
     score, days_to_renewal, renewal_date), severity, recipients by role (csm, ae, renewal_owner, vp) or by
     person id (`$event.<field>`: a person the event names), de-duplication window and key fields."""
     rt = acting.rt
-    r = {**body.model_dump(), "rule_id": _id("rule_id", rule_id)}
+    rule_id = _id("rule_id", rule_id)
     async with rt.pool.acquire() as conn:
         if body.playbook_id and await task_repository.current_playbook(conn, playbook_id=body.playbook_id) is None:
             reason = f"no active playbook '{body.playbook_id}' (GET /v1/playbooks)"
             raise ApiError(
                 422, "validation_error", f"playbook_id: {reason}", errors=[{"field": "playbook_id", "reason": reason}]
             )
-        return dict(await repository.put_rule(conn, r=r))
+        return dict(await repository.put_rule(conn, rule_id=rule_id, rule=body))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
@@ -85,32 +85,25 @@ async def put_person(person_id: str, body: schemas.PersonIn, acting: Configurer)
     rt = acting.rt
     import uuid
 
-    p = {**body.model_dump(), "person_id": person_id}
     async with rt.pool.acquire() as conn, conn.transaction():
-        row = await repository.put_person(conn, p=p)
+        row = await repository.put_person(conn, person_id=person_id, person=body)
         if body.email:
             dest_id = f"email-{person_id}"
             if await dests.get_destination(conn, destination_id=dest_id) is None:
                 await dests.insert_destination(
                     conn,
-                    d={
-                        "destination_id": dest_id,
-                        "name": f"e-mail of {person_id}",
-                        "kind": "email",
-                        "target": body.email,
-                        "secrets": [],
-                        "owner_person_id": person_id,
-                    },
+                    d=dests.NewDestination(
+                        destination_id=dest_id,
+                        name=f"e-mail of {person_id}",
+                        kind="email",
+                        target=body.email,
+                        owner_person_id=person_id,
+                    ),
                 )
                 await dests.add_subscription(
                     conn,
-                    s={
-                        "subscription_id": "sub_" + uuid.uuid4().hex[:12],
-                        "destination_id": dest_id,
-                        "recipient": person_id,
-                        "min_severity": "info",
-                        "event_types": [],
-                    },
+                    subscription_id="sub_" + uuid.uuid4().hex[:12],
+                    s=schemas.SubscriptionIn(destination_id=dest_id, recipient=person_id, min_severity="info"),
                 )
             else:
                 await dests.set_target(conn, destination_id=dest_id, target=body.email)

@@ -168,7 +168,7 @@ class Deliverer:
 
     async def _record(self, conn: asyncpg.Connection, rows: list[Any], results: list[Result], now: datetime) -> None:
         s = self.settings
-        outcomes: list[dict[str, Any]] = []
+        outcomes: list[dr.Attempt] = []
         answered: set[str] = set()
         failed: dict[str, str | None] = {}
         for row, res in zip(rows, results, strict=True):
@@ -178,15 +178,15 @@ class Deliverer:
                 delay = noise.backoff(attempt, base_s=s.retry_base_s, cap_s=s.retry_cap_s, jitter=random.random())
                 nxt = now + timedelta(seconds=delay)
             outcomes.append(
-                {
-                    "delivery_id": row["delivery_id"],
-                    "attempt": attempt,
-                    "status_code": res.status_code,
-                    "error": res.error,
-                    "latency_ms": res.latency_ms,
-                    "ok": res.ok,
-                    "next_attempt_at": nxt,
-                }
+                dr.Attempt(
+                    delivery_id=row["delivery_id"],
+                    attempt=attempt,
+                    status_code=res.status_code,
+                    error=res.error,
+                    latency_ms=res.latency_ms,
+                    ok=res.ok,
+                    next_attempt_at=nxt,
+                )
             )
             _attempts.add(1, {"kind": row["kind"], "outcome": "delivered" if res.ok else "failed"})
             if res.ok:

@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import asyncpg
+
+# ----------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """One message queued for one destination: an alert's (``alert_id``) or a digest's (``digest_id``);
+    due now unless ``due_at`` says when (a grouped incident waits for its window)."""
+
+    delivery_id: str
+    destination_id: str
+    kind: str
+    payload: bytes
+    recipient: str | None = None
+    alert_id: str | None = None
+    digest_id: str | None = None
+    trace: Mapping[str, str] | None = None
+    incident_id: str | None = None
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What one send of a delivery gave; ``next_attempt_at`` None after a failure means it failed for good."""
+
+    delivery_id: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    latency_ms: float
+    ok: bool
+    next_attempt_at: datetime | None
+
 
 # ----------------------------------------------------------------------------- deliveries
 
@@ -14,7 +47,7 @@ DELIVERY_COLUMNS = """delivery_id, destination_id, alert_id, digest_id, recipien
     next_attempt_at, last_error, created_at, succeeded_at"""
 
 
-async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]]) -> int:
+async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[NewDelivery]) -> int:
     if not rows:
         return 0
     await conn.executemany(
@@ -23,16 +56,16 @@ async def add_deliveries(conn: asyncpg.Connection, *, rows: Sequence[dict[str, A
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, now())) ON CONFLICT DO NOTHING""",
         [
             (
-                r["delivery_id"],
-                r["destination_id"],
-                r.get("alert_id"),
-                r.get("digest_id"),
-                r.get("recipient"),
-                r["kind"],
-                r["payload"],
-                r.get("trace") or {},
-                r.get("incident_id"),
-                r.get("due_at"),
+                r.delivery_id,
+                r.destination_id,
+                r.alert_id,
+                r.digest_id,
+                r.recipient,
+                r.kind,
+                r.payload,
+                r.trace or {},
+                r.incident_id,
+                r.due_at,
             )
             for r in rows
         ],
@@ -60,7 +93,7 @@ async def claim_due(conn: asyncpg.Connection, *, limit: int, lease_s: float, now
     return rows
 
 
-async def record_attempts(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]], now: datetime) -> None:
+async def record_attempts(conn: asyncpg.Connection, *, rows: Sequence[Attempt], now: datetime) -> None:
     """A round's outcomes in two statements: the attempt log, then each delivery's state (succeeded,
     failed for good when ``next_attempt_at`` is None, else pending until then)."""
     if not rows:
@@ -71,12 +104,12 @@ async def record_attempts(conn: asyncpg.Connection, *, rows: Sequence[dict[str, 
            FROM unnest($1::text[], $2::int[], $3::int[], $4::text[], $5::float8[], $6::bool[])
              AS u(id, n, code, err, ms, ok)
            ON CONFLICT DO NOTHING""",
-        [r["delivery_id"] for r in rows],
-        [r["attempt"] for r in rows],
-        [r["status_code"] for r in rows],
-        [r["error"] for r in rows],
-        [r["latency_ms"] for r in rows],
-        [r["ok"] for r in rows],
+        [r.delivery_id for r in rows],
+        [r.attempt for r in rows],
+        [r.status_code for r in rows],
+        [r.error for r in rows],
+        [r.latency_ms for r in rows],
+        [r.ok for r in rows],
         now,
     )
     await conn.execute(
@@ -86,11 +119,11 @@ async def record_attempts(conn: asyncpg.Connection, *, rows: Sequence[dict[str, 
              next_attempt_at = coalesce(u.next_at, d.next_attempt_at)
            FROM unnest($1::text[], $2::int[], $3::text[], $4::bool[], $5::timestamptz[]) AS u(id, n, err, ok, next_at)
            WHERE d.delivery_id = u.id""",
-        [r["delivery_id"] for r in rows],
-        [r["attempt"] for r in rows],
-        [r["error"] for r in rows],
-        [r["ok"] for r in rows],
-        [r["next_attempt_at"] for r in rows],
+        [r.delivery_id for r in rows],
+        [r.attempt for r in rows],
+        [r.error for r in rows],
+        [r.ok for r in rows],
+        [r.next_attempt_at for r in rows],
         now,
     )
 

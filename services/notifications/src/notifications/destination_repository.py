@@ -3,25 +3,42 @@ to which destination): keyword-only async functions taking a connection."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
+
+from notifications.schemas import SubscriptionIn
+
+
+@dataclass(frozen=True, slots=True)
+class NewDestination:
+    """A destination as stored: its target masked where the URL is the credential, its secrets sealed
+    (a JSON document: each secret with when it was made and, once rotated, when it expires)."""
+
+    destination_id: str
+    name: str
+    kind: str
+    target: str
+    secrets: list[dict[str, Any]] = field(default_factory=list)
+    owner_person_id: str | None = None
+
 
 DEST_COLUMNS = (
     "destination_id, name, kind, target, owner_person_id, enabled, disabled_reason, failing_since, created_at"
 )
 
 
-async def insert_destination(conn: asyncpg.Connection, *, d: dict[str, Any]) -> asyncpg.Record:
+async def insert_destination(conn: asyncpg.Connection, *, d: NewDestination) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""INSERT INTO destinations (destination_id, name, kind, target, secrets, owner_person_id)
             VALUES ($1, $2, $3, $4, $5, $6) RETURNING {DEST_COLUMNS}""",
-        d["destination_id"],
-        d["name"],
-        d["kind"],
-        d["target"],
-        d["secrets"],
-        d.get("owner_person_id"),
+        d.destination_id,
+        d.name,
+        d.kind,
+        d.target,
+        d.secrets,
+        d.owner_person_id,
     )
     return row
 
@@ -84,15 +101,15 @@ async def delete_destination(conn: asyncpg.Connection, *, destination_id: str) -
     return status.endswith(" 1")
 
 
-async def add_subscription(conn: asyncpg.Connection, *, s: dict[str, Any]) -> asyncpg.Record:
+async def add_subscription(conn: asyncpg.Connection, *, subscription_id: str, s: SubscriptionIn) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         """INSERT INTO subscriptions (subscription_id, destination_id, recipient, min_severity, event_types)
            VALUES ($1, $2, $3, $4, $5) RETURNING *""",
-        s["subscription_id"],
-        s["destination_id"],
-        s["recipient"],
-        s["min_severity"],
-        s["event_types"],
+        subscription_id,
+        s.destination_id,
+        s.recipient,
+        s.min_severity,
+        s.event_types,
     )
     return row
 

@@ -47,7 +47,14 @@ async def create_destination(body: schemas.DestinationIn, acting: Configurer) ->
     if body.kind == "chat":  # the URL is the credential: sealed at rest, shown masked everywhere
         stored = [{"sealed_url": rt.box.seal(body.target), "created_at": now}]
         target = urlguard.masked(body.target)
-    d = {**body.model_dump(), "target": target, "destination_id": "dst_" + uuid.uuid4().hex[:16], "secrets": stored}
+    d = dests.NewDestination(
+        destination_id="dst_" + uuid.uuid4().hex[:16],
+        name=body.name,
+        kind=body.kind,
+        target=target,
+        secrets=stored,
+        owner_person_id=body.owner_person_id,
+    )
     async with rt.pool.acquire() as conn:
         row = await dests.insert_destination(conn, d=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
@@ -134,11 +141,11 @@ async def replay_since(destination_id: str, body: schemas.ReplayIn, acting: Conf
 @router.post("/subscriptions", status_code=201)
 async def subscribe(body: schemas.SubscriptionIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
-    s = {**body.model_dump(), "subscription_id": "sub_" + uuid.uuid4().hex[:12]}
+    subscription_id = "sub_" + uuid.uuid4().hex[:12]
     async with rt.pool.acquire() as conn:
         if await dests.get_destination(conn, destination_id=body.destination_id) is None:
             raise _invalid("destination_id", f"no destination '{body.destination_id}'")
-        return dict(await dests.add_subscription(conn, s=s))
+        return dict(await dests.add_subscription(conn, subscription_id=subscription_id, s=body))
 
 
 @router.get("/subscriptions")

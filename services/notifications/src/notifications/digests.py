@@ -70,19 +70,19 @@ async def run_due(
         await ar.insert_digest(
             conn, digest_id=digest_id, recipient=w["recipient"], period=w["period"], alerts=len(alerts), at=now
         )
-        deliveries: list[dict[str, Any]] = []
+        deliveries: list[dr.NewDelivery] = []
         for route in await dests.routes(conn, recipient=w["recipient"], role=w["role"]):
             if Severity.parse(route["min_severity"]) > top:
                 continue
             deliveries.append(
-                {
-                    "delivery_id": "msg_" + uuid.uuid4().hex,
-                    "destination_id": route["destination_id"],
-                    "digest_id": digest_id,
-                    "recipient": w["recipient"],
-                    "kind": route["kind"],
-                    "payload": _render(route["kind"], w["recipient"], w["period"], alerts),
-                }
+                dr.NewDelivery(
+                    delivery_id="msg_" + uuid.uuid4().hex,
+                    destination_id=route["destination_id"],
+                    digest_id=digest_id,
+                    recipient=w["recipient"],
+                    kind=route["kind"],
+                    payload=_render(route["kind"], w["recipient"], w["period"], alerts),
+                )
             )
         await dr.add_deliveries(conn, rows=deliveries)
         made.append(digest_id)

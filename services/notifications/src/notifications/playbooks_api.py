@@ -4,49 +4,18 @@ version; tasks keep the version they opened with)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from pydantic import BaseModel, ConfigDict, Field
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import page
 from notifications import task_repository as repo
 from notifications.deps import Configurer, Reader
+from notifications.schemas import PlaybookIn
 
 router = APIRouter(prefix="/v1", tags=["playbooks"], responses={401: {"description": "missing or wrong token"}})
 PlaybookId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
-
-
-class StepIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
-    due_days: int = Field(0, ge=0, le=365, description="due this many days after the task opens")
-    role: Literal["csm", "ae", "renewal_owner", "vp"] = "csm"
-    exposure: Literal["high", "moderate", "low"] | None = Field(None, description="only for accounts so exposed")
-
-
-class PlaybookIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Executive sponsor change",
-                    "due_days": 14,
-                    "steps": [
-                        {"title": "Meet the new sponsor", "due_days": 7, "role": "csm"},
-                        {"title": "Re-confirm the goals", "due_days": 14, "role": "csm"},
-                    ],
-                }
-            ]
-        },
-    )
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
-    due_days: int = Field(ge=0, le=365)
-    steps: list[StepIn] = Field(min_length=1, max_length=30)
 
 
 @router.get("/playbooks", summary="Current version of every active playbook")
@@ -70,9 +39,8 @@ async def get_playbook(playbook_id: PlaybookId, acting: Reader) -> dict[str, Any
 @router.put("/playbooks/{playbook_id}", summary="Create a playbook or add a version of it")
 async def put_playbook(playbook_id: PlaybookId, body: PlaybookIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
-    p = body.model_dump() | {"playbook_id": playbook_id}
     async with rt.pool.acquire() as conn:
-        return await repo.put_playbook(conn, p=p)
+        return await repo.put_playbook(conn, playbook_id=playbook_id, playbook=body)
 
 
 @router.delete("/playbooks/{playbook_id}", status_code=204, summary="Retire a playbook (its tasks stay)")

@@ -12,6 +12,7 @@ import asyncpg
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.projection import Latest, upsert
 from bellwether_shared.uow import UnitOfWork, within
+from notifications.schemas import PersonIn, RuleIn
 from notifications.settings import SOURCE
 
 
@@ -120,7 +121,7 @@ async def get_rule(conn: asyncpg.Connection, *, rule_id: str) -> asyncpg.Record 
     return await conn.fetchrow(f"SELECT {RULE_COLUMNS} FROM rules WHERE rule_id = $1", rule_id)
 
 
-async def put_rule(conn: asyncpg.Connection, *, r: dict[str, Any]) -> asyncpg.Record:
+async def put_rule(conn: asyncpg.Connection, *, rule_id: str, rule: RuleIn) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""INSERT INTO rules (rule_id, name, event_type, conditions, severity, recipient_roles, recipient_people,
                                dedupe_window_s, key_fields, enabled, playbook_id)
@@ -131,17 +132,17 @@ async def put_rule(conn: asyncpg.Connection, *, r: dict[str, Any]) -> asyncpg.Re
               dedupe_window_s = excluded.dedupe_window_s, key_fields = excluded.key_fields,
               enabled = excluded.enabled, playbook_id = excluded.playbook_id, updated_at = now()
             RETURNING {RULE_COLUMNS}""",
-        r["rule_id"],
-        r["name"],
-        r["event_type"],
-        r["conditions"],
-        r["severity"],
-        r["recipient_roles"],
-        r["recipient_people"],
-        r["dedupe_window_s"],
-        r["key_fields"],
-        r["enabled"],
-        r.get("playbook_id"),
+        rule_id,
+        rule.name,
+        rule.event_type,
+        [c.model_dump() for c in rule.conditions],
+        rule.severity,
+        rule.recipient_roles,
+        rule.recipient_people,
+        rule.dedupe_window_s,
+        rule.key_fields,
+        rule.enabled,
+        rule.playbook_id,
     )
     return row
 
@@ -154,7 +155,7 @@ async def delete_rule(conn: asyncpg.Connection, *, rule_id: str) -> bool:
 PERSON_COLUMNS = "person_id, name, email, role, digest, digest_at_or_below, throttle_per_hour, created_at"
 
 
-async def put_person(conn: asyncpg.Connection, *, p: dict[str, Any]) -> asyncpg.Record:
+async def put_person(conn: asyncpg.Connection, *, person_id: str, person: PersonIn) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""INSERT INTO people (person_id, name, email, role, digest, digest_at_or_below, throttle_per_hour)
             VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -162,13 +163,13 @@ async def put_person(conn: asyncpg.Connection, *, p: dict[str, Any]) -> asyncpg.
               digest = excluded.digest, digest_at_or_below = excluded.digest_at_or_below,
               throttle_per_hour = excluded.throttle_per_hour
             RETURNING {PERSON_COLUMNS}""",
-        p["person_id"],
-        p.get("name"),
-        p.get("email"),
-        p.get("role"),
-        p["digest"],
-        p["digest_at_or_below"],
-        p["throttle_per_hour"],
+        person_id,
+        person.name,
+        person.email,
+        person.role,
+        person.digest,
+        person.digest_at_or_below,
+        person.throttle_per_hour,
     )
     return row
 

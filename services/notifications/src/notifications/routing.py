@@ -192,24 +192,24 @@ async def _deliver(
     due: datetime,
 ) -> int:
     caused = tracing.cause_of(alert.account_id) or tracing.current()  # the delivery continues the trace
-    deliveries: list[dict[str, Any]] = []
+    deliveries: list[dr.NewDelivery] = []
     for dest in await dests.routes(conn, recipient=recipient, role=person["role"] if person else None):
         if Severity.parse(dest["min_severity"]) > rule.severity:
             continue
         if dest["event_types"] and alert.event_type not in dest["event_types"]:
             continue
         deliveries.append(
-            {
-                "delivery_id": "msg_" + uuid.uuid4().hex,
-                "destination_id": dest["destination_id"],
-                "alert_id": alert.alert_id,
-                "recipient": recipient,
-                "kind": dest["kind"],
-                "payload": render(dest["kind"], alert, recipient, incident),
-                "trace": caused,
-                "incident_id": incident.incident_id if incident else None,
-                "due_at": due,
-            }
+            dr.NewDelivery(
+                delivery_id="msg_" + uuid.uuid4().hex,
+                destination_id=dest["destination_id"],
+                alert_id=alert.alert_id,
+                recipient=recipient,
+                kind=dest["kind"],
+                payload=render(dest["kind"], alert, recipient, incident),
+                trace=caused,
+                incident_id=incident.incident_id if incident else None,
+                due_at=due,
+            )
         )
     return await dr.add_deliveries(conn, rows=deliveries)
 

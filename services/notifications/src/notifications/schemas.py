@@ -153,3 +153,32 @@ class SubscriptionIn(RequestModel):
 
 class ReplayIn(RequestModel):
     since: str = Field(description="ISO 8601 time: every delivery to this destination created since then")
+
+
+class StepIn(RequestModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    due_days: int = Field(0, ge=0, le=365, description="due this many days after the task opens")
+    role: Literal["csm", "ae", "renewal_owner", "vp"] = "csm"
+    exposure: Literal["high", "moderate", "low"] | None = Field(None, description="only for accounts so exposed")
+
+
+class PlaybookIn(RequestModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Executive sponsor change",
+                    "due_days": 14,
+                    "steps": [
+                        {"title": "Meet the new sponsor", "due_days": 7, "role": "csm"},
+                        {"title": "Re-confirm the goals", "due_days": 14, "role": "csm"},
+                    ],
+                }
+            ]
+        },
+    )
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    due_days: int = Field(ge=0, le=365)
+    steps: list[StepIn] = Field(min_length=1, max_length=30)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from notifications.domain import tasks as td
+from notifications.schemas import PlaybookIn
 
 TASK_COLUMNS = """task_id, account_id, playbook_id, playbook_version, rule_id, title, owner_id, owner_role, priority,
     status, due_at, snoozed_until, outcome, reason, steps, why, triggers, notes, overdue_alerted, opened_at,
@@ -51,17 +53,17 @@ async def playbook_versions(conn: asyncpg.Connection, *, playbook_id: str) -> li
     return [dict(r) for r in rows]
 
 
-async def put_playbook(conn: asyncpg.Connection, *, p: dict[str, Any]) -> dict[str, Any]:
+async def put_playbook(conn: asyncpg.Connection, *, playbook_id: str, playbook: PlaybookIn) -> dict[str, Any]:
     """A new version (versions are never edited)."""
     row = await conn.fetchrow(
         """INSERT INTO playbooks (playbook_id, version, name, description, due_days, steps)
            SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM playbooks WHERE playbook_id = $1
            RETURNING *""",
-        p["playbook_id"],
-        p["name"],
-        p.get("description") or "",
-        p["due_days"],
-        p["steps"],
+        playbook_id,
+        playbook.name,
+        playbook.description,
+        playbook.due_days,
+        [step.model_dump() for step in playbook.steps],
     )
     return dict(row)
 
@@ -100,26 +102,45 @@ async def recent_for_owner(
     )
 
 
-async def insert_task(conn: asyncpg.Connection, *, t: dict[str, Any]) -> asyncpg.Record | None:
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    """A task as opened: of a playbook's version, for an owner, its steps due from ``opened_at``."""
+
+    task_id: str
+    account_id: str
+    playbook_id: str
+    playbook_version: int
+    rule_id: str | None
+    title: str
+    owner_id: str | None
+    owner_role: str | None
+    priority: str
+    due_at: datetime
+    steps: list[dict[str, Any]]
+    why: str
+    opened_at: datetime
+
+
+async def insert_task(conn: asyncpg.Connection, *, t: NewTask) -> asyncpg.Record | None:
     """None when another open task of this account and playbook won the race (the unique index)."""
     return await conn.fetchrow(
         f"""INSERT INTO tasks (task_id, account_id, playbook_id, playbook_version, rule_id, title, owner_id,
                                owner_role, priority, status, due_at, steps, why, opened_at, updated_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $11, $12, $13, $13)
             ON CONFLICT DO NOTHING RETURNING {TASK_COLUMNS}""",
-        t["task_id"],
-        t["account_id"],
-        t["playbook_id"],
-        t["playbook_version"],
-        t["rule_id"],
-        t["title"],
-        t["owner_id"],
-        t["owner_role"],
-        t["priority"],
-        t["due_at"],
-        t["steps"],
-        t["why"],
-        t["opened_at"],
+        t.task_id,
+        t.account_id,
+        t.playbook_id,
+        t.playbook_version,
+        t.rule_id,
+        t.title,
+        t.owner_id,
+        t.owner_role,
+        t.priority,
+        t.due_at,
+        t.steps,
+        t.why,
+        t.opened_at,
     )
 
 

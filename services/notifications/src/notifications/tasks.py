@@ -117,21 +117,21 @@ async def _open_new(
     exposure = (facts.get("account") or {}).get("exposure")
     row = await repo.insert_task(
         conn,
-        t={
-            "task_id": "task_" + uuid.uuid4().hex[:16],
-            "account_id": account,
-            "playbook_id": pb.playbook_id,
-            "playbook_version": pb.version,
-            "rule_id": rule["rule_id"],
-            "title": f"{pb.name}: {name}",
-            "owner_id": owner_id,
-            "owner_role": role,
-            "priority": priority,
-            "due_at": td.due_at(pb, now),
-            "steps": td.steps_for(pb, exposure=exposure, opened_at=now),
-            "why": why,
-            "opened_at": now,
-        },
+        t=repo.NewTask(
+            task_id="task_" + uuid.uuid4().hex[:16],
+            account_id=account,
+            playbook_id=pb.playbook_id,
+            playbook_version=pb.version,
+            rule_id=rule["rule_id"],
+            title=f"{pb.name}: {name}",
+            owner_id=owner_id,
+            owner_role=role,
+            priority=priority,
+            due_at=td.due_at(pb, now),
+            steps=td.steps_for(pb, exposure=exposure, opened_at=now),
+            why=why,
+            opened_at=now,
+        ),
     )
     if row is None:
         return None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from notifications import delivery_repository as dr, destination_repository as dests
+from notifications.schemas import SubscriptionIn
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
@@ -17,19 +18,19 @@ NOW = datetime.now(UTC)
 
 async def _destination(conn: asyncpg.Connection, dest: str) -> None:
     await dests.insert_destination(
-        conn, d={"destination_id": dest, "name": "d", "kind": "webhook", "target": "https://x.test/h", "secrets": []}
+        conn, d=dests.NewDestination(destination_id=dest, name="d", kind="webhook", target="https://x.test/h")
     )
 
 
-def _delivery(i: int, dest: str, run_id: str) -> dict[str, object]:
-    return {
-        "delivery_id": f"msg-{run_id}-{i}",
-        "destination_id": dest,
-        "digest_id": f"dg-{run_id}",
-        "recipient": "p",
-        "kind": "webhook",
-        "payload": b"{}",
-    }
+def _delivery(i: int, dest: str, run_id: str) -> dr.NewDelivery:
+    return dr.NewDelivery(
+        delivery_id=f"msg-{run_id}-{i}",
+        destination_id=dest,
+        digest_id=f"dg-{run_id}",
+        recipient="p",
+        kind="webhook",
+        payload=b"{}",
+    )
 
 
 async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -> None:
@@ -40,13 +41,8 @@ async def test_destinations_subscriptions_and_routes(notifications_db, run_id) -
         for sid, d, recipient in (("s1", dest, f"p-{run_id}"), ("s2", other, "role:csm"), ("s3", dest, "*")):
             await dests.add_subscription(
                 conn,
-                s={
-                    "subscription_id": f"{sid}-{run_id}",
-                    "destination_id": d,
-                    "recipient": recipient,
-                    "min_severity": "info",
-                    "event_types": [],
-                },
+                subscription_id=f"{sid}-{run_id}",
+                s=SubscriptionIn(destination_id=d, recipient=recipient, min_severity="info"),
             )
         as_csm = await dests.routes(conn, recipient=f"p-{run_id}", role="csm")
         await dests.set_enabled(conn, destination_id=other, enabled=False, reason="paused")
@@ -90,33 +86,33 @@ async def test_claims_lease_outcomes_backoff_and_replay(notifications_db, run_id
             conn,
             now=now,
             rows=[
-                {
-                    "delivery_id": ids[0],
-                    "attempt": 1,
-                    "status_code": 200,
-                    "error": None,
-                    "latency_ms": 5.0,
-                    "ok": True,
-                    "next_attempt_at": None,
-                },
-                {
-                    "delivery_id": ids[1],
-                    "attempt": 1,
-                    "status_code": 500,
-                    "error": "HTTP 500",
-                    "latency_ms": 5.0,
-                    "ok": False,
-                    "next_attempt_at": later,
-                },
-                {
-                    "delivery_id": ids[2],
-                    "attempt": 1,
-                    "status_code": 410,
-                    "error": "gone",
-                    "latency_ms": 5.0,
-                    "ok": False,
-                    "next_attempt_at": None,
-                },
+                dr.Attempt(
+                    delivery_id=ids[0],
+                    attempt=1,
+                    status_code=200,
+                    error=None,
+                    latency_ms=5.0,
+                    ok=True,
+                    next_attempt_at=None,
+                ),
+                dr.Attempt(
+                    delivery_id=ids[1],
+                    attempt=1,
+                    status_code=500,
+                    error="HTTP 500",
+                    latency_ms=5.0,
+                    ok=False,
+                    next_attempt_at=later,
+                ),
+                dr.Attempt(
+                    delivery_id=ids[2],
+                    attempt=1,
+                    status_code=410,
+                    error="gone",
+                    latency_ms=5.0,
+                    ok=False,
+                    next_attempt_at=None,
+                ),
             ],
         )
         states = {i: (await dr.get_delivery(conn, delivery_id=i))["status"] for i in ids}  # type: ignore[index]

@@ -9,64 +9,64 @@ from datetime import UTC, date, datetime, timedelta
 
 from bellwether_shared.events import ingest as iev
 from notifications import alert_repository as ar, repository
+from notifications.domain.messages import Alert
+from notifications.schemas import PersonIn, RuleIn
 from tests.support.db import rolled_back
 
 NOW = datetime.now(UTC)
 
 
-def _rule(rule_id: str, event_type: str, enabled: bool = True) -> dict[str, object]:
-    return {
-        "rule_id": rule_id,
-        "name": "R",
-        "event_type": event_type,
-        "conditions": [],
-        "severity": "high",
-        "recipient_roles": ["csm"],
-        "recipient_people": [],
-        "dedupe_window_s": 60,
-        "key_fields": [],
-        "enabled": enabled,
-    }
+def _rule(event_type: str, enabled: bool = True, name: str = "R") -> RuleIn:
+    return RuleIn(
+        name=name,
+        event_type=event_type,
+        severity="high",
+        recipient_roles=["csm"],
+        dedupe_window_s=60,
+        enabled=enabled,
+        playbook_id=None,
+    )
 
 
-def _alert(alert_id: str, rule_id: str, event_id: str, account: str) -> dict[str, object]:
-    return {
-        "alert_id": alert_id,
-        "rule_id": rule_id,
-        "event_id": event_id,
-        "event_type": "t",
-        "account_id": account,
-        "severity": "high",
-        "key": "k",
-        "title": "T",
-        "text": "x",
-        "why": "w",
-        "facts": {},
-        "created_at": NOW,
-    }
+def _letters(run_id: str) -> str:
+    """The run's tag in the letters an event type allows."""
+    return "".join(chr(ord("a") + int(c, 16)) for c in run_id)
+
+
+def _alert(alert_id: str, rule_id: str, event_id: str, account: str) -> Alert:
+    return Alert(
+        alert_id=alert_id,
+        rule_id=rule_id,
+        event_id=event_id,
+        event_type="t",
+        account_id=account,
+        account_name=None,
+        severity="high",
+        title="T",
+        text="x",
+        why="w",
+        facts={},
+        created_at=NOW,
+    )
 
 
 async def test_rules_people_and_account_facts(notifications_db, run_id) -> None:
-    t = f"bellwether.test.{run_id}.v1"
+    t = f"bellwether.test.{_letters(run_id)}.v1"
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
-        await repository.put_rule(conn, r=_rule(f"on-{run_id}", t))
-        await repository.put_rule(conn, r=_rule(f"off-{run_id}", t, enabled=False))
-        changed = await repository.put_rule(conn, r=_rule(f"on-{run_id}", t) | {"name": "Renamed"})
+        await repository.put_rule(conn, rule_id=f"on-{run_id}", rule=_rule(t))
+        await repository.put_rule(conn, rule_id=f"off-{run_id}", rule=_rule(t, enabled=False))
+        changed = await repository.put_rule(conn, rule_id=f"on-{run_id}", rule=_rule(t, name="Renamed"))
         for_type = [r["rule_id"] for r in await repository.rules_for(conn, event_type=t)]
         types = await repository.rule_event_types(conn)
         listed = {r["rule_id"] for r in await repository.list_rules(conn)}
         assert await repository.delete_rule(conn, rule_id=f"off-{run_id}")
         assert not await repository.delete_rule(conn, rule_id=f"off-{run_id}")
         gone = await repository.get_rule(conn, rule_id=f"off-{run_id}")
-        person = {
-            "person_id": f"vp-{run_id}",
-            "role": "vp",
-            "digest": "hourly",
-            "digest_at_or_below": "low",
-            "throttle_per_hour": 5,
-        }
-        await repository.put_person(conn, p=person)
-        await repository.put_person(conn, p=person | {"throttle_per_hour": 7})
+        person = PersonIn(role="vp", digest="hourly", digest_at_or_below="low", throttle_per_hour=5)
+        await repository.put_person(conn, person_id=f"vp-{run_id}", person=person)
+        await repository.put_person(
+            conn, person_id=f"vp-{run_id}", person=person.model_copy(update={"throttle_per_hour": 7})
+        )
         got = await repository.get_person(conn, person_id=f"vp-{run_id}")
         people = {p["person_id"] for p in await repository.list_people(conn)}
         acct = f"a-{run_id}"
@@ -100,9 +100,11 @@ async def test_rules_people_and_account_facts(notifications_db, run_id) -> None:
 async def test_alerts_once_noise_state_and_digests(notifications_db, run_id) -> None:
     acct, who = f"a-{run_id}", f"p-{run_id}"
     async with rolled_back(notifications_db.url, schema="notifications") as conn:
-        assert await ar.insert_alert(conn, a=_alert(f"al1-{run_id}", "r", f"e1-{run_id}", acct))
-        assert not await ar.insert_alert(conn, a=_alert(f"al1b-{run_id}", "r", f"e1-{run_id}", acct))  # redelivery
-        assert await ar.insert_alert(conn, a=_alert(f"al2-{run_id}", "r", f"e2-{run_id}", acct))
+        assert await ar.insert_alert(conn, key="k", alert=_alert(f"al1-{run_id}", "r", f"e1-{run_id}", acct))
+        assert not await ar.insert_alert(
+            conn, key="k", alert=_alert(f"al1b-{run_id}", "r", f"e1-{run_id}", acct)
+        )  # redelivery
+        assert await ar.insert_alert(conn, key="k", alert=_alert(f"al2-{run_id}", "r", f"e2-{run_id}", acct))
         await ar.add_outcome(conn, alert_id=f"al1-{run_id}", recipient=who, key="k", outcome="send", reason="r", at=NOW)
         await ar.add_outcome(
             conn,
