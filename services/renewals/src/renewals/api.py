@@ -22,6 +22,7 @@ from renewals import (
     schemas,
 )
 from renewals.deps import Reader, Writer, plain, transaction
+from renewals.domain import commands
 from renewals.domain.lifecycle import add_months
 
 router = APIRouter(prefix="/v1", tags=["renewals"], responses={401: {"description": "missing or unknown API key"}})
@@ -40,10 +41,18 @@ async def put_contract(contract_id: str, body: schemas.ContractIn, caller: Write
             "contract_id: differs from the path",
             errors=[{"field": "contract_id", "reason": "differs from the path"}],
         )
-    c = body.model_dump()
-    c["end_date"] = body.end_date or add_months(body.start_date, body.term_months)
-    if body.list_price:
-        c["discount_pct"] = discount_pct(arr=body.arr, list_price=body.list_price)
+    c = commands.ContractTerms(
+        contract_id=body.contract_id,
+        account_id=body.account_id,
+        start_date=body.start_date,
+        end_date=body.end_date or add_months(body.start_date, body.term_months),
+        term_months=body.term_months,
+        arr=body.arr,
+        list_price=body.list_price,
+        discount_pct=discount_pct(arr=body.arr, list_price=body.list_price) if body.list_price else None,
+        products=body.products,
+        **commands.ContractTerms.discount_of(body.temporary_discount.model_dump() if body.temporary_discount else None),
+    )
     s = caller.rt.settings
     async with transaction(caller) as uow:
         row = await opportunities.record_contract(uow, c=c, actor=caller.actor, horizon=s.horizon())

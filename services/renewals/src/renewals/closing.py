@@ -11,7 +11,7 @@ import asyncpg
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
 from renewals import contract_repository as contracts, opportunities, opportunity_repository as opps, repository
-from renewals.domain import lifecycle
+from renewals.domain import commands, lifecycle
 from renewals.domain.errors import Conflict, NotFound
 from renewals.reassess import Horizon
 
@@ -139,19 +139,19 @@ async def _roll_forward(
     )
     if term is None:
         return None
-    c = {
-        "contract_id": term.contract_id,
-        "account_id": old["account_id"],
-        "deal_id": None,  # a renewal, not a sale
-        "origin_deal_id": old["origin_deal_id"] or old["deal_id"],  # its lineage: the deal it came from
-        "start_date": term.start_date,
-        "end_date": term.end_date,
-        "term_months": term.term_months,
-        "arr": term.arr,
-        "list_price": term.list_price,
-        "discount_pct": term.discount_pct,
-        "products": list(old["products"] or []),
-        "temporary_discount": terms.temporary_discount,
-    }
+    c = commands.ContractTerms(
+        contract_id=term.contract_id,
+        account_id=old["account_id"],
+        deal_id=None,  # a renewal, not a sale
+        origin_deal_id=old["origin_deal_id"] or old["deal_id"],  # its lineage: the deal it came from
+        start_date=term.start_date,
+        end_date=term.end_date,
+        term_months=term.term_months,
+        arr=term.arr,
+        list_price=term.list_price,
+        discount_pct=term.discount_pct,
+        products=list(old["products"] or []),
+        **commands.ContractTerms.discount_of(terms.temporary_discount),
+    )
     await opportunities.record_contract(uow, c=c, actor=actor, horizon=horizon)
     return term.contract_id

@@ -4,9 +4,10 @@ ending without a renewal opportunity yet)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import asyncpg
+
+from renewals.domain.commands import ContractTerms
 
 CONTRACT_COLUMNS = (
     "contract_id, account_id, deal_id, start_date, end_date, term_months, arr, list_price, discount_pct, products, "
@@ -14,7 +15,7 @@ CONTRACT_COLUMNS = (
 )
 
 
-async def upsert_contract(conn: asyncpg.Connection, *, c: dict[str, Any]) -> asyncpg.Record:
+async def upsert_contract(conn: asyncpg.Connection, *, c: ContractTerms) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""INSERT INTO contracts ({CONTRACT_COLUMNS})
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, $3), $12, $13)
@@ -26,19 +27,19 @@ async def upsert_contract(conn: asyncpg.Connection, *, c: dict[str, Any]) -> asy
               temporary_discount_expires_on = excluded.temporary_discount_expires_on, updated_at = now()
             WHERE contracts.account_id = excluded.account_id
             RETURNING {CONTRACT_COLUMNS}, (xmax = 0) AS inserted""",
-        c["contract_id"],
-        c["account_id"],
-        c.get("deal_id"),
-        c["start_date"],
-        c["end_date"],
-        c["term_months"],
-        c["arr"],
-        c.get("list_price"),
-        c.get("discount_pct"),
-        c.get("products") or [],
-        c.get("origin_deal_id"),
-        (c.get("temporary_discount") or {}).get("label"),
-        (c.get("temporary_discount") or {}).get("expires_on"),
+        c.contract_id,
+        c.account_id,
+        c.deal_id,
+        c.start_date,
+        c.end_date,
+        c.term_months,
+        c.arr,
+        c.list_price,
+        c.discount_pct,
+        list(c.products),
+        c.origin_deal_id,
+        c.temporary_discount_label,
+        c.temporary_discount_expires_on,
     )
     return row
 

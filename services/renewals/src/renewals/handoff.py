@@ -14,8 +14,13 @@ import asyncpg
 from bellwether_shared.events import ingest as iev, renewals as ev
 from bellwether_shared.pricing import discount_pct
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff_repository as reviews, opportunities, ownership, repository
-from renewals.domain import deal_quality as dq, errors
+from renewals import (
+    handoff_repository as reviews,
+    opportunities,
+    ownership,
+    repository,
+)
+from renewals.domain import commands, deal_quality as dq, errors
 from renewals.domain.lifecycle import add_months
 from renewals.reassess import Horizon
 
@@ -26,22 +31,8 @@ async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, hori
     existing = await reviews.get_review(conn, deal_id=deal["deal_id"])
     if existing is not None:
         return existing
-    start = deal["start_date"]
-    list_price, arr = float(deal["list_price"]), float(deal["arr"])
-    discount = discount_pct(arr=arr, list_price=list_price) or 0.0
-    contract = {
-        "contract_id": deal.get("contract_id") or deal["deal_id"],
-        "account_id": deal["account_id"],
-        "deal_id": deal["deal_id"],
-        "start_date": start,
-        "end_date": add_months(start, deal["term_months"]),
-        "term_months": deal["term_months"],
-        "arr": arr,
-        "list_price": list_price,
-        "discount_pct": discount,
-        "products": deal.get("products") or [],
-        "temporary_discount": deal.get("temporary_discount"),
-    }
+    discount = discount_pct(arr=float(deal["arr"]), list_price=float(deal["list_price"])) or 0.0
+    contract = _contract_of(deal, discount)
     if deal.get("ae"):
         owners = await repository.owners(conn, account_id=deal["account_id"])
         if owners["ae"] is None:
@@ -57,10 +48,22 @@ async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, hori
     flags = quality_flags(quality)
     # the review first: the contract's renewal risk reads its flags
     await reviews.insert_review(
-        conn, deal=deal, discount_pct=discount, score=quality.score, band=quality.band, flags=flags
+        conn,
+        review=commands.NewReview(
+            deal_id=deal["deal_id"],
+            account_id=deal["account_id"],
+            ae=deal.get("ae"),
+            lead_source=deal.get("lead_source"),
+            lead_score=deal.get("lead_score"),
+            answers=deal.get("qualification"),
+            discount_pct=discount,
+            score=quality.score,
+            band=quality.band,
+            flags=flags,
+        ),
     )
     await opportunities.record_contract(uow, c=contract, actor=actor, horizon=horizon)
-    await reviews.link_contract(conn, deal_id=deal["deal_id"], contract_id=contract["contract_id"])
+    await reviews.link_contract(conn, deal_id=deal["deal_id"], contract_id=contract.contract_id)
     uow.audit(
         entity_type="review",
         entity_id=deal["deal_id"],
@@ -72,6 +75,24 @@ async def open_review(uow: UnitOfWork, *, deal: dict[str, Any], actor: str, hori
     fresh = await reviews.get_review(conn, deal_id=deal["deal_id"])
     assert fresh is not None
     return fresh
+
+
+def _contract_of(deal: Mapping[str, Any], discount: float) -> commands.ContractTerms:
+    """The contract a closed-won deal starts: its terms from the deal's start, for the deal's term."""
+    start = deal["start_date"]
+    return commands.ContractTerms(
+        contract_id=deal.get("contract_id") or deal["deal_id"],
+        account_id=deal["account_id"],
+        deal_id=deal["deal_id"],
+        start_date=start,
+        end_date=add_months(start, deal["term_months"]),
+        term_months=deal["term_months"],
+        arr=float(deal["arr"]),
+        list_price=float(deal["list_price"]),
+        discount_pct=discount,
+        products=deal.get("products") or [],
+        **commands.ContractTerms.discount_of(deal.get("temporary_discount")),
+    )
 
 
 def _quality(answers: Any, discount: float) -> dq.Quality:
@@ -113,7 +134,7 @@ async def record_answers(
     await reviews.rescore(
         conn,
         deal_id=deal_id,
-        answers=answers.model_dump(),
+        answers=answers,
         score=quality.score,
         band=quality.band,
         flags=flags,

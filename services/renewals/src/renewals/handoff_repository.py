@@ -3,9 +3,11 @@ workflow's state. Keyword-only, parameterised."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
+
+from bellwether_shared.documents import Document
+from bellwether_shared.events import ingest as iev
+from renewals.domain.commands import NewReview
 
 REVIEW_COLUMNS = """deal_id, account_id, contract_id, ae, lead_source, lead_score, answers, discount_pct, score, band,
     flags, status, proposed_by, proposal_note, failed_criteria, decided_by, decided_at, opened_at, updated_at,
@@ -15,26 +17,22 @@ REVIEW_COLUMNS = """deal_id, account_id, contract_id, ae, lead_source, lead_scor
 async def insert_review(
     conn: asyncpg.Connection,
     *,
-    deal: dict[str, Any],
-    discount_pct: float,
-    score: float | None,
-    band: str,
-    flags: list[dict[str, Any]],
+    review: NewReview,
 ) -> None:
     await conn.execute(
         """INSERT INTO handoff_reviews (deal_id, account_id, ae, lead_source, lead_score, answers, discount_pct, score,
                                         band, flags)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-        deal["deal_id"],
-        deal["account_id"],
-        deal.get("ae"),
-        deal.get("lead_source"),
-        deal.get("lead_score"),
-        deal.get("qualification"),
-        discount_pct,
-        score,
-        band,
-        flags,
+        review.deal_id,
+        review.account_id,
+        review.ae,
+        review.lead_source,
+        review.lead_score,
+        review.answers,
+        review.discount_pct,
+        review.score,
+        review.band,
+        review.flags,
     )
 
 
@@ -42,10 +40,10 @@ async def rescore(
     conn: asyncpg.Connection,
     *,
     deal_id: str,
-    answers: dict[str, Any],
+    answers: iev.Qualification,
     score: float | None,
     band: str,
-    flags: list[dict[str, Any]],
+    flags: list[Document],
     actor: str,
 ) -> None:
     """CS's answers at kickoff replace the CRM's (or fill them in)."""
@@ -53,7 +51,7 @@ async def rescore(
         """UPDATE handoff_reviews SET answers = $2, score = $3, band = $4, flags = $5, answers_by = $6,
              answers_at = now(), updated_at = now() WHERE deal_id = $1""",
         deal_id,
-        answers,
+        answers.model_dump(),
         score,
         band,
         flags,

@@ -6,28 +6,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 import asyncpg
 
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.uow import UnitOfWork
 from renewals import contract_repository as contracts, opportunity_repository as opps, repository
-from renewals.domain import policy as pol
+from renewals.domain import commands, policy as pol
 from renewals.domain.errors import Conflict, Forbidden, NotFound
 from renewals.ownership import decide_owner
 from renewals.reassess import Horizon, reassess
 
 
-async def record_contract(uow: UnitOfWork, *, c: dict[str, Any], actor: str, horizon: Horizon) -> asyncpg.Record:
+async def record_contract(
+    uow: UnitOfWork, *, c: commands.ContractTerms, actor: str, horizon: Horizon
+) -> asyncpg.Record:
     conn = uow.conn
-    await repository.ensure_account(conn, account_id=c["account_id"])
+    await repository.ensure_account(conn, account_id=c.account_id)
     row = await contracts.upsert_contract(conn, c=c)
     if row is None:
-        raise Conflict(f"contract_id: '{c['contract_id']}' belongs to another account")
+        raise Conflict(f"contract_id: '{c.contract_id}' belongs to another account")
     details = {k: (str(v) if isinstance(v, date) else v) for k, v in dict(row).items() if k != "inserted"}
     action = "created" if row["inserted"] else "updated"
-    uow.audit(entity_type="contract", entity_id=c["contract_id"], action=action, actor=actor, details=details)
+    uow.audit(entity_type="contract", entity_id=c.contract_id, action=action, actor=actor, details=details)
     uow.emit(
         ev.ContractChanged(
             account_id=row["account_id"],
@@ -40,7 +41,7 @@ async def record_contract(uow: UnitOfWork, *, c: dict[str, Any], actor: str, hor
         )
     )
     await ensure_renewal(uow, contract=row, actor=actor, lead_days=horizon.lead_days)
-    await reassess(uow, account_ids=[c["account_id"]], horizon=horizon)
+    await reassess(uow, account_ids=[c.account_id], horizon=horizon)
     return row
 
 
@@ -56,17 +57,16 @@ async def ensure_renewal(
     d = await decide_owner(conn, account_id=contract["account_id"], kind="renewal", growth=None, arr=arr)
     row = await opps.insert_opportunity(
         conn,
-        o={
-            "opportunity_id": f"renewal-{contract['contract_id']}",
-            "account_id": contract["account_id"],
-            "contract_id": contract["contract_id"],
-            "kind": "renewal",
-            "renewal_date": contract["end_date"],
-            "arr": arr,
-            "owner_id": d.owner_id,
-            "owner_role": d.role.value,
-            "owner_reason": d.reason,
-        },
+        o=commands.NewOpportunity(
+            opportunity_id=f"renewal-{contract['contract_id']}",
+            account_id=contract["account_id"],
+            contract_id=contract["contract_id"],
+            kind="renewal",
+            renewal_date=contract["end_date"],
+            arr=arr,
+            owner=d,
+            source="renewal",
+        ),
     )
     if row is not None:
         await _created(uow, row, d, actor)
@@ -90,19 +90,17 @@ async def create_expansion(
     d = await decide_owner(conn, account_id=account_id, kind="expansion", growth=growth_type, arr=contract_arr)
     row = await opps.insert_opportunity(
         conn,
-        o={
-            "opportunity_id": f"expansion-{uuid.uuid4().hex[:12]}",
-            "account_id": account_id,
-            "kind": "expansion",
-            "growth_type": growth_type,
-            "renewal_date": close_by,
-            "arr": arr,
-            "owner_id": d.owner_id,
-            "owner_role": d.role.value,
-            "owner_reason": d.reason,
-            "source": source,
-            "signal_reasons": reasons or [],
-        },
+        o=commands.NewOpportunity(
+            opportunity_id=f"expansion-{uuid.uuid4().hex[:12]}",
+            account_id=account_id,
+            kind="expansion",
+            growth_type=growth_type,
+            renewal_date=close_by,
+            arr=arr,
+            owner=d,
+            source=source,
+            signal_reasons=tuple(reasons or ()),
+        ),
     )
     assert row is not None
     await _created(uow, row, d, actor)

@@ -9,31 +9,33 @@ from typing import Any
 import asyncpg
 import orjson
 
+from renewals.domain.commands import NewOpportunity
+
 OPP_COLUMNS = """opportunity_id, account_id, contract_id, kind, growth_type, renewal_date, arr, stage, outcome,
     arr_change, closed_at, colour_at_close, owner_id, owner_role, owner_reason, owner_manual, risk_points,
     risk_level, at_risk, risk_reasons, last_window, risk_assessed_at, created_at, updated_at, close_reason,
     close_note, source, signal_reasons"""
 
 
-async def insert_opportunity(conn: asyncpg.Connection, *, o: dict[str, Any]) -> asyncpg.Record | None:
+async def insert_opportunity(conn: asyncpg.Connection, *, o: NewOpportunity) -> asyncpg.Record | None:
     """None when this contract already has its renewal opportunity."""
     return await conn.fetchrow(
         f"""INSERT INTO opportunities (opportunity_id, account_id, contract_id, kind, growth_type, renewal_date, arr,
                                        owner_id, owner_role, owner_reason, source, signal_reasons)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING
             RETURNING {OPP_COLUMNS}""",
-        o["opportunity_id"],
-        o["account_id"],
-        o.get("contract_id"),
-        o["kind"],
-        o.get("growth_type"),
-        o.get("renewal_date"),
-        o["arr"],
-        o["owner_id"],
-        o["owner_role"],
-        o["owner_reason"],
-        o.get("source") or ("renewal" if o["kind"] == "renewal" else "manual"),
-        list(o.get("signal_reasons") or []),
+        o.opportunity_id,
+        o.account_id,
+        o.contract_id,
+        o.kind,
+        o.growth_type,
+        o.renewal_date,
+        o.arr,
+        o.owner.owner_id,
+        o.owner.role.value,
+        o.owner.reason,
+        o.source,
+        list(o.signal_reasons),
     )
 
 

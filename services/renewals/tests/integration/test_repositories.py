@@ -16,6 +16,8 @@ from renewals import (
     opportunity_repository as opps,
     repository,
 )
+from renewals.domain import commands
+from renewals.domain.policy import Decision, Role
 from tests.support.db import rolled_back
 
 TODAY = date.today()
@@ -25,18 +27,14 @@ async def _contract(conn: asyncpg.Connection, cid: str, account: str, arr: float
     await repository.ensure_account(conn, account_id=account)
     await contracts.upsert_contract(
         conn,
-        c={
-            "contract_id": cid,
-            "account_id": account,
-            "deal_id": None,
-            "start_date": ends - timedelta(days=365),
-            "end_date": ends,
-            "term_months": 12,
-            "arr": arr,
-            "list_price": None,
-            "discount_pct": None,
-            "products": [],
-        },
+        c=commands.ContractTerms(
+            contract_id=cid,
+            account_id=account,
+            start_date=ends - timedelta(days=365),
+            end_date=ends,
+            term_months=12,
+            arr=arr,
+        ),
     )
 
 
@@ -50,17 +48,16 @@ async def test_contracted_arr_and_the_renewal_of_a_contract(renewals_db, run_id)
         none = await repository.renewal_of(conn, contract_id=f"c1-{run_id}")
         await opps.insert_opportunity(
             conn,
-            o={
-                "opportunity_id": f"renewal-c1-{run_id}",
-                "account_id": acct,
-                "contract_id": f"c1-{run_id}",
-                "kind": "renewal",
-                "renewal_date": TODAY + timedelta(days=30),
-                "arr": 10_000,
-                "owner_id": None,
-                "owner_role": "csm",
-                "owner_reason": "r",
-            },
+            o=commands.NewOpportunity(
+                opportunity_id=f"renewal-c1-{run_id}",
+                account_id=acct,
+                contract_id=f"c1-{run_id}",
+                kind="renewal",
+                renewal_date=TODAY + timedelta(days=30),
+                arr=10_000,
+                owner=Decision(role=Role.CSM, owner_id=None, reason="r"),
+                source="renewal",
+            ),
         )
         renewal = await repository.renewal_of(conn, contract_id=f"c1-{run_id}")
         policy_owned = await repository.accounts_with_policy_owners(conn)
@@ -103,18 +100,17 @@ async def test_settings_round_trip_and_the_audit_trail_pages_newest_first(renewa
 
 def _opp(
     oid: str, account: str, contract: str | None, renewal: date | None, kind: str = "renewal"
-) -> dict[str, object]:
-    return {
-        "opportunity_id": oid,
-        "account_id": account,
-        "contract_id": contract,
-        "kind": kind,
-        "renewal_date": renewal,
-        "arr": 1_000,
-        "owner_id": "cara",
-        "owner_role": "csm",
-        "owner_reason": "r",
-    }
+) -> commands.NewOpportunity:
+    return commands.NewOpportunity(
+        opportunity_id=oid,
+        account_id=account,
+        contract_id=contract,
+        kind=kind,
+        renewal_date=renewal,
+        arr=1_000,
+        owner=Decision(role=Role.CSM, owner_id="cara", reason="r"),
+        source="renewal" if kind == "renewal" else "manual",
+    )
 
 
 async def test_contracts_and_opportunities_list_stage_close_and_history(renewals_db, run_id) -> None:

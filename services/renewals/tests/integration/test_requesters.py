@@ -11,23 +11,22 @@ import orjson
 
 from bellwether_shared.events import ingest as iev
 from renewals import opportunity_repository as opps
+from renewals.domain import commands
+from renewals.domain.policy import Decision, Role
 from tests.support.db import rolled_back
 from tests.support.renewals_handlers import NOW, handle, rec, sig
 
 
-def _opp(oid: str, account: str, days: int, **kw: object) -> dict[str, object]:
-    return {
-        "opportunity_id": oid,
-        "account_id": account,
-        "contract_id": None,
-        "kind": "renewal",
-        "renewal_date": NOW.date() + timedelta(days=days),
-        "arr": 1_000,
-        "owner_id": "cara",
-        "owner_role": "csm",
-        "owner_reason": "r",
-        **kw,
-    }
+def _opp(oid: str, account: str, days: int) -> commands.NewOpportunity:
+    return commands.NewOpportunity(
+        opportunity_id=oid,
+        account_id=account,
+        kind="renewal",
+        renewal_date=NOW.date() + timedelta(days=days),
+        arr=1_000,
+        owner=Decision(role=Role.CSM, owner_id="cara", reason="r"),
+        source="renewal",
+    )
 
 
 async def test_each_asking_account_is_told_once_by_its_renewal(renewals_db, run_id) -> None:
