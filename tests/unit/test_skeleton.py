@@ -77,6 +77,14 @@ BREACHES: dict[str, tuple[Callable[[Path], None], str]] = {
     "module-names": (_remove(f"{SVC}/schemas.py"), "health has no schemas.py"),
     "worker": (_append(f"{SVC}/worker.py", "\ndef rescore_all() -> None: ...\n"), "rescore_all"),
     "deps": (_replace(f"{SVC}/deps.py", "def build(", "def make("), "build()"),
+    "typed-repositories": (
+        _replace(
+            f"{SVC}/score_repository.py",
+            "rows: Sequence[StoredScore]) -> None:\n    if rows:",
+            "rows: Sequence[dict[str, Any]]) -> None:\n    if rows:",
+        ),
+        "save_history(rows: Sequence[dict[str, Any]])",
+    ),
     "readme-table": (_append(f"{SVC}/helpers.py", '"""a module nobody listed"""\n'), "helpers.py"),
 }
 

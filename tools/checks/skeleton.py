@@ -7,6 +7,9 @@ API modules reach repositories only where the ratchet (``API_READS``) already le
 from before the contract: the list may shrink, never grow). No service imports another; the shared
 package imports no service; ``tools`` and ``bench`` import no tests.
 
+Repositories take typed rows: no parameter of a repository function is a bare ``dict[str, Any]``
+or ``Mapping[str, Any]`` (a JSON document kept whole is a ``bellwether_shared.documents.Document``).
+
 Names: every service has the modules of the README's table with the same meaning (``MODULE_KINDS``),
 ``handlers.py`` exactly when it consumes, ``deps.Runtime.build``, and a ``worker.py`` of loops and
 ``main()`` only. The README's module table names exactly the modules the services have."""
@@ -55,6 +58,7 @@ MODULE_KINDS: tuple[tuple[str, str], ...] = (
     ("schemas.py", "schema"),
     ("*_schemas.py", "schema"),
 )
+UNTYPED = re.compile(r"\b(dict|Mapping)\[str, Any\]")
 REQUIRED = ("app.py", "__main__.py", "deps.py", "settings.py", "schemas.py", "worker.py", "domain/__init__.py")
 
 
@@ -133,6 +137,8 @@ class Checker:
                 if target not in seen:
                     seen.add(target)
                     self._import(m, line, target)
+            if m.kind == "repository":
+                self._typed(m, tree)
         for service in SERVICES:
             self._names(service)
         self._readme()
@@ -170,6 +176,18 @@ class Checker:
             self.report(m, line, "repositories-at-the-bottom", f"{name}: a repository imports no {target}")
         if m.kind == "api" and target == "repository" and (m.name, name) not in API_READS:
             self.report(m, line, "repositories-from-use-cases", f"{name}: call a use case (or query module)")
+
+    def _typed(self, m: Module, tree: ast.AST) -> None:
+        """A repository takes typed rows (a command, an event, a request model) or a ``Document`` kept
+        whole; a bare ``dict[str, Any]`` or ``Mapping[str, Any]`` parameter is refused."""
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs):
+                shown = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                if UNTYPED.search(shown):
+                    detail = f"{node.name}({arg.arg}: {shown}): take a typed command, or a Document kept whole"
+                    self.report(m, arg.lineno, "typed-repositories", detail)
 
     def _names(self, service: str) -> None:
         base = self.root / "services" / service / "src" / service

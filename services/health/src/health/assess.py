@@ -17,6 +17,7 @@ from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from health import assessment_repository as repo
 from health.domain import champions as ch, expansion as xp, goals as gl
+from health.domain.commands import ContactAssessment
 from health.domain.model import AccountFacts, MeasureType, Score
 
 
@@ -64,7 +65,7 @@ class Assessor:
     uow: UnitOfWork
     tiers: Tiers
     survey_days: int = 180
-    _contacts: list[dict[str, Any]] = field(default_factory=list)
+    _contacts: list[ContactAssessment] = field(default_factory=list)
     _coverage: list[tuple[str, int, int, Any]] = field(default_factory=list)
     _goals: list[tuple[str, str, str, float | None, float | None]] = field(default_factory=list)
     _expansion: list[tuple[Any, ...]] = field(default_factory=list)
@@ -118,18 +119,18 @@ class Assessor:
         now = self.uow.now
         for a in changes.assessed:
             self._contacts.append(
-                {
-                    "account_id": account_id,
-                    "contact_id": a.contact_id,
-                    "engagement": a.engagement,
-                    "delight": a.delight,
-                    "influence": a.influence,
-                    "quadrant": a.quadrant,
-                    "healthy": a.healthy,
-                    "influential": a.influential,
-                    "why": list(a.why),
-                    "assessed_at": now,
-                }
+                ContactAssessment(
+                    account_id=account_id,
+                    contact_id=a.contact_id,
+                    engagement=a.engagement,
+                    delight=a.delight,
+                    influence=a.influence,
+                    quadrant=a.quadrant,
+                    healthy=a.healthy,
+                    influential=a.influential,
+                    why=list(a.why),
+                    assessed_at=now,
+                )
             )
             self.uow.emit(
                 ev.ContactAssessed(

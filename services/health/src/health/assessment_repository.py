@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from health.domain.commands import ContactAssessment
+
 
 async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: date) -> dict[str, list[Any]]:
     """Contacts with their linked product use (last 30 days), answers, tickets and requests; goals with
@@ -50,7 +52,7 @@ async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: 
     return out
 
 
-async def save_assessments(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def save_assessments(conn: asyncpg.Connection, *, rows: Sequence[ContactAssessment]) -> None:
     if not rows:
         return
     await conn.executemany(
@@ -63,16 +65,16 @@ async def save_assessments(conn: asyncpg.Connection, *, rows: Sequence[dict[str,
              assessed_at = excluded.assessed_at""",
         [
             (
-                r["account_id"],
-                r["contact_id"],
-                r["engagement"],
-                r["delight"],
-                r["influence"],
-                r["quadrant"],
-                r["healthy"],
-                r["influential"],
-                r["why"],
-                r["assessed_at"],
+                r.account_id,
+                r.contact_id,
+                r.engagement,
+                r.delight,
+                r.influence,
+                r.quadrant,
+                r.healthy,
+                r.influential,
+                r.why,
+                r.assessed_at,
             )
             for r in rows
         ],

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.documents import Document
+
 
 async def record_outcome(
     conn: asyncpg.Connection,
@@ -54,7 +56,7 @@ async def samples(conn: asyncpg.Connection, *, card_id: str, days_before: int, l
 
 
 async def save(
-    conn: asyncpg.Connection, *, card_id: str, card_version: int, params: dict[str, Any], result: dict[str, Any]
+    conn: asyncpg.Connection, *, card_id: str, card_version: int, params: Document, result: Document
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         "INSERT INTO calibrations (card_id, card_version, params, result) VALUES ($1, $2, $3, $4) RETURNING *",

@@ -8,6 +8,8 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.documents import Document
+
 
 async def latest_scorecard(conn: asyncpg.Connection, *, card_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
@@ -25,7 +27,7 @@ async def insert_scorecard(
     card_id: str,
     version: int,
     name: str,
-    definition: dict[str, Any],
+    definition: Document,
     segments: list[str],
     tiers: list[str],
     is_default: bool,
@@ -77,7 +79,7 @@ async def rescore_job(conn: asyncpg.Connection, *, job_id: int) -> dict[str, Any
     return dict(row) if row is not None else None
 
 
-async def insert_milestone(conn: asyncpg.Connection, *, key: str, definition: dict[str, Any]) -> bool:
+async def insert_milestone(conn: asyncpg.Connection, *, key: str, definition: Document) -> bool:
     """False when the key exists already."""
     try:
         async with conn.transaction():
@@ -87,7 +89,7 @@ async def insert_milestone(conn: asyncpg.Connection, *, key: str, definition: di
     return True
 
 
-async def update_milestone(conn: asyncpg.Connection, *, key: str, definition: dict[str, Any]) -> bool:
+async def update_milestone(conn: asyncpg.Connection, *, key: str, definition: Document) -> bool:
     """False when there is no such milestone."""
     status: str = await conn.execute(
         "UPDATE milestone_defs SET definition = $2, active = true, updated_at = now() WHERE key = $1", key, definition

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import asyncpg
 
@@ -17,6 +16,7 @@ from bellwether_shared.uow import UnitOfWork
 from health import queue_repository, repository, score_repository
 from health.assess import Assessor
 from health.domain import milestones as ms
+from health.domain.commands import StoredScore
 from health.domain.model import Score
 from health.domain.scoring import reasons, stored_changed
 from health.facts import facts_of, load_cards
@@ -26,18 +26,18 @@ from health.settings import HealthSettings
 MAX_DAYS = 730
 
 
-def _row(score: Score, previous: Score | None) -> dict[str, Any]:
-    return {
-        "account_id": score.account_id,
-        "computed_at": score.computed_at,
-        "value": score.value,
-        "colour": score.colour.value,
-        "sufficient": score.sufficient,
-        "scorecard_id": score.scorecard_id,
-        "scorecard_version": score.scorecard_version,
-        "measures": measures_json(score),
-        "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in reasons(previous, score)],
-    }
+def _row(score: Score, previous: Score | None) -> StoredScore:
+    return StoredScore(
+        account_id=score.account_id,
+        computed_at=score.computed_at,
+        value=score.value,
+        colour=score.colour.value,
+        sufficient=score.sufficient,
+        scorecard_id=score.scorecard_id,
+        scorecard_version=score.scorecard_version,
+        measures=measures_json(score),
+        reasons=[{"key": r.key, "delta": r.delta, "text": r.text} for r in reasons(previous, score)],
+    )
 
 
 async def rebuild(

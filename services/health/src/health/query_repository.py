@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 import asyncpg
 
+from bellwether_shared.documents import Document
+
 
 async def current(conn: asyncpg.Connection, *, account_id: str) -> dict[str, Any] | None:
     row = await conn.fetchrow("SELECT * FROM account_health WHERE account_id = $1", account_id)
@@ -233,9 +235,7 @@ async def saved_segment(conn: asyncpg.Connection, *, key: str) -> dict[str, Any]
     return dict(row) if row is not None else None
 
 
-async def put_saved_segment(
-    conn: asyncpg.Connection, *, key: str, name: str, filters: dict[str, Any]
-) -> dict[str, Any]:
+async def put_saved_segment(conn: asyncpg.Connection, *, key: str, name: str, filters: Document) -> dict[str, Any]:
     row = await conn.fetchrow(
         """INSERT INTO saved_segments (key, name, filters) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE
            SET name = excluded.name, filters = excluded.filters, updated_at = now() RETURNING *""",

@@ -23,6 +23,7 @@ from health import queue_repository, repository, score_repository
 from health.assess import Assessor
 from health.domain import milestones as ms
 from health.domain.choice import CardChoice, choose
+from health.domain.commands import StoredScore
 from health.domain.model import Colour, MeasureResult, MeasureType, Score
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.facts import account_facts, facts_of, load_cards, usage_view
@@ -110,7 +111,7 @@ def _scored_row(
     g: dict[str, list[Any]],
     ctx: Context,
     milestone_rows: list[tuple[str, str, str, date | None, int | None]],
-) -> dict[str, Any]:
+) -> StoredScore:
     """Score one account, queue what it announces, and return its row of ``account_health``."""
     now = uow.now
     score = score_account(
@@ -129,24 +130,24 @@ def _scored_row(
         _announce(uow, account, announced, score, why, colour_changed=said.colour_changed, baseline=said.baseline)
     changed = stored_changed(previous, score)
     base7, base30 = ctx.base7, ctx.base30
-    return {
-        "account_id": account,
-        "computed_at": now,
-        "value": score.value,
-        "colour": score.colour.value,
-        "sufficient": score.sufficient,
-        "scorecard_id": score.scorecard_id,
-        "scorecard_version": score.scorecard_version,
-        "measures": measures_json(score),
-        "reasons": [{"key": r.key, "delta": r.delta, "text": r.text} for r in why]
+    return StoredScore(
+        account_id=account,
+        computed_at=now,
+        value=score.value,
+        colour=score.colour.value,
+        sufficient=score.sufficient,
+        scorecard_id=score.scorecard_id,
+        scorecard_version=score.scorecard_version,
+        measures=measures_json(score),
+        reasons=[{"key": r.key, "delta": r.delta, "text": r.text} for r in why]
         if changed
         else (health_row["reasons"] if health_row else []),
-        "trend_7d": round(score.value - base7[account], 2) if account in base7 else None,
-        "trend_30d": round(score.value - base30[account], 2) if account in base30 else None,
-        "emitted_value": said.watermark.value if said.watermark else None,
-        "emitted_colour": said.watermark.colour.value if said.watermark else None,
-        "changed": changed,
-    }
+        trend_7d=round(score.value - base7[account], 2) if account in base7 else None,
+        trend_30d=round(score.value - base30[account], 2) if account in base30 else None,
+        emitted_value=said.watermark.value if said.watermark else None,
+        emitted_colour=said.watermark.colour.value if said.watermark else None,
+        changed=changed,
+    )
 
 
 async def recompute(
@@ -173,14 +174,14 @@ async def recompute(
     base7 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=7))
     base30 = await score_repository.last_before(conn, account_ids=accounts, before=now - timedelta(days=30))
 
-    score_rows: list[dict[str, Any]] = []
+    score_rows: list[StoredScore] = []
     milestone_rows: list[tuple[str, str, str, date | None, int | None]] = []
     ctx = Context(cards, defs, assessor, base7, base30, settings)
     for account in accounts:
         with tracing.continued((traces or {}).get(account), "health score", account_id=account):
             score_rows.append(_scored_row(uow, account, grouped[account], ctx, milestone_rows))
 
-    await score_repository.save_scores(conn, rows=score_rows, history=[r for r in score_rows if r["changed"]])
+    await score_repository.save_scores(conn, rows=score_rows)
     await score_repository.save_milestones(conn, rows=milestone_rows)
     await assessor.save(conn)
     jobs: dict[int, int] = defaultdict(int)

@@ -11,6 +11,8 @@ from typing import Any
 import asyncpg
 import orjson
 
+from health.domain.commands import StoredScore
+
 
 async def fact_rows(
     conn: asyncpg.Connection, *, account_ids: list[str], since: date, until: date | None = None
@@ -51,7 +53,7 @@ async def first_scores(conn: asyncpg.Connection, *, account_ids: list[str]) -> d
     return {r["account_id"]: r["first"] for r in rows}
 
 
-async def save_history(conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]]) -> None:
+async def save_history(conn: asyncpg.Connection, *, rows: Sequence[StoredScore]) -> None:
     if rows:
         await _save_history(conn, rows)
 
@@ -66,12 +68,11 @@ async def last_before(conn: asyncpg.Connection, *, account_ids: list[str], befor
     return {r["account_id"]: r["value"] for r in rows}
 
 
-async def save_scores(
-    conn: asyncpg.Connection, *, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
-) -> None:
+async def save_scores(conn: asyncpg.Connection, *, rows: Sequence[StoredScore]) -> None:
     """Current health for every row; a history row only where the score changed."""
     if not rows:
         return
+    history = [r for r in rows if r.changed]
     if history:
         await _save_history(conn, history)
     await _save_current(conn, rows)
@@ -105,12 +106,17 @@ _CURRENT_COLS = (
 )
 
 
-def _columns(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[list[Any]]:
+def _columns(rows: Sequence[StoredScore], names: Sequence[str]) -> list[list[Any]]:
     """Column arrays for unnest; JSON values go as text (a list inside a list would read as a 2-D array)."""
-    return [[orjson.dumps(r[n]).decode() if n in ("measures", "reasons") else r[n] for r in rows] for n in names]
+    return [
+        [orjson.dumps(getattr(r, n)).decode() for r in rows]
+        if n in ("measures", "reasons")
+        else [getattr(r, n) for r in rows]
+        for n in names
+    ]
 
 
-async def _save_history(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+async def _save_history(conn: asyncpg.Connection, rows: Sequence[StoredScore]) -> None:
     """One statement for the whole batch (unnest), not one per row."""
     await conn.execute(
         """INSERT INTO scores (account_id, computed_at, value, colour, sufficient, scorecard_id, scorecard_version,
@@ -122,7 +128,7 @@ async def _save_history(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]
     )
 
 
-async def _save_current(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> None:
+async def _save_current(conn: asyncpg.Connection, rows: Sequence[StoredScore]) -> None:
     await conn.execute(
         """INSERT INTO account_health (account_id, value, colour, sufficient, scorecard_id, scorecard_version,
                                        measures, reasons, computed_at, trend_7d, trend_30d, emitted_value,

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.documents import Document
 from ingest.domain.scopes import Grant
 from ingest.domain.tracking_plan import TrackingPlan
 
@@ -75,7 +76,7 @@ async def insert_source(
     scopes: Sequence[str] = ("identity", "usage"),
     accounts: Sequence[str] = (),
     kind: str = "api",
-    config: dict[str, Any] | None = None,
+    config: Document | None = None,
 ) -> Source:
     row = await conn.fetchrow(
         f"""INSERT INTO sources (id, name, write_key_hash, key_prefix, rate_limit_eps, burst, scopes, accounts,
@@ -143,14 +144,14 @@ async def set_signing_secret(conn: asyncpg.Connection, *, source_id: str, sealed
     return Source.from_row(row) if row else None
 
 
-async def set_config(conn: asyncpg.Connection, *, source_id: str, config: dict[str, Any]) -> Source | None:
+async def set_config(conn: asyncpg.Connection, *, source_id: str, config: Document) -> Source | None:
     row = await conn.fetchrow(
         f"UPDATE sources SET config = $2 WHERE id = $1 RETURNING {_SOURCE_COLS}", source_id, config
     )
     return Source.from_row(row) if row else None
 
 
-async def set_tracking_plan(conn: asyncpg.Connection, *, source_id: str, plan: dict[str, Any] | None) -> Source | None:
+async def set_tracking_plan(conn: asyncpg.Connection, *, source_id: str, plan: Document | None) -> Source | None:
     row = await conn.fetchrow(
         f"UPDATE sources SET tracking_plan = $2 WHERE id = $1 RETURNING {_SOURCE_COLS}", source_id, plan
     )

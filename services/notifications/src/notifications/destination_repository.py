@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.documents import Document
 from notifications.schemas import SubscriptionIn
 
 
@@ -59,7 +60,7 @@ async def list_destinations(conn: asyncpg.Connection, *, limit: int = 1000, offs
     return rows
 
 
-async def set_secrets(conn: asyncpg.Connection, *, destination_id: str, secrets: list[dict[str, Any]]) -> None:
+async def set_secrets(conn: asyncpg.Connection, *, destination_id: str, secrets: list[Document]) -> None:
     await conn.execute("UPDATE destinations SET secrets = $2 WHERE destination_id = $1", destination_id, secrets)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from bellwether_shared.documents import Document
 from notifications.domain import tasks as td
 from notifications.schemas import PlaybookIn
 
@@ -145,7 +146,7 @@ async def insert_task(conn: asyncpg.Connection, *, t: NewTask) -> asyncpg.Record
 
 
 async def retrigger(
-    conn: asyncpg.Connection, *, task_id: str, note: dict[str, Any], priority: str, at: datetime
+    conn: asyncpg.Connection, *, task_id: str, note: Document, priority: str, at: datetime
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""UPDATE tasks SET triggers = triggers + 1, notes = notes || $2::jsonb, priority = $3, updated_at = $4
@@ -164,7 +165,7 @@ async def get_task(conn: asyncpg.Connection, *, task_id: str, lock: bool = False
 
 
 async def apply_change(
-    conn: asyncpg.Connection, *, task_id: str, change: td.Change, at: datetime, note: dict[str, Any] | None
+    conn: asyncpg.Connection, *, task_id: str, change: td.Change, at: datetime, note: Document | None
 ) -> asyncpg.Record:
     row: asyncpg.Record = await conn.fetchrow(
         f"""UPDATE tasks SET status = $2::text, snoozed_until = $3::timestamptz, outcome = coalesce($4::text, outcome),
@@ -186,7 +187,7 @@ async def apply_change(
 
 
 async def audit(
-    conn: asyncpg.Connection, *, task_id: str, at: datetime, actor: str, action: str, details: dict[str, Any]
+    conn: asyncpg.Connection, *, task_id: str, at: datetime, actor: str, action: str, details: Document
 ) -> None:
     await conn.execute(
         "INSERT INTO task_audit (task_id, at, actor, action, details) VALUES ($1, $2, $3, $4, $5)",
@@ -269,10 +270,10 @@ class TaskStore:
         return await get_task(self.conn, task_id=task_id, lock=lock)
 
     async def apply_change(
-        self, *, task_id: str, change: td.Change, at: datetime, note: dict[str, Any] | None
+        self, *, task_id: str, change: td.Change, at: datetime, note: Document | None
     ) -> Mapping[str, Any]:
         row: Mapping[str, Any] = await apply_change(self.conn, task_id=task_id, change=change, at=at, note=note)
         return row
 
-    async def audit(self, *, task_id: str, at: datetime, actor: str, action: str, details: dict[str, Any]) -> None:
+    async def audit(self, *, task_id: str, at: datetime, actor: str, action: str, details: Document) -> None:
         await audit(self.conn, task_id=task_id, at=at, actor=actor, action=action, details=details)

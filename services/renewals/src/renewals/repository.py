@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bellwether_shared.documents import Document
 from bellwether_shared.events import health as hev, ingest as iev
 from bellwether_shared.projection import Latest, upsert
 from bellwether_shared.uow import AuditEntry, UnitOfWork, within
@@ -37,7 +38,7 @@ async def get_setting(conn: asyncpg.Connection, *, key: str) -> dict[str, Any]:
     return value or {}
 
 
-async def put_setting(conn: asyncpg.Connection, *, key: str, value: dict[str, Any], actor: str) -> None:
+async def put_setting(conn: asyncpg.Connection, *, key: str, value: Document, actor: str) -> None:
     await conn.execute(
         """INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
            ON CONFLICT (key) DO UPDATE
