@@ -77,6 +77,14 @@ BREACHES: dict[str, tuple[Callable[[Path], None], str]] = {
     "module-names": (_remove(f"{SVC}/schemas.py"), "health has no schemas.py"),
     "worker": (_append(f"{SVC}/worker.py", "\ndef rescore_all() -> None: ...\n"), "rescore_all"),
     "deps": (_replace(f"{SVC}/deps.py", "def build(", "def make("), "build()"),
+    "writes-through-use-cases": (
+        _replace(
+            f"{SVC}/segments_api.py",
+            "await segments.delete(conn, key=key)",
+            "await queries.delete_saved_segment(conn, key=key)",
+        ),
+        "health.query_repository.delete_saved_segment",
+    ),
     "typed-repositories": (
         _replace(
             f"{SVC}/score_repository.py",

@@ -4,7 +4,8 @@ Layers: a service's API modules call use cases, which call the domain and the re
 the domain imports no framework, no infrastructure and nothing of its service outside ``domain/``;
 nothing below the API imports an API module or the web framework; repositories import no use case;
 API modules reach repositories only where the ratchet (``API_READS``) already lets them (reads kept
-from before the contract: the list may shrink, never grow). No service imports another; the shared
+from before the contract: the list may shrink, never grow), and never call a repository function that
+writes (``writes.py``): every change of state goes through a use case. No service imports another; the shared
 package imports no service; ``tools`` and ``bench`` import no tests.
 
 Repositories take typed rows: no parameter of a repository function is a bare ``dict[str, Any]``
@@ -26,6 +27,7 @@ from pathlib import Path
 import typer
 
 from tools.checks.api_reads import API_READS
+from tools.checks.writes import write_calls, writing_functions
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("ingest", "health", "renewals", "notifications", "accounts")
@@ -122,6 +124,11 @@ class Checker:
         self.root = root
         self.all = list(modules(root))
         self.kinds = {m.name: m.kind for m in self.all if m.service}
+        self.writers = {
+            s: writing_functions(root / "services" / s / "src" / s, s)
+            for s in SERVICES
+            if (root / "services" / s / "src" / s).is_dir()
+        }
         self.found: list[Violation] = []
 
     def report(self, m: Module | Path, line: int, rule: str, detail: str) -> None:
@@ -139,6 +146,9 @@ class Checker:
                     self._import(m, line, target)
             if m.kind == "repository":
                 self._typed(m, tree)
+            if m.kind == "api" and m.service is not None:
+                for line, call in write_calls(tree, m.service, self.writers.get(m.service, {})):
+                    self.report(m, line, "writes-through-use-cases", f"{call}: a write goes through a use case")
         for service in SERVICES:
             self._names(service)
         self._readme()

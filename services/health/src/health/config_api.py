@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import Page, page
-from health import config_repository as config, history, queue_repository, repository, schemas, scorecards
+from health import config_repository as config, history, repository, schemas, scorecards
 from health.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or wrong token"}})
@@ -99,8 +99,7 @@ async def delete_scorecard(card_id: str, acting: Configurer) -> None:
             raise ApiError(404, "not_found", f"card_id: no scorecard '{card_id}'")
         if current["is_default"]:
             raise ApiError(409, "default_scorecard", "card_id: make another scorecard the default first")
-        await config.retire_scorecard(conn, card_id=card_id)
-        await queue_repository.enqueue_scored_by(conn, card_id=card_id, due_at=utcnow())
+        await scorecards.retire(conn, card_id=card_id)
 
 
 @router.get("/rescore-jobs/{job_id}", summary="Progress of a background re-score")
@@ -117,10 +116,9 @@ async def rescore_job(job_id: Annotated[int, Path(ge=1, le=2**63 - 1)], acting: 
 @router.post("/milestones", status_code=201, response_model=schemas.MilestoneIn, summary="Define a milestone")
 async def create_milestone(body: schemas.MilestoneIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await config.insert_milestone(conn, key=body.key, definition=body.model_dump(mode="json")):
+    async with rt.pool.acquire() as conn:
+        if not await scorecards.define_milestone(conn, milestone=body, new=True):
             raise ApiError(409, "conflict", f"key: milestone '{body.key}' exists; PUT to change it")
-        await queue_repository.enqueue_matching(conn, every=True, due_at=utcnow())
     return body.model_dump(mode="json")
 
 
@@ -129,10 +127,9 @@ async def update_milestone(key: str, body: schemas.MilestoneIn, acting: Configur
     rt = acting.rt
     if body.key != key:
         raise ApiError(422, "validation_error", "key: must match the path")
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await config.update_milestone(conn, key=key, definition=body.model_dump(mode="json")):
+    async with rt.pool.acquire() as conn:
+        if not await scorecards.define_milestone(conn, milestone=body, new=False):
             raise ApiError(404, "not_found", f"key: no milestone '{key}'")
-        await queue_repository.enqueue_matching(conn, every=True, due_at=utcnow())
     return body.model_dump(mode="json")
 
 
@@ -148,7 +145,7 @@ async def list_milestones(acting: Reader, limit: Limit = 100, offset: Offset = 0
 async def delete_milestone(key: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        found = await config.retire_milestone(conn, key=key)
+        found = await scorecards.retire_milestone(conn, key=key)
     if not found:
         raise ApiError(404, "not_found", f"key: no milestone '{key}'")
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError
-from health import query_repository as queries, schemas
+from health import query_repository as queries, schemas, segments
 from health.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["segments"], responses={401: {"description": "missing or wrong token"}})
@@ -25,14 +25,13 @@ async def list_segments(acting: Reader) -> list[dict[str, Any]]:
 @router.put("/segments/{key}", response_model=schemas.SegmentOut, summary="Save a segment (its filters)")
 async def put_segment(key: Key, body: schemas.SegmentIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
-    filters = body.filters.model_dump(exclude_none=True)
     async with rt.pool.acquire() as conn:
-        return await queries.put_saved_segment(conn, key=key, name=body.name, filters=filters)
+        return await segments.save(conn, key=key, segment=body)
 
 
 @router.delete("/segments/{key}", status_code=204, summary="Delete a saved segment")
 async def delete_segment(key: Key, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await queries.delete_saved_segment(conn, key=key):
+        if not await segments.delete(conn, key=key):
             raise ApiError(404, "not_found", f"key: no saved segment '{key}'")

@@ -9,10 +9,8 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from bellwether_shared.paging import Page, cursor_page, page
-from ingest import repository, schemas, source_repository as sources
-from ingest.auth import hash_key, new_write_key
+from ingest import repository, schemas, source_config, source_repository as sources
 from ingest.deps import Configurer, Reader
-from ingest.domain import scopes
 from ingest.domain.adapters import registry
 
 router = APIRouter(prefix="/v1", tags=["admin"], responses={401: {"model": schemas.Error}})
@@ -36,21 +34,16 @@ async def create_source(body: schemas.SourceCreate, acting: Configurer) -> JSONR
     rt = acting.rt
     if found := registry.problems(body.kind, body.config):
         raise ApiError(422, "invalid_config", f"config.{found[0].field}: {found[0].reason}", field=found[0].field)
-    default_scopes = registry.scopes_for(body.kind) if body.kind in registry.KINDS else scopes.DEFAULT
-    key = new_write_key()
     async with rt.pool.acquire() as conn:
-        src = await sources.insert_source(
+        src, key = await source_config.create_source(
             conn,
-            id="src_" + secrets.token_hex(8),
             name=body.name,
-            write_key_hash=hash_key(key),
-            key_prefix=key[:10],
-            rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
-            burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0),
-            scopes=body.scopes if body.scopes is not None else default_scopes,
-            accounts=body.accounts,
             kind=body.kind,
             config=body.config,
+            rate_limit_eps=body.rate_limit_eps or rt.settings.default_rate_limit_eps,
+            burst=body.burst or max(rt.settings.default_burst, body.rate_limit_eps or 0),
+            scopes=body.scopes,
+            accounts=body.accounts,
         )
     return JSONResponse(_out(src) | {"write_key": key}, status_code=201)
 
@@ -84,7 +77,7 @@ async def get_source(source_id: str, acting: Reader) -> dict[str, object]:
 async def update_grant(source_id: str, body: schemas.SourceGrant, acting: Configurer) -> dict[str, object]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        src = await sources.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
+        src = await source_config.update_grant(conn, source_id=source_id, scopes=body.scopes, accounts=body.accounts)
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)
@@ -100,7 +93,7 @@ async def update_grant(source_id: str, body: schemas.SourceGrant, acting: Config
 async def revoke_source(source_id: str, acting: Configurer) -> dict[str, object]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        src = await sources.revoke_source(conn, source_id=source_id)
+        src = await source_config.revoke(conn, source_id=source_id)
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)
@@ -119,7 +112,7 @@ async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, acti
         raise ApiError(409, "secrets_key_missing", "secret: SECRETS_KEY is not set; signing secrets cannot be kept")
     secret = body.secret or secrets.token_urlsafe(32)
     async with rt.pool.acquire() as conn:
-        src = await sources.set_signing_secret(conn, source_id=source_id, sealed=rt.box.seal(secret))
+        src = await source_config.set_signing_secret(conn, source_id=source_id, sealed=rt.box.seal(secret))
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)
@@ -135,7 +128,7 @@ async def set_signing_secret(source_id: str, body: schemas.SigningSecretIn, acti
 async def drop_signing_secret(source_id: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        src = await sources.set_signing_secret(conn, source_id=source_id, sealed=None)
+        src = await source_config.set_signing_secret(conn, source_id=source_id, sealed=None)
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)

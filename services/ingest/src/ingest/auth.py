@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,17 +18,10 @@ from cachetools import TTLCache
 from bellwether_shared.http import ApiError
 from bellwether_shared.secretbox import SecretBox
 from ingest import source_repository as sources
+from ingest.domain.keys import KEY_PREFIX, hash_key, new_write_key
 from ingest.source_repository import Source
 
-KEY_PREFIX = "bwk_"
-
-
-def new_write_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
+__all__ = ["KEY_PREFIX", "SourceAuth", "hash_key", "new_write_key"]
 
 
 def write_key_from(authorization: str | None, body: dict[str, Any] | None) -> str | None:

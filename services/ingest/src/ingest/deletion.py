@@ -8,6 +8,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
+import asyncpg
+
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import derive_event_id
 from bellwether_shared.events.ingest import UserDeleted
@@ -69,3 +71,8 @@ async def delete_user(
     if suppress:
         intake.suppressions.add(user_hash(user_id))
     return request_id, new
+
+
+async def lift(conn: asyncpg.Connection, *, user_id: str) -> bool:
+    """Accept a suppressed user's events again (False: the user was not suppressed)."""
+    return await deletion_repository.lift(conn, user_id=user_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from bellwether_shared.paging import Page, page
-from ingest import deletion_repository, schemas
+from ingest import deletion, deletion_repository, schemas
 from ingest.deletion import delete_user
 from ingest.deletion_repository import user_hash
 from ingest.deps import Configurer, Reader
@@ -57,6 +57,6 @@ async def list_deletions(acting: Reader, limit: Limit = 100, offset: Offset = 0)
 async def lift_suppression(user_id: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await deletion_repository.lift(conn, user_id=user_id):
+        if not await deletion.lift(conn, user_id=user_id):
             raise ApiError(404, "not_found", "user_id: not suppressed")
     rt.intake.suppressions.drop(user_hash(user_id))

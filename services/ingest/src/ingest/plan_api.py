@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from bellwether_shared.http import ApiError, JSONResponse, Limit, Offset
 from bellwether_shared.paging import Page, page
-from ingest import plan_repository, schemas, source_repository as sources
+from ingest import plan_repository, schemas, source_config, source_repository as sources
 from ingest.admin_api import no_source
 from ingest.deps import Configurer, Reader
 from ingest.domain.tracking_plan import PlanError, TrackingPlan
@@ -30,7 +30,7 @@ async def put_plan(source_id: str, body: schemas.TrackingPlanDoc, acting: Config
     except PlanError as exc:
         raise ApiError(422, "invalid_plan", str(exc), field=exc.field, reason=exc.reason) from None
     async with rt.pool.acquire() as conn:
-        src = await sources.set_tracking_plan(conn, source_id=source_id, plan=plan.as_doc())
+        src = await source_config.set_tracking_plan(conn, source_id=source_id, plan=plan.as_doc())
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)
@@ -53,7 +53,7 @@ async def get_plan(source_id: str, acting: Reader) -> dict[str, Any]:
 async def drop_plan(source_id: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        src = await sources.set_tracking_plan(conn, source_id=source_id, plan=None)
+        src = await source_config.set_tracking_plan(conn, source_id=source_id, plan=None)
     if src is None:
         raise no_source(source_id)
     rt.auth.forget(source_id)

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, JSONResponse
-from ingest import schemas, source_repository as sources
+from ingest import schemas, source_config, source_repository as sources
 from ingest.admin_api import no_source
 from ingest.api import ERRORS, answer, rate_limit
 from ingest.auth import header_key, signing_secret
@@ -146,7 +146,7 @@ async def put_config(source_id: str, body: dict[str, Any], acting: Configurer) -
                 reason=found[0].reason,
                 problems=listed,
             )
-        src = await sources.set_config(conn, source_id=source_id, config=body)
+        src = await source_config.set_config(conn, source_id=source_id, config=body)
     assert src is not None
     rt.auth.forget(source_id)
     return JSONResponse(_config_out(src))

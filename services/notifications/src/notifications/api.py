@@ -9,7 +9,7 @@ from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import page
-from notifications import alert_repository as ar, destination_repository as dests, repository, schemas, task_repository
+from notifications import alert_repository as ar, directory, repository, schemas, task_repository
 from notifications.deps import Configurer, Reader
 
 router = APIRouter(prefix="/v1", tags=["rules and people"], responses={401: {"description": "missing or wrong token"}})
@@ -58,14 +58,14 @@ async def put_rule(rule_id: str, body: schemas.RuleIn, acting: Configurer) -> di
             raise ApiError(
                 422, "validation_error", f"playbook_id: {reason}", errors=[{"field": "playbook_id", "reason": reason}]
             )
-        return dict(await repository.put_rule(conn, rule_id=rule_id, rule=body))
+        return dict(await directory.put_rule(conn, rule_id=rule_id, rule=body))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
 async def delete_rule(rule_id: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await repository.delete_rule(conn, rule_id=rule_id):
+        if not await directory.delete_rule(conn, rule_id=rule_id):
             raise ApiError(404, "not_found", f"rule_id: no rule '{rule_id}'")
 
 
@@ -83,30 +83,8 @@ async def put_person(person_id: str, body: schemas.PersonIn, acting: Configurer)
     what rules address to the VP of CS). With an e-mail address, an e-mail destination and a
     subscription are created for them once."""
     rt = acting.rt
-    import uuid
-
-    async with rt.pool.acquire() as conn, conn.transaction():
-        row = await repository.put_person(conn, person_id=person_id, person=body)
-        if body.email:
-            dest_id = f"email-{person_id}"
-            if await dests.get_destination(conn, destination_id=dest_id) is None:
-                await dests.insert_destination(
-                    conn,
-                    d=dests.NewDestination(
-                        destination_id=dest_id,
-                        name=f"e-mail of {person_id}",
-                        kind="email",
-                        target=body.email,
-                        owner_person_id=person_id,
-                    ),
-                )
-                await dests.add_subscription(
-                    conn,
-                    subscription_id="sub_" + uuid.uuid4().hex[:12],
-                    s=schemas.SubscriptionIn(destination_id=dest_id, recipient=person_id, min_severity="info"),
-                )
-            else:
-                await dests.set_target(conn, destination_id=dest_id, target=body.email)
+    async with rt.pool.acquire() as conn:
+        row = await directory.put_person(conn, person_id=person_id, person=body)
     return dict(row)
 
 

@@ -4,7 +4,7 @@ signing-secret rotation and digests."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
@@ -12,7 +12,14 @@ from fastapi import APIRouter
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import page
-from notifications import delivery_repository as dr, destination_repository as dests, digests, repository, schemas
+from notifications import (
+    delivery_repository as dr,
+    destination_repository as dests,
+    digests,
+    directory,
+    repository,
+    schemas,
+)
 from notifications.deps import Configurer, Reader
 from notifications.domain import signing, urlguard
 from notifications.sender import resolve_checked
@@ -56,7 +63,7 @@ async def create_destination(body: schemas.DestinationIn, acting: Configurer) ->
         owner_person_id=body.owner_person_id,
     )
     async with rt.pool.acquire() as conn:
-        row = await dests.insert_destination(conn, d=d)
+        row = await directory.add_destination(conn, destination=d)
     return {**dict(row), **({"signing_secret": secret} if secret else {})}
 
 
@@ -87,22 +94,20 @@ async def rotate_secret(destination_id: str, acting: Configurer) -> dict[str, An
     """A new signing secret (shown once). The previous one keeps signing for `SECRET_OVERLAP_S`, so the
     receiver can switch without missing a delivery: meanwhile each delivery carries both signatures."""
     rt = acting.rt
-    now = utcnow()
-    async with rt.pool.acquire() as conn, conn.transaction():
-        row = await dests.get_destination(conn, destination_id=destination_id, lock=True)
-        if row is None:
-            raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
-        if row["kind"] != "webhook":
+    async with rt.pool.acquire() as conn:
+        row = await dests.get_destination(conn, destination_id=destination_id)
+        if row is not None and row["kind"] != "webhook":
             raise ApiError(409, "conflict", "kind: only webhooks are signed")
-        until = (now + timedelta(seconds=rt.settings.secret_overlap_s)).isoformat()
-        kept = [
-            {**s, "expires_at": s["expires_at"] or until}
-            for s in row["secrets"]
-            if s["expires_at"] is None or datetime.fromisoformat(s["expires_at"]) > now
-        ]
-        secret = signing.new_secret()
-        kept.append({"sealed": rt.box.seal(secret), "created_at": now.isoformat(), "expires_at": None})
-        await dests.set_secrets(conn, destination_id=destination_id, secrets=kept)
+        rotated = await directory.rotate_secret(
+            conn,
+            destination_id=destination_id,
+            now=utcnow(),
+            overlap_s=rt.settings.secret_overlap_s,
+            seal=rt.box.seal,
+        )
+    if rotated is None:
+        raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
+    secret, until = rotated
     return {"destination_id": destination_id, "signing_secret": secret, "previous_secret_signs_until": until}
 
 
@@ -110,8 +115,7 @@ async def rotate_secret(destination_id: str, acting: Configurer) -> dict[str, An
 async def enable(destination_id: str, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        await dests.set_enabled(conn, destination_id=destination_id, enabled=True, reason=None)
-        row = await dests.get_destination(conn, destination_id=destination_id)
+        row = await directory.enable(conn, destination_id=destination_id)
     if row is None:
         raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
     return {k: v for k, v in dict(row).items() if k != "secrets"}
@@ -120,8 +124,8 @@ async def enable(destination_id: str, acting: Configurer) -> dict[str, Any]:
 @router.delete("/destinations/{destination_id}", status_code=204)
 async def delete_destination(destination_id: str, acting: Configurer) -> None:
     rt = acting.rt
-    async with rt.pool.acquire() as conn, conn.transaction():
-        if not await dests.delete_destination(conn, destination_id=destination_id):
+    async with rt.pool.acquire() as conn:
+        if not await directory.delete_destination(conn, destination_id=destination_id):
             raise ApiError(404, "not_found", f"destination_id: no destination '{destination_id}'")
 
 
@@ -134,18 +138,17 @@ async def replay_since(destination_id: str, body: schemas.ReplayIn, acting: Conf
     except ValueError:
         raise _invalid("since", "not an ISO 8601 time") from None
     async with rt.pool.acquire() as conn:
-        n = await dr.replay(conn, delivery_ids=None, destination_id=destination_id, since=since)
+        n = await directory.replay(conn, destination_id=destination_id, since=since)
     return {"destination_id": destination_id, "replayed": n}
 
 
 @router.post("/subscriptions", status_code=201)
 async def subscribe(body: schemas.SubscriptionIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
-    subscription_id = "sub_" + uuid.uuid4().hex[:12]
     async with rt.pool.acquire() as conn:
         if await dests.get_destination(conn, destination_id=body.destination_id) is None:
             raise _invalid("destination_id", f"no destination '{body.destination_id}'")
-        return dict(await dests.add_subscription(conn, subscription_id=subscription_id, s=body))
+        return dict(await directory.subscribe(conn, subscription=body))
 
 
 @router.get("/subscriptions")
@@ -162,7 +165,7 @@ async def list_subscriptions(
 async def unsubscribe(subscription_id: str, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await dests.delete_subscription(conn, subscription_id=subscription_id):
+        if not await directory.unsubscribe(conn, subscription_id=subscription_id):
             raise ApiError(404, "not_found", f"subscription_id: no subscription '{subscription_id}'")
 
 
@@ -196,7 +199,7 @@ async def delivery(delivery_id: str, acting: Reader) -> dict[str, Any]:
 async def replay_one(delivery_id: str, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await dr.replay(conn, delivery_ids=[delivery_id], destination_id=None, since=None):
+        if not await directory.replay(conn, delivery_ids=[delivery_id]):
             raise ApiError(404, "not_found", f"delivery_id: no delivery '{delivery_id}'")
     return {"delivery_id": delivery_id, "replayed": 1}
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import page
-from notifications import task_repository as repo
+from notifications import directory, task_repository as repo
 from notifications.deps import Configurer, Reader
 from notifications.schemas import PlaybookIn
 
@@ -40,12 +40,12 @@ async def get_playbook(playbook_id: PlaybookId, acting: Reader) -> dict[str, Any
 async def put_playbook(playbook_id: PlaybookId, body: PlaybookIn, acting: Configurer) -> dict[str, Any]:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        return await repo.put_playbook(conn, playbook_id=playbook_id, playbook=body)
+        return await directory.put_playbook(conn, playbook_id=playbook_id, playbook=body)
 
 
 @router.delete("/playbooks/{playbook_id}", status_code=204, summary="Retire a playbook (its tasks stay)")
 async def retire_playbook(playbook_id: PlaybookId, acting: Configurer) -> None:
     rt = acting.rt
     async with rt.pool.acquire() as conn:
-        if not await repo.retire_playbook(conn, playbook_id=playbook_id):
+        if not await directory.retire_playbook(conn, playbook_id=playbook_id):
             raise ApiError(404, "not_found", f"playbook_id: no active playbook '{playbook_id}'")

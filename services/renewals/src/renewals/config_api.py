@@ -9,11 +9,9 @@ from fastapi import APIRouter
 
 from bellwether_shared.http import ApiError
 from bellwether_shared.tiers import Tiers
-from bellwether_shared.uow import UnitOfWork
-from renewals import ownership, repository, schemas
+from renewals import configuration, repository, schemas
 from renewals.deps import Configurer, Reader, transaction
 from renewals.domain import risk
-from renewals.reassess import reassess
 
 router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"description": "missing or unknown API key"}})
 
@@ -21,11 +19,6 @@ router = APIRouter(prefix="/v1", tags=["configuration"], responses={401: {"descr
 async def _get(caller: Reader, key: str) -> dict[str, Any]:
     async with caller.rt.pool.acquire() as conn:
         return await repository.get_setting(conn, key=key)
-
-
-async def _put(uow: UnitOfWork, key: str, value: dict[str, Any], actor: str) -> None:
-    await repository.put_setting(uow.conn, key=key, value=value, actor=actor)
-    uow.audit(entity_type="setting", entity_id=key, action="updated", actor=actor, details=value)
 
 
 @router.get("/policy")
@@ -38,10 +31,7 @@ async def put_policy(body: schemas.PolicyIn, caller: Configurer) -> dict[str, An
     """Replace the ownership policy; open opportunities not assigned by hand are re-decided under it."""
     value = body.model_dump(mode="json")
     async with transaction(caller) as uow:
-        await _put(uow, "policy", value, caller.actor)
-        changed = 0
-        for account_id in await repository.accounts_with_policy_owners(uow.conn):
-            changed += await ownership.apply_policy(uow, account_id=account_id, actor=caller.actor)
+        changed = await configuration.set_policy(uow, value=value, actor=caller.actor)
     return {**value, "opportunities_reassigned": changed}
 
 
@@ -58,8 +48,9 @@ async def put_risk_weights(body: schemas.RiskWeightsIn, caller: Configurer) -> d
     at once, and those that enter or leave risk are announced."""
     value = body.model_dump(exclude_none=True)
     async with transaction(caller) as uow:
-        await _put(uow, "risk_weights", value, caller.actor)
-        changed = await reassess(uow, account_ids=None, horizon=caller.rt.settings.horizon())
+        changed = await configuration.set_risk_weights(
+            uow, value=value, actor=caller.actor, horizon=caller.rt.settings.horizon()
+        )
     return {**asdict(risk.Weights(**value)), "opportunities_reassessed": changed}
 
 
@@ -82,7 +73,7 @@ async def put_capacity(body: schemas.CapacityIn, caller: Configurer) -> dict[str
         )
     value = {tiers.name(t) or t: n for t, n in body.tiers.items()}
     async with transaction(caller) as uow:
-        await _put(uow, "capacity", value, caller.actor)
+        await configuration.put_setting(uow, key="capacity", value=value, actor=caller.actor)
     return {"tiers": capacity(tiers, value)}
 
 
@@ -98,7 +89,7 @@ async def get_churn_rates(caller: Reader) -> dict[str, Any]:
 @router.put("/forecast/churn-rates")
 async def put_churn_rates(body: schemas.ChurnRatesIn, caller: Configurer) -> dict[str, Any]:
     async with transaction(caller) as uow:
-        await _put(uow, "churn_rates", body.model_dump(), caller.actor)
+        await configuration.put_setting(uow, key="churn_rates", value=body.model_dump(), actor=caller.actor)
     return body.model_dump()
 
 
@@ -110,5 +101,5 @@ async def get_exposure_churn_rates(caller: Reader) -> dict[str, Any]:
 @router.put("/forecast/exposure-churn-rates")
 async def put_exposure_churn_rates(body: schemas.ExposureChurnRatesIn, caller: Configurer) -> dict[str, Any]:
     async with transaction(caller) as uow:
-        await _put(uow, "exposure_churn_rates", body.model_dump(), caller.actor)
+        await configuration.put_setting(uow, key="exposure_churn_rates", value=body.model_dump(), actor=caller.actor)
     return body.model_dump()
