@@ -102,6 +102,19 @@ def _figures(
     }
 
 
+def _started(ep: Any, tmp: Path, admin_db: str, *, workers: int, client: str) -> tuple[Any, ServiceProcess]:
+    db = migrated(admin_db, "ingest")
+    env = ingest_env(
+        db,
+        ep.kafka_bootstrap,
+        LOG_LEVEL="WARNING",
+        DB_POOL_MAX="20",
+        HTTP_WORKERS=str(workers),
+        KAFKA_PRODUCER_CLIENT=client,
+    )
+    return db, ServiceProcess("ingest", env, tmp / "ingest.log").start()
+
+
 def run_suite(
     ep: Any,
     tmp: Path,
@@ -115,16 +128,13 @@ def run_suite(
     workers: int = 2,
     loadgen: str = "auto",
     wrk_seconds: int = 30,
+    client: str = "aiokafka",
 ) -> dict[str, Any]:
-    """The ingest benchmark on the given infrastructure; returns its results."""
+    """The ingest benchmark on the given infrastructure; returns its results. ``client``: the Kafka
+    client the accepting routes publish with (``KAFKA_PRODUCER_CLIENT``)."""
     n_requests = events // batch
     tag = secrets.token_hex(4)
-    db = migrated(admin_db, "ingest")
-    svc = ServiceProcess(
-        "ingest",
-        ingest_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", DB_POOL_MAX="20", HTTP_WORKERS=str(workers)),
-        tmp / "ingest.log",
-    ).start()
+    db, svc = _started(ep, tmp, admin_db, workers=workers, client=client)
     try:
         key = _write_key(svc.url, ingest_env(db, "")["ADMIN_TOKEN"])
         console.print(f"generating {n_requests} bodies of {batch} events…")
@@ -145,6 +155,7 @@ def run_suite(
     ingest = _figures(res, sampler, cpu, kafka_cpu, sent=sent, on_kafka=after - before, bodies=bodies)
     ingest |= {"distinct_events_generated": n_requests * batch, "batch_size": batch, "concurrency": concurrency}
     ingest["ingest_worker_processes"] = workers
+    ingest["kafka_producer_client"] = client
     record_size = ingest["avg_event_bytes_on_kafka"]
     perf = kafka_perf_test(ep.kafka_bootstrap, events, record_size) if kafka_perf else None
     out: dict[str, Any] = {
@@ -161,6 +172,7 @@ def run_suite(
 
 def scaling_row(b: dict[str, Any]) -> dict[str, Any]:
     keys = (
+        "kafka_producer_client",
         "ingest_worker_processes",
         "events_per_s",
         "ingest_cpu_cores_used",
@@ -198,6 +210,9 @@ def print_results(r: dict[str, Any]) -> None:
     for w in r.get("by_http_workers", []):
         label = f"  {w['ingest_worker_processes']} HTTP worker(s): events/s, CPU cores, µs/event"
         rows.append((label, f"{w['events_per_s']:,.0f}, {w['ingest_cpu_cores_used']}, {w['ingest_cpu_us_per_event']}"))
+    for c in r.get("by_kafka_client", []):
+        label = f"  publishing with {c['kafka_producer_client']}: events/s, CPU cores, µs/event"
+        rows.append((label, f"{c['events_per_s']:,.0f}, {c['ingest_cpu_cores_used']}, {c['ingest_cpu_us_per_event']}"))
     for row in rows:
         table.add_row(*row)
     console.print(table)

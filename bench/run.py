@@ -55,12 +55,13 @@ class IngestLoad:
     loadgen: str
     wrk_seconds: int
     kafka_perf: bool
+    client: str
 
 
 def _ingest(ep: Endpoints, tmp: Path, load: IngestLoad) -> dict[str, Any]:
     """The ingest suite, and how throughput grows with HTTP workers (the same load on one worker)."""
 
-    def suite(workers: int, kafka_perf: bool) -> dict[str, Any]:
+    def suite(workers: int, kafka_perf: bool, client: str = load.client) -> dict[str, Any]:
         db = asyncio.run(_fresh_database(ep.admin_database_url))
         return ingest_bench.run_suite(
             ep,
@@ -72,9 +73,15 @@ def _ingest(ep: Endpoints, tmp: Path, load: IngestLoad) -> dict[str, Any]:
             loadgen=load.loadgen,
             wrk_seconds=load.wrk_seconds,
             kafka_perf=kafka_perf,
+            client=client,
         )
 
     results = suite(load.workers, load.kafka_perf)
+    other = "aiokafka" if load.client == "librdkafka" else "librdkafka"
+    results["by_kafka_client"] = [  # the same load, side by side: the client the routes publish with
+        ingest_bench.scaling_row(results["http_batch"]),
+        ingest_bench.scaling_row(suite(load.workers, False, other)["http_batch"]),
+    ]
     if load.workers > 1:
         one = suite(1, False)
         results["by_http_workers"] = [
@@ -97,6 +104,7 @@ def main(
     loadgen: str = typer.Option("auto", help="wrk (C), python (httpx), or auto: wrk when installed"),
     wrk_seconds: int = 30,
     kafka_perf: bool = True,
+    ingest_client: str = typer.Option("aiokafka", help="aiokafka or librdkafka: what ingest publishes with"),
     rescore_sizes: str = typer.Option("10000,100000,300000", help="accounts of each run of the rescore suite"),
 ) -> None:
     """Run the benchmarks and write bench/results.json."""
@@ -106,7 +114,7 @@ def main(
         from bellwether_shared.topics import ensure_topics
 
         asyncio.run(ensure_topics(ep.kafka_bootstrap))
-        load = IngestLoad(events, concurrency, workers, loadgen, wrk_seconds, kafka_perf)
+        load = IngestLoad(events, concurrency, workers, loadgen, wrk_seconds, kafka_perf, ingest_client)
         stamp = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"), "command": command}
         if "ingest" in suite:
             results["ingest"] = stamp | _ingest(ep, Path(tmp), load)

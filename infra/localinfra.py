@@ -40,7 +40,13 @@ from infra_common import (  # re-exported: the tests and tools use localinfra.<n
     port_open as port_open,
     wait_until as wait_until,
 )
-from kafka_node import KafkaNode as KafkaNode, SaslSsl as SaslSsl, fetch_kafka as fetch_kafka, java_bin as java_bin
+from kafka_node import (
+    LOG4J2 as LOG4J2,
+    KafkaNode as KafkaNode,
+    SaslSsl as SaslSsl,
+    fetch_kafka as fetch_kafka,
+    java_bin as java_bin,
+)
 from postgres_node import (
     PostgresNode as PostgresNode,
     _run_as_owner as _run_as_owner,

@@ -96,7 +96,9 @@ def test_settings_refuse_sasl_without_credentials() -> None:
         KafkaConnection(kafka_security_protocol="SSL", kafka_ssl_cafile="/nonexistent/ca.pem")
 
 
-def test_services_work_over_sasl_ssl(secure_broker, endpoints, tmp_path: Path) -> None:
+@pytest.mark.parametrize("client", ["aiokafka", "librdkafka"])
+def test_services_work_over_sasl_ssl(secure_broker, endpoints, tmp_path: Path, client: str) -> None:
+    """Ingest publishing with either client (``KAFKA_PRODUCER_CLIENT``) reaches health over SASL_SSL."""
     node, pki = secure_broker
     conn = _conn(node, pki)
     asyncio.run(ensure_topics(conn))
@@ -104,7 +106,11 @@ def test_services_work_over_sasl_ssl(secure_broker, endpoints, tmp_path: Path) -
     ingest_db: ServiceDb = migrated(admin_url, "ingest")
     health_db: ServiceDb = migrated(admin_url, "health")
     # the services get the SASL_SSL port only; any plaintext attempt would fail
-    ingest = ServiceProcess("ingest", {**ingest_env(ingest_db, "unused:1"), **_env(conn)}, tmp_path / "ingest.log")
+    ingest = ServiceProcess(
+        "ingest",
+        {**ingest_env(ingest_db, "unused:1"), **_env(conn), "KAFKA_PRODUCER_CLIENT": client},
+        tmp_path / "ingest.log",
+    )
     health = ServiceProcess("health", {**health_env(health_db, "unused:1"), **_env(conn)}, tmp_path / "health.log")
     ingest.start()
     health.start()

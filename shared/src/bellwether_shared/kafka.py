@@ -85,7 +85,8 @@ def _murmur2(key: bytes) -> int:
     return int(murmur2(key)) & 0x7FFFFFFF
 
 
-def _trace_headers() -> list[tuple[str, bytes]]:
+def trace_headers() -> list[tuple[str, bytes]]:
+    """The current span's W3C trace context, as record headers."""
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     return [(k, v.encode()) for k, v in carrier.items()]
@@ -134,7 +135,7 @@ class Publisher:
 
     async def publish(self, envelopes: list[Envelope]) -> None:
         waiter = _Waiter(len(envelopes))
-        current = _trace_headers()
+        current = trace_headers()
         touched: list[tuple[tuple[str, int], _Partition]] = []
         for env in envelopes:
             parts = self._topic_partitions.get(env.topic)

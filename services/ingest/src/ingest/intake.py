@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import asyncpg
 from aiokafka.errors import KafkaError
+from confluent_kafka import KafkaException
 
 from bellwether_shared.envelope import Envelope
 from bellwether_shared.kafka import PublishTimeout, publish
+from bellwether_shared.kafka_rd import RdPublisher
 from bellwether_shared.runtime import Producer
 from ingest.caches import IdentityCache, Suppressions
 from ingest.domain.errors import Unavailable
@@ -33,6 +35,7 @@ class Intake:
     identities: IdentityCache
     suppressions: Suppressions
     limits: Limits
+    rd: RdPublisher | None = None  # KAFKA_PRODUCER_CLIENT=librdkafka: the routes publish through it
 
     @classmethod
     def build(cls, settings: IngestSettings, pool: asyncpg.Pool, kafka: Producer) -> Intake:
@@ -47,17 +50,28 @@ class Intake:
             identities=IdentityCache(ttl_s=settings.identity_cache_ttl_s, size=settings.identity_cache_size),
             suppressions=Suppressions(pool, ttl_s=settings.auth_cache_ttl_s),
             limits=limits,
+            rd=RdPublisher(
+                settings,
+                client_id=(settings.kafka_client_id or settings.service_name) + "-rd",
+                linger_ms=settings.kafka_linger_ms,
+                request_timeout_ms=settings.kafka_request_timeout_ms,
+            )
+            if settings.kafka_producer_client == "librdkafka"
+            else None,
         )
 
     def ready(self) -> None:
         """Refuse before reading anything when the event stream is not connected yet."""
-        if not self.kafka.connected.is_set():
+        if not (self.rd.connected if self.rd is not None else self.kafka.connected).is_set():
             raise Unavailable("event stream not connected yet")
 
     async def publish(self, envelopes: Sequence[Envelope]) -> None:
         """Acknowledged by every in-sync replica (acks=all) within the timeout, or Unavailable."""
         with stored():
-            await publish(self.kafka.producer, envelopes, timeout_s=self.limits.publish_timeout_s)
+            if self.rd is not None:
+                await self.rd.publish(envelopes, timeout_s=self.limits.publish_timeout_s)
+            else:
+                await publish(self.kafka.producer, envelopes, timeout_s=self.limits.publish_timeout_s)
 
 
 @contextmanager
@@ -65,7 +79,7 @@ def stored() -> Iterator[None]:
     """The event stream or the database failing is Unavailable: nothing of the request was accepted."""
     try:
         yield
-    except (PublishTimeout, KafkaError) as exc:
+    except (PublishTimeout, KafkaError, KafkaException) as exc:
         raise Unavailable(f"event stream unavailable ({type(exc).__name__})") from exc
     except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
         raise Unavailable("database unavailable") from exc
