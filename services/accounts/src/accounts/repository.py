@@ -20,6 +20,7 @@ ACCOUNTS = Latest(
     keep=frozenset(
         {"name", "tier", "segment", "industry", "exposure", "arr", "seats", "lifecycle_stage", "renewal_date"}
         | {"csm", "ae", "renewal_owner", "onboarding_started_at"}
+        | {"growth_potential", "engagement_preference", "engagement_model"}
     ),
 )
 CONTACTS = Latest(
@@ -38,6 +39,8 @@ async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at
     row |= {"industry": e.industry, "exposure": e.exposure, "arr": e.arr, "seats": e.seats}
     row |= {"lifecycle_stage": e.lifecycle_stage, "renewal_date": e.renewal_date, "csm": owners.csm, "ae": owners.ae}
     row |= {"renewal_owner": owners.renewal_owner, "onboarding_started_at": e.onboarding_started_at}
+    row |= {"growth_potential": e.growth_potential, "engagement_preference": e.engagement_preference}
+    row |= {"engagement_model": e.engagement_model}
     await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 

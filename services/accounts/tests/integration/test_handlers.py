@@ -52,6 +52,8 @@ def life(acct: str) -> list[Consumed]:
                 tier="strategic",
                 arr=120_000,
                 owners=iev.Owners(csm="cara", ae="abe"),
+                growth_potential="high",
+                engagement_preference="self_service",
             ),
             earlier,
         ),
@@ -389,8 +391,12 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
         rest = await queries.timeline(conn, account_id=acct, kinds=None, before_id=page[-1]["id"], limit=1000)
         book = await queries.portfolio(conn, where=queries.Portfolio(owner="cara", at_risk=True), limit=10, offset=0)
     assert parts is not None
-    v = view.assemble(parts, scores, NOW)
+    v = view.assemble(parts, scores, NOW, tier="strategic")
     assert v["owners"] == {"csm": "cara", "ae": "abe", "renewal_owner": "rita"} and v["arr"] == 120_000
+    engaged = v["engagement"]
+    assert (engaged["model"], engaged["decided_by"], engaged["growth_potential"]) == ("self_service", "rule", "high")
+    assert engaged["reason"] == "strategic tier, but the customer asks for self-service: self-service"
+    assert engaged["entitlements"]["business_reviews_per_year"] == 0
     assert (v["health"]["value"], v["health"]["colour"]) == (38.0, "red")
     assert v["health"]["reasons"][0]["text"] == "champion: 100 → 0"
     assert v["champions"]["healthy_influential"] == 0 and v["champions"]["target"] == 3

@@ -86,3 +86,18 @@ def test_trend_and_next_renewal() -> None:
     ]
     nxt = view.next_renewal(renewals, now.date())
     assert nxt is not None and nxt["opportunity_id"] == "next" and nxt["days_to_renewal"] == 30
+
+
+def test_the_crms_engagement_model_stands_and_the_rule_fills_in_without_it() -> None:
+    crm = view.engagement_of({"tier": "mid", "growth_potential": "low", "engagement_model": "high_touch"}, "mid")
+    assert (crm["model"], crm["decided_by"], crm["reason"]) == ("high_touch", "crm", "set in the CRM: high touch")
+    assert crm["entitlements"] == {
+        "business_reviews_per_year": 4,
+        "executive_sponsor": True,
+        "onboarding_hours": 40,
+        "check_in_days": 14,
+    }
+    ruled = view.engagement_of({"tier": "Gold", "growth_potential": "high"}, "mid")  # the vocabulary's name
+    assert (ruled["model"], ruled["reason"]) == ("high_touch", "mid tier, but high growth potential: high touch")
+    unknown = view.engagement_of({}, None)
+    assert (unknown["model"], unknown["reason"]) == ("one_to_many", "no tier: one-to-many")

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from bellwether_shared import topics
+from bellwether_shared.engagement import Growth, Model as EngagementModel
 from bellwether_shared.events.base import Event
 from bellwether_shared.events.deals import (  # re-exported: iev.DealClosedWonV2 is part of this module's contract
     DealClosedWon as DealClosedWon,
@@ -136,6 +137,13 @@ class AccountUpserted(Signal):
     renewal_date: date | None = None
     onboarding_started_at: date | None = None
     owners: Owners | None = None
+    growth_potential: Growth | None = Field(default=None, description="how much the account can still grow")
+    engagement_preference: EngagementModel | None = Field(
+        default=None, description="how the customer says it wants to be served"
+    )
+    engagement_model: EngagementModel | None = Field(
+        default=None, description="set in the CRM: stands over the rule (bellwether_shared.engagement)"
+    )
 
 
 class NpsSubmitted(Signal):

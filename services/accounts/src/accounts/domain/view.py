@@ -4,8 +4,11 @@ and the few figures a CSM reads first (the next renewal, what is at risk, what i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, decide
 
 OPEN_REQUEST = ("open", "planned", "in_progress")
 
@@ -31,7 +34,29 @@ def next_renewal(renewals: Sequence[Mapping[str, Any]], today: date) -> dict[str
     return first
 
 
-def assemble(parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]], now: datetime) -> dict[str, Any]:
+def engagement_of(account: Mapping[str, Any], tier: str | None) -> dict[str, Any]:
+    """How the account is served, who decided it and why, and what that model promises (``tier``: the
+    account's tier in the company's vocabulary, aliases resolved)."""
+    choice = decide(
+        tier=tier,
+        growth=account.get("growth_potential"),
+        preference=account.get("engagement_preference"),
+        crm_model=account.get("engagement_model"),
+    )
+    return {
+        "model": choice.model,
+        "decided_by": choice.decided_by,
+        "reason": choice.reason,
+        "growth_potential": account.get("growth_potential"),
+        "preference": account.get("engagement_preference"),
+        "entitlements": asdict(DEFAULT_ENTITLEMENTS[choice.model]),
+    }
+
+
+def assemble(
+    parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]], now: datetime, tier: str | None = None
+) -> dict[str, Any]:
+    """``tier``: the account's tier in the company's vocabulary (the engagement rule reads it)."""
     account = dict(parts["account"])
     contacts = list(parts["contacts"])
     requests = list(parts["requests"])
@@ -44,6 +69,7 @@ def assemble(parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]],
         "exposure": account.get("exposure"),
         "lifecycle_stage": account.get("lifecycle_stage"),
         "arr": account.get("arr"),
+        "engagement": engagement_of(account, tier),
         "owners": {"csm": account.get("csm"), "ae": account.get("ae"), "renewal_owner": account.get("renewal_owner")},
         "health": {
             "value": account.get("health_value"),

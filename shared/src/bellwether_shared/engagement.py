@@ -1,0 +1,92 @@
+"""The engagement model: how an account is served (domain.md, Accounts and segmentation), chosen by
+the experience it needs, not by its spend alone, and what each model promises (its entitlements).
+
+* **high touch**: a named CSM, business reviews each quarter, an executive sponsor, a check-in every
+  two weeks;
+* **one-to-many**: pooled programmes (webinars, office hours, a yearly review), a CSM for a large book;
+* **self-service**: in-product guidance and the help centre; no promised touches.
+
+The CRM may set the model outright; otherwise a documented rule decides it from the tier, the growth
+potential and the stated engagement preference, and says why in words a CSM can check ("mid tier, but
+high growth potential: high touch"). Pure: no framework, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+Model = Literal["high_touch", "one_to_many", "self_service"]
+Growth = Literal["high", "medium", "low"]
+MODELS: tuple[Model, ...] = get_args(Model)
+GROWTH: tuple[Growth, ...] = get_args(Growth)
+WORDS: dict[Model, str] = {"high_touch": "high touch", "one_to_many": "one-to-many", "self_service": "self-service"}
+
+
+@dataclass(frozen=True, slots=True)
+class Entitlements:
+    """The touches a model promises: each one done or missed is a fact to record against it."""
+
+    business_reviews_per_year: int
+    executive_sponsor: bool
+    onboarding_hours: int
+    check_in_days: int | None  # a check-in at least this often (None: none promised)
+
+
+DEFAULT_ENTITLEMENTS: dict[Model, Entitlements] = {
+    "high_touch": Entitlements(
+        business_reviews_per_year=4, executive_sponsor=True, onboarding_hours=40, check_in_days=14
+    ),
+    "one_to_many": Entitlements(
+        business_reviews_per_year=1, executive_sponsor=False, onboarding_hours=8, check_in_days=90
+    ),
+    "self_service": Entitlements(
+        business_reviews_per_year=0, executive_sponsor=False, onboarding_hours=0, check_in_days=None
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    model: Model
+    decided_by: Literal["crm", "rule"]
+    reason: str
+
+
+def decide(
+    *,
+    tier: str | None,
+    growth: Growth | None = None,
+    preference: Model | None = None,
+    crm_model: Model | None = None,
+) -> Choice:
+    """The account's engagement model. ``tier`` is the tier vocabulary's name (strategic, mid, scale, or
+    a company's own), ``preference`` how the customer says it wants to be served.
+
+    The rule, first match wins:
+    1. the CRM's model, when it sets one;
+    2. a customer that asks for self-service gets it, whatever its size;
+    3. the strategic tier is high touch;
+    4. high growth potential is high touch, whatever the tier;
+    5. a customer that asks for high touch gets it from the mid tier up, one-to-many below;
+    6. low growth potential in the scale tier is self-service;
+    7. anything else is one-to-many."""
+    where = f"{tier} tier" if tier else "no tier"
+    if crm_model is not None:
+        return Choice(crm_model, "crm", f"set in the CRM: {WORDS[crm_model]}")
+    if preference == "self_service":
+        return _rule("self_service", f"{where}, but the customer asks for self-service")
+    if tier == "strategic":
+        return _rule("high_touch", "strategic tier")
+    if growth == "high":
+        return _rule("high_touch", f"{where}, but high growth potential")
+    if preference == "high_touch":
+        if tier == "scale":
+            return _rule("one_to_many", "scale tier: asks for high touch, served one-to-many")
+        return _rule("high_touch", f"{where}, and the customer asks for high touch")
+    if tier == "scale" and growth == "low":
+        return _rule("self_service", "scale tier, low growth potential")
+    return _rule("one_to_many", where + (f", {growth} growth potential" if growth else ""))
+
+
+def _rule(model: Model, why: str) -> Choice:
+    return Choice(model, "rule", f"{why}: {WORDS[model]}")

@@ -1,0 +1,62 @@
+"""The engagement model's rule (bellwether_shared.engagement): its invariants over every input, and the
+sentences a CSM reads for the cases the domain names."""
+
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, GROWTH, MODELS, WORDS, decide
+
+tiers = st.sampled_from([None, "strategic", "mid", "scale", "gold"])
+growths = st.sampled_from([None, *GROWTH])
+models = st.sampled_from([None, *MODELS])
+
+
+@given(tiers, growths, models, st.sampled_from(MODELS))
+def test_the_crms_model_always_stands(tier, growth, preference, crm) -> None:
+    choice = decide(tier=tier, growth=growth, preference=preference, crm_model=crm)
+    assert (choice.model, choice.decided_by) == (crm, "crm")
+
+
+@given(tiers, growths, models)
+def test_the_rule_gives_a_model_and_says_why(tier, growth, preference) -> None:
+    choice = decide(tier=tier, growth=growth, preference=preference)
+    assert choice.model in MODELS and choice.decided_by == "rule"
+    assert choice.reason.endswith(": " + WORDS[choice.model])
+    assert (tier or "no tier") in choice.reason
+
+
+@given(tiers, growths)
+def test_a_customer_asking_for_self_service_is_never_given_high_touch(tier, growth) -> None:
+    assert decide(tier=tier, growth=growth, preference="self_service").model == "self_service"
+
+
+@given(tiers, models)
+def test_high_growth_potential_is_never_left_to_self_service_by_the_rule(tier, preference) -> None:
+    if preference != "self_service":
+        assert decide(tier=tier, growth="high", preference=preference).model == "high_touch"
+
+
+@given(growths, models)
+def test_spend_alone_does_not_decide(growth, preference) -> None:
+    """The same tier gives different models as growth potential and preference differ."""
+    seen = {decide(tier="mid", growth=g, preference=p).model for g in (None, *GROWTH) for p in (None, *MODELS)}
+    assert seen == set(MODELS)
+
+
+def test_the_domains_cases_read_as_a_csm_would_say_them() -> None:
+    assert decide(tier="mid", growth="high").reason == "mid tier, but high growth potential: high touch"
+    assert decide(tier="strategic", preference="self_service").reason == (
+        "strategic tier, but the customer asks for self-service: self-service"
+    )
+    assert decide(tier="scale", growth="low").reason == "scale tier, low growth potential: self-service"
+    assert decide(tier="mid").reason == "mid tier: one-to-many"
+
+
+def test_each_model_promises_fewer_touches_than_the_one_above() -> None:
+    high, pooled, self_ = (DEFAULT_ENTITLEMENTS[m] for m in ("high_touch", "one_to_many", "self_service"))
+    assert high.business_reviews_per_year > pooled.business_reviews_per_year > self_.business_reviews_per_year
+    assert high.executive_sponsor and not pooled.executive_sponsor and not self_.executive_sponsor
+    assert high.onboarding_hours > pooled.onboarding_hours > self_.onboarding_hours
+    assert high.check_in_days is not None and pooled.check_in_days is not None and self_.check_in_days is None
+    assert high.check_in_days < pooled.check_in_days
