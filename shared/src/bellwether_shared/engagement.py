@@ -12,13 +12,18 @@ high growth potential: high touch"). Pure: no framework, no I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal, get_args
 
 Model = Literal["high_touch", "one_to_many", "self_service"]
 Growth = Literal["high", "medium", "low"]
 MODELS: tuple[Model, ...] = get_args(Model)
 GROWTH: tuple[Growth, ...] = get_args(Growth)
+TouchKind = Literal["business_review", "check_in", "executive_sponsor_meeting", "onboarding_session"]
+TOUCH_KINDS: tuple[TouchKind, ...] = get_args(TouchKind)
+SPONSOR_MEETING_DAYS = 182  # an executive sponsor meets the customer's executive twice a year
 WORDS: dict[Model, str] = {"high_touch": "high touch", "one_to_many": "one-to-many", "self_service": "self-service"}
 
 
@@ -90,3 +95,49 @@ def decide(
 
 def _rule(model: Model, why: str) -> Choice:
     return Choice(model, "rule", f"{why}: {WORDS[model]}")
+
+
+@dataclass(frozen=True, slots=True)
+class TouchDue:
+    """One promised touch: how often, when it was last held, when the next one is due and whether that
+    day has passed. ``due_on`` is None when nothing says since when the promise runs (no start date and
+    no touch held yet): unknown, never "overdue" by default."""
+
+    kind: TouchKind
+    every_days: int
+    last_done: date | None
+    due_on: date | None
+    overdue: bool
+    missed_since_last: int
+
+
+def cadences(promised: Entitlements) -> dict[TouchKind, int]:
+    """Days between promised touches, per kind (kinds not promised are left out)."""
+    out: dict[TouchKind, int] = {}
+    if promised.business_reviews_per_year > 0:
+        out["business_review"] = round(365 / promised.business_reviews_per_year)
+    if promised.check_in_days is not None:
+        out["check_in"] = promised.check_in_days
+    if promised.executive_sponsor:
+        out["executive_sponsor_meeting"] = SPONSOR_MEETING_DAYS
+    return out
+
+
+def touches_due(
+    promised: Entitlements,
+    *,
+    done: Mapping[TouchKind, date],
+    missed: Mapping[TouchKind, int],
+    since: date | None,
+    today: date,
+) -> list[TouchDue]:
+    """Each promised touch's next due day from the last one held (else from ``since``, when the
+    promises started), and whether it is overdue today. ``missed``: touches recorded as missed since
+    the last one held."""
+    due: list[TouchDue] = []
+    for kind, every in cadences(promised).items():
+        last = done.get(kind)
+        start = last or since
+        on = start + timedelta(days=every) if start is not None else None
+        due.append(TouchDue(kind, every, last, on, on is not None and on < today, missed.get(kind, 0)))
+    return due

@@ -3,9 +3,20 @@ sentences a CSM reads for the cases the domain names."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from hypothesis import given, strategies as st
 
-from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, GROWTH, MODELS, WORDS, decide
+from bellwether_shared.engagement import (
+    DEFAULT_ENTITLEMENTS,
+    GROWTH,
+    MODELS,
+    TOUCH_KINDS,
+    WORDS,
+    cadences,
+    decide,
+    touches_due,
+)
 
 tiers = st.sampled_from([None, "strategic", "mid", "scale", "gold"])
 growths = st.sampled_from([None, *GROWTH])
@@ -60,3 +71,28 @@ def test_each_model_promises_fewer_touches_than_the_one_above() -> None:
     assert high.onboarding_hours > pooled.onboarding_hours > self_.onboarding_hours
     assert high.check_in_days is not None and pooled.check_in_days is not None and self_.check_in_days is None
     assert high.check_in_days < pooled.check_in_days
+
+
+@given(
+    st.sampled_from(MODELS),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    st.one_of(st.none(), st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 1, 1))),
+    st.dictionaries(st.sampled_from(TOUCH_KINDS), st.dates(min_value=date(2019, 1, 1), max_value=date(2030, 1, 1))),
+)
+def test_a_promised_touch_is_due_its_cadence_after_the_last_held(model, today, since, done) -> None:
+    promised = DEFAULT_ENTITLEMENTS[model]
+    due = touches_due(promised, done=done, missed={}, since=since, today=today)
+    assert {d.kind for d in due} == set(cadences(promised))  # what is promised, nothing else
+    for d in due:
+        start = done.get(d.kind) or since
+        assert d.due_on == (start + timedelta(days=d.every_days) if start else None)
+        assert d.overdue == (d.due_on is not None and d.due_on < today)  # unknown is never overdue
+
+
+def test_high_touch_promises_a_review_each_quarter_a_fortnightly_check_in_and_a_sponsor() -> None:
+    assert cadences(DEFAULT_ENTITLEMENTS["high_touch"]) == {
+        "business_review": 91,
+        "check_in": 14,
+        "executive_sponsor_meeting": 182,
+    }
+    assert cadences(DEFAULT_ENTITLEMENTS["self_service"]) == {}

@@ -101,6 +101,7 @@ PROJECT: dict[type[Event], Project] = {
     iev.FeatureRequestStatusChanged: _typed(repository.upsert_request),
     iev.OnboardingConfirmed: _typed(repository.add_onboarding),
     iev.ValueReviewRecorded: _nothing,
+    iev.TouchRecorded: _typed(repository.upsert_touch),
     iev.DealClosedWon: _nothing,
     iev.DealClosedWonV2: _nothing,
     hev.HealthScoreChanged: _health,

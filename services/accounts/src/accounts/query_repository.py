@@ -30,6 +30,8 @@ _PARTS = {
                     ORDER BY end_date DESC""",
     "renewals": """SELECT opportunity_id, kind, renewal_date, arr, owner_id, at_risk, risk_level, risk_points,
                           risk_reasons, outcome FROM renewals WHERE account_id = $1 ORDER BY renewal_date NULLS LAST""",
+    "touches": """SELECT touch_id, kind, outcome, held_on, by_person, hours, notes FROM touches
+                  WHERE account_id = $1 ORDER BY held_on DESC, touch_id LIMIT 200""",
     "alerts": """SELECT alert_id, rule_id, severity, title, text, recipients, raised_at FROM alerts
                  WHERE account_id = $1 ORDER BY raised_at DESC LIMIT 20""",
     "tasks": """SELECT task_id, playbook_id, title, owner_id, priority, due_at, status, why, steps, outcome, reason,

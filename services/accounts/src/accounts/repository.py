@@ -28,6 +28,7 @@ CONTACTS = Latest(
 )
 TICKETS = Latest("tickets", key=("account_id", "ticket_id"), at="changed_at", keep=frozenset({"subject_line"}))
 PROBLEMS = Latest("problems", key=("account_id", "problem_id"), at="recorded_at")
+TOUCHES = Latest("touches", key=("account_id", "touch_id"), at="recorded_at")
 REQUESTS = Latest(
     "requests", key=("account_id", "request_id"), at="changed_at", keep=frozenset({"kind", "blocking", "contact_id"})
 )
@@ -168,6 +169,12 @@ async def upsert_goal(conn: asyncpg.Connection, *, e: iev.GoalUpdated, at: datet
 async def upsert_problem(conn: asyncpg.Connection, *, e: iev.ProblemRecorded, at: datetime) -> None:
     row: dict[str, Any] = {"account_id": e.account_id, "problem_id": e.problem_id, "description": e.description}
     await upsert(conn, PROBLEMS, row | {"severity": e.severity, "recorded_at": at})
+
+
+async def upsert_touch(conn: asyncpg.Connection, *, e: iev.TouchRecorded, at: datetime) -> None:
+    row: dict[str, Any] = {"account_id": e.account_id, "touch_id": e.touch_id, "kind": e.kind, "outcome": e.outcome}
+    row |= {"held_on": e.held_on, "by_person": e.by_person, "hours": e.hours, "notes": e.notes}
+    await upsert(conn, TOUCHES, row | {"recorded_at": at})
 
 
 async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: datetime) -> None:

@@ -30,6 +30,7 @@ Kind = Literal[
     "ownership",
     "alert",
     "task",
+    "touch",
 ]
 KINDS: tuple[str, ...] = get_args(Kind)  # the timeline filters by them
 
@@ -121,6 +122,14 @@ TITLES: dict[type[Event], tuple[str, Callable[[P], str]]] = {
         lambda p: (
             f"Value review: {str(p.get('outcome')).replace('_', ' ')}"
             + (f" ({str(p['notes'])[:60]})" if p.get("notes") else "")
+        ),
+    ),
+    iev.TouchRecorded: (
+        "touch",
+        lambda p: (
+            f"{str(p.get('kind')).replace('_', ' ').capitalize()} {'held' if p.get('outcome') == 'done' else 'missed'}"
+            + (f" by {p['by_person']}" if p.get("by_person") else "")
+            + f" on {p.get('held_on')}"
         ),
     ),
     iev.FeatureRequestStatusChanged: (

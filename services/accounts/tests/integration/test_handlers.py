@@ -53,7 +53,6 @@ def life(acct: str) -> list[Consumed]:
                 arr=120_000,
                 owners=iev.Owners(csm="cara", ae="abe"),
                 growth_potential="high",
-                engagement_preference="self_service",
             ),
             earlier,
         ),
@@ -77,6 +76,14 @@ def life(acct: str) -> list[Consumed]:
         ),
         rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual reporting", severity=4)),
         rec(iev.ValueReviewRecorded(**sig(acct), review_id="q4", reviewed_on=TODAY, outcome="partially_met")),
+        *(
+            rec(iev.TouchRecorded(**sig(acct), touch_id=t, kind=k, outcome=o, held_on=TODAY - timedelta(days=d)))
+            for t, k, o, d in (
+                ("qbr1", "business_review", "done", 30),
+                ("ci1", "check_in", "done", 20),
+                ("ci2", "check_in", "missed", 10),
+            )
+        ),
         rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
         rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
         rec(
@@ -394,9 +401,14 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
     v = view.assemble(parts, scores, NOW, tier="strategic")
     assert v["owners"] == {"csm": "cara", "ae": "abe", "renewal_owner": "rita"} and v["arr"] == 120_000
     engaged = v["engagement"]
-    assert (engaged["model"], engaged["decided_by"], engaged["growth_potential"]) == ("self_service", "rule", "high")
-    assert engaged["reason"] == "strategic tier, but the customer asks for self-service: self-service"
-    assert engaged["entitlements"]["business_reviews_per_year"] == 0
+    assert (engaged["model"], engaged["decided_by"], engaged["growth_potential"]) == ("high_touch", "rule", "high")
+    assert engaged["reason"] == "strategic tier: high touch"
+    due = {t["kind"]: (t["due_on"], t["overdue"], t["missed_since_last"]) for t in engaged["touches"]}
+    assert due == {
+        "business_review": (TODAY + timedelta(days=61), False, 0),  # every 91 days, the last 30 days ago
+        "check_in": (TODAY - timedelta(days=6), True, 1),  # every 14 days, the last 20 days ago, one missed
+        "executive_sponsor_meeting": (None, False, 0),  # never held, and no start date: unknown, not overdue
+    }
     assert (v["health"]["value"], v["health"]["colour"]) == (38.0, "red")
     assert v["health"]["reasons"][0]["text"] == "champion: 100 → 0"
     assert v["champions"]["healthy_influential"] == 0 and v["champions"]["target"] == 3

@@ -206,6 +206,7 @@ SIGNAL_TAGS: dict[type[ev.Signal], str] = {
     ev.DealClosedWonV2: "deal.closed_won",
     ev.ProblemRecorded: "problem.recorded",
     ev.ValueReviewRecorded: "value_review.recorded",
+    ev.TouchRecorded: "touch.recorded",
 }
 SERVER_FIELDS = {"source_id", "received_at", "message_id", "occurred_at"}
 _strict = ConfigDict(extra="forbid", str_max_length=MAX_TEXT, str_strip_whitespace=True)

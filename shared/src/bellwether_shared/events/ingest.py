@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from bellwether_shared import topics
-from bellwether_shared.engagement import Growth, Model as EngagementModel
+from bellwether_shared.engagement import Growth, Model as EngagementModel, TouchKind
 from bellwether_shared.events.base import Event
 from bellwether_shared.events.deals import (  # re-exported: iev.DealClosedWonV2 is part of this module's contract
     DealClosedWon as DealClosedWon,
@@ -233,6 +233,21 @@ class ValueReviewRecorded(Signal):
     goal_ids: list[str] = Field(default_factory=list, max_length=100)
 
 
+class TouchRecorded(Signal):
+    """A touch the engagement model promises (a business review, a check-in, an executive sponsor's
+    meeting, an onboarding session), held with the customer or missed; the same ``touch_id`` again
+    corrects it."""
+
+    event_type: ClassVar[str] = "bellwether.signals.touch_recorded.v1"
+    touch_id: str = Field(min_length=1, max_length=200)
+    kind: TouchKind
+    outcome: Literal["done", "missed"]
+    held_on: date
+    by_person: str | None = Field(default=None, max_length=200, description="who held it (our side)")
+    hours: float | None = Field(default=None, ge=0, le=1000)
+    notes: str | None = None
+
+
 class FeatureRequestStatusChanged(Signal):
     """A feature request or bug and its status, linked to the account (and contact) that asked for it;
     one request asked by several accounts arrives once per account."""
@@ -257,6 +272,7 @@ SIGNAL_TYPES: tuple[type[Signal], ...] = (
     DealClosedWonV2,
     ProblemRecorded,
     ValueReviewRecorded,
+    TouchRecorded,
 )
 EVENTS: tuple[type[Event], ...] = (
     UsageRecorded,

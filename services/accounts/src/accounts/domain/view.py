@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, decide
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Model, TouchKind, decide, touches_due
 
 OPEN_REQUEST = ("open", "planned", "in_progress")
 
@@ -34,9 +34,12 @@ def next_renewal(renewals: Sequence[Mapping[str, Any]], today: date) -> dict[str
     return first
 
 
-def engagement_of(account: Mapping[str, Any], tier: str | None) -> dict[str, Any]:
-    """How the account is served, who decided it and why, and what that model promises (``tier``: the
-    account's tier in the company's vocabulary, aliases resolved)."""
+def engagement_of(
+    account: Mapping[str, Any], tier: str | None, touches: Sequence[Mapping[str, Any]] = (), today: date | None = None
+) -> dict[str, Any]:
+    """How the account is served, who decided it and why, what that model promises, and each promised
+    touch: last held, next due, overdue (``tier``: the account's tier in the company's vocabulary,
+    aliases resolved; ``touches``: those recorded, any order)."""
     choice = decide(
         tier=tier,
         growth=account.get("growth_potential"),
@@ -50,7 +53,24 @@ def engagement_of(account: Mapping[str, Any], tier: str | None) -> dict[str, Any
         "growth_potential": account.get("growth_potential"),
         "preference": account.get("engagement_preference"),
         "entitlements": asdict(DEFAULT_ENTITLEMENTS[choice.model]),
+        "touches": _due(choice.model, account, touches, today or date.today()),
     }
+
+
+def _due(
+    model: Model, account: Mapping[str, Any], touches: Sequence[Mapping[str, Any]], today: date
+) -> list[dict[str, Any]]:
+    done: dict[TouchKind, date] = {}
+    for t in touches:
+        if t["outcome"] == "done" and t["held_on"] > done.get(t["kind"], date.min):
+            done[t["kind"]] = t["held_on"]
+    missed: dict[TouchKind, int] = {}
+    for t in touches:
+        if t["outcome"] == "missed" and t["held_on"] > done.get(t["kind"], date.min):
+            missed[t["kind"]] = missed.get(t["kind"], 0) + 1
+    since = account.get("onboarding_started_at")
+    promised = DEFAULT_ENTITLEMENTS[model]
+    return [asdict(d) for d in touches_due(promised, done=done, missed=missed, since=since, today=today)]
 
 
 def assemble(
@@ -69,7 +89,7 @@ def assemble(
         "exposure": account.get("exposure"),
         "lifecycle_stage": account.get("lifecycle_stage"),
         "arr": account.get("arr"),
-        "engagement": engagement_of(account, tier),
+        "engagement": engagement_of(account, tier, parts.get("touches", ()), now.date()),
         "owners": {"csm": account.get("csm"), "ae": account.get("ae"), "renewal_owner": account.get("renewal_owner")},
         "health": {
             "value": account.get("health_value"),
