@@ -31,6 +31,10 @@ def sig(account: str, at: datetime = NOW) -> dict[str, Any]:
     return signal_fields(account, at)
 
 
+def touch(account: str, touch_id: str, days_ago: int) -> dict[str, Any]:
+    return sig(account) | {"touch_id": touch_id, "held_on": TODAY - timedelta(days=days_ago)}
+
+
 def life(acct: str) -> list[Consumed]:
     """An account's life: every event type the view consumes, once."""
     q = iev.Qualification(
@@ -76,14 +80,9 @@ def life(acct: str) -> list[Consumed]:
         ),
         rec(iev.ProblemRecorded(**sig(acct), problem_id="p1", description="Manual reporting", severity=4)),
         rec(iev.ValueReviewRecorded(**sig(acct), review_id="q4", reviewed_on=TODAY, outcome="partially_met")),
-        *(
-            rec(iev.TouchRecorded(**sig(acct), touch_id=t, kind=k, outcome=o, held_on=TODAY - timedelta(days=d)))
-            for t, k, o, d in (
-                ("qbr1", "business_review", "done", 30),
-                ("ci1", "check_in", "done", 20),
-                ("ci2", "check_in", "missed", 10),
-            )
-        ),
+        rec(iev.TouchRecorded(**touch(acct, "qbr1", 30), kind="business_review", outcome="done")),
+        rec(iev.TouchRecorded(**touch(acct, "ci1", 20), kind="check_in", outcome="done")),
+        rec(iev.TouchRecorded(**touch(acct, "ci2", 10), kind="check_in", outcome="missed")),
         rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
         rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
         rec(
