@@ -24,6 +24,14 @@ GROWTH: tuple[Growth, ...] = get_args(Growth)
 TouchKind = Literal["business_review", "check_in", "executive_sponsor_meeting", "onboarding_session"]
 TOUCH_KINDS: tuple[TouchKind, ...] = get_args(TouchKind)
 SPONSOR_MEETING_DAYS = 182  # an executive sponsor meets the customer's executive twice a year
+# a CSM's hours for one touch, preparation included: what a book's promised touches cost a year
+TOUCH_HOURS: dict[TouchKind, float] = {
+    "business_review": 3.0,
+    "check_in": 0.5,
+    "executive_sponsor_meeting": 2.0,
+    "onboarding_session": 1.0,
+}
+TOUCH_HOURS_PER_CSM_YEAR = 600.0  # a third of a CSM's working year goes to promised touches
 WORDS: dict[Model, str] = {"high_touch": "high touch", "one_to_many": "one-to-many", "self_service": "self-service"}
 
 
@@ -121,6 +129,11 @@ def cadences(promised: Entitlements) -> dict[TouchKind, int]:
     if promised.executive_sponsor:
         out["executive_sponsor_meeting"] = SPONSOR_MEETING_DAYS
     return out
+
+
+def touch_hours_per_year(promised: Entitlements) -> float:
+    """A CSM's hours a year for one account's promised touches (onboarding, once, is not counted)."""
+    return round(sum(365 / every * TOUCH_HOURS[kind] for kind, every in cadences(promised).items()), 2)
 
 
 def touches_due(

@@ -49,7 +49,9 @@ async def attention(
 async def books(
     caller: Reader, role: Literal["csm", "ae", "renewal_owner"] = "csm", over_capacity: bool | None = None
 ) -> dict[str, Any]:
-    """Per owner: accounts and ARR by tier against the capacity per tier; over-capacity owners first;
+    """Per owner: accounts and ARR by tier against the capacity per tier, and the hours a year the
+    accounts' promised touches take against a CSM's (`touch_hours`, `touch_utilisation`: the engagement
+    model of each account decides its touches); over-capacity owners first (by either measure);
     accounts whose open renewal and open expansion have different owners (`split_accounts`).
     Accounts whose deal was rejected at hand-off count in the workload and apart (`rejected_accounts`):
     they leave the CSM's retention figures, not the CSM's work."""
@@ -67,6 +69,9 @@ async def books(
                 r["rejected"],
                 r["renewal_owner"],
                 tuple(r["expansion_owners"]),
+                r["growth_potential"],
+                r["engagement_preference"],
+                r["engagement_model"],
             )
             for r in rows
         ),

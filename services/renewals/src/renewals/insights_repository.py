@@ -22,7 +22,8 @@ PERIODS = {"month": "YYYY-MM", "quarter": 'YYYY-"Q"Q', "year": "YYYY"}
 async def holdings(conn: asyncpg.Connection, *, role: str, today: date) -> list[asyncpg.Record]:
     assert role in ("csm", "ae", "renewal_owner")
     rows: list[asyncpg.Record] = await conn.fetch(
-        f"""SELECT a.{role} AS owner_id, a.account_id, a.tier,
+        f"""SELECT a.{role} AS owner_id, a.account_id, a.tier, a.growth_potential, a.engagement_preference,
+                   a.engagement_model,
                    coalesce(ct.arr, a.arr, 0)::float8 AS arr, coalesce(rj.rejected, false) AS rejected,
                    (SELECT min(o.owner_id) FROM opportunities o WHERE o.account_id = a.account_id
                       AND o.kind = 'renewal' AND o.stage <> 'closed') AS renewal_owner,

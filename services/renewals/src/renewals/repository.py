@@ -76,7 +76,8 @@ ACCOUNTS = Latest(
     "accounts",
     key=("account_id",),
     at="upserted_at",
-    keep=frozenset({"name", "tier", "segment", "industry", "exposure", "arr", "lifecycle_stage"}),
+    keep=frozenset({"name", "tier", "segment", "industry", "exposure", "arr", "lifecycle_stage"})
+    | {"growth_potential", "engagement_preference", "engagement_model"},
 )
 CONTACTS = Latest("contacts", key=("account_id", "contact_id"), at="occurred_at", keep=frozenset({"name", "title"}))
 TICKETS = Latest("tickets", key=("account_id", "ticket_id"), at="occurred_at")
@@ -88,6 +89,8 @@ async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at
     not set here (see :func:`owners` and the service's ``set_owners``). False: an older upsert."""
     row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "segment": e.segment}
     row |= {"industry": e.industry, "exposure": e.exposure, "arr": e.arr, "lifecycle_stage": e.lifecycle_stage}
+    row |= {"growth_potential": e.growth_potential, "engagement_preference": e.engagement_preference}
+    row |= {"engagement_model": e.engagement_model}
     return await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 

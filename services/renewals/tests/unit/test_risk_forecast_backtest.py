@@ -216,6 +216,21 @@ def test_books_utilisation_over_capacity_and_rejected_deals_still_count_as_work(
     assert books["bo"].rejected_accounts == 1 and books["bo"].accounts == 101  # work, out of retention figures
 
 
+def test_a_book_is_measured_by_the_touches_its_accounts_were_promised_not_their_count_alone() -> None:
+    """domain.md: segment by the experience an account needs. 21 mid-tier accounts are half a book by
+    count; made high touch by their growth potential, their promised touches are more than a CSM has."""
+    pooled = [bk.Holding("ana", f"m{i}", "mid", 10.0) for i in range(21)]
+    growing = [bk.Holding("bo", f"g{i}", "mid", 10.0, growth="high") for i in range(21)]
+    books = {b.owner_id: b for b in bk.books(pooled + growing, Tiers().capacity())}
+    assert books["ana"].utilisation == books["bo"].utilisation == pytest.approx(21 / 40, abs=1e-3)
+    assert books["ana"].touch_hours == pytest.approx(21 * (3.0 + 365 / 90 * 0.5), abs=0.1)  # one-to-many
+    assert not books["ana"].over_capacity and books["ana"].touch_utilisation < 0.2
+    assert books["bo"].touch_hours == pytest.approx(21 * (365 / 91 * 3 + 365 / 14 * 0.5 + 365 / 182 * 2), abs=0.1)
+    assert books["bo"].touch_utilisation > 1.0 and books["bo"].over_capacity
+    self_served = bk.books([bk.Holding("cy", "s", "mid", 10.0, preference="self_service")], Tiers().capacity())
+    assert self_served[0].touch_hours == 0.0
+
+
 def test_a_colour_computed_without_usage_is_no_risk_factor() -> None:
     """Go-live: health scored the account before any usage was data; its colour says nothing yet."""
     no_usage = risk.assess(risk.Inputs(days_to_renewal=45, colour="red", score=20, usage_data=False))

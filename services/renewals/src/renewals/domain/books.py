@@ -1,4 +1,7 @@
-"""Books of business: per owner, accounts and ARR by tier against capacity per tier.
+"""Books of business: per owner, accounts and ARR by tier against capacity per tier, and the hours a
+year the accounts' promised touches take (the engagement model's entitlements) against a CSM's hours
+for them: twenty mid-tier accounts served one-to-many are a lighter book than twenty a high-growth
+potential makes high touch, though the count is the same.
 
 A mixed book is measured by utilisation, the sum over tiers of accounts ÷ that tier's capacity
 (5 strategic of 15 plus 20 mid of 40 is 0.83); above 1.0 the owner is over capacity. Accounts
@@ -14,6 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from bellwether_shared.engagement import (
+    DEFAULT_ENTITLEMENTS,
+    TOUCH_HOURS_PER_CSM_YEAR,
+    Growth,
+    Model,
+    decide,
+    touch_hours_per_year,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Holding:
@@ -24,6 +36,13 @@ class Holding:
     rejected_deal: bool = False
     renewal_owner: str | None = None  # of the account's open renewal
     expansion_owners: tuple[str, ...] = ()  # of its open expansions
+    growth: Growth | None = None  # what decides how it is served (bellwether_shared.engagement)
+    preference: Model | None = None
+    crm_model: Model | None = None
+
+    @property
+    def engagement(self) -> Model:
+        return decide(tier=self.tier, growth=self.growth, preference=self.preference, crm_model=self.crm_model).model
 
 
 def split_ownership(h: Holding) -> bool:
@@ -46,11 +65,15 @@ class Book:
     rejected_accounts: int = 0  # in the workload above; out of the owner's retention figures
     by_tier: dict[str, TierLoad] = field(default_factory=dict)
     utilisation: float = 0.0
-    over_capacity: bool = False
+    touch_hours: float = 0.0  # a year, for the promised touches of its accounts
+    touch_utilisation: float = 0.0  # touch_hours ÷ the hours a CSM has for them
+    over_capacity: bool = False  # by accounts per tier, or by promised touches
     split_accounts: list[str] = field(default_factory=list)  # renewal and expansion owned by different people
 
 
-def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book]:
+def books(
+    holdings: Iterable[Holding], capacity: Mapping[str, int], touch_hours: float = TOUCH_HOURS_PER_CSM_YEAR
+) -> list[Book]:
     out: dict[str, Book] = {}
     for h in holdings:
         book = out.setdefault(h.owner_id, Book(h.owner_id))
@@ -64,10 +87,13 @@ def books(holdings: Iterable[Holding], capacity: Mapping[str, int]) -> list[Book
         load.arr += h.arr
         book.accounts += 1
         book.arr += h.arr
+        book.touch_hours += touch_hours_per_year(DEFAULT_ENTITLEMENTS[h.engagement])
     for book in out.values():
         book.utilisation = round(
             sum(load.accounts / load.capacity for load in book.by_tier.values() if load.capacity), 3
         )
-        book.over_capacity = book.utilisation > 1.0
+        book.touch_hours = round(book.touch_hours, 1)
+        book.touch_utilisation = round(book.touch_hours / touch_hours, 3)
+        book.over_capacity = book.utilisation > 1.0 or book.touch_utilisation > 1.0
         book.arr = round(book.arr, 2)
     return sorted(out.values(), key=lambda b: (-b.utilisation, b.owner_id))
