@@ -118,6 +118,7 @@ PROJECT: dict[type[Event], Project] = {
     rev.RenewalRiskChanged: _renewal,
     rev.RenewalRiskAssessed: _renewal,
     rev.RenewalRiskEscalated: _nothing,
+    rev.TouchOverdue: _nothing,  # the account view works out what is due from the touches themselves
     rev.RequestShipped: _nothing,
     rev.RenewalClosed: _renewal,
     rev.ContractChanged: _typed(renewal_repository.upsert_contract),

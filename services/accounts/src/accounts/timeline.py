@@ -185,6 +185,13 @@ TITLES: dict[type[Event], tuple[str, Callable[[P], str]]] = {
         lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after kickoff",
     ),
     # renewals.v1
+    rev.TouchOverdue: (
+        "touch",
+        lambda p: (
+            f"{str(p.get('kind')).replace('_', ' ').capitalize()} overdue by {p.get('days_overdue')} days"
+            + f" ({p.get('engagement_reason')})"
+        ),
+    ),
     rev.OpportunityCreated: (
         "renewal",
         lambda p: (

@@ -83,6 +83,18 @@ def life(acct: str) -> list[Consumed]:
         rec(iev.TouchRecorded(**touch(acct, "qbr1", 30), kind="business_review", outcome="done")),
         rec(iev.TouchRecorded(**touch(acct, "ci1", 20), kind="check_in", outcome="done")),
         rec(iev.TouchRecorded(**touch(acct, "ci2", 10), kind="check_in", outcome="missed")),
+        rec(
+            rev.TouchOverdue(
+                account_id=acct,
+                kind="check_in",
+                due_on=TODAY - timedelta(days=6),
+                days_overdue=6,
+                last_done=TODAY - timedelta(days=20),
+                engagement_model="high_touch",
+                engagement_reason="strategic tier: high touch",
+                owner_id="cara",
+            )
+        ),
         rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
         rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
         rec(

@@ -51,6 +51,14 @@ def _renewal_upcoming(e: Facts, a: Facts, who: str) -> str:
     return f"{who} renews in {e.get('days_to_renewal')} days (ARR {_money(e.get('arr'))})"
 
 
+def _touch_overdue(e: Facts, a: Facts, who: str) -> str:
+    kind = str(e.get("kind")).replace("_", " ")
+    last = f"the last on {e.get('last_done')}" if e.get("last_done") else "none held yet"
+    return (
+        f"The {kind} promised to {who} is {e.get('days_overdue')} days overdue ({last}; {e.get('engagement_reason')})"
+    )
+
+
 def _request_status(e: Facts, a: Facts, who: str) -> str:
     return f"'{e.get('title')}' shipped for {who}, which renews in {a.get('days_to_renewal')} days: tell them"
 
@@ -113,6 +121,7 @@ TEXTS: dict[type[Event], Line] = {
     rev.RenewalRiskChanged: _risk_changed,
     rev.RenewalRiskEscalated: _risk_escalated,
     rev.RenewalUpcoming: _renewal_upcoming,
+    rev.TouchOverdue: _touch_overdue,
     rev.HandoffReviewOpened: _review_opened,
     rev.HandoffReviewScored: _review_scored,
     rev.RequestShipped: _request_shipped,

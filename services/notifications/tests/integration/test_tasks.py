@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import orjson
@@ -197,3 +197,44 @@ async def test_the_tasks_api_by_owner_lifecycle_and_who_may(notifications, kafka
     assert bad_rule.status_code == 422 and bad_rule.json()["errors"][0]["field"] == "playbook_id"
     assert (pb.json()["version"], pb2.json()["version"]) == (1, 2) and versions["current"]["due_days"] == 10
     assert as_csm_pb.status_code == 403
+
+
+def overdue_touch(acct: str, kind: Literal["business_review", "check_in"], days: int) -> rev.TouchOverdue:
+    return rev.TouchOverdue(
+        account_id=acct,
+        kind=kind,
+        due_on=date.today() - timedelta(days=days),
+        days_overdue=days,
+        last_done=date.today() - timedelta(days=days + 91),
+        engagement_model="high_touch",
+        engagement_reason="strategic tier: high touch",
+        owner_id="cara",
+    )
+
+
+async def test_an_overdue_promised_touch_is_one_task_for_the_csm(notifications_db, run_id) -> None:
+    """Two kinds of touch overdue at once: one task for the CSM (one cause), triggered twice."""
+    acct = f"nt-touch-{run_id}"
+    upsert = iev.AccountUpserted(
+        message_id="m",
+        source_id="s",
+        account_id=acct,
+        received_at=NOW,
+        occurred_at=NOW,
+        name="Acme",
+        owners=iev.Owners(csm="cara", renewal_owner="rita"),
+    )
+    handle = make_handler(max_age=timedelta(hours=1))
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        await handle(conn, [rec(upsert), rec(overdue_touch(acct, "business_review", 9))])
+        await handle(conn, [rec(overdue_touch(acct, "check_in", 2))])
+        rows = await conn.fetch("SELECT * FROM tasks WHERE account_id = $1", acct)
+    assert len(rows) == 1
+    task = rows[0]
+    assert (task["playbook_id"], task["owner_id"], task["owner_role"]) == ("promised-touch-overdue", "cara", "csm")
+    assert task["title"] == "Promised touch overdue: Acme" and task["triggers"] == 2
+    assert [s["title"] for s in task["steps"]] == [
+        "Book the touch with the customer",
+        "Hold it and record it",
+        "If it cannot be held, record it missed and why",
+    ]

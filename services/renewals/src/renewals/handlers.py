@@ -17,7 +17,15 @@ from bellwether_shared.dispatch import Handlers
 from bellwether_shared.events import health as hev, ingest as ev
 from bellwether_shared.records import Consumed
 from bellwether_shared.uow import UnitOfWork
-from renewals import handoff, opportunities, ownership, repository, request_repository as requests, shipped
+from renewals import (
+    handoff,
+    opportunities,
+    ownership,
+    repository,
+    request_repository as requests,
+    shipped,
+    touch_repository,
+)
 from renewals.reassess import reassess
 from renewals.repository import HealthRow
 from renewals.settings import RenewalsSettings
@@ -120,6 +128,12 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
     await UPSERTS[type(e)](b.uow.conn, e=e, at=e.occurred_at)
     b.touched.add(e.account_id)
+
+
+@handlers.on(ev.TouchRecorded)
+async def on_touch(b: Batch, e: ev.TouchRecorded, c: Consumed) -> None:
+    """A promised touch held or missed: the sweep reads when each kind was last held."""
+    await touch_repository.upsert_touch(b.uow.conn, e=e, at=e.occurred_at)
 
 
 @handlers.on(ev.FeatureRequestStatusChanged)

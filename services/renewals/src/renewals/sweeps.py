@@ -1,6 +1,7 @@
-"""The sweep: as days pass, contracts enter their renewal lead time and renewals enter the 90/60/30-day
-windows without any event arriving. It opens the due renewal opportunities and re-assesses every open
-renewal's risk; one sweeper at a time across replicas (an advisory lock)."""
+"""The sweep: as days pass, contracts enter their renewal lead time, renewals enter the 90/60/30-day
+windows and promised touches fall due without any event arriving. It opens the due renewal
+opportunities, re-assesses every open renewal's risk and announces the touches past due; one sweeper at
+a time across replicas (an advisory lock)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import asyncpg
 
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.logging import get_logger
-from renewals import contract_repository as contracts, opportunities, repository
+from renewals import contract_repository as contracts, opportunities, repository, touches
 from renewals.reassess import reassess
 from renewals.settings import RenewalsSettings
 
@@ -29,7 +30,7 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
     async with pool.acquire() as conn:
         async with conn.transaction(), repository.unit(conn, now=now) as uow:
             if not await repository.try_lock(conn, lock_id=SWEEP_LOCK):
-                return {"opened": 0, "reassessed": 0, "skipped": 1}
+                return {"opened": 0, "reassessed": 0, "touches_overdue": 0, "skipped": 1}
             while True:
                 due = await contracts.contracts_without_renewal(
                     conn, ends_by=now.date() + timedelta(days=settings.renewal_lead_days), limit=500
@@ -44,6 +45,8 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
                     break
         async with conn.transaction(), repository.unit(conn, now=now) as uow:
             changed = await reassess(uow, account_ids=None, horizon=settings.horizon())
-    if opened or changed:
-        log.info("sweep", opened=opened, reassessed=changed)
-    return {"opened": opened, "reassessed": changed, "skipped": 0}
+        async with conn.transaction(), repository.unit(conn, now=now) as uow:
+            overdue = await touches.announce_overdue(uow, tiers=settings.tiers)
+    if opened or changed or overdue:
+        log.info("sweep", opened=opened, reassessed=changed, touches_overdue=overdue)
+    return {"opened": opened, "reassessed": changed, "touches_overdue": overdue, "skipped": 0}

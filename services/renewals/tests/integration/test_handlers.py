@@ -37,6 +37,7 @@ COVERED = {
     iev.FeatureRequestStatusChanged.event_type,
     hev.ExpansionReady.event_type,
     iev.UserDeleted.event_type,
+    iev.TouchRecorded.event_type,
 }
 
 
@@ -300,6 +301,19 @@ async def test_a_crm_deal_without_answers_opens_its_contract_and_an_answers_miss
     assert dict(review) == {"band": "answers_missing", "score": None, "answers": None, "contract_id": deal_id}
     assert contracts == 1
     assert [(e["band"], e["flagged"], e["score"]) for e in scored] == [("answers_missing", False, None)]
+
+
+async def test_a_touch_is_kept_latest_wins_and_corrected_by_its_id(renewals_db, run_id) -> None:
+    acct = f"h-touch-{run_id}"
+    held = iev.TouchRecorded(
+        **sig(acct), touch_id="t1", kind="business_review", outcome="missed", held_on=date(2026, 11, 2)
+    )
+    corrected = held.model_copy(update={"outcome": "done", "occurred_at": held.occurred_at + timedelta(minutes=1)})
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(corrected))
+        await handle(conn, rec(held))  # older, arriving late: the correction stands
+        rows = await conn.fetch("SELECT kind, outcome, held_on FROM touches WHERE account_id = $1", acct)
+    assert [tuple(r) for r in rows] == [("business_review", "done", date(2026, 11, 2))]
 
 
 async def test_unknown_types_are_skipped_and_every_handler_is_tested(renewals_db) -> None:

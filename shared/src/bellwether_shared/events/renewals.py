@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from bellwether_shared import topics
+from bellwether_shared.engagement import Model as EngagementModel, TouchKind
 from bellwether_shared.events.base import Event
 
 Role = Literal["csm", "ae", "renewal_owner"]
@@ -227,6 +228,20 @@ class DealRejectionDeclined(RenewalsEvent):
     note: str | None
 
 
+class TouchOverdue(RenewalsEvent):
+    """A touch the account's engagement model promises is past its due day (sent once per due day):
+    the CSM owes the customer a business review, a check-in or the sponsor's meeting."""
+
+    event_type: ClassVar[str] = "bellwether.renewals.touch_overdue.v1"
+    kind: TouchKind
+    due_on: date
+    days_overdue: int = Field(ge=1)
+    last_done: date | None = Field(description="the last one held (None: none yet; due from the first contract)")
+    engagement_model: EngagementModel
+    engagement_reason: str = Field(description="why the account is served so, in words")
+    owner_id: str | None = Field(description="the account's CSM")
+
+
 EVENTS: tuple[type[Event], ...] = (
     OpportunityCreated,
     RenewalUpcoming,
@@ -243,4 +258,5 @@ EVENTS: tuple[type[Event], ...] = (
     DealRejectionProposed,
     DealRejected,
     DealRejectionDeclined,
+    TouchOverdue,
 )

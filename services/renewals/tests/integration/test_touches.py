@@ -1,0 +1,85 @@
+"""Promised touches past due, on the migrated schema in a rolled-back transaction: a high-touch
+account's business review overdue is announced once per due day to its CSM; a touch held since
+silences it; a self-service account is promised nothing; before the company records any touch, nothing
+is overdue (a go-live is not a flood of tasks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+import asyncpg
+import orjson
+
+from bellwether_shared.events import ingest as iev
+from bellwether_shared.tiers import Tiers
+from bellwether_shared.uow import UnitOfWork
+from renewals import contract_repository as contracts, repository, touch_repository, touches
+from renewals.domain import commands
+from tests.support.db import rolled_back
+
+NOW = datetime.now(UTC)
+TODAY = NOW.date()
+Kind = Literal["business_review", "check_in", "executive_sponsor_meeting", "onboarding_session"]
+
+
+async def _account(conn: asyncpg.Connection, account: str, **engagement: Any) -> None:
+    upserted = iev.AccountUpserted(
+        account_id=account, source_id="s", message_id=f"m-{account}", received_at=NOW, occurred_at=NOW, **engagement
+    )
+    await repository.upsert_account(conn, e=upserted, at=NOW)
+    await repository.set_owner(conn, account_id=account, role="csm", owner_id=f"csm-{account}")
+    terms = commands.ContractTerms(
+        contract_id=f"c-{account}",
+        account_id=account,
+        start_date=TODAY - timedelta(days=400),
+        end_date=TODAY + timedelta(days=300),
+        term_months=24,
+        arr=50_000,
+    )
+    await contracts.upsert_contract(conn, c=terms)
+
+
+async def _touch(conn: asyncpg.Connection, account: str, touch_id: str, kind: Kind, days_ago: int) -> None:
+    held = iev.TouchRecorded(
+        account_id=account,
+        source_id="s",
+        message_id=f"m-{touch_id}",
+        received_at=NOW,
+        occurred_at=NOW,
+        touch_id=touch_id,
+        kind=kind,
+        outcome="done",
+        held_on=TODAY - timedelta(days=days_ago),
+    )
+    await touch_repository.upsert_touch(conn, e=held, at=NOW)
+
+
+async def _announced(conn: asyncpg.Connection, accounts: set[str]) -> list[dict[str, Any]]:
+    uow = UnitOfWork(conn, "bellwether/renewals", NOW)  # not flushed: the events are read from the unit
+    await touches.announce_overdue(uow, tiers=Tiers())
+    events = [orjson.loads(e.data) for e in uow.pending_events if e.type == "bellwether.renewals.touch_overdue.v1"]
+    return [e for e in events if e["account_id"] in accounts]
+
+
+async def test_an_overdue_promised_touch_is_announced_once_to_the_csm(renewals_db, run_id) -> None:
+    strategic, self_served = f"t-strat-{run_id}", f"t-self-{run_id}"
+    mine = {strategic, self_served}
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await _account(conn, strategic, tier="strategic")
+        await _account(conn, self_served, tier="strategic", engagement_preference="self_service")
+        before_any_touch = await _announced(conn, mine)
+        await _touch(conn, strategic, f"qbr-{run_id}", "business_review", 100)  # every 91 days: 9 days late
+        await _touch(conn, strategic, f"ci-{run_id}", "check_in", 3)  # every 14 days: due in 11
+        first = await _announced(conn, mine)
+        again = await _announced(conn, mine)
+        await _touch(conn, strategic, f"qbr2-{run_id}", "business_review", 1)
+        after_held = await _announced(conn, mine)
+    assert before_any_touch == []
+    assert [(e["account_id"], e["kind"]) for e in first] == [(strategic, "business_review")]
+    told = first[0]
+    assert date.fromisoformat(told["due_on"]) == TODAY - timedelta(days=9) and told["days_overdue"] == 9
+    assert date.fromisoformat(told["last_done"]) == TODAY - timedelta(days=100)
+    assert (told["engagement_model"], told["engagement_reason"]) == ("high_touch", "strategic tier: high touch")
+    assert told["owner_id"] == f"csm-{strategic}"
+    assert again == [] and after_held == []  # once per due day; a review held since silences it
