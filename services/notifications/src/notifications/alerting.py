@@ -10,11 +10,31 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bellwether_shared.engagement import decide
 from bellwether_shared.events import notifications as nev
+from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
 from notifications import alert_repository as ar, repository, routing, texts
 from notifications.domain import incidents, messages
 from notifications.domain.rules import Condition, Rule, Severity, evaluate
+
+
+async def _account_facts(uow: UnitOfWork, account: str | None, now: datetime, tiers: Tiers) -> dict[str, Any]:
+    if not account:
+        return {}
+    facts = await repository.account_facts(uow.conn, account_id=account, today=now.date())
+    return facts | {"engagement": engaged(facts, tiers)}
+
+
+def engaged(account: Mapping[str, Any], tiers: Tiers) -> str:
+    """The account's engagement model (rules may read it as ``account.engagement``; playbooks name the
+    models they apply to)."""
+    return decide(
+        tier=tiers.name(account.get("tier")),
+        growth=account.get("growth_potential"),
+        preference=account.get("engagement_preference"),
+        crm_model=account.get("engagement_model"),
+    ).model
 
 
 def to_rule(r: Mapping[str, Any]) -> Rule:
@@ -44,6 +64,7 @@ async def on_event(
     now: datetime,
     open_task: OpenTask | None = None,
     policy: incidents.IncidentPolicy | None = None,
+    tiers: Tiers | None = None,
 ) -> int:
     """Evaluate the rules for one event; returns how many deliveries were queued. A rule with a playbook
     opens (or updates) a task through ``open_task`` instead (``notifications.tasks``)."""
@@ -51,10 +72,7 @@ async def on_event(
     if not rules:
         return 0
     account = p.get("account_id")
-    facts = {
-        "event": dict(p),
-        "account": await repository.account_facts(uow.conn, account_id=account, today=now.date()) if account else {},
-    }
+    facts = {"event": dict(p), "account": await _account_facts(uow, account, now, tiers or Tiers())}
     policy = policy or incidents.IncidentPolicy()
     queued = 0
     for row in rules:

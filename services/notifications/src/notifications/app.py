@@ -31,7 +31,7 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         consumes=lambda ctx: Consumes(
             settings.consumer_group,
             topics.CONSUMES["notifications"],
-            make_handler(timedelta(seconds=settings.alert_max_age_s), settings.incident_policy()),
+            make_handler(timedelta(seconds=settings.alert_max_age_s), settings.incident_policy(), settings.tiers),
             settings.consumer_max_records,
         ),
         publishes=True,  # alert_raised on notifications.v1 (the deliveries are webhooks, chat and e-mail)

@@ -15,6 +15,7 @@ from bellwether_shared.dispatch import Handlers
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.records import Consumed
+from bellwether_shared.tiers import Tiers
 from notifications import alerting, repository, tasks
 from notifications.domain.incidents import IncidentPolicy
 
@@ -29,7 +30,7 @@ handlers: Handlers[Batch] = Handlers()
 
 
 def make_handler(
-    max_age: timedelta, policy: IncidentPolicy | None = None
+    max_age: timedelta, policy: IncidentPolicy | None = None, tiers: Tiers | None = None
 ) -> Callable[[asyncpg.Connection, Sequence[Consumed]], Awaitable[None]]:
     """Events older than ``max_age`` (by their ``ce_time``) still update the projection but alert nobody:
     a new deployment reading the topics from the start, or a consumer back from a long outage, must not
@@ -54,6 +55,7 @@ def make_handler(
                         now=b.now,
                         open_task=tasks.open_from_rule,
                         policy=policy,
+                        tiers=tiers,
                     )
 
     return handle

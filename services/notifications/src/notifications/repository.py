@@ -29,7 +29,8 @@ ACCOUNTS = Latest(
     "accounts",
     key=("account_id",),
     at="upserted_at",
-    keep=frozenset({"name", "tier", "arr", "renewal_date", "csm", "ae", "renewal_owner", "exposure"}),
+    keep=frozenset({"name", "tier", "arr", "renewal_date", "csm", "ae", "renewal_owner", "exposure"})
+    | {"growth_potential", "engagement_preference", "engagement_model"},
     also=(("updated_at", "now()"),),
 )
 
@@ -38,6 +39,8 @@ async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at
     owners = e.owners or iev.Owners()
     row: dict[str, Any] = {"account_id": e.account_id, "name": e.name, "tier": e.tier, "arr": e.arr}
     row |= {"renewal_date": e.renewal_date, "csm": owners.csm, "ae": owners.ae, "renewal_owner": owners.renewal_owner}
+    row |= {"growth_potential": e.growth_potential, "engagement_preference": e.engagement_preference}
+    row |= {"engagement_model": e.engagement_model}
     await upsert(conn, ACCOUNTS, row | {"upserted_at": at, "exposure": e.exposure})
 
 
@@ -88,6 +91,9 @@ async def account_facts(conn: asyncpg.Connection, *, account_id: str, today: dat
             score=row["score"],
             renewal_date=str(row["renewal_date"]) if row["renewal_date"] else None,
             days_to_renewal=(row["renewal_date"] - today).days if row["renewal_date"] else None,
+            growth_potential=row["growth_potential"],
+            engagement_preference=row["engagement_preference"],
+            engagement_model=row["engagement_model"],
         )
         facts["owners"].update({r: row[r] for r in OWNER_ROLES if row[r]})
     return facts

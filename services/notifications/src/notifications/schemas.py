@@ -182,3 +182,6 @@ class PlaybookIn(RequestModel):
     description: str = Field("", max_length=2000)
     due_days: int = Field(ge=0, le=365)
     steps: list[StepIn] = Field(min_length=1, max_length=30)
+    segments: list[Literal["high_touch", "one_to_many", "self_service"]] = Field(
+        default_factory=list, max_length=3, description="the engagement models it applies to (empty: every account)"
+    )

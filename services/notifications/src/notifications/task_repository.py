@@ -30,6 +30,7 @@ def playbook_of(row: Any) -> td.Playbook:
             )
             for s in row["steps"]
         ),
+        tuple(row["segments"] or ()),
     )
 
 
@@ -57,14 +58,15 @@ async def playbook_versions(conn: asyncpg.Connection, *, playbook_id: str) -> li
 async def put_playbook(conn: asyncpg.Connection, *, playbook_id: str, playbook: PlaybookIn) -> dict[str, Any]:
     """A new version (versions are never edited)."""
     row = await conn.fetchrow(
-        """INSERT INTO playbooks (playbook_id, version, name, description, due_days, steps)
-           SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5 FROM playbooks WHERE playbook_id = $1
+        """INSERT INTO playbooks (playbook_id, version, name, description, due_days, steps, segments)
+           SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM playbooks WHERE playbook_id = $1
            RETURNING *""",
         playbook_id,
         playbook.name,
         playbook.description,
         playbook.due_days,
         [step.model_dump() for step in playbook.steps],
+        playbook.segments,
     )
     return dict(row)
 

@@ -70,6 +70,8 @@ async def open_from_rule(
         log.warning("rule names no active playbook", rule_id=rule["rule_id"], playbook_id=rule["playbook_id"])
         return None
     pb = repo.playbook_of(found)
+    if not pb.applies_to((facts.get("account") or {}).get("engagement")):
+        return None  # this segment's experience has no person's task for it (the playbook says whom)
     priority = td.priority_of(rule["severity"])
     owners = (facts.get("account") or {}).get("owners") or {}
     owner, role = td.owner(match.recipients, owners, tuple(rule["recipient_roles"]))

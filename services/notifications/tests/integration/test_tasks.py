@@ -238,3 +238,44 @@ async def test_an_overdue_promised_touch_is_one_task_for_the_csm(notifications_d
         "Hold it and record it",
         "If it cannot be held, record it missed and why",
     ]
+
+
+async def test_a_playbook_names_the_segments_it_serves(notifications_db, run_id) -> None:
+    """Champion left: a person re-threads a high-touch account; a self-service one gets no person's task
+    (the default playbook names high touch and one-to-many); a renewal at risk gets one whatever the model."""
+    served, self_served = f"nt-ht-{run_id}", f"nt-ss-{run_id}"
+
+    def account(acct: str, **engagement: Any) -> iev.AccountUpserted:
+        owners = iev.Owners(csm="cara", renewal_owner="rita")
+        return iev.AccountUpserted(
+            message_id="m",
+            source_id="s",
+            account_id=acct,
+            received_at=NOW,
+            occurred_at=NOW,
+            owners=owners,
+            **engagement,
+        )
+
+    def left(acct: str) -> iev.ContactChanged:
+        return iev.ContactChanged(
+            message_id="m2",
+            source_id="s",
+            account_id=acct,
+            received_at=NOW,
+            occurred_at=NOW,
+            contact_id="vp",
+            is_champion=True,
+            departed=True,
+        )
+
+    handle = make_handler(max_age=timedelta(hours=1))
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        await handle(conn, [rec(account(served, tier="strategic")), rec(left(served))])
+        await handle(conn, [rec(account(self_served, engagement_preference="self_service")), rec(left(self_served))])
+        await handle(conn, [rec(at_risk(self_served))])
+        rows = await conn.fetch(
+            "SELECT account_id, playbook_id FROM tasks WHERE account_id = ANY($1::text[]) ORDER BY 1, 2",
+            [served, self_served],
+        )
+    assert [tuple(r) for r in rows] == [(served, "champion-left"), (self_served, "renewal-at-risk")]

@@ -37,6 +37,12 @@ class Playbook:
     name: str
     due_days: int
     steps: tuple[Step, ...]
+    segments: tuple[str, ...] = ()  # the engagement models it applies to (empty: every account)
+
+    def applies_to(self, engagement: str | None) -> bool:
+        """An account served as ``engagement`` gets this playbook's task (an unknown model: it does,
+        rather than nobody acting on it)."""
+        return not self.segments or engagement is None or engagement in self.segments
 
 
 def priority_of(severity: str) -> str:
