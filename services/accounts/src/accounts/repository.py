@@ -20,7 +20,7 @@ ACCOUNTS = Latest(
     keep=frozenset(
         {"name", "tier", "segment", "industry", "exposure", "arr", "seats", "lifecycle_stage", "renewal_date"}
         | {"csm", "ae", "renewal_owner", "onboarding_started_at"}
-        | {"growth_potential", "engagement_preference", "engagement_model"}
+        | {"growth_potential", "engagement_preference", "engagement_model", "executive_sponsor"}
     ),
 )
 CONTACTS = Latest(
@@ -41,7 +41,7 @@ async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at
     row |= {"lifecycle_stage": e.lifecycle_stage, "renewal_date": e.renewal_date, "csm": owners.csm, "ae": owners.ae}
     row |= {"renewal_owner": owners.renewal_owner, "onboarding_started_at": e.onboarding_started_at}
     row |= {"growth_potential": e.growth_potential, "engagement_preference": e.engagement_preference}
-    row |= {"engagement_model": e.engagement_model}
+    row |= {"engagement_model": e.engagement_model, "executive_sponsor": owners.executive_sponsor}
     await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
 
 

@@ -414,6 +414,7 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
     engaged = v["engagement"]
     assert (engaged["model"], engaged["decided_by"], engaged["growth_potential"]) == ("high_touch", "rule", "high")
     assert engaged["reason"] == "strategic tier: high touch"
+    assert engaged["sponsor_missing"] and engaged["executive_sponsor"] is None  # promised one, none named
     due = {t["kind"]: (t["due_on"], t["overdue"], t["missed_since_last"]) for t in engaged["touches"]}
     assert due == {
         "business_review": (TODAY + timedelta(days=61), False, 0),  # every 91 days, the last 30 days ago

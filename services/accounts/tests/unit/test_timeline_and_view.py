@@ -99,5 +99,9 @@ def test_the_crms_engagement_model_stands_and_the_rule_fills_in_without_it() -> 
     }
     ruled = view.engagement_of({"tier": "Gold", "growth_potential": "high"}, "mid")  # the vocabulary's name
     assert (ruled["model"], ruled["reason"]) == ("high_touch", "mid tier, but high growth potential: high touch")
+    named = view.engagement_of({"engagement_model": "high_touch", "executive_sponsor": "vp-sales"}, None)
+    assert named["executive_sponsor"] == "vp-sales" and not named["sponsor_missing"]
+    assert ruled["sponsor_missing"]  # high touch promises a sponsor; none is named
     unknown = view.engagement_of({}, None)
     assert (unknown["model"], unknown["reason"]) == ("one_to_many", "no tier: one-to-many")
+    assert not unknown["sponsor_missing"]  # one-to-many promises no sponsor

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from bellwether_shared.envelope import utcnow
 from bellwether_shared.http import ApiError, Limit, Offset
 from bellwether_shared.paging import page
-from renewals import config_api, insights_repository as q, repository
+from renewals import config_api, insights_repository as q, repository, touches
 from renewals.deps import Reader
 from renewals.domain import attention as at, backtest as bt, books as bk, forecast as fc, timeliness as tl
 
@@ -25,10 +25,12 @@ async def attention(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason."""
+    """The owner's accounts ranked by risk × ARR × nearness of renewal, each with its reason and the
+    promised touches it is owed (`touches_overdue`)."""
     today = utcnow().date()
     async with caller.rt.pool.acquire() as conn:
         rows = await q.attention_candidates(conn, owner_id=owner_id)
+        owed = await touches.owed(conn, rows=rows, tiers=caller.rt.settings.tiers, today=today)
     entries = at.queue(
         at.Candidate(
             r["account_id"],
@@ -38,6 +40,7 @@ async def attention(
             r["risk_points"],
             [x["text"] for x in r["risk_reasons"]],
             r["health_colour"],
+            owed.get(r["account_id"], ()),
         )
         for r in rows
     )

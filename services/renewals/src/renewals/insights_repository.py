@@ -112,11 +112,16 @@ async def retention(conn: asyncpg.Connection, *, by: str) -> list[asyncpg.Record
 
 async def attention_candidates(conn: asyncpg.Connection, *, owner_id: str) -> list[asyncpg.Record]:
     """The owner's accounts (as CSM, AE or renewal owner, or owner of their next renewal) with that
-    renewal's date, risk and ARR."""
+    renewal's date, risk and ARR, and what their promised touches are due from."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT a.account_id, a.name, a.health_colour, coalesce(o.arr, a.arr, 0)::float8 AS arr,
                   o.renewal_date, coalesce(o.risk_points, 0)::float8 AS risk_points,
-                  coalesce(o.risk_reasons, '[]'::jsonb) AS risk_reasons
+                  coalesce(o.risk_reasons, '[]'::jsonb) AS risk_reasons,
+                  a.tier, a.growth_potential, a.engagement_preference, a.engagement_model,
+                  (SELECT min(c.start_date) FROM contracts c WHERE c.account_id = a.account_id) AS since,
+                  coalesce((SELECT jsonb_object_agg(kind, last) FROM (
+                      SELECT kind, max(held_on) AS last FROM touches t
+                      WHERE t.account_id = a.account_id AND t.outcome = 'done' GROUP BY kind) d), '{}') AS done
            FROM accounts a
            LEFT JOIN LATERAL (SELECT * FROM opportunities x WHERE x.account_id = a.account_id AND x.kind = 'renewal'
                               AND x.stage <> 'closed' ORDER BY x.renewal_date LIMIT 1) o ON true

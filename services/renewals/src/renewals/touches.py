@@ -6,10 +6,13 @@ first touch: a go-live does not turn every account's history into overdue work."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, TouchKind, decide, touches_due
+import asyncpg
+
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Choice, TouchDue, TouchKind, decide, touches_due
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
@@ -33,7 +36,23 @@ async def announce_overdue(uow: UnitOfWork, *, tiers: Tiers) -> int:
         after = rows[-1]["account_id"]
 
 
-async def _overdue(uow: UnitOfWork, row: Any, *, tiers: Tiers, tracking: date) -> int:
+async def owed(conn: asyncpg.Connection, *, rows: Sequence[Any], tiers: Tiers, today: date) -> dict[str, list[str]]:
+    """Each row's promised touches past due, in words (rows as :func:`touch_repository.promised` reads
+    them), for the attention queue."""
+    tracking = await touches.tracking_since(conn)
+    if tracking is None:
+        return {}
+    return {
+        row["account_id"]: [
+            f"{d.kind.replace('_', ' ')} {(today - d.due_on).days} days overdue"
+            for d in _due(row, tiers=tiers, tracking=tracking, today=today)[1]
+            if d.overdue and d.due_on is not None
+        ]
+        for row in rows
+    }
+
+
+def _due(row: Any, *, tiers: Tiers, tracking: date, today: date) -> tuple[Choice, list[TouchDue]]:
     choice = decide(
         tier=tiers.name(row["tier"]),
         growth=row["growth_potential"],
@@ -42,9 +61,14 @@ async def _overdue(uow: UnitOfWork, row: Any, *, tiers: Tiers, tracking: date) -
     )
     done: dict[TouchKind, date] = {k: date.fromisoformat(v) for k, v in row["done"].items()}
     since = max(row["since"], tracking) if row["since"] is not None else None
+    return choice, touches_due(DEFAULT_ENTITLEMENTS[choice.model], done=done, missed={}, since=since, today=today)
+
+
+async def _overdue(uow: UnitOfWork, row: Any, *, tiers: Tiers, tracking: date) -> int:
     today = uow.now.date()
+    choice, due_list = _due(row, tiers=tiers, tracking=tracking, today=today)
     told = 0
-    for due in touches_due(DEFAULT_ENTITLEMENTS[choice.model], done=done, missed={}, since=since, today=today):
+    for due in due_list:
         if not due.overdue or due.due_on is None:
             continue
         if not await touches.tell_once(uow.conn, account_id=row["account_id"], kind=due.kind, due_on=due.due_on):

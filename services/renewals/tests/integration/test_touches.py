@@ -14,7 +14,13 @@ import orjson
 from bellwether_shared.events import ingest as iev
 from bellwether_shared.tiers import Tiers
 from bellwether_shared.uow import UnitOfWork
-from renewals import contract_repository as contracts, repository, touch_repository, touches
+from renewals import (
+    contract_repository as contracts,
+    insights_repository as insights,
+    repository,
+    touch_repository,
+    touches,
+)
 from renewals.domain import commands
 from tests.support.db import rolled_back
 
@@ -72,6 +78,8 @@ async def test_an_overdue_promised_touch_is_announced_once_to_the_csm(renewals_d
         await _touch(conn, strategic, f"qbr-{run_id}", "business_review", 100)  # every 91 days: 9 days late
         await _touch(conn, strategic, f"ci-{run_id}", "check_in", 3)  # every 14 days: due in 11
         first = await _announced(conn, mine)
+        candidates = await insights.attention_candidates(conn, owner_id=f"csm-{strategic}")
+        owed = await touches.owed(conn, rows=candidates, tiers=Tiers(), today=TODAY)
         again = await _announced(conn, mine)
         await _touch(conn, strategic, f"qbr2-{run_id}", "business_review", 1)
         after_held = await _announced(conn, mine)
@@ -83,3 +91,4 @@ async def test_an_overdue_promised_touch_is_announced_once_to_the_csm(renewals_d
     assert (told["engagement_model"], told["engagement_reason"]) == ("high_touch", "strategic tier: high touch")
     assert told["owner_id"] == f"csm-{strategic}"
     assert again == [] and after_held == []  # once per due day; a review held since silences it
+    assert owed == {strategic: ["business review 9 days overdue"]}  # what the attention queue shows

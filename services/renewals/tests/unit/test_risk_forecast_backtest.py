@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from bellwether_shared.tiers import Tiers
-from renewals.domain import backtest as bt, books as bk, forecast as fc, risk
+from renewals.domain import attention as at, backtest as bt, books as bk, forecast as fc, risk
 
 
 def test_window_is_the_tightest_of_90_60_30() -> None:
@@ -68,7 +68,6 @@ def test_no_healthy_champion_and_a_low_severity_problem_in_an_exposed_industry()
 
 
 def test_the_attention_queue_ranks_by_risk_arr_and_nearness_and_says_why() -> None:
-    from renewals.domain import attention as at
 
     q = at.queue(
         [
@@ -94,7 +93,6 @@ candidates = st.builds(
 def test_more_risk_more_arr_or_a_nearer_renewal_never_lower_priority(
     c: tuple[float, int | None, float], more_arr: float, sooner: int, more_risk: float
 ) -> None:
-    from renewals.domain import attention as at
 
     arr, days, pts = c
     base = at.priority(at.Candidate("a", None, arr, days, pts))
@@ -229,6 +227,15 @@ def test_a_book_is_measured_by_the_touches_its_accounts_were_promised_not_their_
     assert books["bo"].touch_utilisation > 1.0 and books["bo"].over_capacity
     self_served = bk.books([bk.Holding("cy", "s", "mid", 10.0, preference="self_service")], Tiers().capacity())
     assert self_served[0].touch_hours == 0.0
+
+
+def test_the_attention_queue_says_which_promised_touches_are_owed() -> None:
+    owed = at.Candidate("a", "Acme", 50_000, 200, 0, (), "green", ("business review 9 days overdue",))
+    clear = at.Candidate("b", "Beta", 50_000, 200, 0, (), "green")
+    by_id = {e.account_id: e for e in at.queue([owed, clear])}
+    assert by_id["a"].why == "renews in 200 days, 50,000 ARR, risk 0; owed: business review 9 days overdue"
+    assert by_id["a"].touches_overdue == ("business review 9 days overdue",) and by_id["b"].touches_overdue == ()
+    assert by_id["a"].priority == by_id["b"].priority  # visible, not a risk: the ranking stays risk, ARR, date
 
 
 def test_a_colour_computed_without_usage_is_no_risk_factor() -> None:

@@ -122,6 +122,9 @@ class Owners(Event):
     csm: str | None = None
     ae: str | None = None
     renewal_owner: str | None = None
+    executive_sponsor: str | None = Field(
+        default=None, description="a person of our company who sponsors the relationship (strategic accounts)"
+    )
 
 
 class AccountUpserted(Signal):

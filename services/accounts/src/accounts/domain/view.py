@@ -53,6 +53,10 @@ def engagement_of(
         "growth_potential": account.get("growth_potential"),
         "preference": account.get("engagement_preference"),
         "entitlements": asdict(DEFAULT_ENTITLEMENTS[choice.model]),
+        "executive_sponsor": account.get("executive_sponsor"),
+        # promised a sponsor, and none named: said, not left for someone to notice
+        "sponsor_missing": DEFAULT_ENTITLEMENTS[choice.model].executive_sponsor
+        and not account.get("executive_sponsor"),
         "touches": _due(choice.model, account, touches, today or date.today()),
     }
 
