@@ -11,14 +11,26 @@ from datetime import timedelta
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Entitlements, Model as EngagementModel
 from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.roles import ApiKey
 from bellwether_shared.tiers import Tiers
 
 S = TypeVar("S", bound="ServiceSettings")
+
+
+class EntitlementsIn(BaseModel):
+    """What one engagement model promises (bellwether_shared.engagement.Entitlements), as configured."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    business_reviews_per_year: int = Field(ge=0, le=12)
+    executive_sponsor: bool
+    onboarding_hours: int = Field(ge=0, le=1000)
+    check_in_days: int | None = Field(ge=1, le=365, description="a check-in at least this often (null: none)")
 
 
 class ServiceSettings(KafkaConnection):
@@ -41,6 +53,17 @@ class ServiceSettings(KafkaConnection):
         default_factory=Tiers,
         description="JSON: the company's tiers and what each service reads of them (bellwether_shared.tiers)",
     )
+    engagement_entitlements: dict[EngagementModel, EntitlementsIn] = Field(
+        default_factory=dict,
+        description="JSON: the touches each engagement model promises, e.g. "
+        '{"high_touch": {"business_reviews_per_year": 2, "executive_sponsor": true, "onboarding_hours": 30, '
+        '"check_in_days": 30}}; models left out keep bellwether_shared.engagement\'s defaults',
+    )
+
+    def promises(self) -> dict[EngagementModel, Entitlements]:
+        """Each engagement model's entitlements: the company's where it set them, else the defaults."""
+        own = {m: Entitlements(**e.model_dump()) for m, e in self.engagement_entitlements.items()}
+        return DEFAULT_ENTITLEMENTS | own
 
     gc_freeze: bool = Field(
         default=True, description="freeze start-up objects and run the cyclic collector less often (see runtime.py)"

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS
 from bellwether_shared.logging import REDACTED, configure_logging, get_logger, scrub
 from bellwether_shared.settings import ServiceSettings, load_settings
 
@@ -89,3 +90,19 @@ def test_tracebacks_are_scrubbed(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(line)
     assert "RuntimeError" in doc["exception"]
     assert "hunter2" not in line and "abc123defghijklmnop" not in line
+
+
+def test_a_companys_engagement_promises_override_the_defaults_and_bad_ones_are_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@127.0.0.1:5432/db")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    own = '{"high_touch": {"business_reviews_per_year": 2, "executive_sponsor": true, "onboarding_hours": 30, '
+    monkeypatch.setenv("ENGAGEMENT_ENTITLEMENTS", own + '"check_in_days": 30}}')
+    promises = load_settings(_Settings).promises()
+    assert (promises["high_touch"].business_reviews_per_year, promises["high_touch"].check_in_days) == (2, 30)
+    assert promises["one_to_many"] == DEFAULT_ENTITLEMENTS["one_to_many"]  # left out: the default
+    monkeypatch.setenv("ENGAGEMENT_ENTITLEMENTS", '{"white_glove": {}}')
+    with pytest.raises(SystemExit):
+        load_settings(_Settings)
+    assert "ENGAGEMENT_ENTITLEMENTS" in capsys.readouterr().err

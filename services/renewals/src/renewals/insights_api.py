@@ -30,7 +30,7 @@ async def attention(
     today = utcnow().date()
     async with caller.rt.pool.acquire() as conn:
         rows = await q.attention_candidates(conn, owner_id=owner_id)
-        owed = await touches.owed(conn, rows=rows, tiers=caller.rt.settings.tiers, today=today)
+        owed = await touches.owed(conn, rows=rows, settings=caller.rt.settings, today=today)
     entries = at.queue(
         at.Candidate(
             r["account_id"],
@@ -79,6 +79,7 @@ async def books(
             for r in rows
         ),
         capacity,
+        promises=caller.rt.settings.promises(),
     )
     if over_capacity is not None:
         result = [b for b in result if b.over_capacity == over_capacity]

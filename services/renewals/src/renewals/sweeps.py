@@ -46,7 +46,7 @@ async def sweep(pool: asyncpg.Pool, settings: RenewalsSettings, now: datetime | 
         async with conn.transaction(), repository.unit(conn, now=now) as uow:
             changed = await reassess(uow, account_ids=None, horizon=settings.horizon())
         async with conn.transaction(), repository.unit(conn, now=now) as uow:
-            overdue = await touches.announce_overdue(uow, tiers=settings.tiers)
+            overdue = await touches.announce_overdue(uow, settings=settings)
     if opened or changed or overdue:
         log.info("sweep", opened=opened, reassessed=changed, touches_overdue=overdue)
     return {"opened": opened, "reassessed": changed, "touches_overdue": overdue, "skipped": 0}

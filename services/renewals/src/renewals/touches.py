@@ -12,16 +12,16 @@ from typing import Any
 
 import asyncpg
 
-from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Choice, TouchDue, TouchKind, decide, touches_due
+from bellwether_shared.engagement import Choice, TouchDue, TouchKind, decide, touches_due
 from bellwether_shared.events import renewals as ev
-from bellwether_shared.tiers import Tiers
+from bellwether_shared.settings import ServiceSettings
 from bellwether_shared.uow import UnitOfWork
 from renewals import touch_repository as touches
 
 PAGE = 500
 
 
-async def announce_overdue(uow: UnitOfWork, *, tiers: Tiers) -> int:
+async def announce_overdue(uow: UnitOfWork, *, settings: ServiceSettings) -> int:
     """Announce the promised touches that are past due and not yet announced; returns how many."""
     tracking = await touches.tracking_since(uow.conn)
     if tracking is None:
@@ -30,13 +30,15 @@ async def announce_overdue(uow: UnitOfWork, *, tiers: Tiers) -> int:
     while True:
         rows = await touches.promised(uow.conn, after=after, limit=PAGE)
         for row in rows:
-            told += await _overdue(uow, row, tiers=tiers, tracking=tracking)
+            told += await _overdue(uow, row, settings=settings, tracking=tracking)
         if len(rows) < PAGE:
             return told
         after = rows[-1]["account_id"]
 
 
-async def owed(conn: asyncpg.Connection, *, rows: Sequence[Any], tiers: Tiers, today: date) -> dict[str, list[str]]:
+async def owed(
+    conn: asyncpg.Connection, *, rows: Sequence[Any], settings: ServiceSettings, today: date
+) -> dict[str, list[str]]:
     """Each row's promised touches past due, in words (rows as :func:`touch_repository.promised` reads
     them), for the attention queue."""
     tracking = await touches.tracking_since(conn)
@@ -45,28 +47,29 @@ async def owed(conn: asyncpg.Connection, *, rows: Sequence[Any], tiers: Tiers, t
     return {
         row["account_id"]: [
             f"{d.kind.replace('_', ' ')} {(today - d.due_on).days} days overdue"
-            for d in _due(row, tiers=tiers, tracking=tracking, today=today)[1]
+            for d in _due(row, settings=settings, tracking=tracking, today=today)[1]
             if d.overdue and d.due_on is not None
         ]
         for row in rows
     }
 
 
-def _due(row: Any, *, tiers: Tiers, tracking: date, today: date) -> tuple[Choice, list[TouchDue]]:
+def _due(row: Any, *, settings: ServiceSettings, tracking: date, today: date) -> tuple[Choice, list[TouchDue]]:
     choice = decide(
-        tier=tiers.name(row["tier"]),
+        tier=settings.tiers.name(row["tier"]),
         growth=row["growth_potential"],
         preference=row["engagement_preference"],
         crm_model=row["engagement_model"],
     )
     done: dict[TouchKind, date] = {k: date.fromisoformat(v) for k, v in row["done"].items()}
     since = max(row["since"], tracking) if row["since"] is not None else None
-    return choice, touches_due(DEFAULT_ENTITLEMENTS[choice.model], done=done, missed={}, since=since, today=today)
+    promised = settings.promises()[choice.model]
+    return choice, touches_due(promised, done=done, missed={}, since=since, today=today)
 
 
-async def _overdue(uow: UnitOfWork, row: Any, *, tiers: Tiers, tracking: date) -> int:
+async def _overdue(uow: UnitOfWork, row: Any, *, settings: ServiceSettings, tracking: date) -> int:
     today = uow.now.date()
-    choice, due_list = _due(row, tiers=tiers, tracking=tracking, today=today)
+    choice, due_list = _due(row, settings=settings, tracking=tracking, today=today)
     told = 0
     for due in due_list:
         if not due.overdue or due.due_on is None:

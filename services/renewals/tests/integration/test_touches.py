@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 
 from bellwether_shared.events import ingest as iev
-from bellwether_shared.tiers import Tiers
+from bellwether_shared.settings import EntitlementsIn
 from bellwether_shared.uow import UnitOfWork
 from renewals import (
     contract_repository as contracts,
@@ -22,7 +22,9 @@ from renewals import (
     touches,
 )
 from renewals.domain import commands
+from renewals.settings import RenewalsSettings
 from tests.support.db import rolled_back
+from tests.support.renewals_handlers import SETTINGS
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()
@@ -61,9 +63,11 @@ async def _touch(conn: asyncpg.Connection, account: str, touch_id: str, kind: Ki
     await touch_repository.upsert_touch(conn, e=held, at=NOW)
 
 
-async def _announced(conn: asyncpg.Connection, accounts: set[str]) -> list[dict[str, Any]]:
+async def _announced(
+    conn: asyncpg.Connection, accounts: set[str], settings: RenewalsSettings = SETTINGS
+) -> list[dict[str, Any]]:
     uow = UnitOfWork(conn, "bellwether/renewals", NOW)  # not flushed: the events are read from the unit
-    await touches.announce_overdue(uow, tiers=Tiers())
+    await touches.announce_overdue(uow, settings=settings)
     events = [orjson.loads(e.data) for e in uow.pending_events if e.type == "bellwether.renewals.touch_overdue.v1"]
     return [e for e in events if e["account_id"] in accounts]
 
@@ -77,9 +81,19 @@ async def test_an_overdue_promised_touch_is_announced_once_to_the_csm(renewals_d
         before_any_touch = await _announced(conn, mine)
         await _touch(conn, strategic, f"qbr-{run_id}", "business_review", 100)  # every 91 days: 9 days late
         await _touch(conn, strategic, f"ci-{run_id}", "check_in", 3)  # every 14 days: due in 11
+        twice_a_year = SETTINGS.model_copy(
+            update={
+                "engagement_entitlements": {
+                    "high_touch": EntitlementsIn(
+                        business_reviews_per_year=2, executive_sponsor=True, onboarding_hours=40, check_in_days=14
+                    )
+                }
+            }
+        )
+        company_promises_less = await _announced(conn, mine, twice_a_year)
         first = await _announced(conn, mine)
         candidates = await insights.attention_candidates(conn, owner_id=f"csm-{strategic}")
-        owed = await touches.owed(conn, rows=candidates, tiers=Tiers(), today=TODAY)
+        owed = await touches.owed(conn, rows=candidates, settings=SETTINGS, today=TODAY)
         again = await _announced(conn, mine)
         await _touch(conn, strategic, f"qbr2-{run_id}", "business_review", 1)
         after_held = await _announced(conn, mine)
@@ -92,3 +106,4 @@ async def test_an_overdue_promised_touch_is_announced_once_to_the_csm(renewals_d
     assert told["owner_id"] == f"csm-{strategic}"
     assert again == [] and after_held == []  # once per due day; a review held since silences it
     assert owed == {strategic: ["business review 9 days overdue"]}  # what the attention queue shows
+    assert company_promises_less == []  # two reviews a year (asked first): the one 100 days ago is not late

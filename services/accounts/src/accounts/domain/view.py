@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Model, TouchKind, decide, touches_due
+from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Entitlements, Model, TouchKind, decide, touches_due
 
 OPEN_REQUEST = ("open", "planned", "in_progress")
 
@@ -35,7 +35,11 @@ def next_renewal(renewals: Sequence[Mapping[str, Any]], today: date) -> dict[str
 
 
 def engagement_of(
-    account: Mapping[str, Any], tier: str | None, touches: Sequence[Mapping[str, Any]] = (), today: date | None = None
+    account: Mapping[str, Any],
+    tier: str | None,
+    touches: Sequence[Mapping[str, Any]] = (),
+    today: date | None = None,
+    promises: Mapping[Model, Entitlements] = DEFAULT_ENTITLEMENTS,
 ) -> dict[str, Any]:
     """How the account is served, who decided it and why, what that model promises, and each promised
     touch: last held, next due, overdue (``tier``: the account's tier in the company's vocabulary,
@@ -52,17 +56,17 @@ def engagement_of(
         "reason": choice.reason,
         "growth_potential": account.get("growth_potential"),
         "preference": account.get("engagement_preference"),
-        "entitlements": asdict(DEFAULT_ENTITLEMENTS[choice.model]),
+        "entitlements": asdict(promises[choice.model]),
         "executive_sponsor": account.get("executive_sponsor"),
         # promised a sponsor, and none named: said, not left for someone to notice
         "sponsor_missing": DEFAULT_ENTITLEMENTS[choice.model].executive_sponsor
         and not account.get("executive_sponsor"),
-        "touches": _due(choice.model, account, touches, today or date.today()),
+        "touches": _due(promises[choice.model], account, touches, today or date.today()),
     }
 
 
 def _due(
-    model: Model, account: Mapping[str, Any], touches: Sequence[Mapping[str, Any]], today: date
+    promised: Entitlements, account: Mapping[str, Any], touches: Sequence[Mapping[str, Any]], today: date
 ) -> list[dict[str, Any]]:
     done: dict[TouchKind, date] = {}
     for t in touches:
@@ -73,14 +77,18 @@ def _due(
         if t["outcome"] == "missed" and t["held_on"] > done.get(t["kind"], date.min):
             missed[t["kind"]] = missed.get(t["kind"], 0) + 1
     since = account.get("onboarding_started_at")
-    promised = DEFAULT_ENTITLEMENTS[model]
     return [asdict(d) for d in touches_due(promised, done=done, missed=missed, since=since, today=today)]
 
 
 def assemble(
-    parts: Mapping[str, Any], scores: Sequence[tuple[datetime, float]], now: datetime, tier: str | None = None
+    parts: Mapping[str, Any],
+    scores: Sequence[tuple[datetime, float]],
+    now: datetime,
+    tier: str | None = None,
+    promises: Mapping[Model, Entitlements] = DEFAULT_ENTITLEMENTS,
 ) -> dict[str, Any]:
-    """``tier``: the account's tier in the company's vocabulary (the engagement rule reads it)."""
+    """``tier``: the account's tier in the company's vocabulary (the engagement rule reads it);
+    ``promises``: what each engagement model promises (the company's ``ENGAGEMENT_ENTITLEMENTS``)."""
     account = dict(parts["account"])
     contacts = list(parts["contacts"])
     requests = list(parts["requests"])
@@ -93,7 +101,7 @@ def assemble(
         "exposure": account.get("exposure"),
         "lifecycle_stage": account.get("lifecycle_stage"),
         "arr": account.get("arr"),
-        "engagement": engagement_of(account, tier, parts.get("touches", ()), now.date()),
+        "engagement": engagement_of(account, tier, parts.get("touches", ()), now.date(), promises),
         "owners": {"csm": account.get("csm"), "ae": account.get("ae"), "renewal_owner": account.get("renewal_owner")},
         "health": {
             "value": account.get("health_value"),

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from bellwether_shared.engagement import (
     DEFAULT_ENTITLEMENTS,
     TOUCH_HOURS_PER_CSM_YEAR,
+    Entitlements,
     Growth,
     Model,
     decide,
@@ -72,7 +73,10 @@ class Book:
 
 
 def books(
-    holdings: Iterable[Holding], capacity: Mapping[str, int], touch_hours: float = TOUCH_HOURS_PER_CSM_YEAR
+    holdings: Iterable[Holding],
+    capacity: Mapping[str, int],
+    touch_hours: float = TOUCH_HOURS_PER_CSM_YEAR,
+    promises: Mapping[Model, Entitlements] = DEFAULT_ENTITLEMENTS,
 ) -> list[Book]:
     out: dict[str, Book] = {}
     for h in holdings:
@@ -87,7 +91,7 @@ def books(
         load.arr += h.arr
         book.accounts += 1
         book.arr += h.arr
-        book.touch_hours += touch_hours_per_year(DEFAULT_ENTITLEMENTS[h.engagement])
+        book.touch_hours += touch_hours_per_year(promises[h.engagement])
     for book in out.values():
         book.utilisation = round(
             sum(load.accounts / load.capacity for load in book.by_tier.values() if load.capacity), 3
