@@ -130,11 +130,28 @@ def _requests(account: str, today: date) -> list[dict[str, Any]]:
     ]
 
 
+def _engagement(account: str, today: date) -> list[dict[str, Any]]:
+    """The CRM says the account can grow a lot and wants a person: the rule makes it high touch; its
+    last business review was 100 days ago, so the one promised each quarter is overdue."""
+    return [
+        {"type": "account.upserted", "account_id": account, "growth_potential": "high"},
+        {
+            "type": "touch.recorded",
+            "account_id": account,
+            "touch_id": "qbr-last",
+            "kind": "business_review",
+            "outcome": "done",
+            "held_on": str(today - timedelta(days=100)),
+            "by_person": "csm_0",
+        },
+    ]
+
+
 def signals(account: str) -> list[dict[str, Any]]:
     """What a CRM, a survey tool and a support desk say about the account, beyond the basics: the VP is
     its first user (by id), the director its second (by the e-mail the product knows)."""
     today = date.today()
-    return [*_people(account, today), *_goals(account, today), *_requests(account, today)]
+    return [*_people(account, today), *_goals(account, today), *_requests(account, today), *_engagement(account, today)]
 
 
 async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> Any:
@@ -192,6 +209,14 @@ def _tables(account: str, champions: Any, goals: Any, requests: Any, timeline: A
     ]
 
 
+def _engaged(console: Console, e: dict[str, Any]) -> None:
+    console.print(f"  engagement: {e['model'].replace('_', ' ')} ({e['decided_by']}: {e['reason']})")
+    for t in e["touches"]:
+        if t["overdue"]:
+            last = f"last held {t['last_done']}" if t["last_done"] else "none held yet"
+            console.print(f"  overdue: {t['kind'].replace('_', ' ')} due {t['due_on']} ({last})")
+
+
 async def show(console: Console, account: str, *, health: str, renewals: str, accounts: str, token: str) -> None:
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=10) as http:
         deadline = time.monotonic() + 30
@@ -213,6 +238,7 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     console.print(request_table)
     console.print(timeline_table)
     if view:
+        _engaged(console, view["engagement"])
         r = view["renewal"]
         console.print(
             f"  whole account: {accounts}/v1/accounts/{account} — health {view['health']['colour']}, "
