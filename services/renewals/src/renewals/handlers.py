@@ -121,6 +121,7 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.ContactChanged: repository.upsert_contact,
     ev.TicketChanged: repository.upsert_ticket,
     ev.ProblemRecorded: repository.upsert_problem,
+    ev.ValueReviewRecorded: repository.upsert_value_review,  # the last review's outcome is a risk factor
 }
 
 

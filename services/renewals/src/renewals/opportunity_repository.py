@@ -205,6 +205,9 @@ async def risk_inputs(
                    AND NOT EXISTS (SELECT 1 FROM contacts x WHERE x.account_id = o.account_id AND x.is_champion
                                    AND NOT x.departed)) AS champion_departed,
                   (SELECT count(*) FROM missed_milestones m WHERE m.account_id = o.account_id AND m.is_key) AS missed,
+                  (SELECT ARRAY[v.outcome, v.reviewed_on::text] FROM value_reviews v
+                   WHERE v.account_id = o.account_id ORDER BY v.reviewed_on DESC, v.recorded_at DESC LIMIT 1)
+                    AS value_review,
                   (SELECT count(*) FROM tickets t WHERE t.account_id = o.account_id AND t.status <> 'closed'
                      AND t.severity IN ('high', 'urgent')) AS severe,
                   coalesce((SELECT array_agg(f->>'criterion') FROM handoff_reviews r, jsonb_array_elements(r.flags) f

@@ -49,6 +49,7 @@ def _inputs(r: asyncpg.Record, today: date, horizon: Horizon) -> risk.Inputs:
         healthy_champions=r["healthy_champions"],
         problem_severity=r["problem_severity"],
         temporary_discount=_ending(r),
+        value_review=(r["value_review"][0], date.fromisoformat(r["value_review"][1])) if r["value_review"] else None,
         horizon_days=horizon.lead_days,
         escalate_within_days=horizon.tiers.policy(r["tier"]).escalate_within_days,
     )

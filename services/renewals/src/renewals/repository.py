@@ -82,6 +82,7 @@ ACCOUNTS = Latest(
 CONTACTS = Latest("contacts", key=("account_id", "contact_id"), at="occurred_at", keep=frozenset({"name", "title"}))
 TICKETS = Latest("tickets", key=("account_id", "ticket_id"), at="occurred_at")
 PROBLEMS = Latest("problems", key=("account_id", "problem_id"), at="recorded_at")
+VALUE_REVIEWS = Latest("value_reviews", key=("account_id", "review_id"), at="recorded_at")
 
 
 async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at: datetime) -> bool:
@@ -92,6 +93,11 @@ async def upsert_account(conn: asyncpg.Connection, *, e: iev.AccountUpserted, at
     row |= {"growth_potential": e.growth_potential, "engagement_preference": e.engagement_preference}
     row |= {"engagement_model": e.engagement_model}
     return await upsert(conn, ACCOUNTS, row | {"upserted_at": at})
+
+
+async def upsert_value_review(conn: asyncpg.Connection, *, e: iev.ValueReviewRecorded, at: datetime) -> None:
+    row = {"account_id": e.account_id, "review_id": e.review_id, "reviewed_on": e.reviewed_on, "outcome": e.outcome}
+    await upsert(conn, VALUE_REVIEWS, row | {"recorded_at": at})
 
 
 async def owners(conn: asyncpg.Connection, *, account_id: str) -> dict[str, str | None]:

@@ -165,6 +165,8 @@ class RiskWeightsIn(RequestModel):
     falling: float | None = Field(default=None, ge=0, le=100)
     falling_by: float | None = Field(default=None, gt=0, le=100, description="points of drop that count as falling")
     champion_departed: float | None = Field(default=None, ge=0, le=100)
+    value_missed: float | None = Field(default=None, ge=0, le=100, description="the last value review: missed")
+    value_partially_met: float | None = Field(default=None, ge=0, le=100)
     exposure_high: float | None = Field(default=None, ge=0, le=100)
     exposure_moderate: float | None = Field(default=None, ge=0, le=100)
     deep_discount: float | None = Field(default=None, ge=0, le=100)

@@ -38,6 +38,7 @@ COVERED = {
     hev.ExpansionReady.event_type,
     iev.UserDeleted.event_type,
     iev.TouchRecorded.event_type,
+    iev.ValueReviewRecorded.event_type,
 }
 
 
@@ -119,6 +120,29 @@ async def test_health_changes_project_and_reassess_risk_in_the_same_unit(renewal
     assert (row["health_colour"], row["health_score"]) == ("red", 20.0)
     assert risk["at_risk"] and "health_red" in {r["factor"] for r in risk["risk_reasons"]}
     assert types.count("bellwether.renewals.risk_changed.v1") == 1
+
+
+async def test_the_last_value_reviews_verdict_is_a_renewal_risk_reason(renewals_db, run_id) -> None:
+    """Missed value at the last review is a reason; a later review that met it takes the reason away."""
+    acct = f"h-value-{run_id}"
+
+    def review(review_id: str, days_ago: int, outcome: Any) -> iev.ValueReviewRecorded:
+        held = date.today() - timedelta(days=days_ago)
+        return iev.ValueReviewRecorded(**sig(acct), review_id=review_id, reviewed_on=held, outcome=outcome)
+
+    async def factors(conn: asyncpg.Connection) -> dict[str, str]:
+        reasons = await conn.fetchval("SELECT risk_reasons FROM opportunities WHERE account_id = $1", acct)
+        return {r["factor"]: r["text"] for r in reasons}
+
+    async with rolled_back(renewals_db.url, schema="renewals") as conn:
+        await handle(conn, rec(deal(acct, f"D-{run_id}")))
+        await handle(conn, rec(review("q3", 40, "met")), rec(review("q4", 5, "missed")))
+        missed = await factors(conn)
+        await handle(conn, rec(review("q1", 1, "met")))
+        met = await factors(conn)
+    held = (date.today() - timedelta(days=5)).isoformat()
+    assert missed["value_missed"] == f"the value review of {held} found the value missed"
+    assert "value_missed" not in met and "value_partially_met" not in met
 
 
 async def test_signals_project_latest_wins_and_upserted_owners_are_applied(renewals_db, run_id) -> None:

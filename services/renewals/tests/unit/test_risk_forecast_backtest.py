@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from hypothesis import given, strategies as st
@@ -236,6 +237,16 @@ def test_the_attention_queue_says_which_promised_touches_are_owed() -> None:
     assert by_id["a"].why == "renews in 200 days, 50,000 ARR, risk 0; owed: business review 9 days overdue"
     assert by_id["a"].touches_overdue == ("business review 9 days overdue",) and by_id["b"].touches_overdue == ()
     assert by_id["a"].priority == by_id["b"].priority  # visible, not a risk: the ranking stays risk, ARR, date
+
+
+def test_the_last_value_review_counts_missed_and_partly_met_value_and_nothing_else() -> None:
+    held = date(2026, 11, 30)
+    points = {
+        outcome: risk.assess(risk.Inputs(days_to_renewal=60, value_review=(outcome, held))).points
+        for outcome in ("exceeded", "met", "partially_met", "missed")
+    }
+    assert points == {"exceeded": 0, "met": 0, "partially_met": 10, "missed": 20}
+    assert risk.assess(risk.Inputs(days_to_renewal=60)).points == 0  # no review held: no reason, not a bad one
 
 
 def test_a_colour_computed_without_usage_is_no_risk_factor() -> None:

@@ -35,6 +35,7 @@ class Inputs:
     healthy_champions: int | None = None  # healthy influential champions (None: not assessed yet)
     problem_severity: int | None = None  # 1..5, the problem bought for (recorded at onboarding or hand-off)
     temporary_discount: tuple[str, date] | None = None  # (label, ends on) of the term's temporary discount
+    value_review: tuple[str, date] | None = None  # (outcome, held on) of the last value review (None: none held)
     horizon_days: int = 120  # risk is raised from this close to the date (the renewal opportunity opens then)
     escalate_within_days: int | None = None  # the tier's: at risk this close goes to the VP (None: never)
 
@@ -60,6 +61,8 @@ class Weights:
     no_healthy_champion: float = 20
     low_severity_high_exposure: float = 15  # a nice-to-have problem in an exposed industry: first to be cut
     low_severity_up_to: int = 2
+    value_missed: float = 20  # the last value review found the value missed
+    value_partially_met: float = 10
     at_risk_points: float = 40
 
 
@@ -109,7 +112,24 @@ def _relationship(i: Inputs, w: Weights) -> list[Reason]:
         )
     if i.champion_departed:
         reasons.append(Reason("champion_departed", w.champion_departed, "the champion left the account"))
+    reasons += _value(i, w)
     return reasons
+
+
+def _value(i: Inputs, w: Weights) -> list[Reason]:
+    """The customer's own verdict at the last value review: missed or partially met value is a reason;
+    no review held is no reason (missing data is not bad data)."""
+    if i.value_review is None:
+        return []
+    outcome, held = i.value_review
+    if outcome == "missed":
+        return [
+            Reason("value_missed", w.value_missed, f"the value review of {held.isoformat()} found the value missed")
+        ]
+    if outcome == "partially_met":
+        text = f"the value review of {held.isoformat()} found the value partially met"
+        return [Reason("value_partially_met", w.value_partially_met, text)]
+    return []
 
 
 def _commercial(i: Inputs, w: Weights) -> list[Reason]:
