@@ -13,6 +13,7 @@ there and wakes its caller once, on the event loop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -100,6 +101,7 @@ class RdPublisher:
                 "message.max.bytes": 2 * 1024 * 1024,
                 "request.timeout.ms": request_timeout_ms,
                 "partitioner": "murmur2_random",
+                "logger": logging.getLogger("librdkafka"),  # its log lines through ours (JSON, scrubbed), not stderr
             }
         )
         self.connected = threading.Event()
