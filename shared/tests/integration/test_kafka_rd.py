@@ -15,6 +15,7 @@ from bellwether_shared.kafka import PublishTimeout, partition_for
 from bellwether_shared.kafka_rd import RdPublisher
 from bellwether_shared.topics import TopicSpec, ensure_topics
 from devkit.kafka import TopicTail
+from tests.support.wait import eventually
 
 
 def _envelopes(topic: str, run: str, n: int) -> list[Envelope]:
@@ -33,11 +34,10 @@ def _envelopes(topic: str, run: str, n: int) -> list[Envelope]:
 
 
 async def _connected(pub: RdPublisher) -> None:
-    for _ in range(600):  # at most a minute: the poller sets it once the broker answered
-        if pub.connected.is_set():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("the librdkafka publisher never connected")
+    async def probe() -> bool:  # the poller sets it once the broker answered
+        return pub.connected.is_set()
+
+    await eventually(probe, timeout=60, what="the librdkafka publisher connected")
 
 
 async def test_records_read_back_as_sent_on_the_keys_partition(kafka_bootstrap: str) -> None:
