@@ -9,9 +9,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from bench.explain import explain_batch
 from bench.rescore_bench import rescore
 from devkit.services import ServiceProcess
 from devkit.stack import health_env, migrated
+from health.settings import HealthSettings
 
 SIZES = (10_000, 100_000, 300_000)
 
@@ -34,8 +36,13 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, sizes: tuple[int, ...] = SIZ
     db = migrated(admin_db, "health")
     env = health_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", MIN_DELTA="0")
     health = ServiceProcess("health", env, tmp / "health-rescore.log").start()
+    settings = HealthSettings.model_validate({k.lower(): v for k, v in env.items() if k != "API_KEYS"})
+    runs, plans = [], []
     try:
-        runs = [_row(asyncio.run(rescore(health, db.url, n))) for n in sizes]
+        for n in sizes:
+            runs.append(_row(asyncio.run(rescore(health, db.url, n))))
+            batch = [f"rs-{i}" for i in range(n - settings.recompute_batch, n)]
+            plans.append(asyncio.run(explain_batch(db.url, accounts=batch, settings=settings, size=n)))
     finally:
         health.stop()
     per = [r["rescore_ms_per_account"] for r in runs]
@@ -43,6 +50,7 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, sizes: tuple[int, ...] = SIZ
     return {
         "runs": runs,
         "rescore_ms_per_account_spread": round(max(per) / min(per), 2),
+        "one_batch_explained": plans,
         "first_scoring_ms_per_account_spread": round(max(first) / min(first), 2),
         "targets": {
             "spread": "at most 1.2 (ms per account flat within 20 % from 10k to 300k)",
@@ -77,3 +85,9 @@ def print_results(r: dict[str, Any]) -> None:
         f"spread of ms per account: re-score {r['rescore_ms_per_account_spread']}, "
         f"first scoring {r['first_scoring_ms_per_account_spread']} (target ≤ 1.2)"
     )
+    for p in r.get("one_batch_explained", []):
+        Console().print(
+            f"{p['accounts_in_health']:,} accounts: one batch of {p['batch']}: {p['statements']} statements, "
+            f"reads {p['reads_ms']} ms, writes {p['writes_ms']} ms; sequential scans on {p['seq_scans_on'] or 'none'} "
+            f"(plans: {p['plans']})"
+        )
