@@ -9,6 +9,7 @@ bench/results.json, so a re-score curve that is not flat can be traced to the st
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass, field
@@ -129,29 +130,35 @@ def _reads(calls: list[Statement]) -> list[Statement]:
     return [c for c in calls if c.sql.lstrip().upper().startswith(("SELECT", "WITH"))]
 
 
-async def explain_batch(
-    db_url: str, *, accounts: list[str], settings: Any, size: int, out_dir: Path = PROFILES
-) -> dict[str, Any]:
-    """Record one batch's statements and EXPLAIN its reads; plans to ``bench/profiles/rescore_explain_<size>.txt``."""
+async def _planned(db_url: str, accounts: list[str], settings: Any) -> tuple[list[Statement], list[dict[str, Any]]]:
     conn = await connect(db_url, schema="health")
     try:
         calls = await _record(conn, accounts, settings)
-        plans = [await _explain(conn, st) for st in _reads(calls)]
+        return calls, [await _explain(conn, st) for st in _reads(calls)]
     finally:
         await conn.close()
+
+
+def explain_batch(
+    db_url: str, *, accounts: list[str], settings: Any, size: int, out_dir: Path = PROFILES
+) -> dict[str, Any]:
+    """Record one batch's statements and EXPLAIN its reads; plans to ``bench/profiles/rescore_explain_<size>.txt``."""
+    calls, plans = asyncio.run(_planned(db_url, accounts, settings))
     out_dir.mkdir(exist_ok=True)
     out = out_dir / f"rescore_explain_{size}.txt"
     out.write_text(
         f"EXPLAIN (ANALYZE, BUFFERS) of the reads of one re-score batch of {len(accounts)} accounts, "
         f"{size:,} accounts in health\n\n" + "\n\n".join(f"-- {p['statement']}\n{p['plan']}" for p in plans) + "\n"
     )
+    total = sum(c.ms for c in calls)
+    reads = sum(p["ms_in_rescore"] for p in plans)
     return {
         "accounts_in_health": size,
         "batch": len(accounts),
         "statements": len(calls),
-        "statements_ms": round(sum(c.ms for c in calls), 1),
-        "reads_ms": round(sum(p["ms_in_rescore"] for p in plans), 1),
-        "writes_ms": round(sum(c.ms for c in calls) - sum(p["ms_in_rescore"] for p in plans), 1),
+        "statements_ms": round(total, 1),
+        "reads_ms": round(reads, 1),
+        "writes_ms": round(total - reads, 1),
         "seq_scans_on": sorted({t for p in plans for t in p["seq_scans_on"]}),
         "reads": [{k: v for k, v in p.items() if k != "plan"} for p in plans],
         "plans": str(out.relative_to(PROFILES.parent.parent)) if out.is_relative_to(PROFILES) else str(out),

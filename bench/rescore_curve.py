@@ -42,7 +42,7 @@ def run_suite(ep: Any, tmp: Path, admin_db: str, *, sizes: tuple[int, ...] = SIZ
         for n in sizes:
             runs.append(_row(asyncio.run(rescore(health, db.url, n))))
             batch = [f"rs-{i}" for i in range(n - settings.recompute_batch, n)]
-            plans.append(asyncio.run(explain_batch(db.url, accounts=batch, settings=settings, size=n)))
+            plans.append(explain_batch(db.url, accounts=batch, settings=settings, size=n))
     finally:
         health.stop()
     per = [r["rescore_ms_per_account"] for r in runs]

@@ -46,7 +46,7 @@ def test_explain_batch_plans_the_rescore_reads_and_rolls_back(endpoints: Endpoin
         {"database_url": db.url, "kafka_bootstrap_servers": endpoints.kafka_bootstrap, "api_token": "t" * 20}
     )
 
-    out = asyncio.run(explain_batch(db.url, accounts=ACCOUNTS, settings=settings, size=3, out_dir=tmp_path))
+    out = explain_batch(db.url, accounts=ACCOUNTS, settings=settings, size=3, out_dir=tmp_path)
 
     reads = {r["statement"].split(" FROM ")[1].split()[0]: r for r in out["reads"] if " FROM " in r["statement"]}
     assert reads["user_days"]["rows"] == len(ACCOUNTS) * len(DAYS)  # grouped per account and day
