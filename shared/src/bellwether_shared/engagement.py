@@ -2,8 +2,9 @@
 the experience it needs, not by its spend alone, and what each model promises (its entitlements).
 
 * **high touch**: a named CSM, business reviews each quarter, an executive sponsor, a check-in every
-  two weeks;
-* **one-to-many**: pooled programmes (webinars, office hours, a yearly review), a CSM for a large book;
+  two weeks, a value review each month;
+* **one-to-many**: pooled programmes (webinars, office hours, a yearly review), a CSM for a large book,
+  a value review each quarter;
 * **self-service**: in-product guidance and the help centre; no promised touches.
 
 The CRM may set the model outright; otherwise a documented rule decides it from the tier, the growth
@@ -21,7 +22,7 @@ Model = Literal["high_touch", "one_to_many", "self_service"]
 Growth = Literal["high", "medium", "low"]
 MODELS: tuple[Model, ...] = get_args(Model)
 GROWTH: tuple[Growth, ...] = get_args(Growth)
-TouchKind = Literal["business_review", "check_in", "executive_sponsor_meeting", "onboarding_session"]
+TouchKind = Literal["business_review", "check_in", "executive_sponsor_meeting", "onboarding_session", "value_review"]
 TOUCH_KINDS: tuple[TouchKind, ...] = get_args(TouchKind)
 SPONSOR_MEETING_DAYS = 182  # an executive sponsor meets the customer's executive twice a year
 # a CSM's hours for one touch, preparation included: what a book's promised touches cost a year
@@ -30,6 +31,7 @@ TOUCH_HOURS: dict[TouchKind, float] = {
     "check_in": 0.5,
     "executive_sponsor_meeting": 2.0,
     "onboarding_session": 1.0,
+    "value_review": 1.0,
 }
 TOUCH_HOURS_PER_CSM_YEAR = 600.0  # a third of a CSM's working year goes to promised touches
 WORDS: dict[Model, str] = {"high_touch": "high touch", "one_to_many": "one-to-many", "self_service": "self-service"}
@@ -43,14 +45,17 @@ class Entitlements:
     executive_sponsor: bool
     onboarding_hours: int
     check_in_days: int | None  # a check-in at least this often (None: none promised)
+    # a value review (the customer's verdict on the value received) at least this often: monthly for
+    # high touch, quarterly for one-to-many (None: none promised)
+    value_review_days: int | None = None
 
 
 DEFAULT_ENTITLEMENTS: dict[Model, Entitlements] = {
     "high_touch": Entitlements(
-        business_reviews_per_year=4, executive_sponsor=True, onboarding_hours=40, check_in_days=14
+        business_reviews_per_year=4, executive_sponsor=True, onboarding_hours=40, check_in_days=14, value_review_days=30
     ),
     "one_to_many": Entitlements(
-        business_reviews_per_year=1, executive_sponsor=False, onboarding_hours=8, check_in_days=90
+        business_reviews_per_year=1, executive_sponsor=False, onboarding_hours=8, check_in_days=90, value_review_days=91
     ),
     "self_service": Entitlements(
         business_reviews_per_year=0, executive_sponsor=False, onboarding_hours=0, check_in_days=None
@@ -128,6 +133,8 @@ def cadences(promised: Entitlements) -> dict[TouchKind, int]:
         out["check_in"] = promised.check_in_days
     if promised.executive_sponsor:
         out["executive_sponsor_meeting"] = SPONSOR_MEETING_DAYS
+    if promised.value_review_days is not None:
+        out["value_review"] = promised.value_review_days
     return out
 
 
@@ -141,16 +148,16 @@ def touches_due(
     *,
     done: Mapping[TouchKind, date],
     missed: Mapping[TouchKind, int],
-    since: date | None,
+    since: date | Mapping[TouchKind, date] | None,
     today: date,
 ) -> list[TouchDue]:
     """Each promised touch's next due day from the last one held (else from ``since``, when the
-    promises started), and whether it is overdue today. ``missed``: touches recorded as missed since
-    the last one held."""
+    promises started: one day for every kind, or a day per kind, a kind left out having none), and
+    whether it is overdue today. ``missed``: touches recorded as missed since the last one held."""
     due: list[TouchDue] = []
     for kind, every in cadences(promised).items():
         last = done.get(kind)
-        start = last or since
+        start = last or (since.get(kind) if isinstance(since, Mapping) else since)
         on = start + timedelta(days=every) if start is not None else None
         due.append(TouchDue(kind, every, last, on, on is not None and on < today, missed.get(kind, 0)))
     return due

@@ -7,6 +7,7 @@ optional ``.env`` file), names in upper case, e.g. ``KAFKA_BOOTSTRAP_SERVERS``.
 from __future__ import annotations
 
 import sys
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Literal, TypeVar
 from urllib.parse import urlsplit
@@ -31,6 +32,9 @@ class EntitlementsIn(BaseModel):
     executive_sponsor: bool
     onboarding_hours: int = Field(ge=0, le=1000)
     check_in_days: int | None = Field(ge=1, le=365, description="a check-in at least this often (null: none)")
+    value_review_days: int | None = Field(
+        default=None, ge=7, le=365, description="a value review at least this often (null: none; left out: the default)"
+    )
 
 
 class ServiceSettings(KafkaConnection):
@@ -62,7 +66,10 @@ class ServiceSettings(KafkaConnection):
 
     def promises(self) -> dict[EngagementModel, Entitlements]:
         """Each engagement model's entitlements: the company's where it set them, else the defaults."""
-        own = {m: Entitlements(**e.model_dump()) for m, e in self.engagement_entitlements.items()}
+        own = {
+            m: Entitlements(**(asdict(DEFAULT_ENTITLEMENTS[m]) | e.model_dump(exclude_unset=True)))
+            for m, e in self.engagement_entitlements.items()
+        }
         return DEFAULT_ENTITLEMENTS | own
 
     gc_freeze: bool = Field(

@@ -71,6 +71,7 @@ def test_each_model_promises_fewer_touches_than_the_one_above() -> None:
     assert high.onboarding_hours > pooled.onboarding_hours > self_.onboarding_hours
     assert high.check_in_days is not None and pooled.check_in_days is not None and self_.check_in_days is None
     assert high.check_in_days < pooled.check_in_days
+    assert high.value_review_days == 30 and pooled.value_review_days == 91 and self_.value_review_days is None
 
 
 @given(
@@ -89,10 +90,12 @@ def test_a_promised_touch_is_due_its_cadence_after_the_last_held(model, today, s
         assert d.overdue == (d.due_on is not None and d.due_on < today)  # unknown is never overdue
 
 
-def test_high_touch_promises_a_review_each_quarter_a_fortnightly_check_in_and_a_sponsor() -> None:
+def test_high_touch_promises_a_review_each_quarter_a_fortnightly_check_in_a_sponsor_and_monthly_value() -> None:
     assert cadences(DEFAULT_ENTITLEMENTS["high_touch"]) == {
         "business_review": 91,
         "check_in": 14,
         "executive_sponsor_meeting": 182,
+        "value_review": 30,
     }
+    assert cadences(DEFAULT_ENTITLEMENTS["one_to_many"])["value_review"] == 91  # quarterly
     assert cadences(DEFAULT_ENTITLEMENTS["self_service"]) == {}

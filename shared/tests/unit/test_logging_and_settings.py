@@ -102,6 +102,9 @@ def test_a_companys_engagement_promises_override_the_defaults_and_bad_ones_are_n
     promises = load_settings(_Settings).promises()
     assert (promises["high_touch"].business_reviews_per_year, promises["high_touch"].check_in_days) == (2, 30)
     assert promises["one_to_many"] == DEFAULT_ENTITLEMENTS["one_to_many"]  # left out: the default
+    assert promises["high_touch"].value_review_days == 30  # a field left out keeps the model's default
+    monkeypatch.setenv("ENGAGEMENT_ENTITLEMENTS", own + '"check_in_days": 30, "value_review_days": null}}')
+    assert load_settings(_Settings).promises()["high_touch"].value_review_days is None  # said: none promised
     monkeypatch.setenv("ENGAGEMENT_ENTITLEMENTS", '{"white_glove": {}}')
     with pytest.raises(SystemExit):
         load_settings(_Settings)

@@ -87,6 +87,10 @@ async def _owner(conn: asyncpg.Connection, e: rev.OwnershipChanged, at: datetime
         await _renewal(conn, e, at, c)
 
 
+async def _review_touch(conn: asyncpg.Connection, e: iev.ValueReviewRecorded, at: datetime, c: Consumed) -> None:
+    await repository.upsert_touch(conn, e=e.as_touch(), at=at)
+
+
 async def _nothing(conn: asyncpg.Connection, e: Event, at: datetime, c: Consumed) -> None:
     """Timeline only (the event says what happened; the state it changed lives in its owner)."""
 
@@ -100,7 +104,7 @@ PROJECT: dict[type[Event], Project] = {
     iev.ProblemRecorded: _typed(repository.upsert_problem),
     iev.FeatureRequestStatusChanged: _typed(repository.upsert_request),
     iev.OnboardingConfirmed: _typed(repository.add_onboarding),
-    iev.ValueReviewRecorded: _nothing,
+    iev.ValueReviewRecorded: _review_touch,  # a value review is the promised value-review touch
     iev.TouchRecorded: _typed(repository.upsert_touch),
     iev.DealClosedWon: _nothing,
     iev.DealClosedWonV2: _nothing,

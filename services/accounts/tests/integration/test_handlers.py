@@ -420,6 +420,7 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
         "business_review": (TODAY + timedelta(days=61), False, 0),  # every 91 days, the last 30 days ago
         "check_in": (TODAY - timedelta(days=6), True, 1),  # every 14 days, the last 20 days ago, one missed
         "executive_sponsor_meeting": (None, False, 0),  # never held, and no start date: unknown, not overdue
+        "value_review": (TODAY + timedelta(days=30), False, 0),  # monthly, from the value review held today
     }
     assert (v["health"]["value"], v["health"]["colour"]) == (38.0, "red")
     assert v["health"]["reasons"][0]["text"] == "champion: 100 → 0"

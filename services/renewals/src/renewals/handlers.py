@@ -121,13 +121,20 @@ UPSERTS: dict[type[ev.Signal], Callable[..., Awaitable[None]]] = {
     ev.ContactChanged: repository.upsert_contact,
     ev.TicketChanged: repository.upsert_ticket,
     ev.ProblemRecorded: repository.upsert_problem,
-    ev.ValueReviewRecorded: repository.upsert_value_review,  # the last review's outcome is a risk factor
 }
 
 
 @handlers.on(*UPSERTS)
 async def on_latest_wins(b: Batch, e: ev.Signal, c: Consumed) -> None:
     await UPSERTS[type(e)](b.uow.conn, e=e, at=e.occurred_at)
+    b.touched.add(e.account_id)
+
+
+@handlers.on(ev.ValueReviewRecorded)
+async def on_value_review(b: Batch, e: ev.ValueReviewRecorded, c: Consumed) -> None:
+    """The last review's outcome is a risk factor; the review is also the promised value-review touch."""
+    await repository.upsert_value_review(b.uow.conn, e=e, at=e.occurred_at)
+    await touch_repository.upsert_touch(b.uow.conn, e=e.as_touch(), at=e.occurred_at)
     b.touched.add(e.account_id)
 
 

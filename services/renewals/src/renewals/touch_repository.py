@@ -36,11 +36,11 @@ async def promised(conn: asyncpg.Connection, *, after: str | None, limit: int) -
     return rows
 
 
-async def tracking_since(conn: asyncpg.Connection) -> date | None:
-    """The first touch recorded for any account: before it, the company did not record touches here,
-    so nothing says whether one was held (None: none recorded yet)."""
-    first: date | None = await conn.fetchval("SELECT min(held_on) FROM touches")
-    return first
+async def tracking_since(conn: asyncpg.Connection) -> dict[str, date]:
+    """The first touch of each kind recorded for any account: before it, the company did not record
+    that kind here, so nothing says whether one was held (a kind left out: none recorded yet)."""
+    rows = await conn.fetch("SELECT kind, min(held_on) AS first FROM touches GROUP BY kind")
+    return {r["kind"]: r["first"] for r in rows}
 
 
 async def tell_once(conn: asyncpg.Connection, *, account_id: str, kind: str, due_on: date) -> bool:

@@ -2,17 +2,18 @@
 business reviews, check-ins and an executive sponsor's meetings at a cadence; the sweep announces each
 one overdue once per due day (``touch_overdue``: notifications opens the CSM's task). Touches are due
 from the last one held, else from the first contract, and never from before the company recorded its
-first touch: a go-live does not turn every account's history into overdue work."""
+first touch of that kind: a go-live (or a kind of touch the company starts recording later, such as
+value reviews) does not turn every account's history into overdue work."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
 
-from bellwether_shared.engagement import Choice, TouchDue, TouchKind, decide, touches_due
+from bellwether_shared.engagement import TOUCH_KINDS, Choice, TouchDue, TouchKind, decide, touches_due
 from bellwether_shared.events import renewals as ev
 from bellwether_shared.settings import ServiceSettings
 from bellwether_shared.uow import UnitOfWork
@@ -24,7 +25,7 @@ PAGE = 500
 async def announce_overdue(uow: UnitOfWork, *, settings: ServiceSettings) -> int:
     """Announce the promised touches that are past due and not yet announced; returns how many."""
     tracking = await touches.tracking_since(uow.conn)
-    if tracking is None:
+    if not tracking:
         return 0
     told, after = 0, None
     while True:
@@ -42,7 +43,7 @@ async def owed(
     """Each row's promised touches past due, in words (rows as :func:`touch_repository.promised` reads
     them), for the attention queue."""
     tracking = await touches.tracking_since(conn)
-    if tracking is None:
+    if not tracking:
         return {}
     return {
         row["account_id"]: [
@@ -54,7 +55,9 @@ async def owed(
     }
 
 
-def _due(row: Any, *, settings: ServiceSettings, tracking: date, today: date) -> tuple[Choice, list[TouchDue]]:
+def _due(
+    row: Any, *, settings: ServiceSettings, tracking: Mapping[str, date], today: date
+) -> tuple[Choice, list[TouchDue]]:
     choice = decide(
         tier=settings.tiers.name(row["tier"]),
         growth=row["growth_potential"],
@@ -62,12 +65,14 @@ def _due(row: Any, *, settings: ServiceSettings, tracking: date, today: date) ->
         crm_model=row["engagement_model"],
     )
     done: dict[TouchKind, date] = {k: date.fromisoformat(v) for k, v in row["done"].items()}
-    since = max(row["since"], tracking) if row["since"] is not None else None
+    since: dict[TouchKind, date] = {
+        k: max(row["since"], first) for k, first in tracking.items() if row["since"] is not None and k in TOUCH_KINDS
+    }
     promised = settings.promises()[choice.model]
     return choice, touches_due(promised, done=done, missed={}, since=since, today=today)
 
 
-async def _overdue(uow: UnitOfWork, row: Any, *, settings: ServiceSettings, tracking: date) -> int:
+async def _overdue(uow: UnitOfWork, row: Any, *, settings: ServiceSettings, tracking: Mapping[str, date]) -> int:
     today = uow.now.date()
     choice, due_list = _due(row, settings=settings, tracking=tracking, today=today)
     told = 0

@@ -140,8 +140,17 @@ async def test_the_last_value_reviews_verdict_is_a_renewal_risk_reason(renewals_
         missed = await factors(conn)
         await handle(conn, rec(review("q1", 1, "met")))
         met = await factors(conn)
+        as_touches = await conn.fetch(
+            "SELECT touch_id, kind, outcome, held_on FROM touches WHERE account_id = $1 ORDER BY held_on", acct
+        )
     held = (date.today() - timedelta(days=5)).isoformat()
     assert missed["value_missed"] == f"the value review of {held} found the value missed"
+    # each review is also the promised value-review touch, held on its day (the cadence counts from it)
+    assert [(t["touch_id"], t["kind"], t["outcome"], (date.today() - t["held_on"]).days) for t in as_touches] == [
+        ("value-review:q3", "value_review", "done", 40),
+        ("value-review:q4", "value_review", "done", 5),
+        ("value-review:q1", "value_review", "done", 1),
+    ]
     assert "value_missed" not in met and "value_partially_met" not in met
 
 

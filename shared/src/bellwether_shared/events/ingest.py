@@ -235,6 +235,12 @@ class ValueReviewRecorded(Signal):
     notes: str | None = None
     goal_ids: list[str] = Field(default_factory=list, max_length=100)
 
+    def as_touch(self) -> TouchRecorded:
+        """The review as the promised ``value_review`` touch, held on its day (the cadence counts from it)."""
+        base = self.model_dump(include={"message_id", "source_id", "account_id", "received_at", "occurred_at"})
+        touch_id = "value-review:" + self.review_id
+        return TouchRecorded(**base, touch_id=touch_id, kind="value_review", outcome="done", held_on=self.reviewed_on)
+
 
 class TouchRecorded(Signal):
     """A touch the engagement model promises (a business review, a check-in, an executive sponsor's
