@@ -82,6 +82,9 @@ def account_facts(
         problems=assessed.problems,
         requests_seen=assessed.requests_seen,
         blocking_open=assessed.blocking_open,
+        value_review=(g["value_review"][0]["reviewed_on"], g["value_review"][0]["outcome"])
+        if g["value_review"]
+        else None,
         usage_observed_from=usage.observed_from,
         usage_as_of=usage.as_of,
     )

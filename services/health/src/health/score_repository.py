@@ -31,6 +31,9 @@ async def fact_rows(
         "onboarding": "SELECT account_id, aspect FROM onboarding WHERE account_id = ANY($1::text[])",
         "hits": """SELECT account_id, milestone_key, day, user_id, hits FROM milestone_hits
                    WHERE account_id = ANY($1::text[]) AND day <= $3""",
+        "value_review": """SELECT DISTINCT ON (account_id) account_id, reviewed_on, outcome FROM value_reviews
+                           WHERE account_id = ANY($1::text[]) AND reviewed_on <= $3
+                           ORDER BY account_id, reviewed_on DESC, recorded_at DESC""",
         "health": "SELECT * FROM account_health WHERE account_id = ANY($1::text[])",
         "milestones": "SELECT * FROM account_milestones WHERE account_id = ANY($1::text[])",
     }

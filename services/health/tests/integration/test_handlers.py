@@ -18,6 +18,7 @@ from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import deletion, signal_fields, usage_envelope
 from health import repository
+from health.facts import facts_of
 from health.handlers import handlers, make_handler
 from health.recompute import recompute
 from health.settings import HealthSettings
@@ -161,6 +162,23 @@ async def test_signals_are_kept_latest_wins_and_queue_a_rescore(health_db, run_i
     assert nps == 9 and (ticket["severity"], ticket["bug_linked"]) == ("high", True) and contact == "high"
     assert onboarding == "technical" and goal == "met" and queued == 1
     assert round(discount_v2, 6) == 20.0  # a deal without the hand-off answers still gives the discount
+
+
+async def test_the_last_value_review_held_is_the_facts_verdict_as_of_a_day(health_db, run_id) -> None:
+    """The value-review measure reads the latest review held (not the latest recorded); scored as of an
+    earlier day, the review held then."""
+    acct = f"hh-vr-{run_id}"
+
+    def review(review_id: str, days_ago: int, outcome: Any) -> Consumed:
+        held = NOW.date() - timedelta(days=days_ago)
+        return rec(iev.ValueReviewRecorded(**sig(acct), review_id=review_id, reviewed_on=held, outcome=outcome))
+
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(conn, review("q4", 5, "missed"), review("q3", 40, "met"))  # the older one arrives last
+        now = await facts_of(conn, [acct], today=NOW.date(), settings=SETTINGS)
+        then = await facts_of(conn, [acct], today=NOW.date() - timedelta(days=10), settings=SETTINGS, as_of=True)
+    assert [(r["outcome"], (NOW.date() - r["reviewed_on"]).days) for r in now[acct]["value_review"]] == [("missed", 5)]
+    assert [r["outcome"] for r in then[acct]["value_review"]] == ["met"]
 
 
 async def _rescore(conn: asyncpg.Connection, acct: str) -> list[asyncpg.Record]:

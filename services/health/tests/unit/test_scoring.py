@@ -299,3 +299,25 @@ def test_an_account_catching_up_on_its_history_is_scored_as_of_its_newest_day() 
     facts = AccountFacts("a", seats=4, daily_users=half, usage_observed_from=newest - timedelta(days=10))
     assert evaluate(sc, replace(facts, usage_as_of=newest), NOW).measures[0].raw == 1.0  # all four, as of then
     assert evaluate(sc, facts, NOW).measures[0].raw == 0.0  # the same days, read as two silent weeks
+
+
+def test_the_last_value_reviews_verdict_is_a_measure_and_none_held_is_no_data() -> None:
+    percent = (ScalePoint(0, 0), ScalePoint(100, 100))
+    sc = card(
+        m("users", MeasureType.ACTIVE_USERS), m("value", MeasureType.VALUE_REVIEW, points=percent), min_measures=1
+    )
+    base = AccountFacts("a", seats=10, daily_users=users(10))
+
+    def value(facts: AccountFacts) -> tuple[float | None, str | None, float]:
+        score = evaluate(sc, facts, NOW)
+        r = next(x for x in score.measures if x.key == "value")
+        return r.raw, r.detail, score.value
+
+    assert value(base) == (None, None, 100.0)  # not zero: nothing was said
+    held = TODAY - timedelta(days=20)
+    said = {o: value(replace(base, value_review=(held, o))) for o in ("exceeded", "met", "partially_met", "missed")}
+    assert [raw for raw, _, _ in said.values()] == [100.0, 85.0, 50.0, 0.0]
+    assert said["partially_met"][1] == f"the value review of {held.isoformat()} found the value partially met"
+    assert said["missed"][2] == 50.0  # half the weight: users 100, the verdict 0
+    stale = replace(base, value_review=(TODAY - timedelta(days=201), "missed"))
+    assert value(stale)[0] is None  # two quarterly reviews missed since: an old verdict is no data

@@ -120,6 +120,18 @@ def product_completeness(f: AccountFacts, p: Mapping[str, Any], now: datetime) -
     return float(len(f.blocking_open)) if f.requests_seen else None
 
 
+def value_review(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
+    """The customer's own verdict on the value received, at the last value review (the goals' scale:
+    exceeded 100, met 85, partially met 50, missed 0). None held, or the last one older than
+    ``max_age_days`` (200: two quarterly reviews missed), is no data, not a verdict."""
+    if f.value_review is None:
+        return None
+    held, outcome = f.value_review
+    if (now.date() - held).days > int(p.get("max_age_days", 200)):
+        return None
+    return goals.OUTCOME_SCORE.get(outcome)
+
+
 def exposure(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
     return EXPOSURE_LEVEL.get(f.exposure or "")
 
@@ -142,6 +154,7 @@ EVALUATORS: dict[MeasureType, Callable[[AccountFacts, Mapping[str, Any], datetim
     MeasureType.DISCOUNT_DEPTH: discount_depth,
     MeasureType.PROBLEM_SEVERITY: problem_severity,
     MeasureType.PRODUCT_COMPLETENESS: product_completeness,
+    MeasureType.VALUE_REVIEW: value_review,
 }
 
 
@@ -179,10 +192,18 @@ def _onboarding_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> 
     return None
 
 
+def _value_review_detail(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> str | None:
+    if f.value_review is None:
+        return None
+    held, outcome = f.value_review
+    return f"the value review of {held.isoformat()} found the value {outcome.replace('_', ' ')}"
+
+
 EXPLAIN: dict[MeasureType, Callable[[AccountFacts, Mapping[str, Any], datetime], str | None]] = {
     MeasureType.CHAMPION: _champion_detail,
     MeasureType.GOAL_ATTAINMENT: _goal_detail,
     MeasureType.PROBLEM_SEVERITY: _problem_detail,
     MeasureType.PRODUCT_COMPLETENESS: _completeness_detail,
     MeasureType.ONBOARDING: _onboarding_detail,
+    MeasureType.VALUE_REVIEW: _value_review_detail,
 }

@@ -25,6 +25,7 @@ class MeasureType(StrEnum):
     DISCOUNT_DEPTH = "discount_depth"  # % below list price
     PROBLEM_SEVERITY = "problem_severity"  # 1..5: how severe the problem bought for is (higher: stickier)
     PRODUCT_COMPLETENESS = "product_completeness"  # open blocking feature requests and bugs (lower is better)
+    VALUE_REVIEW = "value_review"  # the customer's verdict at the last value review (exceeded 100 ... missed 0)
 
 
 USAGE_MEASURES = frozenset({MeasureType.ACTIVE_USERS, MeasureType.USAGE_TREND, MeasureType.FEATURE_BREADTH})
@@ -93,6 +94,7 @@ class AccountFacts:
     problems: tuple[tuple[str, int], ...] = ()  # (description, severity 1..5)
     requests_seen: bool = False  # the account asked for anything at all
     blocking_open: tuple[str, ...] = ()  # titles of open blocking feature requests and bugs
+    value_review: tuple[date, str] | None = None  # the last value review: (held on, outcome); None: none held
     # the first day whose usage is data (domain.observation); None: none is yet, so usage measures have
     # no data. The default (date.min) is "always observed", for facts that predate the notion.
     usage_observed_from: date | None = date.min
