@@ -116,7 +116,8 @@ PROJECT: dict[type[Event], Project] = {
     hev.ChampionAtRisk: _nothing,
     hev.ChampionCoverageChanged: _coverage,
     hev.GoalProgressChanged: _typed(repository.set_goal_progress),
-    hev.ExpansionReady: _nothing,  # the opportunity it opens arrives from renewals
+    hev.ExpansionReady: _nothing,
+    hev.ValueLadderChanged: _typed(repository.set_value),  # the opportunity it opens arrives from renewals
     rev.OpportunityCreated: _renewal,
     rev.RenewalUpcoming: _renewal,
     rev.RenewalRiskChanged: _renewal,

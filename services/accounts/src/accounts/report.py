@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 
 from accounts import report_repository as repo
 from accounts.domain import report as rp
+from bellwether_shared.events import health as hev
 
 
 def _at(d: Any) -> datetime:
@@ -53,8 +54,29 @@ async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, t
         "arr_by_colour": rp.arr_by_colour(arr, history, dates),
         "forecast": rp.forecast(((r["renewal_date"], r["arr"], r["colour"]) for r in upcoming), ahead),
         **tiles,
+        "value_ladder": _ladder(await repo.value_ladder(conn)),
         "at_risk": await repo.at_risk(conn, min_arr=min_risk_arr, since=_at(first)),
         "min_risk_arr": min_risk_arr,
+    }
+
+
+RUNGS: tuple[str, ...] = get_args(hev.ValueLadderChanged.model_fields["rung"].annotation)
+
+
+def _ladder(rows: list[Any]) -> dict[str, Any]:
+    """Accounts and ARR per rung, bottom to top, with each rung's share of the placed accounts."""
+    counts = {r["rung"]: (int(r["accounts"]), float(r["arr"])) for r in rows}
+    placed = sum(n for rung, (n, _) in counts.items() if rung is not None)
+    rungs: list[dict[str, Any]] = []
+    for step, rung in enumerate(RUNGS):
+        n, arr = counts.get(rung, (0, 0.0))
+        rungs.append({"rung": rung, "step": step, "accounts": n, "arr": arr, "share": rp.share(n, placed)})
+    at_goals = sum(counts.get(rung, (0, 0.0))[0] for rung in RUNGS[3:])
+    return {
+        "rungs": rungs,
+        "placed": placed,
+        "not_placed": counts.get(None, (0, 0.0))[0],
+        "goals_met_or_above": rp.share(at_goals, placed),
     }
 
 

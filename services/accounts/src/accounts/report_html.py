@@ -57,7 +57,14 @@ def _tiles(r: Report) -> list[tuple[str, str, str]]:
             _pct(ch["share"]),
             f"{ch['with_healthy_influential']} of {ch['assessed_accounts']} accounts",
         ),
+        _ladder_tile(r["value_ladder"]),
     ]
+
+
+def _ladder_tile(v: Report) -> tuple[str, str, str]:
+    """The value ladder: the share at "goals met" or above, and where the others stand."""
+    counts = ", ".join(f"{x['accounts']} {str(x['rung']).replace('_', ' ')}" for x in v["rungs"] if x["accounts"])
+    return ("Goals met or above (value ladder)", _pct(v["goals_met_or_above"]), counts or "no account placed yet")
 
 
 def _plot(fig: Any, key: str, *, first: bool) -> str:

@@ -83,6 +83,15 @@ async def champions(conn: asyncpg.Connection) -> dict[str, Any]:
     return {"assessed": int(row["assessed"]), "covered": int(row["covered"]), "contacts": [dict(r) for r in contacts]}
 
 
+async def value_ladder(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Accounts and ARR on each rung of the value ladder (rung None: not placed yet)."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        "SELECT value_rung AS rung, count(*) AS accounts, coalesce(sum(arr), 0)::float8 AS arr FROM accounts"
+        " GROUP BY value_rung"
+    )
+    return rows
+
+
 async def at_risk(conn: asyncpg.Connection, *, min_arr: float, since: datetime) -> list[dict[str, Any]]:
     """Accounts whose open renewal is at risk, ARR at least ``min_arr``, with their score history and the
     reasons at each change (the health entries of their timeline)."""

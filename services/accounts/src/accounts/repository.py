@@ -73,6 +73,19 @@ async def set_health(
     )
 
 
+async def set_value(conn: asyncpg.Connection, *, e: hev.ValueLadderChanged, at: datetime) -> None:
+    """The account's rung on the value ladder; an older standing arriving late changes nothing."""
+    await conn.execute(
+        """UPDATE accounts SET value_rung = $2, value_step = $3, value_reason = $4, value_at = $5
+           WHERE account_id = $1 AND (value_at IS NULL OR value_at <= $5)""",
+        e.account_id,
+        e.rung,
+        e.step,
+        e.reason,
+        e.assessed_at,
+    )
+
+
 async def set_coverage(conn: asyncpg.Connection, *, account_id: str, healthy: int, target: int) -> None:
     await conn.execute(
         "UPDATE accounts SET healthy_champions = $2, champion_target = $3 WHERE account_id = $1",

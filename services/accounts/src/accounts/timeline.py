@@ -180,6 +180,14 @@ TITLES: dict[type[Event], tuple[str, Callable[[P], str]]] = {
             + ", ".join(str(r) for r in (p.get("reasons") or [])[:3])
         ),
     ),
+    hev.ValueLadderChanged: (
+        "goal",
+        lambda p: (
+            f"Value ladder: {str(p.get('rung')).replace('_', ' ')} (step {p.get('step')} of 4"
+            + (f", was {str(p.get('previous_rung')).replace('_', ' ')}" if p.get("previous_rung") else "")
+            + f"): {p.get('reason')}"
+        ),
+    ),
     hev.OnboardingOverdue: (
         "account",
         lambda p: f"Onboarding not confirmed {p.get('days_since_kickoff')} days after kickoff",

@@ -95,6 +95,21 @@ def life(acct: str) -> list[Consumed]:
                 owner_id="cara",
             )
         ),
+        rec(
+            hev.ValueLadderChanged(
+                account_id=acct,
+                rung="problem_solved",
+                step=2,
+                previous_rung="uses_it",
+                reason="4 active users in 30 days; 1 goal met; 1 of 2 goals not met",
+                assessed_at=NOW,
+            )
+        ),
+        rec(  # an older standing, delivered late: history in the timeline, not the account's rung
+            hev.ValueLadderChanged(
+                account_id=acct, rung="uses_it", step=1, previous_rung=None, reason="earlier", assessed_at=earlier
+            )
+        ),
         rec(iev.FeatureRequestStatusChanged(**sig(acct), request_id="r1", title="SSO", status="shipped")),
         rec(iev.OnboardingConfirmed(**sig(acct), aspect="technical", confirmed_by="vp")),
         rec(
@@ -423,6 +438,11 @@ async def test_an_accounts_life_becomes_its_whole_view_and_timeline_once(account
         "value_review": (TODAY + timedelta(days=30), False, 0),  # monthly, from the value review held today
     }
     assert (v["health"]["value"], v["health"]["colour"]) == (38.0, "red")
+    ladder = v["value_ladder"]
+    assert (ladder["rung"], ladder["step"], ladder["of"]) == ("problem_solved", 2, 4)
+    assert ladder["reason"] == "4 active users in 30 days; 1 goal met; 1 of 2 goals not met"
+    moved = [e["title"] for e in everything if e["title"].startswith("Value ladder: problem solved (step 2 of 4, was")]
+    assert moved == ["Value ladder: problem solved (step 2 of 4, was uses it): " + ladder["reason"]]
     assert v["health"]["reasons"][0]["text"] == "champion: 100 → 0"
     assert v["champions"]["healthy_influential"] == 0 and v["champions"]["target"] == 3
     vp = v["champions"]["contacts"][0]

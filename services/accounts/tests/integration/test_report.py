@@ -159,6 +159,10 @@ def portfolio() -> list[Consumed]:
                 assessed_at=NOW,
             )
         ),
+        *[
+            rec(hev.ValueLadderChanged(account_id=a, rung=r, step=n, previous_rung=None, reason="r", assessed_at=NOW))
+            for a, r, n in (("r-exp", "value_others_see", 4), ("r-down", "uses_it", 1), ("r-rej", "goals_met", 3))
+        ],
         score("r-exp", 80, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 75, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 35, "red", NOW - timedelta(days=20)),
@@ -226,6 +230,13 @@ def test_arr_forecast_and_tiles(doc: dict[str, Any]) -> None:
     champions = doc["champions"]
     assert (champions["assessed_accounts"], champions["with_healthy_influential"], champions["share"]) == (2, 1, 0.5)
     assert [c["contact_id"] for c in champions["strategic_contacts"]] == ["vp"]
+    ladder = doc["value_ladder"]  # three accounts placed (two of them at goals met or above), two not yet
+    assert [(r["rung"], r["accounts"], r["arr"]) for r in ladder["rungs"] if r["accounts"]] == [
+        ("uses_it", 1, 40_000),
+        ("goals_met", 1, 30_000),
+        ("value_others_see", 1, 100_000),
+    ]
+    assert (ladder["placed"], ladder["not_placed"], ladder["goals_met_or_above"]) == (3, 2, round(2 / 3, 4))
     [risky] = doc["at_risk"]
     assert risky["account_id"] == "r-risk" and [s["value"] for s in risky["scores"]] == [75, 35]
     assert len(risky["changes"]) == 2 and risky["risk_reasons"][0]["factor"] == "score_red"
@@ -235,6 +246,7 @@ def test_the_page_renders_in_chromium_with_data_in_every_chart(doc: dict[str, An
     html = report_html.render(doc)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>since</b>" not in html
+    assert "Goals met or above (value ladder)" in html and "1 uses it, 1 goals met, 1 value others see" in html
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page_file = ARTIFACTS / f"executive-report-{PERIOD}.html"
     page_file.write_text(html)

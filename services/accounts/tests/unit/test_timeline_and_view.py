@@ -96,6 +96,7 @@ def test_the_crms_engagement_model_stands_and_the_rule_fills_in_without_it() -> 
         "executive_sponsor": True,
         "onboarding_hours": 40,
         "check_in_days": 14,
+        "value_review_days": 30,
     }
     ruled = view.engagement_of({"tier": "Gold", "growth_potential": "high"}, "mid")  # the vocabulary's name
     assert (ruled["model"], ruled["reason"]) == ("high_touch", "mid tier, but high growth potential: high touch")

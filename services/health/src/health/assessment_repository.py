@@ -9,7 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from health.domain.commands import ContactAssessment
+from health.domain.commands import ContactAssessment, ValueStanding
 
 
 async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: date) -> dict[str, list[Any]]:
@@ -44,6 +44,7 @@ async def fact_rows(conn: asyncpg.Connection, *, account_ids: list[str], today: 
         "coverage": "SELECT * FROM champion_coverage WHERE account_id = ANY($1::text[])",
         "expansion": "SELECT * FROM expansion_state WHERE account_id = ANY($1::text[])",
         "onboarding_overdue": "SELECT * FROM onboarding_overdue WHERE account_id = ANY($1::text[])",
+        "value": "SELECT account_id, rung, reason FROM value_standing WHERE account_id = ANY($1::text[])",
     }
     out: dict[str, list[Any]] = {}
     for name, sql in q.items():
@@ -117,3 +118,14 @@ async def save_expansion(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, 
 async def save_onboarding_overdue(conn: asyncpg.Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
     if rows:
         await conn.executemany("INSERT INTO onboarding_overdue VALUES ($1, $2) ON CONFLICT DO NOTHING", rows)
+
+
+async def save_value_standings(conn: asyncpg.Connection, *, rows: Sequence[ValueStanding]) -> None:
+    """Each account's rung on the value ladder and why, where either changed."""
+    if rows:
+        await conn.executemany(
+            """INSERT INTO value_standing VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id) DO UPDATE
+               SET rung = excluded.rung, step = excluded.step, reason = excluded.reason,
+                   changed_at = excluded.changed_at""",
+            [(r.account_id, r.rung, r.step, r.reason, r.changed_at) for r in rows],
+        )

@@ -27,6 +27,7 @@ from health.domain.commands import StoredScore
 from health.domain.model import Colour, MeasureResult, MeasureType, Score
 from health.domain.scoring import Watermark, announce, evaluate, reasons, stored_changed
 from health.facts import account_facts, facts_of, load_cards, usage_view
+from health.ladder import Ladder
 from health.settings import HealthSettings
 
 log = get_logger(__name__)
@@ -78,8 +79,10 @@ def score_account(
     assessor: Assessor,
     milestone_rows: list[tuple[str, str, str, date | None, int | None]],
     grace_days: int,
+    ladder: Ladder | None = None,
 ) -> Score:
-    """One account's score as of ``uow.now``: its milestones and assessments queued on the way."""
+    """One account's score as of ``uow.now``: its milestones, assessments and value standing queued on
+    the way (a rebuilt past score places nobody on the ladder: ``ladder`` None)."""
     acct = g["accounts"][0] if g["accounts"] else None
     states = _milestones(uow, account, g, defs, acct["onboarding_started_at"] if acct else None, milestone_rows)
     tier = acct["tier"] if acct else None
@@ -90,6 +93,8 @@ def score_account(
     score = evaluate(choice.card, facts, uow.now)
     assessor.expansion(account, g, facts, score)
     assessor.onboarding(account, g, facts)
+    if ladder is not None:
+        ladder.place(account, g, facts)
     return score
 
 
@@ -103,6 +108,7 @@ class Context:
     base7: dict[str, float]
     base30: dict[str, float]
     settings: HealthSettings
+    ladder: Ladder
 
 
 def _scored_row(
@@ -115,7 +121,7 @@ def _scored_row(
     """Score one account, queue what it announces, and return its row of ``account_health``."""
     now = uow.now
     score = score_account(
-        uow, account, g, ctx.cards, ctx.defs, ctx.assessor, milestone_rows, ctx.settings.usage_grace_days
+        uow, account, g, ctx.cards, ctx.defs, ctx.assessor, milestone_rows, ctx.settings.usage_grace_days, ctx.ladder
     )
     health_row = g["health"][0] if g["health"] else None
     previous = _previous(health_row)
@@ -176,7 +182,7 @@ async def recompute(
 
     score_rows: list[StoredScore] = []
     milestone_rows: list[tuple[str, str, str, date | None, int | None]] = []
-    ctx = Context(cards, defs, assessor, base7, base30, settings)
+    ctx = Context(cards, defs, assessor, base7, base30, settings, Ladder(uow))
     for account in accounts:
         with tracing.continued((traces or {}).get(account), "health score", account_id=account):
             score_rows.append(_scored_row(uow, account, grouped[account], ctx, milestone_rows))
@@ -184,6 +190,7 @@ async def recompute(
     await score_repository.save_scores(conn, rows=score_rows)
     await score_repository.save_milestones(conn, rows=milestone_rows)
     await assessor.save(conn)
+    await ctx.ladder.save(conn)
     jobs: dict[int, int] = defaultdict(int)
     for _, job in claimed:
         if job is not None:

@@ -181,6 +181,34 @@ async def test_the_last_value_review_held_is_the_facts_verdict_as_of_a_day(healt
     assert [r["outcome"] for r in then[acct]["value_review"]] == ["met"]
 
 
+async def test_the_value_ladder_is_a_baseline_then_each_move_once(health_db, run_id) -> None:
+    """Placed on the ladder at its first score (announced with no previous rung, for the account view);
+    a promoter moves it a rung up, announced once; a re-score that changes nothing says nothing."""
+    acct = f"hh-ladder-{run_id}"
+    async with rolled_back(health_db.url, schema="health") as conn:
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), tier="mid", seats=10)),
+            usage(acct, "Report Run", "u1"),
+            usage(acct, "Report Run", "u2"),
+            rec(iev.GoalUpdated(**sig(acct), goal_id="g1", name="Cut churn", status="met")),
+        )
+        first = await _rescore(conn, acct)
+        await handle(conn, rec(iev.NpsSubmitted(**sig(acct), contact_id="c1", score=10)))
+        moved = await _rescore(conn, acct)
+        again = await _rescore(conn, acct)
+        kept = await conn.fetchrow("SELECT rung, step, reason FROM value_standing WHERE account_id = $1", acct)
+
+    def ladder(rows: list[asyncpg.Record]) -> list[tuple[str, int, str | None, str]]:
+        said = [orjson.loads(r["payload"]) for r in rows if r["event_type"].endswith("value_ladder_changed.v1")]
+        return [(e["rung"], e["step"], e["previous_rung"], e["reason"]) for e in said]
+
+    assert ladder(first) == [("goals_met", 3, None, "all 1 goals met; no promoter nor exceeded review yet")]
+    assert ladder(moved) == [("value_others_see", 4, "goals_met", "all 1 goals met; 1 promoter")]
+    assert ladder(again) == []
+    assert (kept["rung"], kept["step"], kept["reason"]) == ("value_others_see", 4, "all 1 goals met; 1 promoter")
+
+
 async def _rescore(conn: asyncpg.Connection, acct: str) -> list[asyncpg.Record]:
     """One re-score on the same connection; the events it put in the outbox."""
     before = await conn.fetchval("SELECT coalesce(max(id), 0) FROM outbox")

@@ -155,6 +155,18 @@ class ExpansionReady(HealthEvent):
     assessed_at: datetime
 
 
+class ValueLadderChanged(HealthEvent):
+    """The account moved on the value ladder (health.domain.value): uses it, its problem is solved, its
+    goals are met, it gets value others see. ``previous_rung`` None: its first standing (a baseline)."""
+
+    event_type: ClassVar[str] = "bellwether.health.value_ladder_changed.v1"
+    rung: Literal["not_using", "uses_it", "problem_solved", "goals_met", "value_others_see"]
+    step: int = Field(ge=0, le=4)
+    previous_rung: str | None
+    reason: str
+    assessed_at: datetime
+
+
 class OnboardingOverdue(HealthEvent):
     """The customer has not confirmed onboarding (technical and process) this long after kickoff."""
 
@@ -174,5 +186,6 @@ EVENTS: tuple[type[Event], ...] = (
     ChampionCoverageChanged,
     GoalProgressChanged,
     ExpansionReady,
+    ValueLadderChanged,
     OnboardingOverdue,
 )

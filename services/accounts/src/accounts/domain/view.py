@@ -80,6 +80,17 @@ def _due(
     return [asdict(d) for d in touches_due(promised, done=done, missed=missed, since=since, today=today)]
 
 
+def ladder_of(account: Mapping[str, Any]) -> dict[str, Any]:
+    """Where the account stands on health's value ladder (rung None: not placed yet, no usage data)."""
+    return {
+        "rung": account.get("value_rung"),
+        "step": account.get("value_step"),
+        "of": 4,
+        "reason": account.get("value_reason"),
+        "since": account.get("value_at"),
+    }
+
+
 def assemble(
     parts: Mapping[str, Any],
     scores: Sequence[tuple[datetime, float]],
@@ -115,6 +126,7 @@ def assemble(
             "target": account.get("champion_target"),
             "contacts": contacts,
         },
+        "value_ladder": ladder_of(account),
         "goals": list(parts["goals"]),
         "problems": list(parts["problems"]),
         "milestones": list(parts["milestones"]),

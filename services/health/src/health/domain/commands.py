@@ -45,3 +45,14 @@ class ContactAssessment:
     influential: bool
     why: list[str]
     assessed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ValueStanding:
+    """An account's rung on the value ladder (domain.value) as stored, and since when."""
+
+    account_id: str
+    rung: str
+    step: int
+    reason: str
+    changed_at: datetime
