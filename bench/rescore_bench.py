@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_fixed
 
 from bellwether_shared.db import connect
 from bench.loadgen import Sampler
@@ -111,8 +112,15 @@ async def _change_default_card(
     http: httpx.AsyncClient, health: ServiceProcess, card: dict[str, Any]
 ) -> tuple[dict[str, Any], float]:
     t0 = time.perf_counter()
-    r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
-    r.raise_for_status()
+    async for attempt in AsyncRetrying(  # a 503 says "retry" (Retry-After): as any client of the API would
+        retry=retry_if_exception(lambda e: isinstance(e, httpx.HTTPStatusError) and e.response.status_code == 503),
+        stop=stop_after_attempt(5),
+        wait=wait_fixed(1),
+        reraise=True,
+    ):
+        with attempt:
+            r = await http.put(f"{health.url}/v1/scorecards/default", json=card)
+            r.raise_for_status()
     job_id = r.json()["rescore_job_id"]
     deadline = time.monotonic() + 600
     job: dict[str, Any] = {}

@@ -160,8 +160,12 @@ def portfolio() -> list[Consumed]:
             )
         ),
         *[
-            rec(hev.ValueLadderChanged(account_id=a, rung=r, step=n, previous_rung=None, reason="r", assessed_at=NOW))
-            for a, r, n in (("r-exp", "value_others_see", 4), ("r-down", "uses_it", 1), ("r-rej", "goals_met", 3))
+            rec(hev.ValueLadderChanged.model_validate(ladder | {"reason": "r", "assessed_at": NOW}))
+            for ladder in (
+                {"account_id": "r-exp", "rung": "value_others_see", "step": 4, "previous_rung": None},
+                {"account_id": "r-down", "rung": "uses_it", "step": 1, "previous_rung": None},
+                {"account_id": "r-rej", "rung": "goals_met", "step": 3, "previous_rung": None},
+            )
         ],
         score("r-exp", 80, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 75, "green", NOW - timedelta(days=150)),
