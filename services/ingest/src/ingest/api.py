@@ -38,7 +38,7 @@ def _doc(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-async def _authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any], Source]:
+async def authenticated(request: Request, rt: Runtime) -> tuple[dict[str, Any], Source]:
     body, _ = await read_json_object(request, max_bytes=rt.settings.max_request_bytes)
     source = await rt.auth.authenticate(write_key_from(request.headers.get("authorization"), body))
     body.pop("writeKey", None)  # never stored or forwarded
@@ -85,7 +85,7 @@ def single_rejected(r: Rejection) -> ApiError:
 
 def _single(call: str, model: type[BaseModel]) -> None:
     async def handler(request: Request, rt: Public) -> JSONResponse:
-        body, source = await _authenticated(request, rt)
+        body, source = await authenticated(request, rt)
         rate_limit(rt, source, 1)
         outcome = await accept_messages(
             rt.intake,
@@ -138,7 +138,7 @@ def _object_or_none(body: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 async def batch(request: Request, rt: Public) -> JSONResponse:
-    body, source = await _authenticated(request, rt)
+    body, source = await authenticated(request, rt)
     items = body.get("batch")
     if not isinstance(items, list):
         raise ApiError(400, "invalid_body", "batch: is required and must be an array of events")
@@ -189,7 +189,7 @@ for _path in ("batch", "import"):
 async def post_signals(request: Request, rt: Public) -> JSONResponse:
     """One signal, or ``{"batch": [...]}``; each is discriminated by ``type`` and validated strictly.
     Valid signals are accepted even when others in the batch are rejected."""
-    body, source = await _authenticated(request, rt)
+    body, source = await authenticated(request, rt)
     items = body["batch"] if isinstance(body.get("batch"), list) else [body]
     if len(items) > rt.settings.max_batch_events:
         raise ApiError(

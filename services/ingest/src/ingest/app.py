@@ -6,7 +6,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from bellwether_shared.service import create_service
-from ingest import admin_api, api, deletion_api, deps, destination_api, http_errors, plan_api, webhook_api, worker
+from ingest import (
+    admin_api,
+    api,
+    deletion_api,
+    deps,
+    destination_api,
+    http_errors,
+    objective_api,
+    plan_api,
+    webhook_api,
+    worker,
+)
 from ingest.settings import IngestSettings
 
 DESCRIPTION = """
@@ -36,6 +47,7 @@ def create_app(settings: IngestSettings) -> FastAPI:
             plan_api.router,
             webhook_api.router,
             deletion_api.router,
+            objective_api.router,
         ],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool, ctx.kafka),
         loops=worker.loops,

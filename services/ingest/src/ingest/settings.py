@@ -6,8 +6,10 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 
+from bellwether_shared.objectives import Template, merged
 from bellwether_shared.secretbox import SecretBox
 from bellwether_shared.settings import ServiceSettings
+from ingest.objective_schemas import TemplateIn
 
 
 class IngestSettings(ServiceSettings):
@@ -29,6 +31,14 @@ class IngestSettings(ServiceSettings):
         default_factory=lambda: ["x-write-key"],
         description="JSON list of header names a sender may put its write key in (besides Authorization)",
     )
+
+    objective_templates: dict[str, TemplateIn] = Field(
+        default_factory=dict,
+        description="JSON: the company's objective templates by key, over bellwether_shared.objectives' defaults",
+    )
+
+    def templates(self) -> dict[str, Template]:
+        return merged({key: t.template(key) for key, t in self.objective_templates.items()})
 
     max_request_bytes: int = Field(default=500 * 1024, ge=1024)
     max_event_bytes: int = Field(default=32 * 1024, ge=256)
