@@ -132,7 +132,8 @@ def _requests(account: str, today: date) -> list[dict[str, Any]]:
 
 def _engagement(account: str, today: date) -> list[dict[str, Any]]:
     """The CRM says the account can grow a lot and wants a person: the rule makes it high touch; its
-    last business review was 100 days ago, so the one promised each quarter is overdue."""
+    last business review was 100 days ago, so the one promised each quarter is overdue, and its last
+    value review (partially met) 40 days ago, so the monthly one is overdue too."""
     return [
         {"type": "account.upserted", "account_id": account, "growth_potential": "high"},
         {
@@ -143,6 +144,14 @@ def _engagement(account: str, today: date) -> list[dict[str, Any]]:
             "outcome": "done",
             "held_on": str(today - timedelta(days=100)),
             "by_person": "csm_0",
+        },
+        {
+            "type": "value_review.recorded",
+            "account_id": account,
+            "review_id": "vr-last",
+            "reviewed_on": str(today - timedelta(days=40)),
+            "outcome": "partially_met",
+            "notes": "Reports are faster, but leadership still builds its own deck",
         },
     ]
 
@@ -239,6 +248,11 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     console.print(timeline_table)
     if view:
         _engaged(console, view["engagement"])
+        ladder = view["value_ladder"]
+        if ladder["rung"]:
+            console.print(
+                f"  value ladder: step {ladder['step']} of 4, {ladder['rung'].replace('_', ' ')} ({ladder['reason']})"
+            )
         r = view["renewal"]
         console.print(
             f"  whole account: {accounts}/v1/accounts/{account} — health {view['health']['colour']}, "

@@ -19,6 +19,6 @@ def test_each_demo_signal_is_one_ingest_accepts(signal: dict[str, object]) -> No
 
 def test_the_demo_shows_a_segment_decision_and_an_overdue_review() -> None:
     kinds = {s["type"] for s in SIGNALS}
-    assert {"touch.recorded", "account.upserted"} <= kinds
+    assert {"touch.recorded", "account.upserted", "value_review.recorded"} <= kinds
     upsert = next(s for s in SIGNALS if s["type"] == "account.upserted")
     assert upsert["growth_potential"] == "high"  # the rule's reason: "..., but high growth potential"
