@@ -97,8 +97,8 @@ def _goals(account: str, today: date) -> list[dict[str, Any]]:
         {
             "type": "value_review.recorded",
             "account_id": account,
-            "review_id": "q4-review",
-            "reviewed_on": str(today),
+            "review_id": "last-review",
+            "reviewed_on": str(today - timedelta(days=40)),  # monthly for high touch: the next is overdue
             "outcome": "partially_met",
             "notes": "reporting faster, not yet at target",
             "goal_ids": ["report-time"],
@@ -132,8 +132,8 @@ def _requests(account: str, today: date) -> list[dict[str, Any]]:
 
 def _engagement(account: str, today: date) -> list[dict[str, Any]]:
     """The CRM says the account can grow a lot and wants a person: the rule makes it high touch; its
-    last business review was 100 days ago, so the one promised each quarter is overdue, and its last
-    value review (partially met) 40 days ago, so the monthly one is overdue too."""
+    last business review was 100 days ago, so the one promised each quarter is overdue (its last value
+    review, among the goals, was 40 days ago: the monthly one is overdue too)."""
     return [
         {"type": "account.upserted", "account_id": account, "growth_potential": "high"},
         {
@@ -144,14 +144,6 @@ def _engagement(account: str, today: date) -> list[dict[str, Any]]:
             "outcome": "done",
             "held_on": str(today - timedelta(days=100)),
             "by_person": "csm_0",
-        },
-        {
-            "type": "value_review.recorded",
-            "account_id": account,
-            "review_id": "vr-last",
-            "reviewed_on": str(today - timedelta(days=40)),
-            "outcome": "partially_met",
-            "notes": "Reports are faster, but leadership still builds its own deck",
         },
     ]
 
