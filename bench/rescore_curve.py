@@ -35,8 +35,8 @@ def _row(r: dict[str, Any]) -> dict[str, Any]:
 def run_suite(ep: Any, tmp: Path, admin_db: str, *, sizes: tuple[int, ...] = SIZES) -> dict[str, Any]:
     db = migrated(admin_db, "health")
     env = health_env(db, ep.kafka_bootstrap, LOG_LEVEL="WARNING", MIN_DELTA="0")
-    health = ServiceProcess("health", env, tmp / "health-rescore.log").start()
     settings = HealthSettings.model_validate({k.lower(): v for k, v in env.items() if k != "API_KEYS"})
+    health = ServiceProcess("health", env, tmp / "health-rescore.log").start()  # stopped below, whatever happens
     runs, plans = [], []
     try:
         for n in sizes:

@@ -42,6 +42,7 @@ SHARED_PURE: tuple[str, ...] = (
     *("bellwether_shared.dates", "bellwether_shared.inputguard", "bellwether_shared.documents"),
     "bellwether_shared.engagement",
     "bellwether_shared.objectives",
+    "bellwether_shared.support",
 )
 # (file name pattern, kind): the first that matches says what a top-level module is
 MODULE_KINDS: tuple[tuple[str, str], ...] = (

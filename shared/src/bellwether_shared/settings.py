@@ -6,6 +6,7 @@ optional ``.env`` file), names in upper case, e.g. ``KAFKA_BOOTSTRAP_SERVERS``.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import asdict
 from datetime import timedelta
@@ -18,6 +19,7 @@ from pydantic_settings import SettingsConfigDict
 from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Entitlements, Model as EngagementModel
 from bellwether_shared.kafka_conn import KafkaConnection
 from bellwether_shared.roles import ApiKey
+from bellwether_shared.support import DEFAULT_REASONS
 from bellwether_shared.tiers import Tiers
 
 S = TypeVar("S", bound="ServiceSettings")
@@ -63,6 +65,24 @@ class ServiceSettings(KafkaConnection):
         '{"high_touch": {"business_reviews_per_year": 2, "executive_sponsor": true, "onboarding_hours": 30, '
         '"check_in_days": 30}}; models left out keep bellwether_shared.engagement\'s defaults',
     )
+
+    contact_reasons: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REASONS),
+        min_length=1,
+        max_length=50,
+        description="JSON list: the company's taxonomy of why customers contact support (ticket.changed's "
+        "contact_reason), e.g. how_to, bug, outage, billing, feature_gap, onboarding",
+    )
+
+    @field_validator("contact_reasons")
+    @classmethod
+    def _reasons(cls, v: list[str]) -> list[str]:
+        bad = next((r for r in v if not re.fullmatch(r"[a-z][a-z0-9_]{0,59}", r)), None)
+        if bad is not None:
+            raise ValueError(f"'{bad}' is not a reason key (lower case letters, digits, _)")
+        if len(set(v)) != len(v):
+            raise ValueError("a reason is listed twice")
+        return v
 
     def promises(self) -> dict[EngagementModel, Entitlements]:
         """Each engagement model's entitlements: the company's where it set them, else the defaults."""

@@ -32,7 +32,9 @@ async def whole_account(account_id: str, acting: Reader) -> dict[str, Any]:
             raise ApiError(404, "not_found", f"account_id: no account '{account_id}' known yet")
         scores = await queries.scores(conn, account_id=account_id, since=now - timedelta(days=90))
     tier = rt.settings.tiers.name(parts["account"].get("tier"))
-    return view.assemble(parts, scores, now, tier=tier, promises=rt.settings.promises())
+    return view.assemble(
+        parts, scores, now, tier=tier, promises=rt.settings.promises(), min_peers=rt.settings.peer_min_group
+    )
 
 
 @router.get(

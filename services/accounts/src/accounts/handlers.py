@@ -66,6 +66,7 @@ async def _health(conn: asyncpg.Connection, e: hev.HealthScoreChanged, at: datet
         colour=e.new_colour,
         reasons=[r.model_dump(mode="json") for r in e.reasons],
         at=e.computed_at,
+        adoption=e.adoption,
     )
 
 

@@ -34,6 +34,13 @@ _PARTS = {
                   WHERE account_id = $1 ORDER BY held_on DESC, touch_id LIMIT 200""",
     "alerts": """SELECT alert_id, rule_id, severity, title, text, recipients, raised_at FROM alerts
                  WHERE account_id = $1 ORDER BY raised_at DESC LIMIT 20""",
+    # peers: the accounts of the same industry and segment, with what the benchmarks compare (none
+    # without an industry: no group to compare with)
+    "peers": """SELECT p.account_id, p.adoption, p.health_value AS health,
+                       (SELECT min(m.ttv_days) FROM milestones m
+                        WHERE m.account_id = p.account_id AND m.state = 'achieved')::float8 AS time_to_value
+                FROM accounts a JOIN accounts p ON p.industry = a.industry AND p.segment IS NOT DISTINCT FROM a.segment
+                WHERE a.account_id = $1 LIMIT 20000""",
     "tasks": """SELECT task_id, playbook_id, title, owner_id, priority, due_at, status, why, steps, outcome, reason,
                        changed_at FROM tasks WHERE account_id = $1
                 ORDER BY status IN ('done', 'dismissed'), due_at LIMIT 50""",

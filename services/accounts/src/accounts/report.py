@@ -3,14 +3,16 @@ as one JSON document; ``report_html`` draws it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, get_args
 
 import asyncpg
 
-from accounts import report_repository as repo
-from accounts.domain import report as rp
+from accounts import report_repository as repo, report_story
+from accounts.domain import headlines, report as rp
+from bellwether_shared import support as sp
 from bellwether_shared.events import health as hev
 
 
@@ -18,7 +20,15 @@ def _at(d: Any) -> datetime:
     return datetime.combine(d, time.min, tzinfo=UTC)
 
 
-async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, today: Any) -> dict[str, Any]:
+async def build(
+    conn: asyncpg.Connection,
+    *,
+    period: str,
+    min_risk_arr: float,
+    today: Any,
+    headline_keys: Sequence[str] = headlines.DEFAULT,
+) -> dict[str, Any]:
+    """The report of a quarter: its headline figures and stories first, then the detail."""
     start, end = rp.quarter_bounds(period)
     back = rp.quarters(period, back=3)
     first = rp.quarter_bounds(back[0])[0]
@@ -45,8 +55,19 @@ async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, t
     onboarding = await repo.onboarding(conn)
     champions = await repo.champions(conn)
     tiles = _tiles(onboarding, champions)
+    ladder = _ladder(await repo.value_ladder(conn))
+    shares = {
+        "onboarding_completion": tiles["onboarding"]["completion_rate"],
+        "champion_coverage": tiles["champions"]["share"],
+        "goals_met_or_above": ladder["goals_met_or_above"],
+    }
+    heads = await report_story.headline_figures(
+        conn, period=period, today=as_of, by_quarter=retention["by_quarter"], shares=shares, keys=headline_keys
+    )
     return {
         "period": period,
+        "headlines": heads,
+        "stories": await report_story.stories(conn, period=period),
         "from": start.isoformat(),
         "to": end.isoformat(),
         "generated_at": datetime.now(UTC).isoformat(),
@@ -54,7 +75,8 @@ async def build(conn: asyncpg.Connection, *, period: str, min_risk_arr: float, t
         "arr_by_colour": rp.arr_by_colour(arr, history, dates),
         "forecast": rp.forecast(((r["renewal_date"], r["arr"], r["colour"]) for r in upcoming), ahead),
         **tiles,
-        "value_ladder": _ladder(await repo.value_ladder(conn)),
+        "value_ladder": ladder,
+        "support": await _support(conn, period=period, today=as_of),
         "at_risk": await repo.at_risk(conn, min_arr=min_risk_arr, since=_at(first)),
         "min_risk_arr": min_risk_arr,
     }
@@ -77,6 +99,29 @@ def _ladder(rows: list[Any]) -> dict[str, Any]:
         "placed": placed,
         "not_placed": counts.get(None, (0, 0.0))[0],
         "goals_met_or_above": rp.share(at_goals, placed),
+    }
+
+
+async def _support(conn: asyncpg.Connection, *, period: str, today: date) -> dict[str, Any]:
+    """Tickets opened in the period against the period before (by reason, linked to a bug) and the
+    requests still waiting; the rate per active user is health's (GET /v1/support), which sees usage."""
+    start, end = rp.quarter_bounds(period)
+    before = rp.quarter_bounds(rp.quarters(period, back=1)[0])[0]
+    rows = await repo.tickets_by_reason(conn, since=before, start=start, until=end)
+    now, earlier = sp.windows((r["current"], r["reason"], r["bug_linked"], int(r["tickets"])) for r in rows)
+    waiting = await repo.waiting_requests(conn, limit=10)
+    requests = [sp.Request(r["title"], r["status"], r["first_seen"], int(r["accounts"])) for r in waiting]
+    s = sp.summarise(now, earlier, active_users=0, active_users_before=0, requests=requests, today=today, top=5)
+    arr = {r["title"]: float(r["arr"]) for r in waiting}
+    return {
+        "tickets": now.tickets,
+        "tickets_before": earlier.tickets,
+        "bug_share": s.bug_share,
+        "top_reasons": [{"reason": reason, "tickets": n} for reason, n in s.top_reasons],
+        "unfulfilled_requests": [
+            {"title": t, "status": st, "age_days": age, "accounts": n, "arr": arr.get(t, 0.0)}
+            for t, st, age, n in s.unfulfilled
+        ],
     }
 
 

@@ -88,6 +88,47 @@ def _charts(r: Report) -> list[Chart]:
     ]
 
 
+def _support(v: Report) -> dict[str, Any]:
+    """The support section: tickets against the quarter before, bug share, top reasons, what still waits."""
+    before = v["tickets_before"]
+    change = (
+        f"{(v['tickets'] - before) / before * 100:+.0f} % on the quarter before"
+        if before
+        else "none the quarter before"
+    )
+    return {
+        "headline": f"{v['tickets']} tickets opened ({change}); linked to a bug: {_pct(v['bug_share'])}",
+        "reasons": [(str(x["reason"]).replace("_", " "), x["tickets"]) for x in v["top_reasons"]],
+        "waiting": [
+            (x["title"], x["status"], _days(x["age_days"]), x["accounts"], f"{x['arr']:,.0f}")
+            for x in v["unfulfilled_requests"]
+        ],
+    }
+
+
+def _figure(unit: str, v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return _pct(v) if unit == "share" else _days(v) if unit == "days" else f"{v:,.0f}"
+
+
+def _headline(h: Report) -> tuple[str, str, str]:
+    """A headline figure and its trend in words ("▲ 4 pts on the quarter before, better")."""
+    if h["change"] is None:
+        trend = "no earlier figure to compare" if h["previous"] is None else "unchanged on the quarter before"
+    else:
+        arrow = "▲" if h["change"] > 0 else "▼"
+        size = f"{abs(h['change']) * 100:.0f} pts" if h["unit"] == "share" else _figure(h["unit"], abs(h["change"]))
+        trend = f"{arrow} {size} on the quarter before, {'better' if h['improved'] else 'worse'}"
+    return h["label"], _figure(h["unit"], h["value"]), trend
+
+
+def _stories(s: Report) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(heading, [(account, day, words)]) for quotes, wins and escalations; escaped by the template."""
+    heads = (("quotes", "What customers said"), ("wins", "Wins"), ("escalations", "Escalations"))
+    return [(title, [(x["account"], x["day"], x["text"]) for x in s[key]]) for key, title in heads]
+
+
 def render(r: Report) -> str:
     return _env.get_template("report.html.j2").render(
         period=r["period"],
@@ -101,4 +142,7 @@ def render(r: Report) -> str:
             for a in r["at_risk"]
         ],
         charts=_charts(r),
+        support=_support(r["support"]),
+        headlines=[_headline(h) for h in r["headlines"]],
+        stories=_stories(r["stories"]),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -88,6 +89,72 @@ async def value_ladder(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     rows: list[asyncpg.Record] = await conn.fetch(
         "SELECT value_rung AS rung, count(*) AS accounts, coalesce(sum(arr), 0)::float8 AS arr FROM accounts"
         " GROUP BY value_rung"
+    )
+    return rows
+
+
+async def tickets_by_reason(conn: asyncpg.Connection, *, since: date, start: date, until: date) -> list[asyncpg.Record]:
+    """(in the period?, reason, bug-linked, tickets) of the tickets opened from ``since`` (the period
+    before) to ``until``; the period starts at ``start``."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT opened_at >= $2::date AS current, contact_reason AS reason, bug_linked, count(*) AS tickets
+           FROM tickets WHERE opened_at >= $1::date AND opened_at < $3::date GROUP BY 1, 2, 3""",
+        since,
+        start,
+        until,
+    )
+    return rows
+
+
+async def waiting_requests(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
+    """Requests still open, planned or in progress, oldest first, with the accounts waiting and their ARR."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT r.title, min(r.status) AS status, min(coalesce(r.first_seen_at, r.changed_at))::date AS first_seen,
+                  count(*) AS accounts, coalesce(sum(a.arr), 0)::float8 AS arr
+           FROM requests r JOIN accounts a USING (account_id)
+           WHERE r.status IN ('open', 'planned', 'in_progress')
+           GROUP BY r.request_id, r.title ORDER BY first_seen, r.title LIMIT $1""",
+        limit,
+    )
+    return rows
+
+
+async def arr_at_risk(conn: asyncpg.Connection, *, since: date, until: date) -> float:
+    """ARR of the open renewals at risk that renew from ``since`` to ``until``."""
+    total = await conn.fetchval(
+        """SELECT coalesce(sum(coalesce(r.arr, a.arr, 0)), 0)::float8 FROM renewals r JOIN accounts a USING (account_id)
+           WHERE r.kind = 'renewal' AND r.outcome IS NULL AND r.at_risk
+             AND r.renewal_date >= $1 AND r.renewal_date < $2""",
+        since,
+        until,
+    )
+    return float(total)
+
+
+async def ttv_days(conn: asyncpg.Connection, *, since: date, until: date) -> list[int]:
+    """Each account's time to value, for the first milestones achieved from ``since`` to ``until``."""
+    rows = await conn.fetch(
+        """SELECT min(ttv_days) AS ttv FROM milestones
+           WHERE state = 'achieved' AND ttv_days IS NOT NULL AND on_date >= $1 AND on_date < $2 GROUP BY account_id""",
+        since,
+        until,
+    )
+    return [int(r["ttv"]) for r in rows]
+
+
+async def moments(
+    conn: asyncpg.Connection, *, since: date, until: date, event_types: Sequence[str]
+) -> list[asyncpg.Record]:
+    """The timeline entries of these types from ``since`` to ``until``, with their account's name and ARR."""
+    rows: list[asyncpg.Record] = await conn.fetch(
+        """SELECT t.account_id, a.name, coalesce(a.arr, 0)::float8 AS arr, t.occurred_at, t.event_type, t.title,
+                  t.detail
+           FROM timeline t JOIN accounts a USING (account_id)
+           WHERE t.event_type = ANY($3::text[]) AND t.occurred_at >= $1::date AND t.occurred_at < $2::date
+           ORDER BY t.occurred_at LIMIT 5000""",
+        since,
+        until,
+        list(event_types),
     )
     return rows
 

@@ -57,16 +57,25 @@ async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, own
 
 
 async def set_health(
-    conn: asyncpg.Connection, *, account_id: str, value: float, colour: str, reasons: list[Any], at: datetime
+    conn: asyncpg.Connection,
+    *,
+    account_id: str,
+    value: float,
+    colour: str,
+    reasons: list[Any],
+    at: datetime,
+    adoption: float | None = None,
 ) -> None:
     await conn.execute(
-        """UPDATE accounts SET health_value = $2, health_colour = $3, health_reasons = $4::jsonb, health_at = $5
+        """UPDATE accounts SET health_value = $2, health_colour = $3, health_reasons = $4::jsonb, health_at = $5,
+                              adoption = $6
            WHERE account_id = $1 AND (health_at IS NULL OR health_at <= $5)""",
         account_id,
         value,
         colour,
         reasons,
         at,
+        adoption,
     )
     await conn.execute(
         "INSERT INTO health_scores VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", account_id, at, value, colour
@@ -197,7 +206,8 @@ async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: d
         "status": e.status,
         "severity": e.severity,
     }
-    await upsert(conn, TICKETS, row | {"bug_linked": e.bug_linked, "subject_line": e.subject_line, "changed_at": at})
+    row |= {"bug_linked": e.bug_linked, "subject_line": e.subject_line, "changed_at": at}
+    await upsert(conn, TICKETS, row | {"opened_at": e.opened_at or at, "contact_reason": e.contact_reason})
 
 
 async def add_nps(conn: asyncpg.Connection, *, e: iev.NpsSubmitted, at: datetime, event_id: str) -> None:
@@ -219,6 +229,13 @@ async def upsert_request(conn: asyncpg.Connection, *, e: iev.FeatureRequestStatu
     row: dict[str, Any] = {"account_id": e.account_id, "request_id": e.request_id, "title": e.title, "kind": e.kind}
     row |= {"status": e.status, "blocking": e.blocking, "contact_id": e.contact_id, "changed_at": at}
     await upsert(conn, REQUESTS, row)
+    await conn.execute(  # waiting since it was first asked for, whatever order the changes arrive in
+        """UPDATE requests SET first_seen_at = LEAST(coalesce(first_seen_at, $3), $3)
+           WHERE account_id = $1 AND request_id = $2""",
+        e.account_id,
+        e.request_id,
+        at,
+    )
 
 
 async def set_milestone(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
+from accounts.domain import headlines
 from bellwether_shared.settings import ServiceSettings
 
 
@@ -18,3 +19,17 @@ class AccountsSettings(ServiceSettings):
     consumer_max_records: int = Field(default=2000, ge=1, le=50_000)
     timeline_days: int = Field(default=730, ge=30, le=3650, description="timeline entries kept")
     score_history_days: int = Field(default=400, ge=90, le=3650, description="health scores kept for trends")
+    report_headlines: list[str] = Field(
+        default_factory=lambda: list(headlines.DEFAULT),
+        description="JSON list: the executive report's headline figures (at most 4), from "
+        + ", ".join(headlines.CATALOGUE),
+    )
+
+    peer_min_group: int = Field(
+        default=5, ge=3, le=1000, description="peer benchmarks are shown from this many peers with the figure"
+    )
+
+    @field_validator("report_headlines")
+    @classmethod
+    def _headlines(cls, v: list[str]) -> list[str]:
+        return headlines.check(v)

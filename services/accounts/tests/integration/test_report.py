@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import sync_playwright
 
-from accounts import report, report_html
+from accounts import pack, pack_html, report, report_html
 from accounts.domain import report as rp
 from accounts.handlers import make_handler
 from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
@@ -111,6 +111,65 @@ def score(acct: str, value: float, colour: hev.Colour, at: datetime) -> Consumed
     )
 
 
+def support_tickets() -> list[Consumed]:
+    """Three tickets this quarter (one a bug, one without a reason), one the quarter before; a request
+    still planned, asked by two accounts, and one shipped."""
+    prev = datetime.combine(Q_START, datetime.min.time(), tzinfo=UTC) - timedelta(days=5)
+
+    def ticket(account: str, tid: str, at: datetime, reason: str | None, bug: bool = False) -> Consumed:
+        e = iev.TicketChanged(
+            **sig(account, at), ticket_id=tid, status="opened", severity="low", bug_linked=bug, opened_at=at
+        )
+        return rec(e.model_copy(update={"contact_reason": reason}), at)
+
+    def request(account: str, rid: str, title: str, status: Any) -> Consumed:
+        at = NOW - timedelta(days=45)
+        return rec(iev.FeatureRequestStatusChanged(**sig(account, at), request_id=rid, title=title, status=status), at)
+
+    return [
+        ticket("r-exp", "s1", NOW, "how_to"),
+        ticket("r-exp", "s2", NOW, "bug", bug=True),
+        ticket("r-down", "s3", NOW, None),
+        ticket("r-down", "s4", prev, "billing"),
+        request("r-exp", "q1", "<b>SSO</b>", "planned"),
+        request("r-down", "q1", "<b>SSO</b>", "planned"),
+        request("r-down", "q2", "Dark mode", "shipped"),
+    ]
+
+
+def story_events(big_at_risk: str, risk: list[rev.RiskReason]) -> list[Consumed]:
+    """The quarter's quotes, a win and an escalation."""
+    escalated = rev.RenewalRiskEscalated(
+        account_id=big_at_risk,
+        opportunity_id="renewal-big",
+        tier="strategic",
+        escalate_within_days=120,
+        level="high",
+        points=70,
+        renewal_date=NEXT_Q + timedelta(days=10),
+        days_to_renewal=90,
+        arr=80_000,
+        owner_id="cara",
+        reasons=risk,
+    )
+    expansion = rev.OpportunityCreated(
+        account_id="r-exp",
+        opportunity_id="exp-1",
+        kind="expansion",
+        contract_id=None,
+        renewal_date=None,
+        arr=25_000,
+        owner_id="abe",
+        owner_role="ae",
+    )
+    return [
+        rec(iev.NpsSubmitted(**sig("r-exp"), contact_id="vp", score=10, comment="The team lives in it")),
+        rec(iev.NpsSubmitted(**sig("r-down"), contact_id="ops", score=3, comment="<i>slow</i> exports")),
+        rec(escalated),
+        rec(expansion),
+    ]
+
+
 def portfolio() -> list[Consumed]:
     """Four renewals closed in the quarter (one on a deal CS rejected), one big open renewal at risk next
     quarter, onboarding and time to value, champions."""
@@ -167,6 +226,8 @@ def portfolio() -> list[Consumed]:
                 {"account_id": "r-rej", "rung": "goals_met", "step": 3, "previous_rung": None},
             )
         ],
+        *support_tickets(),
+        *story_events(big_at_risk, risk),
         score("r-exp", 80, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 75, "green", NOW - timedelta(days=150)),
         score(big_at_risk, 35, "red", NOW - timedelta(days=20)),
@@ -241,6 +302,23 @@ def test_arr_forecast_and_tiles(doc: dict[str, Any]) -> None:
         ("value_others_see", 1, 100_000),
     ]
     assert (ladder["placed"], ladder["not_placed"], ladder["goals_met_or_above"]) == (3, 2, round(2 / 3, 4))
+    heads = {h["key"]: h for h in doc["headlines"]}
+    assert list(heads) == ["nrr", "grr", "arr_at_risk", "time_to_value"]  # the default choice, in order
+    assert heads["grr"]["value"] == doc["retention"]["period"]["grr"]
+    assert (heads["arr_at_risk"]["value"], heads["arr_at_risk"]["change"]) == (80_000, None)
+    assert (heads["time_to_value"]["value"], heads["time_to_value"]["previous"]) == (20.0, None)
+    stories = doc["stories"]
+    assert [q["account_id"] for q in stories["quotes"]] == ["r-exp", "r-down"]  # the larger account first
+    assert sorted(w["text"].split(":")[0] for w in stories["wins"] if w["account_id"] == "r-exp") == [
+        "Expansion opportunity opened",
+        "Renewal closed",
+    ]
+    assert [e["account_id"] for e in stories["escalations"]] == ["r-risk"]
+    support = doc["support"]
+    assert (support["tickets"], support["tickets_before"], support["bug_share"]) == (3, 1, round(1 / 3, 4))
+    assert {x["reason"]: x["tickets"] for x in support["top_reasons"]} == {"how_to": 1, "bug": 1, "unclassified": 1}
+    [sso] = support["unfulfilled_requests"]  # the shipped one is fulfilled
+    assert (sso["title"], sso["accounts"], sso["arr"], sso["age_days"]) == ("<b>SSO</b>", 2, 140_000, 45)
     [risky] = doc["at_risk"]
     assert risky["account_id"] == "r-risk" and [s["value"] for s in risky["scores"]] == [75, 35]
     assert len(risky["changes"]) == 2 and risky["risk_reasons"][0]["factor"] == "score_red"
@@ -250,7 +328,15 @@ def test_the_page_renders_in_chromium_with_data_in_every_chart(doc: dict[str, An
     html = report_html.render(doc)
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>since</b>" not in html
-    assert "Goals met or above (value ladder)" in html and "1 uses it, 1 goals met, 1 value others see" in html
+    assert "3 tickets opened (+200 % on the quarter before); linked to a bug: 33 %" in html
+    assert "&lt;b&gt;SSO&lt;/b&gt;" in html and "<b>SSO</b>" not in html
+    assert "Goals met or above (value ladder)" in html
+    assert html.index("Net revenue retention") < html.index("What customers said") < html.index("The detail")
+    assert (
+        "&lt;i&gt;slow&lt;/i&gt; exports" in html
+        and "<i>slow</i>" not in html
+        and "1 uses it, 1 goals met, 1 value others see" in html
+    )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page_file = ARTIFACTS / f"executive-report-{PERIOD}.html"
     page_file.write_text(html)
@@ -295,3 +381,47 @@ def test_an_empty_chart_says_why_it_is_empty(doc: dict[str, Any]) -> None:
     empty = doc | {"champions": doc["champions"] | {"strategic_contacts": []}}
     assert "no champion of a strategic account assessed yet" in report_html.render(empty)
     assert "no champion of a strategic account assessed yet" not in report_html.render(doc)
+
+
+@pytest.fixture(scope="module")
+def pack_doc(portfolio_db: ServiceDb) -> dict[str, Any]:
+    async def build() -> dict[str, Any]:
+        async with rolled_back(portfolio_db.url, schema="accounts") as conn:
+            await make_handler()(conn, portfolio())
+            with pytest.raises(ValueError, match="not in cara's book"):
+                await pack.build(conn, owner="cara", period=PERIOD, today=TODAY, account_id="r-down")
+            return await pack.build(conn, owner="cara", period=PERIOD, today=TODAY)
+
+    return asyncio.run(build())
+
+
+def test_a_csms_pack_holds_the_book_the_quarter_and_what_is_ahead(pack_doc: dict[str, Any]) -> None:
+    p = pack_doc
+    assert p["book"]["accounts"] == 3 and p["in_depth"]["account_id"] == "r-exp"  # the largest of cara's book
+    whats = " | ".join(a["what"] for a in p["achievements"])
+    assert "Expansion opportunity opened" in whats and "Milestone" in whats
+    assert "renewed" in whats or "expanded" in whats  # r-exp renewed larger this quarter
+    assert [a["kind"] for a in p["ahead"] if a["account"].endswith("Big")] == ["renewal"]
+
+
+def test_the_pack_renders_in_chromium_escaped(pack_doc: dict[str, Any]) -> None:
+    html = pack_html.render(pack_doc)
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; Big" in html
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page_file = ARTIFACTS / f"csm-pack-cara-{PERIOD}.html"
+    page_file.write_text(html)
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: errors.append(f"dialog: {d.message}"))
+            page.goto(page_file.as_uri())
+            headings = page.eval_on_selector_all("h2", "hs => hs.map(h => h.textContent)")
+            rows = page.eval_on_selector_all("table.ahead tr", "rs => rs.length")
+        finally:
+            browser.close()
+    assert errors == []
+    assert headings[0].startswith("In depth: Expanding") and "Adoption challenges" in headings
+    assert rows >= 2  # the header and the renewal ahead

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from bellwether_shared import topics
 from bellwether_shared.service import Consumes, create_service
-from health import api, calibration_api, config_api, deps, segments_api, worker
+from health import api, calibration_api, config_api, deps, segments_api, support_api, worker
 from health.handlers import make_handler
 from health.settings import HealthSettings
 
@@ -24,7 +24,7 @@ def create_app(settings: HealthSettings) -> FastAPI:
         settings,
         title="Bellwether health",
         description=DESCRIPTION,
-        routers=[api.router, config_api.router, segments_api.router, calibration_api.router],
+        routers=[api.router, config_api.router, segments_api.router, calibration_api.router, support_api.router],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,

@@ -74,6 +74,7 @@ def account_facts(
         nps={r["contact_id"]: (r["answered_at"].date(), r["score"]) for r in g["nps"]},
         tickets_seen=bool(g["tickets"]),
         open_tickets=tuple((r["severity"], r["bug_linked"]) for r in g["tickets"] if r["status"] != "closed"),
+        last_contact=max((r["opened_at"].date() for r in g["tickets"] if r["opened_at"]), default=None),
         champions=assessed.champions,
         coverage=assessed.coverage,
         goals=assessed.goals,

@@ -279,6 +279,7 @@ def _announce(
             computed_at=uow.now,
             baseline=baseline,
             usage_data=score.usage_data,
+            adoption=next((m.raw for m in score.measures if m.type is MeasureType.ACTIVE_USERS), None),
         )
     )
     if colour_changed:

@@ -184,7 +184,7 @@ async def upsert_ticket(conn: asyncpg.Connection, *, e: iev.TicketChanged, at: d
     row |= {"severity": e.severity, "bug_linked": e.bug_linked, "changed_at": at}
     row |= {"requester_contact_id": e.requester_contact_id, "opened_at": e.opened_at or at}
     row |= {"closed_at": at if e.status == "closed" else None, "subject_line": e.subject_line}
-    await upsert(conn, TICKETS, row)
+    await upsert(conn, TICKETS, row | {"contact_reason": e.contact_reason})
 
 
 async def upsert_contact(conn: asyncpg.Connection, *, e: iev.ContactChanged, at: datetime) -> None:

@@ -27,7 +27,8 @@ async def fact_rows(
                      WHERE account_id = ANY($1::text[]) AND day >= $2 AND day <= $3""",
         "nps": """SELECT account_id, contact_id, score, answered_at FROM nps_responses
                   WHERE account_id = ANY($1::text[]) AND answered_at::date <= $3""",  # contacts' answers: assessment
-        "tickets": "SELECT account_id, status, severity, bug_linked FROM tickets WHERE account_id = ANY($1::text[])",
+        "tickets": """SELECT account_id, status, severity, bug_linked, opened_at FROM tickets
+                      WHERE account_id = ANY($1::text[])""",
         "onboarding": "SELECT account_id, aspect FROM onboarding WHERE account_id = ANY($1::text[])",
         "hits": """SELECT account_id, milestone_key, day, user_id, hits FROM milestone_hits
                    WHERE account_id = ANY($1::text[]) AND day <= $3""",

@@ -321,3 +321,23 @@ def test_the_last_value_reviews_verdict_is_a_measure_and_none_held_is_no_data() 
     assert said["missed"][2] == 50.0  # half the weight: users 100, the verdict 0
     stale = replace(base, value_review=(TODAY - timedelta(days=201), "missed"))
     assert value(stale)[0] is None  # two quarterly reviews missed since: an old verdict is no data
+
+
+def test_a_healthy_amount_of_contact_is_no_load_and_a_large_silent_account_is_no_data() -> None:
+    load = (ScalePoint(0, 100), ScalePoint(6, 40), ScalePoint(15, 0))
+    sc = card(m("users", MeasureType.ACTIVE_USERS), m("support", MeasureType.SUPPORT_LOAD, points=load), min_measures=1)
+    recent = TODAY - timedelta(days=5)
+    open_two = (("medium", False), ("high", True))  # weights 2 + 3 x 1.5 (a bug) = 6.5
+
+    def raw(facts: AccountFacts) -> float | None:
+        return next(x for x in evaluate(sc, facts, NOW).measures if x.key == "support").raw
+
+    small = AccountFacts(
+        "a", seats=10, daily_users=users(5), tickets_seen=True, open_tickets=open_two, last_contact=recent
+    )
+    busy = replace(small, seats=200, daily_users=users(30))
+    assert raw(small) == pytest.approx(6.5 - 0.1 * 5)
+    assert raw(busy) == pytest.approx(6.5 - 0.1 * 30)  # 30 active users: three of it are a healthy amount
+    quiet_large = replace(busy, open_tickets=(), last_contact=TODAY - timedelta(days=120))
+    assert raw(quiet_large) is None  # silence from a large account is not health
+    assert raw(replace(small, open_tickets=(), last_contact=TODAY - timedelta(days=120))) == 0.0

@@ -26,6 +26,7 @@ class Limits:
     max_event_bytes: int
     future_skew: timedelta
     publish_timeout_s: float
+    contact_reasons: frozenset[str] = frozenset()  # the taxonomy ticket.changed's contact_reason comes from
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Intake:
             max_event_bytes=settings.max_event_bytes,
             future_skew=timedelta(seconds=settings.future_skew_s),
             publish_timeout_s=settings.publish_timeout_s,
+            contact_reasons=frozenset(settings.contact_reasons),
         )
         return cls(
             pool=pool,

@@ -19,7 +19,7 @@ from ingest.domain import scopes
 from ingest.domain.normalise import Rejection
 from ingest.domain.scopes import Grant
 from ingest.events import SOURCE_PREFIX, signal_event_id
-from ingest.intake import Intake, stored
+from ingest.intake import Intake, Limits, stored
 from ingest.schemas import SIGNAL_ADAPTER, SIGNAL_INPUTS
 from ingest.tracking import Outcome
 
@@ -66,7 +66,15 @@ def _message_id(raw: Any) -> str | None:
     return raw.get("message_id") if isinstance(raw, dict) and isinstance(raw.get("message_id"), str) else None
 
 
-def _checked(index: int, raw: Any, grant: Grant, *, received_at: datetime, skew: timedelta) -> Rejection | Any:
+def _unknown_reason(parsed: Any, reasons: frozenset[str]) -> str | None:
+    """Why a ticket's contact reason is refused: not in the company's taxonomy (CONTACT_REASONS)."""
+    reason = getattr(parsed, "contact_reason", None) if parsed.type == "ticket.changed" else None
+    if reason is None or reason in reasons:
+        return None
+    return f"'{reason}' is not one of the contact reasons: {', '.join(sorted(reasons))}"
+
+
+def _checked(index: int, raw: Any, grant: Grant, *, received_at: datetime, limits: Limits) -> Rejection | Any:
     """The signal parsed and allowed, or the rejection that names its field and reason."""
     if isinstance(raw, Rejection):  # a webhook adapter could not map it: kept as it is
         return raw
@@ -76,9 +84,11 @@ def _checked(index: int, raw: Any, grant: Grant, *, received_at: datetime, skew:
         parsed = SIGNAL_ADAPTER.validate_python(raw)
     except ValidationError as exc:
         return _rejection(index, raw, exc)
-    if (refused := _refusal(parsed, grant, received_at=received_at, skew=skew)) is not None:
+    if (refused := _refusal(parsed, grant, received_at=received_at, skew=limits.future_skew)) is not None:
         code, field, reason = refused
         return Rejection(index, _message_id(raw), field, reason, raw, code)
+    if (unknown := _unknown_reason(parsed, limits.contact_reasons)) is not None:
+        return Rejection(index, _message_id(raw), "contact_reason", unknown, raw)
     return parsed
 
 
@@ -102,7 +112,7 @@ async def accept_signals(
     publishes the rest; raises ``Unavailable`` when nothing could be accepted."""
     received_at, outcome, envelopes = utcnow(), Outcome(), []
     for index, raw in enumerate(items):
-        checked = _checked(index, raw, grant, received_at=received_at, skew=intake.limits.future_skew)
+        checked = _checked(index, raw, grant, received_at=received_at, limits=intake.limits)
         if isinstance(checked, Rejection):
             outcome.rejections.append(checked)
         else:

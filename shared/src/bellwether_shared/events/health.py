@@ -46,6 +46,9 @@ class HealthScoreChanged(HealthEvent):
     usage_data: bool = Field(
         default=True, description="usage counted in it (false: no usage is data yet for this account)"
     )
+    adoption: float | None = Field(
+        default=None, description="share of seats active in the score's window (active_users; null: no data)"
+    )
 
 
 class HealthColourChanged(HealthEvent):

@@ -165,6 +165,9 @@ class TicketChanged(Signal):
     subject_line: str | None = None
     requester_contact_id: str | None = Field(default=None, description="the contact who asked (champion health)")
     opened_at: datetime | None = Field(default=None, description="when it was opened (resolution time)")
+    contact_reason: str | None = Field(
+        default=None, max_length=60, description="why the customer got in touch: one of the company's CONTACT_REASONS"
+    )
 
 
 Seniority = Literal["executive", "vp", "director", "manager", "individual"]

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from accounts.domain import peers
 from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Entitlements, Model, TouchKind, decide, touches_due
 
 OPEN_REQUEST = ("open", "planned", "in_progress")
@@ -40,6 +41,7 @@ def engagement_of(
     touches: Sequence[Mapping[str, Any]] = (),
     today: date | None = None,
     promises: Mapping[Model, Entitlements] = DEFAULT_ENTITLEMENTS,
+    min_peers: int = 5,
 ) -> dict[str, Any]:
     """How the account is served, who decided it and why, what that model promises, and each promised
     touch: last held, next due, overdue (``tier``: the account's tier in the company's vocabulary,
@@ -91,12 +93,24 @@ def ladder_of(account: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def peers_of(account_id: str, group: Sequence[Mapping[str, Any]], min_group: int) -> dict[str, Any]:
+    """The account against the accounts of its industry and segment (domain.peers)."""
+    own = next((dict(r) for r in group if r["account_id"] == account_id), {})
+    return {
+        "group": "same industry and segment",
+        "accounts": len(group),
+        "min_group": min_group,
+        "benchmarks": [asdict(b) for b in peers.benchmarks(own, group, min_group=min_group)],
+    }
+
+
 def assemble(
     parts: Mapping[str, Any],
     scores: Sequence[tuple[datetime, float]],
     now: datetime,
     tier: str | None = None,
     promises: Mapping[Model, Entitlements] = DEFAULT_ENTITLEMENTS,
+    min_peers: int = 5,
 ) -> dict[str, Any]:
     """``tier``: the account's tier in the company's vocabulary (the engagement rule reads it);
     ``promises``: what each engagement model promises (the company's ``ENGAGEMENT_ENTITLEMENTS``)."""
@@ -127,6 +141,7 @@ def assemble(
             "contacts": contacts,
         },
         "value_ladder": ladder_of(account),
+        "peers": peers_of(account["account_id"], parts.get("peers", ()), min_peers),
         "goals": list(parts["goals"]),
         "problems": list(parts["problems"]),
         "milestones": list(parts["milestones"]),

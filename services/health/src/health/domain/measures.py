@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bellwether_shared.support import silent
 from health.domain import champions, goals
 from health.domain.model import AccountFacts, MeasureType
 from health.domain.observation import observed
@@ -90,10 +91,27 @@ def nps(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
 
 
 def support_load(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:
+    """Severity-weighted open tickets (bugs weigh ``bug_factor`` more) beyond a healthy amount of contact
+    (``healthy_per_active_user`` open tickets per user active in 30 days: a customer that asks is using
+    it). A large account (``silent_from_seats``, 50) that has not been in touch for ``silent_days`` (90)
+    is no data: its silence is not health (bellwether_shared.support)."""
     if not f.tickets_seen:
         return None
+    today = now.date()
+    quiet = silent(
+        seats=f.seats,
+        last_contact=f.last_contact,
+        today=today,
+        from_seats=int(p.get("silent_from_seats", 50)),
+        days=int(p.get("silent_days", 90)),
+    )
+    if quiet:
+        return None
     bug_factor = float(p.get("bug_factor", 1.5))
-    return sum(SEVERITY_WEIGHT.get(sev, 1.0) * (bug_factor if bug else 1.0) for sev, bug in f.open_tickets)
+    load = sum(SEVERITY_WEIGHT.get(sev, 1.0) * (bug_factor if bug else 1.0) for sev, bug in f.open_tickets)
+    since = today - timedelta(days=30)
+    users = len(set().union(*(who for day, who in f.daily_users.items() if day > since)))
+    return max(0.0, load - float(p.get("healthy_per_active_user", 0.1)) * users)
 
 
 def champion(f: AccountFacts, p: Mapping[str, Any], now: datetime) -> float | None:

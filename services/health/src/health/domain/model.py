@@ -86,6 +86,7 @@ class AccountFacts:
     nps: Mapping[str, tuple[date, int]] = field(default_factory=dict)  # contact -> (when, score)
     tickets_seen: bool = False
     open_tickets: tuple[tuple[str, bool], ...] = ()  # (severity, bug_linked)
+    last_contact: date | None = None  # the newest ticket's opening day (None: none known)
     champions: tuple[Assessment, ...] = ()  # each contact's placement (domain.champions)
     coverage: Coverage | None = None  # healthy influential champions against the tier's target
     goals: tuple[str, ...] = ()  # statuses (computed where the goal has numbers)
