@@ -58,10 +58,12 @@ def quotes(moments: Iterable[Moment], limit: int = 3) -> list[Story]:
     said = [(q, m) for m in moments if (q := _quote(m)) is not None]
     said.sort(key=lambda x: (-x[1].arr, -x[0][0], x[1].occurred_at))
     out: list[Story] = []
+    seen: set[str] = set()
     for (_, words), m in said:
-        if m.account_id not in {s.account_id for s in out}:
+        if m.account_id not in seen and len(out) < limit:
+            seen.add(m.account_id)
             out.append(_story(m, words))
-    return out[:limit]
+    return out
 
 
 def _win(m: Moment) -> bool:

@@ -10,8 +10,7 @@ from typing import Any
 
 from accounts.domain import peers
 from bellwether_shared.engagement import DEFAULT_ENTITLEMENTS, Entitlements, Model, TouchKind, decide, touches_due
-
-OPEN_REQUEST = ("open", "planned", "in_progress")
+from bellwether_shared.support import OPEN_REQUEST  # one vocabulary of requests still waiting
 
 
 def trend(scores: Sequence[tuple[datetime, float]], now: datetime, days: int) -> float | None:
