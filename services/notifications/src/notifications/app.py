@@ -1,4 +1,4 @@
-"""create_app(settings): the notifications service (API, consumer, deliverer, digests, retention)."""
+"""create_app(settings): the notifications service (API, consumer, deliverer, digests, retention, CRM writer)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from bellwether_shared import topics
 from bellwether_shared.service import Consumes, create_service
-from notifications import api, deps, destinations_api, incidents_api, playbooks_api, tasks_api, worker
+from notifications import api, crm_api, deps, destinations_api, incidents_api, playbooks_api, tasks_api, worker
 from notifications.handlers import make_handler
 from notifications.settings import NotificationsSettings
 
@@ -26,7 +26,14 @@ def create_app(settings: NotificationsSettings) -> FastAPI:
         settings,
         title="Bellwether notifications",
         description=DESCRIPTION,
-        routers=[api.router, incidents_api.router, destinations_api.router, tasks_api.router, playbooks_api.router],
+        routers=[
+            api.router,
+            incidents_api.router,
+            destinations_api.router,
+            tasks_api.router,
+            playbooks_api.router,
+            crm_api.router,
+        ],
         runtime=lambda ctx: deps.Runtime.build(settings, ctx.pool),
         consumes=lambda ctx: Consumes(
             settings.consumer_group,

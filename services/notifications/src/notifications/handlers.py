@@ -16,7 +16,8 @@ from bellwether_shared.envelope import utcnow
 from bellwether_shared.events import health as hev, ingest as iev, renewals as rev
 from bellwether_shared.records import Consumed
 from bellwether_shared.tiers import Tiers
-from notifications import alerting, repository, tasks
+from notifications import alerting, crm_repository, repository, tasks
+from notifications.domain import crm
 from notifications.domain.incidents import IncidentPolicy
 
 
@@ -64,16 +65,40 @@ def make_handler(
 @handlers.on(iev.AccountUpserted)
 async def on_account(b: Batch, e: iev.AccountUpserted, c: Consumed) -> None:
     await repository.upsert_account(b.conn, e=e, at=e.occurred_at)
+    if e.crm_ids and await crm_repository.set_records(
+        b.conn, account_id=e.account_id, ids={str(k): v for k, v in e.crm_ids.items()}
+    ):
+        await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
 
 
 @handlers.on(hev.HealthScoreChanged)
 async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
-    await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value)
+    trend = crm.trend(delta=e.delta, baseline=e.baseline)
+    await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value, trend=trend)
+    await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
 
 
 @handlers.on(hev.HealthColourChanged)
 async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
     await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.value)
+    await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
+
+
+@handlers.on(rev.RenewalRiskChanged)
+async def on_risk(b: Batch, e: rev.RenewalRiskChanged, c: Consumed) -> None:
+    await _risk(b, e.account_id, e.level, e.reasons, c)
+
+
+@handlers.on(rev.RenewalRiskAssessed)
+async def on_risk_assessed(b: Batch, e: rev.RenewalRiskAssessed, c: Consumed) -> None:
+    await _risk(b, e.account_id, e.level, e.reasons, c)
+
+
+async def _risk(b: Batch, account_id: str, level: str, reasons: list[rev.RiskReason], c: Consumed) -> None:
+    """The renewal risk the CRM shows (the latest assessment by its time)."""
+    found = [(r.points, r.text) for r in reasons]
+    await repository.set_risk(b.conn, account_id=account_id, level=level, reasons=found, at=c.envelope.time)
+    await crm_repository.mark(b.conn, account_ids=[account_id], now=b.now)
 
 
 @handlers.on(rev.OwnershipChanged)

@@ -3,6 +3,7 @@ keyword-only async functions taking a connection. SQL is parameterised."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Any
@@ -53,14 +54,35 @@ async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, own
     )
 
 
-async def set_health(conn: asyncpg.Connection, *, account_id: str, colour: str, score: float | None) -> None:
+async def set_health(
+    conn: asyncpg.Connection, *, account_id: str, colour: str, score: float | None, trend: str | None = None
+) -> None:
+    """``trend``: the direction of a score change (None leaves the last one: a colour event says none)."""
     await conn.execute(
-        """INSERT INTO accounts (account_id, colour, score) VALUES ($1, $2, $3)
+        """INSERT INTO accounts (account_id, colour, score, score_trend) VALUES ($1, $2, $3, $4)
            ON CONFLICT (account_id) DO UPDATE SET colour = excluded.colour,
-             score = coalesce(excluded.score, accounts.score), updated_at = now()""",
+             score = coalesce(excluded.score, accounts.score),
+             score_trend = coalesce(excluded.score_trend, accounts.score_trend), updated_at = now()""",
         account_id,
         colour,
         score,
+        trend,
+    )
+
+
+async def set_risk(
+    conn: asyncpg.Connection, *, account_id: str, level: str, reasons: Sequence[tuple[float, str]], at: datetime
+) -> None:
+    """The account's renewal risk as last assessed (an older assessment delivered late changes nothing)."""
+    await conn.execute(
+        """INSERT INTO accounts (account_id, risk_level, risk_reasons, risk_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (account_id) DO UPDATE SET risk_level = excluded.risk_level,
+             risk_reasons = excluded.risk_reasons, risk_at = excluded.risk_at, updated_at = now()
+           WHERE accounts.risk_at IS NULL OR accounts.risk_at <= excluded.risk_at""",
+        account_id,
+        level,
+        [{"points": points, "text": text} for points, text in reasons],
+        at,
     )
 
 

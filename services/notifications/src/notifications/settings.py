@@ -74,6 +74,11 @@ class NotificationsSettings(ServiceSettings):
     digest_hourly_s: float = Field(default=3600, gt=0, description="age of the oldest item when an hourly digest goes")
     digest_daily_s: float = Field(default=86400, gt=0)
     digest_check_s: float = Field(default=30, gt=0)
+    crm_poll_s: float = Field(default=0.5, gt=0, le=60, description="how often the CRM writer looks for writes due")
+    crm_batch: int = Field(
+        default=100, ge=1, le=200, description="accounts per CRM request (vendor limits still apply)"
+    )
+    crm_retry_base_s: float = Field(default=5, gt=0, description="first wait after a failed CRM write (doubles)")
     workers: bool = Field(default=True, description="run the deliverer and digests in this process")
 
     delivery_retention_days: int = Field(

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from bellwether_shared.documents import Document
+from notifications import crm_repository
 from notifications.domain import tasks as td
 from notifications.schemas import PlaybookIn
 
@@ -275,6 +276,7 @@ class TaskStore:
         self, *, task_id: str, change: td.Change, at: datetime, note: Document | None
     ) -> Mapping[str, Any]:
         row: Mapping[str, Any] = await apply_change(self.conn, task_id=task_id, change=change, at=at, note=note)
+        await crm_repository.mark(self.conn, account_ids=[row["account_id"]], now=at)  # the open task count
         return row
 
     async def audit(self, *, task_id: str, at: datetime, actor: str, action: str, details: Document) -> None:

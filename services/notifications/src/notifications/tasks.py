@@ -15,7 +15,7 @@ import asyncpg
 from bellwether_shared.events import notifications as nev
 from bellwether_shared.logging import get_logger
 from bellwether_shared.uow import UnitOfWork, Work
-from notifications import repository, system_alerts, task_repository as repo
+from notifications import crm_repository, repository, system_alerts, task_repository as repo
 from notifications.domain import tasks as td
 from notifications.domain.rules import Match
 
@@ -137,6 +137,7 @@ async def _open_new(
     )
     if row is None:
         return None
+    await crm_repository.mark(conn, account_ids=[account], now=now)  # the CRM shows the open task count
     await repo.audit(
         conn,
         task_id=row["task_id"],

@@ -1,5 +1,6 @@
 """Background work of the notifications service: the deliverer (sends, retries, disables), digests,
-retention, and the task sweep (snoozed tasks wake up; overdue tasks alert their owner)."""
+retention, the task sweep (snoozed tasks wake up; overdue tasks alert their owner), and the CRM writer
+(scores written back to HubSpot and Salesforce)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bellwether_shared.loops import BackgroundLoop
 from bellwether_shared.service import Context, run_worker
 from bellwether_shared.settings import load_settings
 from notifications import tasks
+from notifications.crm_sync import CrmWriter
 from notifications.deliverer import Deliverer
 from notifications.settings import NotificationsSettings
 
@@ -24,7 +26,12 @@ def loops(ctx: Context) -> list[BackgroundLoop]:
     async def sweep() -> bool:
         return await tasks.sweep(pool, now=utcnow()) > 0
 
-    return [*Deliverer(pool, s, s.box()).loops(), BackgroundLoop("task-sweep", sweep, interval_s=s.task_sweep_s)]
+    box = s.box()
+    return [
+        *Deliverer(pool, s, box).loops(),
+        *CrmWriter(pool, s, box).loops(),
+        BackgroundLoop("task-sweep", sweep, interval_s=s.task_sweep_s),
+    ]
 
 
 def main() -> None:

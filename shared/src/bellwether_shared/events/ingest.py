@@ -24,6 +24,7 @@ from bellwether_shared.events.deals import (  # re-exported: iev.DealClosedWonV2
 from bellwether_shared.events.ingest_base import IngestEvent as IngestEvent, Signal as Signal
 
 Exposure = Literal["high", "moderate", "low"]
+CrmSystem = Literal["hubspot", "salesforce"]
 
 
 # ----------------------------------------------------------------------------- usage.events.v1
@@ -122,9 +123,7 @@ class Owners(Event):
     csm: str | None = None
     ae: str | None = None
     renewal_owner: str | None = None
-    executive_sponsor: str | None = Field(
-        default=None, description="a person of our company who sponsors the relationship (strategic accounts)"
-    )
+    executive_sponsor: str | None = Field(default=None, description="our person who sponsors the relationship")
 
 
 class AccountUpserted(Signal):
@@ -147,6 +146,7 @@ class AccountUpserted(Signal):
     engagement_model: EngagementModel | None = Field(
         default=None, description="set in the CRM: stands over the rule (bellwether_shared.engagement)"
     )
+    crm_ids: dict[CrmSystem, str] | None = Field(default=None, description="record id per CRM: scores go back there")
 
 
 class NpsSubmitted(Signal):

@@ -98,6 +98,7 @@ def _subscription(event: Any, config: Mapping[str, Any]) -> Mapped:
             wanted[field] = str(name)
         fields, problems = read("account", record, wanted)
         fields["account_id"] = account_of(config, fields.get("account_id"))
+        fields |= _crm_id(event.get("objectId"))
         at = event.get("occurredAt")
         return from_fields(message_id, event, "account.upserted", fields | _at(at), problems)
     if obj in ("deal", "ticket"):
@@ -109,6 +110,11 @@ def _subscription(event: Any, config: Mapping[str, Any]) -> Mapped:
             "amount, term or company); send deals and tickets with a workflow webhook",
         )
     return unmapped(message_id, event, "subscriptionType", f"'{kind[:60]}' is not mapped to a signal")
+
+
+def _crm_id(object_id: Any) -> dict[str, Any]:
+    """The company's HubSpot id, where scores are written back (whatever account_id maps to)."""
+    return {"crm_ids": {"hubspot": str(object_id)}} if object_id not in (None, "") else {}
 
 
 def _at(value: Any) -> dict[str, Any]:
@@ -170,6 +176,7 @@ def _workflow(body: dict[str, Any], object_hint: str | None, config: Mapping[str
         return _ticket(message_id, body, record, config)
     fields, problems = read("account", record, config["fields"]["account"])
     fields["account_id"] = account_of(config, fields.get("account_id"))
+    fields |= _crm_id(record.get("hs_object_id"))
     updated = fields.pop("updated_at", None)
     message = f"{message_id}:{updated or fingerprint(body)}"
     return from_fields(message, body, "account.upserted", fields | _at(updated), problems)

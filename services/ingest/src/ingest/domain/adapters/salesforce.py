@@ -117,6 +117,8 @@ def _one(notification_id: str, kind: str, record: dict[str, Any], config: Mappin
     if kind == "Account":
         fields, problems = read("account", record, config["fields"]["account"])
         fields["account_id"] = account_of(config, fields.get("account_id"))
+        if record.get("Id"):  # the Account's Salesforce Id, where scores are written back
+            fields["crm_ids"] = {"salesforce": str(record["Id"])}
         updated = fields.pop("updated_at", None)
         occurred = {"occurred_at": updated} if updated else {}
         return from_fields(message_id, record, "account.upserted", fields | occurred, problems)
