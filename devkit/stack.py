@@ -167,6 +167,8 @@ def notifications_env(db: ServiceDb, bootstrap: str, smtp_port: int, **extra: st
         "SMTP_PORT": str(smtp_port),
         "RETRY_BASE_S": "0.2",
         "RETRY_CAP_S": "1",
+        "CRM_RETRY_BASE_S": "0.2",
+        "CRM_POLL_S": "0.05",
         "DELIVERY_POLL_S": "0.05",
         "DIGEST_CHECK_S": "1",
         "HTTP_TIMEOUT_S": "3",

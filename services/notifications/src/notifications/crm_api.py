@@ -62,13 +62,14 @@ async def create(body: CrmDestinationIn, acting: Configurer) -> dict[str, Any]:
     if body.kind == "hubspot" and body.api_version is not None:
         raise _invalid("api_version", "only for Salesforce")
     base_url = body.base_url or HUBSPOT_API
+    fields = _fields(body.kind, body.fields)
     await _reachable(rt.settings, base_url)
     d = crm.NewDestination(
         name=body.name,
         kind=body.kind,
         base_url=base_url,
         token_sealed=rt.box.seal(body.token.get_secret_value()),
-        fields=_fields(body.kind, body.fields),
+        fields=fields,
         api_version=body.api_version,
         coalesce_s=body.coalesce_s,
     )

@@ -120,18 +120,18 @@ async def settle(
     dirty, due after the coalescing window; a retry keeps it dirty, due at ``retry_at``."""
     await conn.execute(
         """UPDATE crm_sync SET
-             state = $4,
+             state = $4::text,
              sent = sent || $5::jsonb,
-             dirty = ($4 = 'retrying') OR version <> $3,
-             due_at = CASE WHEN $4 = 'retrying' THEN $6::timestamptz
+             dirty = ($4::text = 'retrying') OR version <> $3,
+             due_at = CASE WHEN $4::text = 'retrying' THEN $6::timestamptz
                            ELSE $7::timestamptz + make_interval(secs => $10) END,
-             attempts = CASE WHEN $4 = 'retrying' THEN attempts + 1 ELSE 0 END,
+             attempts = CASE WHEN $4::text = 'retrying' THEN attempts + 1 ELSE 0 END,
              leased_until = NULL,
-             last_status = coalesce($8, last_status),
-             last_error = $9,
-             last_attempt_at = CASE WHEN $8 IS NULL AND $9 IS NULL AND $4 <> 'retrying' THEN last_attempt_at
-                                    ELSE $7 END,
-             synced_at = CASE WHEN $4 = 'synced' THEN $7 ELSE synced_at END
+             last_status = coalesce($8::integer, last_status),
+             last_error = $9::text,
+             last_attempt_at = CASE WHEN $8::integer IS NULL AND $9::text IS NULL AND $4::text <> 'retrying'
+                                    THEN last_attempt_at ELSE $7::timestamptz END,
+             synced_at = CASE WHEN $4::text = 'synced' THEN $7::timestamptz ELSE synced_at END
            WHERE destination_id = $1 AND account_id = $2""",
         destination_id,
         account_id,

@@ -15,6 +15,7 @@ from bellwether_shared.events import health as hev, ingest as iev, renewals as r
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import deletion
+from notifications import crm_admin_repository
 from notifications.handlers import handlers, make_handler
 from tests.support.db import rolled_back
 from tests.support.traces import scan
@@ -27,6 +28,8 @@ COVERED = {
     rev.OwnershipChanged.event_type,
     rev.OpportunityCreated.event_type,
     rev.RenewalUpcoming.event_type,
+    rev.RenewalRiskChanged.event_type,
+    rev.RenewalRiskAssessed.event_type,
     iev.UserDeleted.event_type,
 }
 
@@ -138,6 +141,76 @@ async def test_the_projection_follows_each_event_type(notifications_db, run_id) 
         "renewal_date": renewal,
     }
     assert handlers.event_types == COVERED, f"handlers without a test here: {handlers.event_types - COVERED}"
+
+
+def _risk(acct: str, level: str, *, assessed: bool = False) -> Event:
+    cls = rev.RenewalRiskAssessed if assessed else rev.RenewalRiskChanged
+    return cls(
+        account_id=acct,
+        opportunity_id="r1",
+        at_risk=level != "none",
+        level=level,  # type: ignore[arg-type]
+        points=40,
+        renewal_date=date.today() + timedelta(days=60),
+        days_to_renewal=60,
+        arr=10,
+        owner_id="cara",
+        reasons=[rev.RiskReason(factor="champion_left", points=40, text="the champion left")],
+    )
+
+
+async def test_what_the_crm_shows_follows_scores_risk_and_record_ids_and_queues_one_write(
+    notifications_db, run_id
+) -> None:
+    acct = f"nc-{run_id}"
+    score = hev.HealthScoreChanged(
+        account_id=acct,
+        old_value=70.0,
+        new_value=58.0,
+        old_colour="green",
+        new_colour="yellow",
+        delta=-12.0,
+        sufficient=True,
+        scorecard_id="d",
+        scorecard_version=1,
+        reasons=[],
+        computed_at=NOW,
+    )
+    async with rolled_back(notifications_db.url, schema="notifications") as conn:
+        fields = {"health_score": "h"}
+        await crm_admin_repository.create(
+            conn,
+            destination_id=f"crm-{run_id}",
+            name="t",
+            kind="hubspot",
+            base_url="http://127.0.0.1:1",
+            token_sealed="x",
+            fields=fields,
+            api_version=None,
+            coalesce_s=5,
+        )
+        later, earlier = NOW, NOW - timedelta(minutes=5)
+        await handle(
+            conn,
+            rec(iev.AccountUpserted(**sig(acct), crm_ids={"hubspot": "512"})),
+            rec(score),
+            rec(_risk(acct, "high"), at=later),
+            rec(_risk(acct, "low", assessed=True), at=earlier),  # an older assessment delivered late
+        )
+        row = await conn.fetchrow(
+            "SELECT score_trend, risk_level, risk_reasons FROM accounts WHERE account_id = $1", acct
+        )
+        ids = await conn.fetch("SELECT system, record_id FROM crm_records WHERE account_id = $1", acct)
+        queued = await conn.fetch(
+            "SELECT dirty, version, due_at FROM crm_sync WHERE destination_id = $1 AND account_id = $2",
+            f"crm-{run_id}",
+            acct,
+        )
+    assert (row["score_trend"], row["risk_level"]) == ("declining", "high")
+    assert row["risk_reasons"] == [{"points": 40.0, "text": "the champion left"}]
+    assert [tuple(r) for r in ids] == [("hubspot", "512")]
+    assert len(queued) == 1 and queued[0]["dirty"]  # four events, one pending write
+    assert queued[0]["version"] >= 4 and queued[0]["due_at"] > NOW  # each event marked it (and the task opened)
 
 
 async def test_a_rule_match_records_one_alert_outcome_and_delivery_however_often_handled(
