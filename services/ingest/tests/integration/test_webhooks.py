@@ -93,6 +93,7 @@ async def test_hubspot_workflow_deal_and_subscription_events(ingest, kafka_boots
     assert won["occurred_at"].startswith("2026-01-01")
     upserted = mine["bellwether.signals.account_upserted.v1"]
     assert (upserted["account_id"], upserted["industry"], upserted["name"]) == (f"acme-{run_id}", "logistics", None)
+    assert upserted["crm_ids"] == {"hubspot": "9001"}  # the company, where scores are written back
     reason = kept[f"hubspot:{subscription[1]['eventId']}"]
     assert reason["field"] == "subscriptionType" and "workflow" in reason["reason"]
 
@@ -304,6 +305,7 @@ async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, r
             got = await tail.collect(lambda rs: any(x.payload.get("source_id") == src.id for x in rs))
     upserted = next(x.payload for x in got if x.payload.get("source_id") == src.id)
     assert (upserted["account_id"], upserted["arr"], upserted["name"]) == (f"acct-{run_id}", 48000, "Initech")
+    assert upserted["crm_ids"] == {"hubspot": "1"}  # whatever account_id maps to, the company's own id
 
 
 async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstrap, run_id) -> None:

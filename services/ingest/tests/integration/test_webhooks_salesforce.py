@@ -82,6 +82,7 @@ async def test_salesforce_outbound_message_is_acknowledged_and_mapped(ingest, ka
     won = mine["bellwether.signals.deal_closed_won.v2"]
     assert (won["deal_id"], won["account_id"], won["arr"], won["term_months"]) == (f"006{run_id}", account, 90000, 24)
     assert mine["bellwether.signals.account_upserted.v1"]["name"] == "Acme & Sons"
+    assert mine["bellwether.signals.account_upserted.v1"]["crm_ids"] == {"salesforce": account}  # scores go back
     assert kept[f"salesforce:04l{run_id}3"]["field"] == "sObject"
 
 
