@@ -23,7 +23,7 @@ from segment.analytics import Client
 from bellwether_shared import topics
 from devkit.kafka import TopicTail
 from devkit.receiver import Receiver
-from tools import demo_account, demo_outcomes, demo_signals, report
+from tools import demo_account, demo_crm, demo_outcomes, demo_signals, report
 
 console = Console(width=140)
 FEATURES = ["Dashboard Viewed", "Report Exported", "Alert Configured", "Integration Connected", "Workflow Created"]
@@ -239,6 +239,7 @@ async def run_demo(
     await demo_outcomes.prepare(health, renewals, token)
     receiver = Receiver().start()
     dest, secret = await _subscribe_receiver(notify, token, receiver.url)
+    portal, crm_dest = await demo_crm.start(notify, token, accounts)
     rnd = random.Random(7)
     tag = secrets.token_hex(3)
     names = [f"demo-{tag}-acct{a + 1}" for a in range(accounts)]
@@ -262,6 +263,7 @@ async def run_demo(
         await demo_outcomes.task_life(console, notify, token, names[1])
         period = await demo_outcomes.close_renewals(console, renewals, token, names)
         await demo_outcomes.calibrate(console, health, token)
+        await demo_crm.show(console, notify, token, portal, crm_dest, names)
         receiver.stop()
         received = await tail.collect(lambda got: len(got) >= sent + sent2, timeout=60)
     table = Table(title=f"Demo run {tag}: what is on Kafka now")

@@ -54,6 +54,7 @@ def _people(account: str, today: date) -> list[dict[str, Any]]:
             "severity": "high",
             "requester_contact_id": f"{account}-dir",
             "subject_line": "SSO login fails",
+            "contact_reason": "bug",
             "occurred_at": f"{today - timedelta(days=9)}T10:00:00Z",
         },
     ]
@@ -148,11 +149,28 @@ def _engagement(account: str, today: date) -> list[dict[str, Any]]:
     ]
 
 
+def _support(account: str) -> list[dict[str, Any]]:
+    """The support desk: three tickets with their contact reason (how-to, onboarding, a feature gap)."""
+    reasons = [("how_to", "closed"), ("onboarding", "opened"), ("feature_gap", "opened")]
+    return [
+        {
+            "type": "ticket.changed",
+            "account_id": account,
+            "ticket_id": f"{account}-s{i}",
+            "status": status,
+            "severity": "low",
+            "contact_reason": reason,
+        }
+        for i, (reason, status) in enumerate(reasons)
+    ]
+
+
 def signals(account: str) -> list[dict[str, Any]]:
     """What a CRM, a survey tool and a support desk say about the account, beyond the basics: the VP is
     its first user (by id), the director its second (by the e-mail the product knows)."""
     today = date.today()
-    return [*_people(account, today), *_goals(account, today), *_requests(account, today), *_engagement(account, today)]
+    found = [*_people(account, today), *_goals(account, today), *_requests(account, today)]
+    return [*found, *_engagement(account, today), *_support(account)]
 
 
 async def _get(http: httpx.AsyncClient, url: str, **params: Any) -> Any:
@@ -210,6 +228,18 @@ def _tables(account: str, champions: Any, goals: Any, requests: Any, timeline: A
     ]
 
 
+def _supported(console: Console, s: dict[str, Any]) -> None:
+    """The account's support as a support leader reads it (health's GET /v1/accounts/{id}/support)."""
+    rate = f"{s['contact_rate']:.2f} per active user" if s["contact_rate"] is not None else "no active user"
+    bugs = f"{s['bug_share']:.0%} linked to bugs" if s["bug_share"] is not None else "none linked to bugs"
+    reasons = ", ".join(f"{r['reason'].replace('_', ' ')} {r['tickets']}" for r in s["top_reasons"]) or "none"
+    console.print(
+        f"  support, last {s['window_days']} days: {s['tickets']} tickets, {rate}, {bugs}; reasons: {reasons}"
+    )
+    for w in s["unfulfilled_requests"]:
+        console.print(f"  waiting: {w['title']} ({w['status']}, {w['age_days']} days)")
+
+
 def _engaged(console: Console, e: dict[str, Any]) -> None:
     console.print(f"  engagement: {e['model'].replace('_', ' ')} ({e['decided_by']}: {e['reason']})")
     for t in e["touches"]:
@@ -230,6 +260,7 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
         champions = await _get(http, f"{health}/v1/accounts/{account}/champions")
         goals = await _get(http, f"{health}/v1/accounts/{account}/goals")
         requests = await _get(http, f"{renewals}/v1/requests", account_id=account)
+        support = await _get(http, f"{health}/v1/accounts/{account}/support")
         timeline = await _get(http, f"{accounts}/v1/accounts/{account}/timeline", limit=15)
     champion_table, goal_table, request_table, timeline_table = _tables(account, champions, goals, requests, timeline)
     console.print(champion_table)
@@ -237,6 +268,8 @@ async def show(console: Console, account: str, *, health: str, renewals: str, ac
     for p in (goals or {}).get("problems", []):
         console.print(f"  problem: {p['description']} (severity {p['severity']}/5)")
     console.print(request_table)
+    if support:
+        _supported(console, support)
     console.print(timeline_table)
     if view:
         _engaged(console, view["engagement"])

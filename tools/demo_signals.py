@@ -8,7 +8,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from tools import demo_account, demo_outcomes
+from tools import demo_account, demo_crm, demo_outcomes
 
 INDUSTRIES = [
     ("logistics", "high"),
@@ -60,6 +60,7 @@ def first_round(a: int, account: str, rnd: random.Random, users: int) -> list[di
             "renewal_date": str(date.today() + timedelta(days=30 + 40 * a)),
             "onboarding_started_at": str(date.today() - timedelta(days=20)),
             "owners": {"csm": f"csm_{a % 2}", "ae": f"ae_{a % 3}"},
+            "crm_ids": {"hubspot": str(demo_crm.FIRST_COMPANY + a)},  # the HubSpot company (scores go back)
         },
         {
             "type": "contact.changed",
@@ -113,5 +114,6 @@ def champion_left(account: str) -> list[dict[str, Any]]:
             "status": "opened",
             "severity": "urgent",
             "bug_linked": True,
+            "contact_reason": "bug",
         },
     ]

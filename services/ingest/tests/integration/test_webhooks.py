@@ -214,6 +214,7 @@ async def test_zendesk_ticket_event_signed_with_timestamp(ingest, kafka_bootstra
         "high",
     )
     assert ticket["message_id"] == f"zendesk:zd-{run_id}" and ticket["requester_contact_id"] == "8447388090494"
+    assert ticket["contact_reason"] == "bug"  # Zendesk's ticket type PROBLEM, through contact_reasons
 
 
 def intercom_conversation(run_id: str, topic: str) -> dict[str, Any]:
@@ -272,6 +273,7 @@ async def test_intercom_ping_and_conversation_closed(ingest, kafka_bootstrap, ru
         "high",
         "Billing export",
     )
+    assert ticket["contact_reason"] is None  # a conversation has no ticket type: unclassified, not refused
 
 
 async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, run_id) -> None:
@@ -284,6 +286,7 @@ async def test_field_mapping_is_validated_and_applied(ingest, kafka_bootstrap, r
             ({"organization_id": "00D"}, "organization_id"),
             ({"closed_won_stages": []}, "closed_won_stages"),
             ({"fields": {"account": {"arr": "bad path!"}}}, "fields.account.arr"),
+            ({"contact_reasons": {"PRODUCT_ISSUE": "Product Bug"}}, "contact_reasons"),
         ):
             r = await http.put(config_url, json=bad, headers=ADMIN)
             assert (r.status_code, r.json()["field"]) == (422, field), r.text
@@ -319,6 +322,7 @@ async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstr
             "subject": {"value": "SSO broken"},
             "hs_pipeline_stage": {"value": "4"},
             "hs_ticket_priority": {"value": "HIGH"},
+            "hs_ticket_category": {"value": "BILLING_ISSUE"},
             "associatedcompanyid": {"value": "42"},
             "hs_lastmodifieddate": {"value": str(int(time.time() * 1000))},
         },
@@ -338,6 +342,7 @@ async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstr
                     "ticket_state": "submitted",
                     "created_at": int(time.time()),
                     "ticket_attributes": {"_default_title_": "Export"},
+                    "ticket_type": {"type": "ticket_type", "id": "3", "name": "Feature request"},
                     "custom_attributes": {"account_id": f"ic-{run_id}"},
                     "contacts": {"type": "contact.list", "contacts": [{"type": "contact", "id": "c9"}]},
                 },
@@ -366,3 +371,4 @@ async def test_hubspot_workflow_ticket_and_intercom_ticket(ingest, kafka_bootstr
         "opened",
         "77",
     )
+    assert (by_source[hub.id]["contact_reason"], by_source[desk.id]["contact_reason"]) == ("billing", "feature_gap")

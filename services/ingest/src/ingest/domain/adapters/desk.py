@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ingest.domain.adapters import Mapped, fingerprint, from_fields, unmapped
-from ingest.domain.adapters.fields import account_of, read
+from ingest.domain.adapters.fields import account_of, read, reason_of
 
 OBJECTS = ("ticket",)
 ZENDESK_DEFAULTS: dict[str, Any] = {
@@ -29,9 +29,11 @@ ZENDESK_DEFAULTS: dict[str, Any] = {
             "subject_line": "detail.subject",
             "requester_contact_id": "detail.requester_id",
             "opened_at": "detail.created_at",
+            "contact_reason": "detail.type",
         }
     },
     "default_severity": "medium",
+    "contact_reasons": {"question": "how_to", "incident": "bug", "problem": "bug"},  # Zendesk's ticket types
 }
 INTERCOM_DEFAULTS: dict[str, Any] = {
     "fields": {
@@ -43,9 +45,11 @@ INTERCOM_DEFAULTS: dict[str, Any] = {
             "subject_line": "data.item.source.subject",
             "requester_contact_id": "data.item.contacts.contacts.0.id",
             "opened_at": "data.item.created_at",
+            "contact_reason": "data.item.ticket_type.name",
         }
     },
     "default_severity": "medium",
+    "contact_reasons": {"bug report": "bug", "bug": "bug", "question": "how_to", "feature request": "feature_gap"},
 }
 _SEVERITY = {
     "low": "low",
@@ -65,6 +69,7 @@ def _ticket(message_id: str, body: Any, config: Mapping[str, Any], *, created: b
     fields["status"] = "closed" if closed or state in _CLOSED else "opened" if created else "updated"
     fields["severity"] = _SEVERITY.get(str(fields.get("severity") or "").lower(), config["default_severity"])
     fields["account_id"] = account_of(config, fields.get("account_id"))
+    reason_of(config, fields)
     return from_fields(message_id, body, "ticket.changed", fields, problems)
 
 

@@ -64,6 +64,7 @@ TARGETS: dict[str, dict[str, str]] = {  # object → our field → its type
         "requester_contact_id": "str",
         "opened_at": "datetime",
         "updated_at": "datetime",
+        "contact_reason": "str",
     },
 }
 REQUIRED = {
@@ -78,8 +79,10 @@ SETTINGS = {  # other settings a source's config may carry, with their defaults 
     "default_severity": ("hubspot", "salesforce", "zendesk", "intercom"),
     "organization_id": ("salesforce",),
     "accounts": ("hubspot", "salesforce", "zendesk", "intercom"),
+    "contact_reasons": ("hubspot", "zendesk", "intercom"),
     "public_url": ("hubspot",),
 }
+_REASON = re.compile(r"[a-z][a-z0-9_]{0,59}")
 _PATH = re.compile(r"^[A-Za-z0-9_$][A-Za-z0-9_.$:-]{0,199}$")
 
 
@@ -217,6 +220,9 @@ def _setting_problem(key: str, value: Any) -> str | None:
     if key == "accounts":
         ok = isinstance(value, Mapping) and all(isinstance(v, str) and 0 < len(v) <= 255 for v in value.values())
         return None if ok else "must map their account ids to ours (strings)"
+    if key == "contact_reasons":
+        ok = isinstance(value, Mapping) and all(isinstance(v, str) and _REASON.fullmatch(v) for v in value.values())
+        return None if ok else "must map their ticket types to contact reasons (how_to, bug, …)"
     if key == "default_severity":
         return None if value in ("low", "medium", "high", "urgent") else "must be low, medium, high or urgent"
     return None if isinstance(value, str) and 0 < len(value) <= 500 else "must be a non-empty string"
@@ -245,3 +251,13 @@ def effective(defaults: Mapping[str, Any], config: Mapping[str, Any]) -> dict[st
 def account_of(config: Mapping[str, Any], their_id: Any) -> Any:
     """Their account id as ours (``accounts`` translates; else unchanged)."""
     return (config.get("accounts") or {}).get(str(their_id), their_id) if their_id is not None else None
+
+
+def reason_of(config: Mapping[str, Any], fields: dict[str, Any]) -> None:
+    """Their ticket type or category as a contact reason (``contact_reasons``, case-insensitive); a
+    type not in the map leaves the ticket unclassified rather than refused."""
+    theirs = fields.pop("contact_reason", None)
+    wanted = {str(k).strip().lower(): v for k, v in (config.get("contact_reasons") or {}).items()}
+    reason = wanted.get(str(theirs).strip().lower()) if theirs is not None else None
+    if reason is not None:
+        fields["contact_reason"] = reason

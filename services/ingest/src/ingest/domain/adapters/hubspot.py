@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ingest.domain.adapters import Mapped, fingerprint, from_fields, unmapped
-from ingest.domain.adapters.fields import QUALIFICATION, Unreadable, account_of, coerce, read
+from ingest.domain.adapters.fields import QUALIFICATION, Unreadable, account_of, coerce, read, reason_of
 
 OBJECTS = ("account", "deal", "ticket")
 DEFAULTS: dict[str, Any] = {
@@ -51,7 +51,14 @@ DEFAULTS: dict[str, Any] = {
             "subject_line": "subject",
             "opened_at": "createdate",
             "updated_at": "hs_lastmodifieddate",
+            "contact_reason": "hs_ticket_category",
         },
+    },
+    "contact_reasons": {  # HubSpot's default ticket categories
+        "product_issue": "bug",
+        "billing_issue": "billing",
+        "feature_request": "feature_gap",
+        "general_inquiry": "how_to",
     },
     "closed_won_stages": ["closedwon"],
     "ticket_opened_stages": ["1"],
@@ -151,6 +158,7 @@ def _ticket(message_id: str, body: Any, record: Any, config: Mapping[str, Any]) 
     severity = str(fields.get("severity") or config["default_severity"]).lower()
     fields["severity"] = severity if severity in ("low", "medium", "high", "urgent") else config["default_severity"]
     fields["account_id"] = account_of(config, fields.get("account_id"))
+    reason_of(config, fields)
     updated = fields.pop("updated_at", None)
     message = f"{message_id}:{updated or fingerprint(body)}"
     return from_fields(message, body, "ticket.changed", fields | _at(updated), problems)
