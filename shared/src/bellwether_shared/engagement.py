@@ -8,7 +8,7 @@ the experience it needs, not by its spend alone, and what each model promises (i
 * **self-service**: in-product guidance and the help centre; no promised touches.
 
 The CRM may set the model outright; otherwise a documented rule decides it from the tier, the growth
-potential and the stated engagement preference, and says why in words a CSM can check ("mid tier, but
+potential, the stated engagement preference and the spend, and says why in words a CSM can check ("mid tier, but
 high growth potential: high touch"). Pure: no framework, no I/O."""
 
 from __future__ import annotations
@@ -70,25 +70,41 @@ class Choice:
     reason: str
 
 
+HIGH_TOUCH_ARR = 100_000.0  # spend that warrants a person, unless the account has nothing left to grow
+SELF_SERVICE_ARR = 10_000.0  # spend below which a person costs more than the account brings, if it won't grow
+Spend = Literal["large", "small"]
+
+
+def spend_of(arr: float | None) -> Spend | None:
+    """What the rule reads of ARR: large, small, or in between (None, also when unknown)."""
+    if arr is None:
+        return None
+    return "large" if arr >= HIGH_TOUCH_ARR else "small" if arr < SELF_SERVICE_ARR else None
+
+
 def decide(
     *,
     tier: str | None,
     growth: Growth | None = None,
     preference: Model | None = None,
     crm_model: Model | None = None,
+    arr: float | None = None,
 ) -> Choice:
     """The account's engagement model. ``tier`` is the tier vocabulary's name (strategic, mid, scale, or
-    a company's own), ``preference`` how the customer says it wants to be served.
+    a company's own), ``preference`` how the customer says it wants to be served, ``arr`` what it spends.
 
     The rule, first match wins:
     1. the CRM's model, when it sets one;
     2. a customer that asks for self-service gets it, whatever its size;
     3. the strategic tier is high touch;
     4. high growth potential is high touch, whatever the tier;
-    5. a customer that asks for high touch gets it from the mid tier up, one-to-many below;
-    6. low growth potential in the scale tier is self-service;
-    7. anything else is one-to-many."""
+    5. a large spend (ARR from HIGH_TOUCH_ARR) is high touch, unless its growth potential is low;
+    6. a customer that asks for high touch gets it from the mid tier up, one-to-many below;
+    7. low growth potential in the scale tier, or with a small spend (ARR under SELF_SERVICE_ARR), is
+       self-service;
+    8. anything else is one-to-many."""
     where = f"{tier} tier" if tier else "no tier"
+    spend = spend_of(arr)
     if crm_model is not None:
         return Choice(crm_model, "crm", f"set in the CRM: {WORDS[crm_model]}")
     if preference == "self_service":
@@ -97,12 +113,15 @@ def decide(
         return _rule("high_touch", "strategic tier")
     if growth == "high":
         return _rule("high_touch", f"{where}, but high growth potential")
+    if spend == "large" and growth != "low":
+        return _rule("high_touch", f"{where}, but ARR {arr:,.0f} (from {HIGH_TOUCH_ARR:,.0f})")
     if preference == "high_touch":
         if tier == "scale":
             return _rule("one_to_many", "scale tier: asks for high touch, served one-to-many")
         return _rule("high_touch", f"{where}, and the customer asks for high touch")
-    if tier == "scale" and growth == "low":
-        return _rule("self_service", "scale tier, low growth potential")
+    if growth == "low" and (tier == "scale" or spend == "small"):
+        small = f", ARR {arr:,.0f}" if spend == "small" else ""
+        return _rule("self_service", f"{where}{small}, low growth potential")
     return _rule("one_to_many", where + (f", {growth} growth potential" if growth else ""))
 
 

@@ -10,11 +10,14 @@ from hypothesis import given, strategies as st
 from bellwether_shared.engagement import (
     DEFAULT_ENTITLEMENTS,
     GROWTH,
+    HIGH_TOUCH_ARR,
     MODELS,
+    SELF_SERVICE_ARR,
     TOUCH_KINDS,
     WORDS,
     cadences,
     decide,
+    spend_of,
     touches_due,
 )
 
@@ -53,6 +56,33 @@ def test_spend_alone_does_not_decide(growth, preference) -> None:
     """The same tier gives different models as growth potential and preference differ."""
     seen = {decide(tier="mid", growth=g, preference=p).model for g in (None, *GROWTH) for p in (None, *MODELS)}
     assert seen == set(MODELS)
+
+
+arrs = st.one_of(st.none(), st.floats(0, 10_000_000, allow_nan=False))
+
+
+@given(tiers, growths, models, arrs)
+def test_spend_weighs_beside_tier_growth_and_preference(tier, growth, preference, arr) -> None:
+    choice = decide(tier=tier, growth=growth, preference=preference, arr=arr)
+    assert choice.model in MODELS and (tier or "no tier") in choice.reason
+    base = decide(tier=tier, growth=growth, preference=preference)
+    if spend_of(arr) is None:  # a middling or unknown spend changes nothing
+        assert choice == base
+    if spend_of(arr) == "large" and growth != "low" and preference != "self_service":
+        assert choice.model == "high_touch"  # a large spend gets a person, unless it cannot grow
+    if preference == "self_service" or growth == "high" or tier == "strategic":
+        assert choice.model == base.model  # what the customer asks and what it can become come first
+
+
+def test_spend_alone_never_decides_against_what_the_account_can_become() -> None:
+    big, small = HIGH_TOUCH_ARR * 1.5, SELF_SERVICE_ARR / 2
+    assert decide(tier="scale", growth="low", arr=big).model == "self_service"  # large, but nothing to grow
+    assert decide(tier="mid", growth="high", arr=small).model == "high_touch"  # small now, much to grow
+    assert (
+        decide(tier="mid", growth="low", arr=small).reason == "mid tier, ARR 5,000, low growth potential: self-service"
+    )
+    assert decide(tier="mid", arr=big).reason == "mid tier, but ARR 150,000 (from 100,000): high touch"
+    assert decide(tier="mid", arr=50_000).reason == "mid tier: one-to-many"
 
 
 def test_the_domains_cases_read_as_a_csm_would_say_them() -> None:

@@ -34,6 +34,7 @@ def engaged(account: Mapping[str, Any], tiers: Tiers) -> str:
         growth=account.get("growth_potential"),
         preference=account.get("engagement_preference"),
         crm_model=account.get("engagement_model"),
+        arr=account.get("arr"),
     ).model
 
 

@@ -23,6 +23,7 @@ async def promised(conn: asyncpg.Connection, *, after: str | None, limit: int) -
     contract's start (since when touches are promised) and the last touch held of each kind."""
     rows: list[asyncpg.Record] = await conn.fetch(
         """SELECT a.account_id, a.csm, a.tier, a.growth_potential, a.engagement_preference, a.engagement_model,
+                  a.arr::float8 AS arr,
                   (SELECT min(c.start_date) FROM contracts c WHERE c.account_id = a.account_id) AS since,
                   coalesce((SELECT jsonb_object_agg(kind, last) FROM (
                       SELECT kind, max(held_on) AS last FROM touches t

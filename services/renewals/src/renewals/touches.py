@@ -63,6 +63,7 @@ def _due(
         growth=row["growth_potential"],
         preference=row["engagement_preference"],
         crm_model=row["engagement_model"],
+        arr=row["arr"] or None,  # no ARR known is not a small spend
     )
     done: dict[TouchKind, date] = {k: date.fromisoformat(v) for k, v in row["done"].items()}
     since: dict[TouchKind, date] = {

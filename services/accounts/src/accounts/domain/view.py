@@ -50,6 +50,7 @@ def engagement_of(
         growth=account.get("growth_potential"),
         preference=account.get("engagement_preference"),
         crm_model=account.get("engagement_model"),
+        arr=account.get("arr"),
     )
     return {
         "model": choice.model,

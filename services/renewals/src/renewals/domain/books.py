@@ -23,7 +23,9 @@ from bellwether_shared.engagement import (
     Entitlements,
     Growth,
     Model,
+    Spend,
     decide,
+    spend_of,
     touch_hours_per_year,
 )
 
@@ -43,7 +45,14 @@ class Holding:
 
     @property
     def engagement(self) -> Model:
-        return decide(tier=self.tier, growth=self.growth, preference=self.preference, crm_model=self.crm_model).model
+        choice = decide(
+            tier=self.tier,
+            growth=self.growth,
+            preference=self.preference,
+            crm_model=self.crm_model,
+            arr=self.arr or None,
+        )
+        return choice.model
 
 
 def split_ownership(h: Holding) -> bool:
@@ -82,7 +91,7 @@ def books(
     # what decides an account's touches takes a handful of values: decided once per combination, and
     # each model's hours once (per account, at 100,000 accounts, they were most of GET /v1/books)
     hours = {m: touch_hours_per_year(p) for m, p in promises.items()}
-    models: dict[tuple[str | None, Growth | None, Model | None, Model | None], Model] = {}
+    models: dict[tuple[str | None, Growth | None, Model | None, Model | None, Spend | None], Model] = {}
     for h in holdings:
         book = out.setdefault(h.owner_id, Book(h.owner_id))
         if h.rejected_deal:
@@ -95,7 +104,7 @@ def books(
         load.arr += h.arr
         book.accounts += 1
         book.arr += h.arr
-        key = (h.tier, h.growth, h.preference, h.crm_model)
+        key = (h.tier, h.growth, h.preference, h.crm_model, spend_of(h.arr or None))
         model = models.get(key) or models.setdefault(key, h.engagement)
         book.touch_hours += hours[model]
     for book in out.values():
