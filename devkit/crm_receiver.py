@@ -44,23 +44,10 @@ class CrmReceiver(Receiver):
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        body = b""
-        while True:
-            msg = await receive()
-            body += msg.get("body", b"")
-            if not msg.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        req = Request(scope["path"], headers, body, time.time())
-        self.requests.append(req)
-        status, extra, doc = self._answer(scope["method"], scope["path"], headers, body)
-        req.status = status
-        out = [(b"content-type", b"application/json"), *((k.encode(), v.encode()) for k, v in extra.items())]
-        await send({"type": "http.response.start", "status": status, "headers": out})
-        await send({"type": "http.response.body", "body": json.dumps(doc).encode()})
+    def respond(self, method: str, req: Request) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        status, extra, doc = self._answer(method, req.path, req.headers, req.body)
+        headers = [(b"content-type", b"application/json"), *((k.encode(), v.encode()) for k, v in extra.items())]
+        return status, headers, json.dumps(doc).encode()
 
     def _answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         hubspot = path == HUBSPOT_PATH

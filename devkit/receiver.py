@@ -58,12 +58,16 @@ class Receiver:
         self.requests.append(req)
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        status = self.status(len(self.requests)) if callable(self.status) else self.status
+        status, answer, out = self.respond(scope["method"], req)
         req.status = status
-        extra = [(b"location", self.redirect_to.encode())] if self.redirect_to else []
-        answer = [(b"content-type", b"text/plain"), *extra]
         await send({"type": "http.response.start", "status": status, "headers": answer})
-        await send({"type": "http.response.body", "body": b"ok"})
+        await send({"type": "http.response.body", "body": out})
+
+    def respond(self, method: str, req: Request) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The status, headers and body to answer ``req`` with (a subclass answers as its vendor does)."""
+        status = self.status(len(self.requests)) if callable(self.status) else self.status
+        extra = [(b"location", self.redirect_to.encode())] if self.redirect_to else []
+        return status, [(b"content-type", b"text/plain"), *extra], b"ok"
 
     def start(self) -> Receiver:
         config = uvicorn.Config(

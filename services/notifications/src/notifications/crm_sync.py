@@ -111,40 +111,16 @@ class CrmWriter:
         self, conn: asyncpg.Connection, w: crm.Planned, o: vendors.Outcome, now: datetime, common: dict[str, Any]
     ) -> None:
         q, rid = w.pending, w.record_id
+        the = {"account_id": q.account_id, "version": q.version, "status": o.status, **common}
         if rid in o.ok:
             _writes.add(1, {"outcome": "written"})
-            await repo.settle(
-                conn,
-                account_id=q.account_id,
-                version=q.version,
-                state="synced",
-                sent=w.changes,
-                status=o.status,
-                **common,
-            )
+            await repo.settle(conn, state="synced", sent=w.changes, **the)
         elif rid in o.failed:
             _writes.add(1, {"outcome": "failed"})
-            await repo.settle(
-                conn,
-                account_id=q.account_id,
-                version=q.version,
-                state="failed",
-                error=o.failed[rid],
-                status=o.status,
-                **common,
-            )
+            await repo.settle(conn, state="failed", error=o.failed[rid], **the)
         else:
             _writes.add(1, {"outcome": "retry"})
             delay = crm.retry_in(q.attempts + 1, base_s=self.settings.crm_retry_base_s, cap_s=self.settings.retry_cap_s)
-            wait = max(delay, o.wait_s or 0.0)
+            retry_at = now + timedelta(seconds=max(delay, o.wait_s or 0.0))
             error = o.retry.get(rid) or o.error or "not written"
-            await repo.settle(
-                conn,
-                account_id=q.account_id,
-                version=q.version,
-                state="retrying",
-                error=error,
-                status=o.status,
-                retry_at=now + timedelta(seconds=wait),
-                **common,
-            )
+            await repo.settle(conn, state="retrying", error=error, retry_at=retry_at, **the)
