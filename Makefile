@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SRC_DIRS := shared/src services/ingest/src services/health/src services/renewals/src services/notifications/src services/accounts/src
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
 
-.PHONY: help deps infra-up infra-down migrate up down run demo report status test test-unit lint fmt bench chaos observe lock clean containers
+.PHONY: help deps infra-up infra-down migrate up down run demo report status test test-unit lint fmt bench chaos observe lock clean containers kube
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -74,6 +74,11 @@ containers: infra-up ## images built from the Dockerfile on a local Debian base 
 	@$(PY) -m tools.devstack containers base
 	@$(PY) -m tools.devstack containers build $(CONTAINERS_ARGS)
 	@$(PY) -m tools.devstack containers smoke
+
+kube: deps ## both overlays on a real Kubernetes API server (kube-apiserver built here once, Debian's etcd)
+	@command -v etcd >/dev/null || { [ "$$(id -u)" = 0 ] \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends etcd-server >/dev/null; }
+	@$(PY) -m tools.devstack kube check
 
 bench: deps ## benchmarks; figures to bench/results.json
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; } \

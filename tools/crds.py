@@ -71,7 +71,7 @@ def _strimzi() -> None:
         )
         targets = [f"{cls}={Path(tmp) / f'kafka.strimzi.io_{plural}.yaml'}" for plural, cls in STRIMZI_KINDS.items()]
         generator = ["java", "-cp", "lib/*", "io.strimzi.crdgenerator.CrdGenerator", "--yaml"]
-        versions = ["--crd-api-version", "v1", "--api-versions", "v1beta2"]
+        versions = ["--crd-api-version", "v1", "--api-versions", "v1beta2", "--storage-version", "v1beta2"]
         subprocess.run([*generator, *versions, *targets], cwd=tmp, check=True, capture_output=True)
         for plural in STRIMZI_KINDS:
             name = f"kafka.strimzi.io_{plural}.yaml"

@@ -31,6 +31,7 @@ from tools.containers import app as containers_cli
 from tools.crds import fetch as fetch_crds
 from tools.dlq import app as dlq_cli
 from tools.importer import import_file
+from tools.kube import app as kube_cli
 from tools.monitoring import cli as monitoring_cli
 from tools.plans import app as plan_cli
 
@@ -43,6 +44,7 @@ cli.add_typer(plan_cli, name="plan")
 cli.command("import")(import_file)
 cli.add_typer(monitoring_cli, name="monitoring")
 cli.add_typer(containers_cli, name="containers")
+cli.add_typer(kube_cli, name="kube")
 cli.command("crds")(fetch_crds)
 
 DEV_ADMIN_TOKEN = os.environ.get("ADMIN_TOKEN", "dev-admin-token-change-me")
