@@ -5,7 +5,7 @@ their outcomes and the deliveries they queue commit with the inbox claim (one tr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import asyncpg
@@ -25,6 +25,7 @@ from notifications.domain.incidents import IncidentPolicy
 class Batch:
     conn: asyncpg.Connection
     now: datetime
+    crm_changed: set[str] = field(default_factory=set)  # accounts whose CRM record changes: one write queued each
 
 
 handlers: Handlers[Batch] = Handlers()
@@ -58,6 +59,7 @@ def make_handler(
                         policy=policy,
                         tiers=tiers,
                     )
+            await crm_repository.mark(b.conn, account_ids=sorted(b.crm_changed), now=b.now)
 
     return handle
 
@@ -68,20 +70,20 @@ async def on_account(b: Batch, e: iev.AccountUpserted, c: Consumed) -> None:
     if e.crm_ids and await crm_repository.set_records(
         b.conn, account_id=e.account_id, ids={str(k): v for k, v in e.crm_ids.items()}
     ):
-        await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
+        b.crm_changed.add(e.account_id)
 
 
 @handlers.on(hev.HealthScoreChanged)
 async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
     trend = crm.trend(delta=e.delta, baseline=e.baseline)
     await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value, trend=trend)
-    await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
+    b.crm_changed.add(e.account_id)
 
 
 @handlers.on(hev.HealthColourChanged)
 async def on_colour(b: Batch, e: hev.HealthColourChanged, c: Consumed) -> None:
     await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.value)
-    await crm_repository.mark(b.conn, account_ids=[e.account_id], now=b.now)
+    b.crm_changed.add(e.account_id)
 
 
 @handlers.on(rev.RenewalRiskChanged)
@@ -98,7 +100,7 @@ async def _risk(b: Batch, account_id: str, level: str, reasons: list[rev.RiskRea
     """The renewal risk the CRM shows (the latest assessment by its time)."""
     found = [(r.points, r.text) for r in reasons]
     await repository.set_risk(b.conn, account_id=account_id, level=level, reasons=found, at=c.envelope.time)
-    await crm_repository.mark(b.conn, account_ids=[account_id], now=b.now)
+    b.crm_changed.add(account_id)
 
 
 @handlers.on(rev.OwnershipChanged)
