@@ -86,24 +86,44 @@ async def delete(conn: asyncpg.Connection, *, destination_id: str) -> bool:
 
 
 async def counts(conn: asyncpg.Connection, *, destination_id: str) -> dict[str, Any]:
-    """Writes per state, how many wait, and the oldest wait."""
+    """Writes per state, how many wait and the oldest wait, and the accounts with no record id there."""
     rows = await conn.fetch(
         "SELECT state, count(*) AS n FROM crm_sync WHERE destination_id = $1 GROUP BY state", destination_id
     )
     waiting = await conn.fetchrow(
         "SELECT count(*) AS n, min(due_at) AS oldest FROM crm_sync WHERE destination_id = $1 AND dirty", destination_id
     )
-    return {
-        "by_state": {r["state"]: r["n"] for r in rows},
-        "waiting": waiting["n"],
-        "oldest_due_at": waiting["oldest"],
-    }
+    unmapped = await conn.fetchval(
+        """SELECT count(*) FROM accounts a JOIN crm_destinations d ON d.destination_id = $1
+           WHERE NOT EXISTS (SELECT 1 FROM crm_records r WHERE r.account_id = a.account_id AND r.system = d.kind)""",
+        destination_id,
+    )
+    by_state = {r["state"]: r["n"] for r in rows} | ({"unmapped": unmapped} if unmapped else {})
+    return {"by_state": by_state, "waiting": waiting["n"], "oldest_due_at": waiting["oldest"]}
 
 
 async def records(
     conn: asyncpg.Connection, *, destination_id: str, state: str | None, account_id: str | None, limit: int, offset: int
 ) -> list[asyncpg.Record]:
-    rows: list[asyncpg.Record] = await conn.fetch(
+    """Per account: its record id, state, the values last written, the last status and error; ``unmapped``
+    lists the accounts the projection knows with no record id in this CRM."""
+    if state == "unmapped":
+        rows: list[asyncpg.Record] = await conn.fetch(
+            """SELECT a.account_id, NULL::text AS record_id, 'unmapped' AS state, false AS dirty,
+                      NULL::timestamptz AS due_at, '{}'::jsonb AS sent, 0 AS attempts, NULL::int AS last_status,
+                      'no record id in this CRM (account.upserted crm_ids, or PUT /v1/crm/accounts/{id}/records)'
+                        AS last_error, NULL::timestamptz AS last_attempt_at, NULL::timestamptz AS synced_at
+               FROM accounts a JOIN crm_destinations d ON d.destination_id = $1
+               WHERE NOT EXISTS (SELECT 1 FROM crm_records r WHERE r.account_id = a.account_id AND r.system = d.kind)
+                 AND ($2::text IS NULL OR a.account_id = $2)
+               ORDER BY a.account_id LIMIT $3 OFFSET $4""",
+            destination_id,
+            account_id,
+            limit,
+            offset,
+        )
+        return rows
+    rows = await conn.fetch(
         """SELECT s.account_id, r.record_id, s.state, s.dirty, s.due_at, s.sent, s.attempts, s.last_status,
                   s.last_error, s.last_attempt_at, s.synced_at
            FROM crm_sync s
@@ -124,13 +144,14 @@ async def records(
 async def resync(
     conn: asyncpg.Connection, *, destination_id: str, account_ids: Sequence[str] | None, forget: bool, now: datetime
 ) -> int:
-    """Write these accounts (every account the projection knows when None) now; ``forget``: send every
-    value again, not only what differs from the last acknowledged."""
+    """Write these accounts (every account with a record id in this CRM when None) now; ``forget``: send
+    every value again, not only what differs from the last acknowledged."""
     status = await conn.execute(
         """INSERT INTO crm_sync (destination_id, account_id, due_at)
-           SELECT $1, a.account_id, $4 FROM accounts a
-           WHERE $2::text[] IS NULL OR a.account_id = ANY($2::text[])
-           ORDER BY a.account_id
+           SELECT $1, r.account_id, $4 FROM crm_records r
+           JOIN crm_destinations d ON d.destination_id = $1 AND r.system = d.kind
+           WHERE $2::text[] IS NULL OR r.account_id = ANY($2::text[])
+           ORDER BY r.account_id
            ON CONFLICT (destination_id, account_id) DO UPDATE SET
              dirty = true, version = crm_sync.version + 1, due_at = $4, attempts = 0,
              sent = CASE WHEN $3 THEN '{}'::jsonb ELSE crm_sync.sent END""",

@@ -16,14 +16,16 @@ DEST_COLUMNS = """destination_id, name, kind, base_url, token_sealed, fields, ap
 
 
 async def mark(conn: asyncpg.Connection, *, account_ids: Sequence[str], now: datetime) -> None:
-    """The accounts changed: each enabled destination writes them once its ``coalesce_s`` has passed since
-    the first change not yet written (later changes join that write; a row backing off keeps its time)."""
+    """The accounts changed: each enabled destination that has their record writes them once its
+    ``coalesce_s`` has passed since the first change not yet written (later changes join that write; a
+    row backing off keeps its time). An account without a record id in a CRM is queued when it gets one."""
     if not account_ids:
         return
     await conn.execute(
         """INSERT INTO crm_sync (destination_id, account_id, due_at)
            SELECT d.destination_id, a, $2::timestamptz + make_interval(secs => d.coalesce_s)
-           FROM crm_destinations d, unnest($1::text[]) a WHERE d.enabled
+           FROM crm_destinations d, unnest($1::text[]) a
+           WHERE d.enabled AND EXISTS (SELECT 1 FROM crm_records r WHERE r.account_id = a AND r.system = d.kind)
            ORDER BY 1, 2
            ON CONFLICT (destination_id, account_id) DO UPDATE SET
              version = crm_sync.version + 1,
