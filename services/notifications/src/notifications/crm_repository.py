@@ -62,7 +62,8 @@ async def standings(
 ) -> dict[str, tuple[crm.Standing, str | None]]:
     """Each account as the projection knows it, with its record id in ``system`` (None: not known)."""
     rows = await conn.fetch(
-        """SELECT x.account_id, a.score, a.colour, a.score_trend, a.risk_level, a.risk_reasons, r.record_id,
+        """SELECT x.account_id, CASE WHEN a.score_sufficient IS FALSE THEN NULL ELSE a.score END AS score,
+                  a.colour, a.score_trend, a.risk_level, a.risk_reasons, r.record_id,
                   (SELECT count(*) FROM tasks t WHERE t.account_id = x.account_id AND t.status = ANY($3::text[]))
                     AS open_tasks
            FROM unnest($1::text[]) AS x(account_id)

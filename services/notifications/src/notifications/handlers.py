@@ -76,7 +76,9 @@ async def on_account(b: Batch, e: iev.AccountUpserted, c: Consumed) -> None:
 @handlers.on(hev.HealthScoreChanged)
 async def on_score(b: Batch, e: hev.HealthScoreChanged, c: Consumed) -> None:
     trend = crm.trend(delta=e.delta, baseline=e.baseline)
-    await repository.set_health(b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value, trend=trend)
+    await repository.set_health(
+        b.conn, account_id=e.account_id, colour=e.new_colour, score=e.new_value, trend=trend, sufficient=e.sufficient
+    )
     b.crm_changed.add(e.account_id)
 
 

@@ -55,18 +55,27 @@ async def set_owner(conn: asyncpg.Connection, *, account_id: str, role: str, own
 
 
 async def set_health(
-    conn: asyncpg.Connection, *, account_id: str, colour: str, score: float | None, trend: str | None = None
+    conn: asyncpg.Connection,
+    *,
+    account_id: str,
+    colour: str,
+    score: float | None,
+    trend: str | None = None,
+    sufficient: bool | None = None,
 ) -> None:
-    """``trend``: the direction of a score change (None leaves the last one: a colour event says none)."""
+    """``trend``: the direction of a score change, ``sufficient``: whether the score rests on enough data
+    (None leaves the last one: a colour event says neither)."""
     await conn.execute(
-        """INSERT INTO accounts (account_id, colour, score, score_trend) VALUES ($1, $2, $3, $4)
+        """INSERT INTO accounts (account_id, colour, score, score_trend, score_sufficient) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (account_id) DO UPDATE SET colour = excluded.colour,
              score = coalesce(excluded.score, accounts.score),
-             score_trend = coalesce(excluded.score_trend, accounts.score_trend), updated_at = now()""",
+             score_trend = coalesce(excluded.score_trend, accounts.score_trend),
+             score_sufficient = coalesce(excluded.score_sufficient, accounts.score_sufficient), updated_at = now()""",
         account_id,
         colour,
         score,
         trend,
+        sufficient,
     )
 
 

@@ -6,13 +6,13 @@ partial failures included."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from bellwether_shared.events import health as hev, ingest as iev
+from bellwether_shared.events import health as hev, renewals as rev
 from devkit.crm_receiver import CrmReceiver
 from notifications.domain import crm
 from tests.support.notifications import AUTH, _publish, risk
@@ -52,13 +52,11 @@ async def _destination(http: httpx.AsyncClient, rx: CrmReceiver, made: list[str]
     return str(r.json()["destination_id"])
 
 
-def _account(acct: str, **crm_ids: str) -> Any:
-    now = datetime.now(UTC)
-    e = iev.AccountUpserted.model_validate(
-        {"account_id": acct, "message_id": f"m-{acct}", "source_id": "crm", "received_at": now, "occurred_at": now}
-        | {"crm_ids": crm_ids}
-    )
-    return e.envelope(event_id=str(uuid.uuid4()), source="bellwether/ingest")
+async def _map(http: httpx.AsyncClient, acct: str, **ids: str) -> None:
+    """The account's CRM record ids, as an admin sets them (account.upserted's crm_ids do the same, tested
+    in test_handlers.py; on signals.v1 the session's health service would score these accounts too)."""
+    r = await http.put(f"/v1/crm/accounts/{acct}/records", json=ids, headers=AUTH)
+    assert r.status_code == 200 and r.json()["records"] == ids, r.text
 
 
 def _score(acct: str, value: float, colour: str, delta: float | None) -> Any:
@@ -79,6 +77,22 @@ def _score(acct: str, value: float, colour: str, delta: float | None) -> Any:
     return e.envelope(event_id=str(uuid.uuid4()), source="bellwether/health")
 
 
+def _risk(acct: str, opportunity: str, level: str) -> Any:
+    e = rev.RenewalRiskChanged(
+        account_id=acct,
+        opportunity_id=opportunity,
+        at_risk=True,
+        level=level,  # type: ignore[arg-type]
+        points=40,
+        renewal_date=date.today() + timedelta(days=40),
+        days_to_renewal=40,
+        arr=50_000,
+        owner_id="x",
+        reasons=[rev.RiskReason(factor="health_red", points=40, text="health is red (30)")],
+    )
+    return e.envelope(event_id=str(uuid.uuid4()), source="bellwether/renewals")
+
+
 async def _records(http: httpx.AsyncClient, dest: str, **q: str) -> dict[str, Any]:
     r = await http.get(f"/v1/crm/destinations/{dest}/records", params=q, headers=AUTH)
     assert r.status_code == 200, r.text
@@ -96,13 +110,11 @@ def _only_changes(rx: CrmReceiver, record: str) -> None:
 async def test_hubspot_shows_score_colour_trend_risk_and_tasks_and_nothing_is_sent_twice(
     http, rx, destinations, kafka_bootstrap, run_id
 ) -> None:
-    acct, sentinel = f"hs-{run_id}", f"hs-s-{run_id}"
-    rx.companies.update({"9001": {}, "9002": {}})
+    acct = f"hs-{run_id}"
+    rx.companies.update({"9001": {}})
     dest = await _destination(http, rx, destinations, "hubspot")
-    await _publish(
-        kafka_bootstrap,
-        [_account(acct, hubspot="9001"), _score(acct, 60, "yellow", None), _score(acct, 45, "red", -15)],
-    )
+    await _map(http, acct, hubspot="9001")
+    await _publish(kafka_bootstrap, [_score(acct, 60, "yellow", None), _score(acct, 45, "red", -15)])
     await risk(kafka_bootstrap, acct, f"opp-{run_id}")
 
     def shows() -> bool:
@@ -129,13 +141,15 @@ async def test_hubspot_shows_score_colour_trend_risk_and_tasks_and_nothing_is_se
     _only_changes(rx, "9001")
     before = len([w for w in rx.writes if w[1] == "9001"])
 
-    # the same risk again (a re-assessment) and the same account: nothing new to show, so nothing is sent;
-    # then a change of another account, written after them (its mark is later), is the sentinel
+    # the same risk again (a re-assessment) and the same record id: nothing new to show, so nothing is sent.
+    # The sentinel is a real change behind them on the same partition (the account's key): once it shows,
+    # the repeats were handled, and the only write since is the change alone.
     await risk(kafka_bootstrap, acct, f"opp-{run_id}")
-    await _publish(kafka_bootstrap, [_account(acct, hubspot="9001"), _account(sentinel, hubspot="9002")])
-    await _publish(kafka_bootstrap, [_score(sentinel, 80, "green", None)])
-    await eventually(lambda: _true(rx.companies["9002"].get(HS["health_score"]) == "80"), what="sentinel written")
-    assert len([w for w in rx.writes if w[1] == "9001"]) == before
+    await _map(http, acct, hubspot="9001")
+    await _publish(kafka_bootstrap, [_risk(acct, f"opp-{run_id}", "high")])
+    await eventually(lambda: _true(rx.companies["9001"].get(HS["renewal_risk"]) == "high"), what="the change shows")
+    since = [w[2] for w in rx.writes if w[1] == "9001"][before:]
+    assert since == [{HS["renewal_risk"]: "high"}]
     assert rx.violations == []
 
 
@@ -147,7 +161,8 @@ async def test_a_rate_limit_pauses_a_deleted_company_fails_visibly_and_a_late_ma
     rx.deleted.add("9102")
     rx.script.append(429)
     dest = await _destination(http, rx, destinations, "hubspot")
-    await _publish(kafka_bootstrap, [_account(a, hubspot="9101"), _account(gone, hubspot="9102"), _account(later)])
+    await _map(http, a, hubspot="9101")
+    await _map(http, gone, hubspot="9102")
     await _publish(kafka_bootstrap, [_score(x, 70, "green", None) for x in (a, gone, later)])
 
     async def states() -> dict[str, Any] | None:
@@ -187,7 +202,8 @@ async def test_salesforce_accounts_get_their_fields_through_a_503_and_a_deleted_
     dest = await _destination(
         http, rx, destinations, "salesforce", api_version="v61.0", fields={"health_score": "CS_Health__c"}
     )
-    await _publish(kafka_bootstrap, [_account(a, salesforce=live), _account(gone, salesforce=deleted)])
+    await _map(http, a, salesforce=live)
+    await _map(http, gone, salesforce=deleted)
     await _publish(kafka_bootstrap, [_score(a, 38, "red", None), _score(gone, 50, "yellow", None)])
 
     async def settled() -> dict[str, Any] | None:

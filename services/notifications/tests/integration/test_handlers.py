@@ -15,7 +15,7 @@ from bellwether_shared.events import health as hev, ingest as iev, renewals as r
 from bellwether_shared.events.base import Event
 from bellwether_shared.records import Consumed
 from devkit.events import deletion
-from notifications import crm_admin_repository
+from notifications import crm_admin_repository, crm_repository
 from notifications.handlers import handlers, make_handler
 from tests.support.db import rolled_back
 from tests.support.traces import scan
@@ -207,6 +207,11 @@ async def test_what_the_crm_shows_follows_scores_risk_and_record_ids_and_queues_
             f"crm-{run_id}",
             acct,
         )
+        known = (await crm_repository.standings(conn, account_ids=[acct], system="hubspot"))[acct][0]
+        unsure = score.model_copy(update={"new_value": 0.0, "new_colour": "unknown", "sufficient": False})
+        await handle(conn, rec(unsure))  # a score on too little data: no number to show
+        unknown = (await crm_repository.standings(conn, account_ids=[acct], system="hubspot"))[acct][0]
+    assert (known.score, known.colour, unknown.score, unknown.colour) == (58.0, "yellow", None, "unknown")
     assert (row["score_trend"], row["risk_level"]) == ("declining", "high")
     assert row["risk_reasons"] == [{"points": 40.0, "text": "the champion left"}]
     assert [tuple(r) for r in ids] == [("hubspot", "512")]
