@@ -16,14 +16,16 @@ from conftest import NOTIFICATIONS_TOKEN
 AUTH = {"Authorization": f"Bearer {NOTIFICATIONS_TOKEN}"}
 
 
-async def risk(bootstrap: str, account: str, opportunity: str, *, at_risk: bool = True, arr: float = 50_000) -> str:
+async def risk(
+    bootstrap: str, account: str, opportunity: str, *, at_risk: bool = True, arr: float = 50_000, level: str = "medium"
+) -> str:
     """A renewals.v1 risk change on Kafka (what the renewals service emits); returns its event id."""
     event_id = str(uuid.uuid4())
     event = rev.RenewalRiskChanged(
         account_id=account,
         opportunity_id=opportunity,
         at_risk=at_risk,
-        level="medium",
+        level=level,  # type: ignore[arg-type]
         points=40,
         renewal_date=date.today() + timedelta(days=40),
         days_to_renewal=40,

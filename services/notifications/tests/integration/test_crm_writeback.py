@@ -6,13 +6,13 @@ partial failures included."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from bellwether_shared.events import health as hev, renewals as rev
+from bellwether_shared.events import health as hev
 from devkit.crm_receiver import CrmReceiver
 from notifications.domain import crm
 from tests.support.notifications import AUTH, _publish, risk
@@ -77,22 +77,6 @@ def _score(acct: str, value: float, colour: str, delta: float | None) -> Any:
     return e.envelope(event_id=str(uuid.uuid4()), source="bellwether/health")
 
 
-def _risk(acct: str, opportunity: str, level: str) -> Any:
-    e = rev.RenewalRiskChanged(
-        account_id=acct,
-        opportunity_id=opportunity,
-        at_risk=True,
-        level=level,  # type: ignore[arg-type]
-        points=40,
-        renewal_date=date.today() + timedelta(days=40),
-        days_to_renewal=40,
-        arr=50_000,
-        owner_id="x",
-        reasons=[rev.RiskReason(factor="health_red", points=40, text="health is red (30)")],
-    )
-    return e.envelope(event_id=str(uuid.uuid4()), source="bellwether/renewals")
-
-
 async def _records(http: httpx.AsyncClient, dest: str, **q: str) -> dict[str, Any]:
     r = await http.get(f"/v1/crm/destinations/{dest}/records", params=q, headers=AUTH)
     assert r.status_code == 200, r.text
@@ -146,7 +130,7 @@ async def test_hubspot_shows_score_colour_trend_risk_and_tasks_and_nothing_is_se
     # the repeats were handled, and the only write since is the change alone.
     await risk(kafka_bootstrap, acct, f"opp-{run_id}")
     await _map(http, acct, hubspot="9001")
-    await _publish(kafka_bootstrap, [_risk(acct, f"opp-{run_id}", "high")])
+    await risk(kafka_bootstrap, acct, f"opp-{run_id}", level="high")
     await eventually(lambda: _true(rx.companies["9001"].get(HS["renewal_risk"]) == "high"), what="the change shows")
     since = [w[2] for w in rx.writes if w[1] == "9001"][before:]
     assert since == [{HS["renewal_risk"]: "high"}]
