@@ -68,12 +68,13 @@ fmt: deps ## format and auto-fix
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-containers: infra-up ## images built from the Dockerfile on a local Debian base (podman, mmdebstrap) and started: /livez and /readyz
+containers: infra-up ## images built from the Dockerfile on a local Debian base (podman, mmdebstrap) and started: /livez and /readyz; docker-compose.yml brought up (podman-compose) with a short demo
 	@command -v podman >/dev/null && command -v mmdebstrap >/dev/null || { [ "$$(id -u)" = 0 ] \
 	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends podman buildah runc mmdebstrap >/dev/null; }
 	@$(PY) -m tools.devstack containers base
 	@$(PY) -m tools.devstack containers build $(CONTAINERS_ARGS)
 	@$(PY) -m tools.devstack containers smoke
+	@$(PY) -m tools.devstack compose check
 
 kube: deps ## both overlays on a real Kubernetes API server (kube-apiserver built here once, Debian's etcd)
 	@command -v etcd >/dev/null || { [ "$$(id -u)" = 0 ] \

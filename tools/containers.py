@@ -50,14 +50,14 @@ console = Console()
 app = typer.Typer(add_completion=False, help=__doc__)
 
 
-def _podman(*args: str, capture: bool = False, timeout: float = 900) -> str:
+def podman(*args: str, capture: bool = False, timeout: float = 900) -> str:
     done = subprocess.run(
         ["podman", *args], check=True, text=True, timeout=timeout, capture_output=capture, stdin=subprocess.DEVNULL
     )
     return done.stdout if capture else ""
 
 
-def _exists(image: str) -> bool:
+def image_exists(image: str) -> bool:
     return subprocess.run(["podman", "image", "exists", image], check=False).returncode == 0
 
 
@@ -69,7 +69,7 @@ def base(mirror: str = "http://deb.debian.org/debian") -> None:
         CONF.write_text(
             '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n'
         )
-    if _exists(LOCAL_BASE):
+    if image_exists(LOCAL_BASE):
         console.print(f"{LOCAL_BASE}: present")
         return
     t0 = time.monotonic()
@@ -80,7 +80,7 @@ def base(mirror: str = "http://deb.debian.org/debian") -> None:
             check=True,
             timeout=900,
         )
-        _podman("import", str(tar), LOCAL_BASE)
+        podman("import", str(tar), LOCAL_BASE)
     console.print(f"{LOCAL_BASE}: built in {time.monotonic() - t0:.1f} s")
 
 
@@ -99,7 +99,7 @@ def build(
     mount = ["-v", f"{CA}:{CA}:ro"] if CA.exists() else []
     for svc in services or list(PORTS):
         t0 = time.monotonic()
-        _podman(
+        podman(
             "build",
             "--format",
             "docker",
@@ -166,17 +166,17 @@ def smoke_one(service: str, admin_url: str, bootstrap: str) -> dict[str, object]
     t0 = time.monotonic()
     migrate_env = {"MIGRATIONS_DATABASE_URL": admin_url, "SERVICE_DB_ROLE": role, "SERVICE_DB_PASSWORD": password}
     one_shot = ("python", "-m", "bellwether_shared.migrate", service)
-    _podman(
+    podman(
         "run", "--rm", "--no-healthcheck", "--network", "host", *_run_args(migrate_env), image, *one_shot, capture=True
     )
     migrated_s = round(time.monotonic() - t0, 1)
     db = stack.ServiceDb(service, service_url(admin_url, role=role, password=password), admin_url)
     env = _env(service, db, bootstrap)
     name = f"bw-smoke-{service}-{secrets.token_hex(3)}"
-    _podman("run", "-d", "--name", name, *AS_DEPLOYED, *_run_args(env), image, capture=True)
+    podman("run", "-d", "--name", name, *AS_DEPLOYED, *_run_args(env), image, capture=True)
     try:
         ready_s = _wait(f"http://127.0.0.1:{env['HTTP_PORT']}", 120)
-        uid = _podman("exec", name, "id", "-u", capture=True).strip()
+        uid = podman("exec", name, "id", "-u", capture=True).strip()
     except Exception:
         said = subprocess.run(["podman", "logs", "--tail", "40", name], capture_output=True, text=True, check=False)
         console.print(f"[red]{service} did not start; its last log lines:[/red]\n{said.stdout}{said.stderr}")
@@ -184,7 +184,7 @@ def smoke_one(service: str, admin_url: str, bootstrap: str) -> dict[str, object]
     finally:
         logs = subprocess.run(["podman", "logs", name], capture_output=True, text=True, check=False)
         subprocess.run(["podman", "rm", "-f", name], capture_output=True, check=False)
-    size = json.loads(_podman("image", "inspect", image, capture=True))[0]["Size"]
+    size = json.loads(podman("image", "inspect", image, capture=True))[0]["Size"]
     if uid == "0":
         raise AssertionError(f"{service} runs as root")
     if password in logs.stdout + logs.stderr:
@@ -211,9 +211,7 @@ def smoke(
     db = stack.new_database(admin, prefix="bw_containers_")
     # the one-shot topics step, from an image, as compose and the Kubernetes Job run it
     kafka = ("-e", f"KAFKA_BOOTSTRAP_SERVERS={bootstrap}")
-    _podman(
-        "run", "--rm", "--network", "host", *kafka, image_name("ingest"), "python", "-m", "bellwether_shared.topics"
-    )
+    podman("run", "--rm", "--network", "host", *kafka, image_name("ingest"), "python", "-m", "bellwether_shared.topics")
     rows = [smoke_one(svc, db, bootstrap) for svc in services or list(PORTS)]
     t = Table(title="images, started")
     for col in rows[0]:

@@ -1,8 +1,7 @@
 """Development stack and operator commands: ``python -m tools.devstack migrate|up|down|status|demo|report|
-kafka-acls|dlq|plan|import|monitoring|crds|containers`` (the Makefile calls it).
+kafka-acls|dlq|plan|import|monitoring|crds|containers|compose|kube`` (the Makefile calls it).
 
-Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``.
-"""
+Services run in the background on fixed loopback ports, with logs and pid files in ``.local/run``."""
 
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ from rich.table import Table
 from bellwether_shared.migrate import migrate, service_url
 from bellwether_shared.topics import ensure_topics
 from devkit.infra import localinfra
+from tools.compose import app as compose_cli
 from tools.containers import app as containers_cli
 from tools.crds import fetch as fetch_crds
 from tools.dlq import app as dlq_cli
@@ -44,6 +44,7 @@ cli.add_typer(plan_cli, name="plan")
 cli.command("import")(import_file)
 cli.add_typer(monitoring_cli, name="monitoring")
 cli.add_typer(containers_cli, name="containers")
+cli.add_typer(compose_cli, name="compose")
 cli.add_typer(kube_cli, name="kube")
 cli.command("crds")(fetch_crds)
 

@@ -18,6 +18,9 @@ from importlib import resources
 
 import asyncpg
 import typer
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
+
+from bellwether_shared.retry import transient
 
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -52,6 +55,21 @@ def migrations_for(service: str) -> list[Migration]:
     return _load("bellwether_shared", "shared") + _load(service, service)
 
 
+async def _connect(database_url: str, wait_s: float) -> asyncpg.Connection:
+    """A connection, waiting up to ``wait_s`` for a server that is not up yet (started beside this
+    step, as compose and Kubernetes do): refused connections and "starting up" are retried, a wrong
+    password or a missing database are not."""
+    async for attempt in AsyncRetrying(
+        retry=retry_if_exception(transient),
+        stop=stop_after_delay(wait_s),
+        wait=wait_exponential_jitter(multiplier=0.2, max=2, jitter=0.2),
+        reraise=True,
+    ):
+        with attempt:
+            conn: asyncpg.Connection = await asyncpg.connect(database_url)
+    return conn
+
+
 async def migrate(
     database_url: str,
     *,
@@ -59,11 +77,12 @@ async def migrate(
     schema: str | None = None,
     role: str | None = None,
     role_password: str | None = None,
+    wait_s: float = 0.0,
 ) -> list[str]:
     """Apply what is missing; returns the names applied now. Safe to run concurrently."""
     schema = schema or service
     q_schema = _ident(schema)
-    conn = await asyncpg.connect(database_url)
+    conn = await _connect(database_url, wait_s)
     try:
         await conn.execute("SELECT pg_advisory_lock(hashtext($1))", f"bellwether-migrate:{schema}")
         if role:
@@ -136,12 +155,15 @@ def main(
     schema: str = typer.Option(None, envvar="DB_SCHEMA", help="default: the service name"),
     role: str = typer.Option(None, envvar="SERVICE_DB_ROLE", help="the service's own login role"),
     role_password: str = typer.Option(None, envvar="SERVICE_DB_PASSWORD", help="its password"),
+    wait_s: float = typer.Option(
+        60.0, "--wait", envvar="MIGRATIONS_WAIT_S", help="seconds to wait for a database that is not up yet"
+    ),
 ) -> None:
     if not database_url:
         raise typer.BadParameter("set MIGRATIONS_DATABASE_URL or DATABASE_URL", param_hint="--database-url")
     try:
         applied = asyncio.run(
-            migrate(database_url, service=service, schema=schema, role=role, role_password=role_password)
+            migrate(database_url, service=service, schema=schema, role=role, role_password=role_password, wait_s=wait_s)
         )
     except (MigrationError, OSError, asyncpg.PostgresError) as exc:
         typer.echo(f"migration failed: {exc}", err=True)
