@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -26,9 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import typer
+import yaml
 from rich.console import Console
 
 from devkit.infra import localinfra
+from tools import compose_order
 from tools.containers import CA, LOCAL_BASE, PORTS, image_exists, podman
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,10 +153,32 @@ class Stack:
             stdin=subprocess.DEVNULL,
         )
 
-    def up(self) -> None:
-        done = self.compose("up", "-d", "--no-build")
+    def _ok(self, *args: str) -> str:
+        done = self.compose(*args)
         if done.returncode:
-            raise RuntimeError(f"podman-compose up failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+            raise RuntimeError(f"podman-compose {args[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done.stdout
+
+    def container(self, service: str) -> str:
+        label = f"label=io.podman.compose.project={self.project}"
+        found = podman(
+            "ps", "-a", "-q", "--filter", label, "--filter", f"label=com.docker.compose.service={service}", capture=True
+        )
+        return found.split()[0]
+
+    def up(self, deadline_s: float = 300) -> None:
+        """The services layer by layer, each after what its ``depends_on`` waits for (tools/compose_order)."""
+        services = yaml.safe_load(self._ok("config"))["services"]
+        met: set[tuple[str, str]] = set()
+        for layer in compose_order.layers(services):
+            for name in layer:
+                for dep, condition in compose_order.dependencies(services[name]).items():
+                    if (dep, condition) not in met:
+                        compose_order.satisfy(
+                            self.container(dep), condition, deadline_s, functools.partial(self.logs, dep)
+                        )
+                        met.add((dep, condition))
+            self._ok("up", "-d", "--no-deps", "--no-build", *layer)
 
     def logs(self, service: str) -> str:
         done = self.compose("logs", service, timeout=60)
