@@ -76,9 +76,10 @@ containers: infra-up ## images built from the Dockerfile on a local Debian base 
 	@$(PY) -m tools.devstack containers smoke
 	@$(PY) -m tools.devstack compose check
 
-kube: deps ## both overlays on a real Kubernetes API server (kube-apiserver built here once, Debian's etcd)
-	@command -v etcd >/dev/null || { [ "$$(id -u)" = 0 ] \
-	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends etcd-server >/dev/null; }
+kube: deps ## both overlays on a real Kubernetes API server, the dev overlay's pods on a kubelet (built here once; Debian's etcd and containerd; the images of make containers)
+	@command -v etcd >/dev/null && command -v containerd >/dev/null && [ -x /usr/lib/cni/loopback ] \
+	  || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	  etcd-server containerd containernetworking-plugins >/dev/null; }
 	@$(PY) -m tools.devstack kube check
 
 bench: deps ## benchmarks; figures to bench/results.json
