@@ -22,8 +22,8 @@ from notifications.crm_schemas import (
     ResyncIn,
 )
 from notifications.deps import Configurer, Reader
-from notifications.domain import crm as policy, urlguard
-from notifications.sender import resolve_checked
+from notifications.domain import crm as policy
+from notifications.sender import refusal
 from notifications.settings import NotificationsSettings
 
 router = APIRouter(
@@ -44,13 +44,8 @@ def _fields(kind: policy.Kind, overrides: dict[str, str]) -> dict[str, str]:
 
 
 async def _reachable(settings: NotificationsSettings, base_url: str) -> None:
-    t = urlguard.parse(base_url)
-    if t.scheme != "https" and not settings.allow_networks:
-        raise _invalid("base_url", "must be https")
-    try:  # the check every call makes: a name that does not resolve, or resolves inside, is refused
-        await resolve_checked(t, settings.networks())
-    except urlguard.Refused as exc:
-        raise _invalid("base_url", str(exc).removeprefix("url: ")) from None
+    if why := await refusal(base_url, settings):
+        raise _invalid("base_url", why)
 
 
 @router.post("/destinations", status_code=201, summary="Write scores back to a HubSpot portal or Salesforce org")

@@ -5,6 +5,7 @@ functions taking a connection; SQL is parameterised."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import asyncpg
@@ -105,23 +106,26 @@ async def claim(
     return rows
 
 
+@dataclass(frozen=True)
+class Settled:
+    """The outcome of one claimed write (see ``settle``)."""
+
+    account_id: str
+    version: int
+    state: str  # synced, retrying, failed, unmapped
+    sent: Mapping[str, crm.Value] | None = None
+    retry_at: datetime | None = None
+    status: int | None = None
+    error: str | None = None
+
+
 async def settle(
-    conn: asyncpg.Connection,
-    *,
-    destination_id: str,
-    account_id: str,
-    version: int,
-    state: str,
-    now: datetime,
-    sent: Mapping[str, crm.Value] | None = None,
-    retry_at: datetime | None = None,
-    status: int | None = None,
-    error: str | None = None,
-    coalesce_s: float = 0.0,
+    conn: asyncpg.Connection, *, destination_id: str, now: datetime, coalesce_s: float, outcomes: Sequence[Settled]
 ) -> None:
-    """The outcome of one claimed write. A change that arrived meanwhile (a newer version) keeps the row
-    dirty, due after the coalescing window; a retry keeps it dirty, due at ``retry_at``."""
-    await conn.execute(
+    """The outcomes of one claimed batch, in one pipelined statement. A change that arrived meanwhile (a
+    newer version) keeps the row dirty, due after the coalescing window; a retry keeps it dirty, due at
+    its ``retry_at``."""
+    await conn.executemany(
         """UPDATE crm_sync SET
              state = $4::text,
              sent = sent || $5::jsonb,
@@ -136,16 +140,21 @@ async def settle(
                                     THEN last_attempt_at ELSE $7::timestamptz END,
              synced_at = CASE WHEN $4::text = 'synced' THEN $7::timestamptz ELSE synced_at END
            WHERE destination_id = $1 AND account_id = $2""",
-        destination_id,
-        account_id,
-        version,
-        state,
-        dict(sent or {}),
-        retry_at or now,
-        now,
-        status,
-        error,
-        coalesce_s,
+        [
+            (
+                destination_id,
+                o.account_id,
+                o.version,
+                o.state,
+                dict(o.sent or {}),
+                o.retry_at or now,
+                now,
+                o.status,
+                o.error,
+                coalesce_s,
+            )
+            for o in outcomes
+        ],
     )
 
 

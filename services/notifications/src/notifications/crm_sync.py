@@ -82,19 +82,15 @@ class CrmWriter:
 
     async def _settle(self, d: Any, p: crm.Plan, o: vendors.Outcome) -> None:
         now, dest = utcnow(), d["destination_id"]
-        common: dict[str, Any] = {"destination_id": dest, "now": now, "coalesce_s": d["coalesce_s"]}
+        unmapped = f"no {d['kind']} record id for this account (account.upserted crm_ids, or PUT /v1/crm/records)"
+        outcomes = [
+            *(repo.Settled(q.account_id, q.version, "synced") for q in p.unchanged),
+            *(repo.Settled(q.account_id, q.version, "unmapped", error=unmapped) for q in p.unmapped),
+            *(repo.Settled(q.account_id, q.version, "failed", error=why) for q, why in p.clashing),
+            *(self._written(w, o, now) for w in p.writes),
+        ]
         async with self.pool.acquire() as conn, conn.transaction():
-            for q in p.unchanged:
-                await repo.settle(conn, account_id=q.account_id, version=q.version, state="synced", **common)
-            for q in p.unmapped:
-                why = f"no {d['kind']} record id for this account (account.upserted crm_ids, or PUT /v1/crm/records)"
-                await repo.settle(
-                    conn, account_id=q.account_id, version=q.version, state="unmapped", error=why, **common
-                )
-            for q, why in p.clashing:
-                await repo.settle(conn, account_id=q.account_id, version=q.version, state="failed", error=why, **common)
-            for w in p.writes:
-                await self._settle_one(conn, w, o, now, common)
+            await repo.settle(conn, destination_id=dest, now=now, coalesce_s=d["coalesce_s"], outcomes=outcomes)
             if o.wait_s is not None:
                 until = now + timedelta(seconds=o.wait_s)
                 await repo.pause(conn, destination_id=dest, until=until, reason=o.error or "rate limited")
@@ -107,20 +103,17 @@ class CrmWriter:
             retry=len(o.retry),
         )
 
-    async def _settle_one(
-        self, conn: asyncpg.Connection, w: crm.Planned, o: vendors.Outcome, now: datetime, common: dict[str, Any]
-    ) -> None:
+    def _written(self, w: crm.Planned, o: vendors.Outcome, now: datetime) -> repo.Settled:
+        """What the CRM's answer means for one written account: synced, failed for good, or retried later."""
         q, rid = w.pending, w.record_id
-        the = {"account_id": q.account_id, "version": q.version, "status": o.status, **common}
         if rid in o.ok:
             _writes.add(1, {"outcome": "written"})
-            await repo.settle(conn, state="synced", sent=w.changes, **the)
-        elif rid in o.failed:
+            return repo.Settled(q.account_id, q.version, "synced", sent=w.changes, status=o.status)
+        if rid in o.failed:
             _writes.add(1, {"outcome": "failed"})
-            await repo.settle(conn, state="failed", error=o.failed[rid], **the)
-        else:
-            _writes.add(1, {"outcome": "retry"})
-            delay = crm.retry_in(q.attempts + 1, base_s=self.settings.crm_retry_base_s, cap_s=self.settings.retry_cap_s)
-            retry_at = now + timedelta(seconds=max(delay, o.wait_s or 0.0))
-            error = o.retry.get(rid) or o.error or "not written"
-            await repo.settle(conn, state="retrying", error=error, retry_at=retry_at, **the)
+            return repo.Settled(q.account_id, q.version, "failed", status=o.status, error=o.failed[rid])
+        _writes.add(1, {"outcome": "retry"})
+        delay = crm.retry_in(q.attempts + 1, base_s=self.settings.crm_retry_base_s, cap_s=self.settings.retry_cap_s)
+        retry_at = now + timedelta(seconds=max(delay, o.wait_s or 0.0))
+        error = o.retry.get(rid) or o.error or "not written"
+        return repo.Settled(q.account_id, q.version, "retrying", retry_at=retry_at, status=o.status, error=error)

@@ -22,7 +22,7 @@ from notifications import (
 )
 from notifications.deps import Configurer, Reader
 from notifications.domain import signing, urlguard
-from notifications.sender import resolve_checked
+from notifications.sender import refusal
 
 router = APIRouter(prefix="/v1", tags=["delivery"], responses={401: {"description": "missing or wrong token"}})
 
@@ -39,14 +39,8 @@ async def create_destination(body: schemas.DestinationIn, acting: Configurer) ->
         async with rt.pool.acquire() as conn:
             if await repository.get_person(conn, person_id=body.owner_person_id) is None:
                 raise _invalid("owner_person_id", f"no person '{body.owner_person_id}' (PUT /v1/people/{{id}} first)")
-    if body.kind in ("webhook", "chat"):
-        t = urlguard.parse(body.target)  # the model checked it
-        if t.scheme != "https" and not rt.settings.allow_networks:
-            raise _invalid("target", "must be https")
-        try:  # the same check every send makes: a name that does not resolve, or resolves inside, is refused
-            await resolve_checked(t, rt.settings.networks())
-        except urlguard.Refused as exc:
-            raise _invalid("target", str(exc).removeprefix("url: ")) from None
+    if body.kind in ("webhook", "chat") and (why := await refusal(body.target, rt.settings)):
+        raise _invalid("target", why)
     secret = signing.new_secret() if body.kind == "webhook" else None
     now = utcnow().isoformat()
     stored = [{"sealed": rt.box.seal(secret), "created_at": now, "expires_at": None}] if secret else []

@@ -138,5 +138,19 @@ async def resolve_checked(t: urlguard.Target, allow: list[urlguard.Net], *, time
     return urlguard.check_addresses(list(dict.fromkeys(str(i[4][0]) for i in infos)), allow)
 
 
+async def refusal(url: str, settings: NotificationsSettings) -> str | None:
+    """Why a delivery to ``url`` would be refused, asked when it is configured (None: it would not): https
+    unless private networks are allowed (local receivers), then the check every call makes: a name that
+    does not resolve, or resolves to an address no delivery may reach."""
+    t = urlguard.parse(url)
+    if t.scheme != "https" and not settings.allow_networks:
+        return "must be https"
+    try:
+        await resolve_checked(t, settings.networks())
+    except urlguard.Refused as exc:
+        return str(exc).removeprefix("url: ")
+    return None
+
+
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
