@@ -28,6 +28,22 @@ BINARY = ROOT / ".local" / "bin" / "kube-apiserver"
 FIELD_MANAGER = "bellwether-tests"
 
 
+def spawn(workdir: Path, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    """A process in a session of its own, its output in ``<workdir>/<name>.log``."""
+    log = (workdir / f"{name}.log").open("wb")
+    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def end(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 class KubeError(RuntimeError):
     pass
 
@@ -103,8 +119,7 @@ class KubeApiServer:
         ]
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
-        self._procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        self._procs.append(spawn(self.workdir, name, argv))
 
     def _ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -122,12 +137,7 @@ class KubeApiServer:
 
     def stop(self) -> None:
         for p in reversed(self._procs):
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
+            end(p)
         self._procs.clear()
 
     # --------------------------------------------------------------------------------------- objects

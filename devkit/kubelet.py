@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from devkit.infra import localinfra
-from devkit.kube import KubeApiServer, KubeError
+from devkit.kube import KubeApiServer, KubeError, end, spawn
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = ROOT / ".local" / "bin" / "kubelet"
@@ -66,8 +66,7 @@ class Kubelet:
         return self
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
-        self._procs.append(subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+        self._procs.append(spawn(self.workdir, name, argv))
 
     def _containerd(self) -> None:
         w = self.workdir
@@ -147,17 +146,13 @@ class Kubelet:
 
     def stop(self) -> None:
         """The kubelet, then every container left (killed), then containerd; nothing stays mounted."""
-        for i, p in reversed(list(enumerate(self._procs))):
-            if i == 0:  # containerd, started first: its containers are killed before it stops
-                with contextlib.suppress(KubeError, subprocess.TimeoutExpired):
-                    for task in self._ctr("tasks", "ls", "-q", timeout=30).split():
-                        self._ctr("tasks", "kill", "-s", "SIGKILL", task, timeout=30)
-            p.terminate()
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=10)
+        for p in self._procs[1:]:  # the kubelet
+            end(p)
+        if self._procs:  # containerd, started first
+            with contextlib.suppress(KubeError, subprocess.TimeoutExpired):
+                for task in self._ctr("tasks", "ls", "-q", timeout=30).split():
+                    self._ctr("tasks", "kill", "-s", "SIGKILL", task, timeout=30)
+            end(self._procs[0])
         self._procs.clear()
         # each container's shim outlives containerd by design: it must not outlive this node
         subprocess.run(["pkill", "-KILL", "-f", f"containerd-shim-runc-v2 .*-address {self.socket}"], check=False)

@@ -32,7 +32,7 @@ from rich.console import Console
 
 from devkit.infra import localinfra
 from tools import compose_order
-from tools.containers import CA, LOCAL_BASE, PORTS, image_exists, podman
+from tools.containers import LOCAL_BASE, PORTS, ca_mount, image_exists, podman
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = ROOT / "deploy" / "compose"
@@ -81,7 +81,7 @@ def _kafka_context() -> Path:
 
 
 def _build(image: str, context: Path, digest: str) -> None:
-    mount = ["-v", f"{CA}:{CA}:ro"] if CA.exists() else []  # a TLS-inspecting proxy's CA, never in the image
+    mount = ca_mount()
     base = ["--build-arg", f"BASE={LOCAL_BASE}", "--label", f"{LABEL}={digest}"]
     podman("build", "--format", "docker", "--network", "host", *mount, *base, "-t", image, str(context))
 

@@ -84,6 +84,11 @@ def base(mirror: str = "http://deb.debian.org/debian") -> None:
     console.print(f"{LOCAL_BASE}: built in {time.monotonic() - t0:.1f} s")
 
 
+def ca_mount() -> list[str]:
+    """Behind a TLS-inspecting proxy a build trusts the machine's certificate store (never in the image)."""
+    return ["-v", f"{CA}:{CA}:ro"] if CA.exists() else []
+
+
 def image_name(service: str) -> str:
     return f"localhost/bellwether/{service}:dev"
 
@@ -95,8 +100,7 @@ def build(
 ) -> None:
     """The services' images from the one Dockerfile."""
     base_ref = LOCAL_BASE if base_image == "local" else OFFICIAL_BASE
-    # behind a TLS-inspecting proxy the build trusts the machine's certificate store (never in the image)
-    mount = ["-v", f"{CA}:{CA}:ro"] if CA.exists() else []
+    mount = ca_mount()
     for svc in services or list(PORTS):
         t0 = time.monotonic()
         podman(
